@@ -1,0 +1,39 @@
+// Package classify decides, for one bounced recipient, why the delivery failed (reason), what
+// kind of failure it is (type), what a sender should do (action) and which mailbox provider is
+// involved. Decisions are driven by data in rules/ (see docs/rules.md).
+//
+// Status codes follow RFC 3463 (enhanced mail system status codes), reply codes RFC 5321
+// section 4.2.
+package classify
+
+// Input is what the classifier looks at for one recipient.
+type Input struct {
+	Recipient    string // bare address
+	Status       string // RFC 3463 enhanced status code, or ""
+	ReplyCode    string // RFC 5321 reply code, or ""
+	Diagnostic   string // diagnostic text
+	Action       string // DSN Action field (failed, delayed, delivered, relayed, expanded), or ""
+	RemoteMTA    string
+	ReportingMTA string
+	Command      string // SMTP command, or ""
+	Hint         string // reason suggested by the decoder, or ""
+	Kind         string // dsn.Kind of the report: bounce, feedback, autoreply
+	FeedbackType string // ARF Feedback-Type, for Kind feedback
+	Format       string // decoder that read the message
+}
+
+// Result is the classifier's decision for one recipient.
+type Result struct {
+	Reason     Reason
+	Type       Type
+	Action     Action
+	Provider   string  // provider id from rules/providers, or "other"
+	Rule       string  // id of the rule that decided
+	Confidence float64 // 0..1
+	Status     string  // status code, derived from the reply code or reason when the input had none
+	ReplyCode  string
+	Evidence   []string // human-readable lines: what matched, for `rebound explain`
+}
+
+// Hard reports whether the result is a permanent failure of the address.
+func (r Result) Hard() bool { return r.Type == TypeHard }
