@@ -1,16 +1,105 @@
 package dsn
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // ErrEmpty is returned for a message with no content.
 var ErrEmpty = errors.New("empty message")
 
+// errNoHeaders is returned when data does not start with a header section.
+var errNoHeaders = errors.New("no headers: not an RFC 5322 message")
+
 // Decode reads one message (RFC 5322, any line ending) and returns what it reports.
 // A message that is not a bounce gives a Report of KindNotBounce and a nil error; an error
 // means the message could not be decoded at all.
+//
+// Work is bounded: MIME nesting is read to depth 20 (maxDepth), at most 1000 leaf parts
+// (maxParts) and 1000 recipients (maxRecipients) are kept, and detectors look at most at 256 KiB
+// of decoded bounce text (maxText). The cost is linear in the size of the message otherwise.
 func Decode(data []byte) (*Report, error) {
 	if len(data) == 0 {
 		return nil, ErrEmpty
 	}
-	return &Report{Kind: KindNotBounce, NotBounceReason: "decoder not written yet"}, nil
+	m := parseMessage(normalizeEOL(data))
+	if len(m.hdr.fields) == 0 {
+		return nil, errNoHeaders
+	}
+	r := &Report{
+		MessageID: strings.Trim(m.hdr.get("Message-ID"), "<> \t"),
+		From:      m.from,
+		Subject:   m.subject,
+		Date:      parseDate(m.hdr.get("Date")),
+	}
+	decodeInto(m, r)
+	return r, nil
+}
+
+// decodeInto decides what m is and fills r: a feedback report, a bounce (RFC 3464 delivery
+// status, else an MTA's own text format), an auto-reply, or none of these.
+func decodeInto(m *message, r *Report) {
+	if isFeedback(m) && decodeARF(m, r) {
+		finish(m, r)
+		return
+	}
+	if decodeBounce(m, r) {
+		r.Kind = KindBounce
+		finish(m, r)
+		return
+	}
+	if why := autoReplyReason(m); why != "" {
+		decodeAutoReply(m, r, why)
+		finish(m, r)
+		return
+	}
+	if decodeLooseFeedback(m, r) {
+		finish(m, r)
+		return
+	}
+	r.Kind = KindNotBounce
+	r.NotBounceReason = notBounceReason(m)
+}
+
+// decodeBounce fills r.Recipients from the delivery-status parts and from the text of the
+// first detector that recognises the message. It reports whether there is any recipient.
+func decodeBounce(m *message, r *Report) bool {
+	if !mayBeBounce(m) {
+		return false
+	}
+	n := decodeStatusParts(m, r)
+	d := detect(m)
+	switch {
+	case n > 0 && d != nil:
+		r.Format = d.name
+		mergeText(r, d.decode(m))
+	case n > 0:
+		r.Format = "rfc3464"
+	case d != nil:
+		r.Format = d.name
+		r.Recipients = d.decode(m)
+	}
+	if len(r.Recipients) == 0 {
+		if rs := textStatusBlock(m); len(rs) > 0 {
+			r.Format = "rfc3464"
+			r.Recipients = rs
+		}
+	}
+	return len(r.Recipients) > 0
+}
+
+// finish completes a decoded report: the original message, recipient clean-up and hints.
+func finish(m *message, r *Report) {
+	if h, ok := findOriginal(m); ok {
+		originalFromHeader(h, &r.Original)
+	}
+	tidyRecipients(r)
+}
+
+// notBounceReason explains, for `parse --all`, why m was not taken for a bounce.
+func notBounceReason(m *message) string {
+	if !mayBeBounce(m) {
+		return "no bounce markers in the header"
+	}
+	return "no recipient found in a delivery status or known bounce format"
 }

@@ -36,6 +36,9 @@ type Report struct {
 
 	// RFC 5965 section 3.1 Feedback-Type (abuse, fraud, virus, other, not-spam, ...), lower-case.
 	FeedbackType string
+	// RFC 5965 section 3.2 Reported-Domain and Source-IP, when the report gives them.
+	ReportedDomain string
+	SourceIP       string
 
 	Recipients []Recipient
 	Original   Original
@@ -49,7 +52,9 @@ type Recipient struct {
 	Recipient         string // Final-Recipient address, bare (no "rfc822;"), as written
 	OriginalRecipient string // Original-Recipient address, bare, or ""
 	Action            string // failed, delayed, delivered, relayed, expanded (lower-case), or ""
-	Status            string // enhanced status code "5.1.1" (RFC 3463), or ""
+	Status            string // enhanced status code "5.1.1" (RFC 3463), or "": see FieldStatus
+	FieldStatus       string // the DSN Status field as written (validated), or ""
+	DiagnosticStatus  string // the first status code in the diagnostic text, or ""
 	ReplyCode         string // SMTP reply code "550" (RFC 5321 section 4.2), or ""
 	RemoteMTA         string // host name or address of the remote MTA, without "dns;"
 	DiagnosticType    string // "smtp", "x-unix", ... lower-case

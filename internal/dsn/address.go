@@ -1,0 +1,91 @@
+package dsn
+
+import "strings"
+
+// cleanAddress returns the bare address in a recipient field value or text fragment: the
+// address type ("rfc822;", RFC 3464 section 2.3.2) is dropped, and so are angle brackets,
+// comments, quotes and trailing punctuation. It returns "" when no address-like text remains.
+func cleanAddress(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, ';'); i >= 0 && i < 12 && !strings.ContainsAny(s[:i], "@<\" ") {
+		s = strings.TrimSpace(s[i+1:])
+	}
+	if i := strings.IndexByte(s, '<'); i >= 0 {
+		if j := strings.IndexByte(s[i:], '>'); j > 0 {
+			s = s[i+1 : i+j]
+		} else {
+			s = s[i+1:]
+		}
+	}
+	s = stripComments(s)
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		// "addr trailing words": keep the part with the '@'.
+		for _, w := range strings.Fields(s) {
+			if strings.Contains(w, "@") {
+				s = w
+				break
+			}
+		}
+		if i := strings.IndexAny(s, " \t"); i >= 0 {
+			s = s[:i]
+		}
+	}
+	s = strings.Trim(s, "\"'<>[]:;,.")
+	if strings.HasPrefix(strings.ToLower(s), "mailto:") {
+		s = s[7:]
+	}
+	return s
+}
+
+// stripComments removes parenthesised comments (RFC 5322 section 3.2.2), not nested.
+func stripComments(s string) string {
+	for {
+		i := strings.IndexByte(s, '(')
+		if i < 0 {
+			return strings.TrimSpace(s)
+		}
+		j := strings.IndexByte(s[i:], ')')
+		if j < 0 {
+			return strings.TrimSpace(s[:i])
+		}
+		s = s[:i] + s[i+j+1:]
+	}
+}
+
+// isAddress reports whether s looks like a mailbox address: local@domain, with a dot in the
+// domain or a bracketed literal, and no spaces.
+func isAddress(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t<>()\n,;") {
+		return false
+	}
+	d := s[at+1:]
+	return strings.Contains(d, ".") || d[0] == '['
+}
+
+// findAddress returns the first address-like word in s, cleaned, or "".
+func findAddress(s string) string {
+	for i := strings.IndexByte(s, '@'); i >= 0; {
+		start := i
+		for start > 0 && !isAddrStop(s[start-1]) {
+			start--
+		}
+		end := i + 1
+		for end < len(s) && !isAddrStop(s[end]) {
+			end++
+		}
+		if a := strings.Trim(s[start:end], ".'\""); isAddress(a) {
+			return a
+		}
+		j := strings.IndexByte(s[i+1:], '@')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return ""
+}
+
+func isAddrStop(c byte) bool {
+	return c <= ' ' || strings.IndexByte("<>()[],;:\"", c) >= 0
+}

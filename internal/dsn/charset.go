@@ -1,0 +1,203 @@
+package dsn
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	gomessage "github.com/emersion/go-message"
+)
+
+// errCharset is returned by charsetReader for a charset it cannot convert.
+var errCharset = errors.New("unsupported charset")
+
+// normCharset returns a charset name lower-cased, without quotes and common aliases folded.
+func normCharset(cs string) string {
+	cs = strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"'`))
+	switch cs {
+	case "", "us-ascii", "ascii", "utf8", "uft-8", "unicode-1-1-utf-8", "ansi_x3.4-1968", "us_ascii", "7bit", "8bit":
+		return "utf-8"
+	case "latin1", "latin-1", "iso8859-1", "iso_8859-1", "l1", "cp819":
+		return "iso-8859-1"
+	case "cp1252", "win-1252":
+		return "windows-1252"
+	case "utf7":
+		return "utf-7"
+	case "iso2022jp", "iso-2022-jp-2", "csiso2022jp", "x-iso-2022-jp":
+		return "iso-2022-jp"
+	case "sjis", "shift-jis", "x-sjis", "ms_kanji", "csshiftjis", "windows-31j", "cp932":
+		return "shift_jis"
+	case "eucjp", "x-euc-jp", "cseucpkdfmtjapanese":
+		return "euc-jp"
+	}
+	return cs
+}
+
+// decodeCharset converts b from the named charset to UTF-8. It uses go-message's
+// gomessage.CharsetReader when a program links github.com/emersion/go-message/charset, and the
+// package's own converters otherwise (UTF-8, ASCII, ISO-8859-1/15, Windows-1252, UTF-7 and the
+// Japanese ISO-2022-JP, Shift_JIS and EUC-JP). Bytes it cannot convert are returned unchanged.
+func decodeCharset(cs string, b []byte) []byte {
+	cs = normCharset(cs)
+	if cs == "utf-8" {
+		return b
+	}
+	if conv := localDecoder(cs); conv != nil {
+		return conv(b)
+	}
+	if gomessage.CharsetReader != nil {
+		r, err := gomessage.CharsetReader(cs, bytes.NewReader(b))
+		if err == nil {
+			if out, err := io.ReadAll(io.LimitReader(r, int64(4*len(b)+16))); err == nil {
+				return out
+			}
+		}
+	}
+	return b
+}
+
+// charsetReader is the mime.WordDecoder hook: it converts with decodeCharset.
+func charsetReader(cs string, input io.Reader) (io.Reader, error) {
+	b, err := io.ReadAll(io.LimitReader(input, maxWordBytes))
+	if err != nil {
+		return nil, err
+	}
+	n := normCharset(cs)
+	if n != "utf-8" && localDecoder(n) == nil && gomessage.CharsetReader == nil {
+		return nil, errCharset
+	}
+	return bytes.NewReader(decodeCharset(cs, b)), nil
+}
+
+// maxWordBytes bounds one encoded header value.
+const maxWordBytes = 64 << 10
+
+// localDecoder returns the package's own converter for a normalised charset name, or nil.
+func localDecoder(cs string) func([]byte) []byte {
+	switch cs {
+	case "iso-8859-1":
+		return decodeLatin1
+	case "windows-1252", "iso-8859-15":
+		return decodeWindows1252
+	case "utf-7", "unicode-1-1-utf-7":
+		return decodeUTF7
+	case "iso-2022-jp":
+		return decodeISO2022JP
+	case "shift_jis":
+		return decodeShiftJIS
+	case "euc-jp":
+		return decodeEUCJP
+	}
+	return nil
+}
+
+func decodeLatin1(b []byte) []byte {
+	if isASCII(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/4)
+	for _, c := range b {
+		out = utf8.AppendRune(out, rune(c))
+	}
+	return out
+}
+
+// cp1252 maps Windows-1252 bytes 0x80..0x9f; the rest is Latin-1. ISO-8859-15 differs from
+// Latin-1 in eight letters only and is read the same way (close enough for diagnostics).
+var cp1252 = [32]rune{
+	0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+	0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+}
+
+func decodeWindows1252(b []byte) []byte {
+	if isASCII(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/4)
+	for _, c := range b {
+		r := rune(c)
+		if c >= 0x80 && c < 0xa0 {
+			r = cp1252[c-0x80]
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeUTF7 converts UTF-7 (RFC 2152) to UTF-8.
+func decodeUTF7(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '+' {
+			out = append(out, c)
+			continue
+		}
+		j := i + 1
+		for j < len(b) && b64val(b[j]) >= 0 {
+			j++
+		}
+		if j == i+1 {
+			out = append(out, '+') // "+-" is a plus sign
+		} else {
+			out = appendUTF16(out, b[i+1:j])
+		}
+		if j < len(b) && b[j] == '-' {
+			j++
+		}
+		i = j - 1
+	}
+	return out
+}
+
+// appendUTF16 decodes modified base64 (no padding) UTF-16BE code units and appends them.
+func appendUTF16(out, enc []byte) []byte {
+	var bits, n uint32
+	var hi rune
+	for _, c := range enc {
+		bits = bits<<6 | uint32(b64val(c))
+		n += 6
+		if n < 16 {
+			continue
+		}
+		n -= 16
+		u := rune(bits>>n) & 0xffff
+		switch {
+		case u >= 0xd800 && u < 0xdc00:
+			hi = u
+		case u >= 0xdc00 && u < 0xe000 && hi != 0:
+			out = utf8.AppendRune(out, (hi-0xd800)<<10+(u-0xdc00)+0x10000)
+			hi = 0
+		default:
+			out = utf8.AppendRune(out, u)
+		}
+	}
+	return out
+}
+
+func b64val(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 52
+	case c == '+':
+		return 62
+	case c == '/':
+		return 63
+	}
+	return -1
+}

@@ -1,0 +1,245 @@
+package dsn
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// corpusDir is the shared development corpus, relative to this package's directory.
+var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus", "sisimai")
+
+type corpusLabel struct {
+	File      string  `json:"file"`
+	Index     int     `json:"index"`
+	Recipient string  `json:"recipient"`
+	Status    *string `json:"status"`
+	ReplyCode *string `json:"reply_code"`
+	Reason    string  `json:"reason"`
+}
+
+func needCorpus(t testing.TB) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(corpusDir, "labels.jsonl")); err != nil {
+		t.Skip("shared corpus not present")
+	}
+}
+
+func readLabels(t testing.TB) map[string][]corpusLabel {
+	f, err := os.Open(filepath.Join(corpusDir, "labels.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]corpusLabel{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var l corpusLabel
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatal(err)
+		}
+		out[l.File] = append(out[l.File], l)
+	}
+	return out
+}
+
+func decodeFile(t testing.TB, path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Decode(data)
+}
+
+// TestCorpus decodes the labelled corpus and compares recipients and status codes with the
+// labels. Run with -v to see every miss.
+func TestCorpus(t *testing.T) {
+	needCorpus(t)
+	labels := readLabels(t)
+	files := make([]string, 0, len(labels))
+	for f := range labels {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	var total, found, statusTotal, statusOK int
+	family := map[string][2]int{}
+	for _, file := range files {
+		r, err := decodeFile(t, filepath.Join(corpusDir, file))
+		var got []Recipient
+		if err == nil {
+			got = r.Recipients
+		}
+		fam := familyOf(file)
+		for _, l := range labels[file] {
+			total++
+			fs := family[fam]
+			fs[0]++
+			rc := matchRecipient(got, l.Recipient)
+			if l.Status != nil {
+				statusTotal++
+			}
+			if rc == nil {
+				logMiss(t, "%s#%d: recipient %s not found (err %v, kind %s, format %s, got %s)", filepath.Base(file), l.Index,
+					l.Recipient, err, kindOf(r), formatOf(r), recipientList(got))
+				fs[1]++
+				family[fam] = fs
+				continue
+			}
+			found++
+			if l.Status != nil {
+				if rc.Status == *l.Status {
+					statusOK++
+				} else {
+					logMiss(t, "%s#%d: status %q want %q (format %s, diag %.100q)", filepath.Base(file), l.Index, rc.Status, *l.Status, formatOf(r), rc.Diagnostic)
+					fs[1]++
+				}
+			}
+			family[fam] = fs
+		}
+	}
+	recall := float64(found) / float64(total)
+	status := float64(statusOK) / float64(statusTotal)
+	t.Logf("corpus: recipients %d/%d = %.3f, status %d/%d = %.3f", found, total, recall, statusOK, statusTotal, status)
+	if testing.Verbose() {
+		for _, fam := range sortedKeys(family) {
+			t.Logf("  %-22s labels %3d, misses (recipient or status) %d", fam, family[fam][0], family[fam][1])
+		}
+	}
+	if recall < minRecipientRecall || status < minStatusAccuracy {
+		t.Errorf("corpus regression: recipients %.3f (min %.3f), status %.3f (min %.3f)", recall, minRecipientRecall, status, minStatusAccuracy)
+	}
+}
+
+// Regression floors for TestCorpus.
+const (
+	minRecipientRecall = 0.0
+	minStatusAccuracy  = 0.0
+)
+
+func logMiss(t *testing.T, format string, args ...any) {
+	if testing.Verbose() {
+		t.Logf("miss: "+format, args...)
+	}
+}
+
+func familyOf(file string) string {
+	b := strings.TrimSuffix(filepath.Base(file), ".eml")
+	if i := strings.LastIndexByte(b, '-'); i > 0 {
+		return b[:i]
+	}
+	return b
+}
+
+func sortedKeys(m map[string][2]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func kindOf(r *Report) Kind {
+	if r == nil {
+		return ""
+	}
+	return r.Kind
+}
+
+func formatOf(r *Report) string {
+	if r == nil {
+		return ""
+	}
+	return r.Format
+}
+
+func recipientList(rs []Recipient) string {
+	var s []string
+	for _, r := range rs {
+		s = append(s, r.Recipient)
+	}
+	return fmt.Sprint(s)
+}
+
+// TestCorpusLineEndings checks that the LF, CRLF and CR copies of each message decode alike.
+func TestCorpusLineEndings(t *testing.T) {
+	needCorpus(t)
+	names, err := filepath.Glob(filepath.Join(corpusDir, "maildir", "bsd", "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bsd := range names {
+		want, werr := decodeFile(t, bsd)
+		for _, dir := range []string{"dos", "mac"} {
+			other := filepath.Join(corpusDir, "maildir", dir, filepath.Base(bsd))
+			if _, err := os.Stat(other); err != nil {
+				continue
+			}
+			got, gerr := decodeFile(t, other)
+			if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(want, got) {
+				t.Errorf("%s: %s copy decodes differently", filepath.Base(bsd), dir)
+			}
+		}
+	}
+}
+
+// TestCorpusNotBounce checks that ordinary messages give no recipient.
+func TestCorpusNotBounce(t *testing.T) {
+	needCorpus(t)
+	names, _ := filepath.Glob(filepath.Join(corpusDir, "maildir", "not", "*"))
+	for _, name := range names {
+		r, err := decodeFile(t, name)
+		if err == nil && len(r.Recipients) > 0 {
+			t.Errorf("%s: not a bounce, got kind %s format %s recipients %s", filepath.Base(name), r.Kind, r.Format, recipientList(r.Recipients))
+		}
+	}
+}
+
+// TestCorpusBroken decodes broken messages and whole mailboxes: no panic, no hang.
+func TestCorpusBroken(t *testing.T) {
+	needCorpus(t)
+	var names []string
+	for _, pat := range []string{"maildir/err/*", "mailbox/*"} {
+		n, _ := filepath.Glob(filepath.Join(corpusDir, pat))
+		names = append(names, n...)
+	}
+	if len(names) == 0 {
+		t.Skip("no broken messages in the corpus")
+	}
+	for _, name := range names {
+		start := time.Now()
+		r, err := decodeFile(t, name)
+		if time.Since(start) > 2*time.Second {
+			t.Errorf("%s: took %v", name, time.Since(start))
+		}
+		if err == nil {
+			checkReport(t, name, r)
+		}
+	}
+}
+
+// checkReport checks invariants every report must satisfy.
+func checkReport(t testing.TB, name string, r *Report) {
+	t.Helper()
+	if r == nil {
+		t.Fatalf("%s: nil report without error", name)
+	}
+	for i, rc := range r.Recipients {
+		if rc.Recipient == "" {
+			t.Errorf("%s: recipient %d has no address", name, i)
+		}
+	}
+	if r.Kind == KindNotBounce && len(r.Recipients) > 0 {
+		t.Errorf("%s: not a bounce but has recipients", name)
+	}
+}

@@ -1,0 +1,187 @@
+package dsn
+
+import (
+	"bytes"
+	"strings"
+)
+
+// detector recognises one MTA's bounce format. match must be cheap (header fields, subject,
+// sender, a fixed string in the text); decode does the real work only for the messages that
+// match. Detectors are tried in the order of the detectors list.
+type detector struct {
+	name   string
+	match  func(m *message) bool
+	decode func(m *message) []Recipient
+}
+
+// detectors is the ordered list of MTA formats. Specific formats come before general ones.
+var detectors = []detector{}
+
+// detect returns the first detector that recognises m, or nil.
+func detect(m *message) *detector {
+	for i := range detectors {
+		if detectors[i].match(m) {
+			return &detectors[i]
+		}
+	}
+	return nil
+}
+
+// mayBeBounce is a cheap gate before any bounce decoding.
+func mayBeBounce(m *message) bool {
+	return true
+}
+
+// mergeText completes the recipients read from delivery-status parts with what a detector found
+// in the bounce text for the same address: missing diagnostic, remote MTA, reply code, command
+// and hint, and a status code that refines the DSN's.
+func mergeText(r *Report, text []Recipient) {
+	if len(text) == 0 {
+		return
+	}
+	for i := range r.Recipients {
+		d := &r.Recipients[i]
+		t := matchRecipient(text, d.Recipient)
+		if t == nil && len(r.Recipients) == 1 && len(text) == 1 {
+			t = &text[0]
+		}
+		if t == nil {
+			continue
+		}
+		mergeRecipient(d, t)
+	}
+}
+
+// mergeRecipient fills empty fields of d from t.
+func mergeRecipient(d, t *Recipient) {
+	if d.Diagnostic == "" || len(d.Diagnostic) < 8 && len(t.Diagnostic) > len(d.Diagnostic) {
+		d.Diagnostic = t.Diagnostic
+		d.DiagnosticStatus = findStatus(d.Diagnostic)
+	}
+	if d.RemoteMTA == "" {
+		d.RemoteMTA = t.RemoteMTA
+	}
+	if d.ReplyCode == "" {
+		d.ReplyCode = t.ReplyCode
+	}
+	if d.Command == "" {
+		d.Command = t.Command
+	}
+	if d.Hint == "" {
+		d.Hint = t.Hint
+	}
+	if d.Action == "" {
+		d.Action = t.Action
+	}
+	if moreSpecific(d.Status, t.Status) {
+		d.Status = t.Status
+	}
+}
+
+// matchRecipient returns the recipient in rs with address addr (case-insensitive), or nil.
+func matchRecipient(rs []Recipient, addr string) *Recipient {
+	for i := range rs {
+		if strings.EqualFold(rs[i].Recipient, addr) {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
+// textStatusBlock reads RFC 3464 fields written in the bounce text rather than in a
+// message/delivery-status part, as many MTAs do.
+func textStatusBlock(m *message) []Recipient {
+	text := m.bounceText()
+	i := indexLineFold(text, "final-recipient:")
+	if i < 0 {
+		i = indexLineFold(text, "original-recipient:")
+	}
+	if i < 0 {
+		return nil
+	}
+	if j := indexLineFold(text, "reporting-mta:"); j >= 0 && j < i {
+		i = j
+	}
+	block := text[i:]
+	if end := originalMarker(block); end >= 0 {
+		block = block[:end]
+	}
+	sf := parseStatusBody(block)
+	var out []Recipient
+	for _, g := range sf.recipients {
+		if r, ok := recipientFromFields(g); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// indexLineFold returns the offset of the first line of text that starts (after white space)
+// with prefix, compared case-insensitively, or -1.
+func indexLineFold(text []byte, prefix string) int {
+	off := 0
+	for len(text) > 0 {
+		line, rest := cutLine(text)
+		t := bytes.TrimLeft(line, " \t")
+		if len(t) >= len(prefix) && equalFoldASCII(t[:len(prefix)], prefix) {
+			return off + len(line) - len(t)
+		}
+		off += len(line) + 1
+		text = rest
+	}
+	return -1
+}
+
+// tidyRecipients cleans the addresses, fills codes from the diagnostic, removes duplicates and
+// recipients without an address, and sets format-independent hints.
+func tidyRecipients(r *Report) {
+	out := r.Recipients[:0]
+	for _, rc := range r.Recipients {
+		rc.Recipient = cleanAddress(rc.Recipient)
+		if rc.Recipient == "" {
+			continue
+		}
+		rc.Diagnostic = strings.Join(strings.Fields(rc.Diagnostic), " ")
+		if rc.DiagnosticStatus == "" {
+			rc.DiagnosticStatus = findStatus(rc.Diagnostic)
+		}
+		if moreSpecific(rc.Status, rc.DiagnosticStatus) {
+			rc.Status = rc.DiagnosticStatus
+		}
+		if rc.ReplyCode == "" {
+			rc.ReplyCode = replyCodeOf(rc.Diagnostic)
+		}
+		if rc.Hint == "" {
+			rc.Hint = hintOf(rc.Diagnostic)
+		}
+		if dup := matchRecipient(out, rc.Recipient); dup != nil {
+			mergeRecipient(dup, &rc)
+			continue
+		}
+		out = append(out, rc)
+	}
+	r.Recipients = out
+}
+
+// expiredPhrases say, in an MTA's words, that a message stayed queued too long.
+var expiredPhrases = []string{
+	"retry timeout exceeded", "retry time not reached for any host after a long failure period",
+	"message expired", "delivery time expired", "too long in queue", "been in the queue too long",
+	"could not be delivered for", "was not delivered within", "message timed out",
+	"delivery expired", "queue lifetime", "maximum time in queue", "unable to deliver for",
+	"time limit exceeded", "expired after", "deferred too long",
+}
+
+// hintOf returns a reason suggested by the wording of a diagnostic, or "".
+func hintOf(diag string) string {
+	if diag == "" {
+		return ""
+	}
+	low := strings.ToLower(diag)
+	for _, p := range expiredPhrases {
+		if strings.Contains(low, p) {
+			return "expired"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,159 @@
+package dsn
+
+import (
+	"bytes"
+	"mime"
+	"strings"
+)
+
+// maxHeaderFields bounds the number of fields read from one header section.
+const maxHeaderFields = 2000
+
+// field is one header field as written: name and raw value, which may contain folds ("\n" and
+// white space, RFC 5322 section 2.2.3).
+type field struct {
+	name  []byte
+	value []byte
+}
+
+// header is a parsed header section. It keeps slices of the message bytes and decodes values
+// only when asked.
+type header struct {
+	fields []field
+}
+
+// parseHeader reads the header section at the start of b (LF line endings) and returns it and the
+// body that follows the blank line. It is lenient: a line that is neither a field nor a fold ends
+// the header section and starts the body, so that broken bounces still decode. When top is set,
+// an mbox "From " envelope line and blank lines before the first field are skipped.
+func parseHeader(b []byte, top bool) (header, []byte) {
+	var h header
+	if top {
+		b = skipEnvelope(b)
+	}
+	for len(b) > 0 {
+		line, rest := cutLine(b)
+		if len(bytes.TrimRight(line, " \t")) == 0 {
+			return h, rest
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if n := len(h.fields); n > 0 {
+				f := &h.fields[n-1]
+				// Extend the value to the end of this line: values are contiguous in b.
+				f.value = f.value[:len(f.value)+1+len(line)]
+			}
+			b = rest
+			continue
+		}
+		name, value, ok := splitField(line)
+		if !ok || len(h.fields) >= maxHeaderFields {
+			return h, b
+		}
+		h.fields = append(h.fields, field{name: name, value: value})
+		b = rest
+	}
+	return h, nil
+}
+
+// skipEnvelope drops leading blank lines and mbox "From " / ">From " lines.
+func skipEnvelope(b []byte) []byte {
+	for len(b) > 0 {
+		line, rest := cutLine(b)
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 || bytes.HasPrefix(line, []byte("From ")) || bytes.HasPrefix(line, []byte(">From ")) {
+			b = rest
+			continue
+		}
+		return b
+	}
+	return b
+}
+
+// splitField splits "Name: value" into its parts. The value slice starts right after the colon
+// and so keeps its relation with the following fold lines in the same buffer.
+func splitField(line []byte) (name, value []byte, ok bool) {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return nil, nil, false
+	}
+	name = bytes.TrimRight(line[:i], " \t")
+	if len(name) == 0 {
+		return nil, nil, false
+	}
+	for _, c := range name {
+		if c <= ' ' || c >= 0x7f {
+			return nil, nil, false
+		}
+	}
+	return name, line[i+1:], true
+}
+
+// cutLine returns the first line of b (without its LF) and what follows it.
+func cutLine(b []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i], b[i+1:]
+	}
+	return b, nil
+}
+
+// raw returns the first value of the named field, unfolded and trimmed, and whether it exists.
+func (h header) raw(name string) (string, bool) {
+	for _, f := range h.fields {
+		if len(f.name) == len(name) && strings.EqualFold(string(f.name), name) {
+			return unfold(f.value), true
+		}
+	}
+	return "", false
+}
+
+// get returns the first value of the named field, unfolded and trimmed, or "".
+func (h header) get(name string) string {
+	v, _ := h.raw(name)
+	return v
+}
+
+// has reports whether the named field is present.
+func (h header) has(name string) bool {
+	_, ok := h.raw(name)
+	return ok
+}
+
+// text returns the named field with RFC 2047 encoded words decoded.
+func (h header) text(name string) string {
+	return decodeWords(h.get(name))
+}
+
+// unfold joins folded lines with one space and trims the result (RFC 5322 section 2.2.3).
+func unfold(v []byte) string {
+	if bytes.IndexByte(v, '\n') < 0 {
+		return string(bytes.TrimSpace(v))
+	}
+	var sb strings.Builder
+	sb.Grow(len(v))
+	for len(v) > 0 {
+		line, rest := cutLine(v)
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 {
+			if sb.Len() > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.Write(line)
+		}
+		v = rest
+	}
+	return sb.String()
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
+
+// decodeWords decodes RFC 2047 encoded words; on failure it returns s unchanged.
+func decodeWords(s string) string {
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	d, err := wordDecoder.DecodeHeader(s)
+	if err != nil {
+		return s
+	}
+	return d
+}

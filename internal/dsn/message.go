@@ -1,0 +1,185 @@
+package dsn
+
+import (
+	"bytes"
+	"strings"
+)
+
+// maxText bounds the decoded bounce text that detectors look at (the human-readable part
+// before the returned message). MTAs write their explanation in the first few kilobytes; a
+// limit keeps the work per message bounded whatever its size.
+const maxText = 256 << 10
+
+// message is a parsed bounce: its header, its leaf MIME parts and the text derived from them.
+type message struct {
+	hdr        header
+	body       []byte
+	parts      []*part
+	reportType string // report-type parameter of a multipart/report (RFC 6522 section 3), lower-case
+	subject    string
+	from       string
+
+	text     []byte // decoded bounce text, see bounceText
+	textDone bool
+}
+
+// parseMessage splits data (LF line endings) into header and MIME parts.
+func parseMessage(data []byte) *message {
+	m := &message{}
+	m.hdr, m.body = parseHeader(data, true)
+	m.subject = m.hdr.text("Subject")
+	m.from = m.hdr.text("From")
+	m.walk(m.hdr, m.body, 0)
+	return m
+}
+
+// walk adds the leaf parts of the entity with header h and body b.
+func (m *message) walk(h header, b []byte, depth int) {
+	mt, params := contentType(h.get("Content-Type"))
+	if !h.has("Content-Type") && depth > 0 {
+		mt = "text/plain"
+	}
+	if strings.HasPrefix(mt, "multipart/") && depth < maxDepth {
+		if rt := params["report-type"]; rt != "" && m.reportType == "" {
+			m.reportType = strings.ToLower(rt)
+		}
+		pieces := splitMultipart(b, params["boundary"])
+		if pieces != nil {
+			for _, p := range pieces {
+				if len(m.parts) >= maxParts {
+					return
+				}
+				ph, pb := parseHeader(p, false)
+				m.walk(ph, pb, depth+1)
+			}
+			return
+		}
+		mt = "text/plain" // no boundary found: read the body as text
+	}
+	if len(m.parts) < maxParts {
+		m.parts = append(m.parts, &part{hdr: h, mtype: mt, params: params, body: b, depth: depth})
+	}
+}
+
+// isOriginalType reports whether a media type carries the returned message or its headers
+// (RFC 6522 section 3, RFC 6533 section 6.3).
+func isOriginalType(mt string) bool {
+	switch mt {
+	case "message/rfc822", "message/rfc822-headers", "text/rfc822-headers", "message/global",
+		"message/global-headers", "message/partial", "message/news", "text/rfc822", "message/rfc2822":
+		return true
+	}
+	return false
+}
+
+// isStatusType reports whether a media type is a machine-readable delivery or feedback report.
+func isStatusType(mt string) bool {
+	switch mt {
+	case "message/delivery-status", "message/global-delivery-status", "message/feedback-report",
+		"text/delivery-status", "message/disposition-notification":
+		return true
+	}
+	return false
+}
+
+// originalPart returns the first part that holds the returned message, or nil.
+func (m *message) originalPart() *part {
+	for _, p := range m.parts {
+		if isOriginalType(p.mtype) {
+			return p
+		}
+	}
+	return nil
+}
+
+// bounceText returns the decoded human-readable text of the bounce: its text parts that come
+// before the returned message, joined, at most maxText bytes. A text part that comes after the
+// returned message (some MTAs attach their explanation last) is used when none precedes it.
+func (m *message) bounceText() []byte {
+	if m.textDone {
+		return m.text
+	}
+	m.textDone = true
+	var buf []byte
+	seenOriginal := false
+	for pass := 0; pass < 2 && len(buf) == 0; pass++ {
+		for _, p := range m.parts {
+			if isOriginalType(p.mtype) {
+				seenOriginal = true
+				if pass == 0 {
+					break
+				}
+				continue
+			}
+			if !isTextType(p) || isAttachment(p) && len(m.parts) > 1 {
+				continue
+			}
+			c := p.content()
+			if len(buf)+len(c) > maxText {
+				c = c[:maxText-len(buf)]
+			}
+			if len(buf) > 0 {
+				buf = append(buf, '\n')
+			}
+			buf = append(buf, c...)
+			if len(buf) >= maxText {
+				break
+			}
+		}
+		if !seenOriginal {
+			break
+		}
+	}
+	m.text = buf
+	return buf
+}
+
+// isTextType reports whether a part is human-readable text.
+func isTextType(p *part) bool {
+	return p.mtype == "text/plain" || p.mtype == "text/html" || p.mtype == "text" || p.mtype == "text/enriched" ||
+		!strings.Contains(p.mtype, "/")
+}
+
+func isAttachment(p *part) bool {
+	d := p.hdr.get("Content-Disposition")
+	return len(d) >= 10 && strings.EqualFold(d[:10], "attachment")
+}
+
+// statusParts returns the machine-readable delivery-status parts (RFC 3464 section 2, RFC 6533
+// section 6.2): message/delivery-status, message/global-delivery-status, and parts with other
+// content types whose body is a delivery-status block.
+func (m *message) statusParts() []*part {
+	var out []*part
+	for _, p := range m.parts {
+		switch {
+		case p.mtype == "message/delivery-status" || p.mtype == "message/global-delivery-status" ||
+			p.mtype == "text/delivery-status":
+			out = append(out, p)
+		case isOriginalType(p.mtype) || p.mtype == "message/feedback-report":
+		case looksLikeStatus(p.body):
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// looksLikeStatus reports whether b starts like a delivery-status body: an RFC 3464 field
+// among the first lines.
+func looksLikeStatus(b []byte) bool {
+	if len(b) > 2048 {
+		b = b[:2048]
+	}
+	for i := 0; i < 4 && len(b) > 0; i++ {
+		line, rest := cutLine(b)
+		b = rest
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		for _, f := range []string{"reporting-mta:", "final-recipient:", "original-recipient:", "arrival-date:", "received-from-mta:", "x-postfix-queue-id:"} {
+			if len(line) >= len(f) && equalFoldASCII(line[:len(f)], f) {
+				return true
+			}
+		}
+	}
+	return false
+}

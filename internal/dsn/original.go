@@ -1,0 +1,107 @@
+package dsn
+
+import (
+	"bytes"
+	"strings"
+)
+
+// campaignHeaders are the headers of the original message copied into Original.Headers, by the
+// canonical name used as the map key. List-Unsubscribe is kept so that callers can tell whether
+// the original was bulk mail.
+var campaignHeaders = []string{
+	"X-Campaign-ID", "X-Campaign", "X-CampaignID", "List-ID", "X-Mailgun-Tag", "X-Mailgun-Variables",
+	"X-SES-CONFIGURATION-SET", "X-SES-Message-Tags", "Feedback-ID", "X-Mailer", "User-Agent", "Precedence",
+	"List-Unsubscribe", "X-PM-Tag", "X-MC-Tags", "X-SMTPAPI", "X-Newsletter", "X-Job", "X-Mailin-Campaign",
+	"X-Campaign-Name", "X-MSFBL", "X-Report-Abuse",
+}
+
+// maxHeaderValue bounds a copied header value.
+const maxHeaderValue = 1024
+
+// originalFromHeader fills o from the header of the returned message.
+func originalFromHeader(h header, o *Original) {
+	o.MessageID = strings.Trim(h.get("Message-ID"), "<> \t")
+	o.From = h.text("From")
+	o.To = h.text("To")
+	o.Subject = h.text("Subject")
+	o.Date = parseDate(h.get("Date"))
+	o.ReturnPath = strings.Trim(h.get("Return-Path"), "<> \t")
+	for _, name := range campaignHeaders {
+		v, ok := h.raw(name)
+		if !ok {
+			continue
+		}
+		if len(v) > maxHeaderValue {
+			v = v[:maxHeaderValue]
+		}
+		if o.Headers == nil {
+			o.Headers = make(map[string]string, 4)
+		}
+		o.Headers[name] = decodeWords(v)
+	}
+}
+
+// findOriginal locates the returned message: an attached message/rfc822 (or headers-only) part,
+// else a copy inlined in the bounce text after a marker line. It returns the header of the
+// original and whether one was found.
+func findOriginal(m *message) (header, bool) {
+	if p := m.originalPart(); p != nil {
+		h, _ := parseHeader(p.content(), true)
+		if len(h.fields) > 0 {
+			return h, true
+		}
+	}
+	return inlineOriginal(m.bounceText())
+}
+
+// inlineOriginal finds a copy of the original message in text, after a marker line such as
+// "----- Original message -----" or qmail's "--- Below this line is a copy of the message.".
+func inlineOriginal(text []byte) (header, bool) {
+	at := originalMarker(text)
+	if at < 0 {
+		return header{}, false
+	}
+	h, _ := parseHeader(text[at:], true)
+	return h, len(h.fields) > 0
+}
+
+// originalMarkers are lower-case phrases that, on a line of their own (usually between dashes),
+// introduce an inlined copy of the returned message.
+var originalMarkers = []string{
+	"original message", "copy of the message", "returned message", "unsent message",
+	"message follows", "original mail", "copy of your message", "message header",
+	"headers of the original", "undelivered message", "rejected message", "message text follows",
+	"your message reads", "original message headers", "content-type: message/rfc822",
+}
+
+// originalMarker returns the offset just after the marker line, or -1.
+func originalMarker(text []byte) int {
+	off := 0
+	for b := text; len(b) > 0; {
+		line, rest := cutLine(b)
+		off += len(line) + 1
+		b = rest
+		if len(line) < 10 || len(line) > 200 {
+			continue
+		}
+		if isMarkerLine(line) {
+			return min(off, len(text))
+		}
+	}
+	return -1
+}
+
+// isMarkerLine reports whether a line introduces the inlined original.
+func isMarkerLine(line []byte) bool {
+	t := bytes.TrimSpace(line)
+	if len(t) == 0 || (t[0] != '-' && t[0] != '=' && t[0] != '*' && !bytes.HasSuffix(t, []byte(":")) && !bytes.HasSuffix(t, []byte("."))) {
+		return false
+	}
+	low := bytes.ToLower(t)
+	for _, mk := range originalMarkers {
+		if bytes.Contains(low, []byte(mk)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,201 @@
+package dsn
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// maxRecipients bounds the recipients read from one message.
+const maxRecipients = 1000
+
+// statusFields are the groups of a delivery-status body (RFC 3464 section 2.1): the
+// per-message fields and one group per recipient.
+type statusFields struct {
+	perMessage header
+	recipients []header
+}
+
+// parseStatusBody reads a delivery-status body. It is lenient about layout: a new recipient
+// group starts at a blank line or when a recipient field repeats, so that DSNs that forget the
+// blank lines between groups still give one group per recipient.
+func parseStatusBody(b []byte) statusFields {
+	var sf statusFields
+	for len(b) > 0 && len(sf.recipients) < maxRecipients {
+		h, rest := parseHeader(b, false)
+		if len(h.fields) == 0 {
+			_, rest = cutLine(b)
+		}
+		b = rest
+		sf.addBlock(h)
+	}
+	return sf
+}
+
+// addBlock sorts the fields of one blank-line separated block into groups.
+func (sf *statusFields) addBlock(h header) {
+	var cur *header
+	for _, f := range h.fields {
+		name := strings.ToLower(string(f.name))
+		switch {
+		case name == "original-recipient" || name == "final-recipient":
+			if cur == nil || cur.has("final-recipient") || name == "original-recipient" && cur.has(name) {
+				sf.recipients = append(sf.recipients, header{})
+				cur = &sf.recipients[len(sf.recipients)-1]
+			}
+			cur.fields = append(cur.fields, field{name: []byte(name), value: f.value})
+		case isRecipientField(name):
+			if cur == nil {
+				sf.recipients = append(sf.recipients, header{})
+				cur = &sf.recipients[len(sf.recipients)-1]
+			}
+			cur.fields = append(cur.fields, field{name: []byte(name), value: f.value})
+		case isPerMessageField(name):
+			sf.perMessage.fields = append(sf.perMessage.fields, f)
+		default:
+			if cur != nil {
+				cur.fields = append(cur.fields, f)
+			} else {
+				sf.perMessage.fields = append(sf.perMessage.fields, f)
+			}
+		}
+	}
+}
+
+// isPerMessageField reports whether name is a per-message DSN field (RFC 3464 section 2.2).
+func isPerMessageField(name string) bool {
+	switch name {
+	case "reporting-mta", "arrival-date", "received-from-mta", "dsn-gateway", "original-envelope-id":
+		return true
+	}
+	return false
+}
+
+// isRecipientField reports whether name is a per-recipient DSN field (RFC 3464 section 2.3).
+func isRecipientField(name string) bool {
+	switch name {
+	case "action", "status", "remote-mta", "diagnostic-code", "last-attempt-date",
+		"final-log-id", "will-retry-until", "x-actual-recipient":
+		return true
+	}
+	return false
+}
+
+// recipientFromFields builds a Recipient from one per-recipient group. It returns false when the
+// group names no recipient address.
+func recipientFromFields(g header) (Recipient, bool) {
+	var r Recipient
+	r.Recipient = cleanAddress(g.get("final-recipient"))
+	r.OriginalRecipient = cleanAddress(g.get("original-recipient"))
+	if !isAddress(r.Recipient) {
+		switch {
+		case isAddress(cleanAddress(g.get("x-actual-recipient"))):
+			r.Recipient = cleanAddress(g.get("x-actual-recipient"))
+		case isAddress(r.OriginalRecipient):
+			r.Recipient = r.OriginalRecipient
+		case r.Recipient == "":
+			return r, false
+		}
+	}
+	r.Action = normAction(g.get("action"))
+	r.RemoteMTA = stripType(g.get("remote-mta"))
+	r.DiagnosticType, r.Diagnostic = splitDiagnostic(g.get("diagnostic-code"))
+	r.LastAttempt = parseDate(g.get("last-attempt-date"))
+	setCodes(&r, validStatus(g.get("status")))
+	return r, true
+}
+
+// setCodes sets Status and ReplyCode from the Status field value and the diagnostic. When the
+// diagnostic carries a status code that refines the field's (the field says "5.0.0" and the
+// diagnostic "550 5.1.1 ..."), Status takes the diagnostic's code and FieldStatus keeps the
+// field as written; a diagnostic code of another class never overrides the field.
+func setCodes(r *Recipient, fieldStatus string) {
+	r.FieldStatus = fieldStatus
+	r.DiagnosticStatus = findStatus(r.Diagnostic)
+	r.Status = fieldStatus
+	if moreSpecific(fieldStatus, r.DiagnosticStatus) {
+		r.Status = r.DiagnosticStatus
+	}
+	if r.ReplyCode == "" {
+		r.ReplyCode = replyCodeOf(r.Diagnostic)
+	}
+}
+
+// replyCodeOf returns the SMTP reply code in a diagnostic text: the leading one, else the first
+// one that stands as a word.
+func replyCodeOf(diag string) string {
+	if c := leadingReplyCode(diag); c != "" {
+		return c
+	}
+	return findReplyCode(diag)
+}
+
+// splitDiagnostic splits a Diagnostic-Code value "smtp; 550 ..." into its type and text.
+func splitDiagnostic(v string) (typ, text string) {
+	if i := strings.IndexByte(v, ';'); i > 0 && i < 16 && !strings.ContainsAny(v[:i], " @<") {
+		return strings.ToLower(strings.TrimSpace(v[:i])), strings.TrimSpace(v[i+1:])
+	}
+	return "", strings.TrimSpace(v)
+}
+
+// stripType removes an RFC 3464 type prefix ("dns;", "rfc822;") from a field value.
+func stripType(v string) string {
+	if i := strings.IndexByte(v, ';'); i >= 0 && i < 16 {
+		v = v[i+1:]
+	}
+	return strings.TrimSpace(v)
+}
+
+// normAction returns the first word of an Action field, lower-case (RFC 3464 section 2.3.3).
+func normAction(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if i := strings.IndexAny(v, " \t("); i >= 0 {
+		v = v[:i]
+	}
+	switch v {
+	case "failure", "fail":
+		return "failed"
+	case "delay":
+		return "delayed"
+	}
+	return v
+}
+
+// parseDate parses an RFC 5322 date leniently; it returns the zero time when it cannot.
+func parseDate(v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := mail.ParseDate(v)
+	if err != nil {
+		if i := strings.LastIndexByte(v, '('); i > 0 {
+			t, err = mail.ParseDate(strings.TrimSpace(v[:i]))
+		}
+		if err != nil {
+			return time.Time{}
+		}
+	}
+	return t
+}
+
+// decodeStatusParts reads every delivery-status part of m into r. It returns the number of
+// recipients found.
+func decodeStatusParts(m *message, r *Report) int {
+	n := 0
+	for _, p := range m.statusParts() {
+		sf := parseStatusBody(p.content())
+		if r.ReportingMTA == "" {
+			r.ReportingMTA = stripType(sf.perMessage.get("reporting-mta"))
+		}
+		if r.ArrivalDate.IsZero() {
+			r.ArrivalDate = parseDate(sf.perMessage.get("arrival-date"))
+		}
+		for _, g := range sf.recipients {
+			if rc, ok := recipientFromFields(g); ok && len(r.Recipients) < maxRecipients {
+				r.Recipients = append(r.Recipients, rc)
+				n++
+			}
+		}
+	}
+	return n
+}
