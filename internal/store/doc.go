@@ -1,0 +1,61 @@
+// Package store keeps rebound's results in a local SQLite database (modernc.org/sqlite, pure Go,
+// driver name "sqlite"), so that a nightly scan only adds what is new and the stats, export and
+// policy commands read from one place.
+//
+// # Schema
+//
+// The schema comes from the embedded, numbered migrations in migrations/ (0001_init.sql, ...).
+// Open applies the missing ones in order, each in its own transaction together with its row in
+// schema_migrations(version, applied_at), so the schema version is the highest version there.
+// A database whose version is higher than the binary knows is refused with ErrNewerSchema.
+// Migrations are never edited once released: a change is a new file.
+//
+//   - messages: one row per message read, keyed by the mailbox key (internal/mailbox), with its
+//     position, path, outcome (bounce, feedback, autoreply, notbounce, undecodable, unreadable),
+//     the error that made it undecodable or unreadable, the bounce's format, Message-ID,
+//     Subject, From and Date, when it was scanned and how many recipients (events) it had.
+//     Undecodable and unreadable messages are stored too, never dropped.
+//   - events: one row per recipient of a message (RFC 3464 section 2.3, RFC 6522, RFC 5965),
+//     numbered idx 1, 2, ... within the message, unique on (message_key, idx). The recipient is
+//     stored lower-case. Indexed on recipient, bounced_at, provider, reason and type.
+//   - mbox_progress: per mbox file, the byte offset read up to, the number of messages before
+//     it and a checksum of the bytes before it, so a rescan starts where the last one stopped.
+//   - files: per plain message file, the size, modification time and message key last seen, so
+//     a rescan can skip unchanged files without reading them.
+//   - meta: key/value text for facts about the database.
+//
+// # Time
+//
+// Times are stored as INTEGER unix seconds in UTC (sub-second parts are dropped); NULL means
+// unknown and reads back as the zero time.Time. Integers compare, subtract and group (windows of
+// 72 hours, days) with plain arithmetic in any SQL dialect. The one exception is files.mtime_ns,
+// an opaque stamp in nanoseconds that is only compared for equality.
+//
+// # Crash safety and concurrency
+//
+// The database runs in WAL mode with synchronous=NORMAL, foreign keys on and a busy timeout
+// (30 s by default), and every write transaction starts with BEGIN IMMEDIATE, so a second
+// process waits for the first instead of failing or deadlocking. SaveBatch writes a whole batch
+// (messages, their events and the mbox checkpoints) in one transaction with INSERT ... ON
+// CONFLICT DO NOTHING: a run killed at any moment loses at most its uncommitted batch, and
+// reruns or concurrent runs over the same mailbox never store a message twice.
+//
+// # Portability
+//
+// PostgreSQL is planned as a second backend, so the SQL keeps to what both accept:
+//   - All SQL lives in embedded .sql files: queries/ (one statement each, loaded by name and
+//     shared by the backends) and migrations/ (the schema, written in SQLite's dialect; a
+//     PostgreSQL backend has its own copy that differs only in the id column).
+//   - Standard types only: TEXT, INTEGER, REAL; booleans as INTEGER 0/1; times as above.
+//   - INSERT ... ON CONFLICT (...) DO NOTHING / DO UPDATE SET x = excluded.x, window functions,
+//     NULLS FIRST/LAST spelled out; no SQLite-only functions in queries. PRAGMAs are confined to
+//     the connection string in Go.
+//   - Parameters are always bound, written "?" (a PostgreSQL backend rewrites them to $n); a
+//     variable-length list is written {{list}} and expands to at most 500 placeholders.
+//   - Column names avoid reserved words (from_addr, byte_offset, checksum, message_count).
+//   - Text ordering assumes byte order (PostgreSQL: COLLATE "C").
+//
+// Errors that make the database unusable are *Error values wrapping one of ErrNewerSchema,
+// ErrCorrupt, ErrReadOnly, ErrDiskFull, ErrBusy or ErrNotExist, for errors.Is; their text ends
+// with "; hint: ..." telling the user what to do.
+package store

@@ -1,0 +1,3 @@
+-- record_migration notes that a migration was applied.
+INSERT INTO schema_migrations (version, applied_at)
+VALUES (?, ?)

@@ -1,0 +1,310 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Outcomes lists the values of Message.Outcome, the fate of a message (the same words as
+// scan.Outcome).
+var Outcomes = []string{"bounce", "feedback", "autoreply", "notbounce", "undecodable", "unreadable"}
+
+// Message is one message read from a mailbox, with its events (one per recipient). Strings may
+// be empty when unknown (stored as NULL); times may be zero when unknown.
+type Message struct {
+	Key       string    // stable key from internal/mailbox; required, unique
+	Position  string    // "path" or "path:N"
+	Path      string    // the file the message is in
+	Outcome   string    // one of Outcomes
+	Error     string    // why undecodable or unreadable
+	Format    string    // the bounce format the decoder recognised
+	MessageID string    // Message-ID of the bounce itself
+	Subject   string    // Subject of the bounce
+	From      string    // From of the bounce
+	Date      time.Time // Date of the bounce
+	ScannedAt time.Time // when it was read; zero means now
+	Events    []Event   // in recipient order; stored with Idx 1, 2, ...
+}
+
+// Event is one recipient of a message: the decoded delivery status and its classification.
+type Event struct {
+	// Set by reads (EventsFor), ignored by SaveBatch.
+	MessageKey string // the message the event belongs to
+	Idx        int    // recipient index within the message, from 1
+	Position   string // position of the message
+
+	Recipient         string // stored lower-case, surrounding space removed
+	Action            string // DSN Action, RFC 3464 section 2.3.3
+	Status            string // enhanced status code, RFC 3463
+	ReplyCode         string // SMTP reply code, RFC 5321 section 4.2
+	Diagnostic        string
+	RemoteMTA         string
+	ReportingMTA      string
+	Reason            string // classify.Reason
+	Type              string // classify.Type
+	Hard              bool
+	Provider          string
+	Rule              string // the rule that classified it
+	Confidence        float64
+	BouncedAt         time.Time
+	Sender            string // From of the original message
+	Subject           string // Subject of the original message
+	OriginalMessageID string // Message-ID of the original message
+	Campaign          string
+	SendingDomain     string
+	FeedbackType      string // ARF Feedback-Type, RFC 5965 section 3.1
+}
+
+// Checkpoint is how far an mbox file has been read: Offset bytes, holding Count messages, whose
+// checksum is Check.
+type Checkpoint struct {
+	Path   string
+	Offset int64
+	Count  int
+	Check  string
+}
+
+// SaveBatch stores messages and their events and records mbox checkpoints, all in one
+// transaction. A message whose key is already stored is skipped with its events, so saving the
+// same batch twice, or from two processes at once, stores each message once. It returns how
+// many messages were new. Batches of a few hundred to a few thousand messages are fastest;
+// a batch is all or nothing.
+func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Checkpoint) (inserted int, err error) {
+	for i := range msgs {
+		if err := checkMessage(&msgs[i]); err != nil {
+			return 0, err
+		}
+	}
+	now := time.Now()
+	err = s.write(ctx, "save batch", func(tx *sql.Tx) error {
+		insMsg, err := tx.PrepareContext(ctx, query("insert_message"))
+		if err != nil {
+			return err
+		}
+		defer insMsg.Close()
+		insEvent, err := tx.PrepareContext(ctx, query("insert_event"))
+		if err != nil {
+			return err
+		}
+		defer insEvent.Close()
+		for i := range msgs {
+			m := &msgs[i]
+			scanned := m.ScannedAt
+			if scanned.IsZero() {
+				scanned = now
+			}
+			res, err := insMsg.ExecContext(ctx, m.Key, m.Position, m.Path, m.Outcome, null(m.Error),
+				null(m.Format), null(m.MessageID), null(m.Subject), null(m.From), unix(m.Date),
+				scanned.Unix(), len(m.Events))
+			if err != nil {
+				return fmt.Errorf("message %s: %w", m.Position, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				continue // stored before
+			}
+			inserted++
+			for j := range m.Events {
+				e := &m.Events[j]
+				if _, err := insEvent.ExecContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
+					null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
+					null(e.RemoteMTA), null(e.ReportingMTA), e.Reason, e.Type, boolInt(e.Hard),
+					null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
+					null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
+					null(e.SendingDomain), null(e.FeedbackType)); err != nil {
+					return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
+				}
+			}
+		}
+		if len(checkpoints) == 0 {
+			return nil
+		}
+		upCheck, err := tx.PrepareContext(ctx, query("upsert_checkpoint"))
+		if err != nil {
+			return err
+		}
+		defer upCheck.Close()
+		for _, c := range checkpoints {
+			if _, err := upCheck.ExecContext(ctx, c.Path, c.Offset, c.Count, c.Check, now.Unix()); err != nil {
+				return fmt.Errorf("checkpoint %s: %w", c.Path, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return inserted, nil
+}
+
+func checkMessage(m *Message) error {
+	if m.Key == "" {
+		return fmt.Errorf("store: message %q has no key", m.Position)
+	}
+	if !slices.Contains(Outcomes, m.Outcome) {
+		return fmt.Errorf("store: message %s: unknown outcome %q", m.Position, m.Outcome)
+	}
+	return nil
+}
+
+// NormalizeRecipient is the form recipients are stored and looked up in: lower-case, without
+// surrounding space.
+func NormalizeRecipient(r string) string {
+	return strings.ToLower(strings.TrimSpace(r))
+}
+
+// write runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
+func (s *Store) write(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(s.path, op, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return classify(s.path, op, err)
+	}
+	return classify(s.path, op, tx.Commit())
+}
+
+// Known reports which of keys are stored: the result holds true for each stored key and
+// nothing for the others.
+func (s *Store) Known(ctx context.Context, keys []string) (map[string]bool, error) {
+	known := make(map[string]bool)
+	err := chunks(keys, func(part []string) error {
+		rows, err := s.db.QueryContext(ctx, listQuery("known", len(part)), anys(part)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			known[k] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, classify(s.path, "look up keys", err)
+	}
+	return known, nil
+}
+
+// MboxProgress returns the checkpoint of an mbox file; ok is false when there is none.
+func (s *Store) MboxProgress(ctx context.Context, path string) (offset int64, count int, check string, ok bool, err error) {
+	err = s.db.QueryRowContext(ctx, query("mbox_progress"), path).Scan(&offset, &count, &check)
+	if err == sql.ErrNoRows {
+		return 0, 0, "", false, nil
+	}
+	if err != nil {
+		return 0, 0, "", false, classify(s.path, "read mbox progress", err)
+	}
+	return offset, count, check, true, nil
+}
+
+// File is a plain message file as last seen: its size and modification time, and the key of
+// the message it holds.
+type File struct {
+	Path    string
+	Size    int64
+	ModTime time.Time
+	Key     string
+}
+
+// FileKeys returns, for each of files whose path, size and modification time match the cache,
+// the cached message key (files[i].Key is ignored). A rescan uses it to learn the keys of
+// unchanged files without reading them, then Known to skip those already stored.
+func (s *Store) FileKeys(ctx context.Context, files []File) (map[string]string, error) {
+	want := make(map[string]File, len(files))
+	paths := make([]string, 0, len(files))
+	for _, f := range files {
+		if _, dup := want[f.Path]; !dup {
+			paths = append(paths, f.Path)
+		}
+		want[f.Path] = f
+	}
+	keys := make(map[string]string)
+	err := chunks(paths, func(part []string) error {
+		rows, err := s.db.QueryContext(ctx, listQuery("file_keys", len(part)), anys(part)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var path, key string
+			var size, mtime int64
+			if err := rows.Scan(&path, &size, &mtime, &key); err != nil {
+				return err
+			}
+			if f := want[path]; f.Size == size && f.ModTime.UnixNano() == mtime {
+				keys[path] = key
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, classify(s.path, "read file cache", err)
+	}
+	return keys, nil
+}
+
+// PutFiles records files in the cache, replacing older entries for the same paths. The cache
+// only maps a file's state to its key, so it may be written before or after the messages.
+func (s *Store) PutFiles(ctx context.Context, files []File) error {
+	if len(files) == 0 {
+		return nil
+	}
+	now := time.Now().Unix()
+	return s.write(ctx, "write file cache", func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, query("upsert_file"))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, f := range files {
+			if _, err := st.ExecContext(ctx, f.Path, f.Size, f.ModTime.UnixNano(), f.Key, now); err != nil {
+				return fmt.Errorf("file %s: %w", f.Path, err)
+			}
+		}
+		return nil
+	})
+}
+
+// null stores an empty string as NULL.
+func null(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// unix stores a time as unix seconds, and the zero time as NULL.
+func unix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func anys(ss []string) []any {
+	a := make([]any, len(ss))
+	for i, s := range ss {
+		a[i] = s
+	}
+	return a
+}

@@ -1,0 +1,301 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DefaultBusyTimeout is how long a write waits for another process holding the database.
+const DefaultBusyTimeout = 30 * time.Second
+
+// Store is an open rebound database. It is safe for concurrent use.
+type Store struct {
+	db       *sql.DB
+	path     string
+	readOnly bool
+	wmu      sync.Mutex // serialises this process's write transactions
+}
+
+// Option changes how Open works.
+type Option func(*options)
+
+type options struct {
+	busyTimeout time.Duration
+	readOnly    bool
+}
+
+// WithBusyTimeout sets how long to wait for a lock held by another process (default 30 s).
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) { o.busyTimeout = d }
+}
+
+// ReadOnly opens an existing database for reading only: nothing is created or migrated, and a
+// missing file is ErrNotExist. Use it for commands that only report.
+func ReadOnly() Option {
+	return func(o *options) { o.readOnly = true }
+}
+
+// sqliteMagic starts every SQLite database file.
+var sqliteMagic = []byte("SQLite format 3\x00")
+
+// Open opens the database at path, creating it and its parent folders when needed (mode 0600:
+// it holds e-mail addresses), and brings its schema up to date. Problems the user must fix are
+// *Error values: ErrCorrupt, ErrReadOnly, ErrNewerSchema, ErrDiskFull, ErrBusy, ErrNotExist.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{busyTimeout: DefaultBusyTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	if err := prepareFile(path, abs, o.readOnly); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", dsn(abs, o))
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, readOnly: o.readOnly}
+	ctx := context.Background()
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// prepareFile creates the parent folders and the file (unless read-only), and checks that an
+// existing file is a SQLite database, so that the common mistakes get plain errors.
+func prepareFile(path, abs string, readOnly bool) error {
+	if st, err := os.Stat(abs); err == nil && st.IsDir() {
+		return &Error{Kind: ErrCorrupt, Path: path, Detail: "is a folder, not a database file",
+			Hint: "pass the path of a file with --db"}
+	}
+	flag := os.O_RDWR | os.O_CREATE
+	if readOnly {
+		flag = os.O_RDONLY
+	} else if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return &Error{Kind: ErrReadOnly, Path: path, Detail: "cannot be created", Err: err, Hint: hintReadOnly}
+	}
+	f, err := os.OpenFile(abs, flag, 0o600)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return &Error{Kind: ErrNotExist, Path: path, Detail: "does not exist",
+				Hint: "run 'rebound scan' first, or check --db"}
+		}
+		return classify(path, "open", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	n, err := io.ReadFull(f, head)
+	switch {
+	case n == 0 && (err == io.EOF):
+		if readOnly {
+			return &Error{Kind: ErrNotExist, Path: path, Detail: "is empty",
+				Hint: "run 'rebound scan' first, or check --db"}
+		}
+		return nil // a new database
+	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
+		return classify(path, "read", err)
+	case !bytes.Equal(head[:n], sqliteMagic):
+		return &Error{Kind: ErrCorrupt, Path: path, Detail: "is not a sqlite database", Hint: hintCorrupt}
+	}
+	return nil
+}
+
+// dsn builds the connection string: every connection of the pool gets the same settings.
+func dsn(abs string, o options) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	if o.readOnly {
+		q.Set("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate") // write transactions take the lock up front
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Path returns the path the store was opened with.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return classify(s.path, "close", s.db.Close())
+}
+
+// migration is one numbered schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations lists the embedded migrations in order; their numbers must be 1, 2, 3, ...
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
+		}
+		b, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected number %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the schema version this binary creates and understands.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		panic(err) // the embedded files are part of the binary; tests check them
+	}
+	return len(ms)
+}
+
+// version reads the schema version, 0 for a new database.
+func (s *Store) version(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var v int
+	if err := q.QueryRowContext(ctx, query("schema_version")).Scan(&v); err != nil {
+		return 0, err
+	}
+	return v, nil
+}
+
+// migrate checks the schema version and applies the missing migrations. Two processes opening
+// a new database at once are safe: the second waits for the first's transaction and then finds
+// nothing left to do.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	know := len(ms)
+	have, err := s.currentVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if have > know {
+		return newerSchemaError(s.path, have, know)
+	}
+	if have == know {
+		return nil
+	}
+	if s.readOnly {
+		return &Error{Kind: ErrReadOnly, Path: s.path,
+			Detail: fmt.Sprintf("has schema %d and needs upgrading to %d, but is open read-only", have, know),
+			Hint:   "run 'rebound scan' once to upgrade it"}
+	}
+	for _, m := range ms[have:] {
+		if err := s.apply(ctx, m, know); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// currentVersion reads the schema version without taking a write lock. A database with tables
+// but no schema_migrations belongs to another program.
+func (s *Store) currentVersion(ctx context.Context) (int, error) {
+	rows, err := s.db.QueryContext(ctx, query("tables"))
+	if err != nil {
+		return 0, classify(s.path, "read schema", err)
+	}
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return 0, classify(s.path, "read schema", err)
+		}
+		names = append(names, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, classify(s.path, "read schema", err)
+	}
+	switch {
+	case slices.Contains(names, "schema_migrations"):
+		v, err := s.version(ctx, s.db)
+		return v, classify(s.path, "read schema version", err)
+	case len(names) > 0:
+		return 0, &Error{Kind: ErrCorrupt, Path: s.path, Detail: "is a sqlite database of another program",
+			Hint: "pick another path with --db"}
+	}
+	return 0, nil
+}
+
+// apply runs one migration in its own write transaction, unless another process applied it
+// meanwhile.
+func (s *Store) apply(ctx context.Context, m migration, know int) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(s.path, "begin migration", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, query("create_schema_migrations")); err != nil {
+		return classify(s.path, "create schema_migrations", err)
+	}
+	have, err := s.version(ctx, tx)
+	if err != nil {
+		return classify(s.path, "read schema version", err)
+	}
+	if have > know {
+		return newerSchemaError(s.path, have, know)
+	}
+	if have >= m.version {
+		return nil // done by another process
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return classify(s.path, "migration "+m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, query("record_migration"), m.version, time.Now().Unix()); err != nil {
+		return classify(s.path, "migration "+m.name, err)
+	}
+	return classify(s.path, "commit migration "+m.name, tx.Commit())
+}

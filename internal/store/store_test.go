@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func openTemp(t testing.TB) (*Store, string) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "rebound.db")
+	s, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, p
+}
+
+// rawDB opens the file directly, behind the store's back.
+func rawDB(t *testing.T, p string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestOpenCreatesAndMigrates(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "deep", "er", "rebound.db")
+	s, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	ctx := context.Background()
+	for pragma, want := range map[string]string{
+		"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "30000",
+	} {
+		var got string
+		if err := s.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+	var tables []string
+	rows, err := s.db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if got, want := strings.Join(tables, " "), "events files mbox_progress messages meta schema_migrations"; got != want {
+		t.Errorf("tables %q, want %q", got, want)
+	}
+	s.Close()
+
+	// Reopening applies nothing again.
+	for range 2 {
+		s, err = Open(p)
+		if err != nil {
+			t.Fatalf("reopen: %v", err)
+		}
+		var n, v int
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &v); err != nil {
+			t.Fatal(err)
+		}
+		if n != SchemaVersion() || v != SchemaVersion() {
+			t.Errorf("schema_migrations has %d rows up to %d, want %d", n, v, SchemaVersion())
+		}
+		s.Close()
+	}
+}
+
+func TestMigrationsNumbered(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 || SchemaVersion() != len(ms) {
+		t.Fatalf("%d migrations, SchemaVersion %d", len(ms), SchemaVersion())
+	}
+}
+
+// TestQueriesCompile prepares every embedded query against the current schema.
+func TestQueriesCompile(t *testing.T) {
+	s, _ := openTemp(t)
+	entries, err := fs.ReadDir(queryFS, "queries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) == 0 {
+		t.Fatal("no queries")
+	}
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".sql")
+		st, err := s.db.Prepare(listQuery(name, 3))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		st.Close()
+	}
+}
+
+func TestNewerSchema(t *testing.T) {
+	_, p := openTemp(t)
+	db := rawDB(t, p)
+	if _, err := db.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)", SchemaVersion()+4); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(p)
+	if !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("got %v, want ErrNewerSchema", err)
+	}
+	want := fmt.Sprintf("database %s was written by a newer rebound (schema %d, this binary knows %d); hint: upgrade rebound",
+		p, SchemaVersion()+4, SchemaVersion())
+	if err.Error() != want {
+		t.Errorf("got  %q\nwant %q", err, want)
+	}
+	var se *Error
+	if !errors.As(err, &se) || se.Hint != "upgrade rebound" {
+		t.Errorf("not an *Error with a hint: %#v", err)
+	}
+}
+
+func TestNotADatabase(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string][]byte{
+		"text":     []byte("From someone@example.org Mon Jan  1 00:00:00 2024\nSubject: hello\n\nbody\n"),
+		"short":    []byte("SQL"),
+		"damaged":  append([]byte("SQLite format 3\x00"), make([]byte, 8000)...),
+		"garbage2": append([]byte("SQLite format 3\x00"), []byte(strings.Repeat("\xff\x13garbage", 600))...),
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name+".db")
+			if err := os.WriteFile(p, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(p)
+			if err == nil {
+				s.Close()
+				t.Fatal("opened")
+			}
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("got %v, want ErrCorrupt", err)
+			}
+			if !strings.HasPrefix(err.Error(), "database "+p+" ") || !strings.Contains(err.Error(), "; hint: ") {
+				t.Errorf("text %q lacks the path or a hint", err)
+			}
+		})
+	}
+	t.Run("other program", func(t *testing.T) {
+		p := filepath.Join(dir, "other.db")
+		db := rawDB(t, p)
+		if _, err := db.Exec("CREATE TABLE t (x)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(p); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "another program") {
+			t.Fatalf("got %v, want ErrCorrupt for another program's database", err)
+		}
+	})
+	t.Run("folder", func(t *testing.T) {
+		if _, err := Open(dir); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "is a folder") {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+func TestReadOnlyFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	if f, err := os.Create(filepath.Join(dir, "probe")); err == nil {
+		f.Close()
+		t.Skip("permissions are not enforced for this user (root?)")
+	}
+	for _, p := range []string{filepath.Join(dir, "rebound.db"), filepath.Join(dir, "sub", "rebound.db")} {
+		_, err := Open(p)
+		if !errors.Is(err, ErrReadOnly) {
+			t.Fatalf("%s: got %v, want ErrReadOnly", p, err)
+		}
+		if !strings.Contains(err.Error(), "; hint: ") {
+			t.Errorf("no hint in %q", err)
+		}
+	}
+}
+
+func TestParentIsAFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(filepath.Join(f, "rebound.db"))
+	var se *Error
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "cannot be created") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestReadOnlyOption(t *testing.T) {
+	ctx := context.Background()
+	if _, err := Open(filepath.Join(t.TempDir(), "missing.db"), ReadOnly()); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("missing file: got %v, want ErrNotExist", err)
+	}
+	s, p := openTemp(t)
+	if _, err := s.SaveBatch(ctx, []Message{msg("k1", "bounce", ev("a@example.org", "hard", "userunknown", "2024-01-01T00:00:00Z"))}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(p, ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if k, err := ro.Known(ctx, []string{"k1"}); err != nil || !k["k1"] {
+		t.Fatalf("Known on read-only: %v %v", k, err)
+	}
+	_, err = ro.SaveBatch(ctx, []Message{msg("k2", "notbounce")}, nil)
+	if !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("write to read-only: got %v, want ErrReadOnly", err)
+	}
+}
