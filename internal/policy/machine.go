@@ -1,0 +1,212 @@
+package policy
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// machine is the state of one recipient while its events are replayed in time order.
+type machine struct {
+	res *resolver
+	r   Result
+
+	counted   []Event     // soft events inside the current window, not yet consumed by a pause
+	countedPs *params     // settings of the last counted event: its window decides expiry
+	pauses    []time.Time // pause starts inside pause_window (since the last override)
+	pausePs   *params     // settings that set the current pause
+}
+
+// move records a transition when the state (or, in state soft, the count) changes.
+func (m *machine) move(t Transition) bool {
+	t.From = m.r.State
+	if t.From == t.To && (t.To != StateSoft || t.SoftCount == m.r.SoftCount) {
+		return false
+	}
+	m.r.State, m.r.SoftCount = t.To, t.SoftCount
+	m.r.Transitions = append(m.r.Transitions, t)
+	return true
+}
+
+// decide records a transition triggered by event e and makes e the deciding event.
+func (m *machine) decide(e *Event, t Transition) {
+	t.At, t.Rule = e.BouncedAt, e.Rule
+	if t.Events == nil {
+		t.Events = []string{e.ID}
+	}
+	if m.move(t) {
+		m.r.Decision, m.r.Setting = *e, t.Setting
+	}
+}
+
+// advance applies what time alone does up to t: a pause ends at its end, and soft bounces
+// leave the window soft_window after the last counted one.
+func (m *machine) advance(t time.Time) {
+	if m.r.State == StatePaused && !m.r.SuppressedUntil.After(t) {
+		end := m.r.SuppressedUntil
+		m.r.SuppressedUntil = time.Time{}
+		m.move(Transition{At: end, To: StateActive, Setting: m.pausePs.describe(kPause), Note: "pause ended"})
+		return
+	}
+	if len(m.counted) == 0 {
+		return
+	}
+	last := m.counted[len(m.counted)-1].BouncedAt
+	win := m.countedPs.duration(kSoftWindow)
+	if t.Sub(last) <= win {
+		return
+	}
+	m.counted = nil
+	if m.r.State == StateSoft {
+		m.move(Transition{At: last.Add(win), To: StateActive, Setting: m.countedPs.describe(kSoftWindow),
+			Note: "soft window expired"})
+	}
+	m.r.SoftCount = 0
+}
+
+// override returns the recipient to active and forgets everything before it.
+func (m *machine) override(o Override) {
+	m.advance(o.At)
+	t := Transition{At: o.At, From: m.r.State, To: StateActive, Setting: "override", Note: overrideNote(o)}
+	m.r.Transitions = append(m.r.Transitions, t)
+	tr := m.r.Transitions
+	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: StateActive, Transitions: tr}}
+}
+
+func overrideNote(o Override) string {
+	by := cmp.Or(strings.TrimSpace(o.By), "unknown operator")
+	if why := strings.TrimSpace(o.Why); why != "" {
+		return "unsuppressed by " + by + ": " + why
+	}
+	return "unsuppressed by " + by
+}
+
+// event applies one event.
+func (m *machine) event(e Event) {
+	m.advance(e.BouncedAt)
+	ps := m.res.params(&e)
+	k := treatmentKey(e.Type)
+	tr := ps.treatment(k)
+	if k == kComplaint && !ps.has(kComplaintTypes, complaintType(e.FeedbackType)) {
+		tr = Ignore // e.g. not-spam: the recipient did not complain
+	}
+	if tr == Ignore {
+		return
+	}
+	m.count(&e)
+	switch tr {
+	case Suppress:
+		m.suppress(&e, ps, k)
+	case Pause:
+		m.soft(&e, ps, k)
+	case Review:
+		m.review(&e, ps, k)
+	}
+	// Provider: block events touch the provider's counts only (BlockCounts).
+}
+
+// complaintType is the feedback type matched against complaint_types: lower-case, and abuse
+// when the report has none (RFC 5965 requires one; a complaint without it is still a complaint).
+func complaintType(ft string) string {
+	ft = strings.ToLower(strings.TrimSpace(ft))
+	if ft == "" {
+		return "abuse"
+	}
+	return ft
+}
+
+// count updates the bounce counters.
+func (m *machine) count(e *Event) {
+	if m.r.Bounces == 0 || e.BouncedAt.Before(m.r.FirstBounce) {
+		m.r.FirstBounce = e.BouncedAt
+	}
+	if e.BouncedAt.After(m.r.LastBounce) {
+		m.r.LastBounce = e.BouncedAt
+	}
+	m.r.Bounces++
+}
+
+// describeTreatment renders the setting that chose the treatment.
+func describeTreatment(ps *params, k key) string {
+	if k == kComplaint {
+		return ps.describe(kComplaint, kComplaintTypes)
+	}
+	return ps.describe(k)
+}
+
+func (m *machine) suppress(e *Event, ps *params, k key) {
+	if m.r.State == StateSuppressed {
+		return
+	}
+	m.counted, m.r.SuppressedUntil = nil, time.Time{}
+	m.decide(e, Transition{To: StateSuppressed, Setting: describeTreatment(ps, k)})
+}
+
+func (m *machine) review(e *Event, ps *params, k key) {
+	if m.r.State == StateSuppressed || m.r.State == StatePaused {
+		return
+	}
+	m.decide(e, Transition{To: StateReview, SoftCount: m.r.SoftCount, Setting: describeTreatment(ps, k)})
+}
+
+// soft counts a soft event and pauses (or suppresses) when the threshold is reached. Soft
+// events while paused or suppressed change nothing: see docs/policy.md.
+func (m *machine) soft(e *Event, ps *params, k key) {
+	if m.r.State == StateSuppressed || m.r.State == StatePaused {
+		return
+	}
+	win := ps.duration(kSoftWindow)
+	kept := m.counted[:0]
+	for _, c := range m.counted {
+		if e.BouncedAt.Sub(c.BouncedAt) <= win {
+			kept = append(kept, c)
+		}
+	}
+	m.counted, m.countedPs = append(kept, *e), ps
+	n := len(m.counted)
+	why := []key{kSoftThreshold, kSoftWindow}
+	if k != kSoft {
+		why = append([]key{k}, why...)
+	}
+	if n < ps.num(kSoftThreshold) {
+		if m.r.State == StateReview {
+			m.r.SoftCount = n // stays on the review list; the count is kept for a later pause
+			return
+		}
+		m.decide(e, Transition{To: StateSoft, SoftCount: n, Setting: ps.describe(why...)})
+		return
+	}
+	m.pause(e, ps, why)
+}
+
+// pause consumes the counted events: the address is paused, or suppressed when this is the
+// pauses_to_suppress-th pause inside pause_window.
+func (m *machine) pause(e *Event, ps *params, why []key) {
+	ids := make([]string, len(m.counted))
+	for i, c := range m.counted {
+		ids[i] = c.ID
+	}
+	n := len(m.counted)
+	m.counted = nil
+	t := e.BouncedAt
+	win := ps.duration(kPauseWindow)
+	kept := m.pauses[:0]
+	for _, p := range m.pauses {
+		if t.Sub(p) <= win {
+			kept = append(kept, p)
+		}
+	}
+	m.pauses = append(kept, t)
+	m.r.PauseCount = len(m.pauses)
+	if limit := ps.num(kPausesToSuppress); limit > 0 && len(m.pauses) >= limit {
+		m.decide(e, Transition{To: StateSuppressed, SoftCount: n, Events: ids,
+			Setting: ps.describe(append(why, kPausesToSuppress, kPauseWindow)...),
+			Note:    fmt.Sprintf("pause %d within %s: soft turned hard", len(m.pauses), ps[kPauseWindow].text)})
+		return
+	}
+	m.pausePs = ps
+	m.r.SuppressedUntil = t.Add(ps.duration(kPause))
+	m.decide(e, Transition{To: StatePaused, SoftCount: n, Events: ids,
+		Setting: ps.describe(append(why, kPause)...)})
+}

@@ -1,0 +1,247 @@
+package policy
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/classify"
+)
+
+func TestDefaultPolicy(t *testing.T) {
+	p := load(t, "")
+	ps := p.resolve("mailboxfull", "other")
+	if ps.treatment(kHard) != Suppress || ps.treatment(kComplaint) != Suppress || ps.treatment(kSoft) != Pause ||
+		ps.treatment(kBlock) != Provider || ps.treatment(kAutoreply) != Ignore || ps.treatment(kDelivered) != Ignore ||
+		ps.treatment(kUnknown) != Review {
+		t.Errorf("default treatments: %s", ps.describe(kHard, kComplaint, kSoft, kBlock, kAutoreply, kDelivered, kUnknown))
+	}
+	if ps.num(kSoftThreshold) != 3 || ps.duration(kSoftWindow) != 72*time.Hour || ps.duration(kPause) != 7*24*time.Hour ||
+		ps.num(kPausesToSuppress) != 3 || ps.duration(kPauseWindow) != 30*24*time.Hour {
+		t.Errorf("default numbers: %s", ps.describe(kSoftThreshold, kSoftWindow, kPause, kPausesToSuppress, kPauseWindow))
+	}
+	if !ps.has(kComplaintTypes, "abuse") || !ps.has(kComplaintTypes, "fraud") || ps.has(kComplaintTypes, "not-spam") {
+		t.Errorf("default complaint types: %s", ps.describe(kComplaintTypes))
+	}
+	if len(p.Sections) != 1 {
+		t.Errorf("default policy has %d sections, want only [default]", len(p.Sections))
+	}
+}
+
+func TestLoadOverlay(t *testing.T) {
+	user, err := os.ReadFile("testdata/overrides.policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(defaults(t), "overrides.policy", user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		reason, provider string
+		keys             []key
+		want             string
+	}{
+		{"expired", "other", []key{kSoftThreshold, kSoftWindow, kPause},
+			"default: soft_threshold=3 soft_window=72h pause=14d"},
+		{"mailboxfull", "other", []key{kSoftThreshold, kSoftWindow, kPause},
+			"reason mailboxfull: soft_threshold=5 soft_window=72h; default: pause=14d"},
+		{"mailboxfull", "gmail", []key{kSoftThreshold, kPauseWindow},
+			"reason mailboxfull: soft_threshold=5; provider gmail: pause_window=2w"},
+		{"expired", "gmail", []key{kSoftThreshold, kHard}, "provider gmail: soft_threshold=4; default: hard=suppress"},
+		{"hasmoved", "gmail", []key{kHard}, "reason hasmoved: hard=review"},
+	}
+	for _, tt := range tests {
+		if got := p.resolve(tt.reason, tt.provider).describe(tt.keys...); got != tt.want {
+			t.Errorf("%s/%s: %q, want %q", tt.reason, tt.provider, got, tt.want)
+		}
+	}
+	var pause Setting
+	for _, st := range p.Sections[0].Settings {
+		if st.Key == "pause" {
+			pause = st
+		}
+	}
+	if pause.File != "overrides.policy" || pause.Line != 3 || pause.Value != "14d" {
+		t.Errorf("overlaid setting %+v", pause)
+	}
+	// The defaults are not modified by the overlay.
+	if got := load(t, "").resolve("expired", "other").describe(kPause); got != "default: pause=7d" {
+		t.Errorf("defaults changed by overlay: %s", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"bad key", "[default]\ncolour = blue\n", `x.policy:2: unknown key "colour"`},
+		{"bad duration", "[default]\n\nsoft_window = 72 hours\n", `x.policy:3: soft_window: bad duration "72 hours"`},
+		{"zero duration", "[default]\npause = 0d\n", `x.policy:2: pause: bad duration "0d"`},
+		{"duration without unit", "[default]\npause = 7\n", `x.policy:2: pause: bad duration "7"`},
+		{"unknown unit", "[default]\npause = 7y\n", `x.policy:2: pause: bad duration "7y"`},
+		{"huge duration", "[default]\npause = 99999999999999d\n", `x.policy:2: pause: bad duration`},
+		{"bad number", "[default]\nsoft_threshold = three\n", `x.policy:2: soft_threshold: bad number "three"`},
+		{"zero threshold", "[default]\nsoft_threshold = 0\n", `x.policy:2: soft_threshold: bad number "0"`},
+		{"negative pauses", "[default]\npauses_to_suppress = -1\n", `x.policy:2: pauses_to_suppress: bad number "-1"`},
+		{"bad treatment", "[default]\nhard = delete\n", `x.policy:2: hard: bad value "delete": want one of suppress, pause, review, ignore`},
+		{"block never suppresses", "[default]\nblock = suppress\n", `x.policy:2: block: bad value "suppress"`},
+		{"missing value", "[default]\nhard =\n", `x.policy:2: hard: missing value`},
+		{"no equals", "[default]\nhard suppress\n", `x.policy:2: expected key = value`},
+		{"duplicate key", "[default]\nhard = suppress\nhard = review\n", `x.policy:3: duplicate key "hard" (first set on line 2)`},
+		{"bad complaint type", "[default]\ncomplaint_types = abuse, Not_Spam!\n", `x.policy:2: complaint_types: bad feedback type "not_spam!"`},
+		{"outside section", "hard = suppress\n", `x.policy:1: setting outside a section`},
+		{"unknown section kind", "[reasons mailboxfull]\nsoft_threshold = 5\n", `x.policy:1: unknown section kind "reasons"`},
+		{"reason without name", "[default]\n[reason]\n", `x.policy:2: bad section header "[reason]": want [reason NAME]`},
+		{"provider with two names", "[provider gmail yahoo]\n", `x.policy:1: bad section header "[provider gmail yahoo]"`},
+		{"default with a name", "[default gmail]\n", `x.policy:1: bad section header "[default gmail]": [default] takes no name`},
+		{"unterminated header", "[reason mailboxfull\n", `x.policy:1: bad section header "[reason mailboxfull": missing ]`},
+		{"empty header", "[]\n", `x.policy:1: empty section header`},
+		{"bad name", "[reason MailboxFull]\n", `x.policy:1: bad reason name "MailboxFull"`},
+		{"duplicate section", "[reason expired]\n\n[reason expired]\n", `x.policy:3: duplicate section [reason expired] (first on line 1)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.policy", []byte(tt.text))
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.File != "x.policy" {
+				t.Errorf("error %v is not a *ParseError for x.policy", err)
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryError(t *testing.T) {
+	data, err := os.ReadFile("testdata/bad.policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Parse("bad.policy", data)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{"bad.policy:2:", "bad.policy:3:", "bad.policy:4:", "bad.policy:6:", "bad.policy:9:"}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(lines), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("error %d: %q, want prefix %q", i, lines[i], w)
+		}
+	}
+}
+
+func TestParseSyntax(t *testing.T) {
+	text := "\ufeff# comment\n; another\r\n[default]   \r\n  hard=review   # inline\r\n\tpause = 2w\t# tab comment\n" +
+		"[provider gmail.com-x_1]\ncomplaint_types = abuse,fraud  virus\n"
+	p, err := Parse("x.policy", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := p.resolve("expired", "gmail.com-x_1")
+	if ps.treatment(kHard) != Review || ps.duration(kPause) != 14*24*time.Hour || ps[kComplaintTypes].text != "abuse fraud virus" {
+		t.Errorf("parsed %s", ps.describe(kHard, kPause, kComplaintTypes))
+	}
+}
+
+func TestLoadNeedsCompleteDefaults(t *testing.T) {
+	if _, err := Load([]byte("[default]\nhard = suppress\n"), "", nil); err == nil ||
+		!strings.Contains(err.Error(), "rules/default.policy:1: [default] does not set soft, complaint") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := Load([]byte("[reason expired]\n"), "", nil); err == nil || !strings.Contains(err.Error(), "no [default] section") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := Load(defaults(t), "user.policy", []byte("[default]\nhard = nope\n")); err == nil ||
+		!strings.HasPrefix(err.Error(), "user.policy:2:") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	p, err := Parse("x.policy", []byte("[default]\n[reason mailboxfull]\n[reason mailboxful]\n[provider gmail]\n[provider gmial]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := []string{"mailboxfull", "expired"}
+	err = p.Check(reasons, []string{"gmail", "yahoo"})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := "x.policy:3: unknown reason \"mailboxful\" in section [reason mailboxful]\n" +
+		"x.policy:5: unknown provider \"gmial\" in section [provider gmial]"
+	if err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+	if err := p.Check(nil, nil); err != nil {
+		t.Errorf("unchecked: %v", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := map[string]time.Duration{"90m": 90 * time.Minute, "72h": 72 * time.Hour, "7d": 7 * 24 * time.Hour,
+		"2w": 14 * 24 * time.Hour, "030d": 30 * 24 * time.Hour}
+	for in, want := range tests {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "d", "-1d", "+1d", "1.5d", "1d12h", "1D", " 1d", "0h"} {
+		if got, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want error", in, got)
+		}
+	}
+}
+
+func FuzzParsePolicy(f *testing.F) {
+	f.Add(defaults(f))
+	seeds, _ := filepath.Glob("testdata/*.policy")
+	for _, name := range seeds {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	base := defaults(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		q, err := Parse("fuzz.policy", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.policy:") {
+				t.Fatalf("error without file:line: %v", err)
+			}
+			return
+		}
+		p, err := Load(base, "fuzz.policy", data)
+		if err != nil {
+			t.Fatalf("parsed alone but not over the defaults: %v", err)
+		}
+		// Every event resolves to complete settings, whatever sections the file has.
+		var evs []Event
+		for i, s := range q.Sections {
+			for j, ty := range classify.Types {
+				evs = append(evs, Event{ID: EventID(s.Name, j), Recipient: "r@example.com", Type: ty,
+					Reason: classify.Reason(s.Name), Provider: s.Name, BouncedAt: t0.Add(time.Duration(i+j) * time.Hour)})
+			}
+		}
+		for _, e := range evs {
+			for k, v := range p.resolve(string(e.Reason), e.Provider) {
+				if v == nil {
+					t.Fatalf("key %s unresolved for %s/%s", keySpecs[k].name, e.Reason, e.Provider)
+				}
+			}
+		}
+		Evaluate(p, evs, nil, t0.Add(1000*time.Hour))
+		BlockCounts(p, evs)
+	})
+}
