@@ -5,17 +5,281 @@
 // Each message gets a stable key (maildir: the unique part of its file name; mbox: path, byte
 // offset and content hash; plain file: content hash) and a position for people: the file path,
 // or "path:N" for the Nth message of an mbox.
+//
+// # Formats
+//
+// Maildir (https://cr.yp.to/proto/maildir.html): a directory with a cur/ or a new/
+// subdirectory. Messages in new/ are read first, then those in cur/, each in name order; tmp/
+// holds deliveries in progress and is never read. A file name is "unique" or "unique:2,FLAGS";
+// the key is the unique part, so it survives a mail client moving the file from new/ to cur/ or
+// changing its flags.
+//
+// mbox (RFC 4155, mboxrd quoting): a message starts with a From_ line, a line beginning with
+// "From " at the start of the file or after an empty line. The From_ line is removed, and so is
+// the empty line that ends each message; in the other lines, one '>' is removed from lines
+// matching ^>+From (mboxrd: ">From " becomes "From ", ">>From " becomes ">From "). LF and CRLF
+// line endings are accepted and kept as they are. An mbox is read as a stream, one message in
+// memory at a time. A file (or standard input) is an mbox when it starts with "From ";
+// otherwise it is a single message.
+//
+// Paths are used as given, in positions and in mbox keys: a caller that wants the same keys
+// whatever the working directory passes absolute paths.
+//
+// A folder that is not a maildir is read recursively in name order; each file in it is a single
+// message or an mbox. Names starting with "." are skipped, and symbolic links to directories are
+// not followed, so a link loop cannot make the walk run forever.
+//
+// # Errors
+//
+// A path that cannot be read gives a Message with Err naming the path and an empty Key; a
+// message that cannot be read gives a Message with Err and its Position (and its Key when known
+// without reading it). Either way the walk goes on with the next message or path.
+//
+// # Rescans
+//
+// A nightly rescan should not re-read what it already processed. Options.Known lets the caller
+// skip maildir messages (and, with Options.KnownFile, plain files) before they are opened.
+// For an mbox, Walk yields a checkpoint Message after the last message of the file; a caller
+// stores it once the messages before it are committed, and hands it back through
+// Options.Resume so that the next run starts reading where this one stopped.
 package mailbox
 
-import "time"
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+)
 
-// Message is one message read from a mailbox, or a failure to read one.
+// Message is one message read from a mailbox, or a failure to read one, or (when Checkpoint is
+// set) a marker saying that an mbox was read to its end.
 type Message struct {
-	Key      string    // stable key; "" when Err is a path-level error
+	Key      string    // stable key; "" when Err is a path-level error, and for a checkpoint
 	Position string    // "path" or "path:N" (Nth message of an mbox, from 1)
 	Path     string    // the file the message is in ("-" for stdin)
-	Offset   int64     // byte offset of the message in an mbox file, 0 otherwise
+	Offset   int64     // byte offset of the message (its From_ line) in an mbox file, 0 otherwise
 	ModTime  time.Time // file modification time (zero for stdin)
 	Data     []byte    // raw message, From_ line removed and ">From " unquoted for mbox
 	Err      error     // the message (or the whole path, when Key is "") could not be read
+
+	// Checkpoint is set, with Key "" and Err nil, on the marker Walk yields after the last
+	// message of an mbox file. Store it (keyed by Path) once every message yielded before it
+	// has been committed, and return it from Options.Resume on the next run.
+	Checkpoint *Checkpoint
+}
+
+// Checkpoint records how far an mbox file has been read.
+type Checkpoint struct {
+	Offset int64  // resume reading at this byte offset (a From_ line, or the end of the file)
+	Count  int    // messages before Offset: the next one is numbered Count+1
+	Check  string // hex SHA-256 of the (up to 4096) bytes just before Offset
+}
+
+// Options control a walk. The zero value reads everything.
+type Options struct {
+	// MaxMessageSize is the largest message read, in bytes; 0 (or less) means
+	// DefaultMaxMessageSize. A larger message gives a Message with Err (and its Key) instead.
+	MaxMessageSize int64
+
+	// Known, when set, is called with up to 1000 keys at a time (maildir keys, and the keys
+	// returned by KnownFile) before the files are opened; messages whose key maps to true are
+	// skipped without being read. An error from Known stops the walk and is returned by Walk.
+	Known func(keys []string) (map[string]bool, error)
+
+	// KnownFile, when set together with Known, is asked about each plain file of a folder (and
+	// each file named in paths) before it is opened: a caller that remembers the key of the
+	// file with this size and modification time returns it, and the file is then skipped if
+	// Known says the key is known.
+	KnownFile func(path string, size int64, mtime time.Time) (key string, ok bool)
+
+	// Resume, when set, is asked about each mbox file. If it returns a checkpoint that still
+	// matches the file (the file is at least Offset bytes long, the bytes before Offset hash to
+	// Check, and a From_ line or the end of the file is at Offset), reading starts at Offset and
+	// positions continue from Count+1; otherwise the file is read from the start.
+	Resume func(path string) (cp Checkpoint, ok bool)
+
+	// Stdin is read for the path "-"; nil means os.Stdin.
+	Stdin io.Reader
+}
+
+// DefaultMaxMessageSize is the message size limit when Options.MaxMessageSize is 0.
+const DefaultMaxMessageSize = 64 << 20
+
+const (
+	knownBatch  = 1000     // keys per call of Options.Known
+	checkWindow = 4096     // bytes hashed before a checkpoint offset
+	bufSize     = 64 << 10 // read buffer
+)
+
+// errEmpty is the error of a message with no bytes at all.
+var errEmpty = errors.New("empty message")
+
+func tooLarge(n, limit int64) error {
+	return fmt.Errorf("message too large: %d bytes, limit %d; hint: raise --max-message-size", n, limit)
+}
+
+// Walk reads the mailboxes named by paths, in order, and calls yield for each message (see the
+// package documentation for formats, keys and errors). Messages come in a deterministic order:
+// paths in argument order, directory entries in name order. Each Message's Data is its own:
+// yield may keep it. Walk returns the first error returned by yield or by Options.Known, and
+// nil otherwise: read errors are reported through Message.Err.
+func Walk(paths []string, opt Options, yield func(Message) error) error {
+	w := &walker{opt: opt, max: opt.MaxMessageSize, yield: yield, br: bufio.NewReaderSize(nil, bufSize)}
+	if w.max <= 0 {
+		w.max = DefaultMaxMessageSize
+	}
+	for _, p := range paths {
+		if err := w.path(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walker holds the state of one Walk.
+type walker struct {
+	opt     Options
+	max     int64
+	yield   func(Message) error
+	br      *bufio.Reader // reused for every file
+	scratch []byte        // reused buffer for mbox messages
+}
+
+// path reads one argument of Walk.
+func (w *walker) path(p string) error {
+	if p == "-" {
+		in := w.opt.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		return w.read(&source{path: "-", size: -1}, in)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return w.fail(p, "", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return w.fail(p, "", err)
+	}
+	if fi.IsDir() {
+		f.Close()
+		return w.dir(p)
+	}
+	if fi.Mode().IsRegular() {
+		if skip, err := w.knownFiles([]entry{{path: p}}); err != nil || skip[0] {
+			f.Close()
+			return err
+		}
+	}
+	defer f.Close()
+	return w.read(newSource(p, "", f, fi), f)
+}
+
+// fail reports an error about path (a path-level error when key is "").
+func (w *walker) fail(path, key string, err error) error {
+	return w.yield(Message{Key: key, Position: path, Path: path, Err: err})
+}
+
+// source describes the file a message comes from.
+type source struct {
+	path  string
+	key   string   // maildir key, "" otherwise
+	f     *os.File // a regular file (so it can be read at an offset), nil otherwise
+	size  int64    // -1 when unknown
+	mtime time.Time
+}
+
+func newSource(path, key string, f *os.File, fi fs.FileInfo) *source {
+	s := &source{path: path, key: key, size: -1, mtime: fi.ModTime()}
+	if fi.Mode().IsRegular() {
+		s.f, s.size = f, fi.Size()
+	}
+	return s
+}
+
+// read reads r, an mbox if it starts with "From " (and s is not a maildir file), a single
+// message otherwise.
+func (w *walker) read(s *source, r io.Reader) error {
+	w.br.Reset(r)
+	defer w.br.Reset(nil)
+	if s.key == "" {
+		head, err := w.br.Peek(len(fromLine))
+		if err != nil && err != io.EOF {
+			return w.fail(s.path, "", err)
+		}
+		if string(head) == fromLine {
+			return w.mbox(s)
+		}
+	}
+	return w.single(s, w.br)
+}
+
+// single reads r as one message.
+func (w *walker) single(s *source, r io.Reader) error {
+	m := Message{Key: s.key, Position: s.path, Path: s.path, ModTime: s.mtime}
+	var buf []byte
+	if s.size >= 0 && s.size <= w.max {
+		buf = make([]byte, 0, s.size+1) // +1 so that reading to EOF needs no growth
+	}
+	data, err := readAtMost(r, buf, w.max)
+	if err != nil {
+		m.Err = err
+		return w.yield(m)
+	}
+	h := sha256.New()
+	h.Write(data)
+	n := int64(len(data))
+	if n > w.max {
+		rest, err := io.Copy(h, r)
+		if err != nil {
+			m.Err = err
+			return w.yield(m)
+		}
+		n += rest
+		m.Err, data = tooLarge(n, w.max), nil
+	} else if n == 0 {
+		m.Err, data = errEmpty, nil
+	}
+	if m.Key == "" {
+		m.Key = "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]
+	}
+	m.Data = data
+	return w.yield(m)
+}
+
+// readAtMost appends to buf what r holds, stopping after max+1 bytes.
+func readAtMost(r io.Reader, buf []byte, max int64) ([]byte, error) {
+	for int64(len(buf)) <= max {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		room := min(int64(cap(buf)-len(buf)), max+1-int64(len(buf)))
+		n, err := r.Read(buf[len(buf) : len(buf)+int(room)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// checksum returns the Checkpoint.Check of f at offset off.
+func checksum(f *os.File, off int64) (string, error) {
+	start := max(0, off-checkWindow)
+	b := make([]byte, off-start)
+	if _, err := f.ReadAt(b, start); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
