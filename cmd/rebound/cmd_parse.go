@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/reboundhq/rebound/internal/scan"
+	"github.com/spf13/cobra"
+)
+
+// parseOptions are the flags of `rebound parse`.
+type parseOptions struct {
+	format string // jsonl or table
+	all    bool   // also list messages that gave no recipient, with why
+}
+
+func newParseCmd(g *globalOptions) *cobra.Command {
+	o := &parseOptions{}
+	c := &cobra.Command{
+		Use:   "parse PATH...",
+		Short: "Decode and classify bounces and print them, without storing anything",
+		Long: `parse reads maildirs, mbox files, folders of messages, single message files or
+standard input ("-") and prints one record per bounced recipient. Nothing is stored.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runParse(g, o, args)
+		},
+	}
+	c.Flags().StringVar(&o.format, "format", "table", "output `format`: jsonl or table")
+	c.Flags().BoolVar(&o.all, "all", false, "also list messages that are not bounces or could not be decoded, with why")
+	return c
+}
+
+func runParse(g *globalOptions, o *parseOptions, paths []string) error {
+	if o.format != "jsonl" && o.format != "table" {
+		return usageError("unknown --format %q (want jsonl or table)", o.format)
+	}
+	cl, err := g.classifier()
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(g.stdout, 64<<10)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	var rows [][]string
+	unreadable := 0
+	sink := func(it *scan.Item) error {
+		if it.Outcome == scan.OutcomeUnreadable {
+			unreadable++
+			g.warnf("%s: %v", it.Msg.Position, it.Err)
+		}
+		if it.Msg.Key == "" && it.Err == nil {
+			return nil // checkpoint marker
+		}
+		if len(it.Records) == 0 {
+			if !o.all {
+				return nil
+			}
+			if o.format == "jsonl" {
+				return enc.Encode(skipped{File: it.Msg.Path, Position: it.Msg.Position, Outcome: string(it.Outcome), Why: it.Why()})
+			}
+			rows = append(rows, []string{it.Msg.Position, "", string(it.Outcome), "", "", "", "", it.Why()})
+			return nil
+		}
+		for _, r := range it.Records {
+			if o.format == "jsonl" {
+				if err := enc.Encode(r); err != nil {
+					return err
+				}
+				continue
+			}
+			rows = append(rows, []string{r.Position, r.Recipient, r.Type, r.Reason, r.Status,
+				r.ReplyCode, r.Provider, strconv.FormatFloat(r.Confidence, 'f', 2, 64)})
+		}
+		return nil
+	}
+	opt := &scan.Options{Classifier: cl, Attributor: g.attributor()}
+	if err := scan.Run(g.source(paths, nil), opt, sink); err != nil {
+		return err
+	}
+	if o.format == "table" {
+		renderTable(out, []string{"position", "recipient", "type", "reason", "status", "reply", "provider", "confidence"}, rows)
+	}
+	if unreadable > 0 {
+		out.Flush()
+		return errPartial
+	}
+	return nil
+}
+
+// skipped is the `parse --all --format jsonl` line for a message without recipients.
+type skipped struct {
+	File     string `json:"file"`
+	Position string `json:"position"`
+	Outcome  string `json:"outcome"`
+	Why      string `json:"why"`
+}
+
+func (g *globalOptions) warnf(format string, args ...any) {
+	fmt.Fprintf(g.stderr, "rebound: "+format+"\n", args...)
+}

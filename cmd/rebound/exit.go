@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit statuses. They are documented in README.md ("Exit status"); keep the two in step.
+const (
+	exitOK          = 0 // the command finished (undecodable messages do not change this)
+	exitFailure     = 1 // the command stopped on an error (I/O, interrupted, ...)
+	exitUsage       = 2 // bad command line: unknown flag, missing argument, invalid value
+	exitDatabase    = 3 // the database cannot be used: corrupt, read-only, newer schema, disk full
+	exitPartialRead = 4 // the scan finished but one or more PATH arguments could not be read
+)
+
+// cliError is an error with an exit status and an optional hint for the user.
+type cliError struct {
+	code int
+	err  error
+	hint string
+}
+
+func (e *cliError) Error() string { return e.err.Error() }
+func (e *cliError) Unwrap() error { return e.err }
+
+// usageError marks err as a command-line mistake.
+func usageError(format string, args ...any) error {
+	return &cliError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// withHint wraps err with an exit status and a hint.
+func withHint(code int, err error, hint string) error {
+	return &cliError{code: code, err: err, hint: hint}
+}
+
+// errPartial is returned by scan when some paths could not be read; they were reported already.
+var errPartial = &cliError{code: exitPartialRead, err: errors.New("some paths could not be read")}
+
+// report prints err, if any, as "rebound: ..." with its hint, and returns the exit status.
+func report(w io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	code := exitFailure
+	hint := ""
+	var ce *cliError
+	if errors.As(err, &ce) {
+		code, hint = ce.code, ce.hint
+	} else if isUsage(err) {
+		code = exitUsage
+		hint = "run 'rebound help' for usage"
+	}
+	if code, hint2, ok := storeExit(err); ok && ce == nil {
+		return printErr(w, err, pick(hint, hint2), code)
+	}
+	return printErr(w, err, hint, code)
+}
+
+func pick(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func printErr(w io.Writer, err error, hint string, code int) int {
+	msg := err.Error()
+	// Errors from libraries sometimes carry their own "hint:" line; keep one.
+	if i := strings.Index(msg, "; hint: "); i >= 0 && hint == "" {
+		msg, hint = msg[:i], msg[i+len("; hint: "):]
+	}
+	fmt.Fprintf(w, "rebound: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", hint)
+	}
+	return code
+}
+
+// isUsage recognises cobra's own command-line errors.
+func isUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown flag", "unknown shorthand flag", "unknown command",
+		"flag needs an argument", "invalid argument", "accepts ", "requires at least", "required flag"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// globalOptions are the flags every subcommand shares.
+type globalOptions struct {
+	db       string // --db, else $REBOUND_DB, else $XDG_DATA_HOME/rebound/rebound.db
+	rulesDir string // --rules: a folder of user rules that win over the embedded ones
+	quiet    bool
+
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func newRootCmd(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "rebound",
+		Short: "Analyse bounce mailboxes and produce suppression lists",
+		Long: `rebound reads bounce messages (RFC 3464 DSNs, MTA text bounces, ARF complaints,
+auto-replies) from maildirs, mbox files or folders, classifies every failed recipient,
+keeps the results in a SQLite database, applies a suppression policy and reports.`,
+		Version:       version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("rebound {{.Version}}\n")
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.db, "db", "", "SQLite database `path` (default $REBOUND_DB or $XDG_DATA_HOME/rebound/rebound.db)")
+	pf.StringVar(&g.rulesDir, "rules", "", "`dir` of user rules that win over the built-in rules")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v", err)
+	})
+	root.AddCommand(
+		newScanCmd(g),
+		newParseCmd(g),
+		newStatsCmd(g),
+		newExportCmd(g),
+	)
+	return root
+}
+
+// version is the module version from the build info ("devel" for a local build), with the
+// VCS revision when known.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v
+}
+
+// dbPath resolves the database location: --db, $REBOUND_DB, $XDG_DATA_HOME/rebound/rebound.db,
+// ~/.local/share/rebound/rebound.db.
+func (g *globalOptions) dbPath() string {
+	if g.db != "" {
+		return g.db
+	}
+	if p := os.Getenv("REBOUND_DB"); p != "" {
+		return p
+	}
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = "."
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "rebound", "rebound.db")
+}

@@ -1,0 +1,240 @@
+// Package scan connects the stages of rebound: messages from internal/mailbox are decoded by
+// internal/dsn and each recipient is classified by internal/classify, on a pool of workers.
+// Results come out in input order whatever the number of workers, so output is deterministic.
+package scan
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/dsn"
+	"github.com/reboundhq/rebound/internal/mailbox"
+)
+
+// Outcome says what happened to one message.
+type Outcome string
+
+// Outcomes of a message.
+const (
+	OutcomeBounce      Outcome = "bounce"      // a delivery report with at least one recipient
+	OutcomeFeedback    Outcome = "feedback"    // an ARF complaint
+	OutcomeAutoReply   Outcome = "autoreply"   // an RFC 3834 auto-reply
+	OutcomeNotBounce   Outcome = "notbounce"   // an ordinary message
+	OutcomeUndecodable Outcome = "undecodable" // the message could not be decoded
+	OutcomeUnreadable  Outcome = "unreadable"  // the message (or path) could not be read
+)
+
+// Item is one message after decoding and classification.
+type Item struct {
+	Msg     mailbox.Message
+	Outcome Outcome
+	Report  *dsn.Report // nil when undecodable or unreadable
+	Err     error       // why undecodable or unreadable
+	Records []Record    // one per recipient
+}
+
+// Why returns a one-line explanation for messages without records.
+func (it *Item) Why() string {
+	switch {
+	case it.Err != nil:
+		return it.Err.Error()
+	case it.Report != nil && it.Report.NotBounceReason != "":
+		return it.Report.NotBounceReason
+	case len(it.Records) == 0 && it.Outcome == OutcomeBounce:
+		return "bounce without a recipient"
+	}
+	return ""
+}
+
+// Options control processing.
+type Options struct {
+	Classifier *classify.Classifier
+	Attributor Attributor // may be nil
+	Workers    int        // 0 means GOMAXPROCS
+}
+
+// Attributor finds the campaign and the sending domain of a bounced message.
+type Attributor interface {
+	Attribute(r *dsn.Report, rc *dsn.Recipient) (campaign, sendingDomain string)
+}
+
+// Process decodes and classifies one message.
+func Process(m mailbox.Message, opt *Options) Item {
+	it := Item{Msg: m}
+	if m.Err != nil {
+		it.Outcome, it.Err = OutcomeUnreadable, m.Err
+		return it
+	}
+	rep, err := dsn.Decode(m.Data)
+	if err != nil {
+		it.Outcome, it.Err = OutcomeUndecodable, err
+		return it
+	}
+	it.Report = rep
+	switch rep.Kind {
+	case dsn.KindNotBounce:
+		it.Outcome = OutcomeNotBounce
+		return it
+	case dsn.KindFeedback:
+		it.Outcome = OutcomeFeedback
+	case dsn.KindAutoReply:
+		it.Outcome = OutcomeAutoReply
+	default:
+		it.Outcome = OutcomeBounce
+	}
+	it.Records = make([]Record, 0, len(rep.Recipients))
+	for i := range rep.Recipients {
+		it.Records = append(it.Records, newRecord(m, rep, &rep.Recipients[i], opt))
+	}
+	return it
+}
+
+func newRecord(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient, opt *Options) Record {
+	res := opt.Classifier.Classify(classify.Input{
+		Recipient:    rc.Recipient,
+		Status:       rc.Status,
+		ReplyCode:    rc.ReplyCode,
+		Diagnostic:   rc.Diagnostic,
+		Action:       rc.Action,
+		RemoteMTA:    rc.RemoteMTA,
+		ReportingMTA: rep.ReportingMTA,
+		Command:      rc.Command,
+		Hint:         rc.Hint,
+		Kind:         string(rep.Kind),
+		FeedbackType: rep.FeedbackType,
+		Format:       rep.Format,
+	})
+	r := Record{
+		File:         m.Path,
+		Position:     m.Position,
+		Key:          m.Key,
+		MessageID:    rep.Original.MessageID,
+		Recipient:    strings.TrimSpace(rc.Recipient),
+		Action:       rc.Action,
+		Status:       res.Status,
+		ReplyCode:    res.ReplyCode,
+		Diagnostic:   rc.Diagnostic,
+		RemoteMTA:    rc.RemoteMTA,
+		ReportingMTA: rep.ReportingMTA,
+		Reason:       string(res.Reason),
+		Type:         string(res.Type),
+		Hard:         res.Hard(),
+		Provider:     res.Provider,
+		Rule:         res.Rule,
+		Confidence:   res.Confidence,
+		BouncedAt:    bouncedAt(m, rep, rc),
+		Sender:       rep.Original.From,
+		Subject:      rep.Original.Subject,
+		FeedbackType: rep.FeedbackType,
+		Format:       rep.Format,
+	}
+	if opt.Attributor != nil {
+		r.Campaign, r.SendingDomain = opt.Attributor.Attribute(rep, rc)
+	}
+	return r
+}
+
+// bouncedAt is the time of the failure: the DSN's Last-Attempt-Date, else its Arrival-Date,
+// else the bounce's Date header, else the file's modification time (RFC 3464 sections 2.2.5
+// and 2.3.7).
+func bouncedAt(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient) time.Time {
+	for _, t := range []time.Time{rc.LastAttempt, rep.ArrivalDate, rep.Date, m.ModTime} {
+		if !t.IsZero() {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// Run reads messages from source, processes them on a pool of workers and hands them to sink
+// in source order. Messages that carry no data (path errors, mbox checkpoints) pass through in
+// order too. Run stops reading at the first error returned by source or sink and returns it.
+// Memory stays flat: at most a few messages per worker are in flight.
+func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sink func(*Item) error) error {
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type job struct {
+		seq int
+		msg mailbox.Message
+	}
+	type done struct {
+		seq  int
+		item Item
+	}
+	jobs := make(chan job, workers*4)
+	results := make(chan done, workers*4)
+	stop := make(chan struct{})
+
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				var it Item
+				if j.msg.Key == "" && j.msg.Err == nil {
+					it = Item{Msg: j.msg} // a marker such as an mbox checkpoint
+				} else {
+					it = Process(j.msg, opt)
+				}
+				it.Msg.Data = nil // the raw message is not needed past this point
+				results <- done{j.seq, it}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	var sourceErr error
+	go func() {
+		defer close(jobs)
+		seq := 0
+		sourceErr = source(func(m mailbox.Message) error {
+			select {
+			case jobs <- job{seq, m}:
+				seq++
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+
+	var sinkErr error
+	pending := map[int]Item{}
+	next := 0
+	for d := range results {
+		pending[d.seq] = d.item
+		for {
+			it, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if sinkErr == nil {
+				if sinkErr = sink(&it); sinkErr != nil {
+					close(stop)
+				}
+			}
+		}
+	}
+	// results is closed only after jobs was closed, which happens after source returned.
+	if sinkErr != nil {
+		return sinkErr
+	}
+	if errors.Is(sourceErr, errStopped) {
+		return nil
+	}
+	return sourceErr
+}
+
+var errStopped = errors.New("scan stopped")
