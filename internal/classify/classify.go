@@ -8,18 +8,22 @@ package classify
 
 // Input is what the classifier looks at for one recipient.
 type Input struct {
-	Recipient    string // bare address
-	Status       string // RFC 3463 enhanced status code, or ""
-	ReplyCode    string // RFC 5321 reply code, or ""
-	Diagnostic   string // diagnostic text
-	Action       string // DSN Action field (failed, delayed, delivered, relayed, expanded), or ""
-	RemoteMTA    string
-	ReportingMTA string
-	Command      string // SMTP command, or ""
-	Hint         string // reason suggested by the decoder, or ""
-	Kind         string // dsn.Kind of the report: bounce, feedback, autoreply
-	FeedbackType string // ARF Feedback-Type, for Kind feedback
-	Format       string // decoder that read the message
+	Recipient  string // bare address
+	Status     string // RFC 3463 enhanced status code, or ""
+	ReplyCode  string // RFC 5321 reply code, or ""
+	Diagnostic string // diagnostic text
+	// DiagnosticType is the RFC 3464 Diagnostic-Code type (smtp, x-unix, ...), or "". A
+	// diagnostic that is not an SMTP reply (a local program's output) is always read for
+	// phrases, even when the status code is specific.
+	DiagnosticType string
+	Action         string // DSN Action field (failed, delayed, delivered, relayed, expanded), or ""
+	RemoteMTA      string
+	ReportingMTA   string
+	Command        string // SMTP command, or ""
+	Hint           string // reason suggested by the decoder, or ""
+	Kind           string // dsn.Kind of the report: bounce, feedback, autoreply
+	FeedbackType   string // ARF Feedback-Type, for Kind feedback
+	Format         string // decoder that read the message
 }
 
 // Result is the classifier's decision for one recipient.

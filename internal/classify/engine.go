@@ -1,0 +1,297 @@
+package classify
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/reboundhq/rebound/rules"
+)
+
+// Classifier holds compiled rules and the provider table. It is safe for concurrent use.
+type Classifier struct {
+	rules      []*rule          // by stage, then in file order
+	stageStart [nStages + 1]int // rules[stageStart[s]:stageStart[s+1]] belong to stage s
+	phrases    *matcher         // every phrase, not-phrase and regex literal of every rule
+	phraseText []string         // phrase id -> text
+	byPhrase   [][]int32        // phrase id -> rules (indices) that become candidates when it occurs
+	providers  *providerTable
+	scratch    sync.Pool
+}
+
+// source is one rules directory: the embedded defaults or a user's --rules DIR.
+type source struct {
+	fsys fs.FS
+	name string // prefix for file names in errors
+	user bool
+}
+
+// Default returns a Classifier with the rules embedded in the binary (package rules).
+func Default() (*Classifier, error) { return Load() }
+
+// Load returns a Classifier with the embedded rules plus the *.rules and *.providers files
+// at the top of each of user. User rules are tried before every default rule, in the order
+// given; user providers take precedence over default ones.
+func Load(user ...fs.FS) (*Classifier, error) {
+	srcs := []source{{fsys: rules.FS, name: "rules"}}
+	for i, u := range user {
+		name := "user"
+		if len(user) > 1 {
+			name = fmt.Sprintf("user%d", i+1)
+		}
+		srcs = append(srcs, source{fsys: u, name: name, user: true})
+	}
+	c, errs := build(srcs)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// LoadDir returns a Classifier with the embedded rules plus the user rules in dir
+// (rebound --rules DIR). Errors name the files under dir.
+func LoadDir(dir string) (*Classifier, error) {
+	c, errs := build([]source{{fsys: rules.FS, name: "rules"}, {fsys: os.DirFS(dir), name: dir, user: true}})
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// Check validates the rules and providers files in dir as user rules on top of the defaults
+// and returns every problem, each formatted "file:line: message" (rebound rules check DIR).
+func Check(dir string) []error {
+	_, errs := build([]source{{fsys: rules.FS, name: "rules"}, {fsys: os.DirFS(dir), name: dir, user: true}})
+	return errs
+}
+
+// build parses and compiles every source; it returns all errors found rather than the first.
+func build(srcs []source) (*Classifier, []error) {
+	var errs []error
+	var all []*rule
+	var provGroups [][]*provider
+	for _, src := range srcs {
+		ruleFiles, provFiles, err := listFiles(src.fsys)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", src.name, err))
+			continue
+		}
+		if src.user && len(ruleFiles)+len(provFiles) == 0 {
+			errs = append(errs, fmt.Errorf("%s: no *.rules or *.providers files", src.name))
+		}
+		var provs []*provider
+		for _, f := range provFiles {
+			data, err := fs.ReadFile(src.fsys, f)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", displayName(src, f), err))
+				continue
+			}
+			provs = append(provs, parseProviders(displayName(src, f), data, &errs)...)
+		}
+		provGroups = append(provGroups, provs)
+		for _, f := range ruleFiles {
+			data, err := fs.ReadFile(src.fsys, f)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", displayName(src, f), err))
+				continue
+			}
+			all = append(all, parseRules(displayName(src, f), data, src.user, &errs)...)
+		}
+	}
+	// user providers first: they win
+	for i, j := 0, len(provGroups)-1; i < j; i, j = i+1, j-1 {
+		provGroups[i], provGroups[j] = provGroups[j], provGroups[i]
+	}
+	c := &Classifier{providers: newProviderTable(provGroups, &errs)}
+	checkRuleIDs(all, c.providers, &errs)
+	c.compile(all)
+	sortErrors(errs)
+	return c, errs
+}
+
+// sortErrors orders file:line errors by file and line, keeping other errors first.
+func sortErrors(errs []error) {
+	sort.SliceStable(errs, func(i, j int) bool {
+		a, aok := errs[i].(*posError)
+		b, bok := errs[j].(*posError)
+		if !aok || !bok {
+			return !aok && bok
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+}
+
+func displayName(src source, f string) string {
+	if src.user {
+		return filepath.Join(src.name, filepath.FromSlash(f))
+	}
+	return path.Join(src.name, f)
+}
+
+// listFiles returns the *.rules and *.providers files at the top of fsys, sorted by name.
+func listFiles(fsys fs.FS) (ruleFiles, provFiles []string, err error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		switch path.Ext(e.Name()) {
+		case ".rules":
+			ruleFiles = append(ruleFiles, e.Name())
+		case ".providers":
+			provFiles = append(provFiles, e.Name())
+		}
+	}
+	return ruleFiles, provFiles, nil
+}
+
+// checkRuleIDs reports duplicate ids (a user rule may reuse a default id: it replaces it)
+// and providers that no table defines.
+func checkRuleIDs(all []*rule, pt *providerTable, errs *[]error) {
+	type key struct {
+		user bool
+		id   string
+	}
+	seen := map[key]*rule{}
+	for _, r := range all {
+		k := key{r.stage == stageUser, r.id}
+		if prev, ok := seen[k]; ok {
+			*errs = append(*errs, &posError{r.file, r.line, fmt.Sprintf("duplicate rule id [%s] (first at %s)", r.id, prev.pos())})
+		} else {
+			seen[k] = r
+		}
+		for _, p := range r.providers {
+			if !pt.ids[p] && p != otherProvider {
+				*errs = append(*errs, &posError{r.file, r.line, fmt.Sprintf("[%s]: unknown provider %q", r.id, p)})
+			}
+		}
+	}
+}
+
+// compile orders the rules by stage and builds the phrase automaton. A default rule whose id
+// a user rule reuses is dropped.
+func (c *Classifier) compile(all []*rule) {
+	userIDs := map[string]bool{}
+	for _, r := range all {
+		if r.stage == stageUser {
+			userIDs[r.id] = true
+		}
+	}
+	kept := all[:0:0]
+	for _, r := range all {
+		if r.stage != stageUser && userIDs[r.id] {
+			continue
+		}
+		kept = append(kept, r)
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].stage < kept[j].stage })
+	c.rules = kept
+	for s, i := stage(0), 0; s <= nStages; s++ {
+		for i < len(kept) && kept[i].stage < s {
+			i++
+		}
+		c.stageStart[s] = i
+	}
+
+	ids := map[string]int32{}
+	intern := func(p string) int32 {
+		if id, ok := ids[p]; ok {
+			return id
+		}
+		id := int32(len(c.phraseText))
+		ids[p] = id
+		c.phraseText = append(c.phraseText, p)
+		c.byPhrase = append(c.byPhrase, nil)
+		return id
+	}
+	for i, r := range kept {
+		for _, p := range r.phrases {
+			id := intern(p)
+			r.phraseIDs = append(r.phraseIDs, id)
+			c.byPhrase[id] = appendOnce(c.byPhrase[id], int32(i))
+		}
+		for _, p := range r.notPhrases {
+			r.notIDs = append(r.notIDs, intern(p))
+		}
+		r.regexIDs = make([][]int32, len(r.regexes))
+		for k, lits := range r.regexLits {
+			if lits == nil {
+				r.anyText = true
+				continue
+			}
+			for _, p := range lits {
+				id := intern(p)
+				r.regexIDs[k] = append(r.regexIDs[k], id)
+				c.byPhrase[id] = appendOnce(c.byPhrase[id], int32(i))
+			}
+		}
+	}
+	c.phrases = newMatcher(c.phraseText)
+	nPhrase, nRule := (len(c.phraseText)+63)/64, (len(kept)+63)/64
+	c.scratch.New = func() any {
+		return &scratch{
+			text:  make([]byte, 0, 512),
+			hits:  make([]uint64, nPhrase),
+			cands: make([]uint64, nRule),
+			found: make([]int32, 0, 16),
+		}
+	}
+}
+
+func appendOnce(s []int32, v int32) []int32 {
+	if n := len(s); n > 0 && s[n-1] == v {
+		return s
+	}
+	return append(s, v)
+}
+
+// scratch is the per-call working memory, pooled.
+type scratch struct {
+	text  []byte   // normalised diagnostic
+	hits  []uint64 // phrase id bits
+	cands []uint64 // rule index bits: rules whose text condition may hold
+	found []int32  // phrase ids that occurred
+}
+
+func (s *scratch) reset() {
+	for _, id := range s.found {
+		s.hits[id>>6] = 0
+	}
+	for i := range s.cands {
+		s.cands[i] = 0
+	}
+	s.found = s.found[:0]
+	s.text = s.text[:0]
+}
+
+// RuleCount returns the number of rules in use (after user rules replaced defaults).
+func (c *Classifier) RuleCount() int { return len(c.rules) }
+
+// ruleIDs lists the rule ids by stage, for tests.
+func (c *Classifier) ruleIDs() []string {
+	out := make([]string, len(c.rules))
+	for i, r := range c.rules {
+		out[i] = r.id
+	}
+	return out
+}
+
+// describe names a rule for evidence.
+func (r *rule) describe() string {
+	return "rule " + r.id + " (" + r.stage.String() + " stage, " + r.pos() + ")"
+}
+
+// join is a small helper for evidence lines.
+func join(vals []string) string { return strings.Join(vals, " | ") }

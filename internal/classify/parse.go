@@ -1,0 +1,543 @@
+package classify
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+)
+
+// stage is a step of the order of decision (docs/rules.md); earlier stages win.
+type stage int
+
+// Stages, in order. The kind step (feedback, auto-reply, delivered) comes before all of them
+// and is not driven by rules.
+const (
+	stageUser     stage = iota + 1 // rules from --rules DIR
+	stageProvider                  // rules with a provider or mta condition
+	stagePhrase                    // rules with a phrase or regex condition
+	stageHint                      // rules with a hint condition
+	stageStatus                    // rules with a status condition only: the status table
+	stageReply                     // anything else: reply code and other fallbacks
+	nStages
+)
+
+var stageNames = [...]string{stageUser: "user", stageProvider: "provider", stagePhrase: "phrase",
+	stageHint: "hint", stageStatus: "status", stageReply: "reply"}
+
+func (s stage) String() string { return stageNames[s] }
+
+// defaultConfidence is the confidence of a decision taken at each stage, unless the rule says.
+var defaultConfidence = [...]float64{stageUser: 0.95, stageProvider: 0.95, stagePhrase: 0.9,
+	stageHint: 0.85, stageStatus: 0.8, stageReply: 0.4}
+
+// genericConfidence is the confidence of a status-table rule marked generic.
+const genericConfidence = 0.6
+
+// rule is one [id] block of a rules file.
+type rule struct {
+	id    string
+	file  string
+	line  int
+	stage stage
+
+	// conditions: values of one key are OR-ed, keys are AND-ed
+	statuses   []statusPattern
+	replies    []replyPattern
+	phrases    []string // normalised (see normalize)
+	notPhrases []string
+	regexes    []*regexp.Regexp
+	regexLits  [][]string // per regex: literals one of which any match contains, or nil
+	providers  []string
+	dsnActions []string
+	mtas       []string // host globs
+	formats    []string
+	kinds      []string
+	hints      []string
+	commands   []string
+
+	strong  bool // phrase rule that applies even when the status code is specific
+	generic bool // status rule whose code says little: phrase rules win over it
+
+	// result
+	reason     Reason
+	typ        Type   // "" when derived from the reason
+	action     Action // "" when derived from the reason and type
+	confidence float64
+
+	// filled by compile
+	phraseIDs []int32
+	notIDs    []int32
+	regexIDs  [][]int32
+	anyText   bool // a regex without literals: the rule is always a candidate
+}
+
+func (r *rule) pos() string { return r.file + ":" + strconv.Itoa(r.line) }
+
+func (r *rule) hasText() bool { return len(r.phrases) > 0 || len(r.regexes) > 0 }
+
+// provider is one [id] block of a providers file.
+type provider struct {
+	id      string
+	name    string
+	file    string
+	line    int
+	domains []string // exact names or globs ("hotmail.*")
+	mtas    []string // host globs ("*.protection.outlook.com")
+}
+
+// posError is an error at a line of a rules or providers file.
+type posError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *posError) Error() string {
+	if e.Line == 0 {
+		return e.File + ": " + e.Msg
+	}
+	return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Msg
+}
+
+// block is a parsed [id] section before interpretation.
+type block struct {
+	id   string
+	line int
+	keys []keyValue
+}
+
+type keyValue struct {
+	key, value string
+	line       int
+}
+
+// parseBlocks reads the INI-like layout shared by rules and providers files:
+// "# comment", "[id]", "key = value | value". Lines before the first [id] must be blank or
+// comments. A key may repeat: its values add to the alternatives.
+func parseBlocks(file string, data []byte, errs *[]error) []block {
+	var blocks []block
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if line[0] == '[' {
+			if !strings.HasSuffix(line, "]") {
+				*errs = append(*errs, &posError{file, n, "unterminated [id]"})
+				continue
+			}
+			id := strings.TrimSpace(line[1 : len(line)-1])
+			if !validID(id) {
+				*errs = append(*errs, &posError{file, n, fmt.Sprintf("bad id %q: use letters, digits, '.', '_' and '-'", id)})
+			}
+			blocks = append(blocks, block{id: id, line: n})
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			*errs = append(*errs, &posError{file, n, fmt.Sprintf("expected [id] or key = value, got %q", clip(line))})
+			continue
+		}
+		if len(blocks) == 0 {
+			*errs = append(*errs, &posError{file, n, "key = value before the first [id]"})
+			continue
+		}
+		b := &blocks[len(blocks)-1]
+		b.keys = append(b.keys, keyValue{strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value), n})
+	}
+	if err := sc.Err(); err != nil {
+		*errs = append(*errs, &posError{file, n + 1, "read: " + err.Error()})
+	}
+	return blocks
+}
+
+func validID(id string) bool {
+	if id == "" || len(id) > 100 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
+
+// splitValues splits "a | b | c" into trimmed non-empty values.
+func splitValues(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, "|") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// DSN Action values (RFC 3464 section 2.3.3), kinds and SMTP commands accepted in conditions.
+var (
+	dsnActionValues = []string{"failed", "delayed", "delivered", "relayed", "expanded"}
+	kindValues      = []string{"bounce", "feedback", "autoreply"}
+)
+
+// parseRules reads a rules file. user marks rules from --rules DIR, which all belong to the
+// user stage. Errors are appended to errs as file:line messages.
+func parseRules(file string, data []byte, user bool, errs *[]error) []*rule {
+	var rules []*rule
+	for _, b := range parseBlocks(file, data, errs) {
+		if r := parseRule(file, b, user, errs); r != nil {
+			rules = append(rules, r)
+		}
+	}
+	return rules
+}
+
+func parseRule(file string, b block, user bool, errs *[]error) *rule {
+	r := &rule{id: b.id, file: file, line: b.line}
+	nerr := len(*errs)
+	fail := func(line int, format string, args ...any) {
+		*errs = append(*errs, &posError{file, line, fmt.Sprintf(format, args...)})
+	}
+	seen := map[string]int{}
+	for _, kv := range b.keys {
+		if kv.value == "" {
+			fail(kv.line, "%s: empty value", kv.key)
+			continue
+		}
+		seen[kv.key]++
+		single := func() bool {
+			if seen[kv.key] > 1 {
+				fail(kv.line, "%s given twice in [%s]", kv.key, b.id)
+				return false
+			}
+			return true
+		}
+		switch kv.key {
+		case "status":
+			for _, v := range splitValues(kv.value) {
+				p, err := parseStatusPattern(v)
+				if err != nil {
+					fail(kv.line, "%v", err)
+					continue
+				}
+				r.statuses = append(r.statuses, p)
+			}
+		case "reply":
+			for _, v := range splitValues(kv.value) {
+				p, err := parseReplyPattern(v)
+				if err != nil {
+					fail(kv.line, "%v", err)
+					continue
+				}
+				r.replies = append(r.replies, p)
+			}
+		case "phrase", "not-phrase":
+			for _, v := range splitValues(kv.value) {
+				p := normalizeString(v)
+				if len(p) < 2 {
+					fail(kv.line, "%s %q is too short", kv.key, v)
+					continue
+				}
+				if kv.key == "phrase" {
+					r.phrases = append(r.phrases, p)
+				} else {
+					r.notPhrases = append(r.notPhrases, p)
+				}
+			}
+		case "regex":
+			// the whole value is one expression: | is alternation inside it
+			re, err := regexp.Compile("(?i)" + kv.value)
+			if err != nil {
+				fail(kv.line, "bad regex: %v", err)
+				continue
+			}
+			r.regexes = append(r.regexes, re)
+			r.regexLits = append(r.regexLits, regexLiterals(kv.value))
+		case "provider":
+			for _, v := range splitValues(kv.value) {
+				r.providers = append(r.providers, strings.ToLower(v))
+			}
+		case "dsn-action":
+			for _, v := range splitValues(kv.value) {
+				v = strings.ToLower(v)
+				if !oneOf(v, dsnActionValues) {
+					fail(kv.line, "unknown dsn-action %q: want one of %s", v, strings.Join(dsnActionValues, ", "))
+					continue
+				}
+				r.dsnActions = append(r.dsnActions, v)
+			}
+		case "mta":
+			for _, v := range splitValues(kv.value) {
+				r.mtas = append(r.mtas, strings.ToLower(v))
+			}
+		case "format":
+			for _, v := range splitValues(kv.value) {
+				r.formats = append(r.formats, strings.ToLower(v))
+			}
+		case "kind":
+			for _, v := range splitValues(kv.value) {
+				v = strings.ToLower(v)
+				if !oneOf(v, kindValues) {
+					fail(kv.line, "unknown kind %q: want one of %s", v, strings.Join(kindValues, ", "))
+					continue
+				}
+				r.kinds = append(r.kinds, v)
+			}
+		case "hint":
+			for _, v := range splitValues(kv.value) {
+				r.hints = append(r.hints, strings.ToLower(v))
+			}
+		case "command":
+			for _, v := range splitValues(kv.value) {
+				r.commands = append(r.commands, strings.ToUpper(v))
+			}
+		case "strong", "generic":
+			if !single() {
+				continue
+			}
+			on, ok := parseBool(kv.value)
+			if !ok {
+				fail(kv.line, "%s: want yes or no, got %q", kv.key, kv.value)
+				continue
+			}
+			if kv.key == "strong" {
+				r.strong = on
+			} else {
+				r.generic = on
+			}
+		case "reason":
+			if !single() {
+				continue
+			}
+			reason, ok := ParseReason(kv.value)
+			if !ok {
+				fail(kv.line, "unknown reason %q (see docs/reasons.md)", kv.value)
+				continue
+			}
+			r.reason = reason
+		case "type":
+			if !single() {
+				continue
+			}
+			t := Type(strings.ToLower(kv.value))
+			if !validType(t) {
+				fail(kv.line, "unknown type %q", kv.value)
+				continue
+			}
+			r.typ = t
+		case "action":
+			if !single() {
+				continue
+			}
+			a := Action(strings.ToLower(kv.value))
+			if !validAction(a) {
+				fail(kv.line, "unknown action %q (for the DSN Action field use dsn-action)", kv.value)
+				continue
+			}
+			r.action = a
+		case "confidence":
+			if !single() {
+				continue
+			}
+			f, err := strconv.ParseFloat(kv.value, 64)
+			if err != nil || f <= 0 || f > 1 {
+				fail(kv.line, "confidence must be a number in (0, 1], got %q", kv.value)
+				continue
+			}
+			r.confidence = f
+		default:
+			fail(kv.line, "unknown key %q", kv.key)
+		}
+	}
+	if r.reason == "" && seen["reason"] == 0 {
+		fail(b.line, "[%s] has no result: add reason = NAME", b.id)
+	}
+	if len(b.keys) > 0 && !r.hasCondition() && seen["reason"] > 0 && len(*errs) == nerr {
+		fail(b.line, "[%s] has no condition: it would match everything", b.id)
+	}
+	r.stage = inferStage(r, user)
+	if r.strong && r.stage != stagePhrase && r.stage != stageUser {
+		fail(b.line, "[%s]: strong applies to phrase rules only", b.id)
+	}
+	if r.generic && r.stage != stageStatus {
+		fail(b.line, "[%s]: generic applies to status-table rules only (a status condition and nothing else)", b.id)
+	}
+	if len(*errs) > nerr {
+		return nil
+	}
+	return r
+}
+
+func (r *rule) hasCondition() bool {
+	return len(r.statuses)+len(r.replies)+len(r.phrases)+len(r.regexes)+len(r.providers)+
+		len(r.dsnActions)+len(r.mtas)+len(r.formats)+len(r.kinds)+len(r.hints)+len(r.commands) > 0
+}
+
+// inferStage places a rule in the order of decision from its conditions (docs/rules.md).
+func inferStage(r *rule, user bool) stage {
+	switch {
+	case user:
+		return stageUser
+	case len(r.providers) > 0 || len(r.mtas) > 0:
+		return stageProvider
+	case r.hasText():
+		return stagePhrase
+	case len(r.hints) > 0:
+		return stageHint
+	case len(r.statuses) > 0:
+		return stageStatus
+	}
+	return stageReply
+}
+
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "yes", "true", "on", "1":
+		return true, true
+	case "no", "false", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+func oneOf(s string, list []string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseProviders reads a providers file.
+func parseProviders(file string, data []byte, errs *[]error) []*provider {
+	var out []*provider
+	for _, b := range parseBlocks(file, data, errs) {
+		p := &provider{id: strings.ToLower(b.id), file: file, line: b.line}
+		nerr := len(*errs)
+		for _, kv := range b.keys {
+			switch kv.key {
+			case "name":
+				p.name = kv.value
+			case "domain":
+				for _, v := range splitValues(kv.value) {
+					p.domains = append(p.domains, strings.TrimSuffix(strings.ToLower(v), "."))
+				}
+			case "mta":
+				for _, v := range splitValues(kv.value) {
+					p.mtas = append(p.mtas, strings.TrimSuffix(strings.ToLower(v), "."))
+				}
+			default:
+				*errs = append(*errs, &posError{file, kv.line, fmt.Sprintf("unknown key %q (providers take name, domain, mta)", kv.key)})
+			}
+		}
+		if p.id == otherProvider {
+			*errs = append(*errs, &posError{file, b.line, `provider id "other" is reserved`})
+		}
+		if len(p.domains)+len(p.mtas) == 0 {
+			*errs = append(*errs, &posError{file, b.line, fmt.Sprintf("provider [%s] has no domain or mta", b.id)})
+		}
+		if len(*errs) == nerr {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// regexLiterals returns strings such that every match of the expression (matched
+// case-insensitively against normalised text) contains at least one of them, or nil when no
+// useful set exists. The classifier runs the expression only when one of them occurs.
+func regexLiterals(expr string) []string {
+	re, err := syntax.Parse("(?i)"+expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	lits := requiredLiterals(re.Simplify())
+	for _, l := range lits {
+		if len(l) < 3 {
+			return nil
+		}
+	}
+	return lits
+}
+
+func requiredLiterals(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		// any piece of a required literal is required too; the text has its white space
+		// normalised, so keep the literal whole only when it is in normal form
+		s := strings.ToLower(string(re.Rune))
+		if s == normalizeString(s) {
+			return []string{s}
+		}
+		longest := ""
+		for _, f := range strings.Fields(s) {
+			if len(f) > len(longest) {
+				longest = f
+			}
+		}
+		if longest == "" {
+			return nil
+		}
+		return []string{longest}
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiterals(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiterals(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var best []string
+		bestLen := 0
+		for _, sub := range re.Sub {
+			lits := requiredLiterals(sub)
+			if lits == nil {
+				continue
+			}
+			if m := minLen(lits); m > bestLen {
+				best, bestLen = lits, m
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			lits := requiredLiterals(sub)
+			if lits == nil {
+				return nil
+			}
+			all = append(all, lits...)
+		}
+		return all
+	}
+	return nil
+}
+
+func minLen(ss []string) int {
+	m := -1
+	for _, s := range ss {
+		if m < 0 || len(s) < m {
+			m = len(s)
+		}
+	}
+	return m
+}
