@@ -2,10 +2,74 @@ package dsn
 
 import "strings"
 
-// findStatus returns the first RFC 3463 enhanced status code ("class.subject.detail", class 2, 4
-// or 5, subject and detail of one to three digits) in s, or "". A code must stand alone: digits
-// or dots around it (IP addresses, version numbers) disqualify it.
+// findStatusNot returns the status code of s that findStatus would, unless it equals not: then
+// the first other code, or "".
+func findStatusNot(s, not string) string {
+	if c := findStatus(s); c != not {
+		return c
+	}
+	for {
+		c := firstStatus(s)
+		if c == "" || c != not {
+			return c
+		}
+		i := strings.Index(s, c)
+		s = s[i+len(c):]
+	}
+}
+
+// refineStatus returns the status code to report, given the current one (usually the DSN
+// Status field, written by the reporting MTA) and a code found in the diagnostic (the remote
+// server's or the MTA's own words). The diagnostic's code wins, because reporting MTAs often
+// generalise ("5.0.0") or replace ("4.4.7" once they gave up retrying) what the remote server
+// said, unless it is only a generalisation of the current code ("5.0.0" against "5.1.1").
+func refineStatus(cur, found string) string {
+	if found == "" || found == cur {
+		return cur
+	}
+	if cur == "" || !moreSpecific(found, cur) {
+		return found
+	}
+	return cur
+}
+
+// findStatus returns the RFC 3463 enhanced status code ("class.subject.detail", class 2, 4 or 5,
+// subject and detail of one to three digits) in s, or "". A code that follows an SMTP reply
+// code ("550 5.1.1", "550-5.7.1", "550-'5.2.2") is the remote server's and is preferred;
+// otherwise the first code is returned. A code must stand alone: digits or dots around it (IP
+// addresses, version numbers) disqualify it.
 func findStatus(s string) string {
+	if c := statusAfterReply(s); c != "" {
+		return c
+	}
+	return firstStatus(s)
+}
+
+// statusAfterReply returns the first status code written right after a reply code.
+func statusAfterReply(s string) string {
+	for i := 0; i+9 <= len(s); i++ {
+		if replyCodeAt(s, i) == "" {
+			continue
+		}
+		j := i + 3
+		if s[j] != ' ' && s[j] != '-' {
+			continue
+		}
+		j++
+		if s[j] == '\'' || s[j] == '"' {
+			j++
+		}
+		if j+5 <= len(s) && (s[j] == '2' || s[j] == '4' || s[j] == '5') && s[j+1] == '.' {
+			if n := statusLen(s[j:]); n > 0 {
+				return s[j : j+n]
+			}
+		}
+	}
+	return ""
+}
+
+// firstStatus returns the first status code in s, or "".
+func firstStatus(s string) string {
 	for i := 0; i+5 <= len(s); i++ {
 		c := s[i]
 		if c != '2' && c != '4' && c != '5' || s[i+1] != '.' {

@@ -15,7 +15,13 @@ type detector struct {
 }
 
 // detectors is the ordered list of MTA formats. Specific formats come before general ones.
-var detectors = []detector{}
+var detectors = []detector{
+	qmailDetector,
+	v5sendmailDetector,
+	sendmailDetector,
+	eximDetector,
+	postfixDetector,
+}
 
 // detect returns the first detector that recognises m, or nil.
 func detect(m *message) *detector {
@@ -56,7 +62,7 @@ func mergeText(r *Report, text []Recipient) {
 func mergeRecipient(d, t *Recipient) {
 	if d.Diagnostic == "" || len(d.Diagnostic) < 8 && len(t.Diagnostic) > len(d.Diagnostic) {
 		d.Diagnostic = t.Diagnostic
-		d.DiagnosticStatus = findStatus(d.Diagnostic)
+		d.DiagnosticStatus = ""
 	}
 	if d.RemoteMTA == "" {
 		d.RemoteMTA = t.RemoteMTA
@@ -73,8 +79,13 @@ func mergeRecipient(d, t *Recipient) {
 	if d.Action == "" {
 		d.Action = t.Action
 	}
-	if moreSpecific(d.Status, t.Status) {
-		d.Status = t.Status
+	if d.OriginalRecipient == "" {
+		d.OriginalRecipient = t.OriginalRecipient
+	}
+	if d.DiagnosticStatus == "" && t.Status != "" {
+		// The DSN's diagnostic had no code of its own: the text's is the remote server's.
+		d.DiagnosticStatus = t.Status
+		d.Status = refineStatus(d.Status, t.Status)
 	}
 }
 
@@ -145,7 +156,7 @@ func tidyRecipients(r *Report) {
 		if rc.DiagnosticStatus == "" {
 			rc.DiagnosticStatus = findStatus(rc.Diagnostic)
 		}
-		if moreSpecific(rc.Status, rc.DiagnosticStatus) {
+		if rc.Status == "" {
 			rc.Status = rc.DiagnosticStatus
 		}
 		if rc.ReplyCode == "" {
@@ -166,7 +177,7 @@ func tidyRecipients(r *Report) {
 // expiredPhrases say, in an MTA's words, that a message stayed queued too long.
 var expiredPhrases = []string{
 	"retry timeout exceeded", "retry time not reached for any host after a long failure period",
-	"message expired", "delivery time expired", "too long in queue", "been in the queue too long",
+	"message expired", "delivery time expired", "too long in queue",
 	"could not be delivered for", "was not delivered within", "message timed out",
 	"delivery expired", "queue lifetime", "maximum time in queue", "unable to deliver for",
 	"time limit exceeded", "expired after", "deferred too long",

@@ -39,7 +39,7 @@ func (sf *statusFields) addBlock(h header) {
 		name := strings.ToLower(string(f.name))
 		switch {
 		case name == "original-recipient" || name == "final-recipient":
-			if cur == nil || cur.has("final-recipient") || name == "original-recipient" && cur.has(name) {
+			if cur == nil || cur.has(name) {
 				sf.recipients = append(sf.recipients, header{})
 				cur = &sf.recipients[len(sf.recipients)-1]
 			}
@@ -105,17 +105,18 @@ func recipientFromFields(g header) (Recipient, bool) {
 	return r, true
 }
 
-// setCodes sets Status and ReplyCode from the Status field value and the diagnostic. When the
-// diagnostic carries a status code that refines the field's (the field says "5.0.0" and the
-// diagnostic "550 5.1.1 ..."), Status takes the diagnostic's code and FieldStatus keeps the
-// field as written; a diagnostic code of another class never overrides the field.
+// setCodes sets Status and ReplyCode from the Status field value and the diagnostic. Both codes
+// are recorded (FieldStatus, DiagnosticStatus); Status is chosen by refineStatus: when the
+// diagnostic carries another code than the field (the field says "5.0.0" or "4.4.7" and the
+// diagnostic "550 5.1.1 ..." or "450 4.7.1 ..."), Status takes the diagnostic's code, which is
+// the remote server's own answer, unless it merely generalises the field's.
 func setCodes(r *Recipient, fieldStatus string) {
 	r.FieldStatus = fieldStatus
-	r.DiagnosticStatus = findStatus(r.Diagnostic)
-	r.Status = fieldStatus
-	if moreSpecific(fieldStatus, r.DiagnosticStatus) {
-		r.Status = r.DiagnosticStatus
+	r.DiagnosticStatus = findStatusNot(r.Diagnostic, fieldStatus)
+	if r.DiagnosticStatus == "" {
+		r.DiagnosticStatus = findStatus(r.Diagnostic)
 	}
+	r.Status = refineStatus(fieldStatus, r.DiagnosticStatus)
 	if r.ReplyCode == "" {
 		r.ReplyCode = replyCodeOf(r.Diagnostic)
 	}

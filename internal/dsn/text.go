@@ -1,0 +1,164 @@
+package dsn
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Helpers shared by the MTA detectors (lhost_*.go). They work on decoded bounce text with LF
+// line endings and never look past maxText bytes.
+
+// hasText reports whether the bounce text contains s (case-sensitive).
+func (m *message) hasText(s string) bool {
+	return bytes.Contains(m.bounceText(), []byte(s))
+}
+
+// hasTextFold reports whether the bounce text contains s, ignoring ASCII case. It is slower
+// than hasText: use it after a cheaper check.
+func (m *message) hasTextFold(s string) bool {
+	return indexFold(m.bounceText(), s) >= 0
+}
+
+// subjectHas reports whether the subject contains s, ignoring case.
+func (m *message) subjectHas(s string) bool {
+	return containsFold(m.subject, s)
+}
+
+// fromHas reports whether the From field contains s, ignoring case.
+func (m *message) fromHas(s string) bool {
+	return containsFold(m.from, s)
+}
+
+// containsFold reports whether s contains sub, ignoring ASCII case.
+func containsFold(s, sub string) bool {
+	return indexFold([]byte(s), sub) >= 0
+}
+
+// section returns the part of text after the first line containing start (or all of text when
+// start is "" or absent) and before the first following line that contains one of the stops.
+func section(text []byte, start string, stops ...string) []byte {
+	if start != "" {
+		if i := bytes.Index(text, []byte(start)); i >= 0 {
+			_, text = cutLine(text[i:])
+		}
+	}
+	end := len(text)
+	for _, s := range stops {
+		if i := bytes.Index(text[:end], []byte(s)); i >= 0 {
+			for i > 0 && text[i-1] != '\n' {
+				i--
+			}
+			end = i
+		}
+	}
+	if end := originalMarker(text[:end]); end >= 0 {
+		return lastLineCut(text[:end])
+	}
+	return text[:end]
+}
+
+// lastLineCut drops the last line of b (a marker line included by originalMarker).
+func lastLineCut(b []byte) []byte {
+	b = bytes.TrimRight(b, "\n")
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		return b[:i+1]
+	}
+	return nil
+}
+
+// lines calls fn for each line of b (without its LF) until fn returns false.
+func lines(b []byte, fn func(line []byte) bool) {
+	for len(b) > 0 {
+		line, rest := cutLine(b)
+		if !fn(line) {
+			return
+		}
+		b = rest
+	}
+}
+
+// indent returns the number of leading spaces and tabs of a line.
+func indent(line []byte) int {
+	n := 0
+	for n < len(line) && (line[n] == ' ' || line[n] == '\t') {
+		n++
+	}
+	return n
+}
+
+// angleAddress returns the address in the first <...> of s when it is a mailbox, or "".
+func angleAddress(s string) string {
+	i := strings.IndexByte(s, '<')
+	if i < 0 {
+		return ""
+	}
+	j := strings.IndexByte(s[i:], '>')
+	if j < 0 {
+		return ""
+	}
+	a := strings.TrimSpace(s[i+1 : i+j])
+	if isAddress(a) {
+		return a
+	}
+	return ""
+}
+
+// commandOf returns the SMTP command a diagnostic answered, from wordings such as
+// "(in reply to RCPT TO command)", "after MAIL FROM:", ">>> DATA" or "did not like our RCPT TO".
+func commandOf(diag string) string {
+	low := strings.ToLower(diag)
+	for _, c := range []struct{ key, cmd string }{
+		{"rcpt to", "RCPT"}, {"mail from", "MAIL"}, {"end of data", "DATA"}, {"data command", "DATA"},
+		{"after data", "DATA"}, {">>> data", "DATA"}, {"final data", "DATA"}, {"ehlo", "EHLO"}, {"helo", "HELO"},
+		{"initial connection", "CONN"}, {"greeting", "CONN"}, {"connect to", "CONN"},
+	} {
+		if strings.Contains(low, c.key) {
+			return c.cmd
+		}
+	}
+	return ""
+}
+
+// joinLines joins trimmed non-empty lines with spaces.
+func joinLines(b []byte) string {
+	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+// addressesIn returns the mailbox addresses in a comma-separated header value.
+func addressesIn(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if a := cleanAddress(s); isAddress(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// newRecipient builds a Recipient from an address and an MTA's error text, taking the reply
+// code, status code and command from the text.
+func newRecipient(addr, diag, action string) Recipient {
+	diag = strings.Join(strings.Fields(diag), " ")
+	r := Recipient{Recipient: addr, Diagnostic: diag, Action: action}
+	r.ReplyCode = replyCodeOf(diag)
+	r.Status = findStatus(diag)
+	r.DiagnosticStatus = r.Status
+	r.Command = commandOf(diag)
+	return r
+}
+
+// originalTo returns the first address in the To field of the returned message, or "". Some
+// MTAs name the failed host but not the address; the original's recipient is then the best
+// evidence left.
+func originalTo(m *message) string {
+	h, ok := findOriginal(m)
+	if !ok {
+		return ""
+	}
+	for _, name := range []string{"To", "X-Original-To", "Delivered-To"} {
+		if a := findAddress(h.get(name)); a != "" {
+			return a
+		}
+	}
+	return ""
+}
