@@ -48,12 +48,15 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 	var rows [][]string
 	unreadable := 0
 	sink := func(it *scan.Item) error {
-		if it.Outcome == scan.OutcomeUnreadable {
-			unreadable++
-			g.warnf("%s: %v", it.Msg.Position, it.Err)
+		if it.Msg.Key == "" {
+			if it.Err != nil { // a path that could not be read at all
+				unreadable++
+				g.warnf("%v", it.Err)
+			}
+			return nil // or an mbox checkpoint marker
 		}
-		if it.Msg.Key == "" && it.Err == nil {
-			return nil // checkpoint marker
+		if it.Outcome == scan.OutcomeUnreadable {
+			g.warnf("%s: %v", it.Msg.Position, it.Err)
 		}
 		if len(it.Records) == 0 {
 			if !o.all {

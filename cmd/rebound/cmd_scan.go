@@ -55,7 +55,8 @@ type scanSummary struct {
 	Bounces     map[string]int `json:"bounces"`      // new bounced recipients by type
 	NotBounces  int            `json:"not_bounces"`  // new messages that are not bounces
 	Undecodable int            `json:"undecodable"`  // new messages that could not be decoded
-	Unreadable  int            `json:"unreadable"`   // messages or paths that could not be read
+	Unreadable  int            `json:"unreadable"`   // messages that could not be read (recorded)
+	BadPaths    int            `json:"bad_paths"`    // PATH arguments that could not be read at all
 	Elapsed     float64        `json:"elapsed_seconds"`
 	Rate        float64        `json:"messages_per_second"`
 }
@@ -107,7 +108,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	case !o.quiet:
 		printSummary(g.stderr, sum)
 	}
-	if sum.Unreadable > 0 {
+	if sum.BadPaths > 0 {
 		return errPartial
 	}
 	return nil
@@ -133,12 +134,15 @@ func (w *scanWriter) add(it *scan.Item) error {
 			Count: it.Msg.Checkpoint.Count, Check: it.Msg.Checkpoint.Check})
 		return nil
 	}
+	if it.Msg.Key == "" {
+		// A path that could not be read at all: nothing to record, the run goes on.
+		w.sum.BadPaths++
+		w.g.warnf("%v", it.Err)
+		return nil
+	}
 	if it.Outcome == scan.OutcomeUnreadable {
 		w.sum.Unreadable++
 		w.g.warnf("%s: %v", it.Msg.Position, it.Err)
-		if it.Msg.Key == "" {
-			return nil // a path that could not be read at all: nothing to record
-		}
 	}
 	w.sum.Read++
 	w.pending = append(w.pending, toStoreMessage(it))
@@ -238,7 +242,7 @@ func printSummary(w io.Writer, s *scanSummary) {
 		}
 		fmt.Fprintf(w, "%s%s %d", sep, t, s.Bounces[t])
 	}
-	fmt.Fprintf(w, "\nnot bounces %d, undecodable %d, unreadable %d\n", s.NotBounces, s.Undecodable, s.Unreadable)
+	fmt.Fprintf(w, "\nnot bounces %d, undecodable %d, unreadable %d, paths not read %d\n", s.NotBounces, s.Undecodable, s.Unreadable, s.BadPaths)
 	fmt.Fprintf(w, "elapsed %.2fs, %.0f messages/s\n", s.Elapsed, s.Rate)
 }
 

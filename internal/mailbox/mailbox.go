@@ -116,11 +116,14 @@ const (
 	bufSize     = 64 << 10 // read buffer
 )
 
-// errEmpty is the error of a message with no bytes at all.
-var errEmpty = errors.New("empty message")
+// ErrEmpty is the error of a message with no bytes at all.
+var ErrEmpty = errors.New("empty message")
+
+// ErrTooLarge is wrapped by the error of a message over Options.MaxMessageSize.
+var ErrTooLarge = errors.New("message too large")
 
 func tooLarge(n, limit int64) error {
-	return fmt.Errorf("message too large: %d bytes, limit %d; hint: raise --max-message-size", n, limit)
+	return fmt.Errorf("%w: %d bytes, limit %d; hint: raise --max-message-size", ErrTooLarge, n, limit)
 }
 
 // Walk reads the mailboxes named by paths, in order, and calls yield for each message (see the
@@ -245,7 +248,7 @@ func (w *walker) single(s *source, r io.Reader) error {
 		n += rest
 		m.Err, data = tooLarge(n, w.max), nil
 	} else if n == 0 {
-		m.Err, data = errEmpty, nil
+		m.Err, data = ErrEmpty, nil
 	}
 	if m.Key == "" {
 		m.Key = "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]

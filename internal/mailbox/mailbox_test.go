@@ -647,7 +647,7 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("only %d messages in mailbox/ and maildir/err/", len(ms))
 	}
 	for _, m := range ms {
-		if m.Err != nil && m.Err != errEmpty {
+		if m.Err != nil && m.Err != ErrEmpty {
 			t.Errorf("%s: %v", m.Position, m.Err)
 		}
 		if bytes.HasPrefix(m.Data, []byte("From ")) {

@@ -158,7 +158,7 @@ func (m *mboxReader) emit() error {
 	default:
 		sum = sha256.Sum256(m.buf)
 		if len(m.buf) == 0 {
-			msg.Err = errEmpty
+			msg.Err = ErrEmpty
 		} else {
 			msg.Data = m.take()
 		}

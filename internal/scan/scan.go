@@ -67,6 +67,9 @@ func Process(m mailbox.Message, opt *Options) Item {
 	it := Item{Msg: m}
 	if m.Err != nil {
 		it.Outcome, it.Err = OutcomeUnreadable, m.Err
+		if errors.Is(m.Err, mailbox.ErrEmpty) || errors.Is(m.Err, mailbox.ErrTooLarge) {
+			it.Outcome = OutcomeUndecodable // read fine, but there is nothing (or too much) to decode
+		}
 		return it
 	}
 	rep, err := dsn.Decode(m.Data)
