@@ -5,8 +5,9 @@
 // local part is a Dot-string or a Quoted-string), with UTF-8 allowed in the local part as in
 // RFC 6531 section 3.3. Limits are those of RFC 5321 section 4.5.3.1 (local part 64 octets,
 // domain 255 octets, label 63 octets) and the 254-octet path limit of RFC 3696 errata 1690.
-// Domains are converted to ASCII with IDNA (RFC 5891 section 5, Punycode of RFC 3492; see
-// idna.go for the subset implemented). Address literals ([192.0.2.1]) are rejected: rebound never needs
+// Domains are converted to ASCII with IDNA 2008 (RFC 5891 section 5, with the UTS #46 mapping:
+// the Lookup profile of golang.org/x/net/idna), so that bücher.example and xn--bcher-kva.example
+// are one domain. Address literals ([192.0.2.1]) are rejected: rebound never needs
 // to suppress one.
 package address
 
@@ -15,6 +16,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Length limits in octets.
@@ -82,6 +85,9 @@ func unwrap(s string) (string, error) {
 	}
 	if a == "" {
 		return "", errors.New("empty address")
+	}
+	if len(a) > 4*MaxLength { // no mapping shrinks it enough: spare IDNA the work
+		return "", fmt.Errorf("address %q: longer than %d bytes", clip(s), MaxLength)
 	}
 	for _, r := range a {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
@@ -163,11 +169,15 @@ func normalizeDomain(d string) (string, error) {
 	case strings.HasPrefix(d, "["):
 		return "", errors.New("address literal domains are not supported")
 	}
-	ascii, err := toASCII(d)
+	ascii, err := idna.Lookup.ToASCII(d)
 	if err != nil {
 		return "", fmt.Errorf("bad domain: %v", err)
 	}
+	ascii = strings.ToLower(ascii)
 	for _, label := range strings.Split(ascii, ".") {
+		if label == "" {
+			return "", errors.New("bad domain: empty label")
+		}
 		if len(label) > maxLabelLength {
 			return "", fmt.Errorf("domain label longer than %d bytes", maxLabelLength)
 		}

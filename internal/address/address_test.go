@@ -20,6 +20,11 @@ func TestNormalize(t *testing.T) {
 		{"user@bücher.example", "user@xn--bcher-kva.example"},
 		{"user@BÜCHER.example", "user@xn--bcher-kva.example"},
 		{"user@xn--bcher-kva.example", "user@xn--bcher-kva.example"},
+		{"user@XN--BCHER-KVA.example", "user@xn--bcher-kva.example"},
+		{"user@bu\u0308cher.example", "user@xn--bcher-kva.example"}, // NFC first
+		{"user@bücher\u3002example", "user@xn--bcher-kva.example"},  // ideographic full stop
+		{"user@ＥＸＡＭＰＬＥ.com", "user@example.com"},                    // full-width
+		{"user@例え.テスト", "user@xn--r8jz45g.xn--zckzah"},
 		{"user@example.com.", "user@example.com"},
 		{"ÜSER@example.com", "üser@example.com"},
 		{"=1+1@example.com", "=1+1@example.com"},
@@ -69,8 +74,12 @@ func TestNormalizeErrors(t *testing.T) {
 		{`"a"b"@example.com`, "unescaped quote"},
 		{"user@exa mple.com", "bad domain"},
 		{"user@example..com", "bad domain"},
+		{"user@example.com..", "bad domain"},
 		{"user@[192.0.2.1]", "address literal"},
 		{"user@-example.com", "bad domain"},
+		{"user@a_b.example", "bad domain"},
+		{"user@ab--c.example", "bad domain"},
+		{"user@xn--a.example", "bad domain"},
 		{strings.Repeat("a", 65) + "@example.com", "local part longer than 64"},
 		{"user@" + strings.Repeat("a", 64) + ".com", "label longer than 63"},
 		{long, "longer than 254"},
@@ -143,4 +152,11 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("Normalize not idempotent: %q -> %q -> %q", s, out, again)
 		}
 	})
+}
+
+func TestNormalizeHuge(t *testing.T) {
+	_, err := Normalize(strings.Repeat("a", 1<<20) + "@example.com")
+	if err == nil || !strings.Contains(err.Error(), "longer than 254") {
+		t.Errorf("err = %v", err)
+	}
 }
