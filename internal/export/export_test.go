@@ -1,0 +1,310 @@
+package export
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/policy"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var t0 = time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)
+
+// goldenRows cover the awkward cases: formula-like cells, commas, quotes, line breaks, a long
+// diagnostic, non-UTC times, unsorted input.
+func goldenRows() []Row {
+	return []Row{
+		{Email: "zoe@example.org", State: policy.StatePaused, Type: classify.TypeSoft, Reason: "mailboxfull",
+			Status: "4.2.2", ReplyCode: "452", Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(70 * time.Hour),
+			Bounces: 3, WindowBounces: 3, SuppressedUntil: t0.Add(70*time.Hour + 7*24*time.Hour), Rule: "quota-452",
+			LastDiagnostic: "452 4.2.2 The email account that you tried to reach is over quota."},
+		{Email: "=1+1@example.com", State: policy.StateSuppressed, Type: classify.TypeHard, Reason: "userunknown",
+			Status: "5.1.1", ReplyCode: "550", Provider: "other",
+			FirstBounce: t0.In(time.FixedZone("CET", 3600)), LastBounce: t0, Bounces: 1, Rule: "status-5.1.1",
+			LastDiagnostic: "550 5.1.1 <=1+1@example.com>: Recipient address rejected:\r\n\tUser unknown, \"sorry\", bye"},
+		{Email: "ann@example.com", State: policy.StateSuppressed, Type: classify.TypeComplaint, Reason: "feedback",
+			Provider: "@provider", FirstBounce: t0, LastBounce: t0, Bounces: 1, Rule: "\tarf",
+			LastDiagnostic: "-" + strings.Repeat("very long text, ", 20)},
+		{Email: "bob@xn--bcher-kva.example", State: policy.StateSuppressed, Type: classify.TypeSoft,
+			Reason: "expired", Status: "+4.4.7", ReplyCode: "-", Provider: "\rcr", FirstBounce: t0, LastBounce: t0,
+			Bounces: 9, WindowBounces: 3, Rule: "expired", LastDiagnostic: "@ délai dépassé"},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update to rewrite):\n%s", path, got)
+	}
+}
+
+func TestCSVGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, goldenRows()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "export.csv.golden", buf.Bytes())
+
+	// Structure, independent of the golden bytes.
+	out := buf.String()
+	if !strings.HasPrefix(out, strings.Join(Columns, ",")+"\r\n") || !strings.HasSuffix(out, "\r\n") ||
+		strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\n") || strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\r") {
+		t.Errorf("want every line break to be CRLF:\n%q", out)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 5 {
+		t.Fatalf("%d records, want a header and 4 rows", len(recs))
+	}
+	emails := []string{"'=1+1@example.com", "ann@example.com", "bob@xn--bcher-kva.example", "zoe@example.org"}
+	for i, rec := range recs[1:] {
+		if rec[0] != emails[i] {
+			t.Errorf("record %d email %q, want %q", i, rec[0], emails[i])
+		}
+		for j, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("record %d column %s starts with %q", i, Columns[j], cell[0])
+			}
+		}
+	}
+	first := recs[1]
+	if first[7] != "2026-03-01T08:30:00Z" || first[11] != "" ||
+		first[13] != "550 5.1.1 <=1+1@example.com>: Recipient address rejected: User unknown, \"sorry\", bye" {
+		t.Errorf("first record %q", first)
+	}
+	if got := recs[3]; got[4] != "'+4.4.7" || got[5] != "'-" || got[6] != "'\ncr" || got[13] != "'@ délai dépassé" {
+		t.Errorf("neutralised cells %q", got)
+	}
+	if got := recs[2]; got[6] != "'@provider" || got[12] != "'\tarf" || len([]rune(got[13])) != MaxDiagnostic+1 {
+		t.Errorf("neutralised cells %q (diagnostic %d chars)", got, len([]rune(got[13])))
+	}
+}
+
+func TestJSONLGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, JSONL, goldenRows()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "export.jsonl.golden", buf.Bytes())
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != len(Columns) || m["email"] != "=1+1@example.com" || m["suppressed_until"] != nil ||
+		m["bounces"] != 1.0 || m["first_bounce"] != "2026-03-01T08:30:00Z" {
+		t.Errorf("first line %v", m)
+	}
+	for _, c := range Columns {
+		if _, ok := m[c]; !ok {
+			t.Errorf("key %s missing", c)
+		}
+	}
+}
+
+func TestWriteRejectsDuplicates(t *testing.T) {
+	rows := []Row{{Email: "a@example.com"}, {Email: "a@example.com"}}
+	for _, f := range Formats {
+		if err := Write(io.Discard, f, rows); err == nil || !strings.Contains(err.Error(), "two export rows for a@example.com") {
+			t.Errorf("%s: err = %v", f, err)
+		}
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, s := range []string{"csv", "jsonl"} {
+		if f, err := ParseFormat(s); err != nil || string(f) != s {
+			t.Errorf("ParseFormat(%q) = %q, %v", s, f, err)
+		}
+	}
+	if _, err := ParseFormat("xlsx"); err == nil || !strings.Contains(err.Error(), `unknown export format "xlsx"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestNeutralize(t *testing.T) {
+	tests := map[string]string{
+		"=1+1@example.com": "'=1+1@example.com",
+		"+33 1 23":         "'+33 1 23",
+		"-2":               "'-2",
+		"@SUM(A1)":         "'@SUM(A1)",
+		"\tx":              "'\tx",
+		"\rx":              "'\rx",
+		"":                 "",
+		"a=b":              "a=b",
+		"'already":         "'already",
+		" =x":              " =x",
+		"ann@example.com":  "ann@example.com",
+	}
+	for in, want := range tests {
+		if got := Neutralize(in); got != want {
+			t.Errorf("Neutralize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCleanDiagnostic(t *testing.T) {
+	long := strings.Repeat("é", 250)
+	tests := []struct{ in, want string }{
+		{"  a\r\n\tb   c ", "a b c"},
+		{"bad \xff byte", "bad \uFFFD byte"},
+		{strings.Repeat("x", MaxDiagnostic), strings.Repeat("x", MaxDiagnostic)},
+		{long, strings.Repeat("é", MaxDiagnostic-3) + "..."},
+		{strings.Repeat("ab ", 100), strings.TrimSpace(strings.Repeat("ab ", 66)) + "..."},
+	}
+	for _, tt := range tests {
+		if got := CleanDiagnostic(tt.in); got != tt.want {
+			t.Errorf("CleanDiagnostic(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	base := goldenRows()[0]
+	fp := base.Fingerprint()
+	if len(fp) != 64 || strings.Trim(fp, "0123456789abcdef") != "" {
+		t.Fatalf("fingerprint %q", fp)
+	}
+	same := base
+	same.Bounces, same.LastBounce, same.LastDiagnostic, same.WindowBounces = 99, t0.Add(time.Hour), "other", 7
+	if same.Fingerprint() != fp {
+		t.Error("counters, times and diagnostic must not change the fingerprint")
+	}
+	changes := []func(*Row){
+		func(r *Row) { r.Email = "zoe@example.net" },
+		func(r *Row) { r.State = policy.StateSuppressed },
+		func(r *Row) { r.Reason = "expired" },
+		func(r *Row) { r.SuppressedUntil = r.SuppressedUntil.Add(time.Hour) },
+		func(r *Row) { r.Rule = "other" },
+		func(r *Row) { r.Status, r.ReplyCode = "4.2.", "2452" }, // same bytes, other split
+	}
+	for i, change := range changes {
+		r := base
+		change(&r)
+		if r.Fingerprint() == fp {
+			t.Errorf("change %d does not change the fingerprint", i)
+		}
+	}
+}
+
+func TestRowsFromResults(t *testing.T) {
+	until := t0.Add(200 * time.Hour)
+	results := []policy.Result{
+		{Recipient: "b@example.com", State: policy.StatePaused, SoftCount: 3, SuppressedUntil: until, Bounces: 3,
+			FirstBounce: t0, LastBounce: t0.Add(time.Hour),
+			Decision: policy.Event{Type: classify.TypeSoft, Reason: "mailboxfull", Status: "4.2.2", ReplyCode: "452",
+				Provider: "gmail", Rule: "r1", Diagnostic: "full\n  mailbox"}},
+		{Recipient: "c@example.com", State: policy.StateActive},
+		{Recipient: "d@example.com", State: policy.StateReview},
+		{Recipient: "e@example.com", State: policy.StateSoft},
+		{Recipient: "a@example.com", State: policy.StateSuppressed, Bounces: 1,
+			Decision: policy.Event{Type: classify.TypeHard, Reason: "userunknown"}},
+	}
+	got := Rows(results)
+	want := []Row{
+		{Email: "a@example.com", State: policy.StateSuppressed, Type: classify.TypeHard, Reason: "userunknown", Bounces: 1},
+		{Email: "b@example.com", State: policy.StatePaused, Type: classify.TypeSoft, Reason: "mailboxfull",
+			Status: "4.2.2", ReplyCode: "452", Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(time.Hour),
+			Bounces: 3, WindowBounces: 3, SuppressedUntil: until, Rule: "r1", LastDiagnostic: "full mailbox"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "suppressions.csv")
+	if err := os.WriteFile(path, []byte("old complete file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The writer fails midway: the target keeps its old content and no temporary file is left.
+	boom := errors.New("disk on fire")
+	err := WriteFile(path, 0o640, func(w io.Writer) error {
+		io.WriteString(w, strings.Repeat("partial,row\r\n", 20000)) // more than the buffer: reaches the temp file
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want %v", err, boom)
+	}
+	assertFile(t, path, "old complete file\n")
+	assertOnly(t, dir, "suppressions.csv")
+
+	// Success replaces the file whole, with the requested mode.
+	if err := WriteFile(path, 0o640, func(w io.Writer) error { return WriteCSV(w, goldenRows()) }); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile("testdata/export.csv.golden")
+	assertFile(t, path, string(want))
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, %v", fi.Mode(), err)
+	}
+	assertOnly(t, dir, "suppressions.csv")
+
+	// A rename that cannot happen (the target is a non-empty directory) leaves nothing behind.
+	sub := filepath.Join(dir, "sub")
+	os.MkdirAll(filepath.Join(sub, "x"), 0o755)
+	if err := WriteFile(sub, 0o644, func(w io.Writer) error { return nil }); err == nil {
+		t.Error("rename over a directory succeeded")
+	}
+	assertOnly(t, dir, "sub", "suppressions.csv")
+
+	// A missing directory is an error naming the path.
+	if err := WriteFile(filepath.Join(dir, "nope", "f.csv"), 0o644, func(io.Writer) error { return nil }); err == nil ||
+		!strings.Contains(err.Error(), "nope/f.csv") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func assertFile(t *testing.T, path, want string) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("%s = %.60q..., want %.60q...", path, got, want)
+	}
+}
+
+func assertOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if !reflect.DeepEqual(got, names) {
+		t.Errorf("directory holds %v, want %v", got, names)
+	}
+}
