@@ -30,6 +30,9 @@ func cleanAddress(s string) string {
 			s = s[:i]
 		}
 	}
+	if strings.HasPrefix(s, "\"") && strings.Contains(s, "\"@") {
+		return strings.TrimRight(s, ">]:;,.") // quoted local part, RFC 5321 section 4.1.2
+	}
 	s = strings.Trim(s, "\"'<>[]:;,.")
 	if strings.HasPrefix(strings.ToLower(s), "mailto:") {
 		s = s[7:]

@@ -68,6 +68,11 @@ func decodeBounce(m *message, r *Report) bool {
 		return false
 	}
 	n := decodeStatusParts(m, r)
+	if n == 0 {
+		// Many MTAs write the RFC 3464 fields in the text instead of a delivery-status part.
+		r.Recipients = textStatusBlock(m)
+		n = len(r.Recipients)
+	}
 	d := detect(m)
 	switch {
 	case n > 0 && d != nil:
@@ -78,12 +83,6 @@ func decodeBounce(m *message, r *Report) bool {
 	case d != nil:
 		r.Format = d.name
 		r.Recipients = d.decode(m)
-	}
-	if len(r.Recipients) == 0 {
-		if rs := textStatusBlock(m); len(rs) > 0 {
-			r.Format = "rfc3464"
-			r.Recipients = rs
-		}
 	}
 	return len(r.Recipients) > 0
 }

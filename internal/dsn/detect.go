@@ -16,6 +16,11 @@ type detector struct {
 
 // detectors is the ordered list of MTA formats. Specific formats come before general ones.
 var detectors = []detector{
+	googleGroupsDetector,
+	gmailDetector,
+	office365Detector,
+	exchange2007Detector,
+	exchange2003Detector,
 	qmailDetector,
 	v5sendmailDetector,
 	sendmailDetector,

@@ -13,7 +13,7 @@ for row in range(1, 95):
         j1, j2 = row + 0x20, cell + 0x20
         # JIS -> Shift_JIS
         s1 = ((j1 + 1) >> 1) + (0x70 if j1 <= 0x5E else 0xB0)
-        s2 = j2 + (0x1F if j1 & 1 else 0x7D)
+        s2 = j2 + (0x1F if j1 & 1 else 0x7E)
         if j1 & 1 and s2 >= 0x7F:
             s2 += 1
         cp = 0

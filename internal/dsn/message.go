@@ -44,6 +44,9 @@ func (m *message) walk(h header, b []byte, depth int) {
 			m.reportType = strings.ToLower(rt)
 		}
 		pieces := splitMultipart(b, params["boundary"])
+		if mt == "multipart/alternative" {
+			pieces = preferPlain(pieces)
+		}
 		if pieces != nil {
 			for _, p := range pieces {
 				if len(m.parts) >= maxParts {
@@ -59,6 +62,18 @@ func (m *message) walk(h header, b []byte, depth int) {
 	if len(m.parts) < maxParts {
 		m.parts = append(m.parts, &part{hdr: h, mtype: mt, params: params, body: b, depth: depth})
 	}
+}
+
+// preferPlain returns, of the alternatives of a multipart/alternative (RFC 2046 section 5.1.4),
+// the text/plain one alone when there is one, so that the bounce text is not read twice.
+func preferPlain(pieces [][]byte) [][]byte {
+	for _, p := range pieces {
+		h, _ := parseHeader(p, false)
+		if mt, _ := contentType(h.get("Content-Type")); mt == "text/plain" && h.has("Content-Type") {
+			return [][]byte{p}
+		}
+	}
+	return pieces
 }
 
 // isOriginalType reports whether a media type carries the returned message or its headers

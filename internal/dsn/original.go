@@ -91,10 +91,15 @@ func originalMarker(text []byte) int {
 	return -1
 }
 
-// isMarkerLine reports whether a line introduces the inlined original.
+// isMarkerLine reports whether a line introduces the inlined original: a marker phrase on a line
+// that starts with a run of dashes (or "=", "*", "_"), or on a short line ending with ":".
 func isMarkerLine(line []byte) bool {
 	t := bytes.TrimSpace(line)
-	if len(t) == 0 || (t[0] != '-' && t[0] != '=' && t[0] != '*' && !bytes.HasSuffix(t, []byte(":")) && !bytes.HasSuffix(t, []byte("."))) {
+	if len(t) < 2 {
+		return false
+	}
+	ruled := strings.IndexByte("-=*_", t[0]) >= 0 && t[1] == t[0]
+	if !ruled && !(t[len(t)-1] == ':' && len(t) < 80) {
 		return false
 	}
 	low := bytes.ToLower(t)

@@ -93,12 +93,12 @@ func recipientFromFields(g header) (Recipient, bool) {
 			r.Recipient = cleanAddress(g.get("x-actual-recipient"))
 		case isAddress(r.OriginalRecipient):
 			r.Recipient = r.OriginalRecipient
-		case r.Recipient == "":
+		default:
 			return r, false
 		}
 	}
 	r.Action = normAction(g.get("action"))
-	r.RemoteMTA = stripType(g.get("remote-mta"))
+	r.RemoteMTA = hostOf(stripType(g.get("remote-mta")))
 	r.DiagnosticType, r.Diagnostic = splitDiagnostic(g.get("diagnostic-code"))
 	r.LastAttempt = parseDate(g.get("last-attempt-date"))
 	setCodes(&r, validStatus(g.get("status")))
@@ -145,6 +145,17 @@ func stripType(v string) string {
 		v = v[i+1:]
 	}
 	return strings.TrimSpace(v)
+}
+
+// hostOf returns the first word of a Remote-MTA value, without a comment or a trailing dot.
+func hostOf(v string) string {
+	if i := strings.IndexAny(v, " \t("); i >= 0 {
+		v = v[:i]
+	}
+	if len(v) > 1 {
+		v = strings.TrimSuffix(v, ".")
+	}
+	return v
 }
 
 // normAction returns the first word of an Action field, lower-case (RFC 3464 section 2.3.3).
