@@ -40,6 +40,8 @@ func goldenRows() []Row {
 		{Email: "bob@xn--bcher-kva.example", State: policy.StateSuppressed, Type: classify.TypeSoft,
 			Reason: "expired", Status: "+4.4.7", ReplyCode: "-", Provider: "\rcr", FirstBounce: t0, LastBounce: t0,
 			Bounces: 9, WindowBounces: 3, Rule: "expired", LastDiagnostic: "@ délai dépassé"},
+		{Email: "'quote@example.org", State: policy.StateSuppressed, Type: classify.TypeHard, Reason: "userunknown",
+			Provider: "other", FirstBounce: t0, LastBounce: t0, Bounces: 1, Rule: "'rule"},
 	}
 }
 
@@ -77,10 +79,12 @@ func TestCSVGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 5 {
-		t.Fatalf("%d records, want a header and 4 rows", len(recs))
+	if len(recs) != 6 {
+		t.Fatalf("%d records, want a header and 5 rows", len(recs))
 	}
-	emails := []string{"'=1+1@example.com", "ann@example.com", "bob@xn--bcher-kva.example", "zoe@example.org"}
+	sorted := goldenRows()
+	sortRows(sorted)
+	emails := []string{"''quote@example.org", "'=1+1@example.com", "ann@example.com", "bob@xn--bcher-kva.example", "zoe@example.org"}
 	for i, rec := range recs[1:] {
 		if rec[0] != emails[i] {
 			t.Errorf("record %d email %q, want %q", i, rec[0], emails[i])
@@ -91,15 +95,27 @@ func TestCSVGolden(t *testing.T) {
 			}
 		}
 	}
-	first := recs[1]
+	// Removing one leading ' from every cell undoes the neutralisation.
+	for i, rec := range recs[1:] {
+		if got, want := strings.TrimPrefix(rec[0], "'"), sorted[i].Email; got != want {
+			t.Errorf("record %d: un-neutralised email %q, want %q", i, got, want)
+		}
+		if got, want := strings.TrimPrefix(rec[12], "'"), sorted[i].Rule; got != want {
+			t.Errorf("record %d: un-neutralised rule %q, want %q", i, got, want)
+		}
+	}
+	if recs[1][12] != "''rule" {
+		t.Errorf("quote record %q", recs[1])
+	}
+	first := recs[2]
 	if first[7] != "2026-03-01T08:30:00Z" || first[11] != "" ||
 		first[13] != "550 5.1.1 <=1+1@example.com>: Recipient address rejected: User unknown, \"sorry\", bye" {
 		t.Errorf("first record %q", first)
 	}
-	if got := recs[3]; got[4] != "'+4.4.7" || got[5] != "'-" || got[6] != "'\ncr" || got[13] != "'@ délai dépassé" {
+	if got := recs[4]; got[4] != "'+4.4.7" || got[5] != "'-" || got[6] != "'\ncr" || got[13] != "'@ délai dépassé" {
 		t.Errorf("neutralised cells %q", got)
 	}
-	if got := recs[2]; got[6] != "'@provider" || got[12] != "'\tarf" || len([]rune(got[13])) != MaxDiagnostic+1 {
+	if got := recs[3]; got[6] != "'@provider" || got[12] != "'\tarf" || len([]rune(got[13])) != MaxDiagnostic+1 {
 		t.Errorf("neutralised cells %q (diagnostic %d chars)", got, len([]rune(got[13])))
 	}
 }
@@ -111,11 +127,11 @@ func TestJSONLGolden(t *testing.T) {
 	}
 	golden(t, "export.jsonl.golden", buf.Bytes())
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	if len(lines) != 4 {
+	if len(lines) != 5 {
 		t.Fatalf("%d lines", len(lines))
 	}
 	var m map[string]any
-	if err := json.Unmarshal([]byte(lines[0]), &m); err != nil {
+	if err := json.Unmarshal([]byte(lines[1]), &m); err != nil {
 		t.Fatal(err)
 	}
 	if len(m) != len(Columns) || m["email"] != "=1+1@example.com" || m["suppressed_until"] != nil ||
@@ -159,7 +175,8 @@ func TestNeutralize(t *testing.T) {
 		"\rx":              "'\rx",
 		"":                 "",
 		"a=b":              "a=b",
-		"'already":         "'already",
+		"'already":         "''already",
+		"'=x@example.com":  "''=x@example.com",
 		" =x":              " =x",
 		"ann@example.com":  "ann@example.com",
 	}

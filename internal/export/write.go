@@ -102,10 +102,12 @@ func csvText(s string) string {
 
 // Neutralize defuses a cell that a spreadsheet would read as a formula, following OWASP's CSV
 // injection guidance: a cell that starts with = + - @, a tab or a carriage return gets a
-// single quote (') in front. "=1+1@example.com" becomes "'=1+1@example.com". Other cells are
-// unchanged. Quotes inside cells are escaped by the CSV quoting itself.
+// single quote (') in front: "=1+1@example.com" becomes "'=1+1@example.com". A cell that
+// already starts with ' gets one too, so that removing one leading ' from every cell that
+// starts with one always gives the original value back. Other cells are unchanged. Double
+// quotes inside cells are escaped by the CSV quoting itself.
 func Neutralize(cell string) string {
-	if cell != "" && strings.IndexByte("=+-@\t\r", cell[0]) >= 0 {
+	if cell != "" && strings.IndexByte("=+-@\t\r'", cell[0]) >= 0 {
 		return "'" + cell
 	}
 	return cell
