@@ -239,3 +239,29 @@ func BlockCounts(p *Policy, events []Event) []ProviderBlocks {
 	slices.SortFunc(out, func(a, b ProviderBlocks) int { return strings.Compare(a.Provider, b.Provider) })
 	return out
 }
+
+// String renders a transition on one line for logs and `rebound explain`:
+// "2026-03-03T23:00:00Z soft(2)->paused events=[k1#1 k2#1 k3#1] rule=quota setting=(default:
+// soft_threshold=3 soft_window=72h pause=7d)". The from-count is not known to a lone
+// transition, so a soft origin is written "soft".
+func (t Transition) String() string {
+	var b strings.Builder
+	b.WriteString(t.At.UTC().Format(time.RFC3339))
+	b.WriteString(" " + string(t.From) + "->" + string(t.To))
+	if t.To == StateSoft {
+		b.WriteString("(" + strconv.Itoa(t.SoftCount) + ")")
+	}
+	if len(t.Events) > 0 {
+		b.WriteString(" events=[" + strings.Join(t.Events, " ") + "]")
+	}
+	if t.Rule != "" {
+		b.WriteString(" rule=" + t.Rule)
+	}
+	if t.Setting != "" {
+		b.WriteString(" setting=(" + t.Setting + ")")
+	}
+	if t.Note != "" {
+		b.WriteString(" note=" + strconv.Quote(t.Note))
+	}
+	return b.String()
+}

@@ -352,3 +352,42 @@ func TestEventID(t *testing.T) {
 		t.Errorf("EventID = %q", got)
 	}
 }
+
+func TestTransitionString(t *testing.T) {
+	r := evaluateOne(t, load(t, ""), []Event{soft(0), soft(1), soft(2)},
+		[]Override{{Recipient: rcpt, At: at(3), By: "alice", Why: "asked"}}, at(4))
+	var got []string
+	for _, tr := range r.Transitions {
+		got = append(got, tr.String())
+	}
+	want := []string{
+		"2026-03-01T00:00:00Z active->soft(1) events=[msg-0000.00#1] rule=rule-mailererror setting=(default: soft_threshold=3 soft_window=72h)",
+		"2026-03-01T01:00:00Z soft->soft(2) events=[msg-0001.00#1] rule=rule-mailererror setting=(default: soft_threshold=3 soft_window=72h)",
+		"2026-03-01T02:00:00Z soft->paused events=[msg-0000.00#1 msg-0001.00#1 msg-0002.00#1] rule=rule-mailererror setting=(default: soft_threshold=3 soft_window=72h pause=7d)",
+		`2026-03-01T03:00:00Z paused->active setting=(override) note="unsuppressed by alice: asked"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func BenchmarkEvaluate(b *testing.B) {
+	p := load(b, "[reason mailboxfull]\nsoft_threshold = 5\n")
+	rnd := rand.New(rand.NewPCG(3, 4))
+	reasons := []classify.Reason{"mailboxfull", "expired", "userunknown", "blocked"}
+	types := []classify.Type{classify.TypeSoft, classify.TypeSoft, classify.TypeHard, classify.TypeBlock}
+	evs := make([]Event, 100000)
+	for i := range evs {
+		j := rnd.IntN(len(types))
+		if j == 2 && rnd.IntN(10) != 0 {
+			j = 0
+		}
+		evs[i] = Event{ID: EventID(fmt.Sprintf("m%d", i), 1), Recipient: fmt.Sprintf("r%d@example.com", rnd.IntN(10000)),
+			Type: types[j], Reason: reasons[j], Provider: "other", BouncedAt: at(float64(rnd.IntN(90 * 24)))}
+	}
+	b.ResetTimer()
+	for range b.N {
+		Evaluate(p, evs, nil, at(91*24))
+	}
+	b.ReportMetric(float64(len(evs))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
