@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -201,5 +204,118 @@ func TestFileCache(t *testing.T) {
 	got, _ = s.FileKeys(ctx, []File{{Path: "/b/1.eml", Size: 100, ModTime: mt}, {Path: "/b/2.eml", Size: 201, ModTime: mt}})
 	if want := map[string]string{"/b/1.eml": "h1", "/b/2.eml": "h2b"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// overlapping returns batches of keys [lo, hi) cut every size messages.
+func overlapping(lo, hi, size int) [][]Message {
+	var batches [][]Message
+	for i := lo; i < hi; i += size {
+		batches = append(batches, benchBatch(i, min(size, hi-i)))
+	}
+	return batches
+}
+
+// saveAll saves batches concurrently from the given stores (one goroutine each, several
+// goroutines per store when a store is repeated) and returns the total reported inserted.
+func saveAll(t *testing.T, stores []*Store, work [][][]Message) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for i, s := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, batch := range work[i] {
+				n, err := s.SaveBatch(context.Background(), batch, []Checkpoint{{Path: "box", Offset: int64(i), Count: i, Check: "c"}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return total
+}
+
+// checkOneCopy checks that keys [0, n) are stored once each with all their events.
+func checkOneCopy(t *testing.T, s *Store, n int) {
+	t.Helper()
+	wantEvents := 0
+	for _, m := range benchBatch(0, n) {
+		wantEvents += len(m.Events)
+	}
+	if got := count(t, s, "messages"); got != n {
+		t.Errorf("%d messages, want %d", got, n)
+	}
+	if got := count(t, s, "events"); got != wantEvents {
+		t.Errorf("%d events, want %d", got, wantEvents)
+	}
+	var bad int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM messages m
+		WHERE recipients <> (SELECT COUNT(*) FROM events e WHERE e.message_key = m.key)`).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Errorf("%d messages whose events are incomplete", bad)
+	}
+}
+
+func TestConcurrentSameStore(t *testing.T) {
+	s, _ := openTemp(t)
+	// Three goroutines: 0-3000, 1500-4500 and 0-4500 backwards, in batches of 250.
+	a, b, c := overlapping(0, 3000, 250), overlapping(1500, 4500, 250), overlapping(0, 4500, 250)
+	slices.Reverse(c)
+	total := saveAll(t, []*Store{s, s, s}, [][][]Message{a, b, c})
+	if total != 4500 {
+		t.Errorf("reported %d inserted, want 4500", total)
+	}
+	checkOneCopy(t, s, 4500)
+}
+
+// TestConcurrentStores opens the same file twice, as two processes would: each *Store has its
+// own connections, so only SQLite's locking keeps them apart.
+func TestConcurrentStores(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "shared", "rebound.db")
+	var stores []*Store
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for range 3 { // open (and migrate) concurrently too
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(p)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			stores = append(stores, s)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(stores) != 3 {
+		t.FailNow()
+	}
+	for _, s := range stores {
+		defer s.Close()
+	}
+	a, b, c := overlapping(0, 3000, 500), overlapping(1000, 4000, 300), overlapping(0, 4000, 700)
+	slices.Reverse(c)
+	total := saveAll(t, stores, [][][]Message{a, b, c})
+	if total != 4000 {
+		t.Errorf("reported %d inserted, want 4000", total)
+	}
+	checkOneCopy(t, stores[0], 4000)
+	var n int
+	stores[1].db.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&n)
+	if n != SchemaVersion() {
+		t.Errorf("%d migrations recorded, want %d", n, SchemaVersion())
 	}
 }

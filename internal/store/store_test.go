@@ -188,9 +188,31 @@ func TestNotADatabase(t *testing.T) {
 	})
 }
 
+// TestReadOnlyFolder needs a user whose permissions are enforced: as root it skips. Run the test
+// binary as another user to exercise it (e.g. setpriv --reuid=65534 --regid=65534 --clear-groups).
 func TestReadOnlyFolder(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ro")
-	if err := os.Mkdir(dir, 0o555); err != nil {
+	base := t.TempDir()
+	dir := filepath.Join(base, "ro")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	existing := filepath.Join(dir, "existing.db")
+	s, err := Open(existing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	os.Remove(existing + "-wal")
+	os.Remove(existing + "-shm")
+	readOnlyFile := filepath.Join(base, "readonly.db")
+	if s, err = Open(readOnlyFile); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.Chmod(readOnlyFile, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chmod(dir, 0o755) })
@@ -198,15 +220,25 @@ func TestReadOnlyFolder(t *testing.T) {
 		f.Close()
 		t.Skip("permissions are not enforced for this user (root?)")
 	}
-	for _, p := range []string{filepath.Join(dir, "rebound.db"), filepath.Join(dir, "sub", "rebound.db")} {
+	for _, p := range []string{filepath.Join(dir, "new.db"), filepath.Join(dir, "sub", "new.db"), existing, readOnlyFile} {
 		_, err := Open(p)
 		if !errors.Is(err, ErrReadOnly) {
 			t.Fatalf("%s: got %v, want ErrReadOnly", p, err)
 		}
-		if !strings.Contains(err.Error(), "; hint: ") {
-			t.Errorf("no hint in %q", err)
+		if !strings.HasPrefix(err.Error(), "database "+p+" ") || !strings.Contains(err.Error(), "; hint: ") {
+			t.Errorf("text %q lacks the path or a hint", err)
 		}
+		t.Log(err)
 	}
+	// Reading is still possible.
+	ro, err := Open(readOnlyFile, ReadOnly())
+	if err != nil {
+		t.Fatalf("read-only open of a read-only file: %v", err)
+	}
+	if _, err := ro.MessageCounts(context.Background()); err != nil {
+		t.Error(err)
+	}
+	ro.Close()
 }
 
 func TestParentIsAFile(t *testing.T) {

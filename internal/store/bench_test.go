@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// benchBatch makes n messages with 1.2 events each on average (every fifth has two), with
+// keys that start at first.
+func benchBatch(first, n int) []Message {
+	at := mustTime("2024-03-01T10:00:00Z")
+	msgs := make([]Message, n)
+	for i := range msgs {
+		k := first + i
+		rc := fmt.Sprintf("user%d@example%d.org", k%50000, k%97)
+		e := ev(rc, "hard", "userunknown", "")
+		e.BouncedAt = at.Add(time.Duration(k) * time.Second)
+		m := msg(fmt.Sprintf("1709287200.M%dP%d.mx.example.net", k, k%1000), "bounce", e)
+		m.Position = fmt.Sprintf("/var/mail/bounces/new/%d", k)
+		m.Path = m.Position
+		if k%5 == 0 {
+			e2 := e
+			e2.Recipient = fmt.Sprintf("other%d@example.com", k)
+			e2.Type, e2.Reason = "soft", "mailboxfull"
+			m.Events = append(m.Events, e2)
+		}
+		msgs[i] = m
+	}
+	return msgs
+}
+
+// BenchmarkSaveBatch measures inserting new messages in batches of 1000 into a growing
+// database, the work of a first scan.
+func BenchmarkSaveBatch(b *testing.B) {
+	const size = 1000
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	batches := make([][]Message, 0, 64)
+	for i := range cap(batches) {
+		batches = append(batches, benchBatch(i*size, size))
+	}
+	cpu := cpuTime()
+	b.ResetTimer()
+	for i := range b.N {
+		batch := batches[i%len(batches)]
+		if i >= len(batches) { // fresh keys once the prepared batches are used up
+			b.StopTimer()
+			batch = benchBatch(i*size, size)
+			b.StartTimer()
+		}
+		n, err := s.SaveBatch(ctx, batch, []Checkpoint{{Path: "/var/mail/mbox", Offset: int64(i), Count: i, Check: "x"}})
+		if err != nil || n != size {
+			b.Fatalf("saved %d, %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(b.N*size)/(cpuTime()-cpu).Seconds(), "msgs/cpu-s")
+}
+
+// cpuTime is the user and system time of the process so far. Throughput per CPU second is
+// steadier than per wall second on a busy machine.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSaveBatchRescan measures a rescan: every message is stored already.
+func BenchmarkSaveBatchRescan(b *testing.B) {
+	const size = 1000
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	batch := benchBatch(0, size)
+	if _, err := s.SaveBatch(ctx, batch, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if n, err := s.SaveBatch(ctx, batch, nil); err != nil || n != 0 {
+			b.Fatalf("saved %d, %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkKnown measures looking up 1000 keys, half of them stored.
+func BenchmarkKnown(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	batch := benchBatch(0, 1000)
+	if _, err := s.SaveBatch(ctx, batch[:500], nil); err != nil {
+		b.Fatal(err)
+	}
+	keys := make([]string, len(batch))
+	for i, m := range batch {
+		keys[i] = m.Key
+	}
+	b.ResetTimer()
+	for range b.N {
+		if k, err := s.Known(ctx, keys); err != nil || len(k) != 500 {
+			b.Fatalf("%d known, %v", len(k), err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(keys))/b.Elapsed().Seconds(), "keys/s")
+}
