@@ -74,6 +74,12 @@ var originalMarkers = []string{
 	"your message reads", "original message headers", "content-type: message/rfc822",
 }
 
+// exactMarkers are whole lines (lower-case, trimmed) that introduce the inlined original.
+var exactMarkers = []string{
+	"original message follows.", "message headers follow.", "original message follows:",
+	"the original message was:", "your message was:", "original message:", "message header follows:",
+}
+
 // originalMarker returns the offset just after the marker line, or -1.
 func originalMarker(text []byte) int {
 	off := 0
@@ -97,6 +103,11 @@ func isMarkerLine(line []byte) bool {
 	t := bytes.TrimSpace(line)
 	if len(t) < 2 {
 		return false
+	}
+	for _, mk := range exactMarkers {
+		if equalFoldASCII(t, mk) {
+			return true
+		}
 	}
 	ruled := strings.IndexByte("-=*_", t[0]) >= 0 && t[1] == t[0]
 	if !ruled && !(t[len(t)-1] == ':' && len(t) < 80) {
