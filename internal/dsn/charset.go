@@ -41,7 +41,12 @@ func normCharset(cs string) string {
 // Japanese ISO-2022-JP, Shift_JIS and EUC-JP). Bytes it cannot convert are returned unchanged.
 func decodeCharset(cs string, b []byte) []byte {
 	cs = normCharset(cs)
-	if cs == "utf-8" {
+	if cs == "utf-8" || isASCII(b) && cs != "utf-7" && cs != "iso-2022-jp" {
+		return b
+	}
+	if !isASCII(b) && utf8.Valid(b) {
+		// Mislabelled: already UTF-8 (text in another charset is rarely valid UTF-8, and
+		// ISO-2022-JP never has 8-bit bytes).
 		return b
 	}
 	if conv := localDecoder(cs); conv != nil {

@@ -17,24 +17,25 @@ func matchIMail(m *message) bool {
 		(m.hasText("Original message follows.") || m.hasText("Body of message generated response:"))
 }
 
-// imailReasons are the line prefixes IMail puts before the failed address.
-var imailReasons = []string{
-	"Unknown user:", "undeliverable to", "Mailbox full:", "Mail Quota Exceeded:", "Host unknown:",
-	"Requested action not taken:", "Delivery failed:", "SMTP error from", "Invalid address:",
-}
-
 func decodeIMail(m *message) []Recipient {
 	body := section(m.bounceText(), "", "Original message follows.")
 	var rs []Recipient
 	lines(body, func(line []byte) bool {
+		// "Unknown user: user@example.org", "undeliverable to user@example.org",
+		// "Delivery failed 20 attempts: user@example.org": a reason, then the address last.
 		t := strings.TrimSpace(string(line))
-		for _, p := range imailReasons {
-			if len(t) > len(p) && strings.EqualFold(t[:len(p)], p) {
-				if a := findAddress(t[len(p):]); a != "" {
-					rs = append(rs, newRecipient(a, t, "failed"))
-				}
-				break
+		f := strings.Fields(t)
+		if len(f) < 2 || len(rs) >= maxRecipients {
+			return true
+		}
+		last := cleanAddress(f[len(f)-1])
+		prefix := strings.Join(f[:len(f)-1], " ")
+		if isAddress(last) && (strings.HasSuffix(prefix, ":") || strings.HasSuffix(strings.ToLower(prefix), " to")) {
+			r := newRecipient(last, strings.TrimSuffix(prefix, ":"), "failed")
+			if strings.HasPrefix(prefix, "Delivery failed") && strings.Contains(prefix, "attempts") {
+				r.Hint = "expired"
 			}
+			rs = append(rs, r)
 		}
 		return true
 	})
