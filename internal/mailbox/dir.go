@@ -211,13 +211,15 @@ func (w *walker) knownFiles(es []entry) ([]bool, error) {
 
 // file reads one file found in a directory. A file that disappeared since the directory was
 // listed (a maildir message moved or deleted by a mail client) is skipped: a moved one is found
-// again under its new name, with the same key.
+// again under its new name, with the same key. A file that cannot be read (a dangling link, a
+// link loop, a FIFO, no permission) is reported as a message with a failure key.
 func (w *walker) file(e entry) error {
+	failed := func(err error) error { return w.fail(e.path, failedKey(e.key, e.path), err) }
 	typ := e.typ
 	if typ&fs.ModeSymlink != 0 {
 		fi, err := os.Stat(e.path)
 		if err != nil {
-			return w.fail(e.path, e.key, err)
+			return failed(err)
 		}
 		typ = fi.Mode().Type()
 	}
@@ -225,22 +227,22 @@ func (w *walker) file(e entry) error {
 		return nil // a directory in new/ or cur/, or a link to one
 	}
 	if !typ.IsRegular() {
-		return w.fail(e.path, e.key, fmt.Errorf("%s: not a regular file", e.path))
+		return failed(fmt.Errorf("%s: not a regular file", e.path))
 	}
 	f, err := os.Open(e.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return w.fail(e.path, e.key, err)
+		return failed(err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return w.fail(e.path, e.key, err)
+		return failed(err)
 	}
 	if !fi.Mode().IsRegular() { // replaced since listed
-		return w.fail(e.path, e.key, fmt.Errorf("%s: not a regular file", e.path))
+		return failed(fmt.Errorf("%s: not a regular file", e.path))
 	}
-	return w.read(newSource(e.path, e.key, f, fi), f)
+	return w.read(newSource(e.path, e.key, true, f, fi), f)
 }

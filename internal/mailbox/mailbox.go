@@ -31,9 +31,17 @@
 //
 // # Errors
 //
-// A path that cannot be read gives a Message with Err naming the path and an empty Key; a
-// message that cannot be read gives a Message with Err and its Position (and its Key when known
-// without reading it). Either way the walk goes on with the next message or path.
+// A path argument that cannot be opened or listed (missing, unreadable, a folder or maildir
+// subfolder that cannot be listed) gives a Message with Err naming the path and an empty Key.
+// A message that cannot be read (a file of a folder or maildir that cannot be opened or read: a
+// link loop, a dangling link, a FIFO or device, no permission, an I/O error), and a message over
+// Options.MaxMessageSize, gives a Message with Err, its Position and a failure key: "failed:"
+// followed by its ordinary key, or by its path when the ordinary key needs its content. A
+// caller records such a message under that key, so a rescan stores it only once, while the
+// message itself stays unknown and is tried again on every walk: once the cause is gone
+// (permissions fixed, the limit raised) it is read under its ordinary key. A file over the
+// limit whose size is known is not read at all. Either way the walk goes on with the next
+// message or path.
 //
 // # Rescans
 //
@@ -122,6 +130,10 @@ var ErrEmpty = errors.New("empty message")
 // ErrTooLarge is wrapped by the error of a message over Options.MaxMessageSize.
 var ErrTooLarge = errors.New("message too large")
 
+// FailedPrefix starts the key of a message that could not be read or is too large (see the
+// package documentation).
+const FailedPrefix = "failed:"
+
 func tooLarge(n, limit int64) error {
 	return fmt.Errorf("%w: %d bytes, limit %d; hint: raise --max-message-size", ErrTooLarge, n, limit)
 }
@@ -182,7 +194,7 @@ func (w *walker) path(p string) error {
 		}
 	}
 	defer f.Close()
-	return w.read(newSource(p, "", f, fi), f)
+	return w.read(newSource(p, "", false, f, fi), f)
 }
 
 // fail reports an error about path (a path-level error when key is "").
@@ -194,17 +206,40 @@ func (w *walker) fail(path, key string, err error) error {
 type source struct {
 	path  string
 	key   string   // maildir key, "" otherwise
+	entry bool     // found in a directory (rather than named in the paths)
 	f     *os.File // a regular file (so it can be read at an offset), nil otherwise
 	size  int64    // -1 when unknown
 	mtime time.Time
 }
 
-func newSource(path, key string, f *os.File, fi fs.FileInfo) *source {
-	s := &source{path: path, key: key, size: -1, mtime: fi.ModTime()}
+func newSource(path, key string, entry bool, f *os.File, fi fs.FileInfo) *source {
+	s := &source{path: path, key: key, entry: entry, size: -1, mtime: fi.ModTime()}
 	if fi.Mode().IsRegular() {
 		s.f, s.size = f, fi.Size()
 	}
 	return s
+}
+
+// failedKey returns the key of a message of s that could not be read or is too large: the
+// failure prefix and the maildir key, else the path.
+func (s *source) failedKey() string {
+	return failedKey(s.key, s.path)
+}
+
+func failedKey(key, path string) string {
+	if key != "" {
+		return FailedPrefix + key
+	}
+	return FailedPrefix + path
+}
+
+// readFailed reports an error reading s: a message that could not be read when s was found in
+// a directory, a path that could not be read when it was named in the paths.
+func (w *walker) readFailed(s *source, err error) error {
+	if s.entry {
+		return w.fail(s.path, s.failedKey(), err)
+	}
+	return w.fail(s.path, "", err)
 }
 
 // read reads r, an mbox if it starts with "From " (and s is not a maildir file), a single
@@ -215,7 +250,7 @@ func (w *walker) read(s *source, r io.Reader) error {
 	if s.key == "" {
 		head, err := w.br.Peek(len(fromLine))
 		if err != nil && err != io.EOF {
-			return w.fail(s.path, "", err)
+			return w.readFailed(s, err)
 		}
 		if string(head) == fromLine {
 			return w.mbox(s)
@@ -224,26 +259,28 @@ func (w *walker) read(s *source, r io.Reader) error {
 	return w.single(s, w.br)
 }
 
-// single reads r as one message.
+// single reads r as one message. A regular file known to be over the limit is not read.
 func (w *walker) single(s *source, r io.Reader) error {
 	m := Message{Key: s.key, Position: s.path, Path: s.path, ModTime: s.mtime}
+	if s.size > w.max {
+		m.Key, m.Err = s.failedKey(), tooLarge(s.size, w.max)
+		return w.yield(m)
+	}
 	var buf []byte
-	if s.size >= 0 && s.size <= w.max {
+	if s.size >= 0 {
 		buf = make([]byte, 0, s.size+1) // +1 so that reading to EOF needs no growth
 	}
 	data, err := readAtMost(r, buf, w.max)
 	if err != nil {
-		m.Err = err
-		return w.yield(m)
+		return w.readFailed(s, err)
 	}
 	h := sha256.New()
 	h.Write(data)
 	n := int64(len(data))
-	if n > w.max {
+	if n > w.max { // standard input, or a file that grew since it was opened
 		rest, err := io.Copy(h, r)
 		if err != nil {
-			m.Err = err
-			return w.yield(m)
+			return w.readFailed(s, err)
 		}
 		n += rest
 		m.Err, data = tooLarge(n, w.max), nil
@@ -252,6 +289,9 @@ func (w *walker) single(s *source, r io.Reader) error {
 	}
 	if m.Key == "" {
 		m.Key = "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]
+	}
+	if errors.Is(m.Err, ErrTooLarge) {
+		m.Key = failedKey(m.Key, "")
 	}
 	m.Data = data
 	return w.yield(m)

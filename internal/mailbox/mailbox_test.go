@@ -404,9 +404,9 @@ func TestMaildirKnown(t *testing.T) {
 		t.Errorf("Known batches %v", calls)
 	}
 
-	// Not known, the dangling link is reported with its key.
+	// Not known, the dangling link is reported with a failure key made from its key.
 	ms := walk(t, Options{Known: func([]string) (map[string]bool, error) { return nil, nil }}, md)
-	if ms[0].Key != "0000.dangling" || ms[0].Err == nil || ms[0].Position != filepath.Join(md, "new", "0000.dangling") {
+	if ms[0].Key != "failed:0000.dangling" || ms[0].Err == nil || ms[0].Position != filepath.Join(md, "new", "0000.dangling") {
 		t.Errorf("dangling maildir entry: %+v", ms[0])
 	}
 
@@ -461,7 +461,7 @@ func TestFolder(t *testing.T) {
 		{"c/box.mbox:2", mboxKey(box, 24, "Subject: m2\n\nm2\n"), ""},
 		{"c/d.eml", fileKey("Subject: d\n\nd\n"), ""},
 		{"c/md/new/k1", "k1", ""},
-		{"dangling", "", "stat " + filepath.Join(root, "dangling") + ": no such file or directory"},
+		{"dangling", "failed:" + filepath.Join(root, "dangling"), "stat " + filepath.Join(root, "dangling") + ": no such file or directory"},
 		{"e.eml", fileKey(""), "empty message"},
 		{"zlink.eml", fileKey("Subject: a\n\na\n"), ""},
 	}
@@ -555,18 +555,163 @@ func TestMaxMessageSize(t *testing.T) {
 	if len(ms) != 4 {
 		t.Fatalf("got:\n%s", summary(ms))
 	}
-	if m := ms[0]; m.Err == nil || m.Err.Error() != limitErr || m.Key != fileKey(big) || m.Data != nil {
+	if m := ms[0]; m.Err == nil || m.Err.Error() != limitErr || m.Key != "failed:"+single || m.Data != nil {
 		t.Errorf("big file: %s", summary(ms[:1]))
 	}
-	if m := ms[2]; m.Err == nil || m.Err.Error() != limitErr || m.Key != mboxKey(box, 13, big) || m.Position != box+":2" || m.Data != nil {
+	if m := ms[2]; m.Err == nil || m.Err.Error() != limitErr || m.Key != "failed:"+mboxKey(box, 13, big) || m.Position != box+":2" || m.Data != nil {
 		t.Errorf("big mbox message: %s", summary(ms[2:3]))
 	}
 	if string(ms[1].Data) != "S: 1\n" || string(ms[3].Data) != "S: 3\n" || ms[3].Position != box+":3" {
 		t.Errorf("neighbours of the big message:\n%s", summary(ms))
 	}
-	// The same message fits under the default limit.
-	if ms := messages(walk(t, Options{}, single)); ms[0].Err != nil {
-		t.Errorf("default limit: %v", ms[0].Err)
+	// The same message fits under the default limit, and then has its ordinary key.
+	if ms := messages(walk(t, Options{}, single)); ms[0].Err != nil || ms[0].Key != fileKey(big) {
+		t.Errorf("default limit: %s", summary(ms))
+	}
+
+	// Standard input has no size: it is read (and hashed) to its end.
+	ms = walk(t, Options{MaxMessageSize: 50, Stdin: strings.NewReader(big)}, "-")
+	if len(ms) != 1 || ms[0].Err == nil || ms[0].Err.Error() != limitErr || ms[0].Key != "failed:"+fileKey(big) {
+		t.Errorf("big message on stdin:\n%s", summary(ms))
+	}
+	// A maildir message over the limit keeps its maildir key after the prefix.
+	md := filepath.Join(dir, "md")
+	write(t, filepath.Join(md, "new", "1700000000.M1P1.host"), big)
+	ms = walk(t, Options{MaxMessageSize: 50}, md)
+	if len(ms) != 1 || !errors.Is(ms[0].Err, ErrTooLarge) || ms[0].Key != "failed:1700000000.M1P1.host" {
+		t.Errorf("big maildir message:\n%s", summary(ms))
+	}
+}
+
+// TestTooLargeNotRead checks that a file known to be over the limit is not read at all: a
+// sparse file of 1 TiB is reported at once with its size.
+func TestTooLargeNotRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.eml")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 40); err != nil {
+		f.Close()
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	start := time.Now()
+	ms := messages(walk(t, Options{}, path))
+	if len(ms) != 1 || !errors.Is(ms[0].Err, ErrTooLarge) || ms[0].Key != "failed:"+path ||
+		!strings.Contains(ms[0].Err.Error(), strconv.Itoa(1<<40)+" bytes") {
+		t.Errorf("huge file:\n%s", summary(ms))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("reporting a huge file took %v: was it read?", d)
+	}
+}
+
+// TestUnreadableEntries checks that files of a folder or maildir that cannot be read are
+// reported as messages with a failure key, that the walk goes on, and that a failure key is
+// never the ordinary key, so that the message is tried again once it can be read.
+func TestUnreadableEntries(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "a.eml"), "Subject: a\n\na\n")
+	write(t, filepath.Join(root, "z.eml"), "Subject: z\n\nz\n")
+	md := filepath.Join(root, "md")
+	write(t, filepath.Join(md, "new", "1700000001.M1P1.host"), "Subject: 1\n\n1\n")
+	for link, target := range map[string]string{"loop1": "loop2", "loop2": "loop1", "md/new/1700000000.M0P1.host": "self"} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("1700000000.M0P1.host", filepath.Join(md, "new", "self")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscallMkfifo(filepath.Join(root, "fifo")); err != nil {
+		t.Logf("no FIFO: %v", err)
+	}
+	locked := filepath.Join(root, "locked.eml")
+	write(t, locked, "Subject: locked\n\nlocked\n")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	canRead := false
+	if f, err := os.Open(locked); err == nil { // root reads it all the same
+		f.Close()
+		canRead = true
+	}
+
+	done := make(chan []Message, 1)
+	go func() { done <- walk(t, Options{}, root) }()
+	var ms []Message
+	select {
+	case ms = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("walk did not end: blocked on a FIFO or a link loop?")
+	}
+	ms = messages(ms)
+	byPos := map[string]Message{}
+	for _, m := range ms {
+		byPos[strings.TrimPrefix(m.Position, root+"/")] = m
+		if m.Key == "" {
+			t.Errorf("%s: no key (a path-level error): %v", m.Position, m.Err)
+		}
+		if (m.Err != nil) != strings.HasPrefix(m.Key, FailedPrefix) {
+			t.Errorf("%s: key %q with error %v", m.Position, m.Key, m.Err)
+		}
+	}
+	want := map[string]string{ // position: part of the error, "" for none
+		"a.eml": "", "z.eml": "", "md/new/1700000001.M1P1.host": "",
+		"loop1": "too many levels of symbolic links", "loop2": "too many levels of symbolic links",
+		"md/new/1700000000.M0P1.host": "too many levels of symbolic links",
+		"md/new/self":                 "too many levels of symbolic links",
+	}
+	if _, err := os.Lstat(filepath.Join(root, "fifo")); err == nil {
+		want["fifo"] = "not a regular file"
+	}
+	if canRead {
+		want["locked.eml"] = ""
+		t.Log("running as root: the unreadable file is read all the same")
+	} else {
+		want["locked.eml"] = "permission denied"
+	}
+	for pos, errText := range want {
+		m, ok := byPos[pos]
+		switch {
+		case !ok:
+			t.Errorf("%s: not yielded", pos)
+		case errText == "" && m.Err != nil:
+			t.Errorf("%s: %v", pos, m.Err)
+		case errText != "" && (m.Err == nil || !strings.Contains(m.Err.Error(), errText)):
+			t.Errorf("%s: error %v, want %q", pos, m.Err, errText)
+		}
+	}
+	if len(ms) != len(want) {
+		t.Errorf("got %d messages, want %d:\n%s", len(ms), len(want), summary(ms))
+	}
+	if m := byPos["md/new/1700000000.M0P1.host"]; m.Key != "failed:1700000000.M0P1.host" {
+		t.Errorf("maildir failure key %q", m.Key)
+	}
+	if m := byPos["loop1"]; m.Key != "failed:"+filepath.Join(root, "loop1") {
+		t.Errorf("folder failure key %q", m.Key)
+	}
+
+	// Known failure keys do not hide the message: it is read again, and once it can be read it
+	// comes with its ordinary key.
+	knownFailed := func(keys []string) (map[string]bool, error) {
+		k := map[string]bool{}
+		for _, key := range keys {
+			if strings.HasPrefix(key, FailedPrefix) {
+				k[key] = true
+			}
+		}
+		return k, nil
+	}
+	if err := os.Remove(filepath.Join(md, "new", "self")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(md, "new", "self"), "Subject: fixed\n\n")
+	for _, m := range walk(t, Options{Known: knownFailed}, md) {
+		if strings.HasSuffix(m.Position, "1700000000.M0P1.host") && (m.Err != nil || m.Key != "1700000000.M0P1.host") {
+			t.Errorf("fixed maildir message: %s", summary([]Message{m}))
+		}
 	}
 }
 

@@ -41,7 +41,7 @@ func (w *walker) mbox(s *source) error {
 	defer func() { w.scratch = m.buf[:0] }()
 	if cp, ok := w.resume(s); ok {
 		if _, err := s.f.Seek(cp.Offset, io.SeekStart); err != nil {
-			return w.fail(s.path, "", err)
+			return w.readFailed(s, err)
 		}
 		w.br.Reset(s.f)
 		m.off, m.n = cp.Offset, cp.Count
@@ -83,7 +83,7 @@ func (w *walker) mbox(s *source) error {
 			break
 		}
 		if err != nil && err != bufio.ErrBufferFull {
-			return w.fail(s.path, "", err)
+			return w.readFailed(s, err)
 		}
 	}
 	return m.finish()
@@ -164,6 +164,9 @@ func (m *mboxReader) emit() error {
 		}
 	}
 	msg.Key = s.path + ":" + strconv.FormatInt(m.start, 10) + ":" + hex.EncodeToString(sum[:8])
+	if m.sum != nil {
+		msg.Key = FailedPrefix + msg.Key // too large
+	}
 	m.in = false
 	return m.w.yield(msg)
 }
@@ -203,7 +206,7 @@ func (m *mboxReader) finish() error {
 	}
 	check, err := checksum(m.s.f, cp.Offset)
 	if err != nil {
-		return m.w.fail(m.s.path, "", err)
+		return m.w.readFailed(m.s, err)
 	}
 	cp.Check = check
 	return m.w.yield(Message{Position: m.s.path, Path: m.s.path, ModTime: m.s.mtime, Checkpoint: &cp})
