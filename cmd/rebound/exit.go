@@ -68,9 +68,13 @@ func pick(a, b string) string {
 
 func printErr(w io.Writer, err error, hint string, code int) int {
 	msg := err.Error()
-	// Errors from libraries sometimes carry their own "hint:" line; keep one.
-	if i := strings.Index(msg, "; hint: "); i >= 0 && hint == "" {
-		msg, hint = msg[:i], msg[i+len("; hint: "):]
+	// Errors from libraries sometimes carry their own "; hint: ..."; print one hint, on its own
+	// line (the explicit one when there are both).
+	if i := strings.Index(msg, "; hint: "); i >= 0 {
+		if hint == "" {
+			hint = msg[i+len("; hint: "):]
+		}
+		msg = msg[:i]
 	}
 	fmt.Fprintf(w, "rebound: %s\n", msg)
 	if hint != "" {
