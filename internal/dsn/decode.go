@@ -32,15 +32,19 @@ func Decode(data []byte) (*Report, error) {
 		Subject:   m.subject,
 		Date:      parseDate(m.hdr.get("Date")),
 	}
-	decodeInto(m, r)
+	decodeInto(m, r, 0)
 	return r, nil
 }
 
 // decodeInto decides what m is and fills r: a feedback report, a bounce (RFC 3464 delivery
 // status, else an MTA's own text format), an auto-reply, or none of these.
-func decodeInto(m *message, r *Report) {
+func decodeInto(m *message, r *Report, depth int) {
 	if isFeedback(m) && decodeARF(m, r) {
 		finish(m, r)
+		return
+	}
+	if decodeSES(m, r) {
+		tidyRecipients(r)
 		return
 	}
 	if decodeBounce(m, r) {
@@ -55,6 +59,9 @@ func decodeInto(m *message, r *Report) {
 	}
 	if decodeLooseFeedback(m, r) {
 		finish(m, r)
+		return
+	}
+	if decodeForwarded(m, r, depth) {
 		return
 	}
 	r.Kind = KindNotBounce
@@ -93,6 +100,34 @@ func finish(m *message, r *Report) {
 		originalFromHeader(h, &r.Original)
 	}
 	tidyRecipients(r)
+}
+
+// maxForward bounds how many attached messages deep a bounce is looked for.
+const maxForward = 2
+
+// decodeForwarded decodes a bounce that arrives attached to another message: a relay or a
+// gateway that forwards the DSN it received (message/rfc822 holding a multipart/report or a
+// MAILER-DAEMON message). The inner report's recipients are taken; the outer message's own
+// header fields stay as decoded.
+func decodeForwarded(m *message, r *Report, depth int) bool {
+	p := m.originalPart()
+	if p == nil || depth >= maxForward || p.mtype != "message/rfc822" {
+		return false
+	}
+	inner := parseMessage(p.content())
+	if inner.reportType != "delivery-status" && !isSystemSender(inner.from) {
+		return false
+	}
+	ir := &Report{}
+	decodeInto(inner, ir, depth+1)
+	if ir.Kind != KindBounce {
+		return false
+	}
+	r.Kind, r.Format, r.Recipients, r.Original = ir.Kind, ir.Format, ir.Recipients, ir.Original
+	if r.ReportingMTA == "" {
+		r.ReportingMTA, r.ArrivalDate = ir.ReportingMTA, ir.ArrivalDate
+	}
+	return true
 }
 
 // notBounceReason explains, for `parse --all`, why m was not taken for a bounce.

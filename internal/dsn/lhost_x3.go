@@ -13,8 +13,7 @@ var x3Detector = detector{name: "x3", match: matchX3, decode: decodeX3}
 
 func matchX3(m *message) bool {
 	return m.hasText("This is an automatically generated Delivery Status Notification.") &&
-		(m.hasText("to the following recipients failed permanently:") || m.hasText("Technical details:")) &&
-		m.hasText("======")
+		(m.hasText("to the following recipients failed permanently:") || m.hasText("Technical details:"))
 }
 
 func decodeX3(m *message) []Recipient {
