@@ -207,10 +207,7 @@ func (c *Classifier) match(r *rule, f *facts) bool {
 			return false
 		}
 	}
-	if len(r.phraseIDs) > 0 && firstHit(r.phraseIDs, hits) < 0 {
-		return false
-	}
-	if len(r.regexes) > 0 && c.regexMatch(r, f) < 0 {
+	if r.hasText() && firstHit(r.phraseIDs, hits) < 0 && c.regexMatch(r, f) < 0 {
 		return false
 	}
 	return true
@@ -220,7 +217,7 @@ func (c *Classifier) match(r *rule, f *facts) bool {
 // A regex runs only when one of its required literals occurred.
 func (c *Classifier) regexMatch(r *rule, f *facts) int {
 	for k, re := range r.regexes {
-		if ids := r.regexIDs[k]; len(ids) > 0 && firstHit(ids, f.sc.hits) < 0 {
+		if !allSetsHit(r.regexIDs[k], f.sc.hits) {
 			continue
 		}
 		if re.Match(f.text) {
@@ -228,6 +225,16 @@ func (c *Classifier) regexMatch(r *rule, f *facts) int {
 		}
 	}
 	return -1
+}
+
+// allSetsHit reports whether every set has a phrase that occurred.
+func allSetsHit(sets [][]int32, hits []uint64) bool {
+	for _, ids := range sets {
+		if firstHit(ids, hits) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func firstHit(ids []int32, hits []uint64) int {
@@ -323,9 +330,9 @@ func (c *Classifier) explain(r *rule, f *facts) string {
 	if i := firstHit(r.phraseIDs, f.sc.hits); i >= 0 {
 		parts = append(parts, "phrase "+strconv.Quote(r.phrases[i])+" in diagnostic")
 	}
-	if len(r.regexes) > 0 {
+	if len(r.regexes) > 0 && firstHit(r.phraseIDs, f.sc.hits) < 0 {
 		if k := c.regexMatch(r, f); k >= 0 {
-			parts = append(parts, "regex "+strconv.Quote(r.regexes[k].String()[4:])+" matched "+strconv.Quote(string(r.regexes[k].Find(f.text))))
+			parts = append(parts, "regex "+strconv.Quote(strings.TrimPrefix(r.regexes[k].String(), "(?i)"))+" matched "+strconv.Quote(string(r.regexes[k].Find(f.text))))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -30,13 +30,35 @@ type corpusLabel struct {
 }
 
 var (
-	crudeField   = regexp.MustCompile(`(?im)^(final-recipient|original-recipient|action|status|remote-mta|reporting-mta|diagnostic-code|x-postfix-sender)\s*:\s*(.*(?:\n[ \t]+.*)*)`)
-	crudeFold    = regexp.MustCompile(`\s*\n[ \t]+`)
-	crudeTypePfx = regexp.MustCompile(`^(?i)(smtp|x-unix|x-local|x-postfix|mail|x-qmail|x-[a-z0-9-]+)\s*;\s*`)
+	crudeField      = regexp.MustCompile(`(?im)^(final-recipient|original-recipient|action|status|remote-mta|reporting-mta|diagnostic-code|x-postfix-sender)\s*:\s*(.*(?:\n[ \t]+.*)*)`)
+	crudeFold       = regexp.MustCompile(`\s*\n[ \t]+`)
+	crudeTypePfx    = regexp.MustCompile(`^(?i)(smtp|x-unix|x-local|x-postfix|mail|x-qmail|x-[a-z0-9-]+)\s*;\s*`)
+	crudeMIME       = regexp.MustCompile(`(?im)^(content-[a-z-]+:.*|\s+(charset|boundary|name|filename)=.*|--.*|this is a (multi-part|mime).*|.*mime format.*|.*does not understand mime.*)$`)
+	crudeTranscript = regexp.MustCompile(`(?im)^\s*>>> (data|rcpt to|mail from|ehlo|helo)`)
+	crudeCommand    = regexp.MustCompile(`(?i)(in reply to (?:end of )?|after (?:end of )?|our (?:final )?|while sending |after sending )(data|rcpt to|rcpt|mail from|ehlo|helo|connect)\b`)
 )
 
-type crudeRecipient struct {
-	in Input
+// crudeCmd guesses the SMTP command a diagnostic answered.
+func crudeCmd(text string) string {
+	if ms := crudeTranscript.FindAllStringSubmatch(text, -1); ms != nil {
+		return normCmd(ms[len(ms)-1][1])
+	}
+	m := crudeCommand.FindStringSubmatch(text)
+	if m == nil {
+		return ""
+	}
+	return normCmd(m[2])
+}
+
+func normCmd(c string) string {
+	switch c = strings.ToUpper(c); c {
+	case "RCPT TO":
+		return "RCPT"
+	case "MAIL FROM":
+		return "MAIL"
+	default:
+		return c
+	}
 }
 
 // crudeExtract returns the per-recipient inputs of one message, roughly.
@@ -83,6 +105,7 @@ func crudeExtract(data string) (recips []Input, reporting string, body string) {
 			body = body[:i]
 		}
 	}
+	body = crudeMIME.ReplaceAllString(body, "")
 	if len(body) > 4000 {
 		body = body[:4000]
 	}
@@ -163,6 +186,10 @@ func TestCorpusCrude(t *testing.T) {
 				in.Diagnostic = body
 				tl = &withoutDiag
 			}
+			in.Command = crudeCmd(in.Diagnostic)
+			if in.Command == "" {
+				in.Command = crudeCmd(body)
+			}
 			if l.ReplyCode != nil && !strings.Contains(in.Diagnostic, *l.ReplyCode) {
 				in.ReplyCode = "" // only what the message shows
 			}
@@ -190,7 +217,7 @@ func TestCorpusCrude(t *testing.T) {
 				if len(d) > 300 {
 					d = d[:300]
 				}
-				misses = append(misses, file+" want "+want+" got "+string(got.Reason)+" ("+got.Rule+") status="+in.Status+" diag="+strings.Join(strings.Fields(d), " "))
+				misses = append(misses, file+" want "+want+" got "+string(got.Reason)+" ("+got.Rule+") status="+in.Status+" cmd="+in.Command+" diag="+strings.Join(strings.Fields(d), " "))
 			}
 		}
 	}

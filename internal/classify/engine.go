@@ -110,6 +110,7 @@ func build(srcs []source) (*Classifier, []error) {
 	}
 	c := &Classifier{providers: newProviderTable(provGroups, &errs)}
 	checkRuleIDs(all, c.providers, &errs)
+	resolveLike(all, &errs)
 	c.compile(all)
 	sortErrors(errs)
 	return c, errs
@@ -180,6 +181,35 @@ func checkRuleIDs(all []*rule, pt *providerTable, errs *[]error) {
 	}
 }
 
+// resolveLike gives rules with a like condition the text conditions of the rules they name.
+// A user rule that replaces a default id is the one referred to.
+func resolveLike(all []*rule, errs *[]error) {
+	byID := map[string]*rule{}
+	for _, r := range all {
+		if prev, ok := byID[r.id]; !ok || r.stage == stageUser && prev.stage != stageUser {
+			byID[r.id] = r
+		}
+	}
+	for _, r := range all {
+		for _, id := range r.like {
+			src, ok := byID[id]
+			switch {
+			case !ok:
+				*errs = append(*errs, &posError{r.file, r.likeLine, fmt.Sprintf("[%s]: like names unknown rule [%s]", r.id, id)})
+			case len(src.like) > 0:
+				*errs = append(*errs, &posError{r.file, r.likeLine, fmt.Sprintf("[%s]: like names [%s], which itself uses like", r.id, id)})
+			case len(src.phrases)+len(src.regexes) == 0:
+				*errs = append(*errs, &posError{r.file, r.likeLine, fmt.Sprintf("[%s]: like names [%s], which has no phrase or regex", r.id, id)})
+			default:
+				r.phrases = append(r.phrases, src.phrases...)
+				r.notPhrases = append(r.notPhrases, src.notPhrases...)
+				r.regexes = append(r.regexes, src.regexes...)
+				r.regexLits = append(r.regexLits, src.regexLits...)
+			}
+		}
+	}
+}
+
 // compile orders the rules by stage and builds the phrase automaton. A default rule whose id
 // a user rule reuses is dropped.
 func (c *Classifier) compile(all []*rule) {
@@ -225,16 +255,21 @@ func (c *Classifier) compile(all []*rule) {
 		for _, p := range r.notPhrases {
 			r.notIDs = append(r.notIDs, intern(p))
 		}
-		r.regexIDs = make([][]int32, len(r.regexes))
-		for k, lits := range r.regexLits {
-			if lits == nil {
+		r.regexIDs = make([][][]int32, len(r.regexes))
+		for k, sets := range r.regexLits {
+			if len(sets) == 0 {
 				r.anyText = true
 				continue
 			}
-			for _, p := range lits {
-				id := intern(p)
-				r.regexIDs[k] = append(r.regexIDs[k], id)
-				c.byPhrase[id] = appendOnce(c.byPhrase[id], int32(i))
+			for n, lits := range sets {
+				ids := make([]int32, len(lits))
+				for j, p := range lits {
+					ids[j] = intern(p)
+					if n == 0 { // the first set makes the rule a candidate
+						c.byPhrase[ids[j]] = appendOnce(c.byPhrase[ids[j]], int32(i))
+					}
+				}
+				r.regexIDs[k] = append(r.regexIDs[k], ids)
 			}
 		}
 	}

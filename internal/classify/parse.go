@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -50,7 +51,7 @@ type rule struct {
 	phrases    []string // normalised (see normalize)
 	notPhrases []string
 	regexes    []*regexp.Regexp
-	regexLits  [][]string // per regex: literals one of which any match contains, or nil
+	regexLits  [][][]string // per regex: sets of literals; a match contains one of each set
 	providers  []string
 	dsnActions []string
 	mtas       []string // host globs
@@ -58,6 +59,8 @@ type rule struct {
 	kinds      []string
 	hints      []string
 	commands   []string
+	like       []string // ids of rules whose text conditions this rule shares
+	likeLine   int
 
 	strong  bool // phrase rule that applies even when the status code is specific
 	generic bool // status rule whose code says little: phrase rules win over it
@@ -71,13 +74,15 @@ type rule struct {
 	// filled by compile
 	phraseIDs []int32
 	notIDs    []int32
-	regexIDs  [][]int32
-	anyText   bool // a regex without literals: the rule is always a candidate
+	regexIDs  [][][]int32 // regexLits as phrase ids
+	anyText   bool        // a regex without literals: the rule is always a candidate
 }
 
 func (r *rule) pos() string { return r.file + ":" + strconv.Itoa(r.line) }
 
-func (r *rule) hasText() bool { return len(r.phrases) > 0 || len(r.regexes) > 0 }
+// hasText reports whether the rule has a text condition: one of its phrases must occur in
+// the diagnostic or one of its regexes must match it.
+func (r *rule) hasText() bool { return len(r.phrases) > 0 || len(r.regexes) > 0 || len(r.like) > 0 }
 
 // provider is one [id] block of a providers file.
 type provider struct {
@@ -265,7 +270,7 @@ func parseRule(file string, b block, user bool, errs *[]error) *rule {
 			}
 		case "regex":
 			// the whole value is one expression: | is alternation inside it
-			re, err := regexp.Compile("(?i)" + kv.value)
+			re, err := compileRegex(kv.value)
 			if err != nil {
 				fail(kv.line, "bad regex: %v", err)
 				continue
@@ -306,6 +311,11 @@ func parseRule(file string, b block, user bool, errs *[]error) *rule {
 			for _, v := range splitValues(kv.value) {
 				r.hints = append(r.hints, strings.ToLower(v))
 			}
+		case "like":
+			for _, v := range splitValues(kv.value) {
+				r.like = append(r.like, v)
+			}
+			r.likeLine = kv.line
 		case "command":
 			for _, v := range splitValues(kv.value) {
 				r.commands = append(r.commands, strings.ToUpper(v))
@@ -389,7 +399,7 @@ func parseRule(file string, b block, user bool, errs *[]error) *rule {
 
 func (r *rule) hasCondition() bool {
 	return len(r.statuses)+len(r.replies)+len(r.phrases)+len(r.regexes)+len(r.providers)+
-		len(r.dsnActions)+len(r.mtas)+len(r.formats)+len(r.kinds)+len(r.hints)+len(r.commands) > 0
+		len(r.dsnActions)+len(r.mtas)+len(r.formats)+len(r.kinds)+len(r.hints)+len(r.commands)+len(r.like) > 0
 }
 
 // inferStage places a rule in the order of decision from its conditions (docs/rules.md).
@@ -463,21 +473,55 @@ func parseProviders(file string, data []byte, errs *[]error) []*provider {
 	return out
 }
 
-// regexLiterals returns strings such that every match of the expression (matched
-// case-insensitively against normalised text) contains at least one of them, or nil when no
-// useful set exists. The classifier runs the expression only when one of them occurs.
-func regexLiterals(expr string) []string {
+// compileRegex compiles a rule's regex for matching against normalised (lower-case) text.
+// A pattern without upper-case letters needs no case folding, which is much faster; one with
+// them is compiled case-insensitive.
+func compileRegex(expr string) (*regexp.Regexp, error) {
+	if strings.ToLower(expr) == expr {
+		return regexp.Compile(expr)
+	}
+	return regexp.Compile("(?i)" + expr)
+}
+
+// regexLiterals returns sets of strings such that every match of the expression contains at
+// least one string of each set, or nil when it finds none worth checking. The classifier runs
+// the expression only when every set has a string in the text: one pass of the phrase
+// automaton finds them, and the costly regex engine runs only on likely texts.
+func regexLiterals(expr string) [][]string {
 	re, err := syntax.Parse("(?i)"+expr, syntax.Perl)
 	if err != nil {
 		return nil
 	}
-	lits := requiredLiterals(re.Simplify())
-	for _, l := range lits {
-		if len(l) < 3 {
-			return nil
+	var sets [][]string
+	for _, lits := range requiredSets(re.Simplify()) {
+		if minLen(lits) >= 3 {
+			sets = append(sets, lits)
 		}
 	}
-	return lits
+	// the most selective set first: it decides whether the rule is a candidate
+	sort.SliceStable(sets, func(i, j int) bool { return minLen(sets[i]) > minLen(sets[j]) })
+	return sets
+}
+
+// requiredSets returns the literal sets required by each part of a concatenation, or the
+// single set of requiredLiterals.
+func requiredSets(re *syntax.Regexp) [][]string {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	if re.Op != syntax.OpConcat {
+		if lits := requiredLiterals(re); lits != nil {
+			return [][]string{lits}
+		}
+		return nil
+	}
+	var sets [][]string
+	for _, sub := range re.Sub {
+		if lits := requiredLiterals(sub); lits != nil {
+			sets = append(sets, lits)
+		}
+	}
+	return sets
 }
 
 func requiredLiterals(re *syntax.Regexp) []string {

@@ -259,7 +259,7 @@ orphan line
 	pp := filepath.Join(dir, "bad.providers") + ":"
 	want := []string{
 		p + `8: unknown key "colour"`,
-		p + `12: bad regex: error parsing regexp: missing closing ): ` + "`(?i)(unclosed`",
+		p + `12: bad regex: error parsing regexp: missing closing ): ` + "`(unclosed`",
 		p + `17: unknown reason "nosuchthing"`,
 		p + `20: bad status pattern "5.x.1"`,
 		p + `23: [no-result] has no result`,

@@ -8,6 +8,7 @@ import (
 // normalize appends to dst the form of s that phrases and regexes are matched against:
 // lower case, every run of white space turned into one space, no leading or trailing space.
 func normalize(dst []byte, s string) []byte {
+	start := len(dst)
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			s = strings.ToLower(s) // rare: non-ASCII text, lower-case it properly
@@ -24,31 +25,117 @@ func normalize(dst []byte, s string) []byte {
 		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		}
-		if space && len(dst) > 0 {
+		if space && len(dst) > start {
 			dst = append(dst, ' ')
 		}
 		space = false
 		dst = append(dst, c)
 	}
-	return dst
+	return stripContinuations(dst, start)
+}
+
+// stripContinuations removes, from text[start:], the reply codes that begin the continuation
+// lines of a multi-line SMTP reply (RFC 5321 section 4.2.1): "550-5.7.1 ", "550-" and, once
+// such a line was seen, the "550 5.7.1 " of the last line. Joined into one line they would
+// otherwise split phrases ("this message is 550-5.7.1 likely unsolicited mail"). The first
+// code of the text is kept.
+func stripContinuations(b []byte, start int) []byte {
+	w := start
+	multi := false
+	if _, hyphen := replyPrefix(b[start:]); hyphen {
+		multi = true
+	}
+	for r := start; r < len(b); {
+		if r > start && b[r-1] == ' ' {
+			if n, hyphen := replyPrefix(b[r:]); n > 0 && (hyphen || multi) {
+				multi = true
+				r += n
+				continue
+			}
+		}
+		b[w] = b[r]
+		w++
+		r++
+	}
+	return b[:w]
+}
+
+// replyPrefix matches "ddd-", "ddd-d.d.d " or "ddd d.d.d " at the start of b and returns its
+// length including the following space, and whether it had a hyphen.
+func replyPrefix(b []byte) (n int, hyphen bool) {
+	if len(b) < 4 || b[0] < '2' || b[0] > '5' || !isDigit(b[1]) || !isDigit(b[2]) || b[3] != '-' && b[3] != ' ' {
+		return 0, false
+	}
+	hyphen = b[3] == '-'
+	n = 4
+	if m := statusPrefix(b[4:]); m > 0 {
+		n += m
+		if n < len(b) && b[n] == ' ' {
+			n++
+		} else if n < len(b) {
+			return 0, false
+		}
+	} else if !hyphen {
+		return 0, false
+	}
+	return n, hyphen
+}
+
+// statusPrefix returns the length of an enhanced status code "d.ddd.ddd" at the start of b.
+func statusPrefix(b []byte) int {
+	if len(b) < 5 || b[0] < '2' || b[0] > '5' || b[1] != '.' {
+		return 0
+	}
+	i := 2
+	for j := 0; j < 2; j++ {
+		k := i
+		for i < len(b) && isDigit(b[i]) && i-k < 3 {
+			i++
+		}
+		if i == k {
+			return 0
+		}
+		if j == 0 {
+			if i >= len(b) || b[i] != '.' {
+				return 0
+			}
+			i++
+		}
+	}
+	if i < len(b) && isDigit(b[i]) {
+		return 0
+	}
+	return i
 }
 
 // normalizeString is normalize for load time.
 func normalizeString(s string) string { return string(normalize(nil, s)) }
 
 // matcher finds, in one pass over a text, every phrase of a fixed set that occurs in it
-// (Aho-Corasick, compiled to a dense automaton over the bytes that occur in the phrases).
+// (Aho-Corasick). The states nearest the root, where a scan spends most of its time, have a
+// dense transition row so that a byte costs one table look-up; deeper states keep only their
+// trie edges and fall back along failure links. This keeps the hot part of the automaton small
+// enough to stay in cache with a thousand phrases or more.
 type matcher struct {
 	class  [256]uint16 // byte -> alphabet class; 0 for bytes in no phrase
 	width  int         // number of classes
-	next   []int32     // state*width + class -> state
-	out    [][]int32   // state -> ids of the phrases that end here
-	nwords int
+	nDense int32       // states [0, nDense) have a dense row
+	dense  []int32     // state*width + class -> next state, for dense states
+	fail   []int32     // failure link of every state
+	// trie edges of the sparse states: edges of s are [edgeStart[s], edgeStart[s+1])
+	edgeStart  []int32
+	edgeClass  []uint16
+	edgeTarget []int32
+	// phrases ending at each state (through failure links too): outIDs[outStart[s]:outStart[s+1]]
+	outStart []int32
+	outIDs   []int32
 }
 
+// denseStates is how many of the shallowest states get a dense row.
+const denseStates = 768
+
 func newMatcher(phrases []string) *matcher {
-	m := &matcher{nwords: len(phrases)}
-	m.width = 1
+	m := &matcher{width: 1}
 	for _, p := range phrases {
 		for i := 0; i < len(p); i++ {
 			if m.class[p[i]] == 0 {
@@ -57,53 +144,106 @@ func newMatcher(phrases []string) *matcher {
 			}
 		}
 	}
-	// trie; -1 marks a missing edge until the failure links fill it in
-	m.next = make([]int32, m.width)
-	for i := range m.next {
-		m.next[i] = -1
+	// the trie, with edges in maps while building
+	type edge struct {
+		class  uint16
+		target int32
 	}
-	m.out = [][]int32{nil}
+	edges := [][]edge{nil}
+	out := [][]int32{nil}
+	find := func(s int32, c uint16) int32 {
+		for _, e := range edges[s] {
+			if e.class == c {
+				return e.target
+			}
+		}
+		return -1
+	}
 	for id, p := range phrases {
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
-			k := int(s)*m.width + int(m.class[p[i]])
-			if m.next[k] < 0 {
-				m.next[k] = int32(len(m.out))
-				m.out = append(m.out, nil)
-				for j := 0; j < m.width; j++ {
-					m.next = append(m.next, -1)
+			c := m.class[p[i]]
+			t := find(s, c)
+			if t < 0 {
+				t = int32(len(edges))
+				edges = append(edges, nil)
+				out = append(out, nil)
+				edges[s] = append(edges[s], edge{c, t})
+			}
+			s = t
+		}
+		out[s] = append(out[s], int32(id))
+	}
+	// breadth-first order: failure links, and renumbering so that shallow states come first
+	n := len(edges)
+	order := make([]int32, 0, n)
+	order = append(order, 0)
+	fail := make([]int32, n)
+	for q := 0; q < len(order); q++ {
+		s := order[q]
+		for _, e := range edges[s] {
+			t := e.target
+			if s != 0 {
+				f := fail[s]
+				for f != 0 && find(f, e.class) < 0 {
+					f = fail[f]
+				}
+				if g := find(f, e.class); g >= 0 && g != t {
+					fail[t] = g
 				}
 			}
-			s = m.next[k]
-		}
-		m.out[s] = append(m.out[s], int32(id))
-	}
-	// breadth-first: failure links, then complete the transition table
-	fail := make([]int32, len(m.out))
-	queue := make([]int32, 0, len(m.out))
-	for c := 0; c < m.width; c++ {
-		if t := m.next[c]; t > 0 {
-			queue = append(queue, t)
-		} else {
-			m.next[c] = 0
+			out[t] = append(out[t], out[fail[t]]...)
+			order = append(order, t)
 		}
 	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		m.out[s] = append(m.out[s], m.out[fail[s]]...)
-		for c := 0; c < m.width; c++ {
-			k := int(s)*m.width + c
-			f := m.next[int(fail[s])*m.width+c]
-			if t := m.next[k]; t >= 0 {
-				fail[t] = f
-				queue = append(queue, t)
-			} else {
-				m.next[k] = f
-			}
+	newID := make([]int32, n)
+	for i, s := range order {
+		newID[s] = int32(i)
+	}
+	m.fail = make([]int32, n)
+	m.edgeStart = make([]int32, n+1)
+	m.outStart = make([]int32, n+1)
+	for i, s := range order {
+		m.fail[i] = newID[fail[s]]
+		m.edgeStart[i] = int32(len(m.edgeClass))
+		for _, e := range edges[s] {
+			m.edgeClass = append(m.edgeClass, e.class)
+			m.edgeTarget = append(m.edgeTarget, newID[e.target])
+		}
+		m.outStart[i] = int32(len(m.outIDs))
+		m.outIDs = append(m.outIDs, out[s]...)
+	}
+	m.edgeStart[n] = int32(len(m.edgeClass))
+	m.outStart[n] = int32(len(m.outIDs))
+	// dense rows: a state's row is its own edges over its failure state's row, which is
+	// shallower and so already complete
+	m.nDense = int32(min(n, denseStates))
+	m.dense = make([]int32, int(m.nDense)*m.width)
+	for s := int32(0); s < m.nDense; s++ {
+		row := m.dense[int(s)*m.width : int(s+1)*m.width]
+		if s != 0 {
+			copy(row, m.dense[int(m.fail[s])*m.width:int(m.fail[s]+1)*m.width])
+		}
+		for k := m.edgeStart[s]; k < m.edgeStart[s+1]; k++ {
+			row[m.edgeClass[k]] = m.edgeTarget[k]
 		}
 	}
 	return m
+}
+
+// step returns the state after reading a byte of class c in state s.
+func (m *matcher) step(s int32, c uint16) int32 {
+	for {
+		if s < m.nDense {
+			return m.dense[int(s)*m.width+int(c)]
+		}
+		for k := m.edgeStart[s]; k < m.edgeStart[s+1]; k++ {
+			if m.edgeClass[k] == c {
+				return m.edgeTarget[k]
+			}
+		}
+		s = m.fail[s]
+	}
 }
 
 // scan sets in hits the bit of every phrase that occurs in text and appends to found the id
@@ -111,8 +251,8 @@ func newMatcher(phrases []string) *matcher {
 func (m *matcher) scan(text []byte, hits []uint64, found []int32) []int32 {
 	s := int32(0)
 	for _, b := range text {
-		s = m.next[int(s)*m.width+int(m.class[b])]
-		for _, id := range m.out[s] {
+		s = m.step(s, m.class[b])
+		for _, id := range m.outIDs[m.outStart[s]:m.outStart[s+1]] {
 			w, bit := id>>6, uint64(1)<<(id&63)
 			if hits[w]&bit == 0 {
 				hits[w] |= bit
