@@ -30,7 +30,13 @@ type part struct {
 // skipped rather than failing the whole field.
 func contentType(v string) (string, map[string]string) {
 	mt, rest, _ := strings.Cut(v, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
+	mt = strings.TrimSpace(mt)
+	if i := strings.IndexAny(mt, " \t"); i > 0 {
+		// A missing ";" before the first parameter ("text/plain charset=...").
+		rest = mt[i+1:] + ";" + rest
+		mt = mt[:i]
+	}
+	mt = strings.ToLower(mt)
 	if mt == "" {
 		mt = "text/plain"
 	}
