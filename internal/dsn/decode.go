@@ -81,6 +81,9 @@ func decodeBounce(m *message, r *Report) bool {
 		n = len(r.Recipients)
 	}
 	d := detect(m)
+	if d != nil && d.name == genericDetector.name && n > 0 {
+		d = nil // the delivery-status part says more than any guess from the text
+	}
 	switch {
 	case n > 0 && d != nil:
 		r.Format = d.name
@@ -90,6 +93,10 @@ func decodeBounce(m *message, r *Report) bool {
 	case d != nil:
 		r.Format = d.name
 		r.Recipients = d.decode(m)
+		if len(r.Recipients) == 0 && d.name != genericDetector.name && matchGeneric(m) {
+			r.Format = genericDetector.name
+			r.Recipients = decodeGeneric(m)
+		}
 	}
 	return len(r.Recipients) > 0
 }

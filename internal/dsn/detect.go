@@ -48,6 +48,7 @@ var detectors = []detector{
 	sendmailDetector,
 	eximDetector,
 	postfixDetector,
+	genericDetector,
 }
 
 // detect returns the first detector that recognises m, or nil.

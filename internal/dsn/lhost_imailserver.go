@@ -30,7 +30,8 @@ func decodeIMail(m *message) []Recipient {
 		}
 		last := cleanAddress(f[len(f)-1])
 		prefix := strings.Join(f[:len(f)-1], " ")
-		if isAddress(last) && (strings.HasSuffix(prefix, ":") || strings.HasSuffix(strings.ToLower(prefix), " to")) {
+		header := prefix == "To:" || prefix == "CC:" || prefix == "Cc:" || prefix == "From:"
+		if isAddress(last) && !header && (strings.HasSuffix(prefix, ":") || strings.HasSuffix(strings.ToLower(prefix), " to")) {
 			r := newRecipient(last, strings.TrimSuffix(prefix, ":"), "failed")
 			if strings.HasPrefix(prefix, "Delivery failed") && strings.Contains(prefix, "attempts") {
 				r.Hint = "expired"
