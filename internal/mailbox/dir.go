@@ -209,12 +209,24 @@ func (w *walker) knownFiles(es []entry) ([]bool, error) {
 	return skip, nil
 }
 
+// errNotRegular is the error of a directory entry that is neither a file nor a directory.
+var errNotRegular = errors.New("not a regular file")
+
+// withoutPath drops the path from a *fs.PathError: the message's Position names the file.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
 // file reads one file found in a directory. A file that disappeared since the directory was
 // listed (a maildir message moved or deleted by a mail client) is skipped: a moved one is found
 // again under its new name, with the same key. A file that cannot be read (a dangling link, a
 // link loop, a FIFO, no permission) is reported as a message with a failure key.
 func (w *walker) file(e entry) error {
-	failed := func(err error) error { return w.fail(e.path, failedKey(e.key, e.path), err) }
+	failed := func(err error) error { return w.fail(e.path, failedKey(e.key, e.path), withoutPath(err)) }
 	typ := e.typ
 	if typ&fs.ModeSymlink != 0 {
 		fi, err := os.Stat(e.path)
@@ -227,7 +239,7 @@ func (w *walker) file(e entry) error {
 		return nil // a directory in new/ or cur/, or a link to one
 	}
 	if !typ.IsRegular() {
-		return failed(fmt.Errorf("%s: not a regular file", e.path))
+		return failed(errNotRegular)
 	}
 	f, err := os.Open(e.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -242,7 +254,7 @@ func (w *walker) file(e entry) error {
 		return failed(err)
 	}
 	if !fi.Mode().IsRegular() { // replaced since listed
-		return failed(fmt.Errorf("%s: not a regular file", e.path))
+		return failed(errNotRegular)
 	}
 	return w.read(newSource(e.path, e.key, true, f, fi), f)
 }

@@ -237,7 +237,7 @@ func failedKey(key, path string) string {
 // a directory, a path that could not be read when it was named in the paths.
 func (w *walker) readFailed(s *source, err error) error {
 	if s.entry {
-		return w.fail(s.path, s.failedKey(), err)
+		return w.fail(s.path, s.failedKey(), withoutPath(err))
 	}
 	return w.fail(s.path, "", err)
 }

@@ -461,7 +461,7 @@ func TestFolder(t *testing.T) {
 		{"c/box.mbox:2", mboxKey(box, 24, "Subject: m2\n\nm2\n"), ""},
 		{"c/d.eml", fileKey("Subject: d\n\nd\n"), ""},
 		{"c/md/new/k1", "k1", ""},
-		{"dangling", "failed:" + filepath.Join(root, "dangling"), "stat " + filepath.Join(root, "dangling") + ": no such file or directory"},
+		{"dangling", "failed:" + filepath.Join(root, "dangling"), "stat: no such file or directory"},
 		{"e.eml", fileKey(""), "empty message"},
 		{"zlink.eml", fileKey("Subject: a\n\na\n"), ""},
 	}
@@ -655,6 +655,9 @@ func TestUnreadableEntries(t *testing.T) {
 		}
 		if (m.Err != nil) != strings.HasPrefix(m.Key, FailedPrefix) {
 			t.Errorf("%s: key %q with error %v", m.Position, m.Key, m.Err)
+		}
+		if m.Err != nil && strings.Contains(m.Err.Error(), root) { // the position names the file
+			t.Errorf("%s: error %q repeats the path", m.Position, m.Err)
 		}
 	}
 	want := map[string]string{ // position: part of the error, "" for none
