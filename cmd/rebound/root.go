@@ -42,6 +42,9 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newParseCmd(g),
 		newStatsCmd(g),
 		newExportCmd(g),
+		newExplainCmd(g),
+		newRulesCmd(g),
+		newGenerateCmd(g),
 	)
 	return root
 }

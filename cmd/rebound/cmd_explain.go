@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/dsn"
+	"github.com/reboundhq/rebound/internal/scan"
+	"github.com/spf13/cobra"
+)
+
+// explainOptions are the flags of `rebound explain`.
+type explainOptions struct {
+	diagnostic string // classify this text instead of reading files
+	status     string
+	recipient  string
+	remoteMTA  string
+	json       bool
+}
+
+func newExplainCmd(g *globalOptions) *cobra.Command {
+	o := &explainOptions{}
+	c := &cobra.Command{
+		Use:   "explain [FILE...]",
+		Short: "Show, per recipient, the decision, the rule that fired and the evidence",
+		Long: `explain decodes bounce files (or one diagnostic given with --diagnostic) and shows for
+each recipient what rebound decided and why: the rule that fired, its stage and the evidence.
+
+  rebound explain bounce.eml
+  rebound explain --diagnostic "550 5.1.1 <bob@example.com>: user unknown"`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.diagnostic == "" && len(args) == 0 {
+				return usageError("explain needs a FILE or --diagnostic TEXT")
+			}
+			if o.diagnostic != "" && len(args) > 0 {
+				return usageError("give either FILEs or --diagnostic, not both")
+			}
+			return runExplain(g, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.diagnostic, "diagnostic", "", "classify this diagnostic `text` (an SMTP reply or an MTA's error)")
+	f.StringVar(&o.status, "status", "", "with --diagnostic: the enhanced status `code` (5.1.1), if known")
+	f.StringVar(&o.recipient, "recipient", "", "with --diagnostic: the recipient `address`, for the provider")
+	f.StringVar(&o.remoteMTA, "remote-mta", "", "with --diagnostic: the remote MTA `host`, for the provider")
+	f.BoolVar(&o.json, "json", false, "print one JSON object per recipient")
+	return c
+}
+
+// explanation is one recipient's decision with its evidence.
+type explanation struct {
+	Position   string   `json:"position,omitempty"`
+	Recipient  string   `json:"recipient"`
+	Status     string   `json:"status"`
+	ReplyCode  string   `json:"reply_code"`
+	Diagnostic string   `json:"diagnostic"`
+	Reason     string   `json:"reason"`
+	Type       string   `json:"type"`
+	Action     string   `json:"action"`
+	Provider   string   `json:"provider"`
+	Rule       string   `json:"rule"`
+	Confidence float64  `json:"confidence"`
+	Evidence   []string `json:"evidence"`
+	Format     string   `json:"format,omitempty"`
+}
+
+func runExplain(g *globalOptions, o *explainOptions, files []string) error {
+	cl, err := g.classifier()
+	if err != nil {
+		return err
+	}
+	var out []explanation
+	if o.diagnostic != "" {
+		in := classify.Input{Recipient: o.recipient, Status: o.status, Diagnostic: o.diagnostic,
+			RemoteMTA: o.remoteMTA, Kind: string(dsn.KindBounce), ReplyCode: replyCodeOf(o.diagnostic)}
+		out = append(out, explain(cl.Classify(in), "", in))
+	} else {
+		bad := 0
+		err := scan.Run(g.source(files, nil, 0), &scan.Options{Classifier: cl}, func(it *scan.Item) error {
+			switch {
+			case it.Msg.Key == "" && it.Err != nil:
+				bad++
+				g.warnf("%v", it.Err)
+			case it.Err != nil:
+				g.warnf("%s: %s: %v", it.Msg.Position, it.Outcome, it.Err)
+			case it.Report == nil:
+			case len(it.Report.Recipients) == 0:
+				fmt.Fprintf(g.stdout, "%s: %s: %s\n\n", it.Msg.Position, it.Outcome, it.Why())
+			default:
+				for i := range it.Report.Recipients {
+					in := inputOf(it.Report, &it.Report.Recipients[i])
+					e := explain(cl.Classify(in), it.Msg.Position, in)
+					e.Format = it.Report.Format
+					out = append(out, e)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if bad > 0 {
+			defer func() { err = errPartial }()
+		}
+	}
+	if o.json {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetEscapeHTML(false)
+		for _, e := range out {
+			if err := enc.Encode(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, e := range out {
+		printExplanation(g.stdout, e)
+	}
+	return nil
+}
+
+func inputOf(r *dsn.Report, rc *dsn.Recipient) classify.Input {
+	return classify.Input{
+		Recipient: rc.Recipient, Status: rc.Status, ReplyCode: rc.ReplyCode, Diagnostic: rc.Diagnostic,
+		Action: rc.Action, RemoteMTA: rc.RemoteMTA, ReportingMTA: r.ReportingMTA, Command: rc.Command,
+		Hint: rc.Hint, Kind: string(r.Kind), FeedbackType: r.FeedbackType, Format: r.Format,
+	}
+}
+
+func explain(res classify.Result, pos string, in classify.Input) explanation {
+	return explanation{
+		Position: pos, Recipient: in.Recipient, Status: res.Status, ReplyCode: res.ReplyCode,
+		Diagnostic: in.Diagnostic, Reason: string(res.Reason), Type: string(res.Type),
+		Action: string(res.Action), Provider: res.Provider, Rule: res.Rule,
+		Confidence: res.Confidence, Evidence: res.Evidence,
+	}
+}
+
+func printExplanation(w io.Writer, e explanation) {
+	if e.Position != "" {
+		fmt.Fprintf(w, "%s\n", e.Position)
+	}
+	fmt.Fprintf(w, "  recipient   %s\n", orDash(e.Recipient))
+	if e.Format != "" {
+		fmt.Fprintf(w, "  format      %s\n", e.Format)
+	}
+	fmt.Fprintf(w, "  status      %s   reply %s\n", orDash(e.Status), orDash(e.ReplyCode))
+	fmt.Fprintf(w, "  diagnostic  %s\n", orDash(sanitizeLine(e.Diagnostic)))
+	fmt.Fprintf(w, "  decision    reason %s, type %s, action %s, provider %s\n", e.Reason, e.Type, e.Action, e.Provider)
+	fmt.Fprintf(w, "  rule        %s (confidence %.2f)\n", e.Rule, e.Confidence)
+	for _, ev := range e.Evidence {
+		fmt.Fprintf(w, "  evidence    %s\n", sanitizeLine(ev))
+	}
+	fmt.Fprintln(w)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// sanitizeLine removes control characters (terminal escapes, newlines) from text that came
+// from a message, so it cannot disturb the terminal or the layout.
+func sanitizeLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// replyCodeOf returns the SMTP reply code at the start of a diagnostic, if any (RFC 5321
+// section 4.2: three digits, then a space, a hyphen or the end).
+func replyCodeOf(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, ';'); i >= 0 && i < 12 { // "smtp; 550 ..."
+		s = strings.TrimSpace(s[i+1:])
+	}
+	if len(s) >= 3 && (s[0] == '2' || s[0] == '4' || s[0] == '5') && isDigit(s[1]) && isDigit(s[2]) &&
+		(len(s) == 3 || s[3] == ' ' || s[3] == '-') {
+		return s[:3]
+	}
+	return ""
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/spf13/cobra"
+)
+
+func newRulesCmd(g *globalOptions) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "rules",
+		Short: "Work with classification rules (see docs/rules.md)",
+	}
+	c.AddCommand(&cobra.Command{
+		Use:   "check DIR",
+		Short: "Validate a folder of user rules; errors are printed as file:line: message",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRulesCheck(g, args[0])
+		},
+	})
+	return c
+}
+
+func runRulesCheck(g *globalOptions, dir string) error {
+	errs := classify.Check(dir)
+	for _, e := range errs {
+		fmt.Fprintf(g.stderr, "%v\n", e)
+	}
+	if len(errs) > 0 {
+		return usageError("%s: %d problem(s) in the rules", dir, len(errs))
+	}
+	cl, err := classify.LoadDir(dir)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	fmt.Fprintf(g.stdout, "%s: ok, %d rules in effect with the built-in ones\n", dir, cl.RuleCount())
+	return nil
+}
