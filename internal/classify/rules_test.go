@@ -298,3 +298,41 @@ orphan line
 		t.Errorf("empty dir: %v", errs)
 	}
 }
+
+// TestDocs keeps docs/reasons.md and the examples of docs/rules.md in step with the code.
+func TestDocs(t *testing.T) {
+	reasons, err := os.ReadFile("../../docs/reasons.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ri := range Reasons {
+		row := "| `" + string(ri.Reason) + "` | " + string(ri.Type) + " | " + string(ri.Action) + " | " + strings.Join(ri.Codes, ", ") + " | " + ri.Meaning + " |"
+		if !strings.Contains(string(reasons), row) {
+			t.Errorf("docs/reasons.md lacks the row\n%s", row)
+		}
+	}
+	doc, err := os.ReadFile("../../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ruleText, provText strings.Builder
+	blocks := strings.Split(string(doc), "```ini\n")[1:]
+	if len(blocks) < 3 {
+		t.Fatalf("docs/rules.md has %d ini examples", len(blocks))
+	}
+	for _, b := range blocks {
+		b = b[:strings.Index(b, "```")]
+		if strings.Contains(b, "reason") {
+			ruleText.WriteString(b + "\n")
+		} else if !strings.Contains(b, "[gmail]") { // the gmail example repeats a default
+			provText.WriteString(b + "\n")
+		}
+	}
+	c, err := Load(fstest.MapFS{"doc.rules": {Data: []byte(ruleText.String())}, "doc.providers": {Data: []byte(provText.String())}})
+	if err != nil {
+		t.Fatalf("examples of docs/rules.md do not load: %v", err)
+	}
+	if got := c.Classify(Input{Recipient: "x@acme.example", Status: "5.1.1", Diagnostic: "550 5.1.1 too many messages this hour"}); got.Rule != "acme-rate" {
+		t.Errorf("docs example: %s", got.Rule)
+	}
+}

@@ -92,7 +92,7 @@ type ReasonInfo struct {
 var Reasons = []ReasonInfo{
 	{ReasonUserUnknown, "The recipient's mailbox does not exist at the destination.", TypeHard, ActionSuppress, []string{"5.1.1", "5.1.0", "550", "551", "553"}},
 	{ReasonHostUnknown, "The recipient's domain does not exist or has no usable mail server.", TypeHard, ActionSuppress, []string{"5.1.2", "5.4.4", "550"}},
-	{ReasonHasMoved, "The recipient has moved and left a new address (551 User not local).", TypeHard, ActionSuppress, []string{"5.1.6", "551"}},
+	{ReasonHasMoved, "The recipient's mailbox has moved; mail to the old address no longer arrives.", TypeHard, ActionSuppress, []string{"5.1.6", "551"}},
 	{ReasonNotAccept, "The destination does not accept mail at all (null MX, no MX, 521).", TypeHard, ActionSuppress, []string{"5.1.10", "5.3.2", "521", "556"}},
 	{ReasonMailboxFull, "The recipient's mailbox is over its quota.", TypeSoft, ActionRetry, []string{"5.2.2", "4.2.2", "552", "452"}},
 	{ReasonExpired, "Delivery kept failing until the message expired from the sending queue.", TypeSoft, ActionRetry, []string{"4.4.7", "5.4.7"}},

@@ -1,0 +1,381 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+)
+
+// The diagnostics below are written for these tests: each stands for a family of wordings.
+
+type classifyCase struct {
+	name string
+	in   Input
+	want Reason
+	rule string // expected deciding rule, when it matters
+}
+
+func runCases(t *testing.T, cases []classifyCase) {
+	t.Helper()
+	c := defaultClassifier(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.Classify(tc.in)
+			if got.Reason != tc.want || tc.rule != "" && got.Rule != tc.rule {
+				t.Errorf("got %s by %s, want %s by %q\nevidence: %s", got.Reason, got.Rule, tc.want, tc.rule, strings.Join(got.Evidence, "\n  "))
+			}
+			info, _ := got.Reason.Info()
+			if got.Type == "" || got.Action == "" || got.Confidence <= 0 || got.Confidence > 1 {
+				t.Errorf("incomplete result %+v", got)
+			}
+			if got.Reason != ReasonNotAccept && got.Type != info.Type && !strings.HasPrefix(got.Rule, "user") {
+				t.Errorf("type %s, vocabulary says %s", got.Type, info.Type)
+			}
+		})
+	}
+}
+
+func diag(d string) Input {
+	return Input{Recipient: "rcpt@example.org", Action: "failed", Diagnostic: d}
+}
+
+func withStatus(st, d string) Input {
+	in := diag(d)
+	in.Status = st
+	return in
+}
+
+func withCommand(cmd, d string) Input {
+	in := diag(d)
+	in.Command = cmd
+	return in
+}
+
+func TestPhraseFamilies(t *testing.T) {
+	runCases(t, []classifyCase{
+		// mailererror
+		{"procmail", withStatus("5.1.1", "procmail: unable to open mailbox for writing"), ReasonMailerError, "mailer-program"},
+		{"pipe exit", diag("Command died with status 73: \"/usr/local/bin/deliver-filter\""), ReasonMailerError, ""},
+		{"exit status only", withStatus("5.3.0", "69"), ReasonMailerError, "mailer-program"},
+		// hasmoved
+		{"moved", withStatus("5.1.6", "550 5.1.6 address of this recipient has been replaced by a newer one"), ReasonHasMoved, ""},
+		{"551 try", diag("551 User not local; please try <someone@elsewhere.example>"), ReasonHasMoved, "hasmoved"},
+		// notaccept
+		{"null mx", diag("556 5.1.10 Recipient domain publishes a null MX record"), ReasonNotAccept, "notaccept"},
+		{"no mail accepted", diag("This domain does not accept mail"), ReasonNotAccept, "notaccept"},
+		{"not from you", diag("550 this server does not accept mail from your network"), ReasonBlocked, "blocked-ip"},
+		// norelaying
+		{"relay denied", diag("554 5.7.1 <rcpt@example.org>: Relay access denied"), ReasonNoRelaying, "norelaying"},
+		{"relay over 5.1.1", withStatus("5.1.1", "550 5.1.1 relaying not permitted for this client"), ReasonNoRelaying, "norelaying"},
+		// notcompliantrfc
+		{"rfc5322", withStatus("5.7.1", "550 5.7.1 Our server found this message is not RFC 5322 compliant"), ReasonNotCompliantRFC, "notcompliantrfc"},
+		{"duplicate header", diag("554 Transaction failed: duplicate header 'X-Some-Header'"), ReasonNotCompliantRFC, "notcompliantrfc"},
+		{"bare lf", diag("550 bare LF in message body is not permitted"), ReasonNotCompliantRFC, ""},
+		{"missing date", diag("550 message refused: missing Date header"), ReasonNotCompliantRFC, ""},
+		// authfailure
+		{"dmarc", withStatus("5.7.1", "550 5.7.1 message rejected per the DMARC policy of the author domain"), ReasonAuthFailure, "authfailure"},
+		{"spf fail", diag("550 SPF check failed for the envelope sender"), ReasonAuthFailure, "authfailure"},
+		{"dkim", diag("550 5.7.20 no valid DKIM signature found for the author"), ReasonAuthFailure, ""},
+		{"unauthenticated", diag("550 this mail is unauthenticated, please set up sender authentication"), ReasonAuthFailure, ""},
+		// requireptr
+		{"no ptr", diag("550 5.7.25 The connecting IP has no PTR record, fix your reverse DNS"), ReasonRequirePTR, "requireptr"},
+		{"hostname", diag("450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.4]"), ReasonRequirePTR, ""},
+		// blocked: lists
+		{"spamhaus", withStatus("5.7.1", "554 5.7.1 Service unavailable; client host [192.0.2.1] blocked using zen.spamhaus.org"), ReasonBlocked, "blocked-list"},
+		{"listed", diag("550 your sending address 192.0.2.3 is listed at a DNS blocklist"), ReasonBlocked, "blocked-list"},
+		{"blocklist over 5.1.1", withStatus("5.1.1", "550 5.1.1 rejected, the sender IP is on our blacklist"), ReasonBlocked, "blocked-list"},
+		// policyviolation
+		{"local policy", diag("554 5.7.1 message refused due to local policy"), ReasonPolicyViolation, "policyviolation"},
+		{"policy reasons", diag("554 Mail from someone@example.com rejected for policy reasons"), ReasonPolicyViolation, "policyviolation"},
+		// rejected (sender)
+		{"sender rejected", diag("553 5.1.8 <bounce@example.com>: Sender address rejected: Domain not found"), ReasonRejected, "rejected-sender"},
+		{"sender verify", diag("550 sender verify failed for <bounce@example.com>"), ReasonRejected, "rejected-sender"},
+		{"mail from refused", diag("550 MAIL FROM address refused: unknown domain"), ReasonRejected, "rejected-sender"},
+		{"list member", diag("You are not a member of this mailing list; posting is limited"), ReasonRejected, ""},
+		// failedstarttls
+		{"starttls", diag("530 5.7.0 Must issue a STARTTLS command first"), ReasonFailedSTARTTLS, "failedstarttls"},
+		{"tls required", diag("450 TLS is required to deliver to this domain"), ReasonFailedSTARTTLS, ""},
+		// virusdetected
+		{"virus", diag("554 5.7.1 The message contained a virus (Eicar-Test-Signature)"), ReasonVirusDetected, "virusdetected"},
+		{"malware", diag("550 message rejected: malware detected in attachment"), ReasonVirusDetected, ""},
+		// badreputation
+		{"reputation", diag("421 4.7.0 Your domain reputation is too low, try again later"), ReasonBadReputation, "badreputation"},
+		// blocked: ip
+		{"client host", diag("554 5.7.1 Client host rejected: access from your network is not allowed"), ReasonBlocked, "blocked-ip"},
+		{"dynamic ip", diag("550 We do not accept mail from dynamic IP ranges"), ReasonBlocked, "blocked-ip"},
+		// ratelimited
+		{"too many connections", diag("421 Too many concurrent connections from your host, slow down"), ReasonRateLimited, "ratelimited"},
+		{"rate limited", withStatus("4.7.0", "421 4.7.0 Sending rate exceeded, you are being rate limited"), ReasonRateLimited, "ratelimited"},
+		{"per hour", diag("450 you have sent 500 messages per hour, come back later"), ReasonRateLimited, ""},
+		{"greylist", withStatus("4.7.1", "450 4.7.1 Recipient address rejected: greylisted for 5 minutes"), ReasonRateLimited, "ratelimited"},
+		{"rate over 5.1.1", withStatus("5.1.1", "550 5.1.1 192.0.2.7 has sent to too many recipients this hour"), ReasonRateLimited, "ratelimited"},
+		// spamdetected
+		{"spam", withStatus("5.7.1", "550 5.7.1 Message rejected: it looks like spam to our filters"), ReasonSpamDetected, "spamdetected"},
+		{"unsolicited", diag("554 This message appears to be unsolicited bulk email"), ReasonSpamDetected, ""},
+		// mailboxfull
+		{"quota", diag("552 5.2.2 Mailbox over quota"), ReasonMailboxFull, "mailboxfull"},
+		{"full over 5.1.1", withStatus("5.1.1", "550 5.1.1 <rcpt@example.org>... mailbox is full"), ReasonMailboxFull, "mailboxfull"},
+		{"german", diag("452 Postfach voll"), ReasonMailboxFull, ""},
+		{"not sending quota", diag("554 Throttling failure: daily message quota exceeded"), ReasonRateLimited, "ratelimited"},
+		// emailtoolarge
+		{"too large", diag("552 Message too large for this system"), ReasonEmailTooLarge, "emailtoolarge"},
+		{"size exceeds", diag("552 message size exceeds the limit of 10 MB"), ReasonEmailTooLarge, ""},
+		// suspend
+		{"disabled", diag("550 5.2.1 The account you wrote to is disabled"), ReasonSuspend, "suspend"},
+		{"inactive", diag("550 Mailbox inactive for more than 12 months"), ReasonSuspend, ""},
+		// contenterror
+		{"attachment", diag("554 5.6.1 Prohibited attachment type in message"), ReasonContentError, "contenterror"},
+		{"mime", diag("554 invalid MIME structure"), ReasonContentError, ""},
+		// filtered
+		{"preferences", diag("550 Delivery refused due to recipient preferences"), ReasonFiltered, "filtered"},
+		{"only from", diag("550 This mailbox is only accepting mail from known contacts"), ReasonFiltered, ""},
+		// command-aware
+		{"rejected at helo", withCommand("EHLO", "550 Rejected"), ReasonBlocked, "blocked-at-connect"},
+		{"rejected at mail", withCommand("MAIL", "550 5.7.1 Access denied"), ReasonRejected, "rejected-at-mail"},
+		{"unknown after data", withCommand("DATA", "550 Unknown user"), ReasonFiltered, "filtered-after-data"},
+		{"unknown at rcpt", withCommand("RCPT", "550 Unknown user"), ReasonUserUnknown, "userunknown-at-rcpt"},
+		{"unknown with 5.2.0", withStatus("5.2.0", "550 5.2.0 user unknown"), ReasonFiltered, "filtered-status"},
+		// DNS: temporary vs permanent
+		{"dns temporary", withStatus("4.4.3", "DNS error: lookup of example.net responded NXDOMAIN"), ReasonNetworkError, "networkerror-dns-temporary"},
+		{"dns try again", diag("Host or domain name not found. Name service error for name=example.net type=MX: Host not found, try again"), ReasonNetworkError, "networkerror-dns-tryagain"},
+		// hostunknown
+		{"host unknown", diag("550 Host unknown"), ReasonHostUnknown, "hostunknown"},
+		{"domain not found", withStatus("5.4.4", "Host or domain name not found. Name service error for name=example.invalid type=A: Host not found"), ReasonHostUnknown, ""},
+		{"domain couldn't be found", diag("the domain example.invalid couldn't be found, check for typos"), ReasonHostUnknown, "hostunknown"},
+		// userunknown
+		{"no such user", diag("550 no such user here"), ReasonUserUnknown, "userunknown"},
+		{"regex family", diag("550 the recipient <abc@example.org> is not known at this site"), ReasonUserUnknown, "userunknown"},
+		{"account missing", diag("550 5.1.1 This user doesn't have an example.org account"), ReasonUserUnknown, ""},
+		{"french", diag("550 Utilisateur inconnu"), ReasonUserUnknown, "userunknown"},
+		// systemfull
+		{"system storage", diag("452 Insufficient system storage"), ReasonSystemFull, "systemfull"},
+		// expired
+		{"expired", diag("Message expired after sitting in the queue for 5 days"), ReasonExpired, "expired"},
+		{"timed out", withStatus("4.4.1", "connect to mx.example.org[192.0.2.9]:25: Connection timed out"), ReasonExpired, "expired"},
+		{"attempts", diag("Delivery failed after 30 attempts"), ReasonExpired, "expired"},
+		{"expired with network", withStatus("4.4.7", "Deferred: Connection refused by mx.example.org"), ReasonExpired, "expired-network"},
+		{"expired but blocked", withStatus("4.4.7", "450 4.7.1 Client host rejected: cannot find a route back"), ReasonBlocked, "blocked-ip"},
+		// networkerror
+		{"no route", withStatus("4.4.1", "connect to mx.example.org[192.0.2.9]:25: No route to host"), ReasonNetworkError, "networkerror"},
+		{"loop", diag("mail forwarding loop for rcpt@example.org"), ReasonNetworkError, ""},
+		// systemerror
+		{"local error", diag("451 4.3.0 Local error in processing"), ReasonSystemError, "systemerror"},
+		{"ldap", diag("Unable to contact LDAP server"), ReasonSystemError, ""},
+		// securityerror
+		{"auth required", diag("530 5.7.0 Authentication required"), ReasonSecurityError, "securityerror"},
+		// syntaxerror
+		{"syntax", diag("500 Syntax error, command unrecognized"), ReasonSyntaxError, "syntaxerror"},
+		{"syntax status", diag("500 5.5.2 Syntax error, command unrecognized"), ReasonSyntaxError, "status-x.5.1-2"},
+		// last resort
+		{"bare blocked", diag("554 Your message was blocked"), ReasonBlocked, "blocked-generic"},
+	})
+}
+
+func TestStatusTable(t *testing.T) {
+	runCases(t, []classifyCase{
+		{"5.1.1", withStatus("5.1.1", "550 go away"), ReasonUserUnknown, "status-x.1.1"},
+		{"5.1.2", withStatus("5.1.2", ""), ReasonHostUnknown, "status-x.1.2"},
+		{"5.1.6", withStatus("5.1.6", ""), ReasonHasMoved, "status-x.1.6"},
+		{"5.1.10", withStatus("5.1.10", ""), ReasonNotAccept, "status-x.1.10"},
+		{"5.2.2", withStatus("5.2.2", "550 user unknown"), ReasonMailboxFull, "status-x.2.2"},
+		{"5.2.3", withStatus("5.2.3", ""), ReasonEmailTooLarge, "status-x.2.3"},
+		{"5.3.4", withStatus("5.3.4", ""), ReasonEmailTooLarge, "status-x.3.4"},
+		{"4.4.7", withStatus("4.4.7", ""), ReasonExpired, "status-x.4.7"},
+		{"5.4.6", withStatus("5.4.6", ""), ReasonNetworkError, "status-x.4.6"},
+		{"5.5.2", withStatus("5.5.2", ""), ReasonSyntaxError, "status-x.5.1-2"},
+		{"5.7.1 alone", withStatus("5.7.1", "554 nope"), ReasonBlocked, "status-x.7.1"},
+		{"5.7.13", withStatus("5.7.13", ""), ReasonSuspend, "status-x.7.13"},
+		{"5.7.25", withStatus("5.7.25", ""), ReasonRequirePTR, "status-x.7.25"},
+		{"5.7.26", withStatus("5.7.26", ""), ReasonAuthFailure, "status-x.7.26"},
+		{"5.7.27", withStatus("5.7.27", ""), ReasonNotAccept, "status-x.7.27"},
+		{"ms 5.7.606", withStatus("5.7.606", "550 5.7.606 Access denied"), ReasonBlocked, "microsoft-banned-ip"},
+		{"ms 5.7.515", withStatus("5.7.515", ""), ReasonAuthFailure, "microsoft-auth-5.7.515"},
+		{"ms 4.7.650", withStatus("4.7.650", ""), ReasonBadReputation, "microsoft-ip-reputation"},
+		{"status in diagnostic", diag("550 5.1.1 <rcpt@example.org>: bounced"), ReasonUserUnknown, "status-x.1.1"},
+		{"generic status gives way", withStatus("5.0.0", "550 5.2.2 over the limit"), ReasonMailboxFull, "status-x.2.2"},
+	})
+}
+
+func TestReplyFallback(t *testing.T) {
+	in := func(code, d string) Input { x := diag(d); x.ReplyCode = code; return x }
+	runCases(t, []classifyCase{
+		{"503", in("503", "503 bad"), ReasonSyntaxError, "reply-syntax"},
+		{"521", in("521", "521 nope"), ReasonNotAccept, "reply-notaccept"},
+		{"552", in("552", "552 nope"), ReasonMailboxFull, "reply-storage"},
+		{"535", in("535", ""), ReasonSecurityError, "reply-auth"},
+		{"reply in text", diag("551 x"), ReasonHasMoved, "reply-hasmoved"},
+		{"550 says nothing", in("550", "550 nope"), ReasonOnHold, "no-rule"},
+		{"nothing at all", Input{Recipient: "a@example.org"}, ReasonUndefined, "no-evidence"},
+	})
+}
+
+func TestHintsAndKinds(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		in   Input
+		want Reason
+		typ  Type
+		act  Action
+	}{
+		{Input{Kind: "feedback", FeedbackType: "abuse"}, ReasonFeedback, TypeComplaint, ActionSuppress},
+		{Input{Kind: "autoreply", Diagnostic: "I am out of the office"}, ReasonVacation, TypeAutoReply, ActionIgnore},
+		{Input{Action: "delivered", Status: "2.0.0"}, ReasonDelivered, TypeDelivered, ActionIgnore},
+		{Input{Action: "relayed"}, ReasonDelivered, TypeDelivered, ActionIgnore},
+		{Input{Hint: "expired", Status: "5.0.0", Diagnostic: "message could not be sent"}, ReasonExpired, TypeSoft, ActionRetry},
+		{Input{Hint: "toomanyconn"}, ReasonRateLimited, TypeBlock, ActionInvestigateReputation},
+		// a hint loses to a phrase, wins over the status table
+		{Input{Hint: "expired", Diagnostic: "550 mailbox is full"}, ReasonMailboxFull, TypeSoft, ActionRetry},
+		{Input{Hint: "hostunknown", Status: "5.1.1"}, ReasonHostUnknown, TypeHard, ActionSuppress},
+	} {
+		got := c.Classify(tc.in)
+		if got.Reason != tc.want || got.Type != tc.typ || got.Action != tc.act {
+			t.Errorf("%+v: got %s/%s/%s by %s", tc.in, got.Reason, got.Type, got.Action, got.Rule)
+		}
+	}
+}
+
+func TestProviderRules(t *testing.T) {
+	gmail := func(st, d string) Input {
+		return Input{Recipient: "x@gmail.com", Status: st, Diagnostic: d, RemoteMTA: "gmail-smtp-in.l.google.com"}
+	}
+	ms := func(st, d string) Input {
+		return Input{Recipient: "x@customer.example", Status: st, Diagnostic: d, RemoteMTA: "customer-example.mail.protection.outlook.com"}
+	}
+	other := func(rcpt, mta, st, d string) Input {
+		return Input{Recipient: rcpt, Status: st, Diagnostic: d, RemoteMTA: mta}
+	}
+	runCases(t, []classifyCase{
+		{"gmail unauthenticated", gmail("5.7.26", "550-5.7.26 This mail is unauthenticated, which poses a security risk"), ReasonAuthFailure, "gmail-auth"},
+		{"gmail rate", gmail("4.7.28", "421-4.7.28 Our system has detected an unusual rate of unsolicited mail from your IP"), ReasonRateLimited, "gmail-ratelimit"},
+		{"gmail spam", gmail("5.7.1", "550-5.7.1 Our system has detected that this message is 550-5.7.1 likely unsolicited mail"), ReasonSpamDetected, "gmail-spam"},
+		{"gmail disabled", gmail("5.2.1", "550-5.2.1 The account you tried to reach is disabled"), ReasonSuspend, "gmail-disabled"},
+		{"gmail receiving rate", gmail("4.2.1", "450-4.2.1 The recipient is receiving mail at a rate that prevents more"), ReasonRateLimited, "gmail-ratelimit"},
+		{"gmail reputation", gmail("5.7.1", "550-5.7.1 this message is likely suspicious due to the very low reputation of the sending domain"), ReasonBadReputation, "gmail-reputation"},
+		{"gmail rfc", gmail("5.7.1", "550-5.7.1 This message is not RFC 5322 compliant, to reduce spam it has been blocked"), ReasonNotCompliantRFC, "notcompliantrfc"},
+		{"ms banned", ms("5.7.606", "550 5.7.606 Access denied, banned sending IP [192.0.2.1]"), ReasonBlocked, ""},
+		{"ms S3150", ms("5.7.1", "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent (S3150)"), ReasonBlocked, "microsoft-blocklist-codes"},
+		{"ms reputation", ms("4.7.650", "451 4.7.650 The mail server has been temporarily rate limited due to IP reputation (S3113)"), ReasonBadReputation, "microsoft-reputation"},
+		{"ms access denied", ms("5.4.1", "550 5.4.1 Recipient address rejected: Access denied"), ReasonUserUnknown, "microsoft-access-denied-recipient"},
+		{"ms recipient not found", ms("5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found by SMTP address lookup"), ReasonUserUnknown, "microsoft-access-denied-recipient"},
+		{"5.1.10 not found elsewhere", withStatus("5.1.10", "550 5.1.10 Recipient not found by lookup"), ReasonUserUnknown, "userunknown-status-5.1.10"},
+		{"yahoo tss04", other("x@yahoo.com", "", "4.7.0", "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints"), ReasonBlocked, "yahoo-tss04"},
+		{"aol tss09", other("x@aol.com", "", "4.7.0", "421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred"), ReasonRateLimited, "yahoo-tss09-ratelimit"},
+		{"yahoo ph01", other("x@yahoo.co.uk", "", "5.7.9", "554 5.7.9 Message not accepted for policy reasons [PH01]"), ReasonBlocked, "yahoo-blocked"},
+		{"godaddy ib", other("x@customer.example", "smtp.secureserver.net", "5.1.1", "550 5.1.1 192.0.2.1 has sent to too many recipients this hour. IB607"), ReasonRateLimited, "godaddy-ratelimit"},
+		{"qq frequency", other("x@qq.com", "", "", "550 Mail frequency limited, please retry later"), ReasonRateLimited, "tencent-frequency"},
+		{"orange refused", other("x@orange.fr", "", "4.2.0", "421 4.2.0 Service refuse, essayez plus tard"), ReasonBlocked, "orange-service-refused"},
+		{"cox blocklist", other("x@cox.net", "", "5.1.0", "550 5.1.0 sender rejected AUP#CDRBL"), ReasonBlocked, "cox-blocklist"},
+		{"docomo after data", Input{Recipient: "x@docomo.ne.jp", Command: "DATA", Diagnostic: "550 Unknown user x@docomo.ne.jp"}, ReasonRejected, "nttdocomo-unknown-after-data"},
+		{"mimecast network", other("x@customer.example", "eu-smtp-inbound-1.mimecast.com", "", "554 Host network not allowed"), ReasonPolicyViolation, "mimecast-host-network"},
+	})
+}
+
+func TestProvider(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct{ rcpt, mta, want string }{
+		{"a@gmail.com", "", "gmail"},
+		{"a@GoogleMail.com", "", "gmail"},
+		{"a@customer.example", "aspmx.l.google.com", "gmail"},
+		{"a@customer.example", "ALT1.ASPMX.L.GOOGLE.COM. [192.0.2.1]", "gmail"},
+		{"a@hotmail.co.uk", "", "microsoft"},
+		{"a@live.fr", "", "microsoft"},
+		{"a@customer.example", "customer-example.mail.protection.outlook.com", "microsoft"},
+		{"a@yahoo.fr", "", "yahoo"},
+		{"a@aol.com", "", "yahoo"},
+		{"a@yahoo.co.jp", "", "yahoojapan"},
+		{"a@icloud.com", "", "apple"},
+		{"a@gmx.de", "", "gmx"},
+		{"a@web.de", "", "gmx"},
+		{"a@yandex.ru", "", "yandex"},
+		{"a@proton.me", "", "proton"},
+		{"a@customer.example", "in1-smtp.messagingengine.com", "fastmail"},
+		{"a@qq.com", "", "tencent"},
+		{"a@example.org", "", "other"},
+		{"not an address", "", "other"},
+		{"", "", "other"},
+	} {
+		if got := c.Provider(tc.rcpt, tc.mta); got != tc.want {
+			t.Errorf("Provider(%q, %q) = %s, want %s", tc.rcpt, tc.mta, got, tc.want)
+		}
+	}
+	// the reporting MTA is the last resort
+	if got := c.Classify(Input{Recipient: "a@customer.example", ReportingMTA: "mail-ed1-f70.google.com"}); got.Provider != "gmail" {
+		t.Errorf("reporting MTA: %s", got.Provider)
+	}
+}
+
+func TestTypeActionStatus(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, tc := range []struct {
+		in     Input
+		reason Reason
+		typ    Type
+		act    Action
+		status string
+		reply  string
+	}{
+		{diag("550 5.1.1 no such user"), ReasonUserUnknown, TypeHard, ActionSuppress, "5.1.1", "550"},
+		{diag("550 no such user"), ReasonUserUnknown, TypeHard, ActionSuppress, "5.1.1", "550"},
+		{diag("452 mailbox is full"), ReasonMailboxFull, TypeSoft, ActionRetry, "4.2.2", "452"},
+		{diag("mailbox is full"), ReasonMailboxFull, TypeSoft, ActionRetry, "5.2.2", ""},
+		{Input{Action: "delayed", Diagnostic: "mailbox is full"}, ReasonMailboxFull, TypeSoft, ActionRetry, "4.2.2", ""},
+		{diag("521 this host does not accept mail"), ReasonNotAccept, TypeHard, ActionSuppress, "5.1.10", "521"},
+		{withStatus("4.3.2", "421 4.3.2 this domain does not accept mail now"), ReasonNotAccept, TypeSoft, ActionRetry, "4.3.2", "421"},
+		{diag("554 client host rejected: your ip is blocked"), ReasonBlocked, TypeBlock, ActionInvestigateReputation, "5.7.1", "554"},
+		{diag("550 relay access denied"), ReasonNoRelaying, TypeBlock, ActionFixTechnical, "5.7.1", "550"},
+		{diag("554 virus found in message"), ReasonVirusDetected, TypeBlock, ActionReviewContent, "5.7.1", "554"},
+		{Input{Status: "5.9.99", Diagnostic: "whatever"}, ReasonOnHold, TypeSoft, ActionRetry, "5.9.99", ""},
+		{Input{Status: "bogus", ReplyCode: "x"}, ReasonUndefined, TypeUnknown, ActionManualReview, "bogus", "x"},
+	} {
+		got := c.Classify(tc.in)
+		if got.Reason != tc.reason || got.Type != tc.typ || got.Action != tc.act || got.Status != tc.status || got.ReplyCode != tc.reply {
+			t.Errorf("%+v:\n got %s/%s/%s status %q reply %q\nwant %s/%s/%s status %q reply %q", tc.in,
+				got.Reason, got.Type, got.Action, got.Status, got.ReplyCode, tc.reason, tc.typ, tc.act, tc.status, tc.reply)
+		}
+		if got.Hard() != (got.Type == TypeHard) {
+			t.Error("Hard() disagrees with Type")
+		}
+	}
+}
+
+func TestEvidence(t *testing.T) {
+	c := defaultClassifier(t)
+	got := c.Classify(Input{Recipient: "a@gmail.com", Status: "5.1.1",
+		Diagnostic: "550-5.1.1 The email account that you tried to reach does not exist. 550 5.1.1 Please check"})
+	ev := strings.Join(got.Evidence, "\n")
+	for _, want := range []string{"provider gmail from the recipient domain gmail.com", "rule gmail-nonexistent (provider stage, rules/providers.rules:", "status 5.1.1 matched 5.1.1"} {
+		if !strings.Contains(ev, want) {
+			t.Errorf("evidence lacks %q:\n%s", want, ev)
+		}
+	}
+	got = c.Classify(withStatus("5.2.2", "552 5.2.2 no such user, mailbox gone"))
+	ev = strings.Join(got.Evidence, "\n")
+	if got.Reason != ReasonMailboxFull || !strings.Contains(ev, "also matched") || !strings.Contains(ev, "is specific") {
+		t.Errorf("a phrase overruled by a specific status should be told:\n%s", ev)
+	}
+	got = c.Classify(diag("550 mailbox not found"))
+	if ev := strings.Join(got.Evidence, "\n"); !strings.Contains(ev, `phrase "mailbox not found" in diagnostic`) || !strings.Contains(ev, "derived from reason userunknown") {
+		t.Errorf("phrase evidence:\n%s", ev)
+	}
+	got = c.Classify(Input{Status: "5.1.1", DiagnosticType: "x-unix", Diagnostic: "maildrop: no such user"})
+	if got.Reason != ReasonMailerError || !strings.Contains(strings.Join(got.Evidence, "\n"), "diagnostic type x-unix") {
+		t.Errorf("x-unix: %s %v", got.Reason, got.Evidence)
+	}
+}
+
+func TestSpecificStatusWins(t *testing.T) {
+	c := defaultClassifier(t)
+	// a specific status beats a weak phrase ...
+	if got := c.Classify(withStatus("5.1.1", "550 5.1.1 local error in processing")); got.Reason != ReasonUserUnknown {
+		t.Errorf("5.1.1 with a systemerror phrase: %s", got.Reason)
+	}
+	// ... and a generic status does not
+	if got := c.Classify(withStatus("5.7.1", "550 5.7.1 local error in processing")); got.Reason != ReasonSystemError {
+		t.Errorf("5.7.1 with a systemerror phrase: %s", got.Reason)
+	}
+	// an X-Postfix (non-SMTP) diagnostic is read for phrases even with a specific status
+	in := withStatus("5.4.4", "Name service error for name=example.org type=MX: Malformed or unexpected name server reply")
+	in.DiagnosticType = "X-Postfix"
+	if got := c.Classify(in); got.Reason != ReasonNetworkError {
+		t.Errorf("x-postfix: %s", got.Reason)
+	}
+}

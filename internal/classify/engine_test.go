@@ -1,0 +1,320 @@
+package classify
+
+import (
+	"bufio"
+	"math/rand"
+	"os"
+	"regexp/syntax"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestMatcherAgainstNaive(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	alphabet := "abc d-"
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		return string(b)
+	}
+	for round := 0; round < 200; round++ {
+		var phrases []string
+		for i := 0; i < 1+rng.Intn(40); i++ {
+			phrases = append(phrases, word(1+rng.Intn(6)))
+		}
+		m := newMatcher(phrases)
+		hits := make([]uint64, (len(phrases)+63)/64)
+		text := word(rng.Intn(200))
+		found := m.scan([]byte(text), hits, nil)
+		for id, p := range phrases {
+			if strings.Contains(text, p) != hasBit(hits, int32(id)) {
+				t.Fatalf("phrase %q in %q: naive %v, matcher %v", p, text, strings.Contains(text, p), hasBit(hits, int32(id)))
+			}
+		}
+		seen := map[int32]bool{}
+		for _, id := range found {
+			if seen[id] {
+				t.Fatalf("phrase %d reported twice", id)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"  550  5.1.1\r\n\t User   UNKNOWN ":                                  "550 5.1.1 user unknown",
+		"550-5.7.1 this message is 550-5.7.1 likely unsolicited 550 5.7.1 ok": "550-5.7.1 this message is likely unsolicited ok",
+		"550 5.7.1 first line only 550 5.7.1 stays":                           "550 5.7.1 first line only 550 5.7.1 stays",
+		"452-4.2.2 a 452-b 452 4.2.2 c":                                       "452-4.2.2 a b c",
+		"ПОЛЬЗОВАТЕЛЬ НЕ НАЙДЕН":                                              "пользователь не найден",
+		"connect to 192.0.2.1 port 25":                                        "connect to 192.0.2.1 port 25",
+		"":                                                                    "",
+	} {
+		if got := normalizeString(in); got != want {
+			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFindCodes(t *testing.T) {
+	for text, want := range map[string]string{
+		"550 5.1.1 user unknown":         "5.1.1",
+		"host 192.0.2.1 said 4.7.1 nope": "4.7.1",
+		"from 10.5.1.1 only":             "",
+		"version 5.1.12.4":               "",
+		"(#5.4.4)":                       "5.4.4",
+		"5.1.1":                          "5.1.1",
+		"1.2.3":                          "",
+	} {
+		st, ok := findStatus([]byte(text))
+		got := ""
+		if ok {
+			got = st.String()
+		}
+		if got != want {
+			t.Errorf("findStatus(%q) = %q, want %q", text, got, want)
+		}
+	}
+	for text, want := range map[string]string{"550 x": "550", "550-x": "550", "smtp; 421 y": "421", "5500 x": "", "hello 550": "", "255": "255", "600 x": ""} {
+		if got := findReply([]byte(text)); got != want {
+			t.Errorf("findReply(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+func TestPatterns(t *testing.T) {
+	st := func(s string) status {
+		v, ok := parseStatus(s)
+		if !ok {
+			t.Fatalf("parseStatus(%q) failed", s)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		pat, status string
+		want        bool
+	}{
+		{"5.1.1", "5.1.1", true}, {"5.1.1", "5.1.10", false}, {"5.1.*", "5.1.10", true},
+		{"4.*.*", "4.7.650", true}, {"4.*.*", "5.7.650", false}, {"5.7.606-608", "5.7.607", true},
+		{"5.7.606-608", "5.7.609", false}, {"*.1.1", "4.1.1", true},
+	} {
+		p, err := parseStatusPattern(tc.pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.match(st(tc.status)); got != tc.want {
+			t.Errorf("%s ~ %s = %v", tc.pat, tc.status, got)
+		}
+	}
+	for _, bad := range []string{"5.1", "6.1.1", "5.a.1", "5.1.1.1", "5.9-7.1", "5.1.1000", ""} {
+		if _, err := parseStatusPattern(bad); err == nil {
+			t.Errorf("status pattern %q accepted", bad)
+		}
+	}
+	for _, bad := range []string{"5.1", "1.1.1", "x.1.1", "5.1.1a", "5..1"} {
+		if _, ok := parseStatus(bad); ok {
+			t.Errorf("status %q accepted", bad)
+		}
+	}
+	for _, tc := range []struct {
+		pat, code string
+		want      bool
+	}{{"550", "550", true}, {"5xx", "554", true}, {"55x", "545", false}, {"5xx", "", false}, {"xxx", "421", true}} {
+		p, err := parseReplyPattern(tc.pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.match(tc.code); got != tc.want {
+			t.Errorf("%s ~ %s = %v", tc.pat, tc.code, got)
+		}
+	}
+	for _, bad := range []string{"55", "5555", "6xx", "1xx", "5y0"} {
+		if _, err := parseReplyPattern(bad); err == nil {
+			t.Errorf("reply pattern %q accepted", bad)
+		}
+	}
+	for _, tc := range []struct {
+		pat, name string
+		want      bool
+	}{
+		{"*.google.com", "aspmx.l.google.com", true}, {"*.google.com", "google.com", false},
+		{"*.google.com", "evilgoogle.com", false}, {"mx*.example.net", "mx12.example.net", true},
+		{"*", "", true}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false}, {"exact", "exact", true},
+	} {
+		if got := globMatch(tc.pat, tc.name); got != tc.want {
+			t.Errorf("glob %q ~ %q = %v", tc.pat, tc.name, got)
+		}
+	}
+}
+
+// TestRegexPrefilters makes sure every embedded regex can be skipped cheaply: it has
+// required literals, or it is anchored at the start of the text.
+func TestRegexPrefilters(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, r := range c.rules {
+		for k, re := range r.regexes {
+			if len(r.regexLits[k]) > 0 {
+				continue
+			}
+			prog, err := syntax.Parse(re.String(), syntax.Perl)
+			if err == nil && prog.Op == syntax.OpConcat && prog.Sub[0].Op == syntax.OpBeginText {
+				continue
+			}
+			t.Errorf("%s: [%s] regex %q has no required literal of 3+ bytes: it would run on every text", r.pos(), r.id, re)
+		}
+	}
+	sets := regexLiterals(`\b(user|recipient) .{0,20}(unknown|not found)\b`)
+	if len(sets) != 2 || !oneOf("unknown", sets[0]) || !oneOf("recipient", sets[1]) {
+		t.Errorf("literal sets: %q", sets)
+	}
+	if sets := regexLiterals(`a|bb`); sets != nil {
+		t.Errorf("short literals kept: %q", sets)
+	}
+}
+
+func TestLikeErrors(t *testing.T) {
+	c, err := Load(fstest.MapFS{"a.rules": {Data: []byte("[mine]\nlike = userunknown\ncommand = DATA\nreason = filtered\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Classify(Input{Command: "DATA", Diagnostic: "550 no such user"}); got.Rule != "mine" {
+		t.Errorf("like rule: %s", got.Rule)
+	}
+	_, err = Load(fstest.MapFS{"a.rules": {Data: []byte("[mine]\nlike = nosuchrule\nreason = filtered\n[x]\nlike = mine\nreason = filtered\n[y]\nlike = status-x.1.1\nreason = filtered\n")}})
+	if err == nil {
+		t.Fatal("bad like accepted")
+	}
+	for _, want := range []string{"a.rules:2: [mine]: like names unknown rule [nosuchrule]", "a.rules:5: [x]: like names [mine], which itself uses like", "a.rules:8: [y]: like names [status-x.1.1], which has no phrase or regex"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in\n%v", want, err)
+		}
+	}
+}
+
+func TestStageInference(t *testing.T) {
+	errs := []error{}
+	rules := parseRules("t.rules", []byte(`[p]
+provider = gmail
+reason = blocked
+[m]
+mta = *.example.net
+reason = blocked
+[t]
+phrase = x-phrase
+status = 5.1.1
+reason = blocked
+[h]
+hint = expired
+status = 4.4.7
+reason = expired
+[s]
+status = 5.1.1
+reason = userunknown
+[r]
+reply = 550
+reason = onhold
+[bad-strong]
+status = 5.1.1
+strong = yes
+reason = blocked
+[bad-generic]
+phrase = x
+generic = yes
+reason = blocked
+`), false, &errs)
+	want := []stage{stageProvider, stageProvider, stagePhrase, stageHint, stageStatus, stageReply}
+	for i, r := range rules {
+		if i < len(want) && r.stage != want[i] {
+			t.Errorf("[%s] stage %s, want %s", r.id, r.stage, want[i])
+		}
+	}
+	if len(errs) != 3 { // strong on a status rule, generic on a phrase rule, phrase "x" too short
+		t.Errorf("errors: %v", errs)
+	}
+}
+
+func seedDiagnostics(f *testing.F) []string {
+	file, err := os.Open("testdata/diagnostics.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer file.Close()
+	var out []string
+	sc := bufio.NewScanner(file)
+	for sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, d := range seedDiagnostics(f) {
+		f.Add(d, "5.1.1", "550", "RCPT", "a@gmail.com", "", "")
+		f.Add(d, "", "", "", "", "mx.example.org", "x-unix")
+	}
+	f.Add("", "4.*.*", "5xx", "DATA", "@", "[", "smtp")
+	c, err := Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, d, st, reply, cmd, rcpt, mta, dtype string) {
+		got := c.Classify(Input{Diagnostic: d, Status: st, ReplyCode: reply, Command: cmd, Recipient: rcpt,
+			RemoteMTA: mta, ReportingMTA: mta, DiagnosticType: dtype, Hint: d, Action: st})
+		info, ok := got.Reason.Info()
+		if !ok || !validType(got.Type) || !validAction(got.Action) || got.Rule == "" {
+			t.Fatalf("bad result %+v", got)
+		}
+		if got.Type != info.Type && got.Reason != ReasonNotAccept {
+			t.Fatalf("type %s for %s", got.Type, got.Reason)
+		}
+		if got.Confidence <= 0 || got.Confidence > 1 || len(got.Evidence) == 0 {
+			t.Fatalf("confidence %v evidence %v", got.Confidence, got.Evidence)
+		}
+		// classification does not depend on case or on how white space is laid out
+		again := c.Classify(Input{Diagnostic: strings.ToUpper(strings.Join(strings.Fields(d), "  ")), Status: st, ReplyCode: reply,
+			Command: cmd, Recipient: rcpt, RemoteMTA: mta, ReportingMTA: mta, DiagnosticType: dtype, Hint: d, Action: st})
+		if isASCII(d) && again.Reason != got.Reason {
+			t.Fatalf("%q: %s, upper-cased: %s", d, got.Reason, again.Reason)
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzParseRules(f *testing.F) {
+	seed, err := os.ReadFile("testdata/rules/seed.rules")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte("[x]\nregex = (\nreason = nope\n"))
+	f.Add([]byte("key = before id\n[\n[]\n[a b]\n"))
+	f.Add([]byte("\ufeff[x]\nphrase = a|b|||c\nreason = blocked\n"))
+	diags := seedDiagnostics(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fsys := fstest.MapFS{"fuzz.rules": {Data: data}, "fuzz.providers": {Data: data}}
+		_, errs := build([]source{{fsys: fsys, name: "fuzz", user: true}})
+		for _, e := range errs {
+			if !strings.HasPrefix(e.Error(), "fuzz") {
+				t.Fatalf("error does not name the file: %v", e)
+			}
+		}
+		c, errs := build([]source{{fsys: fsys, name: "fuzz", user: true}})
+		if len(errs) == 0 {
+			for _, d := range diags {
+				c.Classify(Input{Diagnostic: d, Status: "5.1.1", Recipient: "a@gmail.com"})
+			}
+		}
+	})
+}
