@@ -12,8 +12,9 @@ import (
 
 // parseOptions are the flags of `rebound parse`.
 type parseOptions struct {
-	format string // jsonl or table
-	all    bool   // also list messages that gave no recipient, with why
+	format  string   // jsonl or table
+	all     bool     // also list messages that gave no recipient, with why
+	maxSize sizeFlag // --max-message-size
 }
 
 func newParseCmd(g *globalOptions) *cobra.Command {
@@ -30,6 +31,7 @@ standard input ("-") and prints one record per bounced recipient. Nothing is sto
 	}
 	c.Flags().StringVar(&o.format, "format", "table", "output `format`: jsonl or table")
 	c.Flags().BoolVar(&o.all, "all", false, "also list messages that are not bounces or could not be decoded, with why")
+	addMaxSizeFlag(c.Flags(), &o.maxSize)
 	return c
 }
 
@@ -81,14 +83,16 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 		return nil
 	}
 	opt := &scan.Options{Classifier: cl, Attributor: g.attributor()}
-	if err := scan.Run(g.source(paths, nil), opt, sink); err != nil {
+	if err := scan.Run(g.source(paths, nil, o.maxSize), opt, sink); err != nil {
 		return err
 	}
 	if o.format == "table" {
 		renderTable(out, []string{"position", "recipient", "type", "reason", "status", "reply", "provider", "confidence"}, rows)
 	}
+	if err := out.Flush(); err != nil { // a full disk or a closed pipe: the output is incomplete
+		return fmt.Errorf("write output: %w", err)
+	}
 	if unreadable > 0 {
-		out.Flush()
 		return errPartial
 	}
 	return nil

@@ -23,6 +23,7 @@ type scanOptions struct {
 	batch     int  // messages per database transaction
 	workers   int
 	noProgess bool
+	maxSize   sizeFlag // --max-message-size
 }
 
 func newScanCmd(g *globalOptions) *cobra.Command {
@@ -44,6 +45,7 @@ recorded with its outcome, so a second run adds nothing and reads only what is n
 	f.IntVar(&o.batch, "batch", 1000, "messages per database `transaction`")
 	f.IntVar(&o.workers, "workers", 0, "decoding `workers` (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
+	addMaxSizeFlag(f, &o.maxSize)
 	return c
 }
 
@@ -87,7 +89,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	w := &scanWriter{ctx: ctx, st: st, sum: sum, batch: o.batch, prog: prog, g: g, quiet: o.quiet}
 	known := &knownCounter{ctx: ctx, st: st, sum: sum}
 	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers}
-	err = scan.Run(g.source(paths, known), opt, w.add)
+	err = scan.Run(g.source(paths, known, o.maxSize), opt, w.add)
 	if err == nil {
 		err = w.flush()
 	}

@@ -3,14 +3,21 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/mailbox"
 	"github.com/reboundhq/rebound/internal/store"
+	"github.com/spf13/pflag"
 )
 
 // classifier loads the built-in rules and, with --rules, the user's rules on top.
@@ -39,8 +46,8 @@ type skipper interface {
 // source returns the message source for paths. With a skipper, known maildir messages and
 // already-read parts of mbox files are not read again. Paths are made absolute so that mbox
 // keys do not depend on the working directory.
-func (g *globalOptions) source(paths []string, sk skipper) func(yield func(mailbox.Message) error) error {
-	opt := mailbox.Options{Stdin: g.stdin}
+func (g *globalOptions) source(paths []string, sk skipper, maxSize sizeFlag) func(yield func(mailbox.Message) error) error {
+	opt := mailbox.Options{Stdin: g.stdin, MaxMessageSize: int64(maxSize)}
 	if sk != nil {
 		opt.Known = sk.Known
 		opt.Resume = sk.Resume
@@ -60,6 +67,52 @@ func (g *globalOptions) source(paths []string, sk skipper) func(yield func(mailb
 	}
 }
 
+// sizeFlag is a flag value in bytes, written as a number with an optional K, M or G suffix
+// (powers of 1024), e.g. 64M.
+type sizeFlag int64
+
+func (s *sizeFlag) String() string {
+	n := int64(*s)
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func (s *sizeFlag) Set(v string) error {
+	mult := int64(1)
+	num := strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(v)), "B")
+	if i := len(num) - 1; i >= 0 {
+		switch num[i] {
+		case 'K':
+			mult, num = 1<<10, num[:i]
+		case 'M':
+			mult, num = 1<<20, num[:i]
+		case 'G':
+			mult, num = 1<<30, num[:i]
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return fmt.Errorf("invalid size %q: want a positive number of bytes, optionally with K, M or G", v)
+	}
+	*s = sizeFlag(n * mult)
+	return nil
+}
+
+func (s *sizeFlag) Type() string { return "size" }
+
+// addMaxSizeFlag registers --max-message-size on a command that reads mailboxes.
+func addMaxSizeFlag(f *pflag.FlagSet, s *sizeFlag) {
+	*s = mailbox.DefaultMaxMessageSize
+	f.Var(s, "max-message-size", "largest message read, in bytes or with a K, M or G suffix; a larger one is recorded as undecodable")
+}
+
 // openStore opens (creating if needed) the database.
 func (g *globalOptions) openStore(ctx context.Context) (*store.Store, error) {
 	return store.Open(g.dbPath())
@@ -74,12 +127,64 @@ func storeExit(err error) (code int, hint string, ok bool) {
 	return 0, "", false
 }
 
-// renderTable prints rows under header as a plain table.
+// renderTable prints rows under header as a plain table. Cells are made safe for a terminal
+// first (see printable): they hold text from the messages.
 func renderTable(w io.Writer, header []string, rows [][]string) {
 	t := tablewriter.NewTable(w)
 	t.Header(header)
 	for _, r := range rows {
-		_ = t.Append(r)
+		safe := make([]string, len(r))
+		for i, c := range r {
+			safe[i] = printable(c)
+		}
+		_ = t.Append(safe)
 	}
 	_ = t.Render()
+}
+
+// printable shows control characters (ESC, CR, LF, NUL, C1 controls such as CSI) and the
+// Unicode bidirectional overrides escaped as \x1b, \n, \u202e..., so that a recipient or a
+// diagnostic written by a stranger can neither drive the terminal nor break a table's lines.
+// Invalid UTF-8 bytes are shown as \xff.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				fmt.Fprintf(&b, "\\x%02x", s[i])
+				continue
+			}
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString("\\n")
+		case r == '\t':
+			b.WriteString("\\t")
+		case r == '\r':
+			b.WriteString("\\r")
+		case r < 0x80 && unsafeRune(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// unsafeRune reports whether r is a control character or a bidirectional formatting character
+// (U+202A..U+202E, U+2066..U+2069), which can reorder what the terminal shows.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
