@@ -1,0 +1,397 @@
+package report
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/classify"
+)
+
+// Event is one classified recipient of a bounce, as the store keeps it.
+type Event struct {
+	Time          time.Time
+	Recipient     string
+	Provider      string
+	Type          classify.Type
+	Reason        classify.Reason
+	Status        string
+	ReplyCode     string
+	Diagnostic    string
+	Confidence    float64
+	Campaign      string
+	SendingDomain string
+}
+
+// Aggregate computes, in memory, the Dataset rows that the store's GROUP BY queries produce.
+func Aggregate(events []Event, q Query) *Dataset {
+	a := NewAggregator(q)
+	a.recipients.ids = make(map[string]int32, len(events)/4) // fewer rehashes as recipients come
+	for i := range events {
+		a.Add(&events[i])
+	}
+	return a.Dataset()
+}
+
+// Aggregator accumulates events one at a time (for callers that stream them) and produces a
+// Dataset. Its memory is a few dozen bytes per event plus the distinct strings.
+type Aggregator struct {
+	q          Query
+	providers  interner
+	reasons    interner
+	types      interner
+	days       interner
+	campaigns  interner
+	domains    interner
+	recipients interner
+	weeks      interner
+	lastDay    int64
+	lastDayID  int32
+	dayIDs     map[int64]int32 // unix day -> days id
+	weekOf     []int32         // days id -> weeks id
+	counts     map[countKey]int
+	camps      map[campKey]int
+	diags      map[diagKey]*diagAcc
+	rcptEvents []int32 // recipients id -> counted events
+	seen       []seen
+}
+
+type countKey struct {
+	provider, typ, reason, day int32
+	conf                       ConfBucket
+}
+
+type campKey struct {
+	campaign, domain, provider, typ, reason int32
+}
+
+type diagKey struct {
+	provider, typ, reason int32
+	status, reply, diag   string
+}
+
+type diagAcc struct {
+	count   int
+	example string
+}
+
+// seen is what the distinct counts and the soft-then-hard cohort need of one counted event.
+type seen struct {
+	rcpt int32
+	keys [nKeyed]int32
+	soft bool
+	hard bool
+	unix int64
+}
+
+// The dimensions an event carries a key for, in seen.keys.
+const (
+	kProvider = iota
+	kReason
+	kType
+	kDay
+	kWeek
+	kCampaign
+	kDomain
+	nKeyed
+)
+
+var keyedDims = [nKeyed]Dimension{DimProvider, DimReason, DimType, DimDay, DimWeek, DimCampaign, DimDomain}
+
+// NewAggregator returns an empty Aggregator for the events q selects.
+func NewAggregator(q Query) *Aggregator {
+	return &Aggregator{
+		q:       q,
+		lastDay: math.MinInt64,
+		dayIDs:  map[int64]int32{},
+		counts:  map[countKey]int{},
+		camps:   map[campKey]int{},
+		diags:   map[diagKey]*diagAcc{},
+	}
+}
+
+// Add counts one event; events outside the query are ignored.
+func (a *Aggregator) Add(e *Event) {
+	if !a.q.Period.Contains(e.Time) || (a.q.Provider != "" && e.Provider != a.q.Provider) {
+		return
+	}
+	day := a.day(e.Time)
+	provider, typ, reason := a.providers.id(e.Provider), a.types.id(string(e.Type)), a.reasons.id(string(e.Reason))
+	a.counts[countKey{provider, typ, reason, day, Bucket(e.Confidence)}]++
+	campaign, domain := a.campaigns.id(e.Campaign), a.domains.id(e.SendingDomain)
+	a.camps[campKey{campaign, domain, provider, typ, reason}]++
+	if !Counted(e.Type) {
+		return
+	}
+	a.addDiagnostic(e, provider, typ, reason)
+	rcpt := a.recipients.id(e.Recipient)
+	if int(rcpt) == len(a.rcptEvents) {
+		a.rcptEvents = append(a.rcptEvents, 0)
+	}
+	a.rcptEvents[rcpt]++
+	a.seen = append(a.seen, seen{
+		rcpt: rcpt,
+		keys: [nKeyed]int32{provider, reason, typ, day, a.weekOf[day], campaign, domain},
+		soft: e.Type == classify.TypeSoft,
+		hard: e.Type == classify.TypeHard,
+		unix: e.Time.Unix(),
+	})
+}
+
+func (a *Aggregator) addDiagnostic(e *Event, provider, typ, reason int32) {
+	if !signalType(e.Type) && e.Type != classify.TypeHard {
+		return
+	}
+	dk := diagKey{provider: provider, typ: typ, reason: reason, status: e.Status, reply: e.ReplyCode}
+	if signalType(e.Type) {
+		dk.diag = e.Diagnostic
+	}
+	acc := a.diags[dk]
+	if acc == nil {
+		acc = &diagAcc{example: e.Diagnostic}
+		a.diags[dk] = acc
+	}
+	acc.count++
+}
+
+// day returns the id of the UTC day of t, creating it and its week on first use.
+func (a *Aggregator) day(t time.Time) int32 {
+	u := t.Unix()
+	n := u / 86400
+	if u < 0 && u%86400 != 0 {
+		n--
+	}
+	if n == a.lastDay {
+		return a.lastDayID
+	}
+	id, ok := a.dayIDs[n]
+	if !ok {
+		d := dayKey(t)
+		id = a.days.id(d)
+		a.dayIDs[n] = id
+		w, _ := weekKey(d)
+		a.weekOf = append(a.weekOf, a.weeks.id(w))
+	}
+	a.lastDay, a.lastDayID = n, id
+	return id
+}
+
+// Dataset returns the rows. Undecodable, SoftSuppressions and Sent are left for the caller.
+func (a *Aggregator) Dataset() *Dataset {
+	ds := &Dataset{Query: a.q}
+	for k, n := range a.counts {
+		ds.Counts = append(ds.Counts, CountRow{
+			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
+			Reason: classify.Reason(a.reasons.names[k.reason]), Day: a.days.names[k.day],
+			Confidence: k.conf, Count: n,
+		})
+	}
+	for k, n := range a.camps {
+		ds.Campaigns = append(ds.Campaigns, CampaignRow{
+			Campaign: a.campaigns.names[k.campaign], SendingDomain: a.domains.names[k.domain],
+			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
+			Reason: classify.Reason(a.reasons.names[k.reason]), Count: n,
+		})
+	}
+	for k, acc := range a.diags {
+		ds.Diagnostics = append(ds.Diagnostics, DiagnosticRow{
+			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
+			Reason: classify.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
+			Diagnostic: acc.example, Count: acc.count,
+		})
+	}
+	ds.Domains = a.domainRows()
+	ds.Distinct, ds.SoftToHard = a.perRecipient()
+	sortDataset(ds)
+	return ds
+}
+
+// domainRows counts events and recipients per recipient domain, from the distinct recipients.
+func (a *Aggregator) domainRows() []DomainRow {
+	index := map[string]int{}
+	var rows []DomainRow
+	for id, r := range a.recipients.names {
+		d := recipientDomain(r)
+		i, ok := index[d]
+		if !ok {
+			i = len(rows)
+			index[d] = i
+			rows = append(rows, DomainRow{Domain: d})
+		}
+		rows[i].Events += int(a.rcptEvents[id])
+		rows[i].Recipients++
+	}
+	return rows
+}
+
+// perRecipient groups the counted events by recipient: each recipient adds one to every key it
+// has events under, and joins the soft-then-hard cohort when a hard bounce followed a soft one.
+func (a *Aggregator) perRecipient() ([]DistinctRow, []SoftHardRow) {
+	names := a.keyNames()
+	var counts [nKeyed][]int
+	for d := range counts {
+		counts[d] = make([]int, len(names[d].names))
+	}
+	cohort := map[int32]int{}
+	var scratch []int32
+	grouped := a.groupByRecipient()
+	for i := 0; i < len(grouped); {
+		j := i + int(a.rcptEvents[grouped[i].rcpt])
+		group := grouped[i:j]
+		for d := range nKeyed {
+			scratch = distinctKeys(scratch[:0], group, d)
+			for _, key := range scratch {
+				counts[d][key]++
+			}
+		}
+		if p, ok := softThenHard(group); ok {
+			cohort[p]++
+		}
+		i = j
+	}
+	return a.distinctRows(names, counts, len(a.rcptEvents)), a.cohortRows(cohort)
+}
+
+// groupByRecipient returns the events ordered by recipient id (a counting sort: the ids are
+// dense and rcptEvents holds the size of each group).
+func (a *Aggregator) groupByRecipient() []seen {
+	next := make([]int, len(a.rcptEvents))
+	pos := 0
+	for id, n := range a.rcptEvents {
+		next[id] = pos
+		pos += int(n)
+	}
+	grouped := make([]seen, len(a.seen))
+	for _, s := range a.seen {
+		grouped[next[s.rcpt]] = s
+		next[s.rcpt]++
+	}
+	return grouped
+}
+
+func (a *Aggregator) keyNames() [nKeyed]*interner {
+	return [nKeyed]*interner{&a.providers, &a.reasons, &a.types, &a.days, &a.weeks, &a.campaigns, &a.domains}
+}
+
+// distinctKeys appends to keys those of dimension d in a (small) group, each once.
+func distinctKeys(keys []int32, group []seen, d int) []int32 {
+	for _, s := range group {
+		if !slices.Contains(keys, s.keys[d]) {
+			keys = append(keys, s.keys[d])
+		}
+	}
+	return keys
+}
+
+// softThenHard reports whether a recipient's events have a hard bounce after its first soft
+// one, and the provider of the last such hard bounce.
+func softThenHard(group []seen) (int32, bool) {
+	firstSoft := int64(math.MaxInt64)
+	for _, s := range group {
+		if s.soft {
+			firstSoft = min(firstSoft, s.unix)
+		}
+	}
+	var provider int32
+	lastHard := int64(math.MinInt64)
+	for _, s := range group {
+		if s.hard && s.unix > firstSoft && s.unix >= lastHard {
+			provider, lastHard = s.keys[kProvider], s.unix
+		}
+	}
+	return provider, lastHard != math.MinInt64
+}
+
+func (a *Aggregator) distinctRows(names [nKeyed]*interner, counts [nKeyed][]int, all int) []DistinctRow {
+	rows := []DistinctRow{}
+	if all > 0 {
+		rows = append(rows, DistinctRow{Dim: DimAll, Recipients: all})
+	}
+	for d := range nKeyed {
+		for key, n := range counts[d] {
+			if n > 0 {
+				rows = append(rows, DistinctRow{Dim: keyedDims[d], Key: names[d].names[key], Recipients: n})
+			}
+		}
+	}
+	return rows
+}
+
+func (a *Aggregator) cohortRows(cohort map[int32]int) []SoftHardRow {
+	var rows []SoftHardRow
+	for p, n := range cohort {
+		rows = append(rows, SoftHardRow{Provider: a.providers.names[p], Recipients: n})
+	}
+	return rows
+}
+
+// recipientDomain returns the lower-case domain of an address, or "".
+func recipientDomain(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(strings.TrimRight(addr[i+1:], ".>"))
+}
+
+// interner gives small integer ids to strings. It remembers the last string, which
+// consecutive events often share.
+type interner struct {
+	ids    map[string]int32
+	names  []string
+	last   string
+	lastID int32
+}
+
+func (in *interner) id(s string) int32 {
+	if s == in.last && in.names != nil {
+		return in.lastID
+	}
+	id, ok := in.ids[s]
+	if !ok {
+		if in.ids == nil {
+			in.ids = map[string]int32{}
+		}
+		id = int32(len(in.names))
+		in.ids[s] = id
+		in.names = append(in.names, s)
+	}
+	in.last, in.lastID = s, id
+	return id
+}
+
+// sortDataset puts rows in a fixed order, so that output does not depend on map order.
+func sortDataset(ds *Dataset) {
+	slices.SortFunc(ds.Counts, func(x, y CountRow) int {
+		return cmpStrings(
+			[]string{x.Day, x.Provider, string(x.Type), string(x.Reason)},
+			[]string{y.Day, y.Provider, string(y.Type), string(y.Reason)},
+			int(x.Confidence-y.Confidence))
+	})
+	slices.SortFunc(ds.Campaigns, func(x, y CampaignRow) int {
+		return cmpStrings(
+			[]string{x.Campaign, x.SendingDomain, x.Provider, string(x.Type), string(x.Reason)},
+			[]string{y.Campaign, y.SendingDomain, y.Provider, string(y.Type), string(y.Reason)}, 0)
+	})
+	slices.SortFunc(ds.Distinct, func(x, y DistinctRow) int {
+		return cmpStrings([]string{string(x.Dim), x.Key}, []string{string(y.Dim), y.Key}, 0)
+	})
+	slices.SortFunc(ds.Diagnostics, func(x, y DiagnosticRow) int {
+		return cmpStrings(
+			[]string{x.Provider, string(x.Type), string(x.Reason), x.Status, x.ReplyCode, x.Diagnostic},
+			[]string{y.Provider, string(y.Type), string(y.Reason), y.Status, y.ReplyCode, y.Diagnostic}, 0)
+	})
+	slices.SortFunc(ds.Domains, func(x, y DomainRow) int { return strings.Compare(x.Domain, y.Domain) })
+	slices.SortFunc(ds.SoftToHard, func(x, y SoftHardRow) int { return strings.Compare(x.Provider, y.Provider) })
+}
+
+// cmpStrings compares two tuples of strings, then falls back to tie.
+func cmpStrings(x, y []string, tie int) int {
+	for i := range x {
+		if c := strings.Compare(x[i], y[i]); c != 0 {
+			return c
+		}
+	}
+	return tie
+}

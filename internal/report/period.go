@@ -1,0 +1,81 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultSince is the period of the tables when none is given.
+const DefaultSince = 30 * 24 * time.Hour
+
+// maxSince bounds --since: a century.
+const maxSince = 100 * 366 * 24 * time.Hour
+
+// ParsePeriod turns the --since, --from and --to flags into a Period ending at now (UTC).
+// since is a number followed by h, d or w ("7d"); from and to are dates (YYYY-MM-DD, to
+// inclusive) or RFC 3339 times. since cannot be combined with from or to; with none of them the
+// period is the last 30 days.
+func ParsePeriod(now time.Time, since, from, to string) (Period, error) {
+	now = now.UTC()
+	if since != "" && (from != "" || to != "") {
+		return Period{}, errors.New("--since cannot be combined with --from or --to")
+	}
+	if from == "" && to == "" {
+		d := DefaultSince
+		if since != "" {
+			var err error
+			if d, err = parseSince(since); err != nil {
+				return Period{}, err
+			}
+		}
+		return Period{From: now.Add(-d), To: now}, nil
+	}
+	p := Period{From: now.Add(-DefaultSince), To: now}
+	var err error
+	if from != "" {
+		if p.From, err = parseBound(from, false); err != nil {
+			return Period{}, fmt.Errorf("--from: %w", err)
+		}
+	}
+	if to != "" {
+		if p.To, err = parseBound(to, true); err != nil {
+			return Period{}, fmt.Errorf("--to: %w", err)
+		}
+	}
+	if !p.To.After(p.From) {
+		return Period{}, fmt.Errorf("empty period: %s is not before %s", p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+	}
+	return p, nil
+}
+
+func parseSince(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 {
+		return 0, fmt.Errorf("--since %q: want a number and h, d or w (e.g. 7d)", s)
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	unit := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+	if err != nil || n <= 0 || unit == 0 || time.Duration(n) > maxSince/unit {
+		return 0, fmt.Errorf("--since %q: want a number and h, d or w (e.g. 7d)", s)
+	}
+	return time.Duration(n) * unit, nil
+}
+
+// parseBound reads a date or a time; a date given as the end of a period includes the whole day.
+func parseBound(s string, end bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: want YYYY-MM-DD or an RFC 3339 time", s)
+	}
+	return t.UTC(), nil
+}

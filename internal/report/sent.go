@@ -1,0 +1,161 @@
+package report
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxSentErrors bounds the errors ParseSent reports before it stops.
+const maxSentErrors = 20
+
+// ParseSent reads a CSV file (RFC 4180) of sent volumes for `rebound sent import`. The header
+// names the columns, in any order: campaign and count are required, provider (a rebound provider
+// id) and date (YYYY-MM-DD) are optional. A row is one campaign, optionally for one provider and
+// one day; the same (campaign, provider, date) may not appear twice.
+//
+// Every bad line is reported as "name:line: problem"; when there is any, no row is returned.
+func ParseSent(r io.Reader, name string) ([]SentRow, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: empty file, want a header: campaign,count[,provider][,date]", name)
+	}
+	if err != nil {
+		return nil, csvError(name, err)
+	}
+	cols, err := sentColumns(header)
+	if err != nil {
+		return nil, fmt.Errorf("%s:1: %w", name, err)
+	}
+	p := sentParser{cols: cols, seen: map[SentRow]int{}}
+	var errs []error
+	for len(errs) < maxSentErrors {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, csvError(name, err)) // the rest of the file cannot be trusted
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err := p.add(rec, line); err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: %w", name, line, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return p.rows, nil
+}
+
+// csvError writes a csv.ParseError as "name:line: problem".
+func csvError(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s:%d: %w", name, pe.Line, pe.Err)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+type sentCols struct {
+	campaign, count, provider, date int // -1 when absent
+	n                               int
+}
+
+func sentColumns(header []string) (sentCols, error) {
+	c := sentCols{campaign: -1, count: -1, provider: -1, date: -1, n: len(header)}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		var dst *int
+		switch h {
+		case "campaign":
+			dst = &c.campaign
+		case "count":
+			dst = &c.count
+		case "provider":
+			dst = &c.provider
+		case "date":
+			dst = &c.date
+		default:
+			return c, fmt.Errorf("unknown column %q: want campaign,count[,provider][,date]", h)
+		}
+		if *dst >= 0 {
+			return c, fmt.Errorf("column %q appears twice", h)
+		}
+		*dst = i
+	}
+	if c.campaign < 0 || c.count < 0 {
+		return c, errors.New("the header must name campaign and count: campaign,count[,provider][,date]")
+	}
+	return c, nil
+}
+
+type sentParser struct {
+	cols sentCols
+	rows []SentRow
+	seen map[SentRow]int // key (Count 0) -> line
+}
+
+func (p *sentParser) add(rec []string, line int) error {
+	if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		return nil // a blank line
+	}
+	if len(rec) != p.cols.n {
+		return fmt.Errorf("%d fields, the header has %d", len(rec), p.cols.n)
+	}
+	row := SentRow{Campaign: strings.TrimSpace(rec[p.cols.campaign])}
+	if row.Campaign == "" {
+		return errors.New("empty campaign")
+	}
+	if p.cols.provider >= 0 {
+		row.Provider = strings.ToLower(strings.TrimSpace(rec[p.cols.provider]))
+	}
+	if p.cols.date >= 0 {
+		d, err := parseSentDate(rec[p.cols.date])
+		if err != nil {
+			return err
+		}
+		row.Date = d
+	}
+	if prev, dup := p.seen[row]; dup {
+		return fmt.Errorf("campaign %q%s appears again (first on line %d)", row.Campaign, rowQualifier(row), prev)
+	}
+	p.seen[row] = line
+	n, err := strconv.Atoi(strings.TrimSpace(rec[p.cols.count]))
+	if err != nil || n < 0 {
+		return fmt.Errorf("count %q is not a whole number of messages", rec[p.cols.count])
+	}
+	row.Count = n
+	p.rows = append(p.rows, row)
+	return nil
+}
+
+func parseSentDate(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return "", fmt.Errorf("date %q: want YYYY-MM-DD", s)
+	}
+	return t.Format(time.DateOnly), nil
+}
+
+func rowQualifier(r SentRow) string {
+	var q string
+	if r.Provider != "" {
+		q += " for provider " + r.Provider
+	}
+	if r.Date != "" {
+		q += " on " + r.Date
+	}
+	return q
+}

@@ -1,0 +1,484 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/classify"
+)
+
+func day(d, h int) time.Time { return time.Date(2026, 1, d, h, 0, 0, 0, time.UTC) }
+
+// period is 2026-01-01 (a Thursday) to 2026-01-07 (a Wednesday): ISO week 2026-W01 ends on
+// Sunday 01-04 and 2026-W02 starts on Monday 01-05.
+var period = Period{From: day(1, 0), To: day(8, 0)}
+
+func ev(t time.Time, rcpt, provider string, typ classify.Type, reason classify.Reason, campaign, domain string, conf float64) Event {
+	return Event{Time: t, Recipient: rcpt, Provider: provider, Type: typ, Reason: reason,
+		Campaign: campaign, SendingDomain: domain, Confidence: conf}
+}
+
+// fixture is a composed dataset whose tables are worked out by hand in the tests.
+func fixture() []Event {
+	const news, shop = "news.example.com", "shop.example.com"
+	return []Event{
+		ev(day(1, 9), "a@gmail.com", "gmail", "hard", "userunknown", "spring", news, 0.9),
+		ev(day(2, 9), "b@gmail.com", "gmail", "soft", "mailboxfull", "spring", news, 0.6),
+		ev(day(3, 9), "b@gmail.com", "gmail", "hard", "userunknown", "spring", news, 0.9),
+		ev(day(5, 9), "c@gmail.com", "gmail", "block", "blocked", "summer", shop, 0.4),
+		ev(day(5, 10), "a@gmail.com", "gmail", "hard", "userunknown", "summer", shop, 0.9),
+		ev(day(4, 23), "d@outlook.com", "microsoft", "block", "blocked", "spring", news, 0.9),
+		ev(day(5, 0), "e@outlook.com", "microsoft", "complaint", "feedback", "spring", news, 0.95),
+		ev(day(6, 9), "d@outlook.com", "microsoft", "soft", "expired", "", "", 0.7),
+		ev(day(7, 9), "f@yahoo.com", "yahoo", "hard", "hostunknown", "summer", shop, 0.9),
+		ev(day(7, 23), "g@yahoo.com", "yahoo", "unknown", "undefined", "", "", 0.2),
+		// not counted: an auto-reply and a delivery notice
+		ev(day(3, 9), "h@example.org", "other", "autoreply", "vacation", "", "", 1),
+		ev(day(2, 9), "i@example.org", "other", "delivered", "delivered", "", "", 1),
+		// outside the period
+		ev(day(8, 0), "j@gmail.com", "gmail", "hard", "userunknown", "spring", news, 0.9),
+		ev(day(1, 0).Add(-time.Second), "k@gmail.com", "gmail", "hard", "userunknown", "spring", news, 0.9),
+	}
+}
+
+func fixtureStats(t *testing.T, sent ...SentRow) *Stats {
+	t.Helper()
+	ds := Aggregate(fixture(), Query{Period: period})
+	ds.Undecodable = 2
+	ds.Sent = sent
+	return Build(ds)
+}
+
+func render(t *testing.T, s *Stats, by string, f Format, opts Options) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Render(&b, s, by, f, opts); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestTablesCSV(t *testing.T) {
+	s := fixtureStats(t)
+	tests := []struct{ by, want string }{
+		{"provider", `key,bounces,recipients,hard,soft,block,complaints,share_pct,hard_pct,top_reason,top_reason_count
+gmail,5,3,3,1,1,0,50.00,60.00,userunknown,3
+microsoft,3,2,0,1,1,1,30.00,0.00,blocked,1
+yahoo,2,2,1,0,0,0,20.00,50.00,hostunknown,1
+`},
+		{"reason", `reason,type,bounces,recipients,share_pct
+userunknown,hard,3,2,30.00
+blocked,block,2,2,20.00
+expired,soft,1,1,10.00
+feedback,complaint,1,1,10.00
+hostunknown,hard,1,1,10.00
+mailboxfull,soft,1,1,10.00
+undefined,unknown,1,1,10.00
+`},
+		{"type", `type,bounces,recipients,share_pct
+hard,4,3,40.00
+block,2,2,20.00
+soft,2,2,20.00
+complaint,1,1,10.00
+unknown,1,1,10.00
+`},
+		{"day", `day,weekday,bounces,recipients,hard,soft,block,complaints
+2026-01-01,Thu,1,1,1,0,0,0
+2026-01-02,Fri,1,1,0,1,0,0
+2026-01-03,Sat,1,1,1,0,0,0
+2026-01-04,Sun,1,1,0,0,1,0
+2026-01-05,Mon,3,3,1,0,1,1
+2026-01-06,Tue,1,1,0,1,0,0
+2026-01-07,Wed,2,2,1,0,0,0
+`},
+		{"week", `week,from,bounces,recipients,hard,soft,block,complaints
+2026-W01,2025-12-29,4,3,2,1,1,0
+2026-W02,2026-01-05,6,6,2,1,1,1
+`},
+		{"campaign", `key,bounces,recipients,hard,soft,block,complaints,share_pct,hard_pct,top_reason,top_reason_count
+spring,5,4,2,1,1,1,50.00,40.00,userunknown,2
+summer,3,3,2,0,1,0,30.00,66.67,blocked,1
+,2,2,0,1,0,0,20.00,0.00,expired,1
+`},
+		{"domain", `key,bounces,recipients,hard,soft,block,complaints,share_pct,hard_pct,top_reason,top_reason_count
+news.example.com,5,4,2,1,1,1,50.00,40.00,userunknown,2
+shop.example.com,3,3,2,0,1,0,30.00,66.67,blocked,1
+,2,2,0,1,0,0,20.00,0.00,expired,1
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.by, func(t *testing.T) {
+			if got := render(t, s, tt.by, FormatCSV, Options{}); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+	if got := render(t, s, "", FormatCSV, Options{}); got != tests[0].want {
+		t.Errorf("csv without --by is the provider table, got\n%s", got)
+	}
+}
+
+func TestTotalsAndSummary(t *testing.T) {
+	s := fixtureStats(t)
+	tot := s.Total
+	if tot.Bounces != 10 || tot.Recipients != 7 || tot.Hard != 4 || tot.Soft != 2 || tot.Block != 2 ||
+		tot.Complaints != 1 || tot.Unknown != 1 || tot.TopReason != "userunknown" || tot.TopReasonCount != 3 {
+		t.Errorf("total %+v", tot)
+	}
+	if s.AutoReplies != 1 || s.Deliveries != 1 || s.Undecodable != 2 {
+		t.Errorf("autoreplies %d, deliveries %d, undecodable %d", s.AutoReplies, s.Deliveries, s.Undecodable)
+	}
+	wantConf := []ConfidenceRow{{"<0.5", 2, 0.2}, {"0.5-0.8", 2, 0.2}, {">=0.8", 6, 0.6}}
+	for i, c := range s.Confidence {
+		if c != wantConf[i] {
+			t.Errorf("confidence %d: %+v, want %+v", i, c, wantConf[i])
+		}
+	}
+	out := render(t, s, "", FormatTable, Options{})
+	for _, want := range []string{
+		"Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers\n",
+		"Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown\n",
+		"Not counted: 1 auto-replies, 1 delivery notices\n",
+		"Undecodable messages: 2 (see them with `rebound parse --all`)\n",
+		"By provider", "By type", "By reason", "By day", "By week", "By campaign", "By sending domain",
+		"Classification confidence",
+		"│ <0.5       │       2 │ 20.0% │",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestProviderTable(t *testing.T) {
+	got := render(t, fixtureStats(t), "provider", FormatTable, Options{})
+	want := `Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers
+Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown
+Not counted: 1 auto-replies, 1 delivery notices
+Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
+
+By provider
+┌───────────┬─────────┬────────────┬──────┬──────┬───────┬────────────┬────────┬────────┬─────────────────┐
+│ Provider  │ Bounces │ Recipients │ Hard │ Soft │ Block │ Complaints │ Share  │ Hard % │ Top reason      │
+├───────────┼─────────┼────────────┼──────┼──────┼───────┼────────────┼────────┼────────┼─────────────────┤
+│ gmail     │       5 │          3 │    3 │    1 │     1 │          0 │  50.0% │  60.0% │ userunknown (3) │
+│ microsoft │       3 │          2 │    0 │    1 │     1 │          1 │  30.0% │   0.0% │ blocked (1)     │
+│ yahoo     │       2 │          2 │    1 │    0 │     0 │          0 │  20.0% │  50.0% │ hostunknown (1) │
+├───────────┼─────────┼────────────┼──────┼──────┼───────┼────────────┼────────┼────────┼─────────────────┤
+│ total     │      10 │          7 │    4 │    2 │     2 │          1 │ 100.0% │  40.0% │ userunknown (3) │
+└───────────┴─────────┴────────────┴──────┴──────┴───────┴────────────┴────────┴────────┴─────────────────┘
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestWeekMarkdown(t *testing.T) {
+	got := render(t, fixtureStats(t), "week", FormatMarkdown, Options{BarWidth: 6})
+	want := `- Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers
+- Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown
+- Not counted: 1 auto-replies, 1 delivery notices
+- Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
+
+### By week
+
+| Week     | From       | Bounces | Recipients | Hard | Soft | Block | Complaints | Trend  |
+|:---------|:-----------|--------:|-----------:|-----:|-----:|------:|-----------:|:-------|
+| 2026-W01 | 2025-12-29 |       4 |          3 |    2 |    1 |     1 |          0 | ████   |
+| 2026-W02 | 2026-01-05 |       6 |          6 |    2 |    1 |     1 |          1 | ██████ |
+| total    |            |      10 |          7 |    4 |    2 |     2 |          1 |        |
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestDayBars(t *testing.T) {
+	s := fixtureStats(t)
+	out := render(t, s, "day", FormatTable, Options{BarWidth: 6})
+	// The busiest day (3 bounces) has the full bar; one bounce is a third of it.
+	for _, want := range []string{
+		"│ 2026-01-05 │ Mon     │       3 │          3 │    1 │    0 │     1 │          1 │ ██████ │",
+		"│ 2026-01-07 │ Wed     │       2 │          2 │    1 │    0 │     0 │          0 │ ████   │",
+		"│ 2026-01-01 │ Thu     │       1 │          1 │    1 │    0 │     0 │          0 │ ██     │",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBar(t *testing.T) {
+	tests := []struct {
+		n, max, width int
+		want          string
+	}{
+		{0, 10, 8, ""},
+		{10, 10, 8, "████████"},
+		{5, 10, 8, "████"},
+		{1, 3, 4, "█▍"}, // 10.67 eighths, rounded up to 11
+		{1, 1000, 8, "▏"},
+		{3, 0, 8, ""},
+	}
+	for _, tt := range tests {
+		if got := bar(tt.n, tt.max, tt.width); got != tt.want {
+			t.Errorf("bar(%d, %d, %d) = %q, want %q", tt.n, tt.max, tt.width, got, tt.want)
+		}
+	}
+}
+
+func TestEmptyDaysFilled(t *testing.T) {
+	ds := Aggregate([]Event{ev(day(3, 12), "a@x.example", "other", "hard", "userunknown", "", "", 1)},
+		Query{Period: Period{From: day(1, 12), To: day(5, 12)}})
+	s := Build(ds)
+	var keys []string
+	for _, g := range s.Days {
+		keys = append(keys, g.Key)
+	}
+	if got := strings.Join(keys, " "); got != "2026-01-01 2026-01-02 2026-01-03 2026-01-04 2026-01-05" {
+		t.Errorf("days %s", got)
+	}
+	if len(s.Weeks) != 2 || s.Weeks[0].Label != "2026-W01" || s.Weeks[1].Label != "2026-W02" {
+		t.Errorf("weeks %+v", s.Weeks)
+	}
+	if s.Campaigns != nil || s.Domains != nil {
+		t.Error("no campaign or domain is known: their tables must be nil")
+	}
+	out := render(t, s, "campaign", FormatTable, Options{})
+	if !strings.Contains(out, "no campaign known in the period (see docs/attribution.md)") {
+		t.Errorf("campaign table without campaigns:\n%s", out)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	s := fixtureStats(t)
+	var one struct {
+		By    string  `json:"by"`
+		Total Group   `json:"total"`
+		Rows  []Group `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(render(t, s, "reason", FormatJSON, Options{})), &one); err != nil {
+		t.Fatal(err)
+	}
+	if one.By != "reason" || len(one.Rows) != 7 || one.Rows[0].Key != "userunknown" || one.Rows[0].Bounces != 3 ||
+		one.Rows[0].Recipients != 2 || one.Rows[0].Share != 0.3 || one.Rows[0].Type != "hard" || one.Total.Bounces != 10 {
+		t.Errorf("reason json %+v", one)
+	}
+	var all Stats
+	if err := json.Unmarshal([]byte(render(t, s, "", FormatJSON, Options{})), &all); err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Providers) != 3 || all.Providers[1].Key != "microsoft" || all.Providers[1].Complaints != 1 ||
+		len(all.Weeks) != 2 || all.Weeks[1].Label != "2026-W02" || all.Weeks[1].Bounces != 6 ||
+		all.Campaigns[1].HardShare != 2.0/3 || all.Undecodable != 2 || all.Confidence[2].Count != 6 {
+		t.Errorf("full json %+v", all)
+	}
+}
+
+func TestProviderFilter(t *testing.T) {
+	ds := Aggregate(fixture(), Query{Period: period, Provider: "microsoft"})
+	s := Build(ds)
+	want := `key,bounces,recipients,hard,soft,block,complaints,share_pct,hard_pct,top_reason,top_reason_count
+microsoft,3,2,0,1,1,1,100.00,0.00,blocked,1
+`
+	if got := render(t, s, "provider", FormatCSV, Options{}); got != want {
+		t.Errorf("got\n%s", got)
+	}
+	if s.Total.Bounces != 3 || s.Total.Recipients != 2 || s.Provider != "microsoft" {
+		t.Errorf("total %+v", s.Total)
+	}
+}
+
+func TestColor(t *testing.T) {
+	sent := []SentRow{{Campaign: "spring", Count: 100}}
+	s := fixtureStats(t, sent...)
+	plain := render(t, s, "campaign", FormatTable, Options{})
+	if strings.Contains(plain, "\x1b[") {
+		t.Error("escape codes without Color")
+	}
+	colored := render(t, s, "campaign", FormatTable, Options{Color: true})
+	if !strings.Contains(colored, ansiRed+"2.00%"+ansiReset) {
+		t.Errorf("flagged rate not red:\n%s", colored)
+	}
+	if md := render(t, s, "campaign", FormatMarkdown, Options{Color: true}); strings.Contains(md, "\x1b[") {
+		t.Error("escape codes in Markdown")
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	s := fixtureStats(t)
+	if err := Render(&bytes.Buffer{}, s, "month", FormatTable, Options{}); err == nil {
+		t.Error("unknown --by accepted")
+	}
+	if err := Render(&bytes.Buffer{}, s, "", FormatText, Options{}); err == nil {
+		t.Error("text format accepted for stats")
+	}
+	if _, err := ParseFormat("xml"); err == nil {
+		t.Error("xml accepted")
+	}
+	if f, err := ParseFormat("md"); err != nil || f != FormatMarkdown {
+		t.Errorf("md: %v %v", f, err)
+	}
+}
+
+func TestRates(t *testing.T) {
+	s := fixtureStats(t,
+		SentRow{Campaign: "spring", Count: 100},
+		SentRow{Campaign: "spring", Date: "2026-02-01", Count: 1000}, // after the period
+		SentRow{Campaign: "summer", Provider: "gmail", Date: "2026-01-05", Count: 40},
+		SentRow{Campaign: "summer", Provider: "yahoo", Count: 10},
+	)
+	want := `key,sent,bounces,recipients,hard,complaints,hard_rate_pct,bounce_rate_pct,complaint_rate_pct,over_target,top_reason,top_reason_count
+spring,100,5,4,2,1,2.000,4.000,1.000,"hard, complaint",userunknown,2
+summer,50,3,3,2,0,4.000,6.000,0.000,"hard, bounce",blocked,1
+,,2,2,0,0,,,,,expired,1
+`
+	if got := render(t, s, "campaign", FormatCSV, Options{}); got != want {
+		t.Errorf("campaign rates: got\n%s\nwant\n%s", got, want)
+	}
+	// Provider rates use the summer campaign only: its volume is split by provider.
+	want = `key,sent,bounces,recipients,hard,complaints,hard_rate_pct,bounce_rate_pct,complaint_rate_pct,over_target,top_reason,top_reason_count
+gmail,40,5,3,3,0,2.500,5.000,0.000,"hard, bounce",userunknown,3
+microsoft,,3,2,0,1,,,,,blocked,1
+yahoo,10,2,2,1,0,10.000,10.000,0.000,"hard, bounce",hostunknown,1
+`
+	if got := render(t, s, "provider", FormatCSV, Options{}); got != want {
+		t.Errorf("provider rates: got\n%s\nwant\n%s", got, want)
+	}
+	r := s.Total.Rates
+	if r == nil || r.Sent != 150 || r.HardCount != 4 || r.BounceCount != 7 || r.Complaints != 1 {
+		t.Fatalf("total rates %+v", r)
+	}
+	out := render(t, s, "", FormatTable, Options{})
+	if !strings.Contains(out, "Sent: 150; hard rate 2.67%, bounce rate 4.67%, complaint rate 0.67%\n") {
+		t.Errorf("summary lacks the total rates:\n%s", out)
+	}
+	if !strings.Contains(out, "Provider rates count the bounces of the campaigns whose sent volume is given per provider.") {
+		t.Error("provider rates note missing")
+	}
+}
+
+func TestRateTargets(t *testing.T) {
+	tests := []struct {
+		sent, hard, bounces, complaints int
+		want                            string
+	}{
+		{1000, 19, 49, 0, ""},
+		{1000, 20, 50, 1, "hard bounce complaint"},
+		{1000, 20, 49, 0, "hard"},
+		{1000, 0, 50, 0, "bounce"},
+		{10000, 0, 0, 9, ""},
+		{10000, 0, 0, 10, "complaint"},
+	}
+	for _, tt := range tests {
+		r := newRates(tt.sent, tt.hard, tt.bounces, tt.complaints)
+		if got := strings.Join(r.Over, " "); got != tt.want {
+			t.Errorf("%+v: over %q, want %q", tt, got, tt.want)
+		}
+	}
+}
+
+func TestRatesUnderProviderFilter(t *testing.T) {
+	ds := Aggregate(fixture(), Query{Period: period, Provider: "gmail"})
+	ds.Sent = []SentRow{{Campaign: "summer", Provider: "gmail", Count: 40}, {Campaign: "spring", Count: 100}}
+	s := Build(ds)
+	// spring has no gmail volume: no rate; summer at gmail: 1 hard of 40.
+	if s.Campaigns[0].Key != "spring" || s.Campaigns[0].Rates != nil {
+		t.Errorf("spring %+v", s.Campaigns[0])
+	}
+	if r := s.Campaigns[1].Rates; r == nil || r.Sent != 40 || r.HardCount != 1 {
+		t.Errorf("summer %+v", s.Campaigns[1])
+	}
+}
+
+// Build reads rows, not events: rows written as a SQL GROUP BY would return them give the same
+// tables as the in-memory aggregation.
+func TestBuildFromSQLShapedRows(t *testing.T) {
+	ds := &Dataset{
+		Query: Query{Period: period},
+		Counts: []CountRow{
+			{Provider: "gmail", Type: "hard", Reason: "userunknown", Day: "2026-01-04", Confidence: ConfHigh, Count: 7},
+			{Provider: "gmail", Type: "hard", Reason: "userunknown", Day: "2026-01-05", Confidence: ConfHigh, Count: 3},
+			{Provider: "gmail", Type: "soft", Reason: "mailboxfull", Day: "2026-01-05", Confidence: ConfMedium, Count: 5},
+			{Provider: "other", Type: "autoreply", Reason: "vacation", Day: "2026-01-05", Confidence: ConfHigh, Count: 4},
+		},
+		Distinct: []DistinctRow{
+			{DimAll, "", 12}, {DimProvider, "gmail", 12}, {DimWeek, "2025-12-29", 7}, {DimWeek, "2026-01-05", 6},
+		},
+	}
+	s := Build(ds)
+	if s.Total.Bounces != 15 || s.Total.Recipients != 12 || s.AutoReplies != 4 {
+		t.Errorf("total %+v", s.Total)
+	}
+	if len(s.Weeks) != 2 || s.Weeks[0].Bounces != 7 || s.Weeks[1].Bounces != 8 || s.Weeks[1].Recipients != 6 {
+		t.Errorf("weeks %+v", s.Weeks)
+	}
+	if !s.HasRecipients(DimWeek) || s.HasRecipients(DimReason) {
+		t.Error("recipients known only for the dimensions given")
+	}
+	if csv := render(t, s, "reason", FormatCSV, Options{}); csv != "reason,type,bounces,share_pct\nuserunknown,hard,10,66.67\nmailboxfull,soft,5,33.33\n" {
+		t.Errorf("reason table without distinct rows:\n%s", csv)
+	}
+}
+
+func TestAggregateRows(t *testing.T) {
+	events := []Event{
+		ev(day(2, 1), "a@x.example", "gmail", "soft", "mailboxfull", "c1", "d.example", 0.7),
+		ev(day(2, 2), "a@x.example", "gmail", "soft", "mailboxfull", "c1", "d.example", 0.7),
+		ev(day(3, 1), "a@x.example", "gmail", "hard", "userunknown", "c1", "d.example", 0.9),
+		ev(day(3, 2), "b@x.example", "yahoo", "hard", "userunknown", "c1", "d.example", 0.9),
+		ev(day(4, 2), "b@x.example", "yahoo", "soft", "mailboxfull", "c1", "d.example", 0.9), // soft after hard
+		ev(day(4, 3), "c@x.example", "yahoo", "autoreply", "vacation", "", "", 1),
+	}
+	ds := Aggregate(events, Query{Period: period})
+	wantCounts := []CountRow{
+		{"gmail", "soft", "mailboxfull", "2026-01-02", ConfMedium, 2},
+		{"gmail", "hard", "userunknown", "2026-01-03", ConfHigh, 1},
+		{"yahoo", "hard", "userunknown", "2026-01-03", ConfHigh, 1},
+		{"yahoo", "autoreply", "vacation", "2026-01-04", ConfHigh, 1},
+		{"yahoo", "soft", "mailboxfull", "2026-01-04", ConfHigh, 1},
+	}
+	if len(ds.Counts) != len(wantCounts) {
+		t.Fatalf("counts %+v", ds.Counts)
+	}
+	for i := range wantCounts {
+		if ds.Counts[i] != wantCounts[i] {
+			t.Errorf("count %d: %+v, want %+v", i, ds.Counts[i], wantCounts[i])
+		}
+	}
+	wantCampaigns := []CampaignRow{
+		{"", "", "yahoo", "autoreply", "vacation", 1},
+		{"c1", "d.example", "gmail", "hard", "userunknown", 1},
+		{"c1", "d.example", "gmail", "soft", "mailboxfull", 2},
+		{"c1", "d.example", "yahoo", "hard", "userunknown", 1},
+		{"c1", "d.example", "yahoo", "soft", "mailboxfull", 1},
+	}
+	if len(ds.Campaigns) != len(wantCampaigns) {
+		t.Fatalf("campaigns %+v", ds.Campaigns)
+	}
+	for i := range wantCampaigns {
+		if ds.Campaigns[i] != wantCampaigns[i] {
+			t.Errorf("campaign %d: %+v, want %+v", i, ds.Campaigns[i], wantCampaigns[i])
+		}
+	}
+	distinct := map[string]int{}
+	for _, r := range ds.Distinct {
+		distinct[string(r.Dim)+"/"+r.Key] = r.Recipients
+	}
+	for k, want := range map[string]int{"all/": 2, "provider/gmail": 1, "provider/yahoo": 1,
+		"type/soft": 2, "type/hard": 2, "day/2026-01-02": 1, "day/2026-01-03": 2, "week/2025-12-29": 2,
+		"campaign/c1": 2, "domain/d.example": 2, "reason/mailboxfull": 2} {
+		if distinct[k] != want {
+			t.Errorf("distinct %s = %d, want %d", k, distinct[k], want)
+		}
+	}
+	if len(ds.SoftToHard) != 1 || ds.SoftToHard[0] != (SoftHardRow{"gmail", 1}) {
+		t.Errorf("soft then hard %+v", ds.SoftToHard)
+	}
+	if len(ds.Domains) != 1 || ds.Domains[0] != (DomainRow{"x.example", 5, 2}) {
+		t.Errorf("domains %+v", ds.Domains)
+	}
+}
