@@ -98,18 +98,19 @@ func Process(m mailbox.Message, opt *Options) Item {
 
 func newRecord(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient, opt *Options) Record {
 	res := opt.Classifier.Classify(classify.Input{
-		Recipient:    rc.Recipient,
-		Status:       rc.Status,
-		ReplyCode:    rc.ReplyCode,
-		Diagnostic:   rc.Diagnostic,
-		Action:       rc.Action,
-		RemoteMTA:    rc.RemoteMTA,
-		ReportingMTA: rep.ReportingMTA,
-		Command:      rc.Command,
-		Hint:         rc.Hint,
-		Kind:         string(rep.Kind),
-		FeedbackType: rep.FeedbackType,
-		Format:       rep.Format,
+		Recipient:      rc.Recipient,
+		Status:         rc.Status,
+		ReplyCode:      rc.ReplyCode,
+		Diagnostic:     rc.Diagnostic,
+		DiagnosticType: rc.DiagnosticType,
+		Action:         rc.Action,
+		RemoteMTA:      rc.RemoteMTA,
+		ReportingMTA:   rep.ReportingMTA,
+		Command:        rc.Command,
+		Hint:           rc.Hint,
+		Kind:           string(rep.Kind),
+		FeedbackType:   rep.FeedbackType,
+		Format:         rep.Format,
 	})
 	r := Record{
 		File:         m.Path,
