@@ -1,8 +1,10 @@
 package scan
 
 import (
-	"encoding/json"
+	"math"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Record is one decoded, classified recipient: a line of `rebound parse --format jsonl` and an
@@ -37,52 +39,151 @@ type Record struct {
 // MarshalJSON writes every field, with null for unknown (empty) strings and times, so that
 // consumers see a fixed set of keys.
 func (r Record) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		File          string  `json:"file"`
-		Position      string  `json:"position"`
-		MessageID     *string `json:"message_id"`
-		Recipient     string  `json:"recipient"`
-		Action        *string `json:"action"`
-		Status        *string `json:"status"`
-		ReplyCode     *string `json:"reply_code"`
-		Diagnostic    *string `json:"diagnostic"`
-		RemoteMTA     *string `json:"remote_mta"`
-		ReportingMTA  *string `json:"reporting_mta"`
-		Reason        string  `json:"reason"`
-		Type          string  `json:"type"`
-		Hard          bool    `json:"hard"`
-		Provider      string  `json:"provider"`
-		Rule          string  `json:"rule"`
-		Confidence    float64 `json:"confidence"`
-		BouncedAt     *string `json:"bounced_at"`
-		Sender        *string `json:"sender"`
-		Subject       *string `json:"subject"`
-		Campaign      *string `json:"campaign"`
-		SendingDomain *string `json:"sending_domain"`
-		FeedbackType  *string `json:"feedback_type"`
-		Format        string  `json:"format"`
-	}{
-		File: r.File, Position: r.Position, MessageID: null(r.MessageID), Recipient: r.Recipient,
-		Action: null(r.Action), Status: null(r.Status), ReplyCode: null(r.ReplyCode),
-		Diagnostic: null(r.Diagnostic), RemoteMTA: null(r.RemoteMTA), ReportingMTA: null(r.ReportingMTA),
-		Reason: r.Reason, Type: r.Type, Hard: r.Hard, Provider: r.Provider, Rule: r.Rule,
-		Confidence: r.Confidence, BouncedAt: nullTime(r.BouncedAt), Sender: null(r.Sender),
-		Subject: null(r.Subject), Campaign: null(r.Campaign), SendingDomain: null(r.SendingDomain),
-		FeedbackType: null(r.FeedbackType), Format: r.Format,
-	})
+	return r.AppendJSON(make([]byte, 0, 1024)), nil
 }
 
-func null(s string) *string {
+// AppendJSON appends the JSON object of r (as MarshalJSON writes it, without a newline) to b.
+// It writes the object field by field rather than through reflection: `rebound parse` prints
+// one per recipient.
+func (r *Record) AppendJSON(b []byte) []byte {
+	b = append(b, `{"file":`...)
+	b = appendJSONString(b, r.File)
+	b = append(b, `,"position":`...)
+	b = appendJSONString(b, r.Position)
+	b = append(b, `,"message_id":`...)
+	b = appendJSONNull(b, r.MessageID)
+	b = append(b, `,"recipient":`...)
+	b = appendJSONString(b, r.Recipient)
+	b = append(b, `,"action":`...)
+	b = appendJSONNull(b, r.Action)
+	b = append(b, `,"status":`...)
+	b = appendJSONNull(b, r.Status)
+	b = append(b, `,"reply_code":`...)
+	b = appendJSONNull(b, r.ReplyCode)
+	b = append(b, `,"diagnostic":`...)
+	b = appendJSONNull(b, r.Diagnostic)
+	b = append(b, `,"remote_mta":`...)
+	b = appendJSONNull(b, r.RemoteMTA)
+	b = append(b, `,"reporting_mta":`...)
+	b = appendJSONNull(b, r.ReportingMTA)
+	b = append(b, `,"reason":`...)
+	b = appendJSONString(b, r.Reason)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, r.Type)
+	b = append(b, `,"hard":`...)
+	b = strconv.AppendBool(b, r.Hard)
+	b = append(b, `,"provider":`...)
+	b = appendJSONString(b, r.Provider)
+	b = append(b, `,"rule":`...)
+	b = appendJSONString(b, r.Rule)
+	b = append(b, `,"confidence":`...)
+	b = appendJSONFloat(b, r.Confidence)
+	b = append(b, `,"bounced_at":`...)
+	if r.BouncedAt.IsZero() {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = r.BouncedAt.UTC().AppendFormat(b, time.RFC3339)
+		b = append(b, '"')
+	}
+	b = append(b, `,"sender":`...)
+	b = appendJSONNull(b, r.Sender)
+	b = append(b, `,"subject":`...)
+	b = appendJSONNull(b, r.Subject)
+	b = append(b, `,"campaign":`...)
+	b = appendJSONNull(b, r.Campaign)
+	b = append(b, `,"sending_domain":`...)
+	b = appendJSONNull(b, r.SendingDomain)
+	b = append(b, `,"feedback_type":`...)
+	b = appendJSONNull(b, r.FeedbackType)
+	b = append(b, `,"format":`...)
+	b = appendJSONString(b, r.Format)
+	return append(b, '}')
+}
+
+// appendJSONNull appends s as a JSON string, or null when it is empty (unknown).
+func appendJSONNull(b []byte, s string) []byte {
 	if s == "" {
-		return nil
+		return append(b, "null"...)
 	}
-	return &s
+	return appendJSONString(b, s)
 }
 
-func nullTime(t time.Time) *string {
-	if t.IsZero() {
-		return nil
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string (RFC 8259 section 7) the way encoding/json
+// writes it without HTML escaping: quotes, backslashes and control characters escaped, invalid
+// UTF-8 replaced by U+FFFD, and U+2028 and U+2029 escaped for JavaScript.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
 	}
-	s := t.UTC().Format(time.RFC3339)
-	return &s
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64 (ES6 number formatting).
+// Confidences are finite; NaN and infinities, which JSON cannot hold, are written as 0.
+func appendJSONFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, '0')
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }

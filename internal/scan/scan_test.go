@@ -1,0 +1,284 @@
+package scan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/mailbox"
+)
+
+func testOptions(t testing.TB, workers int) *Options {
+	t.Helper()
+	cl, err := classify.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Options{Classifier: cl, Workers: workers}
+}
+
+const dsnMessage = `From: MAILER-DAEMON@mx.example.net
+To: bounces@shop.example
+Subject: Undelivered Mail Returned to Sender
+Date: Tue, 03 Nov 2026 09:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+The message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; RCPT@gmail.com
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+
+--B--
+`
+
+// testSource yields n messages: DSNs for RCPT0..RCPTn-1, with every seventh an ordinary
+// message, every eleventh an unreadable one, every thirteenth followed by a checkpoint marker.
+func testSource(n int) func(func(mailbox.Message) error) error {
+	return func(yield func(mailbox.Message) error) error {
+		for i := range n {
+			m := mailbox.Message{Key: "k" + strconv.Itoa(i), Position: "box:" + strconv.Itoa(i+1), Path: "box"}
+			switch {
+			case i%11 == 10:
+				m.Err = errors.New("read error")
+			case i%7 == 6:
+				m.Data = []byte("From: a@example.org\nSubject: hello\n\nhi\n")
+			default:
+				m.Data = []byte(strings.Replace(dsnMessage, "RCPT", "user"+strconv.Itoa(i), 1))
+			}
+			if err := yield(m); err != nil {
+				return err
+			}
+			if i%13 == 12 {
+				cp := &mailbox.Checkpoint{Offset: int64(i), Count: i + 1}
+				if err := yield(mailbox.Message{Position: "box", Path: "box", Checkpoint: cp}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// TestRunOrder checks that items come out in source order, whatever the number of workers,
+// and that each is what Process makes of its message.
+func TestRunOrder(t *testing.T) {
+	const n = 300
+	var want []string
+	opt := testOptions(t, 1)
+	if err := testSource(n)(func(m mailbox.Message) error {
+		it := Process(m, opt)
+		line := m.Position
+		if m.Checkpoint != nil {
+			line += " checkpoint " + strconv.FormatInt(m.Checkpoint.Offset, 10)
+		} else {
+			line += " " + string(it.Outcome)
+			for _, r := range it.Records {
+				line += " " + r.Recipient + "/" + r.Reason
+			}
+		}
+		want = append(want, line)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2, 7} {
+		var got []string
+		err := Run(testSource(n), testOptions(t, workers), func(it *Item) error {
+			if it.Msg.Data != nil {
+				t.Errorf("%s: raw message kept past processing", it.Msg.Position)
+			}
+			line := it.Msg.Position
+			if it.Msg.Checkpoint != nil {
+				line += " checkpoint " + strconv.FormatInt(it.Msg.Checkpoint.Offset, 10)
+			} else {
+				line += " " + string(it.Outcome)
+				for _, r := range it.Records {
+					line += " " + r.Recipient + "/" + r.Reason
+				}
+			}
+			got = append(got, line)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("workers %d: %v", workers, err)
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("workers %d: items differ from the source order:\n%s\nwant:\n%s", workers,
+				strings.Join(got[:min(len(got), 20)], "\n"), strings.Join(want[:20], "\n"))
+		}
+	}
+}
+
+// TestRunSinkError checks that an error from the sink stops the run and is returned.
+func TestRunSinkError(t *testing.T) {
+	stop := errors.New("disk full")
+	seen := 0
+	err := Run(testSource(10000), testOptions(t, 2), func(it *Item) error {
+		seen++
+		if seen == 50 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("Run returned %v, want the sink's error", err)
+	}
+	if seen != 50 {
+		t.Errorf("sink called %d times, want 50: no call after its error", seen)
+	}
+}
+
+// TestRunSourceError checks that an error from the source is returned after the messages it
+// yielded before it have been handed to the sink.
+func TestRunSourceError(t *testing.T) {
+	bad := errors.New("walk failed")
+	src := func(yield func(mailbox.Message) error) error {
+		if err := testSource(20)(yield); err != nil {
+			return err
+		}
+		return bad
+	}
+	seen := 0
+	err := Run(src, testOptions(t, 3), func(*Item) error { seen++; return nil })
+	if !errors.Is(err, bad) {
+		t.Fatalf("Run returned %v, want the source's error", err)
+	}
+	if seen != 21 { // 20 messages and one checkpoint
+		t.Errorf("sink saw %d items, want 21", seen)
+	}
+}
+
+// TestProcessOutcomes checks the outcome of each kind of message.
+func TestProcessOutcomes(t *testing.T) {
+	opt := testOptions(t, 1)
+	tests := []struct {
+		name string
+		msg  mailbox.Message
+		want Outcome
+		recs int
+	}{
+		{"dsn", mailbox.Message{Key: "a", Data: []byte(dsnMessage)}, OutcomeBounce, 1},
+		{"ordinary", mailbox.Message{Key: "b", Data: []byte("From: a@example.org\n\nhi\n")}, OutcomeNotBounce, 0},
+		{"no header", mailbox.Message{Key: "c", Data: []byte("\x00\x01 not a message")}, OutcomeUndecodable, 0},
+		{"empty", mailbox.Message{Key: "d", Err: mailbox.ErrEmpty}, OutcomeUndecodable, 0},
+		{"too large", mailbox.Message{Key: "e", Err: fmt.Errorf("%w: 9 bytes", mailbox.ErrTooLarge)}, OutcomeUndecodable, 0},
+		{"unreadable", mailbox.Message{Key: "f", Err: errors.New("permission denied")}, OutcomeUnreadable, 0},
+	}
+	for _, tt := range tests {
+		it := Process(tt.msg, opt)
+		if it.Outcome != tt.want || len(it.Records) != tt.recs {
+			t.Errorf("%s: outcome %s with %d records (err %v), want %s with %d", tt.name, it.Outcome,
+				len(it.Records), it.Err, tt.want, tt.recs)
+		}
+		if (it.Outcome == OutcomeUndecodable || it.Outcome == OutcomeUnreadable) && it.Why() == "" {
+			t.Errorf("%s: no explanation", tt.name)
+		}
+	}
+}
+
+// referenceJSON is how Record was written through encoding/json before AppendJSON.
+func referenceJSON(r Record) ([]byte, error) {
+	null := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	var at *string
+	if !r.BouncedAt.IsZero() {
+		s := r.BouncedAt.UTC().Format(time.RFC3339)
+		at = &s
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
+		File          string  `json:"file"`
+		Position      string  `json:"position"`
+		MessageID     *string `json:"message_id"`
+		Recipient     string  `json:"recipient"`
+		Action        *string `json:"action"`
+		Status        *string `json:"status"`
+		ReplyCode     *string `json:"reply_code"`
+		Diagnostic    *string `json:"diagnostic"`
+		RemoteMTA     *string `json:"remote_mta"`
+		ReportingMTA  *string `json:"reporting_mta"`
+		Reason        string  `json:"reason"`
+		Type          string  `json:"type"`
+		Hard          bool    `json:"hard"`
+		Provider      string  `json:"provider"`
+		Rule          string  `json:"rule"`
+		Confidence    float64 `json:"confidence"`
+		BouncedAt     *string `json:"bounced_at"`
+		Sender        *string `json:"sender"`
+		Subject       *string `json:"subject"`
+		Campaign      *string `json:"campaign"`
+		SendingDomain *string `json:"sending_domain"`
+		FeedbackType  *string `json:"feedback_type"`
+		Format        string  `json:"format"`
+	}{
+		File: r.File, Position: r.Position, MessageID: null(r.MessageID), Recipient: r.Recipient,
+		Action: null(r.Action), Status: null(r.Status), ReplyCode: null(r.ReplyCode),
+		Diagnostic: null(r.Diagnostic), RemoteMTA: null(r.RemoteMTA), ReportingMTA: null(r.ReportingMTA),
+		Reason: r.Reason, Type: r.Type, Hard: r.Hard, Provider: r.Provider, Rule: r.Rule,
+		Confidence: r.Confidence, BouncedAt: at, Sender: null(r.Sender),
+		Subject: null(r.Subject), Campaign: null(r.Campaign), SendingDomain: null(r.SendingDomain),
+		FeedbackType: null(r.FeedbackType), Format: r.Format,
+	})
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+}
+
+func checkJSON(t *testing.T, r Record) {
+	t.Helper()
+	want, err := referenceJSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.AppendJSON(nil)
+	if !bytes.Equal(got, want) {
+		t.Errorf("AppendJSON:\n got %s\nwant %s", got, want)
+	}
+	if !json.Valid(got) {
+		t.Errorf("AppendJSON wrote invalid JSON: %s", got)
+	}
+}
+
+func TestRecordJSON(t *testing.T) {
+	at := time.Date(2026, 11, 3, 9, 0, 0, 0, time.FixedZone("x", 3600))
+	checkJSON(t, Record{})
+	checkJSON(t, Record{File: "/m/new/1", Position: "/m/new/1", Recipient: "a@b.example", Reason: "userunknown",
+		Type: "hard", Hard: true, Provider: "gmail", Rule: "status-5.1.1", Confidence: 0.95, BouncedAt: at,
+		Diagnostic: `550 5.1.1 <a@b.example>: "no such user" \ tab	cr` + "\r\nnul\x00 bell\x07 bs\b ff\f del\x7f",
+		Subject:    "caf\u00e9 \u2028 \u2029 \xff\xfe bad utf-8 \U0001F600 & < >", Format: "rfc3464"})
+	for _, c := range []float64{0, 1, 0.1, 1.0 / 3, 1e-7, 2.5e-9, 1e21, 123456789} {
+		checkJSON(t, Record{Confidence: c})
+	}
+}
+
+func FuzzRecordJSON(f *testing.F) {
+	f.Add("a@b.example", "550 \"x\" \\ \x00 \u2028 \xff", 0.5)
+	f.Add("", "", 1e-9)
+	f.Fuzz(func(t *testing.T, rcpt, diag string, conf float64) {
+		if conf != conf || conf > 1e300 || conf < -1e300 {
+			return // not a confidence
+		}
+		checkJSON(t, Record{Recipient: rcpt, Diagnostic: diag, Subject: diag + rcpt, Confidence: conf})
+	})
+}
