@@ -265,6 +265,9 @@ func TestProviderRules(t *testing.T) {
 		{"orange refused", other("x@orange.fr", "", "4.2.0", "421 4.2.0 Service refuse, essayez plus tard"), ReasonBlocked, "orange-service-refused"},
 		{"cox blocklist", other("x@cox.net", "", "5.1.0", "550 5.1.0 sender rejected AUP#CDRBL"), ReasonBlocked, "cox-blocklist"},
 		{"docomo after data", Input{Recipient: "x@docomo.ne.jp", Command: "DATA", Diagnostic: "550 Unknown user x@docomo.ne.jp"}, ReasonRejected, "nttdocomo-unknown-after-data"},
+		{"163 spam", other("x@163.com", "", "", "554 DT:SPM 163 mx3, some id, please see the help page"), ReasonSpamDetected, "netease-spam"},
+		{"126 rate", other("x@126.com", "", "4.7.0", "451 4.7.0 MI:DMC too many connections from your IP, retry later"), ReasonRateLimited, "netease-ratelimit"},
+		{"web.de bl", other("x@web.de", "", "", "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help) (BL)"), ReasonBlocked, "gmx-tonline-blocklist"},
 		{"mimecast network", other("x@customer.example", "eu-smtp-inbound-1.mimecast.com", "", "554 Host network not allowed"), ReasonPolicyViolation, "mimecast-host-network"},
 	})
 }
