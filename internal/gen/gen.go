@@ -1,0 +1,359 @@
+// Package gen makes large bounce mailboxes for benchmarks and load tests from a few composed
+// sample messages (the project's testdata/demo/maildir). Each generated message is a sample
+// with its recipients, their provider domains, its dates and its campaign rewritten, so that
+// a mailbox of any size has many distinct recipients, providers, days and campaigns while every
+// message keeps the exact format of a real bounce.
+//
+// Generation is deterministic: message i of a generator depends only on the samples, the seed
+// and i. Maildirs are written as a maildir's new/ folder of files; mboxes use the mboxrd
+// quoting of RFC 4155 (a line matching ^>*From  gets one more '>').
+package gen
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/dsn"
+)
+
+// Options tune what a generator makes.
+type Options struct {
+	Seed uint64 // 0 is a valid seed
+	// Span is the period the bounces are spread over, ending at the latest sample date
+	// (default 90 days).
+	Span time.Duration
+	// Recipients is the number of distinct local parts per sample recipient (default 20000):
+	// fewer means more recipients bounce several times.
+	Recipients int
+	// Campaigns is the number of distinct campaigns (default 40).
+	Campaigns int
+}
+
+// Generator makes messages from samples.
+type Generator struct {
+	opt     Options
+	samples []*sample
+	latest  time.Time
+}
+
+// sample is one sample message cut into literal text and the places to rewrite.
+type sample struct {
+	name  string
+	data  []byte
+	slots []slot // sorted by offset, not overlapping
+	date  time.Time
+}
+
+type slotKind int
+
+const (
+	slotRecipient slotKind = iota // an address of a bounced recipient: arg is its index
+	slotDate                      // an RFC 5322 date: layout says how to write it
+	slotCampaign                  // a campaign id
+)
+
+type slot struct {
+	off, end int
+	kind     slotKind
+	arg      int       // recipient index
+	local    string    // recipient local part
+	domain   string    // recipient domain, lower-case
+	t        time.Time // the date as written
+	layout   string
+}
+
+// Load reads the sample messages under paths: maildirs (their new/ and cur/), folders of
+// message files (any depth) or single files. Files whose names end in .json are skipped, as are
+// files that are not messages.
+func Load(opt Options, paths ...string) (*Generator, error) {
+	if opt.Span <= 0 {
+		opt.Span = 90 * 24 * time.Hour
+	}
+	if opt.Recipients <= 0 {
+		opt.Recipients = 20000
+	}
+	if opt.Campaigns <= 0 {
+		opt.Campaigns = 40
+	}
+	g := &Generator{opt: opt}
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == "tmp" && p != root {
+					return fs.SkipDir // a maildir's tmp/ holds messages being written
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() || strings.HasSuffix(p, ".json") || strings.HasPrefix(d.Name(), ".") {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			s, err := newSample(p, data)
+			if err != nil {
+				return nil // not a message: not a sample
+			}
+			g.samples = append(g.samples, s)
+			if s.date.After(g.latest) {
+				g.latest = s.date
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load samples: %w", err)
+		}
+	}
+	if len(g.samples) == 0 {
+		return nil, fmt.Errorf("load samples from %s: no message found", strings.Join(paths, ", "))
+	}
+	if g.latest.IsZero() {
+		g.latest = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	}
+	return g, nil
+}
+
+// Samples returns the number of sample messages.
+func (g *Generator) Samples() int { return len(g.samples) }
+
+// dateRE finds RFC 5322 section 3.3 dates: optional day of week, day, month, year, time, zone.
+var dateRE = regexp.MustCompile(`(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), +)?\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}`)
+
+// campaignRE finds campaign ids where the samples carry them: VERP return paths
+// (bounces+ID@) and X-Campaign-ID headers.
+var campaignRE = regexp.MustCompile(`(?:bounces\+|(?i:X-Campaign-ID):[ \t]*)([A-Za-z0-9][A-Za-z0-9_-]*)`)
+
+// newSample finds what to rewrite in one message: its bounced recipients (as the decoder sees
+// them), its dates and its campaign ids, wherever they occur in the text.
+func newSample(name string, data []byte) (*sample, error) {
+	rep, err := dsn.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	s := &sample{name: name, data: data}
+	var addrs []string
+	for _, rc := range rep.Recipients {
+		for _, a := range []string{rc.Recipient, rc.OriginalRecipient} {
+			a = strings.TrimSpace(a)
+			if strings.Count(a, "@") == 1 && !slices.ContainsFunc(addrs, func(b string) bool { return strings.EqualFold(a, b) }) {
+				addrs = append(addrs, a)
+			}
+		}
+	}
+	var slots []slot
+	for i, a := range addrs {
+		local, domain, _ := strings.Cut(a, "@")
+		re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(a))
+		for _, loc := range re.FindAllIndex(data, -1) {
+			slots = append(slots, slot{off: loc[0], end: loc[1], kind: slotRecipient, arg: i,
+				local: local, domain: strings.ToLower(domain)})
+		}
+	}
+	var campaigns []string
+	for _, m := range campaignRE.FindAllSubmatch(data, -1) {
+		if c := string(m[1]); !slices.Contains(campaigns, c) {
+			campaigns = append(campaigns, c)
+		}
+	}
+	for _, c := range campaigns {
+		re := regexp.MustCompile(`\b` + regexp.QuoteMeta(c) + `\b`)
+		for _, loc := range re.FindAllIndex(data, -1) {
+			slots = append(slots, slot{off: loc[0], end: loc[1], kind: slotCampaign})
+		}
+	}
+	for _, loc := range dateRE.FindAllIndex(data, -1) {
+		text := string(data[loc[0]:loc[1]])
+		layout := "2 Jan 2006 15:04:05 -0700"
+		if strings.Contains(text, ",") {
+			text = strings.Join(strings.Fields(text), " ")
+			layout = "Mon, 02 Jan 2006 15:04:05 -0700"
+		}
+		t, err := time.Parse(layout, text)
+		if err != nil {
+			if t, err = time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", text); err != nil {
+				continue
+			}
+		}
+		slots = append(slots, slot{off: loc[0], end: loc[1], kind: slotDate, t: t, layout: layout})
+		if t.After(s.date) {
+			s.date = t
+		}
+	}
+	sort.SliceStable(slots, func(i, j int) bool { return slots[i].off < slots[j].off })
+	for _, sl := range slots { // the first of overlapping matches wins
+		if n := len(s.slots); n == 0 || sl.off >= s.slots[n-1].end {
+			s.slots = append(s.slots, sl)
+		}
+	}
+	return s, nil
+}
+
+// providerDomains are groups of domains of one mailbox provider: a recipient at one of them is
+// moved to any domain of its group, so that per-provider figures stay as the samples meant.
+var providerDomains = [][]string{
+	{"gmail.com", "googlemail.com"},
+	{"yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "rocketmail.com"},
+	{"outlook.com", "hotmail.com", "live.com", "msn.com", "hotmail.fr", "outlook.de"},
+	{"icloud.com", "me.com", "mac.com"},
+	{"gmx.de", "gmx.net", "gmx.at"},
+	{"web.de"},
+	{"orange.fr", "wanadoo.fr"},
+	{"aol.com", "aim.com"},
+}
+
+// otherDomains are the domains of company recipients, given to recipients at a domain no group
+// lists (except typos such as gamil.com, which stay: they are what the typo report looks for).
+func otherDomain(r *rand.Rand) string {
+	return "corp" + strconv.Itoa(r.IntN(500)) + ".example"
+}
+
+func moveDomain(domain string, r *rand.Rand) string {
+	for _, grp := range providerDomains {
+		if slices.Contains(grp, domain) {
+			return grp[r.IntN(len(grp))]
+		}
+	}
+	if strings.HasSuffix(domain, ".example") || strings.HasSuffix(domain, "example.org") ||
+		strings.HasSuffix(domain, "example.com") {
+		return otherDomain(r)
+	}
+	return domain
+}
+
+// Message returns message i: the sample it is made from (i modulo the number of samples), with
+// its recipients, their domains, its dates and its campaign rewritten. at is the rewritten
+// date of the latest date in the sample (the bounce's own date, usually).
+func (g *Generator) Message(i int) (data []byte, at time.Time) {
+	return g.AppendMessage(nil, i)
+}
+
+// AppendMessage appends message i to buf and returns it, with the time of the bounce.
+func (g *Generator) AppendMessage(buf []byte, i int) ([]byte, time.Time) {
+	s := g.samples[i%len(g.samples)]
+	r := rand.New(rand.NewPCG(g.opt.Seed, uint64(i)))
+	// Message i falls at a random time of the span; every date in it moves by the same amount.
+	span := g.opt.Span
+	at := g.latest.Add(-span).Add(time.Duration(float64(span) * r.Float64())).Truncate(time.Second)
+	shift := at.Sub(s.date)
+	campaign := "camp-" + strconv.Itoa(r.IntN(g.opt.Campaigns))
+	type rcpt struct{ local, domain string }
+	var rcpts []rcpt
+	last := 0
+	for _, sl := range s.slots {
+		buf = append(buf, s.data[last:sl.off]...)
+		last = sl.end
+		switch sl.kind {
+		case slotRecipient:
+			for len(rcpts) <= sl.arg {
+				rcpts = append(rcpts, rcpt{})
+			}
+			if rcpts[sl.arg].local == "" {
+				rcpts[sl.arg] = rcpt{sl.local + "." + strconv.Itoa(r.IntN(g.opt.Recipients)), moveDomain(sl.domain, r)}
+			}
+			buf = append(buf, rcpts[sl.arg].local...)
+			buf = append(buf, '@')
+			buf = append(buf, rcpts[sl.arg].domain...)
+		case slotDate:
+			buf = sl.t.Add(shift).AppendFormat(buf, sl.layout)
+		case slotCampaign:
+			buf = append(buf, campaign...)
+		}
+	}
+	buf = append(buf, s.data[last:]...)
+	if s.date.IsZero() {
+		at = g.latest
+	}
+	return buf, at
+}
+
+// WriteMaildir writes messages first .. first+n-1 into the maildir dir (creating it, with cur/,
+// new/ and tmp/), one file per message in new/, named like a delivery at the message's time.
+func (g *Generator) WriteMaildir(dir string, first, n int) error {
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	var buf []byte
+	for i := first; i < first+n; i++ {
+		var at time.Time
+		buf, at = g.AppendMessage(buf[:0], i)
+		name := strconv.FormatInt(at.Unix(), 10) + ".M" + strconv.Itoa(i) + "P" + strconv.FormatUint(g.opt.Seed, 10) + ".gen.example"
+		if err := os.WriteFile(filepath.Join(dir, "new", name), buf, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteMbox writes messages first .. first+n-1 to w as an mboxrd file (RFC 4155): each message
+// after a From_ line, lines starting with >*From  quoted, an empty line after each message.
+// Line endings stay as the samples have them.
+func (g *Generator) WriteMbox(w io.Writer, first, n int) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	var buf []byte
+	for i := first; i < first+n; i++ {
+		var at time.Time
+		buf, at = g.AppendMessage(buf[:0], i)
+		bw.WriteString("From MAILER-DAEMON ")
+		bw.WriteString(at.UTC().Format("Mon Jan _2 15:04:05 2006"))
+		bw.WriteByte('\n')
+		writeQuoted(bw, buf)
+		if !bytes.HasSuffix(buf, []byte("\n")) {
+			bw.WriteByte('\n')
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// writeQuoted writes data with every line that matches ^>*From  given one more '>'.
+func writeQuoted(w *bufio.Writer, data []byte) {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line = data[:i+1]
+		}
+		data = data[len(line):]
+		if bytes.HasPrefix(bytes.TrimLeft(line, ">"), []byte("From ")) {
+			w.WriteByte('>')
+		}
+		w.Write(line)
+	}
+}
+
+// WriteFile writes n messages to path in format "maildir" (path is the maildir) or "mbox".
+func (g *Generator) WriteFile(path, format string, n int) error {
+	switch format {
+	case "maildir":
+		return g.WriteMaildir(path, 0, n)
+	case "mbox":
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := g.WriteMbox(f, 0, n); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return errors.New("unknown format " + strconv.Quote(format) + " (want maildir or mbox)")
+}

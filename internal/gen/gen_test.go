@@ -1,0 +1,128 @@
+package gen
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reboundhq/rebound/internal/dsn"
+	"github.com/reboundhq/rebound/internal/mailbox"
+)
+
+var demo = filepath.Join("..", "..", "testdata", "demo", "maildir")
+
+func load(t *testing.T) *Generator {
+	t.Helper()
+	g, err := Load(Options{Seed: 7}, demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestMessage checks that generated messages are deterministic, differ from their sample in
+// recipients, dates and campaigns, and decode like their sample.
+func TestMessage(t *testing.T) {
+	g := load(t)
+	if g.Samples() != 28 {
+		t.Fatalf("%d samples, want the 28 demo messages", g.Samples())
+	}
+	rcpts := map[string]bool{}
+	for i := range 3 * g.Samples() {
+		data, at := g.Message(i)
+		again, _ := g.Message(i)
+		if !bytes.Equal(data, again) {
+			t.Fatalf("message %d differs between two calls", i)
+		}
+		if at.IsZero() {
+			t.Errorf("message %d: no date", i)
+		}
+		s := g.samples[i%len(g.samples)]
+		want, err := dsn.Decode(s.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := dsn.Decode(data)
+		if err != nil {
+			t.Fatalf("message %d (from %s): %v", i, s.name, err)
+		}
+		if got.Kind != want.Kind || got.Format != want.Format || len(got.Recipients) != len(want.Recipients) {
+			t.Errorf("message %d (from %s): %s/%s with %d recipients, sample %s/%s with %d", i, s.name,
+				got.Kind, got.Format, len(got.Recipients), want.Kind, want.Format, len(want.Recipients))
+			continue
+		}
+		for k, rc := range got.Recipients {
+			if strings.EqualFold(rc.Recipient, want.Recipients[k].Recipient) {
+				t.Errorf("message %d (from %s): recipient %s not rewritten", i, s.name, rc.Recipient)
+			}
+			if rc.Status != want.Recipients[k].Status {
+				t.Errorf("message %d (from %s): status %s, sample %s", i, s.name, rc.Status, want.Recipients[k].Status)
+			}
+			rcpts[strings.ToLower(rc.Recipient)] = true
+		}
+		if !want.Date.IsZero() && got.Date.Equal(want.Date) {
+			t.Errorf("message %d (from %s): date not moved", i, s.name)
+		}
+		if bytes.Contains(data, []byte("nov-offers")) || bytes.Contains(data, []byte("black-friday")) {
+			t.Errorf("message %d (from %s): campaign not rewritten", i, s.name)
+		}
+	}
+	if len(rcpts) < 2*g.Samples() {
+		t.Errorf("only %d distinct recipients in %d messages", len(rcpts), 3*g.Samples())
+	}
+}
+
+// TestWrite checks that the maildir and the mbox hold the same messages, as the mailbox reader
+// reads them.
+func TestWrite(t *testing.T) {
+	g := load(t)
+	const n = 100
+	dir := t.TempDir()
+	md, mb := filepath.Join(dir, "maildir"), filepath.Join(dir, "mbox")
+	if err := g.WriteFile(md, "maildir", n); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.WriteFile(mb, "mbox", n); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.WriteFile(filepath.Join(dir, "x"), "mh", n); err == nil {
+		t.Error("unknown format accepted")
+	}
+	read := func(p string) map[string]bool {
+		set := map[string]bool{}
+		err := mailbox.Walk([]string{p}, mailbox.Options{}, func(m mailbox.Message) error {
+			if m.Err != nil {
+				t.Errorf("%s: %v", m.Position, m.Err)
+			}
+			if m.Checkpoint == nil {
+				set[string(m.Data)] = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+	a, b := read(md), read(mb)
+	if len(a) < n*9/10 || len(a) != len(b) {
+		t.Fatalf("%d distinct messages in the maildir, %d in the mbox, want about %d in both", len(a), len(b), n)
+	}
+	for m := range a {
+		if !b[m] {
+			t.Fatalf("message in the maildir but not in the mbox:\n%s", m)
+		}
+	}
+	names, err := os.ReadDir(filepath.Join(md, "new"))
+	if err != nil || len(names) != n {
+		t.Fatalf("%d files in new/ (%v), want %d", len(names), err, n)
+	}
+}
+
+func TestLoadNothing(t *testing.T) {
+	if _, err := Load(Options{}, t.TempDir()); err == nil {
+		t.Error("no error for a folder without messages")
+	}
+}
