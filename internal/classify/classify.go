@@ -1,9 +1,13 @@
 // Package classify decides, for one bounced recipient, why the delivery failed (reason), what
 // kind of failure it is (type), what a sender should do (action) and which mailbox provider is
-// involved. Decisions are driven by data in rules/ (see docs/rules.md).
+// involved. Decisions are driven by data in rules/ (see docs/rules.md for the format and the
+// order of decision, docs/reasons.md for the vocabulary).
 //
-// Status codes follow RFC 3463 (enhanced mail system status codes), reply codes RFC 5321
-// section 4.2.
+// It reads the fields a decoder extracted: the enhanced status code of RFC 3463 section 2
+// (class.subject.detail, with the registry additions of RFC 5248, 7372 and 7505), the reply
+// code of RFC 5321 section 4.2 (and the continuation lines of section 4.2.1, stripped before
+// matching), the Action and Diagnostic-Code fields of RFC 3464 sections 2.3.3 and 2.3.6, the
+// report kind (RFC 6522 delivery reports, RFC 5965 feedback reports, RFC 3834 auto-replies).
 package classify
 
 // Input is what the classifier looks at for one recipient.

@@ -7,9 +7,9 @@ import (
 
 // Confidence of decisions that no rule took.
 const (
-	kindConfidence     = 1.0
-	onHoldConfidence   = 0.2
-	undefinedConfidece = 0.1
+	kindConfidence      = 1.0
+	onHoldConfidence    = 0.2
+	undefinedConfidence = 0.1
 )
 
 // facts is what the rules look at, computed once per call.
@@ -50,31 +50,46 @@ func (c *Classifier) Classify(in Input) Result {
 		remote:    hostName(in.RemoteMTA),
 		reporting: hostName(in.ReportingMTA),
 	}
+	if out, ok := c.byKind(res, &f, in.FeedbackType); ok {
+		return out
+	}
+	sc := c.scratch.Get().(*scratch)
+	defer c.release(sc)
+	res = c.prepare(res, &f, sc, in)
+	return c.decide(res, &f)
+}
 
-	// stage 0: the kind of report decides on its own
+// byKind is stage 0: complaints, auto-replies and success notices decide on their own.
+func (c *Classifier) byKind(res Result, f *facts, feedbackType string) (Result, bool) {
 	switch {
 	case f.kind == "feedback":
 		ev := "kind feedback: a complaint"
-		if in.FeedbackType != "" {
-			ev += " (feedback type " + in.FeedbackType + ")"
+		if feedbackType != "" {
+			ev += " (feedback type " + feedbackType + ")"
 		}
-		return c.finish(res, &f, ReasonFeedback, "kind-feedback", kindConfidence, "", "", ev)
+		return c.finish(res, f, ReasonFeedback, "kind-feedback", kindConfidence, "", "", ev), true
 	case f.kind == "autoreply":
-		return c.finish(res, &f, ReasonVacation, "kind-autoreply", kindConfidence, "", "", "kind autoreply: an automatic reply")
+		return c.finish(res, f, ReasonVacation, "kind-autoreply", kindConfidence, "", "", "kind autoreply: an automatic reply"), true
 	case f.dsnAction == "delivered" || f.dsnAction == "relayed" || f.dsnAction == "expanded":
-		return c.finish(res, &f, ReasonDelivered, "dsn-action-"+f.dsnAction, kindConfidence, "", "", "DSN action "+f.dsnAction+": not a failure")
+		return c.finish(res, f, ReasonDelivered, "dsn-action-"+f.dsnAction, kindConfidence, "", "", "DSN action "+f.dsnAction+": not a failure"), true
 	}
+	return res, false
+}
 
-	sc := c.scratch.Get().(*scratch)
-	defer func() { sc.reset(); c.scratch.Put(sc) }()
+func (c *Classifier) release(sc *scratch) {
+	sc.reset()
+	c.scratch.Put(sc)
+}
+
+// prepare normalises the diagnostic, finds the codes and the phrases that occur in it, and
+// decides whether the status code is specific enough to hold phrase rules back.
+func (c *Classifier) prepare(res Result, f *facts, sc *scratch, in Input) Result {
 	sc.text = normalize(sc.text, in.Diagnostic)
 	f.text, f.sc = sc.text, sc
-
-	res.Evidence = c.codes(&f, res, res.Evidence)
+	res.Evidence = c.codes(f, res, res.Evidence)
 	if res.ReplyCode == "" && f.reply != "" {
 		res.ReplyCode = f.reply
 	}
-
 	sc.found = c.phrases.scan(sc.text, sc.hits, sc.found)
 	for _, id := range sc.found {
 		for _, ri := range c.byPhrase[id] {
@@ -82,7 +97,7 @@ func (c *Classifier) Classify(in Input) Result {
 		}
 	}
 	if f.hasStatus {
-		if r := c.first(stageStatus, &f, false); r != nil {
+		if r := c.first(stageStatus, f, false); r != nil {
 			f.statusRule = r
 			f.specific = !r.generic
 		}
@@ -91,13 +106,15 @@ func (c *Classifier) Classify(in Input) Result {
 		f.specific = false
 		res.Evidence = append(res.Evidence, "diagnostic type "+dt+" is not an SMTP reply: phrases are read despite status "+f.status.String())
 	}
+	return res
+}
 
+// decide runs stages 1 to 6 and takes the first rule that matches.
+func (c *Classifier) decide(res Result, f *facts) Result {
 	for s := stageUser; s < nStages; s++ {
-		var r *rule
-		if s == stageStatus {
-			r = f.statusRule
-		} else {
-			r = c.first(s, &f, true)
+		r := f.statusRule
+		if s != stageStatus {
+			r = c.first(s, f, true)
 		}
 		if r == nil {
 			continue
@@ -109,19 +126,18 @@ func (c *Classifier) Classify(in Input) Result {
 				conf = genericConfidence
 			}
 		}
-		ev := r.describe() + ": " + c.explain(r, &f)
 		if s > stagePhrase && f.specific {
-			if p := c.first(stagePhrase, &f, false); p != nil && p.reason != r.reason {
-				res.Evidence = append(res.Evidence, "phrase "+p.describe()+" also matched ("+c.explain(p, &f)+
-					") but status "+f.status.String()+" is specific (rule "+f.statusRule.id+"), so the status decides")
+			if p := c.first(stagePhrase, f, false); p != nil && p.reason != r.reason {
+				res.Evidence = append(res.Evidence, "phrase "+p.describe()+" also matched ("+c.explain(p, f)+
+					") but yields to the specific status "+f.status.String()+" (rule "+f.statusRule.id+")")
 			}
 		}
-		return c.finish(res, &f, r.reason, r.id, conf, r.typ, r.action, ev)
+		return c.finish(res, f, r.reason, r.id, conf, r.typ, r.action, r.describe()+": "+c.explain(r, f))
 	}
 	if len(f.text) > 0 || f.hasStatus || f.reply != "" {
-		return c.finish(res, &f, ReasonOnHold, "no-rule", onHoldConfidence, "", "", "no rule matched: the bounce gives too little to decide")
+		return c.finish(res, f, ReasonOnHold, "no-rule", onHoldConfidence, "", "", "no rule matched: the bounce gives too little to decide")
 	}
-	return c.finish(res, &f, ReasonUndefined, "no-evidence", undefinedConfidece, "", "", "no status, reply code or diagnostic to classify")
+	return c.finish(res, f, ReasonUndefined, "no-evidence", undefinedConfidence, "", "", "no status, reply code or diagnostic to classify")
 }
 
 // codes fills the status and reply code facts: from the input, else from the diagnostic.

@@ -352,7 +352,7 @@ func TestEvidence(t *testing.T) {
 	}
 	got = c.Classify(withStatus("5.2.2", "552 5.2.2 no such user, mailbox gone"))
 	ev = strings.Join(got.Evidence, "\n")
-	if got.Reason != ReasonMailboxFull || !strings.Contains(ev, "also matched") || !strings.Contains(ev, "is specific") {
+	if got.Reason != ReasonMailboxFull || !strings.Contains(ev, "also matched") || !strings.Contains(ev, "yields to the specific status") {
 		t.Errorf("a phrase overruled by a specific status should be told:\n%s", ev)
 	}
 	got = c.Classify(diag("550 mailbox not found"))

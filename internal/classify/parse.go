@@ -229,156 +229,26 @@ func parseRule(file string, b block, user bool, errs *[]error) *rule {
 			continue
 		}
 		seen[kv.key]++
-		single := func() bool {
-			if seen[kv.key] > 1 {
-				fail(kv.line, "%s given twice in [%s]", kv.key, b.id)
-				return false
-			}
-			return true
+		if _, ok := resultKeys[kv.key]; ok && seen[kv.key] > 1 {
+			fail(kv.line, "%s given twice in [%s]", kv.key, b.id)
+			continue
 		}
-		switch kv.key {
-		case "status":
-			for _, v := range splitValues(kv.value) {
-				p, err := parseStatusPattern(v)
-				if err != nil {
-					fail(kv.line, "%v", err)
-					continue
-				}
-				r.statuses = append(r.statuses, p)
-			}
-		case "reply":
-			for _, v := range splitValues(kv.value) {
-				p, err := parseReplyPattern(v)
-				if err != nil {
-					fail(kv.line, "%v", err)
-					continue
-				}
-				r.replies = append(r.replies, p)
-			}
-		case "phrase", "not-phrase":
-			for _, v := range splitValues(kv.value) {
-				p := normalizeString(v)
-				if len(p) < 2 {
-					fail(kv.line, "%s %q is too short", kv.key, v)
-					continue
-				}
-				if kv.key == "phrase" {
-					r.phrases = append(r.phrases, p)
-				} else {
-					r.notPhrases = append(r.notPhrases, p)
-				}
-			}
-		case "regex":
-			// the whole value is one expression: | is alternation inside it
-			re, err := compileRegex(kv.value)
-			if err != nil {
-				fail(kv.line, "bad regex: %v", err)
-				continue
-			}
-			r.regexes = append(r.regexes, re)
-			r.regexLits = append(r.regexLits, regexLiterals(kv.value))
-		case "provider":
-			for _, v := range splitValues(kv.value) {
-				r.providers = append(r.providers, strings.ToLower(v))
-			}
-		case "dsn-action":
-			for _, v := range splitValues(kv.value) {
-				v = strings.ToLower(v)
-				if !oneOf(v, dsnActionValues) {
-					fail(kv.line, "unknown dsn-action %q: want one of %s", v, strings.Join(dsnActionValues, ", "))
-					continue
-				}
-				r.dsnActions = append(r.dsnActions, v)
-			}
-		case "mta":
-			for _, v := range splitValues(kv.value) {
-				r.mtas = append(r.mtas, strings.ToLower(v))
-			}
-		case "format":
-			for _, v := range splitValues(kv.value) {
-				r.formats = append(r.formats, strings.ToLower(v))
-			}
-		case "kind":
-			for _, v := range splitValues(kv.value) {
-				v = strings.ToLower(v)
-				if !oneOf(v, kindValues) {
-					fail(kv.line, "unknown kind %q: want one of %s", v, strings.Join(kindValues, ", "))
-					continue
-				}
-				r.kinds = append(r.kinds, v)
-			}
-		case "hint":
-			for _, v := range splitValues(kv.value) {
-				r.hints = append(r.hints, strings.ToLower(v))
-			}
-		case "like":
-			for _, v := range splitValues(kv.value) {
-				r.like = append(r.like, v)
-			}
+		var problems []string
+		if set, ok := resultKeys[kv.key]; ok {
+			problems = set(r, kv.value)
+		} else if set, ok := conditionKeys[kv.key]; ok {
+			problems = set(r, kv.value)
+		} else {
+			problems = []string{fmt.Sprintf("unknown key %q", kv.key)}
+		}
+		if kv.key == "like" {
 			r.likeLine = kv.line
-		case "command":
-			for _, v := range splitValues(kv.value) {
-				r.commands = append(r.commands, strings.ToUpper(v))
-			}
-		case "strong", "generic":
-			if !single() {
-				continue
-			}
-			on, ok := parseBool(kv.value)
-			if !ok {
-				fail(kv.line, "%s: want yes or no, got %q", kv.key, kv.value)
-				continue
-			}
-			if kv.key == "strong" {
-				r.strong = on
-			} else {
-				r.generic = on
-			}
-		case "reason":
-			if !single() {
-				continue
-			}
-			reason, ok := ParseReason(kv.value)
-			if !ok {
-				fail(kv.line, "unknown reason %q (see docs/reasons.md)", kv.value)
-				continue
-			}
-			r.reason = reason
-		case "type":
-			if !single() {
-				continue
-			}
-			t := Type(strings.ToLower(kv.value))
-			if !validType(t) {
-				fail(kv.line, "unknown type %q", kv.value)
-				continue
-			}
-			r.typ = t
-		case "action":
-			if !single() {
-				continue
-			}
-			a := Action(strings.ToLower(kv.value))
-			if !validAction(a) {
-				fail(kv.line, "unknown action %q (for the DSN Action field use dsn-action)", kv.value)
-				continue
-			}
-			r.action = a
-		case "confidence":
-			if !single() {
-				continue
-			}
-			f, err := strconv.ParseFloat(kv.value, 64)
-			if err != nil || f <= 0 || f > 1 {
-				fail(kv.line, "confidence must be a number in (0, 1], got %q", kv.value)
-				continue
-			}
-			r.confidence = f
-		default:
-			fail(kv.line, "unknown key %q", kv.key)
+		}
+		for _, p := range problems {
+			fail(kv.line, "%s", p)
 		}
 	}
-	if r.reason == "" && seen["reason"] == 0 {
+	if seen["reason"] == 0 {
 		fail(b.line, "[%s] has no result: add reason = NAME", b.id)
 	}
 	if len(b.keys) > 0 && !r.hasCondition() && seen["reason"] > 0 && len(*errs) == nerr {
@@ -397,6 +267,140 @@ func parseRule(file string, b block, user bool, errs *[]error) *rule {
 	return r
 }
 
+// A key setter reads one value into a rule and returns what is wrong with it, if anything.
+type keySetter func(r *rule, value string) []string
+
+// conditionKeys are the keys that say when a rule applies; several values are alternatives.
+var conditionKeys = map[string]keySetter{
+	"status": func(r *rule, v string) (bad []string) {
+		for _, s := range splitValues(v) {
+			p, err := parseStatusPattern(s)
+			if err != nil {
+				bad = append(bad, err.Error())
+				continue
+			}
+			r.statuses = append(r.statuses, p)
+		}
+		return bad
+	},
+	"reply": func(r *rule, v string) (bad []string) {
+		for _, s := range splitValues(v) {
+			p, err := parseReplyPattern(s)
+			if err != nil {
+				bad = append(bad, err.Error())
+				continue
+			}
+			r.replies = append(r.replies, p)
+		}
+		return bad
+	},
+	"phrase":     func(r *rule, v string) []string { return addPhrases(&r.phrases, "phrase", v) },
+	"not-phrase": func(r *rule, v string) []string { return addPhrases(&r.notPhrases, "not-phrase", v) },
+	"regex": func(r *rule, v string) []string {
+		// the whole value is one expression: | is alternation inside it
+		re, err := compileRegex(v)
+		if err != nil {
+			return []string{"bad regex: " + err.Error()}
+		}
+		r.regexes = append(r.regexes, re)
+		r.regexLits = append(r.regexLits, regexLiterals(v))
+		return nil
+	},
+	"like":     func(r *rule, v string) []string { r.like = append(r.like, splitValues(v)...); return nil },
+	"provider": func(r *rule, v string) []string { return addLower(&r.providers, v) },
+	"mta":      func(r *rule, v string) []string { return addLower(&r.mtas, v) },
+	"format":   func(r *rule, v string) []string { return addLower(&r.formats, v) },
+	"hint":     func(r *rule, v string) []string { return addLower(&r.hints, v) },
+	"dsn-action": func(r *rule, v string) []string {
+		return addOneOf(&r.dsnActions, "dsn-action", v, dsnActionValues)
+	},
+	"kind": func(r *rule, v string) []string { return addOneOf(&r.kinds, "kind", v, kindValues) },
+	"command": func(r *rule, v string) []string {
+		for _, s := range splitValues(v) {
+			r.commands = append(r.commands, strings.ToUpper(s))
+		}
+		return nil
+	},
+}
+
+// resultKeys are the keys that say what a rule decides, and its flags; each may be given once.
+var resultKeys = map[string]keySetter{
+	"reason": func(r *rule, v string) []string {
+		reason, ok := ParseReason(v)
+		if !ok {
+			return []string{fmt.Sprintf("unknown reason %q (see docs/reasons.md)", v)}
+		}
+		r.reason = reason
+		return nil
+	},
+	"type": func(r *rule, v string) []string {
+		t := Type(strings.ToLower(v))
+		if !validType(t) {
+			return []string{fmt.Sprintf("unknown type %q", v)}
+		}
+		r.typ = t
+		return nil
+	},
+	"action": func(r *rule, v string) []string {
+		a := Action(strings.ToLower(v))
+		if !validAction(a) {
+			return []string{fmt.Sprintf("unknown action %q (for the DSN Action field use dsn-action)", v)}
+		}
+		r.action = a
+		return nil
+	},
+	"confidence": func(r *rule, v string) []string {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f <= 1) {
+			return []string{fmt.Sprintf("confidence must be a number in (0, 1], got %q", v)}
+		}
+		r.confidence = f
+		return nil
+	},
+	"generic": func(r *rule, v string) []string { return setFlag(&r.generic, "generic", v) },
+	"strong":  func(r *rule, v string) []string { return setFlag(&r.strong, "strong", v) },
+}
+
+// addPhrases normalises phrases as the text will be (see normalize) and appends them.
+func addPhrases(dst *[]string, key, v string) (bad []string) {
+	for _, s := range splitValues(v) {
+		p := normalizeString(s)
+		if len(p) < 2 {
+			bad = append(bad, fmt.Sprintf("%s %q is too short", key, s))
+			continue
+		}
+		*dst = append(*dst, p)
+	}
+	return bad
+}
+
+func addLower(dst *[]string, v string) []string {
+	for _, s := range splitValues(v) {
+		*dst = append(*dst, strings.ToLower(s))
+	}
+	return nil
+}
+
+func addOneOf(dst *[]string, key, v string, allowed []string) (bad []string) {
+	for _, s := range splitValues(v) {
+		s = strings.ToLower(s)
+		if !oneOf(s, allowed) {
+			bad = append(bad, fmt.Sprintf("unknown %s %q: want one of %s", key, s, strings.Join(allowed, ", ")))
+			continue
+		}
+		*dst = append(*dst, s)
+	}
+	return bad
+}
+
+func setFlag(dst *bool, key, v string) []string {
+	on, ok := parseBool(v)
+	if !ok {
+		return []string{fmt.Sprintf("%s: want yes or no, got %q", key, v)}
+	}
+	*dst = on
+	return nil
+}
 func (r *rule) hasCondition() bool {
 	return len(r.statuses)+len(r.replies)+len(r.phrases)+len(r.regexes)+len(r.providers)+
 		len(r.dsnActions)+len(r.mtas)+len(r.formats)+len(r.kinds)+len(r.hints)+len(r.commands)+len(r.like) > 0
