@@ -243,3 +243,25 @@ func checkReport(t testing.TB, name string, r *Report) {
 		t.Errorf("%s: not a bounce but has recipients", name)
 	}
 }
+
+// BenchmarkDecodeCorpus decodes every message of the shared corpus in turn.
+func BenchmarkDecodeCorpus(b *testing.B) {
+	needCorpus(b)
+	names, _ := filepath.Glob(filepath.Join(corpusDir, "maildir", "bsd", "*.eml"))
+	var msgs [][]byte
+	size := 0
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, data)
+		size += len(data)
+	}
+	b.SetBytes(int64(size / len(msgs)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, _ = Decode(msgs[i%len(msgs)])
+	}
+}

@@ -16,6 +16,7 @@ type detector struct {
 
 // detectors is the ordered list of MTA formats. Specific formats come before general ones.
 var detectors = []detector{
+	postfixDetector,
 	googleGroupsDetector,
 	gmailDetector,
 	office365Detector,
@@ -47,7 +48,7 @@ var detectors = []detector{
 	v5sendmailDetector,
 	sendmailDetector,
 	eximDetector,
-	postfixDetector,
+	postfixSubjectDetector,
 	genericDetector,
 }
 
@@ -180,7 +181,7 @@ func tidyRecipients(r *Report) {
 		if rc.Recipient == "" {
 			continue
 		}
-		rc.Diagnostic = strings.Join(strings.Fields(rc.Diagnostic), " ")
+		rc.Diagnostic = collapseSpace(rc.Diagnostic)
 		if rc.DiagnosticStatus == "" {
 			rc.DiagnosticStatus = findStatus(rc.Diagnostic)
 		}
@@ -216,7 +217,7 @@ func hintOf(diag string) string {
 	if diag == "" {
 		return ""
 	}
-	low := strings.ToLower(diag)
+	low := lowerASCII(diag)
 	for _, p := range expiredPhrases {
 		if strings.Contains(low, p) {
 			return "expired"

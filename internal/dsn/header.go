@@ -30,10 +30,11 @@ func parseHeader(b []byte, top bool) (header, []byte) {
 	var h header
 	if top {
 		b = skipEnvelope(b)
+		h.fields = make([]field, 0, 32)
 	}
 	for len(b) > 0 {
 		line, rest := cutLine(b)
-		if len(bytes.TrimRight(line, " \t")) == 0 {
+		if isBlank(line) {
 			return h, rest
 		}
 		if line[0] == ' ' || line[0] == '\t' {
@@ -53,6 +54,16 @@ func parseHeader(b []byte, top bool) (header, []byte) {
 		b = rest
 	}
 	return h, nil
+}
+
+// isBlank reports whether a line is empty or white space only.
+func isBlank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
 }
 
 // skipEnvelope drops leading blank lines and mbox "From " / ">From " lines.

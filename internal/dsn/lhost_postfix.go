@@ -13,15 +13,19 @@ import (
 // and usually a message/delivery-status part as well. Its SMTP server also mails
 // "errors from" session transcripts (" In:  RCPT TO:<...>" / " Out: 550 ...").
 
-var postfixDetector = detector{name: "postfix", match: matchPostfix, decode: decodePostfix}
+var (
+	postfixDetector = detector{name: "postfix", match: matchPostfix, decode: decodePostfix}
+	// postfixSubjectDetector recognises Postfix by its subjects alone; other MTAs copied them,
+	// so it comes after the other detectors.
+	postfixSubjectDetector = detector{name: "postfix", match: matchPostfixSubject, decode: decodePostfix}
+)
 
 func matchPostfix(m *message) bool {
-	if m.hasText("This is the mail system at host") || m.hasText("This is the Postfix program at host") {
-		return true
-	}
-	if m.subjectHas("Postfix SMTP server: errors from") {
-		return true
-	}
+	return m.subjectHas("Postfix SMTP server: errors from") ||
+		m.hasText("This is the mail system at host") || m.hasText("This is the Postfix program at host")
+}
+
+func matchPostfixSubject(m *message) bool {
 	return m.subjectHas("Undelivered Mail Returned to Sender") || m.subjectHas("Delayed Mail (still being retried)")
 }
 

@@ -96,10 +96,9 @@ func sendmailTranscript(tr []byte) []Recipient {
 	var dataReply string
 	lines(tr, func(line []byte) bool {
 		s := strings.TrimSpace(string(line))
-		low := strings.ToLower(s)
 		switch {
-		case strings.Contains(low, "while talking to "):
-			host = strings.TrimRight(strings.Fields(s[strings.Index(low, "while talking to ")+17:] + " x")[0], ".:")
+		case containsFold(s, "while talking to "):
+			host = strings.TrimRight(strings.Fields(s[indexFold([]byte(s), "while talking to ")+17:] + " x")[0], ".:")
 			dataReply = ""
 		case strings.HasPrefix(s, ">>> "):
 			c := s[4:]

@@ -21,6 +21,10 @@ type message struct {
 
 	text     []byte // decoded bounce text, see bounceText
 	textDone bool
+	orig     header // header of the returned message, see findOriginal
+	origDone bool
+	headStr  string // see head
+	headDone bool
 }
 
 // parseMessage splits data (LF line endings) into header and MIME parts.
@@ -40,10 +44,10 @@ func (m *message) walk(h header, b []byte, depth int) {
 		mt = "text/plain"
 	}
 	if strings.HasPrefix(mt, "multipart/") && depth < maxDepth {
-		if rt := params["report-type"]; rt != "" && m.reportType == "" {
+		if rt := params.get("report-type"); rt != "" && m.reportType == "" {
 			m.reportType = strings.ToLower(rt)
 		}
-		pieces := splitMultipart(b, params["boundary"])
+		pieces := splitMultipart(b, params.get("boundary"))
 		if mt == "multipart/alternative" {
 			pieces = preferPlain(pieces)
 		}

@@ -17,7 +17,7 @@ const (
 type part struct {
 	hdr    header
 	mtype  string // media type, lower-case; "text/plain" when absent
-	params map[string]string
+	params params
 	body   []byte // as written (transfer-encoded)
 	depth  int
 
@@ -28,7 +28,7 @@ type part struct {
 // contentType parses a Content-Type value leniently (RFC 2045 section 5.1): the media type is
 // lower-cased, parameter names are lower-cased, quotes are removed. Malformed parameters are
 // skipped rather than failing the whole field.
-func contentType(v string) (string, map[string]string) {
+func contentType(v string) (string, params) {
 	mt, rest, _ := strings.Cut(v, ";")
 	mt = strings.TrimSpace(mt)
 	if i := strings.IndexAny(mt, " \t"); i > 0 {
@@ -40,7 +40,7 @@ func contentType(v string) (string, map[string]string) {
 	if mt == "" {
 		mt = "text/plain"
 	}
-	var params map[string]string
+	var ps params
 	for rest != "" {
 		var p string
 		p, rest = cutParam(rest)
@@ -54,14 +54,25 @@ func contentType(v string) (string, map[string]string) {
 		if len(val) >= 2 && val[0] == '"' {
 			val = strings.TrimSuffix(val[1:], `"`)
 		}
-		if params == nil {
-			params = make(map[string]string, 2)
-		}
-		if _, dup := params[k]; !dup {
-			params[k] = val
+		if ps.get(k) == "" {
+			ps = append(ps, k, val)
 		}
 	}
-	return mt, params
+	return mt, ps
+}
+
+// params are the parameters of a Content-Type field: name, value, name, value, ... Names are
+// lower-case; the first occurrence of a name wins.
+type params []string
+
+// get returns the value of the named parameter, or "".
+func (ps params) get(name string) string {
+	for i := 0; i+1 < len(ps); i += 2 {
+		if ps[i] == name {
+			return ps[i+1]
+		}
+	}
+	return ""
 }
 
 // cutParam returns the text up to the next ';' outside quotes.
@@ -90,7 +101,7 @@ func (p *part) content() []byte {
 	b := decodeTransfer(p.hdr.get("Content-Transfer-Encoding"), p.body)
 	if strings.HasPrefix(p.mtype, "text/") || p.mtype == "message/delivery-status" ||
 		p.mtype == "message/global-delivery-status" {
-		b = decodeCharset(p.params["charset"], b)
+		b = decodeCharset(p.params.get("charset"), b)
 		b = normalizeEOL(b)
 	}
 	if p.mtype == "text/html" {

@@ -18,26 +18,69 @@ var campaignHeaders = []string{
 // maxHeaderValue bounds a copied header value.
 const maxHeaderValue = 1024
 
-// originalFromHeader fills o from the header of the returned message.
+// campaignIndex maps the lower-case names of campaignHeaders to their canonical spelling.
+var campaignIndex = func() map[string]string {
+	idx := make(map[string]string, len(campaignHeaders))
+	for _, n := range campaignHeaders {
+		idx[strings.ToLower(n)] = n
+	}
+	return idx
+}()
+
+// originalFromHeader fills o from the header of the returned message, in one pass over its
+// fields (the first occurrence of each field wins).
 func originalFromHeader(h header, o *Original) {
-	o.MessageID = strings.Trim(h.get("Message-ID"), "<> \t")
-	o.From = h.text("From")
-	o.To = h.text("To")
-	o.Subject = h.text("Subject")
-	o.Date = parseDate(h.get("Date"))
-	o.ReturnPath = strings.Trim(h.get("Return-Path"), "<> \t")
-	for _, name := range campaignHeaders {
-		v, ok := h.raw(name)
-		if !ok {
+	var buf [64]byte
+	for _, f := range h.fields {
+		if len(f.name) > len(buf) {
 			continue
 		}
-		if len(v) > maxHeaderValue {
-			v = v[:maxHeaderValue]
+		name := buf[:len(f.name)]
+		for i, c := range f.name {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			name[i] = c
 		}
-		if o.Headers == nil {
-			o.Headers = make(map[string]string, 4)
+		switch string(name) {
+		case "message-id":
+			setOnce(&o.MessageID, strings.Trim(unfold(f.value), "<> \t"))
+		case "from":
+			setOnce(&o.From, decodeWords(unfold(f.value)))
+		case "to":
+			setOnce(&o.To, decodeWords(unfold(f.value)))
+		case "subject":
+			setOnce(&o.Subject, decodeWords(unfold(f.value)))
+		case "date":
+			if o.Date.IsZero() {
+				o.Date = parseDate(unfold(f.value))
+			}
+		case "return-path":
+			setOnce(&o.ReturnPath, strings.Trim(unfold(f.value), "<> \t"))
+		default:
+			canon, ok := campaignIndex[string(name)]
+			if !ok {
+				continue
+			}
+			if o.Headers == nil {
+				o.Headers = make(map[string]string, 4)
+			}
+			if _, dup := o.Headers[canon]; dup {
+				continue
+			}
+			v := unfold(f.value)
+			if len(v) > maxHeaderValue {
+				v = v[:maxHeaderValue]
+			}
+			o.Headers[canon] = decodeWords(v)
 		}
-		o.Headers[name] = decodeWords(v)
+	}
+}
+
+// setOnce sets *dst to v unless it is set already.
+func setOnce(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
 	}
 }
 
@@ -45,13 +88,19 @@ func originalFromHeader(h header, o *Original) {
 // else a copy inlined in the bounce text after a marker line. It returns the header of the
 // original and whether one was found.
 func findOriginal(m *message) (header, bool) {
+	if m.origDone {
+		return m.orig, len(m.orig.fields) > 0
+	}
+	m.origDone = true
 	if p := m.originalPart(); p != nil {
 		h, _ := parseHeader(p.content(), true)
 		if len(h.fields) > 0 {
+			m.orig = h
 			return h, true
 		}
 	}
-	return inlineOriginal(m.bounceText())
+	m.orig, _ = inlineOriginal(m.bounceText())
+	return m.orig, len(m.orig.fields) > 0
 }
 
 // inlineOriginal finds a copy of the original message in text, after a marker line such as

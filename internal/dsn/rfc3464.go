@@ -1,9 +1,7 @@
 package dsn
 
 import (
-	"net/mail"
 	"strings"
-	"time"
 )
 
 // maxRecipients bounds the recipients read from one message.
@@ -36,20 +34,20 @@ func parseStatusBody(b []byte) statusFields {
 func (sf *statusFields) addBlock(h header) {
 	var cur *header
 	for _, f := range h.fields {
-		name := strings.ToLower(string(f.name))
+		name := dsnFieldName(f.name)
 		switch {
 		case name == "original-recipient" || name == "final-recipient":
 			if cur == nil || cur.has(name) {
 				sf.recipients = append(sf.recipients, header{})
 				cur = &sf.recipients[len(sf.recipients)-1]
 			}
-			cur.fields = append(cur.fields, field{name: []byte(name), value: f.value})
+			cur.fields = append(cur.fields, f)
 		case isRecipientField(name):
 			if cur == nil {
 				sf.recipients = append(sf.recipients, header{})
 				cur = &sf.recipients[len(sf.recipients)-1]
 			}
-			cur.fields = append(cur.fields, field{name: []byte(name), value: f.value})
+			cur.fields = append(cur.fields, f)
 		case isPerMessageField(name):
 			sf.perMessage.fields = append(sf.perMessage.fields, f)
 		default:
@@ -60,6 +58,23 @@ func (sf *statusFields) addBlock(h header) {
 			}
 		}
 	}
+}
+
+// dsnFields are the RFC 3464 field names, lower-case.
+var dsnFields = []string{
+	"original-recipient", "final-recipient", "action", "status", "remote-mta", "diagnostic-code",
+	"last-attempt-date", "final-log-id", "will-retry-until", "x-actual-recipient", "reporting-mta",
+	"arrival-date", "received-from-mta", "dsn-gateway", "original-envelope-id",
+}
+
+// dsnFieldName returns the lower-case name of an RFC 3464 field, or "" for another field.
+func dsnFieldName(b []byte) string {
+	for _, n := range dsnFields {
+		if len(n) == len(b) && equalFoldASCII(b, n) {
+			return n
+		}
+	}
+	return ""
 }
 
 // isPerMessageField reports whether name is a per-message DSN field (RFC 3464 section 2.2).
@@ -171,23 +186,6 @@ func normAction(v string) string {
 		return "delayed"
 	}
 	return v
-}
-
-// parseDate parses an RFC 5322 date leniently; it returns the zero time when it cannot.
-func parseDate(v string) time.Time {
-	if v == "" {
-		return time.Time{}
-	}
-	t, err := mail.ParseDate(v)
-	if err != nil {
-		if i := strings.LastIndexByte(v, '('); i > 0 {
-			t, err = mail.ParseDate(strings.TrimSpace(v[:i]))
-		}
-		if err != nil {
-			return time.Time{}
-		}
-	}
-	return t
 }
 
 // decodeStatusParts reads every delivery-status part of m into r. It returns the number of

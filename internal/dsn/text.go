@@ -8,15 +8,28 @@ import (
 // Helpers shared by the MTA detectors (lhost_*.go). They work on decoded bounce text with LF
 // line endings and never look past maxText bytes.
 
-// hasText reports whether the bounce text contains s (case-sensitive).
+// maxHead bounds the part of the bounce text that detectors search for their markers.
+const maxHead = 16 << 10
+
+// head returns the first maxHead bytes of the bounce text, as a string made once per message.
+func (m *message) head() string {
+	if !m.headDone {
+		t := m.bounceText()
+		m.headStr = string(t[:min(len(t), maxHead)])
+		m.headDone = true
+	}
+	return m.headStr
+}
+
+// hasText reports whether the start of the bounce text (see head) contains s.
 func (m *message) hasText(s string) bool {
-	return bytes.Contains(m.bounceText(), []byte(s))
+	return strings.Contains(m.head(), s)
 }
 
 // hasTextFold reports whether the bounce text contains s, ignoring ASCII case. It is slower
 // than hasText: use it after a cheaper check.
 func (m *message) hasTextFold(s string) bool {
-	return indexFold(m.bounceText(), s) >= 0
+	return containsFold(m.head(), s)
 }
 
 // subjectHas reports whether the subject contains s, ignoring case.
@@ -29,10 +42,70 @@ func (m *message) fromHas(s string) bool {
 	return containsFold(m.from, s)
 }
 
-// containsFold reports whether s contains sub, ignoring ASCII case.
+// containsFold reports whether s contains sub, ignoring ASCII case, without allocating.
 func containsFold(s, sub string) bool {
-	return indexFold([]byte(s), sub) >= 0
+	n := len(sub)
+	if n == 0 {
+		return true
+	}
+	c0 := lowerByte(sub[0])
+	for i := 0; i+n <= len(s); i++ {
+		if lowerByte(s[i]) == c0 && equalFoldString(s[i:i+n], sub) {
+			return true
+		}
+	}
+	return false
 }
+
+// equalFoldString reports whether two strings of the same length are equal ignoring ASCII case.
+func equalFoldString(a, b string) bool {
+	for i := 0; i < len(b); i++ {
+		if lowerByte(a[i]) != lowerByte(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// collapseSpace trims s and replaces each run of white space with one space. It returns s
+// itself when there is nothing to change.
+func collapseSpace(s string) string {
+	clean := len(s) == 0 || !isSpace(s[0]) && !isSpace(s[len(s)-1])
+	for i := 0; clean && i < len(s); i++ {
+		if c := s[i]; c == '\t' || c == '\n' || c == '\r' || c == ' ' && i+1 < len(s) && s[i+1] == ' ' {
+			clean = false
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// lowerASCII returns s with ASCII letters lower-cased; s itself when it has no upper-case letter.
+func lowerASCII(s string) string {
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		b[i] = lowerByte(b[i])
+	}
+	return string(b)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // section returns the part of text after the first line containing start (or all of text when
 // start is "" or absent) and before the first following line that contains one of the stops.
@@ -106,7 +179,7 @@ func angleAddress(s string) string {
 // commandOf returns the SMTP command a diagnostic answered, from wordings such as
 // "(in reply to RCPT TO command)", "after MAIL FROM:", ">>> DATA" or "did not like our RCPT TO".
 func commandOf(diag string) string {
-	low := strings.ToLower(diag)
+	low := lowerASCII(diag)
 	for _, c := range []struct{ key, cmd string }{
 		{"rcpt to", "RCPT"}, {"mail from", "MAIL"}, {"end of data", "DATA"}, {"data command", "DATA"},
 		{"after data", "DATA"}, {">>> data", "DATA"}, {"final data", "DATA"}, {"ehlo", "EHLO"}, {"helo", "HELO"},
@@ -121,7 +194,7 @@ func commandOf(diag string) string {
 
 // joinLines joins trimmed non-empty lines with spaces.
 func joinLines(b []byte) string {
-	return strings.Join(strings.Fields(string(b)), " ")
+	return collapseSpace(string(b))
 }
 
 // addressesIn returns the mailbox addresses in a comma-separated header value.
@@ -138,7 +211,7 @@ func addressesIn(v string) []string {
 // newRecipient builds a Recipient from an address and an MTA's error text, taking the reply
 // code, status code and command from the text.
 func newRecipient(addr, diag, action string) Recipient {
-	diag = strings.Join(strings.Fields(diag), " ")
+	diag = collapseSpace(diag)
 	r := Recipient{Recipient: addr, Diagnostic: diag, Action: action}
 	r.ReplyCode = replyCodeOf(diag)
 	r.Status = findStatus(diag)
