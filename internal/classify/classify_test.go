@@ -268,6 +268,9 @@ func TestProviderRules(t *testing.T) {
 		{"163 spam", other("x@163.com", "", "", "554 DT:SPM 163 mx3, some id, please see the help page"), ReasonSpamDetected, "netease-spam"},
 		{"126 rate", other("x@126.com", "", "4.7.0", "451 4.7.0 MI:DMC too many connections from your IP, retry later"), ReasonRateLimited, "netease-ratelimit"},
 		{"web.de bl", other("x@web.de", "", "", "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help) (BL)"), ReasonBlocked, "gmx-tonline-blocklist"},
+		{"outlook rp", other("x@hotmail.com", "", "", "421 RP-001 (XYZ) Unfortunately, some messages from 192.0.2.1 weren't sent, we have hourly limits"), ReasonRateLimited, "microsoft-outlook-codes-rate"},
+		{"outlook dy", other("x@outlook.com", "", "", "550 DY-001 (XYZ) messages from 192.0.2.1 weren't sent, dynamically-assigned ranges are refused"), ReasonBlocked, "microsoft-outlook-codes-blocked"},
+		{"mimecast user entry", other("x@customer.example", "us-smtp-inbound-2.mimecast.com", "", "550 Envelope blocked - User Entry - see the help page"), ReasonFiltered, "mimecast-user-entry"},
 		{"mimecast network", other("x@customer.example", "eu-smtp-inbound-1.mimecast.com", "", "554 Host network not allowed"), ReasonPolicyViolation, "mimecast-host-network"},
 	})
 }
