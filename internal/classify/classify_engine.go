@@ -12,6 +12,10 @@ const (
 	undefinedConfidence = 0.1
 )
 
+// maxDiagnostic bounds the diagnostic text read, so that one huge bounce costs no more than a
+// few ordinary ones; what decides is at the start.
+const maxDiagnostic = 16 << 10
+
 // facts is what the rules look at, computed once per call.
 type facts struct {
 	status     status
@@ -84,7 +88,12 @@ func (c *Classifier) release(sc *scratch) {
 // prepare normalises the diagnostic, finds the codes and the phrases that occur in it, and
 // decides whether the status code is specific enough to hold phrase rules back.
 func (c *Classifier) prepare(res Result, f *facts, sc *scratch, in Input) Result {
-	sc.text = normalize(sc.text, in.Diagnostic)
+	diag := in.Diagnostic
+	if len(diag) > maxDiagnostic {
+		diag = diag[:maxDiagnostic]
+		res.Evidence = append(res.Evidence, "diagnostic longer than "+strconv.Itoa(maxDiagnostic)+" bytes: only its start is read")
+	}
+	sc.text = normalize(sc.text, diag)
 	f.text, f.sc = sc.text, sc
 	res.Evidence = c.codes(f, res, res.Evidence)
 	if res.ReplyCode == "" && f.reply != "" {

@@ -368,6 +368,15 @@ func TestEvidence(t *testing.T) {
 	}
 }
 
+func TestLongDiagnostic(t *testing.T) {
+	c := defaultClassifier(t)
+	long := "550 5.2.2 mailbox is full " + strings.Repeat("padding words here ", 5000) + " relay access denied"
+	got := c.Classify(diag(long))
+	if got.Reason != ReasonMailboxFull || !strings.Contains(strings.Join(got.Evidence, "\n"), "only its start is read") {
+		t.Errorf("long diagnostic: %s %v", got.Reason, got.Evidence)
+	}
+}
+
 func TestSpecificStatusWins(t *testing.T) {
 	c := defaultClassifier(t)
 	// a specific status beats a weak phrase ...

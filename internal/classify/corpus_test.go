@@ -238,7 +238,10 @@ func TestCorpusCrude(t *testing.T) {
 		}
 	}
 	// a floor, so that a rules change that breaks classification fails the test
-	if pct(withDiag) < 70 {
+	if pct(withDiag) < 85 {
 		t.Errorf("reason accuracy on messages with a Diagnostic-Code fell to %.1f%%", pct(withDiag))
+	}
+	if pct(hard) < 85 {
+		t.Errorf("hard/soft accuracy fell to %.1f%%", pct(hard))
 	}
 }

@@ -57,6 +57,9 @@ func Load(user ...fs.FS) (*Classifier, error) {
 // LoadDir returns a Classifier with the embedded rules plus the user rules in dir
 // (rebound --rules DIR). Errors name the files under dir.
 func LoadDir(dir string) (*Classifier, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, err
+	}
 	c, errs := build([]source{{fsys: rules.FS, name: "rules"}, {fsys: os.DirFS(dir), name: dir, user: true}})
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -64,9 +67,26 @@ func LoadDir(dir string) (*Classifier, error) {
 	return c, nil
 }
 
+// checkDir says, in plain words, why dir cannot be a rules directory.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: no such directory", dir)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s: not a directory", dir)
+	}
+	return nil
+}
+
 // Check validates the rules and providers files in dir as user rules on top of the defaults
 // and returns every problem, each formatted "file:line: message" (rebound rules check DIR).
 func Check(dir string) []error {
+	if err := checkDir(dir); err != nil {
+		return []error{err}
+	}
 	_, errs := build([]source{{fsys: rules.FS, name: "rules"}, {fsys: os.DirFS(dir), name: dir, user: true}})
 	return errs
 }

@@ -197,8 +197,12 @@ func TestLoadDir(t *testing.T) {
 	if got := c.Classify(Input{Status: "4.7.1", Diagnostic: "451 4.7.1 Greylisted, come back later"}); got.Rule != "greylist" {
 		t.Errorf("got rule %s", got.Rule)
 	}
-	if _, err := LoadDir(filepath.Join(dir, "missing")); err == nil {
-		t.Error("LoadDir of a missing directory succeeded")
+	missing := filepath.Join(dir, "missing")
+	if _, err := LoadDir(missing); err == nil || err.Error() != missing+": no such directory" {
+		t.Errorf("LoadDir of a missing directory: %v", err)
+	}
+	if errs := Check(filepath.Join(dir, "mine.rules")); len(errs) != 1 || !strings.HasSuffix(errs[0].Error(), "mine.rules: not a directory") {
+		t.Errorf("Check of a file: %v", errs)
 	}
 }
 
