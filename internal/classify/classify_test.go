@@ -115,6 +115,7 @@ func TestPhraseFamilies(t *testing.T) {
 		{"quota", diag("552 5.2.2 Mailbox over quota"), ReasonMailboxFull, "mailboxfull"},
 		{"full over 5.1.1", withStatus("5.1.1", "550 5.1.1 <rcpt@example.org>... mailbox is full"), ReasonMailboxFull, "mailboxfull"},
 		{"german", diag("452 Postfach voll"), ReasonMailboxFull, ""},
+		{"exchange quota", withStatus("5.2.0", "554 5.2.0 STOREDRV.Deliver.Exception:QuotaExceededException.MapiException"), ReasonMailboxFull, "mailboxfull"},
 		{"not sending quota", diag("554 Throttling failure: daily message quota exceeded"), ReasonRateLimited, "ratelimited"},
 		// emailtoolarge
 		{"too large", diag("552 Message too large for this system"), ReasonEmailTooLarge, "emailtoolarge"},
@@ -250,6 +251,7 @@ func TestProviderRules(t *testing.T) {
 		{"gmail disabled", gmail("5.2.1", "550-5.2.1 The account you tried to reach is disabled"), ReasonSuspend, "gmail-disabled"},
 		{"gmail receiving rate", gmail("4.2.1", "450-4.2.1 The recipient is receiving mail at a rate that prevents more"), ReasonRateLimited, "gmail-ratelimit"},
 		{"gmail reputation", gmail("5.7.1", "550-5.7.1 this message is likely suspicious due to the very low reputation of the sending domain"), ReasonBadReputation, "gmail-reputation"},
+		{"gmail auth 4.7.0", gmail("4.7.0", "421-4.7.0 This message does not have authentication information or fails to 421-4.7.0 pass authentication checks. Please try again later"), ReasonAuthFailure, "authfailure"},
 		{"gmail rfc", gmail("5.7.1", "550-5.7.1 This message is not RFC 5322 compliant, to reduce spam it has been blocked"), ReasonNotCompliantRFC, "notcompliantrfc"},
 		{"ms banned", ms("5.7.606", "550 5.7.606 Access denied, banned sending IP [192.0.2.1]"), ReasonBlocked, ""},
 		{"ms S3150", ms("5.7.1", "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent (S3150)"), ReasonBlocked, "microsoft-blocklist-codes"},
