@@ -28,6 +28,10 @@ type Message struct {
 	Date      time.Time // Date of the bounce
 	ScannedAt time.Time // when it was read; zero means now
 	Events    []Event   // in recipient order; stored with Idx 1, 2, ...
+
+	// Stored is set by SaveBatch: true when that call stored the message, false when the key
+	// was stored before. It spares a caller that counts new messages a Known query.
+	Stored bool
 }
 
 // Event is one recipient of a message: the decoded delivery status and its classification.
@@ -106,8 +110,10 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 			if n, err := res.RowsAffected(); err != nil {
 				return err
 			} else if n == 0 {
+				m.Stored = false
 				continue // stored before
 			}
+			m.Stored = true
 			inserted++
 			for j := range m.Events {
 				e := &m.Events[j]
