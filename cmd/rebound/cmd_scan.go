@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/mailbox"
@@ -86,14 +87,18 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if !o.quiet && !o.json && !o.noProgess && isTerminal(g.stderr) {
 		prog = newProgress(g.stderr)
 	}
-	w := &scanWriter{ctx: ctx, st: st, sum: sum, batch: o.batch, prog: prog, g: g, quiet: o.quiet}
-	known := &knownCounter{ctx: ctx, st: st, sum: sum}
+	known := &knownCounter{ctx: ctx, st: st}
+	w := newScanWriter(ctx, st, sum, o.batch, func(s *scanSummary) {
+		prog.update(s.Read+int(known.read.Load()), s.New)
+	}, g, o.quiet)
 	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers}
 	err = scan.Run(g.source(paths, known, o.maxSize), opt, w.add)
-	if err == nil {
-		err = w.flush()
+	if werr := w.close(); err == nil {
+		err = werr
 	}
 	prog.done()
+	sum.Read += int(known.read.Load())
+	sum.Seen += int(known.read.Load())
 	sum.Elapsed = time.Since(start).Seconds()
 	if sum.Elapsed > 0 {
 		sum.Rate = float64(sum.Read) / sum.Elapsed
@@ -116,103 +121,198 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	return nil
 }
 
-// scanWriter batches processed messages into database transactions.
+// scanWriter stores processed messages. The scan's sink (add) fills batches in message order
+// and hands each full batch to a writer goroutine, which stores it in one transaction while
+// the workers go on decoding. Only the writer goroutine touches the database, the summary and
+// stderr, so warnings come out in message order.
 type scanWriter struct {
-	ctx     context.Context
-	st      *store.Store
-	sum     *scanSummary
-	batch   int
-	pending []store.Message
-	cps     []store.Checkpoint
-	types   [][]string // record types of each pending message, for the summary
-	prog    *progress
-	g       *globalOptions
-	quiet   bool
+	ctx   context.Context
+	st    *store.Store
+	sum   *scanSummary
+	size  int                // messages per batch
+	cur   *scanBatch         // being filled by add
+	full  chan *scanBatch    // to the writer goroutine
+	free  chan *scanBatch    // emptied batches, for reuse
+	fail  chan struct{}      // closed when the writer stopped on an error
+	done  chan struct{}      // closed when the writer goroutine returned
+	err   error              // the writer's error; read after fail or done is closed
+	prog  func(*scanSummary) // progress display, called by the writer after each batch
+	g     *globalOptions
+	quiet bool
 }
 
+// scanBatch is what one transaction stores: messages and mbox checkpoints, in input order.
+type scanBatch struct {
+	msgs  []store.Message
+	cps   []store.Checkpoint
+	types []string // record types of all messages, msgs[i] having ntype[i] of them
+	ntype []int
+	notes []scanNote // path errors and unreadable messages, with their place among msgs
+}
+
+// scanNote is a warning about the message (or path) that came before msgs[at].
+type scanNote struct {
+	at      int
+	badPath bool
+	text    string
+}
+
+// batchesInFlight bounds the batches held at once: one being filled, one queued, one being
+// stored. Memory stays flat whatever the size of the mailbox.
+const batchesInFlight = 3
+
+func newScanWriter(ctx context.Context, st *store.Store, sum *scanSummary, size int,
+	prog func(*scanSummary), g *globalOptions, quiet bool) *scanWriter {
+	w := &scanWriter{ctx: ctx, st: st, sum: sum, size: size, prog: prog, g: g, quiet: quiet,
+		full: make(chan *scanBatch, 1), free: make(chan *scanBatch, batchesInFlight),
+		fail: make(chan struct{}), done: make(chan struct{})}
+	for range batchesInFlight - 1 {
+		w.free <- &scanBatch{}
+	}
+	w.cur = &scanBatch{}
+	go w.run()
+	return w
+}
+
+// add is the sink of scan.Run: it records one processed message in the current batch.
 func (w *scanWriter) add(it *scan.Item) error {
+	b := w.cur
 	if it.Msg.Checkpoint != nil {
-		w.cps = append(w.cps, store.Checkpoint{Path: it.Msg.Path, Offset: it.Msg.Checkpoint.Offset,
+		b.cps = append(b.cps, store.Checkpoint{Path: it.Msg.Path, Offset: it.Msg.Checkpoint.Offset,
 			Count: it.Msg.Checkpoint.Count, Check: it.Msg.Checkpoint.Check})
 		return nil
 	}
 	if it.Msg.Key == "" {
 		// A path that could not be read at all: nothing to record, the run goes on.
-		w.sum.BadPaths++
-		w.g.warnf("%v", it.Err)
+		b.notes = append(b.notes, scanNote{at: len(b.msgs), badPath: true, text: fmt.Sprint(it.Err)})
 		return nil
 	}
 	if it.Outcome == scan.OutcomeUnreadable {
-		w.sum.Unreadable++
-		w.g.warnf("%s: %v", it.Msg.Position, it.Err)
+		b.notes = append(b.notes, scanNote{at: len(b.msgs), text: it.Msg.Position + ": " + it.Err.Error()})
 	}
-	w.sum.Read++
-	w.pending = append(w.pending, toStoreMessage(it))
-	types := make([]string, len(it.Records))
-	for i, r := range it.Records {
-		types[i] = r.Type
+	b.msgs = append(b.msgs, toStoreMessage(it))
+	for _, r := range it.Records {
+		b.types = append(b.types, r.Type)
 	}
-	w.types = append(w.types, types)
-	if len(w.pending) >= w.batch {
-		return w.flush()
+	b.ntype = append(b.ntype, len(it.Records))
+	if len(b.msgs) >= w.size {
+		return w.send()
 	}
 	return nil
 }
 
-func (w *scanWriter) flush() error {
-	if len(w.pending) == 0 && len(w.cps) == 0 {
-		return nil
+// send hands the current batch to the writer goroutine and takes an empty one.
+func (w *scanWriter) send() error {
+	select {
+	case w.full <- w.cur:
+	case <-w.fail:
+		return w.err
 	}
-	// Messages reaching here were not known when the walk listed them, except plain files
-	// (keyed by content) and rewritten mboxes; ask again so the summary counts only new ones.
-	keys := make([]string, len(w.pending))
-	for i, m := range w.pending {
-		keys[i] = m.Key
+	select {
+	case w.cur = <-w.free:
+	case <-w.fail:
+		return w.err
 	}
-	known, err := w.st.Known(w.ctx, keys)
+	return nil
+}
+
+// close stores what is left, waits for the writer and returns its error.
+func (w *scanWriter) close() error {
+	b := w.cur
+	if len(b.msgs) > 0 || len(b.cps) > 0 || len(b.notes) > 0 {
+		select {
+		case w.full <- b:
+		case <-w.fail:
+		}
+	}
+	close(w.full)
+	<-w.done
+	return w.err
+}
+
+// run is the writer goroutine: it stores batches in order until the first error.
+func (w *scanWriter) run() {
+	defer close(w.done)
+	for b := range w.full {
+		if err := w.store(b); err != nil {
+			w.err = err
+			close(w.fail)
+			for range w.full { // let a pending send or close go through
+			}
+			return
+		}
+		w.prog(w.sum)
+		b.msgs, b.cps, b.types, b.ntype, b.notes = b.msgs[:0], b.cps[:0], b.types[:0], b.ntype[:0], b.notes[:0]
+		w.free <- b
+	}
+}
+
+// store saves one batch and adds it to the summary. Messages reaching here were not known
+// when the walk listed them, except plain files (keyed by content), rewritten mboxes and those
+// another run stored meanwhile: SaveBatch tells which it stored, and only those are counted.
+func (w *scanWriter) store(b *scanBatch) error {
+	inserted, err := w.st.SaveBatch(w.ctx, b.msgs, b.cps)
 	if err != nil {
 		return err
 	}
-	inserted, err := w.st.SaveBatch(w.ctx, w.pending, w.cps)
-	if err != nil {
-		return err
-	}
-	w.sum.New += inserted
-	w.sum.Seen += len(w.pending) - inserted
-	for i, m := range w.pending {
-		if known[m.Key] {
+	s := w.sum
+	s.New += inserted
+	s.Seen += len(b.msgs) - inserted
+	s.Read += len(b.msgs)
+	notes := b.notes
+	types := b.types
+	for i := 0; i <= len(b.msgs); i++ {
+		for len(notes) > 0 && notes[0].at == i {
+			w.note(notes[0])
+			notes = notes[1:]
+		}
+		if i == len(b.msgs) {
+			break
+		}
+		m := &b.msgs[i]
+		mt := types[:b.ntype[i]]
+		types = types[b.ntype[i]:]
+		if !m.Stored {
 			continue
 		}
 		switch m.Outcome {
 		case string(scan.OutcomeNotBounce):
-			w.sum.NotBounces++
+			s.NotBounces++
 		case string(scan.OutcomeUndecodable):
-			w.sum.Undecodable++
+			s.Undecodable++
 			if !w.quiet {
 				w.g.warnf("%s: undecodable: %s", m.Position, m.Error)
 			}
 		}
-		for _, t := range w.types[i] {
-			w.sum.Bounces[t]++
+		for _, t := range mt {
+			s.Bounces[t]++
 		}
 	}
-	w.prog.update(w.sum.Read, w.sum.New)
-	w.pending, w.cps, w.types = w.pending[:0], w.cps[:0], w.types[:0]
 	return nil
 }
 
-// knownCounter lets the mailbox reader skip messages the database already has, and counts them.
+// note prints a warning about a path or a message that could not be read, and counts it.
+func (w *scanWriter) note(n scanNote) {
+	if n.badPath {
+		w.sum.BadPaths++
+	} else {
+		w.sum.Unreadable++
+	}
+	w.g.warnf("%s", n.text)
+}
+
+// knownCounter lets the mailbox reader skip messages the database already has, and counts
+// them. The reader calls it from its own goroutine, hence the atomic counter.
 type knownCounter struct {
-	ctx context.Context
-	st  *store.Store
-	sum *scanSummary
+	ctx  context.Context
+	st   *store.Store
+	read atomic.Int64 // messages skipped: known, or before an mbox checkpoint
 }
 
 func (k *knownCounter) Known(keys []string) (map[string]bool, error) {
 	m, err := k.st.Known(k.ctx, keys)
 	if err == nil {
-		k.sum.Read += len(m)
-		k.sum.Seen += len(m)
+		k.read.Add(int64(len(m)))
 	}
 	return m, err
 }
@@ -222,8 +322,7 @@ func (k *knownCounter) Resume(path string) (mailbox.Checkpoint, bool) {
 	if err != nil || !ok {
 		return mailbox.Checkpoint{}, false
 	}
-	k.sum.Read += n
-	k.sum.Seen += n
+	k.read.Add(int64(n))
 	return mailbox.Checkpoint{Offset: off, Count: n, Check: check}, true
 }
 
