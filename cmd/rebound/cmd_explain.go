@@ -91,7 +91,7 @@ func runExplain(g *globalOptions, o *explainOptions, files []string) error {
 				fmt.Fprintf(g.stdout, "%s: %s: %s\n\n", it.Msg.Position, it.Outcome, it.Why())
 			default:
 				for i := range it.Report.Recipients {
-					in := inputOf(it.Report, &it.Report.Recipients[i])
+					in := scan.Input(it.Report, &it.Report.Recipients[i])
 					e := explain(cl.Classify(in), it.Msg.Position, in)
 					e.Format = it.Report.Format
 					out = append(out, e)
@@ -120,14 +120,6 @@ func runExplain(g *globalOptions, o *explainOptions, files []string) error {
 		printExplanation(g.stdout, e)
 	}
 	return nil
-}
-
-func inputOf(r *dsn.Report, rc *dsn.Recipient) classify.Input {
-	return classify.Input{
-		Recipient: rc.Recipient, Status: rc.Status, ReplyCode: rc.ReplyCode, Diagnostic: rc.Diagnostic,
-		Action: rc.Action, RemoteMTA: rc.RemoteMTA, ReportingMTA: r.ReportingMTA, Command: rc.Command,
-		Hint: rc.Hint, Kind: string(r.Kind), FeedbackType: r.FeedbackType, Format: r.Format,
-	}
 }
 
 func explain(res classify.Result, pos string, in classify.Input) explanation {

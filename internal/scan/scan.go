@@ -96,8 +96,9 @@ func Process(m mailbox.Message, opt *Options) Item {
 	return it
 }
 
-func newRecord(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient, opt *Options) Record {
-	res := opt.Classifier.Classify(classify.Input{
+// Input is what the classifier is given for one recipient of a report.
+func Input(rep *dsn.Report, rc *dsn.Recipient) classify.Input {
+	return classify.Input{
 		Recipient:      rc.Recipient,
 		Status:         rc.Status,
 		ReplyCode:      rc.ReplyCode,
@@ -111,7 +112,11 @@ func newRecord(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient, opt *Optio
 		Kind:           string(rep.Kind),
 		FeedbackType:   rep.FeedbackType,
 		Format:         rep.Format,
-	})
+	}
+}
+
+func newRecord(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient, opt *Options) Record {
+	res := opt.Classifier.Classify(Input(rep, rc))
 	r := Record{
 		File:         m.Path,
 		Position:     m.Position,
