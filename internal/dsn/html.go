@@ -25,6 +25,7 @@ func htmlToText(b []byte) []byte {
 		tag := tagName(b[:j])
 		b = b[j+1:]
 		switch tag {
+		case "":
 		case "style", "script", "head", "title":
 			if k := indexFold(b, "</"+tag); k >= 0 {
 				b = b[k:]
@@ -41,8 +42,15 @@ func htmlToText(b []byte) []byte {
 	return out
 }
 
+// htmlTags are the tag names htmlToText acts on.
+var htmlTags = []string{
+	"style", "script", "head", "title", "br", "p", "/p", "div", "/div", "tr", "/tr", "li", "/li",
+	"/h1", "/h2", "/h3", "/h4", "table", "/table", "pre", "/pre", "blockquote", "/blockquote",
+	"hr", "td", "/td", "th",
+}
+
 // tagName returns the lower-case name of a tag from the text between '<' and '>', with a leading
-// '/' for end tags.
+// '/' for end tags, when it is one of htmlTags; "" otherwise.
 func tagName(t []byte) string {
 	n := 0
 	if len(t) > 0 && t[0] == '/' {
@@ -51,7 +59,12 @@ func tagName(t []byte) string {
 	for n < len(t) && (isAlnum(t[n])) {
 		n++
 	}
-	return string(bytes.ToLower(t[:n]))
+	for _, tag := range htmlTags {
+		if len(tag) == n && equalFoldASCII(t[:n], tag) {
+			return tag
+		}
+	}
+	return ""
 }
 
 func isAlnum(c byte) bool {

@@ -6,7 +6,7 @@ package dsn
 var biglobeDetector = detector{name: "biglobe", match: matchBiglobe, decode: decodeBiglobe}
 
 func matchBiglobe(m *message) bool {
-	return m.hasText("----- The following addresses had delivery problems -----")
+	return m.hasLine("----- The following addresses had delivery problems -----")
 }
 
 func decodeBiglobe(m *message) []Recipient {

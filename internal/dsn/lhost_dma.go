@@ -16,8 +16,8 @@ import (
 var dragonflyDetector = detector{name: "dragonfly", match: matchDragonfly, decode: decodeDragonfly}
 
 func matchDragonfly(m *message) bool {
-	return m.hasText("This is the DragonFly Mail Agent") ||
-		m.hasText("There was an error delivering your mail to <")
+	return m.hasLine("This is the DragonFly Mail Agent") ||
+		m.hasLine("There was an error delivering your mail to <")
 }
 
 func decodeDragonfly(m *message) []Recipient {

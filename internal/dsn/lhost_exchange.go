@@ -19,7 +19,7 @@ var (
 )
 
 func matchOffice365(m *message) bool {
-	if !m.hasText("Generating server:") && !m.hdr.has("X-MS-Exchange-Message-Is-Ndr") {
+	if !m.hasLine("Generating server:") && !m.hdr.has("X-MS-Exchange-Message-Is-Ndr") {
 		return false
 	}
 	return m.hdr.has("X-MS-Exchange-Message-Is-Ndr") && (m.hasText(".outlook.com") || m.hasText(".exchangelabs.com")) ||
@@ -27,12 +27,12 @@ func matchOffice365(m *message) bool {
 }
 
 func matchExchange2007(m *message) bool {
-	return m.hasText("Generating server:") || m.hasText("Diagnostic information for administrators:")
+	return m.hasLine("Generating server:") || m.hasLine("Diagnostic information for administrators:")
 }
 
 func matchExchange2003(m *message) bool {
-	return m.hasText("did not reach the following recipient(s):") ||
-		m.hasText("The following recipient(s) could not be reached:")
+	return m.hasLine("did not reach the following recipient(s):") ||
+		m.hasLine("The following recipient(s) could not be reached:")
 }
 
 // decodeExchangeDiagnostics reads the "Generating server:" section.

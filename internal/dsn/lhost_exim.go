@@ -16,10 +16,10 @@ func matchExim(m *message) bool {
 	if m.hdr.has("X-Failed-Recipients") && !m.fromHas("postmaster@") {
 		return true
 	}
-	return m.hasText("This message was created automatically by mail delivery software") ||
+	return m.hasLine("This message was created automatically by mail delivery software") ||
 		m.hasText("could not be delivered to one or more of its") && m.subjectHas("mail delivery failed") ||
 		m.subjectHas("Warning: message ") && m.subjectHas(" delayed ") && m.hasText("has not yet been delivered") ||
-		m.hasText("------ This is a copy of your message, including all the headers.") && m.fromHas("mailer-daemon")
+		m.hasLine("------ This is a copy of your message, including all the headers.") && m.fromHas("mailer-daemon")
 }
 
 // eximStarts are the lines that introduce the address list.

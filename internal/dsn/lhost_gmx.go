@@ -11,7 +11,7 @@ import "strings"
 var gmxDetector = detector{name: "gmx", match: matchGMX, decode: decodeGMX}
 
 func matchGMX(m *message) bool {
-	return m.hasText("--- The header of the original message is following. ---")
+	return m.hasLine("--- The header of the original message is following. ---")
 }
 
 func decodeGMX(m *message) []Recipient {

@@ -9,7 +9,7 @@ import "strings"
 var mfilterDetector = detector{name: "mfilter", match: matchMFilter, decode: decodeMFilter}
 
 func matchMFilter(m *message) bool {
-	return m.hasText("-------server message") || m.hasText("m-FILTER") && m.hasText("-------original m")
+	return m.hasLine("-------server message") || m.hasText("m-FILTER") && m.hasLine("-------original m")
 }
 
 func decodeMFilter(m *message) []Recipient {

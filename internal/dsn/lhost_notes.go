@@ -7,7 +7,7 @@ package dsn
 var notesDetector = detector{name: "notes", match: matchNotes, decode: decodeNotes}
 
 func matchNotes(m *message) bool {
-	return m.hasText("------- Failure Reasons ")
+	return m.hasLine("------- Failure Reasons ")
 }
 
 func decodeNotes(m *message) []Recipient {

@@ -7,7 +7,7 @@ package dsn
 var opensmtpdDetector = detector{name: "opensmtpd", match: matchOpenSMTPD, decode: decodeOpenSMTPD}
 
 func matchOpenSMTPD(m *message) bool {
-	return m.hasText("This is the MAILER-DAEMON, please DO NOT REPLY to this") ||
+	return m.hasLine("This is the MAILER-DAEMON, please DO NOT REPLY to this") ||
 		m.hasText("following list of recipients:") && m.hasText("Below is a copy of the original message")
 }
 

@@ -22,7 +22,7 @@ var (
 
 func matchPostfix(m *message) bool {
 	return m.subjectHas("Postfix SMTP server: errors from") ||
-		m.hasText("This is the mail system at host") || m.hasText("This is the Postfix program at host")
+		m.hasLine("This is the mail system at host") || m.hasLine("This is the Postfix program at host")
 }
 
 func matchPostfixSubject(m *message) bool {

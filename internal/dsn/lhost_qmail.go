@@ -14,8 +14,8 @@ import (
 var qmailDetector = detector{name: "qmail", match: matchQmail, decode: decodeQmail}
 
 func matchQmail(m *message) bool {
-	return m.hasText("This is the qmail-send program") || m.hasText("qmail-send program at") ||
-		m.hasText("--- Below this line is a copy of the message.") && m.hasText("I'm afraid I wasn't able to deliver")
+	return m.hasLine("Hi. This is the qmail-send program") ||
+		m.hasLine("--- Below this line is a copy of the message.") && m.hasText("I'm afraid I wasn't able to deliver")
 }
 
 func decodeQmail(m *message) []Recipient {

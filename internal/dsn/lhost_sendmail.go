@@ -16,9 +16,9 @@ import (
 var sendmailDetector = detector{name: "sendmail", match: matchSendmail, decode: decodeSendmail}
 
 func matchSendmail(m *message) bool {
-	return m.hasText("----- Transcript of session follows -----") && !m.hasText("----- Unsent message follows -----") ||
-		m.hasText("The following addresses had permanent fatal errors") ||
-		m.hasText("The following addresses had transient non-fatal errors")
+	return m.hasLine("----- Transcript of session follows -----") && !m.hasLine("----- Unsent message follows -----") ||
+		m.hasLine("----- The following addresses had permanent fatal errors") ||
+		m.hasLine("----- The following addresses had transient non-fatal errors")
 }
 
 func decodeSendmail(m *message) []Recipient {

@@ -11,7 +11,7 @@ import (
 var v5sendmailDetector = detector{name: "v5sendmail", match: matchV5Sendmail, decode: decodeV5Sendmail}
 
 func matchV5Sendmail(m *message) bool {
-	return m.hasText("----- Transcript of session follows -----") && m.hasText("----- Unsent message follows -----")
+	return m.hasLine("----- Transcript of session follows -----") && m.hasLine("----- Unsent message follows -----")
 }
 
 func decodeV5Sendmail(m *message) []Recipient {

@@ -6,7 +6,7 @@ package dsn
 var x1Detector = detector{name: "x1", match: matchX1, decode: decodeX1}
 
 func matchX1(m *message) bool {
-	return m.hasText("---The following addresses had delivery errors---")
+	return m.hasLine("---The following addresses had delivery errors---")
 }
 
 func decodeX1(m *message) []Recipient {

@@ -7,7 +7,7 @@ package dsn
 var x2Detector = detector{name: "x2", match: matchX2, decode: decodeX2}
 
 func matchX2(m *message) bool {
-	return m.hasText("Unable to deliver message to the following address(es).")
+	return m.hasLine("Unable to deliver message to the following address(es).")
 }
 
 func decodeX2(m *message) []Recipient {

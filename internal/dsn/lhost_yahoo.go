@@ -9,7 +9,7 @@ import "strings"
 var yahooDetector = detector{name: "yahoo", match: matchYahoo, decode: decodeYahoo}
 
 func matchYahoo(m *message) bool {
-	return m.hasText("Sorry, we were unable to deliver your message to the following address")
+	return m.hasLine("Sorry, we were unable to deliver your message to the following address")
 }
 
 func decodeYahoo(m *message) []Recipient {

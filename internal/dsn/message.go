@@ -25,6 +25,8 @@ type message struct {
 	origDone bool
 	headStr  string // see head
 	headDone bool
+	lines     lineIndex // see hasLine
+	linesDone bool
 }
 
 // parseMessage splits data (LF line endings) into header and MIME parts.

@@ -162,9 +162,9 @@ func isMarkerLine(line []byte) bool {
 	if !ruled && !(t[len(t)-1] == ':' && len(t) < 80) {
 		return false
 	}
-	low := bytes.ToLower(t)
+	s := string(t)
 	for _, mk := range originalMarkers {
-		if bytes.Contains(low, []byte(mk)) {
+		if containsFold(s, mk) {
 			return true
 		}
 	}
