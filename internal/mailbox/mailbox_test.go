@@ -806,7 +806,8 @@ func TestCorpus(t *testing.T) {
 
 func FuzzMbox(f *testing.F) {
 	seeds, _ := filepath.Glob("../../testdata/mailbox/*")
-	for _, s := range seeds {
+	hostile, _ := filepath.Glob("../../testdata/hostile/*")
+	for _, s := range append(seeds, hostile...) {
 		if data, err := os.ReadFile(s); err == nil {
 			f.Add(data)
 		}
