@@ -132,14 +132,21 @@ func TestComplaints(t *testing.T) {
 	mk := func(n int) *Dataset { return rows(cnt("yahoo", "complaint", "feedback", n)) }
 	threshold(t, KindComplaints, mk(MinComplaints-1), mk(MinComplaints), Warning, "")
 
-	rated := func(n int) *Dataset {
+	rated := func(n, sent int) *Dataset {
 		ds := rows(camp(cnt("yahoo", "complaint", "feedback", n), "spring"))
-		ds.Sent = []SentRow{{Campaign: "spring", Count: 1000}}
+		ds.Sent = []SentRow{{Campaign: "spring", Count: sent}}
 		return ds
 	}
-	threshold(t, KindComplaints, rated(0), rated(1), Warning, "")
-	threshold(t, KindComplaints, rated(0), rated(2), Warning, "")
-	threshold(t, KindComplaints, rated(0), rated(3), Critical, "")
+	threshold(t, KindComplaints, rated(1, 1001), rated(1, 1000), Warning, "") // 0.0999%, 0.1%
+	threshold(t, KindComplaints, rated(0, 1000), rated(2, 1000), Warning, "")
+	f := threshold(t, KindComplaints, rated(0, 1000), rated(3, 1000), Critical, "") // 0.3%
+	if f.Subject != "spring" || f.Count != 3 {
+		t.Errorf("finding %+v", f)
+	}
+	// Under the critical rate: a warning.
+	if fs := findings(rated(29, 10001), KindComplaints); len(fs) != 1 || fs[0].Severity != Warning {
+		t.Errorf("0.29%%: %+v", fs)
+	}
 }
 
 func TestBlocklist(t *testing.T) {
