@@ -409,7 +409,16 @@ func TestBuildFromSQLShapedRows(t *testing.T) {
 			{DimAll, "", 12}, {DimProvider, "gmail", 12}, {DimWeek, "2025-12-29", 7}, {DimWeek, "2026-01-05", 6},
 		},
 	}
+	// Per-day pre-aggregates come as several rows of one key: they add up.
+	ds.Campaigns = []CampaignRow{
+		{Campaign: "c1", Provider: "gmail", Type: "hard", Reason: "userunknown", Count: 7},
+		{Campaign: "c1", Provider: "gmail", Type: "hard", Reason: "userunknown", Count: 3},
+		{Campaign: "c1", Provider: "gmail", Type: "soft", Reason: "mailboxfull", Count: 5},
+	}
 	s := Build(ds)
+	if len(s.Campaigns) != 1 || s.Campaigns[0].Bounces != 15 || s.Campaigns[0].Hard != 10 || s.Campaigns[0].TopReasonCount != 10 {
+		t.Errorf("campaigns %+v", s.Campaigns)
+	}
 	if s.Total.Bounces != 15 || s.Total.Recipients != 12 || s.AutoReplies != 4 {
 		t.Errorf("total %+v", s.Total)
 	}
