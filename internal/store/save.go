@@ -30,7 +30,7 @@ type Message struct {
 	Events    []Event   // in recipient order; stored with Idx 1, 2, ...
 
 	// Stored is set by SaveBatch: true when that call stored the message, false when the key
-	// was stored before. It spares a caller that counts new messages a Known query.
+	// was stored before or the call failed. It spares a caller that counts new messages a Known query.
 	Stored bool
 }
 
@@ -79,6 +79,7 @@ type Checkpoint struct {
 // a batch is all or nothing.
 func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Checkpoint) (inserted int, err error) {
 	for i := range msgs {
+		msgs[i].Stored = false
 		if err := checkMessage(&msgs[i]); err != nil {
 			return 0, err
 		}
@@ -127,6 +128,9 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 				}
 			}
 		}
+		if err := addStats(ctx, tx, msgs); err != nil { // the per-day counts of stats.go
+			return err
+		}
 		if len(checkpoints) == 0 {
 			return nil
 		}
@@ -143,6 +147,9 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 		return nil
 	})
 	if err != nil {
+		for i := range msgs {
+			msgs[i].Stored = false // the transaction was rolled back
+		}
 		return 0, err
 	}
 	return inserted, nil

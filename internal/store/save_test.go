@@ -319,3 +319,25 @@ func TestConcurrentStores(t *testing.T) {
 		t.Errorf("%d migrations recorded, want %d", n, SchemaVersion())
 	}
 }
+
+// TestSaveBatchStoredReset checks that a failed batch leaves no message marked Stored.
+func TestSaveBatchStoredReset(t *testing.T) {
+	s, _ := openTemp(t)
+	batch := []Message{msg("a", "bounce"), msg("b", "bounce")}
+	batch[1].Stored = true
+	batch[1].Outcome = "nonsense"
+	if _, err := s.SaveBatch(context.Background(), batch, nil); err == nil {
+		t.Fatal("bad outcome accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	batch[1].Outcome = "bounce"
+	if _, err := s.SaveBatch(ctx, batch, nil); err == nil {
+		t.Fatal("saved with a canceled context")
+	}
+	for _, m := range batch {
+		if m.Stored {
+			t.Errorf("%s marked stored after a failed batch", m.Key)
+		}
+	}
+}

@@ -79,6 +79,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	s := &Store{db: db, path: path, readOnly: o.readOnly}
 	ctx := context.Background()
+	if !o.readOnly {
+		if err := s.setUp(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -133,12 +139,34 @@ func dsn(abs string, o options) string {
 	if o.readOnly {
 		q.Set("mode", "ro")
 	} else {
-		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Set("_txlock", "immediate") // write transactions take the lock up front
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
 	return u.String()
+}
+
+// pageSize is the page size of new databases: larger pages than SQLite's 4096 make inserting
+// events (rows of a few hundred bytes, five indexes) about 10% cheaper.
+const pageSize = 16384
+
+// setUp sets the page size of a new database, which must come before anything is written, and
+// switches it to WAL mode, which is persistent. A file system that cannot do WAL (some network
+// file systems) keeps the rollback journal: slower, equally safe.
+func (s *Store) setUp(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return classify(s.path, "open", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA page_size = "+strconv.Itoa(pageSize)); err != nil {
+		return classify(s.path, "set page size", err)
+	}
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return classify(s.path, "set journal mode", err)
+	}
+	return nil
 }
 
 // Path returns the path the store was opened with.

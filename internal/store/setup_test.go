@@ -1,0 +1,46 @@
+package store
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// TestSetUp checks the persistent settings of a new database, and that a database created
+// elsewhere with the defaults (rollback journal, 4096-byte pages) is switched to WAL and works.
+func TestSetUp(t *testing.T) {
+	s, p := openTemp(t)
+	var size int
+	var mode string
+	s.db.QueryRow("PRAGMA page_size").Scan(&size)
+	s.db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if size != pageSize || mode != "wal" {
+		t.Errorf("new database: page size %d, journal %s; want %d, wal", size, mode, pageSize)
+	}
+	s.Close()
+	raw := rawDB(t, p) // the settings are the file's, not the connection's
+	raw.QueryRow("PRAGMA page_size").Scan(&size)
+	raw.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if size != pageSize || mode != "wal" {
+		t.Errorf("reopened: page size %d, journal %s; want %d, wal", size, mode, pageSize)
+	}
+
+	old := filepath.Join(t.TempDir(), "old.db")
+	db := rawDB(t, old)
+	if _, err := db.Exec("PRAGMA page_size = 4096; PRAGMA journal_mode = DELETE; VACUUM"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.db.QueryRow("PRAGMA page_size").Scan(&size)
+	s.db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if size != 4096 || mode != "wal" {
+		t.Errorf("existing database: page size %d, journal %s; want 4096 (unchanged), wal", size, mode)
+	}
+	if n, err := s.SaveBatch(t.Context(), benchBatch(0, 10), nil); err != nil || n != 10 {
+		t.Errorf("save: %d, %v", n, err)
+	}
+}
