@@ -6,8 +6,12 @@ import (
 	"strings"
 )
 
-// maxHeaderFields bounds the number of fields read from one header section.
-const maxHeaderFields = 2000
+// Bounds on one header section: fields read, and bytes read (a longer section is cut there and
+// the rest is read as body).
+const (
+	maxHeaderFields = 2000
+	maxHeaderBytes  = 1 << 20
+)
 
 // field is one header field as written: name and raw value, which may contain folds ("\n" and
 // white space, RFC 5322 section 2.2.3).
@@ -32,7 +36,11 @@ func parseHeader(b []byte, top bool) (header, []byte) {
 		b = skipEnvelope(b)
 		h.fields = make([]field, 0, 32)
 	}
+	start := len(b)
 	for len(b) > 0 {
+		if start-len(b) > maxHeaderBytes {
+			return h, b
+		}
 		line, rest := cutLine(b)
 		if isBlank(line) {
 			return h, rest

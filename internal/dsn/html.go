@@ -27,9 +27,12 @@ func htmlToText(b []byte) []byte {
 		switch tag {
 		case "":
 		case "style", "script", "head", "title":
-			if k := indexFold(b, "</"+tag); k >= 0 {
-				b = b[k:]
+			// Skip to the end tag; without one, the rest is the element's content.
+			k := indexFold(b, "</"+tag)
+			if k < 0 {
+				k = len(b)
 			}
+			b = b[k:]
 		case "br", "p", "/p", "div", "/div", "tr", "/tr", "li", "/li", "/h1", "/h2", "/h3", "/h4", "table", "/table", "pre", "/pre", "blockquote", "/blockquote", "hr":
 			out = append(out, '\n')
 		case "td", "/td", "th":

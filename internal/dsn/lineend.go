@@ -18,6 +18,11 @@ func normalizeEOL(data []byte) []byte {
 		if len(data) > 0 && data[0] == '\n' {
 			data = data[1:]
 		}
+		// A run of bare CRs (old Mac line endings, blank lines) without a call per byte.
+		for len(data) > 0 && data[0] == '\r' && (len(data) == 1 || data[1] != '\n') {
+			out = append(out, '\n')
+			data = data[1:]
+		}
 		i = bytes.IndexByte(data, '\r')
 	}
 	return append(out, data...)

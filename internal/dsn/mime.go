@@ -92,15 +92,21 @@ func cutParam(s string) (p, rest string) {
 }
 
 // content returns the part's body with its Content-Transfer-Encoding undone and, for text
-// parts, converted to UTF-8 with LF line endings.
+// parts, converted to UTF-8 with LF line endings. Of a text part only the first 4*maxText bytes
+// are decoded: nothing reads further.
 func (p *part) content() []byte {
 	if p.done {
 		return p.decoded
 	}
 	p.done = true
-	b := decodeTransfer(p.hdr.get("Content-Transfer-Encoding"), p.body)
-	if strings.HasPrefix(p.mtype, "text/") || p.mtype == "message/delivery-status" ||
-		p.mtype == "message/global-delivery-status" {
+	text := strings.HasPrefix(p.mtype, "text/") || p.mtype == "message/delivery-status" ||
+		p.mtype == "message/global-delivery-status"
+	raw := p.body
+	if text && len(raw) > 4*maxText {
+		raw = raw[:4*maxText]
+	}
+	b := decodeTransfer(p.hdr.get("Content-Transfer-Encoding"), raw)
+	if text {
 		b = decodeCharset(p.params.get("charset"), b)
 		b = normalizeEOL(b)
 	}
@@ -109,6 +115,18 @@ func (p *part) content() []byte {
 	}
 	p.decoded = b
 	return b
+}
+
+// maxOriginalRaw bounds the bytes of a returned message decoded to read its header.
+const maxOriginalRaw = 1 << 20
+
+// headContent returns the start of the part's decoded body, enough to read a header from: a
+// large base64 or quoted-printable attachment is not decoded whole.
+func (p *part) headContent() []byte {
+	if p.done || len(p.body) <= maxOriginalRaw {
+		return p.content()
+	}
+	return decodeTransfer(p.hdr.get("Content-Transfer-Encoding"), p.body[:maxOriginalRaw])
 }
 
 // decodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 section 6). Unknown encodings

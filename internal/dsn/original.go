@@ -93,7 +93,7 @@ func findOriginal(m *message) (header, bool) {
 	}
 	m.origDone = true
 	if p := m.originalPart(); p != nil {
-		h, _ := parseHeader(p.content(), true)
+		h, _ := parseHeader(p.headContent(), true)
 		if len(h.fields) > 0 {
 			m.orig = h
 			return h, true
