@@ -33,12 +33,14 @@
 //
 // # Crash safety and concurrency
 //
-// The database runs in WAL mode with synchronous=NORMAL, foreign keys on and a busy timeout
-// (30 s by default), and every write transaction starts with BEGIN IMMEDIATE, so a second
-// process waits for the first instead of failing or deadlocking. SaveBatch writes a whole batch
+// The database runs in WAL mode (set once on the file, with 16 KiB pages for new files) with
+// synchronous=NORMAL, foreign keys on and a busy timeout (30 s by default), and every write
+// transaction starts with BEGIN IMMEDIATE, so a second process waits for the first instead of
+// failing or deadlocking. SaveBatch writes a whole batch
 // (messages, their events and the mbox checkpoints) in one transaction with INSERT ... ON
 // CONFLICT DO NOTHING: a run killed at any moment loses at most its uncommitted batch, and
-// reruns or concurrent runs over the same mailbox never store a message twice.
+// reruns or concurrent runs over the same mailbox never store a message twice. SaveBatch sets
+// Message.Stored on the messages that call stored.
 //
 // # Portability
 //
