@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -70,8 +71,11 @@ func TestOpenCreatesAndMigrates(t *testing.T) {
 		tables = append(tables, n)
 	}
 	rows.Close()
-	if got, want := strings.Join(tables, " "), "events files mbox_progress messages meta schema_migrations"; got != want {
-		t.Errorf("tables %q, want %q", got, want)
+	// Later migrations add tables; these are the first schema's.
+	for _, want := range []string{"events", "files", "mbox_progress", "messages", "meta", "schema_migrations"} {
+		if !slices.Contains(tables, want) {
+			t.Errorf("no table %s in %q", want, tables)
+		}
 	}
 	s.Close()
 
