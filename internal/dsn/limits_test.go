@@ -24,15 +24,15 @@ func bigMessages(size int) map[string][]byte {
 		"many parts": []byte(dsnHead + rep("--b\nContent-Type: text/plain\n\n<a@example.com>: 550 5.1.1\n")),
 		"deep nesting": []byte("From: MAILER-DAEMON@example.org\nSubject: x\nContent-Type: multipart/mixed; boundary=\"b\"\n\n" +
 			strings.Repeat("--b\nContent-Type: multipart/mixed; boundary=\"b\"\n\n", 100000) + rep("z")),
-		"huge header": []byte("From: MAILER-DAEMON@example.org\nSubject: x\nX-Long: " + rep("a ") + "\n\nbody\n"),
+		"huge header":        []byte("From: MAILER-DAEMON@example.org\nSubject: x\nX-Long: " + rep("a ") + "\n\nbody\n"),
 		"many header fields": []byte("From: MAILER-DAEMON@example.org\n" + rep("X-F: v\n") + "\nbody\n"),
-		"folded header": []byte("From: MAILER-DAEMON@example.org\nSubject: x" + rep("\n y") + "\n\nbody\n"),
+		"folded header":      []byte("From: MAILER-DAEMON@example.org\nSubject: x" + rep("\n y") + "\n\nbody\n"),
 		"many recipients": []byte(dsnHead + "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\n" +
 			rep("Final-Recipient: rfc822; a@example.com\nAction: failed\nStatus: 5.1.1\n\n") + "--b--\n"),
 		"boundary-like lines": []byte(dsnHead + rep("--bx\n--b-\n")),
-		"carriage returns": []byte("From: MAILER-DAEMON@example.org\rSubject: x\r\r" + rep("\r")),
-		"html": []byte("From: MAILER-DAEMON@example.org\nSubject: x\nContent-Type: text/html\n\n" + rep("<style>a{}<p>x<br>")),
-		"json": []byte("From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n{" + rep("\"a\":[") + "}"),
+		"carriage returns":    []byte("From: MAILER-DAEMON@example.org\rSubject: x\r\r" + rep("\r")),
+		"html":                []byte("From: MAILER-DAEMON@example.org\nSubject: x\nContent-Type: text/html\n\n" + rep("<style>a{}<p>x<br>")),
+		"json":                []byte("From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n{" + rep("\"a\":[") + "}"),
 	}
 }
 

@@ -19,12 +19,12 @@ type message struct {
 	subject    string
 	from       string
 
-	text     []byte // decoded bounce text, see bounceText
-	textDone bool
-	orig     header // header of the returned message, see findOriginal
-	origDone bool
-	headStr  string // see head
-	headDone bool
+	text      []byte // decoded bounce text, see bounceText
+	textDone  bool
+	orig      header // header of the returned message, see findOriginal
+	origDone  bool
+	headStr   string // see head
+	headDone  bool
 	lines     lineIndex // see hasLine
 	linesDone bool
 }

@@ -1,9 +1,44 @@
 // Package dsn decodes bounce messages into delivery reports.
 //
-// It implements the parts of RFC 6522 (multipart/report), RFC 3464 (message/delivery-status,
-// sections 2.2 per-message and 2.3 per-recipient fields), RFC 5965 (ARF feedback reports) and
-// RFC 3834 (auto-replies) that a bounce analyzer needs, and recognises the plain-text bounces of
-// common MTAs that do not follow RFC 3464.
+// Decode reads one message and says what it is: a bounce (KindBounce), a complaint
+// (KindFeedback), an automatic reply (KindAutoReply) or none of these (KindNotBounce), with one
+// Recipient per failed (or delayed, delivered, ...) address and the headers of the returned
+// message.
+//
+// Standards implemented:
+//
+//   - RFC 6522 (multipart/report, section 3) and RFC 3464 (message/delivery-status): the
+//     per-message fields of section 2.2 (Reporting-MTA, Arrival-Date) and the per-recipient
+//     fields of section 2.3 (Original-Recipient, Final-Recipient, Action, Status, Remote-MTA,
+//     Diagnostic-Code, Last-Attempt-Date, Will-Retry-Until), also when an MTA writes them in a
+//     text part or with another content type, and RFC 6533 message/global-delivery-status.
+//   - RFC 3463 enhanced status codes and RFC 5321 section 4.2 reply codes, taken from the Status
+//     field and from the diagnostic text. When both carry a code and they differ, Status holds
+//     the diagnostic's (the remote server's own answer; reporting MTAs often generalise it to
+//     "5.0.0" or replace it with "4.4.7" once they give up), unless the diagnostic's code only
+//     generalises the field's; FieldStatus and DiagnosticStatus keep both.
+//   - RFC 5965 feedback reports (multipart/report; report-type=feedback-report, section 3),
+//     plus Hotmail-style complaints and Apple Mail unsubscribe requests, and Amazon SES JSON
+//     notifications.
+//   - RFC 3834 automatic replies (section 5: Auto-Submitted: auto-replied; and the vacation
+//     programs' X-Autoreply, Precedence: auto_reply, out-of-office subjects).
+//   - RFC 5322 header fields (folding, section 2.2.3; dates, section 3.3), RFC 2045/2046 MIME
+//     (transfer encodings, multipart) and RFC 2047 encoded words.
+//
+// MTAs that do not write RFC 3464 reports are recognised by detectors (lhost_*.go), one per
+// format, tried in order: Postfix, Exim, Sendmail, qmail, Exchange and Office 365, Gmail, and
+// the long tail (Lotus Notes, Domino, DragonFly, OpenSMTPD, Japanese carriers, ...), with a
+// conservative generic detector last. A detector's match looks only at header fields and at
+// fixed sentences near the start of the bounce text (most through an index of line starts, see
+// hasLine); its decoder runs only when it matches.
+//
+// Decoding is lenient and bounded: any line ending is accepted (CR, LF, CRLF), malformed MIME is
+// read as well as it can be, and a message of any size decodes in linear time with bounded
+// memory beyond its own size (see Decode for the limits).
+//
+// Charsets: UTF-8, ASCII, ISO-8859-1/15, Windows-1252, UTF-7, ISO-2022-JP, Shift_JIS and EUC-JP
+// are converted by this package; others through go-message's message.CharsetReader when a
+// program links github.com/emersion/go-message/charset.
 package dsn
 
 import "time"
