@@ -58,12 +58,12 @@ func decodeInto(m *message, r *Report, depth int) {
 		finish(m, r)
 		return
 	}
-	if why := autoReplyReason(m); why != "" {
-		decodeAutoReply(m, r, why)
+	if decodeLooseFeedback(m, r) {
 		finish(m, r)
 		return
 	}
-	if decodeLooseFeedback(m, r) {
+	if why := autoReplyReason(m); why != "" {
+		decodeAutoReply(m, r, why)
 		finish(m, r)
 		return
 	}

@@ -20,6 +20,8 @@ var detectors = []detector{
 	googleGroupsDetector,
 	gmailDetector,
 	office365Detector,
+	messagingServerDetector,
+	messagelabsDetector,
 	exchange2007Detector,
 	exchange2003Detector,
 	dragonflyDetector,

@@ -66,8 +66,9 @@ func eximBlocks(body []byte, action string) []Recipient {
 		case in >= 1 && in <= 3 && !bytes.HasPrefix(t, []byte("(")) && eximAddressLine(t) != "":
 			flush()
 			rs = append(rs, Recipient{Recipient: eximAddressLine(t), Action: action})
-			if i := bytes.Index(t, []byte(": ")); i >= 0 && bytes.Contains(t, []byte("malformed")) {
-				diag = append(diag, t[i+2:]...)
+			// "  <user@example.org>: 550 5.1.1 ..." (MXLogic) or "... malformed address: ...".
+			if i := bytes.Index(t, []byte(": ")); i >= 0 && (t[0] == '<' || bytes.Contains(t, []byte("malformed"))) {
+				diag = append(append(diag, t[i+2:]...), '\n')
 			}
 		case len(rs) > 0 && in >= 1:
 			diag = append(append(diag, t...), '\n')

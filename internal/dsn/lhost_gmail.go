@@ -26,7 +26,7 @@ func decodeGmail(m *message) []Recipient {
 	action := "failed"
 	start := bytes.Index(text, []byte("Delivery to the following recipient"))
 	if start < 0 {
-		return failedRecipients(m, firstWords(text, 400))
+		return decodeGmailNew(m, text)
 	}
 	if bytes.Contains(text[start:min(len(text), start+80)], []byte("delayed")) {
 		action = "delayed"
@@ -76,6 +76,46 @@ func failedRecipients(m *message, diag string) []Recipient {
 	var rs []Recipient
 	for _, a := range addressesIn(m.hdr.get("X-Failed-Recipients")) {
 		rs = append(rs, newRecipient(a, diag, "failed"))
+	}
+	return rs
+}
+
+// decodeGmailNew reads Gmail's current text ("** Address not found **", "Your message wasn't
+// delivered to user@example.org because ...", "The response from the remote server was:"). The
+// recipients are those of X-Failed-Recipients, else the addresses named in the explanation.
+func decodeGmailNew(m *message, text []byte) []Recipient {
+	body := section(text, "", "----- Original message -----", "----- Message header follows -----")
+	var expl, resp []byte
+	inResp := false
+	lines(body, func(line []byte) bool {
+		t := bytes.TrimSpace(line)
+		switch {
+		case bytes.HasPrefix(t, []byte("The response")) && bytes.HasSuffix(t, []byte("was:")):
+			inResp = true
+		case inResp:
+			resp = append(append(resp, t...), '\n')
+		case len(t) > 0 && !bytes.HasPrefix(t, []byte("**")) && !bytes.HasPrefix(t, []byte("Learn more")):
+			expl = append(append(expl, t...), '\n')
+		}
+		return true
+	})
+	reply := joinLines(resp)
+	diag := joinLines(expl)
+	if reply != "" {
+		diag = reply
+	}
+	rs := failedRecipients(m, diag)
+	if len(rs) == 0 {
+		for _, a := range addressesOnLine(string(expl)) {
+			if matchRecipient(rs, a) == nil {
+				rs = append(rs, newRecipient(a, diag, "failed"))
+			}
+		}
+	}
+	for i := range rs {
+		if reply != "" && joinLines(expl) != "" {
+			rs[i].Diagnostic = reply + " (" + firstWords(expl, 200) + ")"
+		}
 	}
 	return rs
 }

@@ -1,0 +1,74 @@
+package dsn
+
+import "strings"
+
+// Sun Java System / Oracle Communications Messaging Server writes "Your message cannot be
+// delivered to the following recipients:" and, per recipient, indented "Recipient address:",
+// "Original address:", "Reason:", "Diagnostic code:" and "Remote system:" lines. A
+// message/delivery-status part usually follows.
+
+var messagingServerDetector = detector{name: "messagingserver", match: matchMessagingServer, decode: decodeMessagingServer}
+
+func matchMessagingServer(m *message) bool {
+	return m.hasLine("Your message cannot be delivered to the following recipients:") ||
+		m.hasLine("This report relates to a message you sent with the following header fields:")
+}
+
+func decodeMessagingServer(m *message) []Recipient {
+	var rs []Recipient
+	var cur *Recipient
+	var reason, code string
+	flush := func() {
+		if cur != nil {
+			diag := code
+			if diag == "" {
+				diag = reason
+			}
+			_, diag = splitDiagnostic(diag)
+			*cur = mergeNew(*cur, newRecipient(cur.Recipient, diag, cur.Action))
+			if code != "" && reason != "" {
+				cur.Diagnostic = reason + ": " + cur.Diagnostic
+			}
+		}
+		reason, code = "", ""
+	}
+	action := "failed"
+	if m.subjectHas("Delivery Notification: Delay") || m.hasLine("Your message has not yet been delivered") {
+		action = "delayed"
+	}
+	lines(section(m.bounceText(), "delivered to the following recipients:"), func(line []byte) bool {
+		k, v, ok := strings.Cut(strings.TrimSpace(string(line)), ":")
+		if !ok {
+			return true
+		}
+		v = strings.TrimSpace(v)
+		switch k {
+		case "Recipient address":
+			flush()
+			a := v
+			if i := strings.LastIndexByte(v, ':'); i >= 0 && strings.HasPrefix(v, "@") {
+				a = v[i+1:] // source route "@host:user@domain"
+			}
+			rs = append(rs, Recipient{Recipient: cleanAddress(a), Action: action})
+			cur = &rs[len(rs)-1]
+		case "Original address":
+			if cur != nil {
+				cur.OriginalRecipient = cleanAddress(v)
+				if !isAddress(cur.Recipient) {
+					cur.Recipient = cur.OriginalRecipient
+				}
+			}
+		case "Reason":
+			reason = v
+		case "Diagnostic code":
+			code = v
+		case "Remote system":
+			if cur != nil {
+				cur.RemoteMTA = hostOf(stripType(v))
+			}
+		}
+		return len(rs) < maxRecipients
+	})
+	flush()
+	return rs
+}
