@@ -31,6 +31,18 @@ type header struct {
 // the header section and starts the body, so that broken bounces still decode. When top is set,
 // an mbox "From " envelope line and blank lines before the first field are skipped.
 func parseHeader(b []byte, top bool) (header, []byte) {
+	return readHeader(b, top, false)
+}
+
+// parseOriginalHeader reads the header of a returned message, where MTAs and relays sometimes
+// break folding: a line that is neither a field nor blank continues the previous field.
+func parseOriginalHeader(b []byte) header {
+	h, _ := readHeader(b, true, true)
+	return h
+}
+
+// readHeader implements parseHeader; loose reads non-field lines as continuations.
+func readHeader(b []byte, top, loose bool) (header, []byte) {
 	var h header
 	if top {
 		b = skipEnvelope(b)
@@ -45,7 +57,8 @@ func parseHeader(b []byte, top bool) (header, []byte) {
 		if isBlank(line) {
 			return h, rest
 		}
-		if line[0] == ' ' || line[0] == '\t' {
+		name, value, ok := splitField(line)
+		if line[0] == ' ' || line[0] == '\t' || !ok && loose && len(h.fields) > 0 {
 			if n := len(h.fields); n > 0 {
 				f := &h.fields[n-1]
 				// Extend the value to the end of this line: values are contiguous in b.
@@ -54,7 +67,6 @@ func parseHeader(b []byte, top bool) (header, []byte) {
 			b = rest
 			continue
 		}
-		name, value, ok := splitField(line)
 		if !ok || len(h.fields) >= maxHeaderFields {
 			return h, b
 		}

@@ -93,7 +93,7 @@ func findOriginal(m *message) (header, bool) {
 	}
 	m.origDone = true
 	if p := m.originalPart(); p != nil {
-		h, _ := parseHeader(p.headContent(), true)
+		h := parseOriginalHeader(p.headContent())
 		if len(h.fields) > 0 {
 			m.orig = h
 			return h, true
@@ -106,12 +106,59 @@ func findOriginal(m *message) (header, bool) {
 // inlineOriginal finds a copy of the original message in text, after a marker line such as
 // "----- Original message -----" or qmail's "--- Below this line is a copy of the message.".
 func inlineOriginal(text []byte) (header, bool) {
-	at := originalMarker(text)
-	if at < 0 {
-		return header{}, false
+	if at := originalMarker(text); at >= 0 {
+		rest := text[at:]
+		for line, after := cutLine(rest); len(line) > 0 && isRule(line); line, after = cutLine(after) {
+			rest = after
+		}
+		h := parseOriginalHeader(rest)
+		return h, len(h.fields) > 0
 	}
-	h, _ := parseHeader(text[at:], true)
-	return h, len(h.fields) > 0
+	return headerRun(text)
+}
+
+// originalStarts are the fields a returned message's header usually starts with.
+var originalStarts = []string{"received:", "return-path:", "message-id:", "date:", "from:", "to:", "subject:", "mime-version:", "delivered-to:"}
+
+// headerRun finds a copy of the original header that no marker line introduces: the first run of
+// at least three header fields, starting with a usual first field, that has a Message-ID, From
+// or Subject field.
+func headerRun(text []byte) (header, bool) {
+	for off := 0; off < len(text); {
+		line, _ := cutLine(text[off:])
+		if startsOriginal(line) {
+			h := parseOriginalHeader(text[off:])
+			if len(h.fields) >= 3 && (h.has("Message-ID") || h.has("From") || h.has("Subject")) {
+				return h, true
+			}
+		}
+		off += len(line) + 1
+	}
+	return header{}, false
+}
+
+// isRule reports whether a line is only a rule of dashes, equal signs, stars or underscores.
+func isRule(line []byte) bool {
+	t := bytes.TrimSpace(line)
+	for _, c := range t {
+		if c != '-' && c != '=' && c != '*' && c != '_' {
+			return false
+		}
+	}
+	return len(t) > 0
+}
+
+// startsOriginal reports whether a line (at the left margin) is a usual first header field.
+func startsOriginal(line []byte) bool {
+	if len(line) < 3 || line[0] == ' ' || line[0] == '\t' {
+		return false
+	}
+	for _, s := range originalStarts {
+		if len(line) >= len(s) && equalFoldASCII(line[:len(s)], s) {
+			return true
+		}
+	}
+	return false
 }
 
 // originalMarkers are lower-case phrases that, on a line of their own (usually between dashes),
@@ -158,7 +205,7 @@ func isMarkerLine(line []byte) bool {
 			return true
 		}
 	}
-	ruled := strings.IndexByte("-=*_", t[0]) >= 0 && t[1] == t[0]
+	ruled := strings.IndexByte("-=*_", t[0]) >= 0 && t[1] == t[0] || t[0] == '[' && t[len(t)-1] == ']'
 	if !ruled && !(t[len(t)-1] == ':' && len(t) < 80) {
 		return false
 	}
