@@ -62,7 +62,7 @@ func decodeGmail(m *message) []Recipient {
 		if s := findStatus(reply); s != "" {
 			r.Status, r.DiagnosticStatus = s, s
 		}
-		if i := strings.Index(diag, " by "); i >= 0 && strings.Contains(diag, "rejected by the server for the recipient domain") {
+		if i := strings.LastIndex(diag, " by "); i >= 0 && strings.Contains(diag, "rejected by the server for the recipient domain") {
 			r.RemoteMTA = strings.TrimSuffix(strings.Fields(diag[i+4:] + " x")[0], ".")
 		}
 		rs = append(rs, r)
