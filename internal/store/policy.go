@@ -1,0 +1,943 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/address"
+	vocab "github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/policy"
+)
+
+// This file keeps the suppression policy's results (docs/policy.md, "Storage"): the state and
+// audit trail of every address, operator overrides, the export history and the prune log
+// (migration 0002). States are derived data: they are recomputed by policy.Evaluate from the
+// stored events and overrides, per address and in one transaction, so the same events give the
+// same states however and in whatever order they were scanned.
+//
+// Recipients are stored in events lower-case; the policy works on addresses normalised by
+// internal/address, kept in recipient_addresses (several spellings may share an address; a
+// malformed recipient has none and is never evaluated).
+//
+// Evaluation is incremental: meta key policy_evaluated_through holds the id of the last event
+// whose recipient has been evaluated, so EvaluatePending re-evaluates exactly the addresses
+// that got events since, also after a scan that was killed before its evaluation ran.
+
+// Evaluator is what (re)computing states needs: the policy, an id for it, and the time that
+// decides whether pauses and soft windows have ended.
+type Evaluator struct {
+	Policy *policy.Policy
+	ID     string // identifies the policy's settings; stored with every state
+	Now    time.Time
+}
+
+// EvalSummary says what an evaluation did.
+type EvalSummary struct {
+	Addresses int                  // addresses evaluated
+	Malformed int                  // recipients looked at whose address is malformed (not evaluated)
+	Removed   int                  // stored states removed: the address has no events or overrides any more
+	States    map[policy.State]int // effective states (see Effective) of the addresses evaluated
+	Changes   map[string]int       // effective state changes, "paused->active": count
+}
+
+func newSummary() EvalSummary {
+	return EvalSummary{States: map[policy.State]int{}, Changes: map[string]int{}}
+}
+
+// StateRow is the stored state of one address.
+type StateRow struct {
+	Address         string
+	State           policy.State // as evaluated at EvaluatedAt; see Effective
+	SoftCount       int
+	PauseCount      int
+	SuppressedUntil time.Time // paused: the end of the pause
+	ExpiresAt       time.Time // paused: the pause end; soft: the end of the soft window; else zero
+	Since           time.Time // time of the transition into State
+	FirstBounce     time.Time
+	LastBounce      time.Time
+	Bounces         int
+	EventID         string // the deciding event (policy.EventID); "" when none
+	Type            string // of the deciding event
+	Reason          string
+	Status          string
+	ReplyCode       string
+	Provider        string
+	Rule            string
+	Diagnostic      string
+	DecidedAt       time.Time // bounce time of the deciding event
+	Setting         string    // policy settings of the deciding transition
+	Policy          string    // id of the policy that evaluated it
+	EvaluatedAt     time.Time
+}
+
+// Effective returns the state at now: a pause that has ended (now >= its end) and a soft
+// window that has passed (now after its end) leave the address active, exactly as a fresh
+// evaluation at now would. Every other state changes only with new events or overrides.
+func (r *StateRow) Effective(now time.Time) policy.State {
+	return effective(r.State, r.ExpiresAt, now)
+}
+
+func effective(st policy.State, expires, now time.Time) policy.State {
+	switch {
+	case expires.IsZero():
+	case st == policy.StatePaused && !now.Before(expires):
+		return policy.StateActive
+	case st == policy.StateSoft && now.After(expires):
+		return policy.StateActive
+	}
+	return st
+}
+
+// Pending reports whether events were stored since the last evaluation, without writing.
+func (s *Store) Pending(ctx context.Context) (bool, error) {
+	mark, maxID, err := marks(ctx, s.db)
+	if err != nil {
+		return false, classify(s.path, "read evaluation mark", err)
+	}
+	return maxID > mark, nil
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// marks reads the evaluation mark and the highest event id.
+func marks(ctx context.Context, q queryer) (mark, maxID int64, err error) {
+	var v string
+	switch err := q.QueryRowContext(ctx, query("policy_mark")).Scan(&v); {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return 0, 0, err
+	default:
+		if mark, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("meta policy_evaluated_through: %w", err)
+		}
+	}
+	if err := q.QueryRowContext(ctx, query("policy_max_event")).Scan(&maxID); err != nil {
+		return 0, 0, err
+	}
+	return mark, maxID, nil
+}
+
+func setMark(ctx context.Context, q queryer, id int64) error {
+	_, err := q.ExecContext(ctx, query("policy_set_mark"), strconv.FormatInt(id, 10))
+	return err
+}
+
+// EvaluatePending evaluates the addresses that got events since the last evaluation (by any
+// process), in one transaction: their events and overrides are read in full, evaluated, and
+// their states and transitions replaced.
+func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary, error) {
+	sum := newSummary()
+	err := s.write(ctx, "evaluate", func(tx *sql.Tx) error {
+		mark, maxID, err := marks(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if maxID <= mark {
+			return nil
+		}
+		raws, err := strings1(ctx, tx, query("policy_pending_recipients"), mark)
+		if err != nil {
+			return err
+		}
+		addrs, malformed, err := mapRecipients(ctx, tx, raws)
+		if err != nil {
+			return err
+		}
+		sum.Malformed = malformed
+		if err := evaluateAddresses(ctx, tx, ev, addrs, nil, &sum); err != nil {
+			return err
+		}
+		return setMark(ctx, tx, maxID)
+	})
+	return sum, err
+}
+
+// EvaluateAll recomputes the state of every address from all its events and overrides, in one
+// transaction (after a policy change: rebound evaluate). States of addresses left without
+// events or overrides (after a prune) are removed.
+func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, error) {
+	sum := newSummary()
+	err := s.write(ctx, "evaluate", func(tx *sql.Tx) error {
+		_, maxID, err := marks(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, query("policy_delete_orphan_addresses")); err != nil {
+			return err
+		}
+		raws, err := strings1(ctx, tx, query("policy_all_recipients"))
+		if err != nil {
+			return err
+		}
+		_, malformed, err := mapRecipients(ctx, tx, raws)
+		if err != nil {
+			return err
+		}
+		sum.Malformed = malformed
+		addrs, err := strings1(ctx, tx, query("policy_all_addresses"))
+		if err != nil {
+			return err
+		}
+		old, err := readSummaries(ctx, tx, query("policy_state_summaries"))
+		if err != nil {
+			return err
+		}
+		if err := evaluateAddresses(ctx, tx, ev, addrs, old, &sum); err != nil {
+			return err
+		}
+		var gone []string
+		for a := range old {
+			if _, ok := slices.BinarySearch(addrs, a); !ok {
+				gone = append(gone, a)
+			}
+		}
+		slices.Sort(gone)
+		for _, a := range gone {
+			if o := old[a]; effective(o.state, o.expires, ev.Now) != policy.StateActive {
+				sum.Changes[string(effective(o.state, o.expires, ev.Now))+"->active"]++
+			}
+		}
+		sum.Removed = len(gone)
+		if err := execList(ctx, tx, "policy_delete_states", gone); err != nil {
+			return err
+		}
+		if err := execList(ctx, tx, "policy_delete_transitions", gone); err != nil {
+			return err
+		}
+		return setMark(ctx, tx, maxID)
+	})
+	return sum, err
+}
+
+// mapRecipients records the normalised address of each stored recipient and returns the
+// distinct addresses, sorted, and the number of malformed recipients.
+func mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) ([]string, int, error) {
+	up, err := tx.PrepareContext(ctx, query("policy_upsert_address"))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer up.Close()
+	seen := make(map[string]bool, len(raws))
+	var addrs []string
+	malformed := 0
+	for _, raw := range raws {
+		a, err := address.Normalize(raw)
+		if err != nil {
+			malformed++
+			if _, err := up.ExecContext(ctx, raw, nil, err.Error()); err != nil {
+				return nil, 0, err
+			}
+			continue
+		}
+		if _, err := up.ExecContext(ctx, raw, a, nil); err != nil {
+			return nil, 0, err
+		}
+		if !seen[a] {
+			seen[a] = true
+			addrs = append(addrs, a)
+		}
+	}
+	slices.Sort(addrs)
+	return addrs, malformed, nil
+}
+
+// summary is what evaluation needs of a stored state to report changes.
+type summary struct {
+	state   policy.State
+	expires time.Time
+}
+
+func readSummaries(ctx context.Context, q queryer, text string, args ...any) (map[string]summary, error) {
+	rows, err := q.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]summary{}
+	for rows.Next() {
+		var a, st string
+		var exp sql.NullInt64
+		if err := rows.Scan(&a, &st, &exp); err != nil {
+			return nil, err
+		}
+		out[a] = summary{policy.State(st), fromUnix(exp)}
+	}
+	return out, rows.Err()
+}
+
+// evaluateAddresses evaluates addrs (sorted) in chunks and replaces their states and
+// transitions. old holds the previous states when the caller read them all; otherwise they
+// are read per chunk.
+func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []string, old map[string]summary, sum *EvalSummary) error {
+	upState, err := tx.PrepareContext(ctx, query("policy_upsert_state"))
+	if err != nil {
+		return err
+	}
+	defer upState.Close()
+	insTr, err := tx.PrepareContext(ctx, query("policy_insert_transition"))
+	if err != nil {
+		return err
+	}
+	defer insTr.Close()
+	return chunks(addrs, func(part []string) error {
+		before := old
+		if before == nil {
+			var err error
+			if before, err = readSummaries(ctx, tx, listQuery("policy_states_in", len(part)), anys(part)...); err != nil {
+				return err
+			}
+		}
+		evs, err := policyEvents(ctx, tx, part)
+		if err != nil {
+			return err
+		}
+		ovs, err := policyOverrides(ctx, tx, part)
+		if err != nil {
+			return err
+		}
+		if err := execList(ctx, tx, "policy_delete_transitions", part); err != nil {
+			return err
+		}
+		results := policy.Evaluate(ev.Policy, evs, ovs, ev.Now)
+		byAddr := groupEvents(evs)
+		evaluated := make(map[string]bool, len(results))
+		for i := range results {
+			r := &results[i]
+			evaluated[r.Recipient] = true
+			expires := time.Time{}
+			switch r.State {
+			case policy.StatePaused:
+				expires = r.SuppressedUntil
+			case policy.StateSoft:
+				expires = softExpiry(ev, byAddr[r.Recipient], ovs, r.Recipient)
+			}
+			if err := saveResult(ctx, upState, insTr, ev, r, expires); err != nil {
+				return fmt.Errorf("address %s: %w", r.Recipient, err)
+			}
+			now := effective(r.State, expires, ev.Now)
+			sum.Addresses++
+			sum.States[now]++
+			was := policy.StateActive
+			if b, ok := before[r.Recipient]; ok {
+				was = effective(b.state, b.expires, ev.Now)
+			}
+			if was != now {
+				sum.Changes[string(was)+"->"+string(now)]++
+			}
+		}
+		var gone []string
+		for _, a := range part {
+			if !evaluated[a] {
+				gone = append(gone, a) // no events and no overrides any more
+			}
+		}
+		sum.Removed += len(gone)
+		return execList(ctx, tx, "policy_delete_states", gone)
+	})
+}
+
+// softExpiry is the end of the soft window of an address in state soft: the time of the
+// "soft window expired" transition that an evaluation far in the future finds.
+func softExpiry(ev Evaluator, evs []policy.Event, ovs []policy.Override, addr string) time.Time {
+	var mine []policy.Override
+	for _, o := range ovs {
+		if o.Recipient == addr {
+			mine = append(mine, o)
+		}
+	}
+	far := ev.Now.AddDate(20, 0, 0) // beyond any policy duration (at most ten years)
+	res := policy.Evaluate(ev.Policy, evs, mine, far)
+	if len(res) != 1 || len(res[0].Transitions) == 0 {
+		return time.Time{}
+	}
+	t := res[0].Transitions[len(res[0].Transitions)-1]
+	if t.From != policy.StateSoft || t.To != policy.StateActive {
+		return time.Time{}
+	}
+	return t.At
+}
+
+func groupEvents(evs []policy.Event) map[string][]policy.Event {
+	m := map[string][]policy.Event{}
+	for _, e := range evs {
+		m[e.Recipient] = append(m[e.Recipient], e)
+	}
+	return m
+}
+
+// saveResult stores one evaluated address: its state row and its transitions.
+func saveResult(ctx context.Context, upState, insTr *sql.Stmt, ev Evaluator, r *policy.Result, expires time.Time) error {
+	var since time.Time
+	if n := len(r.Transitions); n > 0 {
+		since = r.Transitions[n-1].At
+	}
+	d := &r.Decision
+	if _, err := upState.ExecContext(ctx, r.Recipient, string(r.State), r.SoftCount, r.PauseCount,
+		unix(r.SuppressedUntil), unix(expires), unix(since), unix(r.FirstBounce), unix(r.LastBounce),
+		r.Bounces, null(d.ID), null(string(d.Type)), null(string(d.Reason)), null(d.Status),
+		null(d.ReplyCode), null(d.Provider), null(d.Rule), null(d.Diagnostic), unix(d.BouncedAt),
+		null(r.Setting), ev.ID, ev.Now.Unix()); err != nil {
+		return err
+	}
+	for i, t := range r.Transitions {
+		if _, err := insTr.ExecContext(ctx, r.Recipient, i+1, t.At.Unix(), string(t.From), string(t.To),
+			t.SoftCount, null(strings.Join(t.Events, " ")), null(t.Rule), null(t.Setting),
+			null(t.Note)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// policyEvents reads the events of the given addresses as the policy sees them.
+func policyEvents(ctx context.Context, q queryer, addrs []string) ([]policy.Event, error) {
+	rows, err := q.QueryContext(ctx, listQuery("policy_events", len(addrs)), anys(addrs)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []policy.Event
+	for rows.Next() {
+		var e policy.Event
+		var key string
+		var idx int
+		var typ, reason string
+		var provider, status, reply, rule, diag, feedback sql.NullString
+		var at sql.NullInt64
+		if err := rows.Scan(&e.Recipient, &key, &idx, &e.Position, &typ, &reason, &provider, &status,
+			&reply, &rule, &diag, &feedback, &at); err != nil {
+			return nil, err
+		}
+		e.ID = policy.EventID(key, idx)
+		e.Type, e.Reason = vocab.Type(typ), vocab.Reason(reason)
+		e.Provider, e.Status, e.ReplyCode = provider.String, status.String, reply.String
+		e.Rule, e.Diagnostic, e.FeedbackType = rule.String, diag.String, feedback.String
+		e.BouncedAt = fromUnix(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func policyOverrides(ctx context.Context, q queryer, addrs []string) ([]policy.Override, error) {
+	rows, err := q.QueryContext(ctx, listQuery("policy_overrides", len(addrs)), anys(addrs)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []policy.Override
+	for rows.Next() {
+		var o policy.Override
+		var at int64
+		if err := rows.Scan(&o.Recipient, &at, &o.By, &o.Why); err != nil {
+			return nil, err
+		}
+		o.At = time.Unix(at, 0).UTC()
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// strings1 runs a query whose rows have one text column.
+func strings1(ctx context.Context, q queryer, text string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// execList runs the list statement NAME over keys, in chunks.
+func execList(ctx context.Context, q queryer, name string, keys []string) error {
+	return chunks(keys, func(part []string) error {
+		_, err := q.ExecContext(ctx, listQuery(name, len(part)), anys(part)...)
+		return err
+	})
+}
+
+// ErrUnknownAddress is returned for an address the database has no events, state or
+// overrides for.
+var ErrUnknownAddress = errors.New("no events for this address")
+
+// Unsuppress records an operator override for o.Recipient (a normalised address) and
+// re-evaluates the address, in one transaction. It returns the effective state before and the
+// stored state after. An address without events or a state is ErrUnknownAddress. Call
+// EvaluatePending first, so that the address's latest events are mapped.
+func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o policy.Override) (before policy.State, after StateRow, err error) {
+	err = s.write(ctx, "unsuppress", func(tx *sql.Tx) error {
+		old, err := readSummaries(ctx, tx, listQuery("policy_states_in", 1), o.Recipient)
+		if err != nil {
+			return err
+		}
+		b, ok := old[o.Recipient]
+		if !ok {
+			return ErrUnknownAddress
+		}
+		before = effective(b.state, b.expires, ev.Now)
+		if _, err := tx.ExecContext(ctx, query("policy_insert_override"), o.Recipient, o.At.Unix(), o.By,
+			o.Why, ev.Now.Unix()); err != nil {
+			return err
+		}
+		sum := newSummary()
+		if err := evaluateAddresses(ctx, tx, ev, []string{o.Recipient}, nil, &sum); err != nil {
+			return err
+		}
+		row, ok, err := stateOf(ctx, tx, o.Recipient)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("address %s: no state after evaluation", o.Recipient)
+		}
+		after = row
+		return nil
+	})
+	if errors.Is(err, ErrUnknownAddress) {
+		return "", StateRow{}, ErrUnknownAddress
+	}
+	return before, after, err
+}
+
+// State returns the stored state of an address; ok is false when there is none.
+func (s *Store) State(ctx context.Context, addr string) (StateRow, bool, error) {
+	r, ok, err := stateOf(ctx, s.db, addr)
+	return r, ok, classify(s.path, "read state", err)
+}
+
+func stateOf(ctx context.Context, q queryer, addr string) (StateRow, bool, error) {
+	rows, err := q.QueryContext(ctx, query("policy_state"), addr)
+	if err != nil {
+		return StateRow{}, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return StateRow{}, false, rows.Err()
+	}
+	r, err := scanState(rows)
+	return r, err == nil, err
+}
+
+func scanState(rows *sql.Rows) (StateRow, error) {
+	var r StateRow
+	var st string
+	var until, expires, since, first, last, decided sql.NullInt64
+	var evID, typ, reason, status, reply, provider, rule, diag, setting sql.NullString
+	var evaluated int64
+	if err := rows.Scan(&r.Address, &st, &r.SoftCount, &r.PauseCount, &until, &expires, &since, &first,
+		&last, &r.Bounces, &evID, &typ, &reason, &status, &reply, &provider, &rule, &diag, &decided,
+		&setting, &r.Policy, &evaluated); err != nil {
+		return r, err
+	}
+	r.State = policy.State(st)
+	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
+	r.FirstBounce, r.LastBounce, r.DecidedAt = fromUnix(first), fromUnix(last), fromUnix(decided)
+	r.EventID, r.Type, r.Reason, r.Status = evID.String, typ.String, reason.String, status.String
+	r.ReplyCode, r.Provider, r.Rule, r.Diagnostic = reply.String, provider.String, rule.String, diag.String
+	r.Setting = setting.String
+	r.EvaluatedAt = time.Unix(evaluated, 0).UTC()
+	return r, nil
+}
+
+// EachListed calls fn for every address whose stored state is st (as evaluated, not
+// Effective), in address order, reading the states table only, through its index on state:
+// no evaluation. It fills what an export needs: Address, State, SoftCount, SuppressedUntil,
+// ExpiresAt, Since, FirstBounce, LastBounce, Bounces, Type, Reason, Status, ReplyCode,
+// Provider, Rule and Diagnostic. The row passed to fn is reused: copy what you keep.
+func (s *Store) EachListed(ctx context.Context, st policy.State, fn func(*StateRow) error) error {
+	rows, err := s.db.QueryContext(ctx, query("policy_list"), string(st))
+	if err != nil {
+		return classify(s.path, "read states", err)
+	}
+	defer rows.Close()
+	r := StateRow{State: st}
+	var until, expires, since, first, last sql.NullInt64
+	var typ, reason, status, reply, provider, rule, diag sql.NullString
+	for rows.Next() {
+		if err := rows.Scan(&r.Address, &r.SoftCount, &until, &expires, &since, &first, &last, &r.Bounces,
+			&typ, &reason, &status, &reply, &provider, &rule, &diag); err != nil {
+			return classify(s.path, "read states", err)
+		}
+		r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
+		r.FirstBounce, r.LastBounce = fromUnix(first), fromUnix(last)
+		r.Type, r.Reason, r.Status, r.ReplyCode = typ.String, reason.String, status.String, reply.String
+		r.Provider, r.Rule, r.Diagnostic = provider.String, rule.String, diag.String
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return classify(s.path, "read states", rows.Err())
+}
+
+// Transitions returns the stored audit trail of an address, in order.
+func (s *Store) Transitions(ctx context.Context, addr string) ([]policy.Transition, error) {
+	rows, err := s.db.QueryContext(ctx, query("policy_transitions_of"), addr)
+	if err != nil {
+		return nil, classify(s.path, "read transitions", err)
+	}
+	defer rows.Close()
+	var out []policy.Transition
+	for rows.Next() {
+		var t policy.Transition
+		var at int64
+		var from, to string
+		var ids, rule, setting, note sql.NullString
+		if err := rows.Scan(&at, &from, &to, &t.SoftCount, &ids, &rule, &setting, &note); err != nil {
+			return nil, classify(s.path, "read transitions", err)
+		}
+		t.At, t.From, t.To = time.Unix(at, 0).UTC(), policy.State(from), policy.State(to)
+		t.Events = strings.Fields(ids.String)
+		t.Rule, t.Setting, t.Note = rule.String, setting.String, note.String
+		out = append(out, t)
+	}
+	return out, classify(s.path, "read transitions", rows.Err())
+}
+
+// Overrides returns the overrides of an address, oldest first.
+func (s *Store) Overrides(ctx context.Context, addr string) ([]policy.Override, error) {
+	rows, err := s.db.QueryContext(ctx, query("policy_overrides_of"), addr)
+	if err != nil {
+		return nil, classify(s.path, "read overrides", err)
+	}
+	defer rows.Close()
+	var out []policy.Override
+	for rows.Next() {
+		o := policy.Override{Recipient: addr}
+		var at int64
+		if err := rows.Scan(&at, &o.By, &o.Why); err != nil {
+			return nil, classify(s.path, "read overrides", err)
+		}
+		o.At = time.Unix(at, 0).UTC()
+		out = append(out, o)
+	}
+	return out, classify(s.path, "read overrides", rows.Err())
+}
+
+// EventsOf returns the events of an address (every stored spelling of it), oldest first with
+// those of unknown time before the others, with MessageKey, Idx and Position set. Only
+// evaluated events are mapped to their address: call EvaluatePending first.
+func (s *Store) EventsOf(ctx context.Context, addr string) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, query("policy_events_of"), addr)
+	if err != nil {
+		return nil, classify(s.path, "read events", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, classify(s.path, "read events", err)
+		}
+		out = append(out, e)
+	}
+	return out, classify(s.path, "read events", rows.Err())
+}
+
+func scanEvent(rows *sql.Rows) (Event, error) {
+	var e Event
+	var hard int
+	var bounced sql.NullInt64
+	var action, status, reply, diag, remote, reporting, provider, rule, sender, subject,
+		origID, campaign, domain, feedback sql.NullString
+	if err := rows.Scan(&e.MessageKey, &e.Idx, &e.Position, &e.Recipient, &action, &status,
+		&reply, &diag, &remote, &reporting, &e.Reason, &e.Type, &hard, &provider, &rule,
+		&e.Confidence, &bounced, &sender, &subject, &origID, &campaign, &domain,
+		&feedback); err != nil {
+		return e, err
+	}
+	e.Action, e.Status, e.ReplyCode, e.Diagnostic = action.String, status.String, reply.String, diag.String
+	e.RemoteMTA, e.ReportingMTA, e.Provider, e.Rule = remote.String, reporting.String, provider.String, rule.String
+	e.Sender, e.Subject, e.OriginalMessageID = sender.String, subject.String, origID.String
+	e.Campaign, e.SendingDomain, e.FeedbackType = campaign.String, domain.String, feedback.String
+	e.Hard = hard != 0
+	e.BouncedAt = fromUnix(bounced)
+	return e, nil
+}
+
+// Recipient returns the address a stored (lower-case) recipient maps to, or why it is
+// malformed; ok is false when the recipient has not been evaluated.
+func (s *Store) Recipient(ctx context.Context, raw string) (addr, malformed string, ok bool, err error) {
+	var a, e sql.NullString
+	err = s.db.QueryRowContext(ctx, query("policy_recipient"), NormalizeRecipient(raw)).Scan(&a, &e)
+	if err == sql.ErrNoRows {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, classify(s.path, "read recipient", err)
+	}
+	return a.String, e.String, true, nil
+}
+
+// Malformed counts the stored recipients whose address is malformed (they are not evaluated).
+func (s *Store) Malformed(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, query("policy_malformed")).Scan(&n)
+	return n, classify(s.path, "count malformed recipients", err)
+}
+
+// OtherPolicy counts the addresses last evaluated with a policy whose id is not id.
+func (s *Store) OtherPolicy(ctx context.Context, id string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, query("policy_other_policy"), id).Scan(&n)
+	return n, classify(s.path, "read states", err)
+}
+
+// Export is a delivered export, as recorded.
+type Export struct {
+	At      time.Time
+	Target  string // file, or "-" for standard output
+	Format  string
+	OnlyNew bool
+	Filters string
+	Policy  string
+}
+
+// Delivered is a row an export delivered.
+type Delivered struct {
+	Address     string
+	Fingerprint string
+}
+
+// ExportResult says what a recorded export delivered.
+type ExportResult struct {
+	ID           int64
+	Rows         int // rows delivered
+	New, Changed int // delivered rows whose address was not delivered before, or with another fingerprint
+	Left         int // addresses that left the list since they were delivered
+}
+
+// RecordExport runs deliver inside a write transaction, so that concurrent exports are
+// serialised: deliver gets the fingerprint last delivered per address (export --new compares
+// against it), writes its output and returns the rows it delivered. The export is then recorded:
+// the delivered fingerprints replace the previous ones, and every previously delivered address
+// not in listed (the addresses on the list now, whatever the filters) is forgotten as "left",
+// so that it counts as new if it comes back. If deliver fails, nothing is recorded.
+func (s *Store) RecordExport(ctx context.Context, x Export, listed map[string]bool,
+	deliver func(last map[string]string) ([]Delivered, error)) (ExportResult, error) {
+	var res ExportResult
+	err := s.write(ctx, "record export", func(tx *sql.Tx) error {
+		last, err := exported(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rows, err := deliver(last)
+		if err != nil {
+			return &deliverError{err}
+		}
+		res.Rows = len(rows)
+		if err := tx.QueryRowContext(ctx, query("policy_insert_export"), x.At.Unix(), x.Target, x.Format,
+			boolInt(x.OnlyNew), null(x.Filters), len(rows), x.Policy).Scan(&res.ID); err != nil {
+			return err
+		}
+		return recordDelivered(ctx, tx, res.ID, last, listed, rows, &res)
+	})
+	var de *deliverError
+	if errors.As(err, &de) {
+		return ExportResult{}, de.err
+	}
+	return res, err
+}
+
+// deliverError carries the delivery's own error through the transaction untouched.
+type deliverError struct{ err error }
+
+func (e *deliverError) Error() string { return e.err.Error() }
+
+// LastDelivered returns, per address on the list, the fingerprint of the row last delivered
+// (what export --new compares against).
+func (s *Store) LastDelivered(ctx context.Context) (map[string]string, error) {
+	m, err := exported(ctx, s.db)
+	return m, classify(s.path, "read export history", err)
+}
+
+func exported(ctx context.Context, q queryer) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, query("policy_exported"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var a, fp string
+		if err := rows.Scan(&a, &fp); err != nil {
+			return nil, err
+		}
+		out[a] = fp
+	}
+	return out, rows.Err()
+}
+
+func recordDelivered(ctx context.Context, tx *sql.Tx, id int64, last map[string]string, listed map[string]bool,
+	rows []Delivered, res *ExportResult) error {
+	up, err := tx.PrepareContext(ctx, query("policy_upsert_exported"))
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	change, err := tx.PrepareContext(ctx, query("policy_insert_export_change"))
+	if err != nil {
+		return err
+	}
+	defer change.Close()
+	for _, r := range rows {
+		prev, ok := last[r.Address]
+		kind := "new"
+		switch {
+		case ok && prev == r.Fingerprint:
+			continue
+		case ok:
+			kind = "changed"
+			res.Changed++
+		default:
+			res.New++
+		}
+		if _, err := up.ExecContext(ctx, r.Address, r.Fingerprint, id); err != nil {
+			return err
+		}
+		if _, err := change.ExecContext(ctx, id, r.Address, kind, r.Fingerprint); err != nil {
+			return err
+		}
+	}
+	var left []string
+	for a := range last {
+		if !listed[a] {
+			left = append(left, a)
+		}
+	}
+	slices.Sort(left)
+	res.Left = len(left)
+	for _, a := range left {
+		if _, err := tx.ExecContext(ctx, query("policy_delete_exported"), a); err != nil {
+			return err
+		}
+		if _, err := change.ExecContext(ctx, id, a, "left", nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExportChange is one entry of an address's export history.
+type ExportChange struct {
+	ExportID int64
+	At       time.Time
+	Target   string
+	Kind     string // new, changed, left
+}
+
+// ExportChanges returns the export history of an address, oldest first.
+func (s *Store) ExportChanges(ctx context.Context, addr string) ([]ExportChange, error) {
+	rows, err := s.db.QueryContext(ctx, query("policy_export_changes_of"), addr)
+	if err != nil {
+		return nil, classify(s.path, "read export history", err)
+	}
+	defer rows.Close()
+	var out []ExportChange
+	for rows.Next() {
+		var c ExportChange
+		var at int64
+		if err := rows.Scan(&c.ExportID, &at, &c.Target, &c.Kind); err != nil {
+			return nil, classify(s.path, "read export history", err)
+		}
+		c.At = time.Unix(at, 0).UTC()
+		out = append(out, c)
+	}
+	return out, classify(s.path, "read export history", rows.Err())
+}
+
+// PruneSummary says what a prune did (or, dry, would do).
+type PruneSummary struct {
+	Cutoff          time.Time
+	EventsDeleted   int // events that bounced before the cutoff
+	EventsKept      int // old events kept as the evidence of a suppression or a review (details removed)
+	MessagesCleared int // messages whose subject, sender, Message-ID and error text were removed
+	StatesCleared   int // states whose stored diagnostic was removed
+	Forgotten       int // recipient spellings without events any more
+}
+
+// errDryRun rolls a dry-run prune back.
+var errDryRun = errors.New("dry run")
+
+// Prune deletes, in one transaction, the events that bounced before cutoff, except the
+// evidence of every suppression and review (the events of an address in state suppressed or
+// review since its last override, so that evaluating again gives the same state); removes the
+// diagnostic, sender, subject and Message-ID of the old events kept, the subject, sender,
+// Message-ID and error text of messages dated before cutoff (the message rows stay, so a
+// rescan does not store them again), the diagnostic of states decided before cutoff, and the
+// per-address history of exports made before cutoff. States and transitions stay. With dry,
+// it reports the counts and changes nothing. Call EvaluatePending first.
+func (s *Store) Prune(ctx context.Context, cutoff, now time.Time, dry bool) (PruneSummary, error) {
+	sum := PruneSummary{Cutoff: cutoff}
+	c := cutoff.Unix()
+	err := s.write(ctx, "prune", func(tx *sql.Tx) error {
+		// Deleted rows are overwritten with zeros, not left readable in free pages. SQLite-only,
+		// like the PRAGMAs of the connection string; it stays on for this connection.
+		if _, err := tx.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+			return err
+		}
+		steps := []struct {
+			name string
+			n    *int
+			args []any
+		}{
+			{"policy_prune_events", &sum.EventsDeleted, []any{c, int64(math.MinInt64)}},
+			{"policy_prune_blank_events", &sum.EventsKept, []any{c}},
+			{"policy_prune_messages", &sum.MessagesCleared, []any{c}},
+			{"policy_prune_states", &sum.StatesCleared, []any{c}},
+			{"policy_delete_orphan_addresses", &sum.Forgotten, nil},
+			{"policy_prune_export_changes", new(int), []any{c}},
+		}
+		for _, st := range steps {
+			res, err := tx.ExecContext(ctx, query(st.name), st.args...)
+			if err != nil {
+				return fmt.Errorf("%s: %w", st.name, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			*st.n = int(n)
+		}
+		// SQLite may reuse the ids of deleted events: keep the mark at or below the highest id,
+		// so that events stored later are seen as pending.
+		mark, maxID, err := marks(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if mark > maxID {
+			if err := setMark(ctx, tx, maxID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, query("policy_insert_prune"), now.Unix(), c, sum.EventsDeleted,
+			sum.EventsKept, sum.MessagesCleared); err != nil {
+			return err
+		}
+		if dry {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	return sum, err
+}

@@ -1,0 +1,518 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/rules"
+)
+
+func defaultEvaluator(t testing.TB, now string) Evaluator {
+	t.Helper()
+	p, err := policy.Load(rules.DefaultPolicy, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Evaluator{Policy: p, ID: "default", Now: mustTime(now)}
+}
+
+// soft, hard, block and complaint events for the policy tests.
+func pev(rcpt, typ, at string) Event {
+	reason := map[string]string{"soft": "mailboxfull", "hard": "userunknown", "block": "blocked",
+		"complaint": "feedback", "autoreply": "vacation", "unknown": "undefined"}[typ]
+	e := ev(rcpt, typ, reason, at)
+	if typ == "complaint" {
+		e.FeedbackType = "abuse"
+	}
+	return e
+}
+
+// policyBatch is a mailbox of bounces for the policy tests, one message per event.
+func policyBatch() []Message {
+	evs := []Event{
+		pev("ann@example.org", "soft", "2026-03-01T00:00:00Z"),
+		pev("ann@example.org", "soft", "2026-03-02T12:00:00Z"),
+		pev("ann@example.org", "soft", "2026-03-03T23:00:00Z"), // 71 hours: paused
+		pev("ben@example.org", "soft", "2026-03-01T00:00:00Z"),
+		pev("ben@example.org", "soft", "2026-03-02T16:00:00Z"),
+		pev("ben@example.org", "soft", "2026-03-04T08:00:00Z"), // 80 hours: soft(2)
+		pev("Cat@Example.org", "hard", "2026-03-02T09:00:00Z"),
+		pev("eve@example.org", "complaint", "2026-03-02T08:00:00Z"),
+		pev("fay@example.org", "autoreply", "2026-03-02T08:00:00Z"),
+		pev("gus@example.org", "unknown", "2026-03-02T08:00:00Z"),
+		pev("user@bücher.example", "soft", "2026-03-01T00:00:00Z"), // one address, two spellings
+		pev("user@xn--bcher-kva.example", "soft", "2026-03-01T10:00:00Z"),
+		pev("user@bücher.example", "soft", "2026-03-01T20:00:00Z"),
+		pev("no-at-sign", "hard", "2026-03-01T00:00:00Z"), // malformed
+	}
+	for i := range 10 {
+		evs = append(evs, pev("dan@example.org", "block", fmt.Sprintf("2026-03-01T%02d:00:00Z", i)))
+	}
+	msgs := make([]Message, len(evs))
+	for i, e := range evs {
+		msgs[i] = msg(fmt.Sprintf("k%02d", i), "bounce", e)
+	}
+	return msgs
+}
+
+// snapshot is everything evaluation stores, for comparisons: states (without the evaluation
+// time) and transitions.
+func snapshot(t *testing.T, s *Store) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	for _, r := range allStates(t, s) {
+		r.EvaluatedAt = time.Time{}
+		fmt.Fprintf(&b, "%+v\n", r)
+		trs, err := s.Transitions(ctx, r.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range trs {
+			fmt.Fprintf(&b, "  %s\n", tr)
+		}
+	}
+	return b.String()
+}
+
+// listed renders what export and show see at now: each address's effective state and, for
+// those on a list, the whole stored row but the evaluation time.
+func listed(t *testing.T, s *Store, now string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range allStates(t, s) {
+		eff := r.Effective(mustTime(now))
+		fmt.Fprintf(&b, "%s %s", r.Address, eff)
+		if eff == policy.StateSuppressed || eff == policy.StatePaused || eff == policy.StateReview {
+			r.EvaluatedAt = time.Time{}
+			fmt.Fprintf(&b, " %+v", r)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// allStates reads every stored state in full, by address.
+func allStates(t *testing.T, s *Store) []StateRow {
+	t.Helper()
+	ctx := context.Background()
+	addrs, err := strings1(ctx, s.db, "SELECT address FROM states ORDER BY address")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]StateRow, len(addrs))
+	for i, a := range addrs {
+		r, ok, err := s.State(ctx, a)
+		if err != nil || !ok {
+			t.Fatalf("State(%s): %v, %v", a, ok, err)
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// TestEachListed checks that the export's read gives the stored rows, in address order.
+func TestEachListed(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EvaluatePending(ctx, defaultEvaluator(t, "2026-03-05T00:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range []policy.State{policy.StateSuppressed, policy.StatePaused} {
+		err := s.EachListed(ctx, st, func(r *StateRow) error {
+			full, _, _ := s.State(ctx, r.Address)
+			full.PauseCount, full.EventID, full.DecidedAt, full.Setting, full.Policy, full.EvaluatedAt = 0, "", time.Time{}, "", "", time.Time{}
+			if *r != full {
+				t.Errorf("EachListed %+v\nState %+v", *r, full)
+			}
+			got = append(got, r.Address)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"cat@example.org", "eve@example.org", "ann@example.org", "user@xn--bcher-kva.example"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("EachListed: %v, want %v", got, want)
+	}
+}
+
+func TestEvaluatePending(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Pending(ctx); err != nil || !p {
+		t.Fatalf("Pending = %v, %v before evaluation", p, err)
+	}
+	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	sum, err := s.EvaluatePending(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Pending(ctx); err != nil || p {
+		t.Fatalf("Pending = %v, %v after evaluation", p, err)
+	}
+	if sum.Addresses != 8 || sum.Malformed != 1 {
+		t.Errorf("summary %+v: want 8 addresses, 1 malformed", sum)
+	}
+	want := map[string]policy.State{
+		"ann@example.org": policy.StatePaused, "ben@example.org": policy.StateSoft,
+		"cat@example.org": policy.StateSuppressed, "dan@example.org": policy.StateActive,
+		"eve@example.org": policy.StateSuppressed, "fay@example.org": policy.StateActive,
+		"gus@example.org": policy.StateReview, "user@xn--bcher-kva.example": policy.StatePaused,
+	}
+	for a, st := range want {
+		r, ok, err := s.State(ctx, a)
+		if err != nil || !ok {
+			t.Fatalf("State(%s) = %v, %v", a, ok, err)
+		}
+		if r.State != st {
+			t.Errorf("%s: state %s, want %s", a, r.State, st)
+		}
+	}
+	ann, _, _ := s.State(ctx, "ann@example.org")
+	if !ann.SuppressedUntil.Equal(mustTime("2026-03-10T23:00:00Z")) || !ann.ExpiresAt.Equal(ann.SuppressedUntil) ||
+		ann.SoftCount != 3 || ann.Bounces != 3 || ann.Reason != "mailboxfull" || ann.EventID != "k02#1" ||
+		!ann.Since.Equal(mustTime("2026-03-03T23:00:00Z")) || ann.Policy != "default" {
+		t.Errorf("ann: %+v", ann)
+	}
+	ben, _, _ := s.State(ctx, "ben@example.org")
+	if ben.SoftCount != 2 || !ben.ExpiresAt.Equal(mustTime("2026-03-07T08:00:00Z")) {
+		t.Errorf("ben: soft(%d) expiring %v, want soft(2) expiring 2026-03-07T08:00:00Z", ben.SoftCount, ben.ExpiresAt)
+	}
+	dan, _, _ := s.State(ctx, "dan@example.org")
+	if dan.Bounces != 10 {
+		t.Errorf("dan: %d bounces, want 10 blocks counted", dan.Bounces)
+	}
+	if n, err := s.Malformed(ctx); err != nil || n != 1 {
+		t.Errorf("Malformed = %d, %v; want 1", n, err)
+	}
+	if a, why, ok, err := s.Recipient(ctx, "NO-AT-SIGN"); err != nil || !ok || a != "" || !strings.Contains(why, "no @") {
+		t.Errorf("Recipient(no-at-sign) = %q, %q, %v, %v", a, why, ok, err)
+	}
+	evs, err := s.EventsOf(ctx, "user@xn--bcher-kva.example")
+	if err != nil || len(evs) != 3 {
+		t.Errorf("EventsOf(user@xn--bcher-kva.example): %d events, %v; want both spellings' 3", len(evs), err)
+	}
+
+	// Nothing pending: a second evaluation does nothing.
+	sum, err = s.EvaluatePending(ctx, ev)
+	if err != nil || sum.Addresses != 0 {
+		t.Errorf("second EvaluatePending: %+v, %v", sum, err)
+	}
+}
+
+func TestEffective(t *testing.T) {
+	end := mustTime("2026-03-10T00:00:00Z")
+	for _, c := range []struct {
+		st   policy.State
+		now  string
+		want policy.State
+	}{
+		{policy.StatePaused, "2026-03-09T23:59:59Z", policy.StatePaused},
+		{policy.StatePaused, "2026-03-10T00:00:00Z", policy.StateActive}, // a pause has ended at its end
+		{policy.StateSoft, "2026-03-10T00:00:00Z", policy.StateSoft},     // a window includes its end
+		{policy.StateSoft, "2026-03-10T00:00:01Z", policy.StateActive},
+		{policy.StateSuppressed, "2030-01-01T00:00:00Z", policy.StateSuppressed},
+	} {
+		r := StateRow{State: c.st, ExpiresAt: end}
+		if c.st == policy.StateSuppressed {
+			r.ExpiresAt = time.Time{}
+		}
+		if got := r.Effective(mustTime(c.now)); got != c.want {
+			t.Errorf("%s at %s: %s, want %s", c.st, c.now, got, c.want)
+		}
+	}
+}
+
+// TestEvaluateOrderIndependent stores the same messages at once, and in shuffled slices with an
+// evaluation after each at an earlier "now": the final states and trails are the same.
+func TestEvaluateOrderIndependent(t *testing.T) {
+	ctx := context.Background()
+	final := "2026-03-05T00:00:00Z"
+	whole, _ := openTemp(t)
+	if _, err := whole.SaveBatch(ctx, policyBatch(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := whole.EvaluatePending(ctx, defaultEvaluator(t, final)); err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(t, whole)
+	for seed := range uint64(5) {
+		msgs := policyBatch()
+		rand.New(rand.NewPCG(seed, 1)).Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
+		s, _ := openTemp(t)
+		for i := 0; i < len(msgs); i += 7 {
+			if _, err := s.SaveBatch(ctx, msgs[i:min(i+7, len(msgs))], nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.EvaluatePending(ctx, defaultEvaluator(t, "2026-03-04T09:00:00Z")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// What export reads is the same already, although the slices were evaluated earlier.
+		if got, want := listed(t, s, final), listed(t, whole, final); got != want {
+			t.Errorf("seed %d: listed states differ\ngot:\n%s\nwant:\n%s", seed, got, want)
+		}
+		// Evaluated again at the same now, everything is the same, trails included.
+		if _, err := s.EvaluateAll(ctx, defaultEvaluator(t, final)); err != nil {
+			t.Fatal(err)
+		}
+		if got := snapshot(t, s); got != want {
+			t.Errorf("seed %d: states differ\ngot:\n%s\nwant:\n%s", seed, got, want)
+		}
+	}
+}
+
+func TestEvaluateAllPolicyChange(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := defaultEvaluator(t, "2026-03-08T00:00:00Z")
+	if _, err := s.EvaluatePending(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Load(rules.DefaultPolicy, "five.policy", []byte("[reason mailboxfull]\nsoft_threshold = 5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.EvaluateAll(ctx, Evaluator{Policy: p, ID: "five", Now: ev.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ann and user@bücher were paused; their windows have passed, so they are active now.
+	if sum.Changes["paused->active"] != 2 || len(sum.Changes) != 1 || sum.Addresses != 8 {
+		t.Errorf("summary %+v", sum)
+	}
+	if n, err := s.OtherPolicy(ctx, "five"); err != nil || n != 0 {
+		t.Errorf("OtherPolicy(five) = %d, %v", n, err)
+	}
+	if n, err := s.OtherPolicy(ctx, "default"); err != nil || n != 8 {
+		t.Errorf("OtherPolicy(default) = %d, %v", n, err)
+	}
+}
+
+func TestUnsuppress(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	if _, err := s.EvaluatePending(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	o := policy.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "typo fixed"}
+	before, after, err := s.Unsuppress(ctx, ev, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before != policy.StateSuppressed || after.State != policy.StateActive || after.Bounces != 0 {
+		t.Errorf("Unsuppress: %s -> %+v", before, after)
+	}
+	ovs, err := s.Overrides(ctx, "cat@example.org")
+	if err != nil || !reflect.DeepEqual(ovs, []policy.Override{o}) {
+		t.Errorf("Overrides = %+v, %v", ovs, err)
+	}
+	trs, _ := s.Transitions(ctx, "cat@example.org")
+	if last := trs[len(trs)-1]; last.To != policy.StateActive || last.Note != "unsuppressed by alice: typo fixed" {
+		t.Errorf("last transition %v", last)
+	}
+	// The override survives a full evaluation: it is primary data.
+	if _, err := s.EvaluateAll(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if r, _, _ := s.State(ctx, "cat@example.org"); r.State != policy.StateActive {
+		t.Errorf("after EvaluateAll: %s", r.State)
+	}
+	o.Recipient = "nobody@example.org"
+	if _, _, err := s.Unsuppress(ctx, ev, o); !errors.Is(err, ErrUnknownAddress) {
+		t.Errorf("unknown address: %v", err)
+	}
+}
+
+func TestRecordExport(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	x := Export{At: mustTime("2026-03-05T00:00:00Z"), Target: "-", Format: "csv", Policy: "default"}
+	deliver := func(rows ...Delivered) func(map[string]string) ([]Delivered, error) {
+		return func(map[string]string) ([]Delivered, error) { return rows, nil }
+	}
+	a, b := Delivered{"a@example.org", "fa"}, Delivered{"b@example.org", "fb"}
+	listed := map[string]bool{"a@example.org": true, "b@example.org": true}
+	res, err := s.RecordExport(ctx, x, listed, deliver(a, b))
+	if err != nil || res.New != 2 || res.Changed != 0 || res.Left != 0 || res.Rows != 2 {
+		t.Fatalf("first export: %+v, %v", res, err)
+	}
+	last, err := s.LastDelivered(ctx)
+	if err != nil || !reflect.DeepEqual(last, map[string]string{"a@example.org": "fa", "b@example.org": "fb"}) {
+		t.Fatalf("LastDelivered = %v, %v", last, err)
+	}
+	// b changes, a leaves the list.
+	b.Fingerprint = "fb2"
+	res, err = s.RecordExport(ctx, x, map[string]bool{"b@example.org": true}, deliver(b))
+	if err != nil || res.New != 0 || res.Changed != 1 || res.Left != 1 {
+		t.Fatalf("second export: %+v, %v", res, err)
+	}
+	hist, err := s.ExportChanges(ctx, "a@example.org")
+	if err != nil || len(hist) != 2 || hist[0].Kind != "new" || hist[1].Kind != "left" {
+		t.Errorf("history of a: %+v, %v", hist, err)
+	}
+	// A failed delivery records nothing.
+	boom := errors.New("disk full")
+	_, err = s.RecordExport(ctx, x, listed, func(map[string]string) ([]Delivered, error) { return nil, boom })
+	if !errors.Is(err, boom) {
+		t.Errorf("failed delivery: %v", err)
+	}
+	if n := count(t, s, "exports"); n != 2 {
+		t.Errorf("%d exports recorded, want 2", n)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	old := []Message{
+		msg("o1", "bounce", pev("cat@example.org", "hard", "2025-06-01T00:00:00Z"),
+			pev("ann@example.org", "soft", "2025-06-01T00:00:00Z")),
+		msg("o2", "bounce", pev("gus@example.org", "unknown", "2025-06-02T00:00:00Z"),
+			pev("cat@example.org", "block", "2025-06-03T00:00:00Z")),
+		msg("n1", "bounce", pev("ben@example.org", "soft", "2026-02-20T00:00:00Z")),
+	}
+	old[0].Date, old[1].Date, old[2].Date = mustTime("2025-06-01T00:00:00Z"), mustTime("2025-06-03T00:00:00Z"), mustTime("2026-02-20T00:00:00Z")
+	if _, err := s.SaveBatch(ctx, old, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := defaultEvaluator(t, "2026-03-01T00:00:00Z")
+	if _, err := s.EvaluatePending(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, s)
+	cutoff := ev.Now.Add(-180 * 24 * time.Hour)
+
+	dry, err := s.Prune(ctx, cutoff, ev.Now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "events"); n != 5 {
+		t.Fatalf("dry run deleted events: %d left", n)
+	}
+	sum, err := s.Prune(ctx, cutoff, ev.Now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != dry {
+		t.Errorf("prune %+v, dry run said %+v", sum, dry)
+	}
+	// ann's soft bounce goes; cat's hard bounce and block and gus's unknown bounce are evidence.
+	want := PruneSummary{Cutoff: cutoff, EventsDeleted: 1, EventsKept: 3, MessagesCleared: 2, StatesCleared: 3, Forgotten: 1}
+	if sum != want {
+		t.Errorf("prune %+v, want %+v", sum, want)
+	}
+	// States and trails stay; only the diagnostics of states decided before the cutoff go.
+	wantSnap := before
+	for _, a := range []string{"ann", "cat", "gus"} {
+		wantSnap = strings.ReplaceAll(wantSnap, "Diagnostic:550 5.1.1 no such user ("+a+"@example.org)", "Diagnostic:")
+	}
+	if got := snapshot(t, s); got != wantSnap {
+		t.Errorf("states changed by prune:\n%s\nwant:\n%s", got, wantSnap)
+	}
+	evs, _ := s.EventsOf(ctx, "cat@example.org")
+	if len(evs) != 2 || evs[0].Diagnostic != "" || evs[0].Subject != "" || evs[0].Sender != "" || evs[0].Reason != "userunknown" {
+		t.Errorf("cat's evidence: %+v", evs)
+	}
+	if k, _ := s.Known(ctx, []string{"o1", "o2", "n1"}); len(k) != 3 {
+		t.Errorf("message rows pruned: known %v", k)
+	}
+	// Evaluating from what remains keeps the suppression and the review; ann is forgotten.
+	esum, err := s.EvaluateAll(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if esum.Removed != 1 || len(esum.Changes) != 0 {
+		t.Errorf("evaluate after prune: %+v", esum)
+	}
+	for a, st := range map[string]policy.State{"cat@example.org": policy.StateSuppressed, "gus@example.org": policy.StateReview} {
+		if r, _, _ := s.State(ctx, a); r.State != st {
+			t.Errorf("%s after prune and evaluate: %s, want %s", a, r.State, st)
+		}
+	}
+	// New events after the prune are still seen as pending.
+	if _, err := s.SaveBatch(ctx, []Message{msg("n2", "bounce", pev("ann@example.org", "hard", "2026-03-01T00:00:00Z"))}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Pending(ctx); !p {
+		t.Error("event stored after prune is not pending")
+	}
+}
+
+// BenchmarkPolicyMillion stores 1,000,000 events of 250,000 addresses (a quarter hard, the rest
+// soft), evaluates them, and measures reading the listed states, which is what export does.
+// Run it with -benchtime=1x; it reports the evaluation time too.
+func BenchmarkPolicyMillion(b *testing.B) {
+	ctx := context.Background()
+	s, _ := openTemp(b)
+	const events, addrs, perMsg = 1_000_000, 250_000, 50
+	base := mustTime("2026-01-01T00:00:00Z")
+	var batch []Message
+	for i := 0; i < events/perMsg; i++ {
+		m := msg(fmt.Sprintf("m%07d", i), "bounce")
+		for j := range perMsg {
+			n := i*perMsg + j
+			typ := "soft"
+			if n%(addrs*4) < addrs && (n%addrs)%4 == 0 {
+				typ = "hard"
+			}
+			m.Events = append(m.Events, pev(fmt.Sprintf("user%06d@example.org", n%addrs), typ,
+				base.Add(time.Duration(n/addrs)*20*time.Hour).Format(time.RFC3339)))
+		}
+		batch = append(batch, m)
+		if len(batch) == 200 {
+			if _, err := s.SaveBatch(ctx, batch, nil); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	start := time.Now()
+	sum, err := s.EvaluatePending(ctx, defaultEvaluator(b, "2026-01-05T00:00:00Z"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("evaluated %d addresses in %v: %v", sum.Addresses, time.Since(start), sum.States)
+	if p := os.Getenv("REBOUND_BENCH_KEEP"); p != "" {
+		// Keep a copy of the database, to time the CLI on it.
+		if _, err := s.db.ExecContext(ctx, "VACUUM INTO ?", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		n := 0
+		for _, st := range []policy.State{policy.StateSuppressed, policy.StatePaused} {
+			if err := s.EachListed(ctx, st, func(*StateRow) error { n++; return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n != addrs {
+			b.Fatalf("%d listed", n)
+		}
+	}
+}

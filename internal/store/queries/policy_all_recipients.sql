@@ -1,0 +1,3 @@
+-- policy_all_recipients lists every recipient that has events.
+SELECT DISTINCT recipient
+FROM events

@@ -1,0 +1,3 @@
+-- policy_delete_states removes the state of the given addresses.
+DELETE FROM states
+WHERE address IN ({{list}})
