@@ -8,7 +8,8 @@ func isFeedback(m *message) bool {
 	if m.reportType == "feedback-report" {
 		return true
 	}
-	for _, p := range m.parts {
+	for i := range m.parts {
+		p := &m.parts[i]
 		if p.mtype == "message/feedback-report" {
 			return true
 		}
@@ -21,7 +22,8 @@ func isFeedback(m *message) bool {
 // reports whether the message was read as a feedback report.
 func decodeARF(m *message, r *Report) bool {
 	var fr header
-	for _, p := range m.parts {
+	for i := range m.parts {
+		p := &m.parts[i]
 		if p.mtype == "message/feedback-report" {
 			fr, _ = parseHeader(p.content(), false)
 			break
@@ -72,7 +74,8 @@ func addFeedbackRecipient(r *Report, addr string) {
 
 // feedbackFieldsInText finds "Feedback-Type:" in a text part and reads the fields from there.
 func feedbackFieldsInText(m *message) header {
-	for _, p := range m.parts {
+	for i := range m.parts {
+		p := &m.parts[i]
 		if !strings.HasPrefix(p.mtype, "text/plain") {
 			continue
 		}

@@ -47,6 +47,8 @@ func readHeader(b []byte, top, loose bool) (header, []byte) {
 	if top {
 		b = skipEnvelope(b)
 		h.fields = make([]field, 0, 32)
+	} else {
+		h.fields = make([]field, 0, 6)
 	}
 	start := len(b)
 	for len(b) > 0 {

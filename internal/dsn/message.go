@@ -14,7 +14,7 @@ const maxText = 256 << 10
 type message struct {
 	hdr        header
 	body       []byte
-	parts      []*part
+	parts      []part
 	reportType string // report-type parameter of a multipart/report (RFC 6522 section 3), lower-case
 	subject    string
 	from       string
@@ -66,7 +66,7 @@ func (m *message) walk(h header, b []byte, depth int) {
 		mt = "text/plain" // no boundary found: read the body as text
 	}
 	if len(m.parts) < maxParts {
-		m.parts = append(m.parts, &part{hdr: h, mtype: mt, params: params, body: b, depth: depth})
+		m.parts = append(m.parts, part{hdr: h, mtype: mt, params: params, body: b, depth: depth})
 	}
 }
 
@@ -105,9 +105,9 @@ func isStatusType(mt string) bool {
 
 // originalPart returns the first part that holds the returned message, or nil.
 func (m *message) originalPart() *part {
-	for _, p := range m.parts {
-		if isOriginalType(p.mtype) {
-			return p
+	for i := range m.parts {
+		if isOriginalType(m.parts[i].mtype) {
+			return &m.parts[i]
 		}
 	}
 	return nil
@@ -124,7 +124,8 @@ func (m *message) bounceText() []byte {
 	var buf []byte
 	seenOriginal := false
 	for pass := 0; pass < 2 && len(buf) == 0; pass++ {
-		for _, p := range m.parts {
+		for i := range m.parts {
+			p := &m.parts[i]
 			if isOriginalType(p.mtype) {
 				seenOriginal = true
 				if pass == 0 {
@@ -171,7 +172,8 @@ func isAttachment(p *part) bool {
 // content types whose body is a delivery-status block.
 func (m *message) statusParts() []*part {
 	var out []*part
-	for _, p := range m.parts {
+	for i := range m.parts {
+		p := &m.parts[i]
 		switch {
 		case p.mtype == "message/delivery-status" || p.mtype == "message/global-delivery-status" ||
 			p.mtype == "text/delivery-status":
