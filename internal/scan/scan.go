@@ -55,7 +55,14 @@ type Options struct {
 	Classifier *classify.Classifier
 	Attributor Attributor // may be nil
 	Workers    int        // 0 means GOMAXPROCS
+	// MaxInFlight bounds the bytes of raw messages read but not yet processed (0 means
+	// DefaultMaxInFlight). A message larger than the bound is still read, alone.
+	MaxInFlight int64
 }
+
+// DefaultMaxInFlight is the default bound on raw message bytes in flight: a few large messages
+// at most, and thousands of ordinary ones, so that the bound on their number decides.
+const DefaultMaxInFlight = 16 << 20
 
 // Attributor finds the campaign and the sending domain of a bounced message.
 type Attributor interface {
@@ -162,12 +169,14 @@ func bouncedAt(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient) time.Time 
 // Run reads messages from source, processes them on a pool of workers and hands them to sink
 // in source order. Messages that carry no data (path errors, mbox checkpoints) pass through in
 // order too. Run stops reading at the first error returned by source or sink and returns it.
-// Memory stays flat: at most a few messages per worker are in flight.
+// Memory stays flat: at most a few messages per worker, and at most Options.MaxInFlight bytes
+// of them (or one larger message), are in flight.
 func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sink func(*Item) error) error {
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	room := newBudget(opt.MaxInFlight)
 	type job struct {
 		seq int
 		msg mailbox.Message
@@ -193,6 +202,7 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 					it = Process(j.msg, opt)
 				}
 				it.Msg.Data = nil // the raw message is not needed past this point
+				room.release(int64(len(j.msg.Data)))
 				results <- done{j.seq, it}
 			}
 		}()
@@ -207,6 +217,9 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 		defer close(jobs)
 		seq := 0
 		sourceErr = source(func(m mailbox.Message) error {
+			if !room.acquire(int64(len(m.Data))) {
+				return errStopped
+			}
 			select {
 			case jobs <- job{seq, m}:
 				seq++
@@ -232,6 +245,7 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 			if sinkErr == nil {
 				if sinkErr = sink(&it); sinkErr != nil {
 					close(stop)
+					room.stop()
 				}
 			}
 		}
@@ -247,3 +261,54 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 }
 
 var errStopped = errors.New("scan stopped")
+
+// budget bounds the bytes of messages in flight between the source and the workers.
+type budget struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	used    int64
+	max     int64
+	stopped bool
+}
+
+func newBudget(max int64) *budget {
+	if max <= 0 {
+		max = DefaultMaxInFlight
+	}
+	b := &budget{max: max}
+	b.cond.L = &b.mu
+	return b
+}
+
+// acquire waits until n bytes fit (or nothing else is in flight) and takes them. It returns
+// false once the run is stopping.
+func (b *budget) acquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for !b.stopped && b.used > 0 && b.used+n > b.max {
+		b.cond.Wait()
+	}
+	if b.stopped {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+func (b *budget) release(n int64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// stop wakes a waiting acquire for good.
+func (b *budget) stop() {
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}

@@ -282,3 +282,51 @@ func FuzzRecordJSON(f *testing.F) {
 		checkJSON(t, Record{Recipient: rcpt, Diagnostic: diag, Subject: diag + rcpt, Confidence: conf})
 	})
 }
+
+// TestRunSmallBudget runs messages larger than the bound on bytes in flight: they go through
+// one at a time, in order.
+func TestRunSmallBudget(t *testing.T) {
+	opt := testOptions(t, 4)
+	opt.MaxInFlight = 100
+	seen := 0
+	err := Run(testSource(60), opt, func(it *Item) error {
+		if it.Msg.Checkpoint == nil && it.Msg.Position != "box:"+strconv.Itoa(seen+1) {
+			t.Fatalf("item %s after %d messages", it.Msg.Position, seen)
+		}
+		if it.Msg.Checkpoint == nil {
+			seen++
+		}
+		return nil
+	})
+	if err != nil || seen != 60 {
+		t.Fatalf("%d messages, %v", seen, err)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	b := newBudget(100)
+	if !b.acquire(60) || !b.acquire(40) {
+		t.Fatal("acquire within the bound failed")
+	}
+	got := make(chan bool)
+	go func() { got <- b.acquire(10) }()
+	select {
+	case <-got:
+		t.Fatal("acquire past the bound did not wait")
+	case <-time.After(20 * time.Millisecond):
+	}
+	b.release(60)
+	if !<-got {
+		t.Fatal("acquire failed after a release")
+	}
+	b.release(40)
+	b.release(10)
+	if !b.acquire(500) {
+		t.Fatal("a message larger than the bound was not let through alone")
+	}
+	go func() { got <- b.acquire(1) }()
+	b.stop()
+	if <-got {
+		t.Fatal("acquire succeeded after stop")
+	}
+}
