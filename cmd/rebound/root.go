@@ -11,9 +11,10 @@ import (
 
 // globalOptions are the flags every subcommand shares.
 type globalOptions struct {
-	db       string // --db, else $REBOUND_DB, else $XDG_DATA_HOME/rebound/rebound.db
-	rulesDir string // --rules: a folder of user rules that win over the embedded ones
-	quiet    bool
+	db         string // --db, else $REBOUND_DB, else $XDG_DATA_HOME/rebound/rebound.db
+	rulesDir   string // --rules: a folder of user rules that win over the embedded ones
+	policyFile string // --policy: a suppression policy file laid over rules/default.policy
+	quiet      bool
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -34,6 +35,7 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.db, "db", "", "SQLite database `path` (default $REBOUND_DB or $XDG_DATA_HOME/rebound/rebound.db)")
 	pf.StringVar(&g.rulesDir, "rules", "", "`dir` of user rules that win over the built-in rules")
+	pf.StringVar(&g.policyFile, "policy", "", "suppression policy `file` laid over the built-in one (docs/policy.md)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v", err)
 	})
@@ -42,6 +44,10 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newParseCmd(g),
 		newStatsCmd(g),
 		newExportCmd(g),
+		newShowCmd(g),
+		newUnsuppressCmd(g),
+		newEvaluateCmd(g),
+		newPruneCmd(g),
 		newExplainCmd(g),
 		newRulesCmd(g),
 		newGenerateCmd(g),

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/address"
+	"github.com/reboundhq/rebound/internal/export"
+	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/store"
+	"github.com/spf13/cobra"
+)
+
+func newShowCmd(g *globalOptions) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "show ADDRESS",
+		Short: "Show an address's suppression state and its whole history",
+		Long: `show prints the current policy state of an address and its history: every stored event
+(bounce time, type, reason, status, rule, diagnostic, where the message is), every transition
+of the audit trail with the rule and the policy settings that applied, the overrides
+(rebound unsuppress) and the exports that delivered it.
+
+The address is normalised first (lower case, IDNA domain). An address the database knows
+nothing about is an error (exit status 1), so scripts can tell.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runShow(cmd.Context(), g, args[0], asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return c
+}
+
+// shown is everything show prints about an address.
+type shown struct {
+	Address     string
+	Malformed   string       // why the address cannot be evaluated
+	State       policy.State // effective now
+	Stored      *store.StateRow
+	Events      []store.Event
+	Transitions []policy.Transition
+	Overrides   []policy.Override
+	Exports     []store.ExportChange
+	OtherPolicy bool // the stored state was evaluated with another policy than the one in force
+}
+
+func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st, ev, lp, err := g.openPolicyStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sh := &shown{}
+	addr, nerr := address.Normalize(arg)
+	if nerr != nil {
+		return showMalformed(ctx, g, st, arg, nerr, asJSON)
+	}
+	sh.Address = addr
+	row, ok, err := st.State(ctx, addr)
+	if err != nil {
+		return err
+	}
+	if ok {
+		sh.Stored = &row
+		sh.State = row.Effective(ev.Now)
+		sh.OtherPolicy = row.Policy != lp.id
+	}
+	if sh.Events, err = st.EventsOf(ctx, addr); err != nil {
+		return err
+	}
+	if sh.Transitions, err = st.Transitions(ctx, addr); err != nil {
+		return err
+	}
+	if sh.Overrides, err = st.Overrides(ctx, addr); err != nil {
+		return err
+	}
+	if sh.Exports, err = st.ExportChanges(ctx, addr); err != nil {
+		return err
+	}
+	if !ok && len(sh.Events) == 0 && len(sh.Overrides) == 0 {
+		return noEvents(addr)
+	}
+	if asJSON {
+		return writeJSON(g.stdout, sh.json())
+	}
+	sh.print(g.stdout)
+	return nil
+}
+
+func noEvents(addr string) error {
+	return withHint(exitFailure, fmt.Errorf("no events for %s", addr),
+		"addresses are compared normalised (lower case, IDNA domain); check the spelling, or --db")
+}
+
+// showMalformed shows the events of a recipient whose address is malformed: it has no state.
+func showMalformed(ctx context.Context, g *globalOptions, st *store.Store, arg string, nerr error, asJSON bool) error {
+	raw := store.NormalizeRecipient(arg)
+	evs, err := st.EventsFor(ctx, raw)
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 {
+		return withHint(exitFailure, fmt.Errorf("no events for %s", arg), nerr.Error())
+	}
+	sh := &shown{Address: raw, Malformed: nerr.Error(), Events: evs}
+	if asJSON {
+		return writeJSON(g.stdout, sh.json())
+	}
+	sh.print(g.stdout)
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+const timeFmt = time.RFC3339
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(timeFmt)
+}
+
+// stateLine describes the effective state, and the stored one when time has changed it.
+func (sh *shown) stateLine() string {
+	r := sh.Stored
+	switch {
+	case r == nil:
+		return "not evaluated"
+	case sh.State != r.State && r.State == policy.StatePaused:
+		return fmt.Sprintf("active (the pause ended %s)", fmtTime(r.ExpiresAt))
+	case sh.State != r.State && r.State == policy.StateSoft:
+		return fmt.Sprintf("active (the soft window ended %s)", fmtTime(r.ExpiresAt))
+	case r.State == policy.StatePaused:
+		return fmt.Sprintf("paused until %s (%d soft bounces in the window, pause %d within the pause window)",
+			fmtTime(r.SuppressedUntil), r.SoftCount, r.PauseCount)
+	case r.State == policy.StateSoft:
+		return fmt.Sprintf("soft(%d) until %s", r.SoftCount, fmtTime(r.ExpiresAt))
+	}
+	return string(r.State)
+}
+
+func (sh *shown) print(w io.Writer) {
+	fmt.Fprintf(w, "address      %s\n", sh.Address)
+	if sh.Malformed != "" {
+		fmt.Fprintf(w, "state        not evaluated: malformed (%s)\n", sh.Malformed)
+	} else {
+		fmt.Fprintf(w, "state        %s\n", sh.stateLine())
+	}
+	if r := sh.Stored; r != nil {
+		fmt.Fprintf(w, "since        %s\n", fmtTime(r.Since))
+		if r.EventID != "" {
+			fmt.Fprintf(w, "decided by   %s %s %s %s %s rule=%s\n", r.EventID, fmtTime(r.DecidedAt), r.Type, r.Reason,
+				dash(strings.TrimSpace(r.Status+" "+r.ReplyCode)), dash(r.Rule))
+			fmt.Fprintf(w, "setting      %s\n", dash(r.Setting))
+		}
+		fmt.Fprintf(w, "bounces      %d (first %s, last %s)\n", r.Bounces, fmtTime(r.FirstBounce), fmtTime(r.LastBounce))
+		fmt.Fprintf(w, "evaluated    %s with policy %s\n", fmtTime(r.EvaluatedAt), r.Policy)
+		if sh.OtherPolicy {
+			fmt.Fprintf(w, "note         the policy in force now is another one: run 'rebound evaluate'\n")
+		}
+	}
+	fmt.Fprintf(w, "\nevents (%d)\n", len(sh.Events))
+	for _, e := range sh.Events {
+		fmt.Fprintf(w, "  %s  %s  %s  %s  %s  rule=%s  provider=%s  id=%s  at %s\n", fmtTime(e.BouncedAt), e.Type,
+			e.Reason, dash(e.Status), dash(e.ReplyCode), dash(e.Rule), dash(e.Provider),
+			policy.EventID(e.MessageKey, e.Idx), e.Position)
+		if e.FeedbackType != "" {
+			fmt.Fprintf(w, "      feedback-type: %s\n", e.FeedbackType)
+		}
+		if d := export.CleanDiagnostic(e.Diagnostic); d != "" {
+			fmt.Fprintf(w, "      %s\n", d)
+		}
+	}
+	if sh.Malformed != "" {
+		return
+	}
+	fmt.Fprintf(w, "\ntransitions (%d)\n", len(sh.Transitions))
+	for i, t := range sh.Transitions {
+		line := t.String()
+		if t.From == policy.StateSoft && i > 0 {
+			// A lone transition does not know its from-count; the previous one does.
+			line = strings.Replace(line, " soft->", fmt.Sprintf(" soft(%d)->", sh.Transitions[i-1].SoftCount), 1)
+		}
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+	fmt.Fprintf(w, "\noverrides (%d)\n", len(sh.Overrides))
+	for _, o := range sh.Overrides {
+		fmt.Fprintf(w, "  %s by %s: %s\n", fmtTime(o.At), o.By, o.Why)
+	}
+	fmt.Fprintf(w, "\nexports (%d)\n", len(sh.Exports))
+	for _, x := range sh.Exports {
+		fmt.Fprintf(w, "  %s export %d to %s: %s\n", fmtTime(x.At), x.ExportID, x.Target, x.Kind)
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// The JSON form of show: stable snake_case keys, times in RFC 3339, null when unknown.
+type showJSON struct {
+	Address     string           `json:"address"`
+	State       string           `json:"state"` // effective now; "not evaluated" for a malformed address
+	Malformed   *string          `json:"malformed"`
+	Stored      *storedJSON      `json:"stored"`
+	Events      []eventJSON      `json:"events"`
+	Transitions []transitionJSON `json:"transitions"`
+	Overrides   []overrideJSON   `json:"overrides"`
+	Exports     []exportJSON     `json:"exports"`
+}
+
+type storedJSON struct {
+	State           string  `json:"state"` // as evaluated
+	SoftCount       int     `json:"soft_count"`
+	PauseCount      int     `json:"pause_count"`
+	SuppressedUntil *string `json:"suppressed_until"`
+	ExpiresAt       *string `json:"expires_at"`
+	Since           *string `json:"since"`
+	FirstBounce     *string `json:"first_bounce"`
+	LastBounce      *string `json:"last_bounce"`
+	Bounces         int     `json:"bounces"`
+	Event           *string `json:"event"`
+	Type            *string `json:"type"`
+	Reason          *string `json:"reason"`
+	Status          *string `json:"status"`
+	ReplyCode       *string `json:"reply_code"`
+	Provider        *string `json:"provider"`
+	Rule            *string `json:"rule"`
+	Diagnostic      *string `json:"diagnostic"`
+	DecidedAt       *string `json:"decided_at"`
+	Setting         *string `json:"setting"`
+	Policy          string  `json:"policy"`
+	EvaluatedAt     string  `json:"evaluated_at"`
+}
+
+type eventJSON struct {
+	ID           string  `json:"id"`
+	BouncedAt    *string `json:"bounced_at"`
+	Recipient    string  `json:"recipient"`
+	Type         string  `json:"type"`
+	Reason       string  `json:"reason"`
+	Status       *string `json:"status"`
+	ReplyCode    *string `json:"reply_code"`
+	Provider     *string `json:"provider"`
+	Rule         *string `json:"rule"`
+	Diagnostic   *string `json:"diagnostic"`
+	FeedbackType *string `json:"feedback_type"`
+	Position     string  `json:"position"`
+}
+
+type transitionJSON struct {
+	At        string   `json:"at"`
+	From      string   `json:"from"`
+	To        string   `json:"to"`
+	SoftCount int      `json:"soft_count"`
+	Events    []string `json:"events"`
+	Rule      *string  `json:"rule"`
+	Setting   *string  `json:"setting"`
+	Note      *string  `json:"note"`
+}
+
+type overrideJSON struct {
+	At  string `json:"at"`
+	By  string `json:"by"`
+	Why string `json:"why"`
+}
+
+type exportJSON struct {
+	Export int64  `json:"export"`
+	At     string `json:"at"`
+	Target string `json:"target"`
+	Kind   string `json:"kind"`
+}
+
+func jsTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(timeFmt)
+	return &s
+}
+
+func jsStr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (sh *shown) json() showJSON {
+	out := showJSON{Address: sh.Address, State: string(sh.State), Malformed: jsStr(sh.Malformed),
+		Events: []eventJSON{}, Transitions: []transitionJSON{}, Overrides: []overrideJSON{}, Exports: []exportJSON{}}
+	if out.State == "" {
+		out.State = "not evaluated"
+	}
+	if r := sh.Stored; r != nil {
+		out.Stored = &storedJSON{State: string(r.State), SoftCount: r.SoftCount, PauseCount: r.PauseCount,
+			SuppressedUntil: jsTime(r.SuppressedUntil), ExpiresAt: jsTime(r.ExpiresAt), Since: jsTime(r.Since),
+			FirstBounce: jsTime(r.FirstBounce), LastBounce: jsTime(r.LastBounce), Bounces: r.Bounces,
+			Event: jsStr(r.EventID), Type: jsStr(r.Type), Reason: jsStr(r.Reason), Status: jsStr(r.Status),
+			ReplyCode: jsStr(r.ReplyCode), Provider: jsStr(r.Provider), Rule: jsStr(r.Rule),
+			Diagnostic: jsStr(r.Diagnostic), DecidedAt: jsTime(r.DecidedAt), Setting: jsStr(r.Setting),
+			Policy: r.Policy, EvaluatedAt: r.EvaluatedAt.UTC().Format(timeFmt)}
+	}
+	for _, e := range sh.Events {
+		out.Events = append(out.Events, eventJSON{ID: policy.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
+			Recipient: e.Recipient, Type: e.Type, Reason: e.Reason, Status: jsStr(e.Status),
+			ReplyCode: jsStr(e.ReplyCode), Provider: jsStr(e.Provider), Rule: jsStr(e.Rule),
+			Diagnostic: jsStr(e.Diagnostic), FeedbackType: jsStr(e.FeedbackType), Position: e.Position})
+	}
+	for _, t := range sh.Transitions {
+		evs := t.Events
+		if evs == nil {
+			evs = []string{}
+		}
+		out.Transitions = append(out.Transitions, transitionJSON{At: t.At.UTC().Format(timeFmt), From: string(t.From),
+			To: string(t.To), SoftCount: t.SoftCount, Events: evs, Rule: jsStr(t.Rule), Setting: jsStr(t.Setting),
+			Note: jsStr(t.Note)})
+	}
+	for _, o := range sh.Overrides {
+		out.Overrides = append(out.Overrides, overrideJSON{At: o.At.UTC().Format(timeFmt), By: o.By, Why: o.Why})
+	}
+	for _, x := range sh.Exports {
+		out.Exports = append(out.Exports, exportJSON{Export: x.ExportID, At: x.At.UTC().Format(timeFmt),
+			Target: x.Target, Kind: x.Kind})
+	}
+	return out
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/store"
+	"github.com/reboundhq/rebound/rules"
+)
+
+// The suppression policy in the CLI: loading --policy over the embedded defaults, the clock
+// (REBOUND_NOW), and the evaluation that scan, export, show, unsuppress and prune run first.
+// docs/policy.md describes the policy and when states are evaluated.
+
+// loadedPolicy is the policy in force, with its id and its longest time horizon.
+type loadedPolicy struct {
+	p       *policy.Policy
+	id      string        // policyID
+	horizon time.Duration // longest span over which events decide a state that is not permanent
+	why     string        // the settings that make the horizon, for messages
+}
+
+const policyHint = "the format is in docs/policy.md; the defaults are rules/default.policy"
+
+// loadPolicy loads the embedded defaults with the --policy file, if any, laid over them, and
+// checks that its sections name known reasons and providers. Every problem is a usage error
+// (exit status 2) naming the file and line.
+func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
+	var data []byte
+	name := ""
+	if g.policyFile != "" {
+		b, err := os.ReadFile(g.policyFile)
+		if err != nil {
+			return nil, withHint(exitUsage, fmt.Errorf("policy file: %w", err), "check the path given with --policy")
+		}
+		data, name = b, g.policyFile
+	}
+	p, err := policy.Load(rules.DefaultPolicy, name, data)
+	if err != nil {
+		return nil, policyError(err)
+	}
+	providers, err := g.providerIDs()
+	if err != nil {
+		return nil, err
+	}
+	reasons := make([]string, len(classify.Reasons))
+	for i, r := range classify.Reasons {
+		reasons[i] = string(r.Reason)
+	}
+	if err := p.Check(reasons, providers); err != nil {
+		return nil, policyError(err)
+	}
+	lp := &loadedPolicy{p: p, id: policyID(p)}
+	lp.horizon, lp.why = horizon(p)
+	return lp, nil
+}
+
+// policyError reports every problem of a policy file on its own "rebound: file:line: ..." line.
+func policyError(err error) error {
+	var lines []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			lines = append(lines, e.Error())
+		}
+	} else {
+		lines = []string{err.Error()}
+	}
+	return withHint(exitUsage, errors.New(strings.Join(lines, "\nrebound: ")), policyHint)
+}
+
+// providerIDs lists the provider ids of the provider tables (the [id] sections of the
+// embedded *.providers files and of those in --rules DIR), and "other".
+func (g *globalOptions) providerIDs() ([]string, error) {
+	ids := []string{"other"}
+	add := func(fsys fs.FS) error {
+		names, err := fs.Glob(fsys, "*.providers")
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			f, err := fsys.Open(n)
+			if err != nil {
+				return err
+			}
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				line := strings.TrimSpace(sc.Text())
+				if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+					ids = append(ids, strings.TrimSpace(line[1:len(line)-1]))
+				}
+			}
+			f.Close()
+			if err := sc.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := add(rules.FS); err != nil {
+		return nil, err
+	}
+	if g.rulesDir != "" {
+		if err := add(os.DirFS(g.rulesDir)); err != nil {
+			return nil, withHint(exitUsage, fmt.Errorf("rules %s: %w", g.rulesDir, err), "check --rules")
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// policyID identifies a policy by its effective settings: a short hex SHA-256 of every
+// section's settings, sections and keys sorted. Comments, order and the file name do not
+// change it. It is stored with every evaluated state, so that export and show can tell when
+// states were evaluated with another policy.
+func policyID(p *policy.Policy) string {
+	var lines []string
+	for _, s := range p.Sections {
+		for _, st := range s.Settings {
+			lines = append(lines, s.Label()+"\x00"+st.Key+"\x00"+st.Value)
+		}
+	}
+	slices.Sort(lines)
+	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(h[:6])
+}
+
+// horizon is how far back events can decide a state that is not permanent: a pause (its soft
+// window and its length) or a pause count (pause_window), with the longest settings of any
+// section. Pruning younger events could change states; suppressions and reviews are kept by
+// keeping their evidence (store.Prune).
+func horizon(p *policy.Policy) (time.Duration, string) {
+	longest := map[string]time.Duration{}
+	for _, s := range p.Sections {
+		for _, st := range s.Settings {
+			switch st.Key {
+			case "soft_window", "pause", "pause_window":
+				if d, err := policy.ParseDuration(st.Value); err == nil && d > longest[st.Key] {
+					longest[st.Key] = d
+				}
+			}
+		}
+	}
+	paused := longest["soft_window"] + longest["pause"]
+	if pw := longest["pause_window"]; pw >= paused {
+		return pw, "pause_window " + formatDuration(pw)
+	}
+	return paused, "soft_window + pause " + formatDuration(paused)
+}
+
+// formatDuration writes a duration in the policy's units: 30d, 72h, 90m.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return fmt.Sprintf("%dm", d/time.Minute)
+}
+
+// nowEnv is the environment variable that fixes rebound's clock, for tests (docs/policy.md).
+const nowEnv = "REBOUND_NOW"
+
+// now is the current time to the second, in UTC, or $REBOUND_NOW (RFC 3339) when set.
+func (g *globalOptions) now() (time.Time, error) {
+	if v := os.Getenv(nowEnv); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return time.Time{}, usageError("%s=%q is not an RFC 3339 time such as 2026-03-01T00:00:00Z", nowEnv, v)
+		}
+		return t.UTC().Truncate(time.Second), nil
+	}
+	return time.Now().UTC().Truncate(time.Second), nil
+}
+
+// evaluator returns the policy in force and the clock, as the store needs them.
+func (g *globalOptions) evaluator() (store.Evaluator, *loadedPolicy, error) {
+	lp, err := g.loadPolicy()
+	if err != nil {
+		return store.Evaluator{}, nil, err
+	}
+	now, err := g.now()
+	if err != nil {
+		return store.Evaluator{}, nil, err
+	}
+	return store.Evaluator{Policy: lp.p, ID: lp.id, Now: now}, lp, nil
+}
+
+// evaluatePending brings the stored states up to date with the events stored since the last
+// evaluation (by this scan, or by a scan that was killed before it could evaluate).
+func evaluatePending(ctx context.Context, st *store.Store, ev store.Evaluator) error {
+	pending, err := st.Pending(ctx)
+	if err != nil || !pending {
+		return err
+	}
+	_, err = st.EvaluatePending(ctx, ev)
+	return err
+}
+
+// scanPolicy is scan's hook: the policy is checked before the scan reads anything, and the
+// addresses that got new events are evaluated after its last batch.
+func (g *globalOptions) scanPolicy() (after func(context.Context, *store.Store) error, err error) {
+	ev, _, err := g.evaluator()
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, st *store.Store) error {
+		return evaluatePending(ctx, st, ev)
+	}, nil
+}
+
+// openPolicyStore loads the policy, opens the database and evaluates what is pending: the
+// start of every command that reads states.
+func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, store.Evaluator, *loadedPolicy, error) {
+	ev, lp, err := g.evaluator()
+	if err != nil {
+		return nil, ev, nil, err
+	}
+	st, err := g.openStore(ctx)
+	if err != nil {
+		return nil, ev, nil, err
+	}
+	if err := evaluatePending(ctx, st, ev); err != nil {
+		st.Close()
+		return nil, ev, nil, err
+	}
+	return st, ev, lp, nil
+}
+
+// warnOtherPolicy warns when stored states were evaluated with another policy than the one in
+// force: the user changed the policy (or forgot --policy) and should run rebound evaluate.
+func (g *globalOptions) warnOtherPolicy(ctx context.Context, st *store.Store, lp *loadedPolicy) error {
+	n, err := st.OtherPolicy(ctx, lp.id)
+	if err != nil || n == 0 {
+		return err
+	}
+	g.warnf("warning: %d addresses were evaluated with another policy than this one (%s); run 'rebound evaluate' (with the --policy you mean) to recompute them",
+		n, lp.id)
+	return nil
+}
+
+// policyFileName is how the policy in force is named in messages.
+func (g *globalOptions) policyFileName() string {
+	if g.policyFile == "" {
+		return policy.DefaultName
+	}
+	return filepath.Clean(g.policyFile) + " over " + policy.DefaultName
+}
