@@ -77,11 +77,8 @@ func decodeInto(m *message, r *Report, depth int) {
 // decodeBounce fills r.Recipients from the delivery-status parts and from the text of the
 // first detector that recognises the message. It reports whether there is any recipient.
 func decodeBounce(m *message, r *Report) bool {
-	if !mayBeBounce(m) {
-		return false
-	}
 	n := decodeStatusParts(m, r)
-	if n == 0 {
+	if n == 0 && looksLikeBounce(m) {
 		// Many MTAs write the RFC 3464 fields in the text instead of a delivery-status part.
 		r.Recipients = textStatusBlock(m)
 		n = len(r.Recipients)
@@ -145,8 +142,8 @@ func decodeForwarded(m *message, r *Report, depth int) bool {
 
 // notBounceReason explains, for `parse --all`, why m was not taken for a bounce.
 func notBounceReason(m *message) string {
-	if !mayBeBounce(m) {
-		return "no bounce markers in the header"
+	if !looksLikeBounce(m) {
+		return "no sign of a bounce: ordinary sender, return path and subject, no delivery report"
 	}
-	return "no recipient found in a delivery status or known bounce format"
+	return "looks like a bounce, but no recipient found in a delivery status or known format"
 }

@@ -64,9 +64,32 @@ func detect(m *message) *detector {
 	return nil
 }
 
-// mayBeBounce is a cheap gate before any bounce decoding.
-func mayBeBounce(m *message) bool {
-	return true
+// bounceSubjects are lower-case words of bounce subjects, in several languages.
+var bounceSubjects = []string{
+	"undeliver", "returned mail", "delivery status notification", "delivery failure", "delivery failed",
+	"failure notice", "failure delivery", "delivery notification", "mail delivery", "mail system error",
+	"returning message to sender", "non remis", "unzustellbar", "non recapitabile", "no entregado",
+	"返送", "配信", "不達",
+}
+
+// looksLikeBounce reports whether m has the outward signs of a bounce: a delivery report, a mail
+// system as sender, an empty return path, an X-Failed-Recipients field or a bounce subject. It
+// gates the decoders that would otherwise read too much into ordinary mail (RFC 3464 fields
+// quoted in a text, the generic detector).
+func looksLikeBounce(m *message) bool {
+	if m.reportType == "delivery-status" || m.hdr.has("X-Failed-Recipients") || isSystemSender(m.from) {
+		return true
+	}
+	if rp := strings.TrimSpace(m.hdr.get("Return-Path")); rp == "<>" || rp == "" && m.hdr.has("Return-Path") {
+		return true
+	}
+	s := lowerASCII(m.subject)
+	for _, w := range bounceSubjects {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // mergeText completes the recipients read from delivery-status parts with what a detector found
