@@ -75,6 +75,10 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if err != nil {
 		return err
 	}
+	evaluate, err := g.scanPolicy() // the policy is checked first; evaluate runs after the last batch
+	if err != nil {
+		return err
+	}
 	st, err := g.openStore(ctx)
 	if err != nil {
 		return err
@@ -95,6 +99,9 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	err = scan.Run(g.source(paths, known, o.maxSize), opt, w.add)
 	if werr := w.close(); err == nil {
 		err = werr
+	}
+	if err == nil {
+		err = evaluate(ctx, st)
 	}
 	prog.done()
 	sum.Read += int(known.read.Load())
