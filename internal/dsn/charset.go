@@ -60,7 +60,16 @@ func decodeCharset(cs string, b []byte) []byte {
 			}
 		}
 	}
-	return b
+	return bytes.ToValidUTF8(b, []byte("\uFFFD"))
+}
+
+// validText returns s with invalid UTF-8 sequences (raw 8-bit header text in an unknown
+// charset) replaced by U+FFFD, so that reports always hold valid UTF-8.
+func validText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // charsetReader is the mime.WordDecoder hook: it converts with decodeCharset.

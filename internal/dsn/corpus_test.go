@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // corpusDir is the shared development corpus, relative to this package's directory.
@@ -238,6 +239,12 @@ func checkReport(t testing.TB, name string, r *Report) {
 		if rc.Recipient == "" {
 			t.Errorf("%s: recipient %d has no address", name, i)
 		}
+		if !utf8.ValidString(rc.Recipient) || !utf8.ValidString(rc.Diagnostic) {
+			t.Errorf("%s: recipient %d has invalid UTF-8", name, i)
+		}
+	}
+	if !utf8.ValidString(r.Subject) || !utf8.ValidString(r.From) || !utf8.ValidString(r.Original.Subject) {
+		t.Errorf("%s: invalid UTF-8 in the report", name)
 	}
 	if r.Kind == KindNotBounce && len(r.Recipients) > 0 {
 		t.Errorf("%s: not a bounce but has recipients", name)

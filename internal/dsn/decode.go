@@ -51,6 +51,7 @@ func decodeInto(m *message, r *Report, depth int) {
 	}
 	if decodeSES(m, r) {
 		tidyRecipients(r)
+		validStrings(r)
 		return
 	}
 	if decodeBounce(m, r) {
@@ -72,6 +73,7 @@ func decodeInto(m *message, r *Report, depth int) {
 	}
 	r.Kind = KindNotBounce
 	r.NotBounceReason = notBounceReason(m)
+	validStrings(r)
 }
 
 // decodeBounce fills r.Recipients from the delivery-status parts and from the text of the
@@ -110,6 +112,21 @@ func finish(m *message, r *Report) {
 		originalFromHeader(h, &r.Original)
 	}
 	tidyRecipients(r)
+	validStrings(r)
+}
+
+// validStrings makes the free-text fields of r valid UTF-8.
+func validStrings(r *Report) {
+	r.From, r.Subject = validText(r.From), validText(r.Subject)
+	o := &r.Original
+	o.From, o.To, o.Subject = validText(o.From), validText(o.To), validText(o.Subject)
+	for k, v := range o.Headers {
+		o.Headers[k] = validText(v)
+	}
+	for i := range r.Recipients {
+		rc := &r.Recipients[i]
+		rc.Diagnostic, rc.Recipient = validText(rc.Diagnostic), validText(rc.Recipient)
+	}
 }
 
 // maxForward bounds how many attached messages deep a bounce is looked for.
