@@ -23,7 +23,7 @@ func normCharset(cs string) string {
 		return "iso-8859-1"
 	case "cp1252", "win-1252":
 		return "windows-1252"
-	case "utf7":
+	case "utf7", "unicode-1-1-utf-7", "x-unicode-2-0-utf-7":
 		return "utf-7"
 	case "iso2022jp", "iso-2022-jp-2", "csiso2022jp", "x-iso-2022-jp":
 		return "iso-2022-jp"
@@ -95,7 +95,7 @@ func localDecoder(cs string) func([]byte) []byte {
 		return decodeLatin1
 	case "windows-1252", "iso-8859-15":
 		return decodeWindows1252
-	case "utf-7", "unicode-1-1-utf-7":
+	case "utf-7":
 		return decodeUTF7
 	case "iso-2022-jp":
 		return decodeISO2022JP

@@ -98,7 +98,7 @@ func statusLen(s string) int {
 		return 0
 	}
 	j += k
-	if j < len(s) && (isDigit(s[j]) || s[j] == '.' && j+1 < len(s) && isDigit(s[j+1])) {
+	if j < len(s) && (isAlnum(s[j]) || s[j] == '.' && j+1 < len(s) && isDigit(s[j+1])) {
 		return 0
 	}
 	return j
@@ -150,10 +150,7 @@ func replyCodeAt(s string, i int) string {
 	if c != '2' && c != '4' && c != '5' || !isDigit(s[i+1]) || s[i+1] > '5' || !isDigit(s[i+2]) {
 		return ""
 	}
-	if i > 0 && !strings.ContainsRune(" \t(:<[\"'#=", rune(s[i-1])) {
-		return ""
-	}
-	if i > 0 && s[i-1] == '=' {
+	if i > 0 && !strings.ContainsRune(" \t(:<[\"'#", rune(s[i-1])) {
 		return ""
 	}
 	if j := i + 3; j < len(s) && !strings.ContainsRune(" \t-:),;]\n", rune(s[j])) {

@@ -42,8 +42,7 @@ func decodeExchangeDiagnostics(m *message) []Recipient {
 	if i < 0 {
 		return nil
 	}
-	line, body := cutLine(text[i:])
-	host := strings.TrimSpace(string(line[len("Generating server:"):]))
+	_, body := cutLine(text[i:])
 	body = section(body, "", "Original message headers:", "Original Message Headers:")
 	var rs []Recipient
 	var diag []byte
@@ -75,7 +74,6 @@ func decodeExchangeDiagnostics(m *message) []Recipient {
 		return len(rs) < maxRecipients
 	})
 	flush()
-	_ = host
 	return rs
 }
 

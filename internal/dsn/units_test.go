@@ -1,0 +1,158 @@
+package dsn
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFindStatus(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"550 5.1.1 <a@example.org>... User unknown", "5.1.1"},
+		{"5.1.0 - Unknown address error 550-'5.7.1 <x@example.com>... Access denied'", "5.7.1"},
+		{"host 192.0.2.45 said: 421 try later", ""},
+		{"Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", "5.4.4"},
+		{"version 4.4.4b-GA", ""},
+		{"550-5.7.26 Unauthenticated email", "5.7.26"},
+		{"see 10.5.1.1 and 5.1.1.1", ""},
+		{"status 4.7.650 rate", "4.7.650"},
+	} {
+		if got := findStatus(c.in); got != c.want {
+			t.Errorf("findStatus(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestReplyCode(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"550 5.1.1 user unknown", "550"},
+		{"smtp; 421-4.7.28 Gmail has detected", "421"},
+		{"host mx.example.org [192.0.2.1]: 552 mailbox full", "552"},
+		{"SIZE=1543 after 2013", ""},
+		{"550: 5.1.1 <a@example.org>", "550"},
+		{"error 999 and 250.5", ""},
+	} {
+		if got := replyCodeOf(c.in); got != c.want {
+			t.Errorf("replyCodeOf(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestRefineStatus(t *testing.T) {
+	for _, c := range []struct{ field, diag, want string }{
+		{"5.0.0", "5.1.1", "5.1.1"},
+		{"5.1.1", "5.0.0", "5.1.1"},
+		{"4.4.7", "4.7.1", "4.7.1"},
+		{"", "5.2.2", "5.2.2"},
+		{"5.2.2", "", "5.2.2"},
+		{"4.4.0", "4.4.7", "4.4.7"},
+	} {
+		if got := refineStatus(c.field, c.diag); got != c.want {
+			t.Errorf("refineStatus(%q, %q) = %q, want %q", c.field, c.diag, got, c.want)
+		}
+	}
+}
+
+func TestCleanAddress(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"rfc822; <User@Example.org>", "User@Example.org"},
+		{"RFC822;a@example.org", "a@example.org"},
+		{"a@example.org (Alice)", "a@example.org"},
+		{`"Alice" <a@example.org>`, "a@example.org"},
+		{`"first..last"@example.org`, `"first..last"@example.org`},
+		{"|/usr/bin/prog a@example.org /home/a", "a@example.org"},
+		{"mailto:a@example.org", "a@example.org"},
+		{"a@example.org.", "a@example.org"},
+	} {
+		if got := cleanAddress(c.in); got != c.want {
+			t.Errorf("cleanAddress(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	want := time.Date(2025, 3, 11, 9, 14, 2, 0, time.FixedZone("", 3600))
+	for _, in := range []string{
+		"Tue, 11 Mar 2025 09:14:02 +0100",
+		"Tue, 11 Mar 2025 09:14:02 +0100 (CET)",
+		"11 Mar 2025 09:14:02 +0100",
+		"Tue,  11 March 2025 09:14:02 +0100",
+	} {
+		if got := parseDate(in); !got.Equal(want) {
+			t.Errorf("parseDate(%q) = %v, want %v", in, got, want)
+		}
+	}
+	if got := parseDate("Mon, 2 Jan 2006 15:04 GMT"); !got.Equal(time.Date(2006, 1, 2, 15, 4, 0, 0, time.UTC)) {
+		t.Errorf("obsolete zone: %v", got)
+	}
+	if !parseDate("not a date").IsZero() || !parseDate("").IsZero() {
+		t.Error("bad dates must give the zero time")
+	}
+}
+
+func TestCharsets(t *testing.T) {
+	for _, c := range []struct {
+		cs   string
+		in   []byte
+		want string
+	}{
+		{"iso-2022-jp", []byte("\x1b$B$3$s$K$A$O\x1b(B ok"), "こんにちは ok"},
+		{"shift_jis", []byte("\x82\xb1\x82\xf1\x82\xc9\x82\xbf\x82\xcd"), "こんにちは"},
+		{"euc-jp", []byte("\xa4\xb3\xa4\xf3\xa4\xcb\xa4\xc1\xa4\xcf"), "こんにちは"},
+		{"iso-8859-1", []byte("caf\xe9"), "café"},
+		{"windows-1252", []byte("\x93quoted\x94"), "\u201cquoted\u201d"},
+		{"unicode-1-1-utf-7", []byte("Hi +AOk-t+AOk-"), "Hi été"},
+		{"iso-2022-jp", []byte("already UTF-8: été"), "already UTF-8: été"},
+		{"x-unknown", []byte("bad \xff byte"), "bad \ufffd byte"},
+	} {
+		if got := string(decodeCharset(c.cs, c.in)); got != c.want {
+			t.Errorf("%s: %q, want %q", c.cs, got, c.want)
+		}
+	}
+}
+
+func TestNormalizeEOL(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\r\nb\r\n": "a\nb\n", "a\rb\r": "a\nb\n", "a\r\r\nb": "a\n\nb", "\r\r\r": "\n\n\n", "plain\n": "plain\n",
+	} {
+		if got := string(normalizeEOL([]byte(in))); got != want {
+			t.Errorf("normalizeEOL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTransferDecoding(t *testing.T) {
+	if got := string(decodeQP([]byte("caf=C3=A9 soft=\nbreak =ZZ end=  \nx"))); got != "café softbreak =ZZ endx" {
+		t.Errorf("decodeQP: %q", got)
+	}
+	if got := string(decodeBase64([]byte("aGVs\nbG8g d29y bGQ"))); got != "hello world" {
+		t.Errorf("decodeBase64 without padding: %q", got)
+	}
+}
+
+func TestSplitMultipart(t *testing.T) {
+	body := []byte("preamble\n--b\nA: 1\n\none\n--bx\nnot a delimiter\n--b \n\ntwo\n--b--\nepilogue")
+	parts := splitMultipart(body, "b")
+	if len(parts) != 2 || string(parts[0]) != "A: 1\n\none\n--bx\nnot a delimiter" || string(parts[1]) != "\ntwo" {
+		t.Errorf("parts: %q", parts)
+	}
+	if got := splitMultipart([]byte("--b\nonly part, no close delimiter\n"), "b"); len(got) != 1 {
+		t.Errorf("truncated: %q", got)
+	}
+	if splitMultipart([]byte("no boundary here"), "b") != nil {
+		t.Error("missing boundary must give nil")
+	}
+}
+
+func TestHeaderFolding(t *testing.T) {
+	h, body := parseHeader([]byte("From MAILER-DAEMON Mon Jan  1 00:00:00 2025\nSubject: one\n two\nX: y\n\nbody"), true)
+	if got := h.get("subject"); got != "one two" {
+		t.Errorf("Subject = %q", got)
+	}
+	if string(body) != "body" {
+		t.Errorf("body = %q", body)
+	}
+	loose := parseOriginalHeader([]byte("X-Long: abc\ndef-continued-without-indent\nMessage-ID: <m@x>\n\n"))
+	if loose.get("Message-ID") != "<m@x>" {
+		t.Errorf("loose header: %q", loose.get("Message-ID"))
+	}
+}
