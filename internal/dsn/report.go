@@ -57,7 +57,11 @@ const (
 // Report is what Decode found in one message.
 type Report struct {
 	Kind   Kind
-	Format string // decoder that recognised the message: "rfc3464", "arf", "rfc3834", "postfix", "qmail", ...
+	// Format names the decoder that recognised the message: "rfc3464" (a delivery-status
+	// report from an MTA no detector knows), "arf", "rfc3834", "amazonses", "hotmail-fbl",
+	// "apple-unsubscribe", "generic", or an MTA detector ("postfix", "exim", "sendmail",
+	// "qmail", "office365", "gmail", ...; see detectors in detect.go).
+	Format string
 
 	// Headers of the bounce message itself.
 	MessageID string
