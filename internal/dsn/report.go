@@ -56,7 +56,7 @@ const (
 
 // Report is what Decode found in one message.
 type Report struct {
-	Kind   Kind
+	Kind Kind
 	// Format names the decoder that recognised the message: "rfc3464" (a delivery-status
 	// report from an MTA no detector knows), "arf", "rfc3834", "amazonses", "hotmail-fbl",
 	// "apple-unsubscribe", "generic", or an MTA detector ("postfix", "exim", "sendmail",
