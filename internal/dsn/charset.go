@@ -8,6 +8,9 @@ import (
 	"unicode/utf8"
 
 	gomessage "github.com/emersion/go-message"
+	// Registers golang.org/x/text's converters as gomessage.CharsetReader: every charset
+	// IANA names that x/text knows (ISO-8859-*, windows-125x, KOI8, GB*, Big5, EUC-*, ...).
+	_ "github.com/emersion/go-message/charset"
 )
 
 // errCharset is returned by charsetReader for a charset it cannot convert.
@@ -35,10 +38,9 @@ func normCharset(cs string) string {
 	return cs
 }
 
-// decodeCharset converts b from the named charset to UTF-8. It uses go-message's
-// gomessage.CharsetReader when a program links github.com/emersion/go-message/charset, and the
-// package's own converters otherwise (UTF-8, ASCII, ISO-8859-1/15, Windows-1252, UTF-7 and the
-// Japanese ISO-2022-JP, Shift_JIS and EUC-JP). Bytes it cannot convert are returned unchanged.
+// decodeCharset converts b from the named charset to UTF-8 through go-message's charset
+// package (golang.org/x/text), with the package's own converters only where that has none
+// (UTF-7). Bytes it cannot convert are made valid UTF-8 with replacement characters.
 func decodeCharset(cs string, b []byte) []byte {
 	cs = normCharset(cs)
 	if cs == "utf-8" || isASCII(b) && cs != "utf-7" && cs != "iso-2022-jp" {
@@ -49,16 +51,16 @@ func decodeCharset(cs string, b []byte) []byte {
 		// ISO-2022-JP never has 8-bit bytes).
 		return b
 	}
-	if conv := localDecoder(cs); conv != nil {
-		return conv(b)
-	}
-	if gomessage.CharsetReader != nil {
+	if cs != "utf-7" {
 		r, err := gomessage.CharsetReader(cs, bytes.NewReader(b))
 		if err == nil {
 			if out, err := io.ReadAll(io.LimitReader(r, int64(4*len(b)+16))); err == nil {
 				return out
 			}
 		}
+	}
+	if conv := localDecoder(cs); conv != nil {
+		return conv(b)
 	}
 	return bytes.ToValidUTF8(b, []byte("\uFFFD"))
 }
@@ -79,8 +81,10 @@ func charsetReader(cs string, input io.Reader) (io.Reader, error) {
 		return nil, err
 	}
 	n := normCharset(cs)
-	if n != "utf-8" && localDecoder(n) == nil && gomessage.CharsetReader == nil {
-		return nil, errCharset
+	if n != "utf-8" && localDecoder(n) == nil {
+		if _, err := gomessage.CharsetReader(n, bytes.NewReader(nil)); err != nil {
+			return nil, errCharset
+		}
 	}
 	return bytes.NewReader(decodeCharset(cs, b)), nil
 }
@@ -88,56 +92,12 @@ func charsetReader(cs string, input io.Reader) (io.Reader, error) {
 // maxWordBytes bounds one encoded header value.
 const maxWordBytes = 64 << 10
 
-// localDecoder returns the package's own converter for a normalised charset name, or nil.
+// localDecoder returns the package's own converter for a charset x/text does not have, or nil.
 func localDecoder(cs string) func([]byte) []byte {
-	switch cs {
-	case "iso-8859-1":
-		return decodeLatin1
-	case "windows-1252", "iso-8859-15":
-		return decodeWindows1252
-	case "utf-7":
+	if cs == "utf-7" {
 		return decodeUTF7
-	case "iso-2022-jp":
-		return decodeISO2022JP
-	case "shift_jis":
-		return decodeShiftJIS
-	case "euc-jp":
-		return decodeEUCJP
 	}
 	return nil
-}
-
-func decodeLatin1(b []byte) []byte {
-	if isASCII(b) {
-		return b
-	}
-	out := make([]byte, 0, len(b)+len(b)/4)
-	for _, c := range b {
-		out = utf8.AppendRune(out, rune(c))
-	}
-	return out
-}
-
-// cp1252 maps Windows-1252 bytes 0x80..0x9f; the rest is Latin-1. ISO-8859-15 differs from
-// Latin-1 in eight letters only and is read the same way (close enough for diagnostics).
-var cp1252 = [32]rune{
-	0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
-	0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
-}
-
-func decodeWindows1252(b []byte) []byte {
-	if isASCII(b) {
-		return b
-	}
-	out := make([]byte, 0, len(b)+len(b)/4)
-	for _, c := range b {
-		r := rune(c)
-		if c >= 0x80 && c < 0xa0 {
-			r = cp1252[c-0x80]
-		}
-		out = utf8.AppendRune(out, r)
-	}
-	return out
 }
 
 func isASCII(b []byte) bool {
