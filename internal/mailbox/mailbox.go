@@ -54,6 +54,7 @@ package mailbox
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -253,10 +254,28 @@ func (w *walker) read(s *source, r io.Reader) error {
 			return w.readFailed(s, err)
 		}
 		if string(head) == fromLine {
+			if n := crOnlyFromLine(w.br); n > 0 {
+				// Old Macintosh line endings (bare CR): the From_ line of a single
+				// message saved by a mail client, not an mbox that can be split on LF.
+				_, _ = w.br.Discard(n)
+				return w.single(s, w.br)
+			}
 			return w.mbox(s)
 		}
 	}
 	return w.single(s, w.br)
+}
+
+// crOnlyFromLine returns the length of the From_ line at the start of br, with its line end,
+// when that line ends with a bare CR (CR not followed by LF), and 0 otherwise.
+func crOnlyFromLine(br *bufio.Reader) int {
+	head, _ := br.Peek(1024)
+	cr := bytes.IndexByte(head, '\r')
+	lf := bytes.IndexByte(head, '\n')
+	if cr < 0 || (lf >= 0 && lf < cr) || cr+1 >= len(head) || head[cr+1] == '\n' {
+		return 0
+	}
+	return cr + 1
 }
 
 // single reads r as one message. A regular file known to be over the limit is not read.
