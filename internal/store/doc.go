@@ -23,6 +23,11 @@
 //   - files: per plain message file, the size, modification time and message key last seen, so
 //     a rescan can skip unchanged files without reading them.
 //   - meta: key/value text for facts about the database.
+//   - event_counts, campaign_counts (0003_stats.sql): events per UTC day and provider, type,
+//     reason and confidence band, and per day and campaign, sending domain, provider, type and
+//     reason, added to by SaveBatch in the transaction that stores the events, so that the tables
+//     of `rebound stats` are sums over days (stats.go). They hold no address and are kept by
+//     prune. sent: the sent volumes of `rebound sent`, per campaign, provider and day.
 //
 // # Time
 //
