@@ -128,6 +128,9 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 				}
 			}
 		}
+		if err := addStats(ctx, tx, msgs); err != nil { // the per-day counts of stats.go
+			return err
+		}
 		if len(checkpoints) == 0 {
 			return nil
 		}
