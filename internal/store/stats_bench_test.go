@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/report"
+)
+
+// statsBenchEvents is the size of the database of BenchmarkStats1M: `rebound stats` must answer
+// within 2 seconds over a million events (docs/stats.md, "Cost").
+const statsBenchEvents = 1_000_000
+
+// statsBenchKinds spread the events over types and reasons, with diagnostics of the usual
+// shapes: some name the recipient, some end with a unique token (as Gmail's do), some are
+// shared by every recipient (a block list, an authentication failure).
+var statsBenchKinds = []struct{ typ, reason, status, reply, diag string }{
+	{"hard", "userunknown", "5.1.1", "550", "550 5.1.1 <%s>: Recipient address rejected: User unknown"},
+	{"hard", "userunknown", "5.1.1", "550", "550-5.1.1 The email account that you tried to reach does not exist. %s - gsmtp"},
+	{"hard", "hostunknown", "5.1.2", "550", "550 5.1.2 Host unknown (Name server: %s: host not found)"},
+	{"soft", "mailboxfull", "4.2.2", "452", "452-4.2.2 The recipient's inbox is out of storage space. %s - gsmtp"},
+	{"soft", "mailboxfull", "5.2.2", "552", "552 5.2.2 <%s>: mailbox full"},
+	{"soft", "expired", "4.4.7", "", "delivery temporarily suspended: connect to mx.example.org: Connection timed out"},
+	{"block", "blocked", "5.7.1", "554", "554 5.7.1 Service unavailable; client host [192.0.2.9] blocked using zen.spamhaus.org"},
+	{"block", "spamdetected", "5.7.1", "550", "550 5.7.1 Message rejected as spam by Content Filtering. %s"},
+	{"block", "authfailure", "5.7.26", "550", "550-5.7.26 This mail is unauthenticated. DMARC policy. %s - gsmtp"},
+	{"block", "ratelimited", "4.7.28", "421", "421-4.7.28 Unusual rate of unsolicited mail originating from your IP. %s - gsmtp"},
+	{"block", "policyviolation", "5.7.1", "550", "550 5.7.1 Unfortunately, messages from [192.0.2.9] weren't sent. (S3150)"},
+	{"block", "rejected", "5.7.1", "550", "550 5.7.1 Rejected"},
+	{"complaint", "feedback", "", "", ""},
+	{"autoreply", "vacation", "", "", ""},
+	{"unknown", "undefined", "", "", "something went wrong %s"},
+	{"delivered", "delivered", "2.0.0", "250", ""},
+}
+
+var statsBenchProviders = []string{"gmail", "gmail", "gmail", "microsoft", "microsoft", "yahoo", "apple",
+	"gmx", "orange", "other", "other", ""}
+
+// statsBenchBatch makes n messages from message number first on, one event each (every fifth
+// message has two), spread over the year before end in the order nightly scans store them (by
+// bounce time, give or take a few hours): about 2,700 events a day, 300,000 recipients at 2,000
+// domains, campaigns of a week (four at a time, 212 in the year), each sent from one of three
+// domains, and every confidence band.
+func statsBenchBatch(first, n int, end time.Time) (msgs []Message, events int) {
+	const year = 365 * 24 * time.Hour
+	step := year / (statsBenchEvents * 5 / 6)
+	msgs = make([]Message, n)
+	for i := range msgs {
+		k := first + i
+		h := uint64(k)*0x9e3779b97f4a7c15 + 1 // a cheap, fixed scramble of k
+		h ^= h >> 29
+		at := end.Add(-year + time.Duration(k)*step - time.Duration(h%(6*3600))*time.Second).Truncate(time.Second)
+		week := int(at.Sub(end.Add(-year)) / (7 * 24 * time.Hour))
+		campaign := week*4 + int(h>>23)%4
+		m := Message{Key: "k" + strconv.Itoa(k), Position: "/var/mail/bounces/new/" + strconv.Itoa(k),
+			Path: "/var/mail/bounces/new/" + strconv.Itoa(k), Outcome: "bounce", Format: "rfc3464",
+			MessageID: "<" + strconv.Itoa(k) + "@mx.example.net>", Subject: "Undelivered Mail Returned to Sender",
+			From: "MAILER-DAEMON@mx.example.net", Date: at}
+		for j := range 1 + min(1, k%5/4) {
+			kind := statsBenchKinds[(h>>7+uint64(j))%uint64(len(statsBenchKinds))]
+			rcpt := fmt.Sprintf("user%d@example%d.org", (h>>11+uint64(j))%300000, (h>>13)%2000)
+			diag := kind.diag
+			if strings.Contains(diag, "%s") {
+				diag = fmt.Sprintf(diag, rcpt)
+			}
+			m.Events = append(m.Events, Event{
+				Recipient: rcpt, Action: "failed", Status: kind.status, ReplyCode: kind.reply,
+				Diagnostic: diag, RemoteMTA: "mx.example.org", ReportingMTA: "mx.example.net",
+				Reason: kind.reason, Type: kind.typ, Hard: kind.typ == "hard",
+				Provider: statsBenchProviders[(h>>17)%uint64(len(statsBenchProviders))], Rule: "bench",
+				Confidence: []float64{0.4, 0.7, 0.9, 0.95, 1}[(h>>19)%5], BouncedAt: at,
+				Sender: "news@shop.example", Subject: "Your offers",
+				OriginalMessageID: "<o" + strconv.Itoa(k) + "@shop.example>",
+				Campaign:          "camp-" + strconv.Itoa(campaign),
+				SendingDomain:     []string{"shop.example", "news.shop.example", "mail.example.com"}[campaign%3]})
+		}
+		events += len(m.Events)
+		msgs[i] = m
+	}
+	return msgs, events
+}
+
+// statsBenchStore opens the database of BenchmarkStats1M, building it with SaveBatch (which
+// keeps the per-day counts) when needed. $REBOUND_STATS_BENCH_DB names a file to keep it in
+// between runs; otherwise it is built in a temporary folder.
+func statsBenchStore(b *testing.B, end time.Time) *Store {
+	ctx := context.Background()
+	path := os.Getenv("REBOUND_STATS_BENCH_DB")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "stats1m.db")
+	}
+	s, err := Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if have := count(b, s, "events"); have >= statsBenchEvents {
+		fmt.Fprintf(os.Stderr, "using %s: %d events\n", path, have)
+		return s
+	}
+	start := time.Now()
+	for n, events := 0, 0; events < statsBenchEvents; {
+		batch, e := statsBenchBatch(n, min(1000, (statsBenchEvents-events)*5/6+1), end)
+		if _, err := s.SaveBatch(ctx, batch, nil); err != nil {
+			b.Fatal(err)
+		}
+		n += len(batch)
+		events += e
+	}
+	if _, err := s.db.ExecContext(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "built %s: %d events in %v; %d event_counts rows, %d campaign_counts rows\n", path,
+		count(b, s, "events"), time.Since(start).Round(time.Second), count(b, s, "event_counts"),
+		count(b, s, "campaign_counts"))
+	return s
+}
+
+// BenchmarkStats1M measures what `rebound stats` and `rebound recommend` do over a database of
+// a million events spread over a year: reading the Dataset, building the tables and judging the
+// findings. Each case logs the bounces in its period and whether the events were read one by
+// one (DefaultDetailLimit).
+func BenchmarkStats1M(b *testing.B) {
+	ctx := context.Background()
+	end := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	s := statsBenchStore(b, end)
+	defer s.Close()
+	now := end.Add(-7*time.Hour - 13*time.Minute) // the ends of the period are parts of days
+	month := report.Period{From: now.Add(-report.DefaultSince), To: now}
+	year := report.Period{From: now.Add(-366 * 24 * time.Hour), To: now}
+	cases := []struct {
+		name  string
+		q     report.Query
+		limit int
+	}{
+		{"30d", report.Query{Period: month}, DefaultDetailLimit},
+		{"30d-gmail", report.Query{Period: month, Provider: "gmail"}, DefaultDetailLimit},
+		{"year", report.Query{Period: year}, DefaultDetailLimit},
+		{"year-gmail", report.Query{Period: year, Provider: "gmail"}, DefaultDetailLimit},
+		{"year-detail", report.Query{Period: year}, 0}, // rebound recommend, or stats --detail
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			var info StatsInfo
+			findings := 0
+			cpu := cpuTime()
+			for b.Loop() {
+				ds, in, err := s.Dataset(ctx, c.q, StatsOptions{DetailLimit: c.limit})
+				if err != nil {
+					b.Fatal(err)
+				}
+				report.Build(ds)
+				findings = len(report.Recommend(ds))
+				info = in
+			}
+			b.ReportMetric(float64(info.Bounces), "bounces")
+			b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+			b.Logf("%s: %d bounces, detailed %v, %d findings", c.name, info.Bounces, info.Detailed, findings)
+		})
+	}
+}
