@@ -1,6 +1,120 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"io"
 
-// newStatsCmd is replaced by the KPI issue's stats command.
-func newStatsCmd(g *globalOptions) *cobra.Command { return &cobra.Command{Use: "stats", Hidden: true} }
+	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/store"
+	"github.com/spf13/cobra"
+)
+
+// statsOptions are the flags of `rebound stats`.
+type statsOptions struct {
+	period periodFlags
+	by     string
+	format string
+	detail bool
+}
+
+func newStatsCmd(g *globalOptions) *cobra.Command {
+	o := &statsOptions{}
+	c := &cobra.Command{
+		Use:   "stats",
+		Short: "Per-provider KPI tables of a period: bounces, types, reasons, trend, campaigns, rates",
+		Long: `stats shows the bounces of a period (the last 30 days by default) in tables: per provider,
+reason, type, day, week, campaign and sending domain, with the share of each (or, once sent
+volumes are known, the hard bounce, bounce and complaint rates against their targets), the
+classification confidence and the undecodable messages. Table and Markdown output end with the
+recommendations of 'rebound recommend'. docs/stats.md describes every column.
+
+Distinct recipients and the recommendations read from diagnostics need the events one by one:
+they are left out, and said so, when the period has more than 75,000 bounces, unless --detail.`,
+		Example: `  rebound stats
+  rebound stats --since 7d --by provider
+  rebound stats --from 2026-03-01 --to 2026-03-31 --provider gmail --by reason
+  rebound stats --by week --format csv > weeks.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStats(cmd.Context(), g, o)
+		},
+	}
+	f := c.Flags()
+	o.period.register(f)
+	f.StringVar(&o.by, "by", "", "show one `table`: provider, reason, type, day, week, campaign or domain (default all)")
+	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or markdown")
+	f.BoolVar(&o.detail, "detail", false, "read every event of the period for recipients and recommendations, however many")
+	return c
+}
+
+func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
+	format, err := kpi.ParseFormat(o.format)
+	if err != nil || format == kpi.FormatText {
+		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "stats writes table, json, csv or markdown")
+	}
+	if err := kpi.CheckBy(o.by); err != nil {
+		return usageError("%v", err)
+	}
+	q, err := o.period.query(g)
+	if err != nil {
+		return err
+	}
+	limit := detailLimit
+	if o.detail {
+		limit = 0
+	}
+	ds, info, err := g.readDataset(ctx, q, limit)
+	if err != nil {
+		return err
+	}
+	if format != kpi.FormatJSON {
+		sanitizeDataset(ds)
+	}
+	opts := kpi.Options{Color: format == kpi.FormatTable && g.color()}
+	s := kpi.Build(ds)
+	if err := kpi.Render(g.stdout, s, o.by, format, opts); err != nil {
+		return err
+	}
+	if format != kpi.FormatTable && format != kpi.FormatMarkdown {
+		return nil
+	}
+	if !info.Detailed && info.Bounces > 0 {
+		writeSkipped(g.stdout, format, info, limit)
+	}
+	if o.by != "" {
+		return nil
+	}
+	return writeFindingsSection(g.stdout, ds, info, format, opts)
+}
+
+// detailLimit is the most bounces stats reads one by one without --detail (a variable for the
+// tests).
+var detailLimit = store.DefaultDetailLimit
+
+// writeSkipped says that the recipients and the recommendations read from diagnostics were
+// left out, and how to get them.
+func writeSkipped(w io.Writer, format kpi.Format, info store.StatsInfo, limit int) {
+	bullet := ""
+	if format == kpi.FormatMarkdown {
+		bullet = "- "
+	}
+	fmt.Fprintf(w, "\n%sRecipients and the recommendations read from diagnostics are left out: %s bounces "+
+		"in the period, more than the %s read one by one; --detail reads them all (several seconds per million).\n",
+		bullet, thousands(info.Bounces), thousands(limit))
+}
+
+// writeFindingsSection ends the table and Markdown output of stats with the recommendations.
+func writeFindingsSection(w io.Writer, ds *kpi.Dataset, info store.StatsInfo, format kpi.Format, opts kpi.Options) error {
+	fs := kpi.Recommend(ds)
+	if format == kpi.FormatMarkdown {
+		if _, err := fmt.Fprintf(w, "\n### Recommendations\n\n"); err != nil {
+			return err
+		}
+		return kpi.RenderFindings(w, fs, kpi.FormatMarkdown, opts)
+	}
+	if _, err := fmt.Fprintf(w, "\nRecommendations\n"); err != nil {
+		return err
+	}
+	return kpi.RenderFindings(w, fs, kpi.FormatText, opts)
+}

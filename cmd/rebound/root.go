@@ -11,9 +11,10 @@ import (
 
 // globalOptions are the flags every subcommand shares.
 type globalOptions struct {
-	db         string // --db, else $REBOUND_DB, else $XDG_DATA_HOME/rebound/rebound.db
-	rulesDir   string // --rules: a folder of user rules that win over the embedded ones
-	policyFile string // --policy: a suppression policy file laid over rules/default.policy
+	db         string     // --db, else $REBOUND_DB, else $XDG_DATA_HOME/rebound/rebound.db
+	rulesDir   string     // --rules: a folder of user rules that win over the embedded ones
+	policyFile string     // --policy: a suppression policy file laid over rules/default.policy
+	attrib     attribFlag // --attrib: campaign attribution file (docs/attribution.md)
 	quiet      bool
 
 	stdin          io.Reader
@@ -36,6 +37,7 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 	pf.StringVar(&g.db, "db", "", "SQLite database `path` (default $REBOUND_DB or $XDG_DATA_HOME/rebound/rebound.db)")
 	pf.StringVar(&g.rulesDir, "rules", "", "`dir` of user rules that win over the built-in rules")
 	pf.StringVar(&g.policyFile, "policy", "", "suppression policy `file` laid over the built-in one (docs/policy.md)")
+	pf.Var(&g.attrib, "attrib", "campaign attribution `file`: VERP patterns and header sources (docs/attribution.md)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v", err)
 	})
@@ -43,6 +45,8 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newScanCmd(g),
 		newParseCmd(g),
 		newStatsCmd(g),
+		newRecommendCmd(g),
+		newSentCmd(g),
 		newExportCmd(g),
 		newShowCmd(g),
 		newUnsuppressCmd(g),

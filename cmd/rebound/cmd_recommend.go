@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/spf13/cobra"
+)
+
+// recommendOptions are the flags of `rebound recommend`.
+type recommendOptions struct {
+	period periodFlags
+	format string
+}
+
+func newRecommendCmd(g *globalOptions) *cobra.Command {
+	o := &recommendOptions{}
+	c := &cobra.Command{
+		Use:   "recommend",
+		Short: "Findings and what to do: block lists, authentication, rates, typo domains, ...",
+		Long: `recommend judges the bounces of a period (the last 30 days by default) and lists findings,
+most urgent first: what was seen, the numbers and example diagnostics behind it, and what to do.
+The findings and their thresholds are listed in docs/recommend.md. It reads every event of the
+period (stats does so only up to 75,000 bounces).`,
+		Example: `  rebound recommend
+  rebound recommend --since 7d --provider gmail
+  rebound recommend --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRecommend(cmd.Context(), g, o)
+		},
+	}
+	f := c.Flags()
+	o.period.register(f)
+	f.StringVar(&o.format, "format", "text", "output `format`: text, table, markdown, csv or json")
+	return c
+}
+
+func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) error {
+	format, err := kpi.ParseFormat(o.format)
+	if err != nil {
+		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "recommend writes text, table, markdown, csv or json")
+	}
+	q, err := o.period.query(g)
+	if err != nil {
+		return err
+	}
+	ds, _, err := g.readDataset(ctx, q, 0)
+	if err != nil {
+		return err
+	}
+	if format != kpi.FormatJSON {
+		sanitizeDataset(ds)
+	}
+	opts := kpi.Options{Color: (format == kpi.FormatText || format == kpi.FormatTable) && g.color()}
+	return kpi.RenderFindings(g.stdout, kpi.Recommend(ds), format, opts)
+}

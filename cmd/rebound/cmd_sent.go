@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/spf13/cobra"
+)
+
+func newSentCmd(g *globalOptions) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "sent",
+		Short: "Record the messages sent per campaign, so that stats shows rates instead of shares",
+		Long: `sent records sent volumes: how many messages a campaign sent, optionally to one provider and
+on one day. With them, stats shows the hard bounce, bounce and complaint rates of campaigns and
+providers against their targets (docs/stats.md, "Rates against sent volume"). A volume with the
+campaign, provider and date of a recorded one replaces it; a count of 0 cancels it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usageError("sent needs a subcommand: add, import or list")
+		},
+	}
+	c.AddCommand(newSentAddCmd(g), newSentImportCmd(g), newSentListCmd(g))
+	return c
+}
+
+// sentAddOptions are the flags of `rebound sent add`.
+type sentAddOptions struct {
+	campaign, provider, date string
+	count                    int
+}
+
+func newSentAddCmd(g *globalOptions) *cobra.Command {
+	o := &sentAddOptions{count: -1}
+	c := &cobra.Command{
+		Use:     "add --campaign C --count N [--provider P] [--date YYYY-MM-DD]",
+		Short:   "Record one sent volume",
+		Example: "  rebound sent add --campaign spring-sale --count 120000\n  rebound sent add --campaign weekly-12 --provider gmail --date 2026-03-05 --count 40000",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSentAdd(cmd.Context(), g, o)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.campaign, "campaign", "", "the `campaign` id, as attributed to its bounces (docs/attribution.md)")
+	f.IntVar(&o.count, "count", -1, "messages sent (`N`, 0 or more)")
+	f.StringVar(&o.provider, "provider", "", "only the messages sent to this `provider` (a provider id; default all providers)")
+	f.StringVar(&o.date, "date", "", "the `day` they were sent, YYYY-MM-DD (default: undated, counts in every period)")
+	return c
+}
+
+func runSentAdd(ctx context.Context, g *globalOptions, o *sentAddOptions) error {
+	row := kpi.SentRow{Campaign: strings.TrimSpace(o.campaign), Count: o.count}
+	switch {
+	case row.Campaign == "":
+		return withHint(exitUsage, errors.New("sent add needs --campaign"), "rebound sent add --campaign C --count N")
+	case o.count < 0:
+		return withHint(exitUsage, errors.New("sent add needs --count, 0 or more"), "rebound sent add --campaign C --count N")
+	}
+	if o.provider != "" {
+		var err error
+		if row.Provider, err = g.checkProvider(o.provider, "--provider"); err != nil {
+			return err
+		}
+	}
+	if o.date != "" {
+		d, err := time.Parse(time.DateOnly, strings.TrimSpace(o.date))
+		if err != nil {
+			return usageError("--date %q: want YYYY-MM-DD", o.date)
+		}
+		row.Date = d.Format(time.DateOnly)
+	}
+	if err := g.addSent(ctx, []kpi.SentRow{row}); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "recorded %s sent for campaign %s%s\n", thousands(row.Count), printable(row.Campaign), sentQualifier(row))
+	return nil
+}
+
+func sentQualifier(r kpi.SentRow) string {
+	var q string
+	if r.Provider != "" {
+		q += " at " + r.Provider
+	}
+	if r.Date != "" {
+		q += " on " + r.Date
+	}
+	return q
+}
+
+func newSentImportCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Record the sent volumes of a CSV file (campaign,count[,provider][,date])",
+		Long: `import reads a CSV file (RFC 4180) whose header names its columns, in any order: campaign and
+count are required, provider (a provider id) and date (YYYY-MM-DD) are optional. Every bad line
+is reported as FILE:LINE and nothing is recorded until the file is clean. "-" reads standard
+input.`,
+		Example: "  rebound sent import volumes.csv",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSentImport(cmd.Context(), g, args[0])
+		},
+	}
+}
+
+func runSentImport(ctx context.Context, g *globalOptions, path string) error {
+	var data []byte
+	var err error
+	name := path
+	if path == "-" {
+		name = "standard input"
+		data, err = io.ReadAll(g.stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return withHint(exitFailure, fmt.Errorf("sent volumes: %w", err), "check the path of the CSV file")
+	}
+	rows, err := kpi.ParseSent(bytes.NewReader(data), name)
+	if err != nil {
+		return withHint(exitUsage, err, "nothing was imported; fix the lines above and import the file again")
+	}
+	known, err := g.providerIDs()
+	if err != nil {
+		return err
+	}
+	if err := checkSentProviders(data, name, known); err != nil {
+		return withHint(exitUsage, err, "nothing was imported; "+providerHint(known))
+	}
+	if err := g.addSent(ctx, rows); err != nil {
+		return err
+	}
+	total := 0
+	for _, r := range rows {
+		total += r.Count
+	}
+	fmt.Fprintf(g.stderr, "imported %d sent volumes (%s messages) from %s\n", len(rows), thousands(total), name)
+	return nil
+}
+
+// checkSentProviders reports, as "name:line: ...", the rows of a CSV file that ParseSent
+// accepted whose provider is not a provider id: their volume would never meet a bounce.
+func checkSentProviders(data []byte, name string, known []string) error {
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil // ParseSent accepted the file: it has a header
+	}
+	col := -1
+	for i, h := range header {
+		if strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) == "provider" {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil
+	}
+	var errs []error
+	for {
+		rec, err := cr.Read()
+		if err != nil {
+			break
+		}
+		if col >= len(rec) {
+			continue
+		}
+		p := strings.ToLower(strings.TrimSpace(rec[col]))
+		if p != "" && !slices.Contains(known, p) {
+			line, _ := cr.FieldPos(col)
+			errs = append(errs, fmt.Errorf("%s:%d: unknown provider %q", name, line, rec[col]))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// addSent records sent volumes.
+func (g *globalOptions) addSent(ctx context.Context, rows []kpi.SentRow) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st, err := g.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return st.AddSent(ctx, rows)
+}
+
+func newSentListCmd(g *globalOptions) *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List the recorded sent volumes",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSentList(cmd.Context(), g, format)
+		},
+	}
+	c.Flags().StringVar(&format, "format", "table", "output `format`: table, csv (the import format) or json")
+	return c
+}
+
+func runSentList(ctx context.Context, g *globalOptions, format string) error {
+	if format != "table" && format != "csv" && format != "json" {
+		return withHint(exitUsage, fmt.Errorf("unknown --format %q", format), "sent list writes table, csv or json")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st, err := g.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rows, err := st.Sent(ctx)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "json":
+		if rows == nil {
+			rows = []kpi.SentRow{}
+		}
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	case "csv":
+		w := csv.NewWriter(g.stdout)
+		_ = w.Write([]string{"campaign", "count", "provider", "date"})
+		for _, r := range rows {
+			_ = w.Write([]string{r.Campaign, strconv.Itoa(r.Count), r.Provider, r.Date})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(g.stdout, "No sent volumes recorded: add them with 'rebound sent add' or 'rebound sent import'.")
+		return nil
+	}
+	table := make([][]string, len(rows))
+	for i, r := range rows {
+		table[i] = []string{r.Campaign, r.Provider, r.Date, thousands(r.Count)}
+	}
+	renderTable(g.stdout, []string{"Campaign", "Provider", "Date", "Sent"}, table)
+	return nil
+}

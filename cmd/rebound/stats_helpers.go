@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/reboundhq/rebound/internal/classify"
+	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/store"
+	"github.com/spf13/pflag"
+)
+
+// periodFlags are the flags that choose the bounces of stats and recommend: a period and a
+// provider (docs/stats.md).
+type periodFlags struct {
+	since, from, to string
+	provider        string
+}
+
+func (p *periodFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&p.since, "since", "", "the period ending now: a `duration` such as 24h, 7d or 4w (default 30d)")
+	f.StringVar(&p.from, "from", "", "start of the period: a `date` (YYYY-MM-DD, UTC) or an RFC 3339 time")
+	f.StringVar(&p.to, "to", "", "end of the period: a `date` (the whole day is included) or an RFC 3339 time (default now)")
+	f.StringVar(&p.provider, "provider", "", "only the bounces at this `provider` (a provider id: gmail, microsoft, ..., other)")
+}
+
+// query checks the flags and returns the query they describe. "Now" is $REBOUND_NOW when set.
+func (p *periodFlags) query(g *globalOptions) (kpi.Query, error) {
+	now, err := g.now()
+	if err != nil {
+		return kpi.Query{}, err
+	}
+	period, err := kpi.ParsePeriod(now, p.since, p.from, p.to)
+	if err != nil {
+		return kpi.Query{}, withHint(exitUsage, err, "--since 7d, or --from 2026-03-01 --to 2026-03-31")
+	}
+	q := kpi.Query{Period: period}
+	if p.provider != "" {
+		if q.Provider, err = g.checkProvider(p.provider, "--provider"); err != nil {
+			return kpi.Query{}, err
+		}
+	}
+	return q, nil
+}
+
+// checkProvider returns a provider id in its stored form (lower case), or a usage error naming
+// what was given.
+func (g *globalOptions) checkProvider(p, what string) (string, error) {
+	known, err := g.providerIDs()
+	if err != nil {
+		return "", err
+	}
+	id := strings.ToLower(strings.TrimSpace(p))
+	if !slices.Contains(known, id) {
+		return "", withHint(exitUsage, fmt.Errorf("unknown %s %q", what, p), providerHint(known))
+	}
+	return id, nil
+}
+
+func providerHint(known []string) string {
+	return "provider ids are " + strings.Join(known, ", ") +
+		" (the [id] sections of rules/default.providers and of --rules)"
+}
+
+// readDataset opens the database and reads the rows of q, reading the events one by one when
+// the period has at most limit bounces (0: always).
+func (g *globalOptions) readDataset(ctx context.Context, q kpi.Query, limit int) (*kpi.Dataset, store.StatsInfo, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st, err := g.openStore(ctx)
+	if err != nil {
+		return nil, store.StatsInfo{}, err
+	}
+	defer st.Close()
+	return st.Dataset(ctx, q, store.StatsOptions{DetailLimit: limit})
+}
+
+// color reports whether output may be coloured: standard output is a terminal and NO_COLOR
+// (https://no-color.org) is not set.
+func (g *globalOptions) color() bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	return isTerminal(g.stdout)
+}
+
+// sanitizeDataset makes the text of a dataset safe to show (see printable): campaigns, sending
+// domains, recipient domains and diagnostics come from the bounced messages, written by
+// strangers. Rows that become equal are added up by kpi.Build.
+func sanitizeDataset(ds *kpi.Dataset) {
+	for i := range ds.Counts {
+		c := &ds.Counts[i]
+		c.Provider, c.Type, c.Reason = printable(c.Provider), classify.Type(printable(string(c.Type))), classify.Reason(printable(string(c.Reason)))
+	}
+	for i := range ds.Campaigns {
+		c := &ds.Campaigns[i]
+		c.Campaign, c.SendingDomain, c.Provider = printable(c.Campaign), printable(c.SendingDomain), printable(c.Provider)
+		c.Type, c.Reason = classify.Type(printable(string(c.Type))), classify.Reason(printable(string(c.Reason)))
+	}
+	for i := range ds.Distinct {
+		ds.Distinct[i].Key = printable(ds.Distinct[i].Key)
+	}
+	for i := range ds.Diagnostics {
+		d := &ds.Diagnostics[i]
+		d.Provider, d.Status, d.ReplyCode, d.Diagnostic = printable(d.Provider), printable(d.Status), printable(d.ReplyCode), printable(d.Diagnostic)
+	}
+	for i := range ds.Domains {
+		ds.Domains[i].Domain = printable(ds.Domains[i].Domain)
+	}
+	for i := range ds.Sent {
+		ds.Sent[i].Campaign = printable(ds.Sent[i].Campaign)
+	}
+}
+
+// thousands writes n with commas between groups of three digits, as the tables do.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

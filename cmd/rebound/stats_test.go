@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStatsDetailLimit checks what stats says and shows when a period has more bounces than it
+// reads one by one: the counts stay, the recipients columns and the findings drawn from
+// diagnostics go, and a note says so; --detail brings them back.
+func TestStatsDetailLimit(t *testing.T) {
+	t.Setenv("REBOUND_NOW", "2026-11-30T00:00:00Z")
+	t.Setenv("NO_COLOR", "1")
+	db := filepath.Join(t.TempDir(), "rebound.db")
+	rebound := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := run(append([]string{"--db", db}, args...), nil, &out, &errb); code != 0 {
+			t.Fatalf("rebound %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+		}
+		return out.String()
+	}
+	rebound("scan", "--quiet", filepath.Join("..", "..", "testdata", "demo", "maildir"))
+	full := rebound("stats")
+	old := detailLimit
+	defer func() { detailLimit = old }()
+	detailLimit = 25 // the demo mailbox has 26 bounces
+	cut := rebound("stats")
+	detailed := rebound("stats", "--detail")
+
+	for _, want := range []string{"Bounces: 26: 7 hard", "left out: 26 bounces in the period, more than the 25"} {
+		if !strings.Contains(cut, want) {
+			t.Errorf("above the limit, no %q in:\n%s", want, cut)
+		}
+	}
+	for _, unwanted := range []string{"│ Recipients", "blocklist", "auth_failure", "typo_domains"} {
+		if strings.Contains(cut, unwanted) {
+			t.Errorf("above the limit, %q in:\n%s", unwanted, cut)
+		}
+	}
+	for _, want := range []string{"Bounces: 26, 22 recipients: 7 hard", "│ Recipients", "blocklist", "auth_failure", "typo_domains"} {
+		if !strings.Contains(full, want) {
+			t.Errorf("below the limit, no %q in:\n%s", want, full)
+		}
+	}
+	if detailed != full {
+		t.Errorf("--detail above the limit differs from the output below it:\n%s\n%s", detailed, full)
+	}
+	if strings.Contains(full, "left out") {
+		t.Errorf("below the limit, the note is shown:\n%s", full)
+	}
+}
