@@ -32,9 +32,10 @@ func (g *globalOptions) classifier() (*classify.Classifier, error) {
 	return cl, nil
 }
 
-// attributor finds campaigns and sending domains (docs/attribution.md).
+// attributor finds campaigns and sending domains (docs/attribution.md): the --attrib file, or
+// the defaults.
 func (g *globalOptions) attributor() *attrib.Config {
-	return attrib.DefaultConfig()
+	return g.attrib.config()
 }
 
 // skipper is what scan uses to skip messages the database already has.
