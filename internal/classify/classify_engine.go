@@ -198,7 +198,7 @@ func (c *Classifier) first(s stage, f *facts, gate bool) *rule {
 // match reports whether every condition of r holds.
 func (c *Classifier) match(r *rule, f *facts) bool {
 	if len(r.statuses) > 0 {
-		if !f.hasStatus || !anyStatus(r.statuses, f.status) {
+		if f.hasStatus && !anyStatus(r.statuses, f.status) || !f.hasStatus && !anyNoStatus(r.statuses) {
 			return false
 		}
 	}
@@ -271,6 +271,16 @@ func firstHit(ids []int32, hits []uint64) int {
 	return -1
 }
 
+// anyNoStatus reports whether one of ps is "none", which matches a bounce without a status.
+func anyNoStatus(ps []statusPattern) bool {
+	for _, p := range ps {
+		if p.none {
+			return true
+		}
+	}
+	return false
+}
+
 func anyStatus(ps []statusPattern, st status) bool {
 	for _, p := range ps {
 		if p.match(st) {
@@ -312,8 +322,11 @@ func kindOrBounce(k string) string {
 func (c *Classifier) explain(r *rule, f *facts) string {
 	var parts []string
 	if len(r.statuses) > 0 {
+		if !f.hasStatus {
+			parts = append(parts, "no status code")
+		}
 		for _, p := range r.statuses {
-			if p.match(f.status) {
+			if f.hasStatus && p.match(f.status) {
 				parts = append(parts, "status "+f.status.String()+" matched "+p.text)
 				break
 			}
@@ -350,7 +363,11 @@ func (c *Classifier) explain(r *rule, f *facts) string {
 		parts = append(parts, "decoder hint "+f.hint)
 	}
 	if len(r.commands) > 0 {
-		parts = append(parts, "command "+f.command)
+		if f.command == "" {
+			parts = append(parts, "no SMTP command known")
+		} else {
+			parts = append(parts, "command "+f.command)
+		}
 	}
 	if i := firstHit(r.phraseIDs, f.sc.hits); i >= 0 {
 		parts = append(parts, "phrase "+strconv.Quote(r.phrases[i])+" in diagnostic")

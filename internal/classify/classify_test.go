@@ -142,11 +142,22 @@ func TestPhraseFamilies(t *testing.T) {
 		{"host unknown", diag("550 Host unknown"), ReasonHostUnknown, "hostunknown"},
 		{"domain not found", withStatus("5.4.4", "Host or domain name not found. Name service error for name=example.invalid type=A: Host not found"), ReasonHostUnknown, ""},
 		{"domain couldn't be found", diag("the domain example.invalid couldn't be found, check for typos"), ReasonHostUnknown, "hostunknown"},
-		// userunknown
-		{"no such user", diag("550 no such user here"), ReasonUserUnknown, "userunknown"},
-		{"regex family", diag("550 the recipient <abc@example.org> is not known at this site"), ReasonUserUnknown, "userunknown"},
+		// userunknown. Without a status code and without the SMTP command, "user unknown" is
+		// read as filtered (filtered-unknown-unplaced, below), so these family cases name the
+		// command RCPT, which userunknown-at-rcpt decides with the userunknown phrases, or a 4.x
+		// code, which leaves the plain userunknown rule to decide.
+		{"no such user", withCommand("RCPT", "550 no such user here"), ReasonUserUnknown, "userunknown-at-rcpt"},
+		{"regex family", withCommand("RCPT", "550 the recipient <abc@example.org> is not known at this site"), ReasonUserUnknown, "userunknown-at-rcpt"},
 		{"account missing", diag("550 5.1.1 This user doesn't have an example.org account"), ReasonUserUnknown, ""},
-		{"french", diag("550 Utilisateur inconnu"), ReasonUserUnknown, "userunknown"},
+		{"french", withCommand("RCPT", "550 Utilisateur inconnu"), ReasonUserUnknown, "userunknown-at-rcpt"},
+		{"plain rule", withStatus("4.0.0", "450 4.0.0 no such user here"), ReasonUserUnknown, "userunknown"},
+		{"unknown after rcpt in text", diag("SMTP error from remote server after RCPT command: 550 no such user"), ReasonUserUnknown, "userunknown"},
+		// nothing says the directory answered: no X.1.1 code, no RCPT command
+		{"unknown unplaced", diag("550 no such user here"), ReasonFiltered, "filtered-unknown-unplaced"},
+		{"unknown with 5.0.0", withStatus("5.0.0", "550 5.0.0 Unknown user"), ReasonFiltered, "filtered-unknown-unplaced"},
+		{"unknown with 5.2.1", withStatus("5.2.1", "550 5.2.1 <abc@example.org>... User Unknown"), ReasonFiltered, "filtered-unknown-unplaced"},
+		{"unknown with 5.1.1", withStatus("5.1.1", "550 5.1.1 Unknown user"), ReasonUserUnknown, ""},
+		{"mail store directory", Input{Format: "notes", Action: "failed", Diagnostic: "User not listed in the address book"}, ReasonUserUnknown, "userunknown-mailstore"},
 		// systemfull
 		{"system storage", diag("452 Insufficient system storage"), ReasonSystemFull, "systemfull"},
 		// expired
@@ -322,7 +333,10 @@ func TestTypeActionStatus(t *testing.T) {
 		reply  string
 	}{
 		{diag("550 5.1.1 no such user"), ReasonUserUnknown, TypeHard, ActionSuppress, "5.1.1", "550"},
-		{diag("550 no such user"), ReasonUserUnknown, TypeHard, ActionSuppress, "5.1.1", "550"},
+		// the command RCPT makes a bare "no such user" the directory's answer (without it the
+		// reason is filtered: filtered-unknown-unplaced)
+		{withCommand("RCPT", "550 no such user"), ReasonUserUnknown, TypeHard, ActionSuppress, "5.1.1", "550"},
+		{diag("550 no such user"), ReasonFiltered, TypeSoft, ActionRetry, "5.2.0", "550"},
 		{diag("452 mailbox is full"), ReasonMailboxFull, TypeSoft, ActionRetry, "4.2.2", "452"},
 		{diag("mailbox is full"), ReasonMailboxFull, TypeSoft, ActionRetry, "5.2.2", ""},
 		{Input{Action: "delayed", Diagnostic: "mailbox is full"}, ReasonMailboxFull, TypeSoft, ActionRetry, "4.2.2", ""},
@@ -360,7 +374,7 @@ func TestEvidence(t *testing.T) {
 	if got.Reason != ReasonMailboxFull || !strings.Contains(ev, "also matched") || !strings.Contains(ev, "yields to the specific status") {
 		t.Errorf("a phrase overruled by a specific status should be told:\n%s", ev)
 	}
-	got = c.Classify(diag("550 mailbox not found"))
+	got = c.Classify(withCommand("RCPT", "550 mailbox not found"))
 	if ev := strings.Join(got.Evidence, "\n"); !strings.Contains(ev, `phrase "mailbox not found" in diagnostic`) || !strings.Contains(ev, "derived from reason userunknown") {
 		t.Errorf("phrase evidence:\n%s", ev)
 	}

@@ -61,14 +61,20 @@ type numRange struct{ lo, hi int }
 func (r numRange) has(n int) bool { return n >= r.lo && n <= r.hi }
 
 // statusPattern matches enhanced status codes: each component is a number, a range "606-608"
-// or "*", e.g. "5.1.1", "5.7.*", "4.*.*", "5.7.606-608".
+// or "*", e.g. "5.1.1", "5.7.*", "4.*.*", "5.7.606-608". The pattern "none" matches a bounce
+// that has no status code at all (none given and none found in the diagnostic).
 type statusPattern struct {
 	text  string
 	parts [3]numRange
+	none  bool
 }
 
 func parseStatusPattern(s string) (statusPattern, error) {
 	p := statusPattern{text: s}
+	if strings.EqualFold(s, "none") {
+		p.text, p.none = "none", true
+		return p, nil
+	}
 	comps := strings.Split(s, ".")
 	if len(comps) != 3 {
 		return p, errors.New("bad status pattern " + strconv.Quote(s) + ": want class.subject.detail such as 5.1.1, 5.7.* or 5.7.606-608")
@@ -100,11 +106,17 @@ func parseStatusPattern(s string) (statusPattern, error) {
 }
 
 func (p statusPattern) match(s status) bool {
+	if p.none {
+		return false
+	}
 	return p.parts[0].has(s.class) && p.parts[1].has(s.subject) && p.parts[2].has(s.detail)
 }
 
 // exact reports whether the pattern names a single code.
 func (p statusPattern) exact() bool {
+	if p.none {
+		return false
+	}
 	for _, r := range p.parts {
 		if r.lo != r.hi {
 			return false

@@ -317,7 +317,11 @@ var conditionKeys = map[string]keySetter{
 	"kind": func(r *rule, v string) []string { return addOneOf(&r.kinds, "kind", v, kindValues) },
 	"command": func(r *rule, v string) []string {
 		for _, s := range splitValues(v) {
-			r.commands = append(r.commands, strings.ToUpper(s))
+			s = strings.ToUpper(s)
+			if s == "NONE" {
+				s = "" // the decoder did not tell which command the error answered
+			}
+			r.commands = append(r.commands, s)
 		}
 		return nil
 	},
