@@ -220,7 +220,7 @@ func runSentList(ctx context.Context, g *globalOptions, format string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st, err := g.openStore(ctx)
+	st, err := g.openReader(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -72,12 +73,23 @@ func (g *globalOptions) readDataset(ctx context.Context, q kpi.Query, limit int)
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st, err := g.openStore(ctx)
+	st, err := g.openReader(ctx)
 	if err != nil {
 		return nil, store.StatsInfo{}, err
 	}
 	defer st.Close()
 	return st.Dataset(ctx, q, store.StatsOptions{DetailLimit: limit})
+}
+
+// openReader opens the database for a command that only reads it: read-only when its schema is
+// current, so that a user who may only read the file can still report on it, and read-write
+// when a migration is due. A missing database is an error: there is nothing to report.
+func (g *globalOptions) openReader(ctx context.Context) (*store.Store, error) {
+	st, err := store.Open(g.dbPath(), store.ReadOnly())
+	if err == nil || !errors.Is(err, store.ErrReadOnly) {
+		return st, err
+	}
+	return g.openStore(ctx)
 }
 
 // color reports whether output may be coloured: standard output is a terminal and NO_COLOR

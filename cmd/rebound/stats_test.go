@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,5 +51,41 @@ func TestStatsDetailLimit(t *testing.T) {
 	}
 	if strings.Contains(full, "left out") {
 		t.Errorf("below the limit, the note is shown:\n%s", full)
+	}
+}
+
+// TestStatsUpgrade checks that stats on a database written before the stats tables existed
+// (schema 2) brings it up to date, counting the events already stored, although it opens
+// databases read-only when it can.
+func TestStatsUpgrade(t *testing.T) {
+	t.Setenv("REBOUND_NOW", "2026-11-30T00:00:00Z")
+	t.Setenv("NO_COLOR", "1")
+	db := filepath.Join(t.TempDir(), "rebound.db")
+	rebound := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := run(append([]string{"--db", db}, args...), nil, &out, &errb); code != 0 {
+			t.Fatalf("rebound %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+		}
+		return out.String()
+	}
+	rebound("scan", "--quiet", filepath.Join("..", "..", "testdata", "demo", "maildir"))
+	want := rebound("stats", "--format", "json")
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent",
+		"DELETE FROM schema_migrations WHERE version >= 3"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	if got := rebound("stats", "--format", "json"); got != want {
+		t.Errorf("after the upgrade:\n%s\nbefore:\n%s", got, want)
+	}
+	if !strings.Contains(want, `"bounces": 26`) {
+		t.Errorf("no bounces in:\n%s", want)
 	}
 }
