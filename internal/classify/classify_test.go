@@ -157,6 +157,10 @@ func TestPhraseFamilies(t *testing.T) {
 		{"unknown with 5.0.0", withStatus("5.0.0", "550 5.0.0 Unknown user"), ReasonFiltered, "filtered-unknown-unplaced"},
 		{"unknown with 5.2.1", withStatus("5.2.1", "550 5.2.1 <abc@example.org>... User Unknown"), ReasonFiltered, "filtered-unknown-unplaced"},
 		{"unknown with 5.1.1", withStatus("5.1.1", "550 5.1.1 Unknown user"), ReasonUserUnknown, ""},
+		{"says the address does not exist", diag("The message was not delivered because the address couldn't be found"), ReasonUserUnknown, "userunknown-explicit"},
+		{"trend micro notice", Input{Format: "trendmicro", Action: "failed", Diagnostic: "Unable to deliver message to <a@example.org>."}, ReasonUserUnknown, "userunknown-trendmicro"},
+		{"kddi empty address", Input{Recipient: "a@ezweb.ne.jp", Action: "failed", Diagnostic: "550 : User unknown"}, ReasonFiltered, "kddi-filtered-no-address"},
+		{"kddi address", Input{Recipient: "a@ezweb.ne.jp", Action: "failed", Diagnostic: "550 <a@ezweb.ne.jp>: User unknown"}, ReasonUserUnknown, "kddi-userunknown"},
 		{"mail store directory", Input{Format: "notes", Action: "failed", Diagnostic: "User not listed in the address book"}, ReasonUserUnknown, "userunknown-mailstore"},
 		// systemfull
 		{"system storage", diag("452 Insufficient system storage"), ReasonSystemFull, "systemfull"},
