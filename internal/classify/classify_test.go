@@ -274,7 +274,8 @@ func TestProviderRules(t *testing.T) {
 		{"ms access denied", ms("5.4.1", "550 5.4.1 Recipient address rejected: Access denied"), ReasonUserUnknown, "microsoft-access-denied-recipient"},
 		{"ms recipient not found", ms("5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found by SMTP address lookup"), ReasonUserUnknown, "microsoft-access-denied-recipient"},
 		{"5.1.10 not found elsewhere", withStatus("5.1.10", "550 5.1.10 Recipient not found by lookup"), ReasonUserUnknown, "userunknown-status-5.1.10"},
-		{"yahoo tss04", other("x@yahoo.com", "", "4.7.0", "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints"), ReasonBlocked, "yahoo-tss04"},
+		// TSS04 is Yahoo's verdict on the IP's volume and complaints: its reputation, not a bare block
+		{"yahoo tss04", other("x@yahoo.com", "", "4.7.0", "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints"), ReasonBadReputation, "yahoo-tss04"},
 		{"aol tss09", other("x@aol.com", "", "4.7.0", "421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred"), ReasonRateLimited, "yahoo-tss09-ratelimit"},
 		{"yahoo ph01", other("x@yahoo.co.uk", "", "5.7.9", "554 5.7.9 Message not accepted for policy reasons [PH01]"), ReasonBlocked, "yahoo-blocked"},
 		{"godaddy ib", other("x@customer.example", "smtp.secureserver.net", "5.1.1", "550 5.1.1 192.0.2.1 has sent to too many recipients this hour. IB607"), ReasonRateLimited, "godaddy-ratelimit"},
