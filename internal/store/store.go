@@ -80,7 +80,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	s := &Store{db: db, path: path, readOnly: o.readOnly}
 	ctx := context.Background()
 	if !o.readOnly {
-		if err := s.setUp(ctx); err != nil {
+		if err := s.setUp(ctx, o.busyTimeout); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -153,20 +153,38 @@ const pageSize = 16384
 // setUp sets the page size of a new database, which must come before anything is written, and
 // switches it to WAL mode, which is persistent. A file system that cannot do WAL (some network
 // file systems) keeps the rollback journal: slower, equally safe.
-func (s *Store) setUp(ctx context.Context) error {
+func (s *Store) setUp(ctx context.Context, busyTimeout time.Duration) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return classify(s.path, "open", err)
 	}
 	defer conn.Close()
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err == nil && strings.EqualFold(mode, "wal") {
+		return nil // set up by an earlier run: WAL mode is persistent
+	}
 	if _, err := conn.ExecContext(ctx, "PRAGMA page_size = "+strconv.Itoa(pageSize)); err != nil {
 		return classify(s.path, "set page size", err)
 	}
-	var mode string
-	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
-		return classify(s.path, "set journal mode", err)
+	// Changing the journal mode needs the database to itself, and SQLite answers SQLITE_BUSY at
+	// once, without its busy handler, while another process (a concurrent first run) has it
+	// open: retry until the busy timeout.
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil {
+			return nil
+		}
+		var e *Error
+		if ce := classify(s.path, "set journal mode", err); !errors.As(ce, &e) || e.Kind != ErrBusy || time.Now().After(deadline) {
+			return ce
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // Path returns the path the store was opened with.
