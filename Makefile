@@ -12,13 +12,14 @@ build:
 	$(GO) build -o $(BIN) ./cmd/rebound
 
 # demo: the whole job on the sample bounce maildir shipped in testdata/, into a fresh database.
+# The sample bounces are dated November 2026, hence the explicit period for stats.
 demo: build
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@echo '$$ rebound scan $(DEMO_BOX)'
 	@$(BIN) --db $(DEMO_DB) scan $(DEMO_BOX)
 	@echo
-	@echo '$$ rebound stats'
-	@$(BIN) --db $(DEMO_DB) stats
+	@echo '$$ rebound stats --from 2026-11-01 --to 2026-11-30'
+	@$(BIN) --db $(DEMO_DB) stats --from 2026-11-01 --to 2026-11-30
 	@echo
 	@echo '$$ rebound export'
 	@$(BIN) --db $(DEMO_DB) export
