@@ -27,6 +27,7 @@ type facts struct {
 	format     string
 	hint       string
 	command    string
+	diagType   string
 	remote     string
 	reporting  string
 	text       []byte
@@ -51,6 +52,7 @@ func (c *Classifier) Classify(in Input) Result {
 		format:    lower(in.Format),
 		hint:      lower(in.Hint),
 		command:   upper(in.Command),
+		diagType:  lower(in.DiagnosticType),
 		remote:    hostName(in.RemoteMTA),
 		reporting: hostName(in.ReportingMTA),
 	}
@@ -223,6 +225,9 @@ func (c *Classifier) match(r *rule, f *facts) bool {
 	if len(r.commands) > 0 && !oneOf(f.command, r.commands) {
 		return false
 	}
+	if len(r.diagTypes) > 0 && !oneOf(f.diagType, r.diagTypes) {
+		return false
+	}
 	if len(r.mtas) > 0 && !anyGlob(r.mtas, f.remote) && !anyGlob(r.mtas, f.reporting) {
 		return false
 	}
@@ -368,6 +373,9 @@ func (c *Classifier) explain(r *rule, f *facts) string {
 		} else {
 			parts = append(parts, "command "+f.command)
 		}
+	}
+	if len(r.diagTypes) > 0 {
+		parts = append(parts, "diagnostic type "+f.diagType)
 	}
 	if i := firstHit(r.phraseIDs, f.sc.hits); i >= 0 {
 		parts = append(parts, "phrase "+strconv.Quote(r.phrases[i])+" in diagnostic")

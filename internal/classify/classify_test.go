@@ -161,6 +161,8 @@ func TestPhraseFamilies(t *testing.T) {
 		{"trend micro notice", Input{Format: "trendmicro", Action: "failed", Diagnostic: "Unable to deliver message to <a@example.org>."}, ReasonUserUnknown, "userunknown-trendmicro"},
 		{"kddi empty address", Input{Recipient: "a@ezweb.ne.jp", Action: "failed", Diagnostic: "550 : User unknown"}, ReasonFiltered, "kddi-filtered-no-address"},
 		{"kddi address", Input{Recipient: "a@ezweb.ne.jp", Action: "failed", Diagnostic: "550 <a@ezweb.ne.jp>: User unknown"}, ReasonUserUnknown, "kddi-userunknown"},
+		{"x-unix program error", Input{Action: "failed", Status: "4.3.0", DiagnosticType: "x-unix", Diagnostic: "temporary failure"}, ReasonMailerError, "mailererror-x-unix"},
+		{"x-unix quota", Input{Action: "failed", Status: "5.2.2", DiagnosticType: "x-unix", Diagnostic: "quota exceeded"}, ReasonMailboxFull, ""},
 		{"mail store directory", Input{Format: "notes", Action: "failed", Diagnostic: "User not listed in the address book"}, ReasonUserUnknown, "userunknown-mailstore"},
 		// systemfull
 		{"system storage", diag("452 Insufficient system storage"), ReasonSystemFull, "systemfull"},

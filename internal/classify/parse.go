@@ -59,6 +59,7 @@ type rule struct {
 	kinds      []string
 	hints      []string
 	commands   []string
+	diagTypes  []string // RFC 3464 Diagnostic-Code types
 	like       []string // ids of rules whose text conditions this rule shares
 	likeLine   int
 
@@ -314,7 +315,8 @@ var conditionKeys = map[string]keySetter{
 	"dsn-action": func(r *rule, v string) []string {
 		return addOneOf(&r.dsnActions, "dsn-action", v, dsnActionValues)
 	},
-	"kind": func(r *rule, v string) []string { return addOneOf(&r.kinds, "kind", v, kindValues) },
+	"kind":            func(r *rule, v string) []string { return addOneOf(&r.kinds, "kind", v, kindValues) },
+	"diagnostic-type": func(r *rule, v string) []string { return addLower(&r.diagTypes, v) },
 	"command": func(r *rule, v string) []string {
 		for _, s := range splitValues(v) {
 			s = strings.ToUpper(s)
@@ -407,7 +409,7 @@ func setFlag(dst *bool, key, v string) []string {
 }
 func (r *rule) hasCondition() bool {
 	return len(r.statuses)+len(r.replies)+len(r.phrases)+len(r.regexes)+len(r.providers)+
-		len(r.dsnActions)+len(r.mtas)+len(r.formats)+len(r.kinds)+len(r.hints)+len(r.commands)+len(r.like) > 0
+		len(r.dsnActions)+len(r.mtas)+len(r.formats)+len(r.kinds)+len(r.hints)+len(r.commands)+len(r.diagTypes)+len(r.like) > 0
 }
 
 // inferStage places a rule in the order of decision from its conditions (docs/rules.md).
@@ -419,7 +421,8 @@ func inferStage(r *rule, user bool) stage {
 		return stageProvider
 	case r.hasText():
 		return stagePhrase
-	case len(r.hints) > 0:
+	case len(r.hints) > 0 || len(r.diagTypes) > 0:
+		// the Diagnostic-Code type, like a hint, tells what answered from the structure
 		return stageHint
 	case len(r.statuses) > 0:
 		return stageStatus
