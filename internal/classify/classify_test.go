@@ -178,6 +178,7 @@ func TestPhraseFamilies(t *testing.T) {
 		// systemerror
 		{"local error", diag("451 4.3.0 Local error in processing"), ReasonSystemError, "systemerror"},
 		{"ldap", diag("Unable to contact LDAP server"), ReasonSystemError, ""},
+		{"list loop", Input{Format: "fml", Hint: "rejected", Action: "failed", Diagnostic: "Duplicated Message-ID in <list@example.org>."}, ReasonSystemError, "systemerror-list-loop"},
 		// securityerror
 		{"auth required", diag("530 5.7.0 Authentication required"), ReasonSecurityError, "securityerror"},
 		// syntaxerror
