@@ -116,8 +116,24 @@ func recipientFromFields(g header) (Recipient, bool) {
 	r.RemoteMTA = hostOf(stripType(g.get("remote-mta")))
 	r.DiagnosticType, r.Diagnostic = splitDiagnostic(g.get("diagnostic-code"))
 	r.LastAttempt = parseDate(g.get("last-attempt-date"))
-	setCodes(&r, validStatus(g.get("status")))
+	status := g.get("status")
+	if r.Diagnostic == "" {
+		// "Status: 4.0.0 (example.net: host name lookup failure)": without a Diagnostic-Code
+		// field, the comment is all the message says about the failure
+		r.Diagnostic = statusComment(status)
+	}
+	setCodes(&r, validStatus(status))
 	return r, true
+}
+
+// statusComment returns the text of a comment after the code in a Status field value, or "".
+func statusComment(s string) string {
+	i := strings.IndexByte(s, '(')
+	j := strings.LastIndexByte(s, ')')
+	if i < 0 || j < i || validStatus(s[:i]) == "" {
+		return ""
+	}
+	return strings.TrimSpace(s[i+1 : j])
 }
 
 // setCodes sets Status and ReplyCode from the Status field value and the diagnostic. Both codes

@@ -39,3 +39,17 @@ func TestEximPipeHint(t *testing.T) {
 		t.Errorf("got recipient %q hint %q, want box@example.net mailererror", got.Recipient, got.Hint)
 	}
 }
+
+// A Status field's comment stands in for a missing Diagnostic-Code.
+func TestStatusComment(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"4.0.0 (example.net: host name lookup failure)", "example.net: host name lookup failure"},
+		{"5.1.1", ""},
+		{"(no code) 5.0.0", ""},
+		{"5.0.0 (unterminated", ""},
+	} {
+		if got := statusComment(tc.in); got != tc.want {
+			t.Errorf("statusComment(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
