@@ -178,6 +178,9 @@ func TestPhraseFamilies(t *testing.T) {
 		// systemerror
 		{"local error", diag("451 4.3.0 Local error in processing"), ReasonSystemError, "systemerror"},
 		{"ldap", diag("Unable to contact LDAP server"), ReasonSystemError, ""},
+		{"qmail last error", Input{Format: "qmail", Status: "4.4.1", Action: "failed", Diagnostic: "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try again; this message has been in the queue too long."}, ReasonNetworkError, "qmail-last-error-network"},
+		{"qmail last error system", Input{Format: "qmail", Status: "4.4.3", Action: "failed", Diagnostic: "Unable to contact LDAP server. (#4.4.3) I'm not going to try again; this message has been in the queue too long."}, ReasonSystemError, "qmail-last-error-system"},
+		{"queue too long elsewhere", Input{Status: "4.4.1", Action: "failed", Diagnostic: "Sorry, I wasn't able to establish an SMTP connection. I'm not going to try again; this message has been in the queue too long."}, ReasonExpired, "expired"},
 		{"list loop", Input{Format: "fml", Hint: "rejected", Action: "failed", Diagnostic: "Duplicated Message-ID in <list@example.org>."}, ReasonSystemError, "systemerror-list-loop"},
 		// securityerror
 		{"auth required", diag("530 5.7.0 Authentication required"), ReasonSecurityError, "securityerror"},
