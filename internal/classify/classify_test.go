@@ -163,6 +163,7 @@ func TestPhraseFamilies(t *testing.T) {
 		{"kddi address", Input{Recipient: "a@ezweb.ne.jp", Action: "failed", Diagnostic: "550 <a@ezweb.ne.jp>: User unknown"}, ReasonUserUnknown, "kddi-userunknown"},
 		{"x-unix program error", Input{Action: "failed", Status: "4.3.0", DiagnosticType: "x-unix", Diagnostic: "temporary failure"}, ReasonMailerError, "mailererror-x-unix"},
 		{"x-unix quota", Input{Action: "failed", Status: "5.2.2", DiagnosticType: "x-unix", Diagnostic: "quota exceeded"}, ReasonMailboxFull, ""},
+		{"ezweb refusal", Input{Format: "ezweb", Action: "failed", Diagnostic: "Each of the following recipients was rejected by a remote mail server."}, ReasonFiltered, "filtered-ezweb"},
 		{"mail store directory", Input{Format: "notes", Action: "failed", Diagnostic: "User not listed in the address book"}, ReasonUserUnknown, "userunknown-mailstore"},
 		// systemfull
 		{"system storage", diag("452 Insufficient system storage"), ReasonSystemFull, "systemfull"},
