@@ -53,3 +53,34 @@ func TestStatusComment(t *testing.T) {
 		}
 	}
 }
+
+// In a sendmail transcript, a local delivery agent's line before sendmail's own error line is
+// kept in the diagnostic: it says what went wrong.
+func TestSendmailLocalAgentLine(t *testing.T) {
+	msg := strings.Join([]string{
+		"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>",
+		"To: <sender@example.org>",
+		"Subject: Returned mail: User unknown",
+		"",
+		"   ----- The following addresses had permanent fatal errors -----",
+		"<box@example.net>",
+		"",
+		"   ----- Transcript of session follows -----",
+		"mail.local: unknown user: box",
+		"554 <box@example.net>... Service unavailable",
+		"",
+	}, "\n")
+	r, err := Decode([]byte(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Recipients) != 1 {
+		t.Fatalf("recipients: %+v", r.Recipients)
+	}
+	if d := r.Recipients[0].Diagnostic; !strings.Contains(d, "mail.local: unknown user: box") || !strings.Contains(d, "Service unavailable") {
+		t.Errorf("diagnostic %q lacks the local agent's line or sendmail's", d)
+	}
+	if isLocalAgentLine("550 5.1.1 no: such user") || !isLocalAgentLine("procmail: Quota exceeded") {
+		t.Error("isLocalAgentLine")
+	}
+}

@@ -93,7 +93,7 @@ func sendmailTranscript(tr []byte) []Recipient {
 	var rs []Recipient
 	var host, cmd, rcpt, reply string
 	replies := map[string]string{}
-	var dataReply string
+	var dataReply, local string
 	lines(tr, func(line []byte) bool {
 		s := strings.TrimSpace(string(line))
 		switch {
@@ -119,6 +119,9 @@ func sendmailTranscript(tr []byte) []Recipient {
 		default:
 			r, ok := sendmailErrorLine(s)
 			if !ok {
+				if isLocalAgentLine(s) {
+					local = s
+				}
 				return true
 			}
 			if rep, ok := replies[strings.ToLower(r.Recipient)]; ok {
@@ -126,7 +129,12 @@ func sendmailTranscript(tr []byte) []Recipient {
 			} else if dataReply != "" && r.Status == "" {
 				r = mergeNew(r, newRecipient(r.Recipient, dataReply, "failed"))
 				dataReply = ""
+			} else if local != "" {
+				// "mail.local: unknown user: x" before "554 <x@...>... Service unavailable":
+				// the local delivery agent said what went wrong, sendmail's line does not
+				r.Diagnostic = local + " " + r.Diagnostic
 			}
+			local = ""
 			r.RemoteMTA = host
 			if c := commandOfTranscript(cmd); c != "" {
 				r.Command = c
@@ -138,6 +146,21 @@ func sendmailTranscript(tr []byte) []Recipient {
 		return len(rs) < maxRecipients
 	})
 	return rs
+}
+
+// isLocalAgentLine reports whether a transcript line is a local delivery agent's message,
+// "mail.local: unknown user: x" or "procmail: ...": a program name, a colon and text.
+func isLocalAgentLine(s string) bool {
+	name, rest, ok := strings.Cut(s, ": ")
+	if !ok || name == "" || strings.TrimSpace(rest) == "" || leadingReplyCode(s) != "" {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // sendmailErrorLine parses "550 5.1.1 <addr>... User unknown".
