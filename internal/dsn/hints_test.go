@@ -84,3 +84,17 @@ func TestSendmailLocalAgentLine(t *testing.T) {
 		t.Error("isLocalAgentLine")
 	}
 }
+
+// A transcript that shows RCPT TO refused gives the command even without an error line.
+func TestRcptRefused(t *testing.T) {
+	tr := []byte(">>> MAIL FROM:<a@example.org>\n<<< 250 ok\n>>> RCPT TO:<box@example.net>\n<<< 553 Invalid recipient box@example.net\n")
+	if !rcptRefused(tr, "box@example.net") {
+		t.Error("refused RCPT TO not seen")
+	}
+	if rcptRefused(tr, "other@example.net") {
+		t.Error("another address counted as refused")
+	}
+	if rcptRefused([]byte(">>> RCPT TO:<box@example.net>\n<<< 250 ok\n>>> DATA\n<<< 554 rejected\n"), "box@example.net") {
+		t.Error("an accepted RCPT TO counted as refused")
+	}
+}

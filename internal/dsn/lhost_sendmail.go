@@ -55,8 +55,31 @@ func decodeSendmail(m *message) []Recipient {
 		if rs[i].Action == "" {
 			rs[i].Action = "failed"
 		}
+		if rs[i].Command == "" && rcptRefused(trText, rs[i].Recipient) {
+			rs[i].Command = "RCPT"
+		}
 	}
 	return rs
+}
+
+// rcptRefused reports whether a transcript shows ">>> RCPT TO:<addr>" answered by an error
+// reply ("<<< 553 ..."), even when no "NNN <addr>... text" line follows.
+func rcptRefused(tr []byte, addr string) bool {
+	var asked, refused bool
+	lines(tr, func(line []byte) bool {
+		s := strings.TrimSpace(string(line))
+		switch {
+		case strings.HasPrefix(s, ">>> "):
+			c := s[4:]
+			asked = len(c) > 8 && strings.EqualFold(c[:8], "RCPT TO:") && strings.EqualFold(cleanAddress(c[8:]), addr)
+		case asked && strings.HasPrefix(s, "<<< "):
+			code := leadingReplyCode(s[4:])
+			refused = code != "" && (code[0] == '4' || code[0] == '5')
+			return !refused
+		}
+		return true
+	})
+	return refused
 }
 
 // sendmailAddresses reads "<addr>" lines and their "(reason: ...)" lines.
