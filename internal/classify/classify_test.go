@@ -164,6 +164,8 @@ func TestPhraseFamilies(t *testing.T) {
 		{"x-unix program error", Input{Action: "failed", Status: "4.3.0", DiagnosticType: "x-unix", Diagnostic: "temporary failure"}, ReasonMailerError, "mailererror-x-unix"},
 		{"x-unix quota", Input{Action: "failed", Status: "5.2.2", DiagnosticType: "x-unix", Diagnostic: "quota exceeded"}, ReasonMailboxFull, ""},
 		{"ezweb refusal", Input{Format: "ezweb", Action: "failed", Diagnostic: "Each of the following recipients was rejected by a remote mail server."}, ReasonFiltered, "filtered-ezweb"},
+		{"messagelabs registration", Input{Format: "messagelabs", Action: "failed", Status: "5.0.0", Diagnostic: "542 box@example.org Rejected"}, ReasonUserUnknown, "userunknown-messagelabs"},
+		{"messagelabs relayed", Input{Format: "messagelabs", Action: "failed", Status: "5.0.0", Diagnostic: "550 box@example.org... No such user"}, ReasonUserUnknown, "userunknown-messagelabs"},
 		{"mail store directory", Input{Format: "notes", Action: "failed", Diagnostic: "User not listed in the address book"}, ReasonUserUnknown, "userunknown-mailstore"},
 		// systemfull
 		{"system storage", diag("452 Insufficient system storage"), ReasonSystemFull, "systemfull"},
