@@ -110,23 +110,10 @@ func (s *Store) EventsFor(ctx context.Context, recipient string) ([]Event, error
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
-		var e Event
-		var hard int
-		var bounced sql.NullInt64
-		var action, status, reply, diag, remote, reporting, provider, rule, sender, subject,
-			origID, campaign, domain, feedback sql.NullString
-		if err := rows.Scan(&e.MessageKey, &e.Idx, &e.Position, &e.Recipient, &action, &status,
-			&reply, &diag, &remote, &reporting, &e.Reason, &e.Type, &hard, &provider, &rule,
-			&e.Confidence, &bounced, &sender, &subject, &origID, &campaign, &domain,
-			&feedback); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, classify(s.path, "read events", err)
 		}
-		e.Action, e.Status, e.ReplyCode, e.Diagnostic = action.String, status.String, reply.String, diag.String
-		e.RemoteMTA, e.ReportingMTA, e.Provider, e.Rule = remote.String, reporting.String, provider.String, rule.String
-		e.Sender, e.Subject, e.OriginalMessageID = sender.String, subject.String, origID.String
-		e.Campaign, e.SendingDomain, e.FeedbackType = campaign.String, domain.String, feedback.String
-		e.Hard = hard != 0
-		e.BouncedAt = fromUnix(bounced)
 		out = append(out, e)
 	}
 	return out, classify(s.path, "read events", rows.Err())
