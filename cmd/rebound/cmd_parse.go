@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/reboundhq/rebound/internal/dsn"
 	"strconv"
 
 	"github.com/reboundhq/rebound/internal/scan"
@@ -15,6 +16,7 @@ type parseOptions struct {
 	format  string   // jsonl or table
 	all     bool     // also list messages that gave no recipient, with why
 	maxSize sizeFlag // --max-message-size
+	limits  dsn.Limits
 }
 
 func newParseCmd(g *globalOptions) *cobra.Command {
@@ -32,6 +34,7 @@ standard input ("-") and prints one record per bounced recipient. Nothing is sto
 	c.Flags().StringVar(&o.format, "format", "table", "output `format`: jsonl or table")
 	c.Flags().BoolVar(&o.all, "all", false, "also list messages that are not bounces or could not be decoded, with why")
 	addMaxSizeFlag(c.Flags(), &o.maxSize)
+	addLimitFlags(c.Flags(), &o.limits)
 	return c
 }
 
@@ -82,7 +85,7 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 		}
 		return nil
 	}
-	opt := &scan.Options{Classifier: cl, Attributor: g.attributor()}
+	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Limits: o.limits}
 	if err := scan.Run(g.source(paths, nil, o.maxSize), opt, sink); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/reboundhq/rebound/internal/dsn"
 	"io"
 	"os"
 	"sort"
@@ -25,6 +26,7 @@ type scanOptions struct {
 	workers   int
 	noProgess bool
 	maxSize   sizeFlag // --max-message-size
+	limits    dsn.Limits
 }
 
 func newScanCmd(g *globalOptions) *cobra.Command {
@@ -47,6 +49,7 @@ recorded with its outcome, so a second run adds nothing and reads only what is n
 	f.IntVar(&o.workers, "workers", 0, "decoding `workers` (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
 	addMaxSizeFlag(f, &o.maxSize)
+	addLimitFlags(f, &o.limits)
 	return c
 }
 
@@ -95,7 +98,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	w := newScanWriter(ctx, st, sum, o.batch, func(s *scanSummary) {
 		prog.update(s.Read+int(known.read.Load()), s.New)
 	}, g, o.quiet)
-	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers}
+	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers, Limits: o.limits}
 	err = scan.Run(g.source(paths, known, o.maxSize), opt, w.add)
 	if werr := w.close(); err == nil {
 		err = werr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/reboundhq/rebound/internal/dsn"
 	"io"
 	"math"
 	"path/filepath"
@@ -107,6 +108,13 @@ func (s *sizeFlag) Set(v string) error {
 }
 
 func (s *sizeFlag) Type() string { return "size" }
+
+// addLimitFlags registers the MIME structure limits (docs/robustness.md) on a command that
+// decodes messages.
+func addLimitFlags(f *pflag.FlagSet, l *dsn.Limits) {
+	f.IntVar(&l.MaxDepth, "max-mime-depth", dsn.DefaultLimits.MaxDepth, "multipart nesting read in one message; deeper parts are read as text")
+	f.IntVar(&l.MaxParts, "max-mime-parts", dsn.DefaultLimits.MaxParts, "MIME parts read in one message; later parts are ignored")
+}
 
 // addMaxSizeFlag registers --max-message-size on a command that reads mailboxes.
 func addMaxSizeFlag(f *pflag.FlagSet, s *sizeFlag) {

@@ -17,7 +17,8 @@ var errNoHeaders = errors.New("no headers: not an RFC 5322 message")
 // Decode does not keep data nor modify it; the Report does not refer to it.
 //
 // Work is bounded, so that a 50 MB message decodes in well under two seconds:
-//   - MIME nesting is read to depth 20 (maxDepth) and at most 1000 leaf parts (maxParts);
+//   - MIME nesting is read to depth 20 and at most 1000 leaf parts (DefaultLimits, or the
+//     Limits given to DecodeWith);
 //   - a header section is read up to 2000 fields or 1 MiB (maxHeaderFields, maxHeaderBytes);
 //   - detectors search the first 16 KiB (maxHead) and parse at most 256 KiB (maxText) of the
 //     decoded bounce text; of a text part at most 1 MiB is decoded;
@@ -25,10 +26,16 @@ var errNoHeaders = errors.New("no headers: not an RFC 5322 message")
 //   - at most 1000 recipients are kept (maxRecipients), and attached (forwarded) bounces are
 //     followed two levels deep (maxForward).
 func Decode(data []byte) (*Report, error) {
+	return DecodeWith(data, DefaultLimits)
+}
+
+// DecodeWith is Decode with other limits on the MIME structure (rebound --max-mime-depth and
+// --max-mime-parts).
+func DecodeWith(data []byte, lim Limits) (*Report, error) {
 	if len(data) == 0 {
 		return nil, ErrEmpty
 	}
-	m := parseMessage(normalizeEOL(data))
+	m := parseMessage(normalizeEOL(data), lim.orDefault())
 	if len(m.hdr.fields) == 0 {
 		return nil, errNoHeaders
 	}
@@ -141,7 +148,7 @@ func decodeForwarded(m *message, r *Report, depth int) bool {
 	if p == nil || depth >= maxForward || p.mtype != "message/rfc822" {
 		return false
 	}
-	inner := parseMessage(p.content())
+	inner := parseMessage(p.content(), m.lim)
 	if inner.reportType != "delivery-status" && !isSystemSender(inner.from) {
 		return false
 	}

@@ -12,6 +12,7 @@ const maxText = 256 << 10
 
 // message is a parsed bounce: its header, its leaf MIME parts and the text derived from them.
 type message struct {
+	lim        Limits
 	hdr        header
 	body       []byte
 	parts      []part
@@ -30,8 +31,8 @@ type message struct {
 }
 
 // parseMessage splits data (LF line endings) into header and MIME parts.
-func parseMessage(data []byte) *message {
-	m := &message{}
+func parseMessage(data []byte, lim Limits) *message {
+	m := &message{lim: lim}
 	m.hdr, m.body = parseHeader(data, true)
 	m.subject = m.hdr.text("Subject")
 	m.from = m.hdr.text("From")
@@ -45,17 +46,17 @@ func (m *message) walk(h header, b []byte, depth int) {
 	if !h.has("Content-Type") && depth > 0 {
 		mt = "text/plain"
 	}
-	if strings.HasPrefix(mt, "multipart/") && depth < maxDepth {
+	if strings.HasPrefix(mt, "multipart/") && depth < m.lim.MaxDepth {
 		if rt := params.get("report-type"); rt != "" && m.reportType == "" {
 			m.reportType = strings.ToLower(rt)
 		}
-		pieces := splitMultipart(b, params.get("boundary"))
+		pieces := splitMultipart(b, params.get("boundary"), m.lim.MaxParts)
 		if mt == "multipart/alternative" {
 			pieces = preferPlain(pieces)
 		}
 		if pieces != nil {
 			for _, p := range pieces {
-				if len(m.parts) >= maxParts {
+				if len(m.parts) >= m.lim.MaxParts {
 					return
 				}
 				ph, pb := parseHeader(p, false)
@@ -65,7 +66,7 @@ func (m *message) walk(h header, b []byte, depth int) {
 		}
 		mt = "text/plain" // no boundary found: read the body as text
 	}
-	if len(m.parts) < maxParts {
+	if len(m.parts) < m.lim.MaxParts {
 		m.parts = append(m.parts, part{hdr: h, mtype: mt, params: params, body: b, depth: depth})
 	}
 }

@@ -6,12 +6,26 @@ import (
 	"strings"
 )
 
-// Limits on the MIME structure (RFC 2045, RFC 2046) of one message. Deeper nesting is read as an
-// opaque part; parts beyond maxParts are ignored.
-const (
-	maxDepth = 20   // nesting of multipart entities
-	maxParts = 1000 // leaf parts kept per message
-)
+// Limits bound the MIME structure (RFC 2045, RFC 2046) read of one message. Deeper nesting is
+// read as an opaque part; parts beyond MaxParts are ignored. Zero fields take the defaults.
+type Limits struct {
+	MaxDepth int // nesting of multipart entities (default 20)
+	MaxParts int // leaf parts kept per message (default 1000)
+}
+
+// DefaultLimits are the limits Decode applies.
+var DefaultLimits = Limits{MaxDepth: 20, MaxParts: 1000}
+
+// orDefault fills zero fields from DefaultLimits.
+func (l Limits) orDefault() Limits {
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if l.MaxParts <= 0 {
+		l.MaxParts = DefaultLimits.MaxParts
+	}
+	return l
+}
 
 // part is one leaf entity of the MIME tree.
 type part struct {
@@ -208,7 +222,7 @@ func unhex(c byte) int {
 // splitMultipart splits a multipart body into its parts' bytes (RFC 2046 section 5.1.1). It is
 // lenient: a missing close delimiter ends the last part at the end of the body. It returns nil
 // when the boundary does not occur.
-func splitMultipart(body []byte, boundary string) [][]byte {
+func splitMultipart(body []byte, boundary string, maxParts int) [][]byte {
 	if boundary == "" {
 		return nil
 	}

@@ -131,14 +131,14 @@ func TestTransferDecoding(t *testing.T) {
 
 func TestSplitMultipart(t *testing.T) {
 	body := []byte("preamble\n--b\nA: 1\n\none\n--bx\nnot a delimiter\n--b \n\ntwo\n--b--\nepilogue")
-	parts := splitMultipart(body, "b")
+	parts := splitMultipart(body, "b", 1000)
 	if len(parts) != 2 || string(parts[0]) != "A: 1\n\none\n--bx\nnot a delimiter" || string(parts[1]) != "\ntwo" {
 		t.Errorf("parts: %q", parts)
 	}
-	if got := splitMultipart([]byte("--b\nonly part, no close delimiter\n"), "b"); len(got) != 1 {
+	if got := splitMultipart([]byte("--b\nonly part, no close delimiter\n"), "b", 1000); len(got) != 1 {
 		t.Errorf("truncated: %q", got)
 	}
-	if splitMultipart([]byte("no boundary here"), "b") != nil {
+	if splitMultipart([]byte("no boundary here"), "b", 1000) != nil {
 		t.Error("missing boundary must give nil")
 	}
 }

@@ -55,6 +55,7 @@ type Options struct {
 	Classifier *classify.Classifier
 	Attributor Attributor // may be nil
 	Workers    int        // 0 means GOMAXPROCS
+	Limits     dsn.Limits // bounds on the MIME structure; zero fields take dsn.DefaultLimits
 	// MaxInFlight bounds the bytes of raw messages read but not yet processed (0 means
 	// DefaultMaxInFlight). A message larger than the bound is still read, alone.
 	MaxInFlight int64
@@ -79,7 +80,7 @@ func Process(m mailbox.Message, opt *Options) Item {
 		}
 		return it
 	}
-	rep, err := dsn.Decode(m.Data)
+	rep, err := dsn.DecodeWith(m.Data, opt.Limits)
 	if err != nil {
 		it.Outcome, it.Err = OutcomeUndecodable, err
 		return it
