@@ -218,12 +218,15 @@ var providerDomains = [][]string{
 	{"aol.com", "aim.com"},
 }
 
-// otherDomains are the domains of company recipients, given to recipients at a domain no group
-// lists (except typos such as gamil.com, which stay: they are what the typo report looks for).
+// otherDomain returns one of 500 company domains, for recipients at the samples' example
+// domains.
 func otherDomain(r *rand.Rand) string {
 	return "corp" + strconv.Itoa(r.IntN(500)) + ".example"
 }
 
+// moveDomain returns the domain a rewritten recipient gets: another domain of the same provider,
+// a company domain for an example domain, or the same domain (typos such as gamil.com stay: they
+// are what the typo report looks for).
 func moveDomain(domain string, r *rand.Rand) string {
 	for _, grp := range providerDomains {
 		if slices.Contains(grp, domain) {
