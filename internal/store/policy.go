@@ -635,20 +635,7 @@ func (s *Store) Overrides(ctx context.Context, addr string) ([]policy.Override, 
 // those of unknown time before the others, with MessageKey, Idx and Position set. Only
 // evaluated events are mapped to their address: call EvaluatePending first.
 func (s *Store) EventsOf(ctx context.Context, addr string) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, query("policy_events_of"), addr)
-	if err != nil {
-		return nil, classify(s.path, "read events", err)
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, classify(s.path, "read events", err)
-		}
-		out = append(out, e)
-	}
-	return out, classify(s.path, "read events", rows.Err())
+	return s.queryEvents(ctx, "policy_events_of", addr)
 }
 
 func scanEvent(rows *sql.Rows) (Event, error) {

@@ -103,7 +103,12 @@ func (s *Store) MessageCounts(ctx context.Context) (map[string]int, error) {
 // EventsFor returns the events of one recipient (compared in NormalizeRecipient form), oldest
 // first with those of unknown time before the others, with MessageKey, Idx and Position set.
 func (s *Store) EventsFor(ctx context.Context, recipient string) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, query("events_for"), NormalizeRecipient(recipient))
+	return s.queryEvents(ctx, "events_for", NormalizeRecipient(recipient))
+}
+
+// queryEvents runs a named query whose rows are events (the columns scanEvent reads).
+func (s *Store) queryEvents(ctx context.Context, name string, args ...any) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, query(name), args...)
 	if err != nil {
 		return nil, classify(s.path, "read events", err)
 	}
