@@ -51,6 +51,7 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	var rows [][]string
+	var line []byte // reused for each JSON line
 	unreadable := 0
 	sink := func(it *scan.Item) error {
 		if it.Msg.Key == "" {
@@ -73,9 +74,13 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 			rows = append(rows, []string{it.Msg.Position, "", string(it.Outcome), "", "", "", "", it.Why()})
 			return nil
 		}
-		for _, r := range it.Records {
+		for i := range it.Records {
+			r := &it.Records[i]
 			if o.format == "jsonl" {
-				if err := enc.Encode(r); err != nil {
+				// AppendJSON writes the record's compact JSON itself; json.Encoder would
+				// parse and compact it again on this single output goroutine.
+				line = append(r.AppendJSON(line[:0]), '\n')
+				if _, err := out.Write(line); err != nil {
 					return err
 				}
 				continue
