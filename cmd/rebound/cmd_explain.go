@@ -133,18 +133,18 @@ func explain(res classify.Result, pos string, in classify.Input) explanation {
 
 func printExplanation(w io.Writer, e explanation) {
 	if e.Position != "" {
-		fmt.Fprintf(w, "%s\n", e.Position)
+		fmt.Fprintf(w, "%s\n", printable(e.Position))
 	}
-	fmt.Fprintf(w, "  recipient   %s\n", orDash(e.Recipient))
+	fmt.Fprintf(w, "  recipient   %s\n", orDash(printable(e.Recipient)))
 	if e.Format != "" {
 		fmt.Fprintf(w, "  format      %s\n", e.Format)
 	}
 	fmt.Fprintf(w, "  status      %s   reply %s\n", orDash(e.Status), orDash(e.ReplyCode))
-	fmt.Fprintf(w, "  diagnostic  %s\n", orDash(sanitizeLine(e.Diagnostic)))
+	fmt.Fprintf(w, "  diagnostic  %s\n", orDash(printable(e.Diagnostic)))
 	fmt.Fprintf(w, "  decision    reason %s, type %s, action %s, provider %s\n", e.Reason, e.Type, e.Action, e.Provider)
 	fmt.Fprintf(w, "  rule        %s (confidence %.2f)\n", e.Rule, e.Confidence)
 	for _, ev := range e.Evidence {
-		fmt.Fprintf(w, "  evidence    %s\n", sanitizeLine(ev))
+		fmt.Fprintf(w, "  evidence    %s\n", printable(ev))
 	}
 	fmt.Fprintln(w)
 }
@@ -154,17 +154,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// sanitizeLine removes control characters (terminal escapes, newlines) from text that came
-// from a message, so it cannot disturb the terminal or the layout.
-func sanitizeLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // replyCodeOf returns the SMTP reply code at the start of a diagnostic, if any (RFC 5321
