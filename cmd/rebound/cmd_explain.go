@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/dsn"
@@ -75,7 +74,7 @@ func runExplain(g *globalOptions, o *explainOptions, files []string) error {
 	var out []explanation
 	if o.diagnostic != "" {
 		in := classify.Input{Recipient: o.recipient, Status: o.status, Diagnostic: o.diagnostic,
-			RemoteMTA: o.remoteMTA, Kind: string(dsn.KindBounce), ReplyCode: replyCodeOf(o.diagnostic)}
+			RemoteMTA: o.remoteMTA, Kind: string(dsn.KindBounce)}
 		out = append(out, explain(cl.Classify(in), "", in))
 	} else {
 		bad := 0
@@ -155,19 +154,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
-// replyCodeOf returns the SMTP reply code at the start of a diagnostic, if any (RFC 5321
-// section 4.2: three digits, then a space, a hyphen or the end).
-func replyCodeOf(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, ';'); i >= 0 && i < 12 { // "smtp; 550 ..."
-		s = strings.TrimSpace(s[i+1:])
-	}
-	if len(s) >= 3 && (s[0] == '2' || s[0] == '4' || s[0] == '5') && isDigit(s[1]) && isDigit(s[2]) &&
-		(len(s) == 3 || s[3] == ' ' || s[3] == '-') {
-		return s[:3]
-	}
-	return ""
-}
-
-func isDigit(b byte) bool { return b >= '0' && b <= '9' }
