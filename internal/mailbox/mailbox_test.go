@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -823,7 +824,7 @@ func FuzzMbox(f *testing.F) {
 		if len(ms) == 0 {
 			t.Fatal("no message yielded")
 		}
-		if !bytes.HasPrefix(data, []byte("From ")) {
+		if !bytes.HasPrefix(data, []byte("From ")) || crOnlyFromLine(bufio.NewReader(bytes.NewReader(data))) > 0 {
 			if len(ms) != 1 || ms[0].Position != "-" {
 				t.Fatalf("single message read as:\n%s", summary(ms))
 			}
