@@ -17,7 +17,8 @@
 //     Undecodable and unreadable messages are stored too, never dropped.
 //   - events: one row per recipient of a message (RFC 3464 section 2.3, RFC 6522, RFC 5965),
 //     numbered idx 1, 2, ... within the message, unique on (message_key, idx). The recipient is
-//     stored lower-case. Indexed on recipient, bounced_at, provider, reason and type.
+//     stored lower-case. Indexed on (recipient, bounced_at) and on bounced_at (0004 dropped the
+//     indexes on provider, reason and type, which no query used).
 //   - mbox_progress: per mbox file, the byte offset read up to, the number of messages before
 //     it and a checksum of the bytes before it, so a rescan starts where the last one stopped.
 //   - files: per plain message file, the size, modification time and message key last seen, so

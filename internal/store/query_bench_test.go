@@ -83,22 +83,6 @@ func BenchmarkQueries1M(b *testing.B) {
 		args      []any
 		run       func() (int, error)
 	}{
-		{"CountsByTypeReason", query("counts_all"), nil, func() (int, error) {
-			c, err := s.CountsByTypeReason(ctx, time.Time{})
-			return len(c), err
-		}},
-		{"CountsByTypeReason30Days", query("counts_since"), []any{end.AddDate(0, 0, -30).Unix()}, func() (int, error) {
-			c, err := s.CountsByTypeReason(ctx, end.AddDate(0, 0, -30))
-			return len(c), err
-		}},
-		{"HardAndComplaints", query("hard_and_complaints"), nil, func() (int, error) {
-			r, err := s.HardAndComplaints(ctx)
-			return len(r), err
-		}},
-		{"MessageCounts", query("message_counts"), nil, func() (int, error) {
-			c, err := s.MessageCounts(ctx)
-			return len(c), err
-		}},
 		{"EventsFor", query("events_for"), nil, nil},
 	}
 	for _, q := range queries {

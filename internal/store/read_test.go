@@ -4,7 +4,6 @@ import (
 	"context"
 	"reflect"
 	"testing"
-	"time"
 )
 
 // composed stores a small dataset whose counts are worked out by hand in the tests below.
@@ -36,76 +35,6 @@ func composed(t *testing.T) *Store {
 		}
 	}
 	return s
-}
-
-func TestCountsByTypeReason(t *testing.T) {
-	s := composed(t)
-	ctx := context.Background()
-	got, err := s.CountsByTypeReason(ctx, time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Count{
-		{"hard", "userunknown", 4, 2},
-		{"soft", "mailboxfull", 3, 2},
-		{"autoreply", "vacation", 1, 1},
-		{"complaint", "feedback", 1, 1},
-		{"hard", "hostunknown", 1, 1},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("all:\n got %v\nwant %v", got, want)
-	}
-	got, err = s.CountsByTypeReason(ctx, mustTime("2024-03-03T00:00:00Z"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = []Count{
-		{"hard", "userunknown", 3, 2},
-		{"soft", "mailboxfull", 2, 2},
-		{"autoreply", "vacation", 1, 1},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("since:\n got %v\nwant %v", got, want)
-	}
-	got, _ = s.CountsByTypeReason(ctx, mustTime("2030-01-01T00:00:00Z"))
-	if len(got) != 0 {
-		t.Errorf("future: %v", got)
-	}
-}
-
-func TestHardAndComplaints(t *testing.T) {
-	s := composed(t)
-	got, err := s.HardAndComplaints(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Row{
-		{Recipient: "a@x.example", Type: "hard", Reason: "userunknown", Status: "5.1.1", ReplyCode: "550",
-			Provider: "example", FirstBounce: mustTime("2024-03-01T00:00:00Z"),
-			LastBounce: mustTime("2024-03-05T00:00:00Z"), Count: 2, LastDiagnostic: "later"},
-		{Recipient: "c@y.example", Type: "complaint", Reason: "feedback", Status: "5.1.1", ReplyCode: "550",
-			Provider: "example", FirstBounce: mustTime("2024-03-02T00:00:00Z"),
-			LastBounce: mustTime("2024-03-02T00:00:00Z"), Count: 2,
-			LastDiagnostic: "550 5.1.1 no such user (c@y.example)"},
-		{Recipient: "f@z.example", Type: "hard", Reason: "userunknown", Status: "5.1.10", ReplyCode: "550",
-			Provider: "example", FirstBounce: mustTime("2024-03-04T00:00:00Z"),
-			LastBounce: mustTime("2024-03-04T00:00:00Z"), Count: 2, LastDiagnostic: "second"},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("\n got %+v\nwant %+v", got, want)
-	}
-}
-
-func TestMessageCounts(t *testing.T) {
-	s := composed(t)
-	got, err := s.MessageCounts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]int{"bounce": 5, "feedback": 1, "undecodable": 2, "notbounce": 1, "autoreply": 1}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
 }
 
 func TestEventsFor(t *testing.T) {

@@ -239,7 +239,7 @@ func TestReadOnlyFolder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read-only open of a read-only file: %v", err)
 	}
-	if _, err := ro.MessageCounts(context.Background()); err != nil {
+	if _, err := ro.EventsFor(context.Background(), "nobody@example.com"); err != nil {
 		t.Error(err)
 	}
 	ro.Close()
