@@ -136,6 +136,11 @@ func setMark(ctx context.Context, q queryer, id int64) error {
 // EvaluatePending evaluates the addresses that got events since the last evaluation (by any
 // process), in one transaction: their events and overrides are read in full, evaluated, and
 // their states and transitions replaced.
+//
+// The events stored since the last evaluation (at most pendingInMemory of them, as after each
+// part of a scan) are read once, in id order, and only the older events of their addresses are
+// looked up by address; reading every event back by address cost a scan about 15 µs per
+// message in random page reads (docs/performance.md).
 func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary, error) {
 	sum := newSummary()
 	err := s.write(ctx, "evaluate", func(tx *sql.Tx) error {
@@ -146,21 +151,72 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		if maxID <= mark {
 			return nil
 		}
-		raws, err := strings1(ctx, tx, query("policy_pending_recipients"), mark)
-		if err != nil {
+		var raws []string
+		var pending []policy.Event
+		if maxID-mark <= pendingInMemory {
+			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), mark); err != nil {
+				return err
+			}
+			raws = distinctRecipients(pending)
+		} else if raws, err = strings1(ctx, tx, query("policy_pending_recipients"), mark); err != nil {
 			return err
 		}
-		addrs, malformed, err := mapRecipients(ctx, tx, raws)
+		addrs, addrOf, malformed, err := mapRecipients(ctx, tx, raws)
 		if err != nil {
 			return err
 		}
 		sum.Malformed = malformed
-		if err := evaluateAddresses(ctx, tx, ev, addrs, nil, &sum); err != nil {
+		src := allEvents
+		if pending != nil {
+			src = eventSource{upTo: mark, pending: groupPending(pending, addrOf)}
+		}
+		if err := evaluateAddresses(ctx, tx, ev, addrs, nil, src, &sum); err != nil {
 			return err
 		}
 		return setMark(ctx, tx, maxID)
 	})
 	return sum, err
+}
+
+// pendingInMemory is the most pending events EvaluatePending holds in memory at once (a few
+// hundred bytes each); beyond it, as after `scan --no-evaluate` of a large mailbox, events are
+// read address by address. A variable so that tests can take either path.
+var pendingInMemory int64 = 100_000
+
+// eventSource says where evaluateAddresses finds the events of an address: those with an id up
+// to upTo in the database, and the others in pending, by address (nil: all in the database).
+type eventSource struct {
+	upTo    int64
+	pending map[string][]policy.Event
+}
+
+// allEvents reads every event of an address from the database.
+var allEvents = eventSource{upTo: math.MaxInt64}
+
+// distinctRecipients returns the recipients of events (as stored), each once, in order.
+func distinctRecipients(evs []policy.Event) []string {
+	seen := make(map[string]bool)
+	var out []string
+	for _, e := range evs {
+		if !seen[e.Recipient] {
+			seen[e.Recipient] = true
+			out = append(out, e.Recipient)
+		}
+	}
+	return out
+}
+
+// groupPending groups events by the normalised address of their recipient, which becomes the
+// events' Recipient as policy.Evaluate expects; events of malformed recipients are left out.
+func groupPending(evs []policy.Event, addrOf map[string]string) map[string][]policy.Event {
+	m := make(map[string][]policy.Event)
+	for _, e := range evs {
+		if a, ok := addrOf[e.Recipient]; ok {
+			e.Recipient = a
+			m[a] = append(m[a], e)
+		}
+	}
+	return m
 }
 
 // EvaluateAll recomputes the state of every address from all its events and overrides, in one
@@ -180,7 +236,7 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 		if err != nil {
 			return err
 		}
-		_, malformed, err := mapRecipients(ctx, tx, raws)
+		_, _, malformed, err := mapRecipients(ctx, tx, raws)
 		if err != nil {
 			return err
 		}
@@ -193,7 +249,7 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 		if err != nil {
 			return err
 		}
-		if err := evaluateAddresses(ctx, tx, ev, addrs, old, &sum); err != nil {
+		if err := evaluateAddresses(ctx, tx, ev, addrs, old, allEvents, &sum); err != nil {
 			return err
 		}
 		var gone []string
@@ -221,13 +277,15 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 }
 
 // mapRecipients records the normalised address of each stored recipient and returns the
-// distinct addresses, sorted, and the number of malformed recipients.
-func mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) ([]string, int, error) {
+// distinct addresses, sorted, the address of each well-formed recipient, and the number of
+// malformed recipients.
+func mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) ([]string, map[string]string, int, error) {
 	up, err := tx.PrepareContext(ctx, query("policy_upsert_address"))
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer up.Close()
+	addrOf := make(map[string]string, len(raws))
 	seen := make(map[string]bool, len(raws))
 	var addrs []string
 	malformed := 0
@@ -236,20 +294,21 @@ func mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) ([]string, in
 		if err != nil {
 			malformed++
 			if _, err := up.ExecContext(ctx, raw, nil, err.Error()); err != nil {
-				return nil, 0, err
+				return nil, nil, 0, err
 			}
 			continue
 		}
 		if _, err := up.ExecContext(ctx, raw, a, nil); err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
+		addrOf[raw] = a
 		if !seen[a] {
 			seen[a] = true
 			addrs = append(addrs, a)
 		}
 	}
 	slices.Sort(addrs)
-	return addrs, malformed, nil
+	return addrs, addrOf, malformed, nil
 }
 
 // summary is what evaluation needs of a stored state to report changes.
@@ -279,7 +338,7 @@ func readSummaries(ctx context.Context, q queryer, text string, args ...any) (ma
 // evaluateAddresses evaluates addrs (sorted) in chunks and replaces their states and
 // transitions. old holds the previous states when the caller read them all; otherwise they
 // are read per chunk.
-func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []string, old map[string]summary, sum *EvalSummary) error {
+func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []string, old map[string]summary, src eventSource, sum *EvalSummary) error {
 	upState, err := tx.PrepareContext(ctx, query("policy_upsert_state"))
 	if err != nil {
 		return err
@@ -298,9 +357,12 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 				return err
 			}
 		}
-		evs, err := policyEvents(ctx, tx, part)
+		evs, err := policyEvents(ctx, tx, part, src.upTo)
 		if err != nil {
 			return err
+		}
+		for _, a := range part {
+			evs = append(evs, src.pending[a]...)
 		}
 		ovs, err := policyOverrides(ctx, tx, part)
 		if err != nil {
@@ -400,9 +462,17 @@ func saveResult(ctx context.Context, upState, insTr *sql.Stmt, ev Evaluator, r *
 	return nil
 }
 
-// policyEvents reads the events of the given addresses as the policy sees them.
-func policyEvents(ctx context.Context, q queryer, addrs []string) ([]policy.Event, error) {
-	rows, err := q.QueryContext(ctx, listQuery("policy_events", len(addrs)), anys(addrs)...)
+// policyEvents reads the events of the given addresses with an id up to upTo, as the policy
+// sees them (Recipient is the normalised address).
+func policyEvents(ctx context.Context, q queryer, addrs []string, upTo int64) ([]policy.Event, error) {
+	return readEvents(ctx, q, listQuery("policy_events", len(addrs)), append(anys(addrs), upTo)...)
+}
+
+// readEvents runs a query whose rows are events as the policy sees them: recipient, message
+// key, index, position, type, reason, provider, status, reply code, rule, diagnostic, feedback
+// type and time.
+func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]policy.Event, error) {
+	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -498,7 +568,7 @@ func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o policy.Override)
 			return err
 		}
 		sum := newSummary()
-		if err := evaluateAddresses(ctx, tx, ev, []string{o.Recipient}, nil, &sum); err != nil {
+		if err := evaluateAddresses(ctx, tx, ev, []string{o.Recipient}, nil, allEvents, &sum); err != nil {
 			return err
 		}
 		row, ok, err := stateOf(ctx, tx, o.Recipient)

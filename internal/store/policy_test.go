@@ -279,6 +279,49 @@ func TestEvaluateOrderIndependent(t *testing.T) {
 	}
 }
 
+// TestEvaluatePendingIncremental evaluates slices of the mailbox as they are stored, once with
+// the pending events read in id order and once address by address (as beyond pendingInMemory):
+// states and trails are those of an evaluation of everything at once.
+func TestEvaluatePendingIncremental(t *testing.T) {
+	ctx := context.Background()
+	final := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	whole, _ := openTemp(t)
+	if _, err := whole.SaveBatch(ctx, policyBatch(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := whole.EvaluateAll(ctx, final); err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(t, whole)
+	if strings.Count(want, "\n") < 10 {
+		t.Fatalf("too little to compare:\n%s", want)
+	}
+	defer func(n int64) { pendingInMemory = n }(pendingInMemory)
+	for _, limit := range []int64{100_000, 2} {
+		pendingInMemory = limit
+		msgs := policyBatch()
+		rand.New(rand.NewPCG(uint64(limit), 2)).Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
+		s, _ := openTemp(t)
+		total := 0
+		for i := 0; i < len(msgs); i += 3 {
+			if _, err := s.SaveBatch(ctx, msgs[i:min(i+3, len(msgs))], nil); err != nil {
+				t.Fatal(err)
+			}
+			sum, err := s.EvaluatePending(ctx, final)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += sum.Addresses
+		}
+		if total < len(msgs)/3 {
+			t.Errorf("pending limit %d: %d addresses evaluated in all", limit, total)
+		}
+		if got := snapshot(t, s); got != want {
+			t.Errorf("pending limit %d: states differ\ngot:\n%s\nwant:\n%s", limit, got, want)
+		}
+	}
+}
+
 func TestEvaluateAllPolicyChange(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
