@@ -36,6 +36,7 @@ func DecodeWith(data []byte, lim Limits) (*Report, error) {
 		return nil, ErrEmpty
 	}
 	m := parseMessage(normalizeEOL(data), lim.orDefault())
+	defer m.release()
 	if len(m.hdr.fields) == 0 {
 		return nil, errNoHeaders
 	}
@@ -149,6 +150,7 @@ func decodeForwarded(m *message, r *Report, depth int) bool {
 		return false
 	}
 	inner := parseMessage(p.content(), m.lim)
+	defer inner.release()
 	if inner.reportType != "delivery-status" && !isSystemSender(inner.from) {
 		return false
 	}

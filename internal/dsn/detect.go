@@ -171,7 +171,7 @@ func textStatusBlock(m *message) []Recipient {
 	if end := originalMarker(block); end >= 0 {
 		block = block[:end]
 	}
-	sf := parseStatusBody(block)
+	sf := parseStatusBody(m, block)
 	var out []Recipient
 	for _, g := range sf.recipients {
 		if r, ok := recipientFromFields(g); ok {

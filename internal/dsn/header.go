@@ -31,51 +31,72 @@ type header struct {
 // the header section and starts the body, so that broken bounces still decode. When top is set,
 // an mbox "From " envelope line and blank lines before the first field are skipped.
 func parseHeader(b []byte, top bool) (header, []byte) {
-	return readHeader(b, top, false)
+	return readHeader(b, top, false, nil)
 }
 
 // parseOriginalHeader reads the header of a returned message, where MTAs and relays sometimes
 // break folding: a line that is neither a field nor blank continues the previous field.
 func parseOriginalHeader(b []byte) header {
-	h, _ := readHeader(b, true, true)
+	h, _ := readHeader(b, true, true, nil)
 	return h
 }
 
-// readHeader implements parseHeader; loose reads non-field lines as continuations.
-func readHeader(b []byte, top, loose bool) (header, []byte) {
-	var h header
+// readHeader implements parseHeader; loose reads non-field lines as continuations. When buf is
+// not nil the fields are appended to *buf, a buffer shared by the header sections of one message
+// (see message.fields), and the header refers to that part of it; else they get a slice of their
+// own.
+func readHeader(b []byte, top, loose bool, buf *[]field) (header, []byte) {
+	var fields []field
+	switch {
+	case buf != nil:
+		fields = *buf
+	case top:
+		fields = make([]field, 0, 32)
+	default:
+		fields = make([]field, 0, 6)
+	}
+	first := len(fields)
 	if top {
 		b = skipEnvelope(b)
-		h.fields = make([]field, 0, 32)
-	} else {
-		h.fields = make([]field, 0, 6)
 	}
+	fields, rest := readFields(b, loose, fields, first)
+	if buf != nil {
+		*buf = fields
+	}
+	n := len(fields)
+	return header{fields: fields[first:n:n]}, rest
+}
+
+// readFields appends the fields of the header section at the start of b to fs, where the fields
+// of this section start at index first, and returns fs and the body that follows.
+func readFields(b []byte, loose bool, fs []field, first int) ([]field, []byte) {
 	start := len(b)
 	for len(b) > 0 {
 		if start-len(b) > maxHeaderBytes {
-			return h, b
+			return fs, b
 		}
 		line, rest := cutLine(b)
 		if isBlank(line) {
-			return h, rest
+			return fs, rest
 		}
 		name, value, ok := splitField(line)
-		if line[0] == ' ' || line[0] == '\t' || !ok && loose && len(h.fields) > 0 {
-			if n := len(h.fields); n > 0 {
-				f := &h.fields[n-1]
+		n := len(fs) - first
+		if line[0] == ' ' || line[0] == '\t' || !ok && loose && n > 0 {
+			if n > 0 {
+				f := &fs[len(fs)-1]
 				// Extend the value to the end of this line: values are contiguous in b.
 				f.value = f.value[:len(f.value)+1+len(line)]
 			}
 			b = rest
 			continue
 		}
-		if !ok || len(h.fields) >= maxHeaderFields {
-			return h, b
+		if !ok || n >= maxHeaderFields {
+			return fs, b
 		}
-		h.fields = append(h.fields, field{name: name, value: value})
+		fs = append(fs, field{name: name, value: value})
 		b = rest
 	}
-	return h, nil
+	return fs, nil
 }
 
 // isBlank reports whether a line is empty or white space only.

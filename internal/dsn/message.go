@@ -3,6 +3,7 @@ package dsn
 import (
 	"bytes"
 	"strings"
+	"sync"
 )
 
 // maxText bounds the decoded bounce text that detectors look at (the human-readable part
@@ -28,16 +29,45 @@ type message struct {
 	headDone  bool
 	lines     lineIndex // see hasLine
 	linesDone bool
+
+	fields []field // the fields of the header sections read with m.parseHeader, see readHeader
 }
 
-// parseMessage splits data (LF line endings) into header and MIME parts.
+// messagePool keeps released messages, so that their buffers (the lineIndex, parts and header
+// fields) serve the next message instead of being allocated again.
+var messagePool = sync.Pool{New: func() any { return new(message) }}
+
+// maxPooledFields bounds the header fields buffer a pooled message keeps: a message with many
+// more fields than a bounce has gives its buffers back to the garbage collector.
+const maxPooledFields = 4096
+
+// parseMessage splits data (LF line endings) into header and MIME parts. The caller may release
+// the message when done with it.
 func parseMessage(data []byte, lim Limits) *message {
-	m := &message{lim: lim}
-	m.hdr, m.body = parseHeader(data, true)
+	m := messagePool.Get().(*message)
+	m.lim = lim
+	m.hdr, m.body = m.parseHeader(data, true)
 	m.subject = m.hdr.text("Subject")
 	m.from = m.hdr.text("From")
 	m.walk(m.hdr, m.body, 0)
 	return m
+}
+
+// release clears m, which must no longer be used, and puts it back in messagePool. The header
+// fields and parts kept for reuse no longer refer to the message bytes.
+func (m *message) release() {
+	if cap(m.fields) > maxPooledFields || cap(m.parts) > maxPooledFields {
+		return
+	}
+	clear(m.fields)
+	clear(m.parts)
+	*m = message{fields: m.fields[:0], parts: m.parts[:0]}
+	messagePool.Put(m)
+}
+
+// parseHeader is parseHeader with the fields kept in m's buffer.
+func (m *message) parseHeader(b []byte, top bool) (header, []byte) {
+	return readHeader(b, top, false, &m.fields)
 }
 
 // walk adds the leaf parts of the entity with header h and body b.
@@ -59,7 +89,7 @@ func (m *message) walk(h header, b []byte, depth int) {
 				if len(m.parts) >= m.lim.MaxParts {
 					return
 				}
-				ph, pb := parseHeader(p, false)
+				ph, pb := m.parseHeader(p, false)
 				m.walk(ph, pb, depth+1)
 			}
 			return

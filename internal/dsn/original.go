@@ -93,7 +93,7 @@ func findOriginal(m *message) (header, bool) {
 	}
 	m.origDone = true
 	if p := m.originalPart(); p != nil {
-		h := parseOriginalHeader(p.headContent())
+		h, _ := readHeader(p.headContent(), true, true, &m.fields)
 		if len(h.fields) > 0 {
 			m.orig = h
 			return h, true

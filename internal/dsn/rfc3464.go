@@ -16,11 +16,12 @@ type statusFields struct {
 
 // parseStatusBody reads a delivery-status body. It is lenient about layout: a new recipient
 // group starts at a blank line or when a recipient field repeats, so that DSNs that forget the
-// blank lines between groups still give one group per recipient.
-func parseStatusBody(b []byte) statusFields {
+// blank lines between groups still give one group per recipient. The fields are read into
+// m's buffer (see message.parseHeader).
+func parseStatusBody(m *message, b []byte) statusFields {
 	var sf statusFields
 	for len(b) > 0 && len(sf.recipients) < maxRecipients {
-		h, rest := parseHeader(b, false)
+		h, rest := m.parseHeader(b, false)
 		if len(h.fields) == 0 {
 			_, rest = cutLine(b)
 		}
@@ -209,7 +210,7 @@ func normAction(v string) string {
 func decodeStatusParts(m *message, r *Report) int {
 	n := 0
 	for _, p := range m.statusParts() {
-		sf := parseStatusBody(p.content())
+		sf := parseStatusBody(m, p.content())
 		if r.ReportingMTA == "" {
 			r.ReportingMTA = stripType(sf.perMessage.get("reporting-mta"))
 		}
