@@ -150,25 +150,28 @@ func cutLine(b []byte) (line, rest []byte) {
 	return b, nil
 }
 
-// raw returns the first value of the named field, unfolded and trimmed, and whether it exists.
-func (h header) raw(name string) (string, bool) {
+// value returns the first value of the named field as written (with its folds), and whether
+// the field exists.
+func (h header) value(name string) ([]byte, bool) {
 	for _, f := range h.fields {
-		if len(f.name) == len(name) && strings.EqualFold(string(f.name), name) {
-			return unfold(f.value), true
+		if equalFoldASCII(f.name, name) {
+			return f.value, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // get returns the first value of the named field, unfolded and trimmed, or "".
 func (h header) get(name string) string {
-	v, _ := h.raw(name)
-	return v
+	if v, ok := h.value(name); ok {
+		return unfold(v)
+	}
+	return ""
 }
 
 // has reports whether the named field is present.
 func (h header) has(name string) bool {
-	_, ok := h.raw(name)
+	_, ok := h.value(name)
 	return ok
 }
 

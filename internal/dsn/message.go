@@ -72,8 +72,9 @@ func (m *message) parseHeader(b []byte, top bool) (header, []byte) {
 
 // walk adds the leaf parts of the entity with header h and body b.
 func (m *message) walk(h header, b []byte, depth int) {
-	mt, params := contentType(h.get("Content-Type"))
-	if !h.has("Content-Type") && depth > 0 {
+	ct, ok := h.value("Content-Type")
+	mt, params := contentType(unfold(ct))
+	if !ok && depth > 0 {
 		mt = "text/plain"
 	}
 	if strings.HasPrefix(mt, "multipart/") && depth < m.lim.MaxDepth {

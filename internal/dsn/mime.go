@@ -55,6 +55,9 @@ func contentType(v string) (string, params) {
 		mt = "text/plain"
 	}
 	var ps params
+	if n := strings.Count(rest, "="); n > 0 {
+		ps = make(params, 0, 2*n)
+	}
 	for rest != "" {
 		var p string
 		p, rest = cutParam(rest)
@@ -244,6 +247,9 @@ func splitMultipart(body []byte, boundary string, maxParts int) [][]byte {
 		}
 		start := len(body) - len(rest)
 		next := findDelimiter(body, nlDelim, start)
+		if parts == nil {
+			parts = make([][]byte, 0, 4) // a bounce has two to four parts
+		}
 		if next < 0 {
 			return append(parts, body[start:])
 		}

@@ -31,32 +31,34 @@ func parseStatusBody(m *message, b []byte) statusFields {
 	return sf
 }
 
-// addBlock sorts the fields of one blank-line separated block into groups.
+// addBlock sorts the fields of one blank-line separated block into groups. A group gets room for
+// the rest of the block's fields when it starts, rather than growing field by field.
 func (sf *statusFields) addBlock(h header) {
 	var cur *header
-	for _, f := range h.fields {
+	newGroup := func(rest int) {
+		sf.recipients = append(sf.recipients, header{fields: make([]field, 0, rest)})
+		cur = &sf.recipients[len(sf.recipients)-1]
+	}
+	for i, f := range h.fields {
 		name := dsnFieldName(f.name)
 		switch {
 		case name == "original-recipient" || name == "final-recipient":
 			if cur == nil || cur.has(name) {
-				sf.recipients = append(sf.recipients, header{})
-				cur = &sf.recipients[len(sf.recipients)-1]
+				newGroup(len(h.fields) - i)
 			}
 			cur.fields = append(cur.fields, f)
 		case isRecipientField(name):
 			if cur == nil {
-				sf.recipients = append(sf.recipients, header{})
-				cur = &sf.recipients[len(sf.recipients)-1]
+				newGroup(len(h.fields) - i)
 			}
 			cur.fields = append(cur.fields, f)
-		case isPerMessageField(name):
+		case isPerMessageField(name) || cur == nil:
+			if sf.perMessage.fields == nil {
+				sf.perMessage.fields = make([]field, 0, len(h.fields)-i)
+			}
 			sf.perMessage.fields = append(sf.perMessage.fields, f)
 		default:
-			if cur != nil {
-				cur.fields = append(cur.fields, f)
-			} else {
-				sf.perMessage.fields = append(sf.perMessage.fields, f)
-			}
+			cur.fields = append(cur.fields, f)
 		}
 	}
 }
