@@ -108,9 +108,7 @@ func setAngleDiag(r *Recipient, diag []byte) {
 	s = strings.TrimSpace(strings.TrimLeft(s, ":"))
 	*r = mergeNew(*r, newRecipient(r.Recipient, s, r.Action))
 	if i := strings.Index(s, "host "); i >= 0 && i < 8 {
-		f := strings.Fields(s[i+5:])
-		if len(f) > 0 {
-			h := f[0]
+		if h := firstWord(s[i+5:]); h != "" {
 			if j := strings.IndexByte(h, '['); j > 0 {
 				h = h[:j]
 			}

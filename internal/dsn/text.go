@@ -3,6 +3,7 @@ package dsn
 import (
 	"bytes"
 	"strings"
+	"unicode"
 )
 
 // Helpers shared by the MTA detectors (lhost_*.go). They work on decoded bounce text with LF
@@ -77,16 +78,69 @@ func lowerByte(c byte) byte {
 // collapseSpace trims s and replaces each run of white space with one space. It returns s
 // itself when there is nothing to change.
 func collapseSpace(s string) string {
-	clean := len(s) == 0 || !isSpace(s[0]) && !isSpace(s[len(s)-1])
-	for i := 0; clean && i < len(s); i++ {
-		if c := s[i]; c == '\t' || c == '\n' || c == '\r' || c == ' ' && i+1 < len(s) && s[i+1] == ' ' {
-			clean = false
-		}
-	}
-	if clean {
+	if isCollapsed(s) {
 		return s
 	}
+	if c, ok := collapseASCII(s); ok {
+		return c
+	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// isCollapsed reports whether collapseSpace leaves s as it is: no space, tab, CR or LF at
+// either end, and no tab, CR, LF or two spaces in a row inside.
+func isCollapsed[T string | []byte](s T) bool {
+	if len(s) > 0 && (isSpace(s[0]) || isSpace(s[len(s)-1])) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\t' || c == '\n' || c == '\r' || c == ' ' && i+1 < len(s) && s[i+1] == ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// collapseASCII returns strings.Join(strings.Fields(s), " ") for an ASCII s, made with one
+// allocation for a short s; ok is false when s has a non-ASCII byte (strings.Fields also splits
+// at Unicode white space).
+func collapseASCII[T string | []byte](s T) (c string, ok bool) {
+	var scratch [512]byte
+	out := scratch[:0]
+	for i := 0; i < len(s); {
+		for i < len(s) && asciiSpace(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && !asciiSpace(s[j]) {
+			if s[j] >= 0x80 {
+				return "", false
+			}
+			j++
+		}
+		if j > i {
+			if len(out) > 0 {
+				out = append(out, ' ')
+			}
+			out = append(out, s[i:j]...)
+		}
+		i = j
+	}
+	return string(out), true
+}
+
+// asciiSpace reports whether c is one of the ASCII white space characters of strings.Fields.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// firstWord returns the first word of s as strings.Fields(s)[0] would, or "" when s has none.
+func firstWord(s string) string {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // lowerASCII returns s with ASCII letters lower-cased; s itself when it has no upper-case letter.
@@ -192,8 +246,13 @@ func commandOf(diag string) string {
 	return ""
 }
 
-// joinLines joins trimmed non-empty lines with spaces.
+// joinLines joins trimmed non-empty lines with spaces: collapseSpace(string(b)).
 func joinLines(b []byte) string {
+	if !isCollapsed(b) {
+		if c, ok := collapseASCII(b); ok {
+			return c
+		}
+	}
 	return collapseSpace(string(b))
 }
 

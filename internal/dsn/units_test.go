@@ -1,6 +1,7 @@
 package dsn
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -154,5 +155,33 @@ func TestHeaderFolding(t *testing.T) {
 	loose := parseOriginalHeader([]byte("X-Long: abc\ndef-continued-without-indent\nMessage-ID: <m@x>\n\n"))
 	if loose.get("Message-ID") != "<m@x>" {
 		t.Errorf("loose header: %q", loose.get("Message-ID"))
+	}
+}
+
+// TestCollapseSpace checks collapseSpace, joinLines and firstWord against the strings.Fields
+// forms they stand for, on ASCII and non-ASCII white space, invalid UTF-8 and long text.
+func TestCollapseSpace(t *testing.T) {
+	long := strings.Repeat("550 5.1.1  user\tunknown\n ", 40)
+	for _, in := range []string{
+		"", " ", "a", " a ", "a  b", "a\tb\nc\rd", "a\vb\fc", " \n\t ", "héllo  wörld ",
+		"a\u00a0b  c", "a\u0085 b", "a\u2003\u3000b\n", "\xff\xfe  x", "bad \xc2  utf8", long, long + "é ",
+	} {
+		want := strings.Join(strings.Fields(in), " ")
+		if !strings.ContainsAny(in, "\t\n\r") && !strings.Contains(in, "  ") && strings.Trim(in, " ") == in {
+			want = in // nothing to collapse: returned as it is
+		}
+		if got := collapseSpace(in); got != want {
+			t.Errorf("collapseSpace(%q) = %q, want %q", in, got, want)
+		}
+		if got := joinLines([]byte(in)); got != collapseSpace(in) {
+			t.Errorf("joinLines(%q) = %q, want %q", in, got, collapseSpace(in))
+		}
+		wantFirst := ""
+		if f := strings.Fields(in); len(f) > 0 {
+			wantFirst = f[0]
+		}
+		if got := firstWord(in); got != wantFirst {
+			t.Errorf("firstWord(%q) = %q, want %q", in, got, wantFirst)
+		}
 	}
 }
