@@ -152,11 +152,19 @@ func lowerASCII(s string) string {
 	if i == len(s) {
 		return s
 	}
-	b := []byte(s)
-	for ; i < len(b); i++ {
-		b[i] = lowerByte(b[i])
+	var sb strings.Builder
+	sb.Grow(len(s))
+	sb.WriteString(s[:i])
+	var chunk [64]byte
+	for i < len(s) {
+		n := copy(chunk[:], s[i:])
+		for j, c := range chunk[:n] {
+			chunk[j] = lowerByte(c)
+		}
+		sb.Write(chunk[:n])
+		i += n
 	}
-	return string(b)
+	return sb.String()
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -185,3 +185,16 @@ func TestCollapseSpace(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerASCII(t *testing.T) {
+	long := strings.Repeat("RCPT TO:<Ab@Example.ORG> ÉTÉ ", 20)
+	for _, in := range []string{"", "abc", "Abc", "abC", "ÀB\xffC", long, "x" + long} {
+		want := []byte(in)
+		for i, c := range want {
+			want[i] = lowerByte(c)
+		}
+		if got := lowerASCII(in); got != string(want) {
+			t.Errorf("lowerASCII(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
