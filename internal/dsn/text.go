@@ -89,31 +89,26 @@ func collapseSpace(s string) string {
 
 // isCollapsed reports whether collapseSpace leaves s as it is: no space, tab, CR or LF at
 // either end, and no tab, CR, LF or two spaces in a row inside.
-func isCollapsed[T string | []byte](s T) bool {
-	if len(s) > 0 && (isSpace(s[0]) || isSpace(s[len(s)-1])) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\t' || c == '\n' || c == '\r' || c == ' ' && i+1 < len(s) && s[i+1] == ' ' {
-			return false
-		}
-	}
-	return true
+func isCollapsed(s string) bool {
+	return (len(s) == 0 || !isSpace(s[0]) && !isSpace(s[len(s)-1])) &&
+		strings.IndexByte(s, '\t') < 0 && strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 &&
+		!strings.Contains(s, "  ")
 }
 
-// collapseASCII returns strings.Join(strings.Fields(s), " ") for an ASCII s, made with one
-// allocation for a short s; ok is false when s has a non-ASCII byte (strings.Fields also splits
-// at Unicode white space).
+// collapseASCII returns strings.Join(strings.Fields(s), " "), made with one allocation for a short
+// s. ok is false, and the caller must use strings.Fields, when s has a non-ASCII byte (Fields also
+// splits at Unicode white space) or a vertical tab or form feed (white space for Fields, not for
+// isCollapsed).
 func collapseASCII[T string | []byte](s T) (c string, ok bool) {
 	var scratch [512]byte
 	out := scratch[:0]
 	for i := 0; i < len(s); {
-		for i < len(s) && asciiSpace(s[i]) {
+		for i < len(s) && isSpace(s[i]) {
 			i++
 		}
 		j := i
-		for j < len(s) && !asciiSpace(s[j]) {
-			if s[j] >= 0x80 {
+		for j < len(s) && !isSpace(s[j]) {
+			if c := s[j]; c >= 0x80 || c == '\v' || c == '\f' {
 				return "", false
 			}
 			j++
@@ -127,11 +122,6 @@ func collapseASCII[T string | []byte](s T) (c string, ok bool) {
 		i = j
 	}
 	return string(out), true
-}
-
-// asciiSpace reports whether c is one of the ASCII white space characters of strings.Fields.
-func asciiSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // firstWord returns the first word of s as strings.Fields(s)[0] would, or "" when s has none.
@@ -256,10 +246,8 @@ func commandOf(diag string) string {
 
 // joinLines joins trimmed non-empty lines with spaces: collapseSpace(string(b)).
 func joinLines(b []byte) string {
-	if !isCollapsed(b) {
-		if c, ok := collapseASCII(b); ok {
-			return c
-		}
+	if c, ok := collapseASCII(b); ok {
+		return c // the same text: the white space isCollapsed allows is only single spaces
 	}
 	return collapseSpace(string(b))
 }

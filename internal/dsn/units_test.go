@@ -163,7 +163,7 @@ func TestHeaderFolding(t *testing.T) {
 func TestCollapseSpace(t *testing.T) {
 	long := strings.Repeat("550 5.1.1  user\tunknown\n ", 40)
 	for _, in := range []string{
-		"", " ", "a", " a ", "a  b", "a\tb\nc\rd", "a\vb\fc", " \n\t ", "héllo  wörld ",
+		"", " ", "a", " a ", "a  b", "a\tb\nc\rd", "a\vb\fc", "a\v b  c", " a\fb\n", "\va b", " \n\t ", "héllo  wörld ",
 		"a\u00a0b  c", "a\u0085 b", "a\u2003\u3000b\n", "\xff\xfe  x", "bad \xc2  utf8", long, long + "é ",
 	} {
 		want := strings.Join(strings.Fields(in), " ")
