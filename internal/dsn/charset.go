@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	gomessage "github.com/emersion/go-message"
@@ -81,12 +82,41 @@ func charsetReader(cs string, input io.Reader) (io.Reader, error) {
 		return nil, err
 	}
 	n := normCharset(cs)
-	if n != "utf-8" && localDecoder(n) == nil {
-		if _, err := gomessage.CharsetReader(n, bytes.NewReader(nil)); err != nil {
-			return nil, errCharset
-		}
+	if n != "utf-8" && localDecoder(n) == nil && !convertible(n) {
+		return nil, errCharset
 	}
 	return bytes.NewReader(decodeCharset(cs, b)), nil
+}
+
+// knownCharsets caches convertible's answers: asking go-message builds a decoder and its
+// buffers (about 3 KB) every time. It keeps at most maxKnownCharsets names, since a message
+// can name any charset.
+var knownCharsets struct {
+	sync.Mutex
+	ok map[string]bool
+}
+
+const maxKnownCharsets = 100
+
+// convertible reports whether go-message's charset package converts the (normalised) charset.
+func convertible(cs string) bool {
+	knownCharsets.Lock()
+	ok, found := knownCharsets.ok[cs]
+	knownCharsets.Unlock()
+	if found {
+		return ok
+	}
+	_, err := gomessage.CharsetReader(cs, bytes.NewReader(nil))
+	ok = err == nil
+	knownCharsets.Lock()
+	if knownCharsets.ok == nil {
+		knownCharsets.ok = make(map[string]bool)
+	}
+	if len(knownCharsets.ok) < maxKnownCharsets {
+		knownCharsets.ok[cs] = ok
+	}
+	knownCharsets.Unlock()
+	return ok
 }
 
 // maxWordBytes bounds one encoded header value.
