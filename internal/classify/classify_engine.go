@@ -34,6 +34,18 @@ type facts struct {
 	sc         *scratch
 	specific   bool // the status table knows the status and does not mark it generic
 	statusRule *rule
+	ascii      int8 // text is all ASCII: 0 not yet known, 1 yes, -1 no
+}
+
+// isASCII reports whether the text is all ASCII, working it out once.
+func (f *facts) isASCII() bool {
+	if f.ascii == 0 {
+		f.ascii = -1
+		if isASCIIBytes(f.text) {
+			f.ascii = 1
+		}
+	}
+	return f.ascii > 0
 }
 
 // Classify decides the reason, type and action for one recipient, following the order of
@@ -101,7 +113,7 @@ func (c *Classifier) prepare(res Result, f *facts, sc *scratch, in Input) Result
 	if res.ReplyCode == "" && f.reply != "" {
 		res.ReplyCode = f.reply
 	}
-	sc.found = c.phrases.scan(sc.text, sc.hits, sc.found)
+	sc.found, sc.occ = c.phrases.scan(sc.text, sc.hits, sc.found, sc.occ)
 	for _, id := range sc.found {
 		for _, ri := range c.byPhrase[id] {
 			sc.cands[ri>>6] |= 1 << (ri & 63)
@@ -244,13 +256,14 @@ func (c *Classifier) match(r *rule, f *facts) bool {
 }
 
 // regexMatch returns the index of the first regex of r that matches the text, or -1.
-// A regex runs only when one of its required literals occurred.
+// A regex runs only when one of its required literals occurred, and then, through its plan,
+// only around the places where a match can begin.
 func (c *Classifier) regexMatch(r *rule, f *facts) int {
-	for k, re := range r.regexes {
+	for k := range r.regexes {
 		if !allSetsHit(r.regexIDs[k], f.sc.hits) {
 			continue
 		}
-		if re.Match(f.text) {
+		if r.regexPlans[k].match(f.text, f.sc.occ, f.isASCII()) {
 			return k
 		}
 	}
