@@ -2,6 +2,7 @@ package dsn
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -237,12 +238,19 @@ var expiredPhrases = []string{
 	"time limit exceeded", "expired after", "deferred too long",
 }
 
+// expiredWords are words of which every phrase of expiredPhrases has one (TestExpiredWords): a
+// diagnostic with none of them, as most are, is not searched for the fifteen phrases.
+var expiredWords = []string{"expire", "time", "queue", "deliver", "long"}
+
 // hintOf returns a reason suggested by the wording of a diagnostic, or "".
 func hintOf(diag string) string {
 	if diag == "" {
 		return ""
 	}
 	low := lowerASCII(diag)
+	if !slices.ContainsFunc(expiredWords, func(w string) bool { return strings.Contains(low, w) }) {
+		return ""
+	}
 	for _, p := range expiredPhrases {
 		if strings.Contains(low, p) {
 			return "expired"

@@ -198,3 +198,22 @@ func TestLowerASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiredWords checks that hintOf's pre-filter lets every expired phrase through.
+func TestExpiredWords(t *testing.T) {
+	for _, p := range expiredPhrases {
+		found := false
+		for _, w := range expiredWords {
+			found = found || strings.Contains(p, w)
+		}
+		if !found {
+			t.Errorf("expired phrase %q has none of expiredWords %q", p, expiredWords)
+		}
+		if hintOf("421 4.4.7 "+strings.ToUpper(p)+" (example)") != "expired" {
+			t.Errorf("hintOf misses %q", p)
+		}
+	}
+	if h := hintOf("550 5.1.1 user unknown"); h != "" {
+		t.Errorf("hintOf(user unknown) = %q", h)
+	}
+}
