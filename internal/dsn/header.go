@@ -130,7 +130,10 @@ func splitField(line []byte) (name, value []byte, ok bool) {
 	if i <= 0 {
 		return nil, nil, false
 	}
-	name = bytes.TrimRight(line[:i], " \t")
+	name = line[:i]
+	for len(name) > 0 && (name[len(name)-1] == ' ' || name[len(name)-1] == '\t') {
+		name = name[:len(name)-1]
+	}
 	if len(name) == 0 {
 		return nil, nil, false
 	}
