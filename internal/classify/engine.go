@@ -297,9 +297,24 @@ func (c *Classifier) compile(all []*rule) {
 	c.planPrefixes(kept, intern)
 	c.phrases = newMatcher(c.phraseText)
 	for _, r := range kept {
-		for _, p := range r.regexPlans {
+		for k, p := range r.regexPlans {
+			if p.prefixes == nil {
+				continue
+			}
 			for _, id := range p.prefixIDs {
 				c.phrases.track[id>>6] |= 1 << (id & 63)
+			}
+			if p.required != nil {
+				continue // a plan shared through like has the same literal sets
+			}
+			p.required = [][]uint64{}
+			for _, ids := range r.regexIDs[k] {
+				set := make([]uint64, len(c.phrases.track))
+				for _, id := range ids {
+					set[id>>6] |= 1 << (id & 63)
+					c.phrases.track[id>>6] |= 1 << (id & 63)
+				}
+				p.required = append(p.required, set)
 			}
 		}
 	}

@@ -19,11 +19,12 @@ type regexPlan struct {
 
 	// unanchored expressions whose every match begins with one of prefixes (nil otherwise)
 	prefixes   []string
-	prefixIDs  []int32  // prefixes as phrase ids, filled by compile
-	prefixBits []uint64 // the same as a set of phrase ids
-	maxRunes   int      // the longest match in runes, -1 when unbounded
-	toStart    bool     // the expression tests for the start of the text or of a line: windows run from it
-	toEnd      bool     // the expression tests for the end of the text or of a line: windows run to it
+	prefixIDs  []int32    // prefixes as phrase ids, filled by compile
+	prefixBits []uint64   // the same as a set of phrase ids
+	required   [][]uint64 // the literal sets of regexLiterals as sets of phrase ids: a match holds one of each
+	maxRunes   int        // the longest match in runes, -1 when unbounded
+	toStart    bool       // the expression tests for the start of the text or of a line: windows run from it
+	toEnd      bool       // the expression tests for the end of the text or of a line: windows run to it
 
 	// expressions anchored at the start of the text (^...)
 	anchored bool
@@ -122,12 +123,37 @@ func (p *regexPlan) match(text []byte, occ []occurrence, ascii bool) bool {
 		if s >= lastS && e <= lastE {
 			continue // inside the window just run
 		}
+		limit := len(text)
+		if width >= 0 {
+			limit = min(limit, int(o.start)+width)
+		}
+		if !p.requiredWithin(occ, o.start, int32(limit)) {
+			continue
+		}
 		if p.re.Match(text[s:e]) {
 			return true
 		}
 		lastS, lastE = s, e
 	}
 	return false
+}
+
+// requiredWithin reports whether every required literal set has a phrase that occurs within
+// text[start:limit], where a match that begins at start must hold it.
+func (p *regexPlan) requiredWithin(occ []occurrence, start, limit int32) bool {
+	for _, set := range p.required {
+		found := false
+		for _, o := range occ {
+			if o.start >= start && o.end <= limit && hasBit(set, o.id) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // maxBytes is the longest match in bytes.

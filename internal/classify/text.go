@@ -134,9 +134,9 @@ type matcher struct {
 	plen  []int32
 }
 
-// occurrence is a place where a tracked phrase occurs: it starts at byte start of the text.
+// occurrence is a place where a tracked phrase occurs: text[start:end].
 type occurrence struct {
-	id, start int32
+	id, start, end int32
 }
 
 // denseStates is how many of the shallowest states get a dense row.
@@ -266,7 +266,7 @@ func (m *matcher) scan(text []byte, hits []uint64, found []int32, occ []occurren
 		for _, id := range m.outIDs[m.outStart[s]:m.outStart[s+1]] {
 			w, bit := id>>6, uint64(1)<<(id&63)
 			if m.track[w]&bit != 0 {
-				occ = append(occ, occurrence{id, int32(i+1) - m.plen[id]})
+				occ = append(occ, occurrence{id, int32(i+1) - m.plen[id], int32(i + 1)})
 			}
 			if hits[w]&bit == 0 {
 				hits[w] |= bit
