@@ -52,8 +52,9 @@ func decodeGmail(m *message) []Recipient {
 	})
 	diag := joinLines(details)
 	reply := diag
-	if i := strings.Index(diag, "The error that the other server returned was:"); i >= 0 {
-		reply = strings.TrimSpace(diag[i+46:])
+	const replyIntro = "The error that the other server returned was:"
+	if i := strings.Index(diag, replyIntro); i >= 0 {
+		reply = strings.TrimSpace(diag[i+len(replyIntro):])
 	}
 	var rs []Recipient
 	for _, a := range addrs {

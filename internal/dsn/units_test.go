@@ -217,3 +217,13 @@ func TestExpiredWords(t *testing.T) {
 		t.Errorf("hintOf(user unknown) = %q", h)
 	}
 }
+
+// TestGmailReplyAtEnd decodes a Gmail-like text that ends with the reply introduction: the
+// reply used to be read from one byte past it, out of range (found by fuzzing).
+func TestGmailReplyAtEnd(t *testing.T) {
+	msg := "From: mailer-daemon@\nDelivery to the following recipient failed\nTechnical details of permanent failure\n" +
+		"The error that the other server returned was:"
+	if _, err := Decode([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+}
