@@ -5,7 +5,9 @@ package scan
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -70,8 +72,29 @@ type Attributor interface {
 	Attribute(r *dsn.Report, rc *dsn.Recipient) (campaign, sendingDomain string)
 }
 
-// Process decodes and classifies one message.
-func Process(m mailbox.Message, opt *Options) Item {
+// Process decodes and classifies one message. A panic while doing so is a bug in rebound, but
+// one message must never stop a nightly run: it is recovered, and the message is undecodable
+// with an error that says so (the run goes on with the next message).
+func Process(m mailbox.Message, opt *Options) (it Item) {
+	defer func() {
+		if p := recover(); p != nil {
+			it = Item{Msg: m, Outcome: OutcomeUndecodable, Err: &PanicError{Value: p, Stack: debug.Stack()}}
+		}
+	}()
+	return process(m, opt)
+}
+
+// PanicError is the error of a message whose decoding or classification panicked.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the goroutine's stack at the panic, for a bug report
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("internal error while decoding (a bug in rebound): %v; hint: please report it with this message", e.Value)
+}
+
+func process(m mailbox.Message, opt *Options) Item {
 	it := Item{Msg: m}
 	if m.Err != nil {
 		it.Outcome, it.Err = OutcomeUnreadable, m.Err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/dsn"
 	"github.com/reboundhq/rebound/internal/mailbox"
 )
 
@@ -328,5 +329,56 @@ func TestBudget(t *testing.T) {
 	b.stop()
 	if <-got {
 		t.Fatal("acquire succeeded after stop")
+	}
+}
+
+// panicky is an attributor that panics on one recipient, standing for a bug in the decoder or
+// the classifier.
+type panicky struct{ on string }
+
+func (p panicky) Attribute(_ *dsn.Report, rc *dsn.Recipient) (string, string) {
+	if strings.EqualFold(rc.Recipient, p.on) {
+		var m map[string]int
+		m["boom"]++ // a nil-map write: a runtime panic, as a real bug would give
+	}
+	return "", ""
+}
+
+// TestProcessRecoversPanic checks that a panic on one message makes it undecodable, with an
+// error that names the bug and keeps the stack, and that Run goes on with the other messages.
+func TestProcessRecoversPanic(t *testing.T) {
+	opt := testOptions(t, 2)
+	opt.Attributor = panicky{on: "user3@gmail.com"}
+	var items []Item
+	err := Run(testSource(6), opt, func(it *Item) error {
+		if it.Msg.Checkpoint == nil {
+			items = append(items, *it)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 6 {
+		t.Fatalf("%d items, want 6", len(items))
+	}
+	for i, it := range items {
+		var pe *PanicError
+		if i == 3 {
+			if it.Outcome != OutcomeUndecodable || !errors.As(it.Err, &pe) || len(it.Records) != 0 {
+				t.Fatalf("message 4: outcome %s, error %v, %d records; want undecodable after a panic", it.Outcome, it.Err, len(it.Records))
+			}
+			if msg := it.Err.Error(); !strings.HasPrefix(msg, "internal error while decoding") ||
+				!strings.Contains(msg, "nil map") || !strings.Contains(msg, "hint: ") {
+				t.Errorf("error text %q", msg)
+			}
+			if !bytes.Contains(pe.Stack, []byte("panicky.Attribute")) {
+				t.Errorf("stack lacks the panicking function:\n%s", pe.Stack)
+			}
+			continue
+		}
+		if errors.As(it.Err, &pe) || it.Outcome != OutcomeBounce && it.Outcome != OutcomeNotBounce {
+			t.Errorf("message %d: outcome %s, error %v", i+1, it.Outcome, it.Err)
+		}
 	}
 }
