@@ -69,14 +69,7 @@ func isAddress(s string) bool {
 // findAddress returns the first address-like word in s, cleaned, or "".
 func findAddress(s string) string {
 	for i := strings.IndexByte(s, '@'); i >= 0; {
-		start := i
-		for start > 0 && !isAddrStop(s[start-1]) {
-			start--
-		}
-		end := i + 1
-		for end < len(s) && !isAddrStop(s[end]) {
-			end++
-		}
+		start, end := wordAround(s, i)
 		if a := strings.Trim(s[start:end], ".'\""); isAddress(a) {
 			return a
 		}
@@ -87,6 +80,20 @@ func findAddress(s string) string {
 		i += 1 + j
 	}
 	return ""
+}
+
+// wordAround returns the bounds of the address-like word of s around the '@' at index at: the
+// bytes on both sides up to white space or a delimiter (isAddrStop).
+func wordAround(s string, at int) (start, end int) {
+	start = at
+	for start > 0 && !isAddrStop(s[start-1]) {
+		start--
+	}
+	end = at + 1
+	for end < len(s) && !isAddrStop(s[end]) {
+		end++
+	}
+	return start, end
 }
 
 func isAddrStop(c byte) bool {

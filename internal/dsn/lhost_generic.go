@@ -103,14 +103,7 @@ func addressesOnLine(s string) []string {
 		if i < 0 {
 			break
 		}
-		start := i
-		for start > 0 && !isAddrStop(s[start-1]) {
-			start--
-		}
-		end := i + 1
-		for end < len(s) && !isAddrStop(s[end]) {
-			end++
-		}
+		start, end := wordAround(s, i)
 		a := strings.Trim(s[start:end], ".'\"")
 		if isAddress(a) && !bytes.Contains([]byte(s[max(0, start-8):start]), []byte("://")) && !strings.Contains(a, "/") {
 			out = append(out, a)
