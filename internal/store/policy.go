@@ -161,10 +161,11 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		} else if raws, err = strings1(ctx, tx, query("policy_pending_recipients"), mark); err != nil {
 			return err
 		}
-		addrs, addrOf, malformed, err := mapRecipients(ctx, tx, raws)
+		addrOf, malformed, err := mapRecipients(ctx, tx, raws)
 		if err != nil {
 			return err
 		}
+		addrs := distinctAddresses(addrOf)
 		sum.Malformed = malformed
 		src := allEvents
 		if pending != nil {
@@ -236,7 +237,7 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 		if err != nil {
 			return err
 		}
-		_, _, malformed, err := mapRecipients(ctx, tx, raws)
+		_, malformed, err := mapRecipients(ctx, tx, raws)
 		if err != nil {
 			return err
 		}
@@ -277,38 +278,40 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 }
 
 // mapRecipients records the normalised address of each stored recipient and returns the
-// distinct addresses, sorted, the address of each well-formed recipient, and the number of
-// malformed recipients.
-func mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) ([]string, map[string]string, int, error) {
+// address of each well-formed recipient and the number of malformed recipients.
+func mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) (map[string]string, int, error) {
 	up, err := tx.PrepareContext(ctx, query("policy_upsert_address"))
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, 0, err
 	}
 	defer up.Close()
 	addrOf := make(map[string]string, len(raws))
-	seen := make(map[string]bool, len(raws))
-	var addrs []string
 	malformed := 0
 	for _, raw := range raws {
 		a, err := address.Normalize(raw)
 		if err != nil {
 			malformed++
 			if _, err := up.ExecContext(ctx, raw, nil, err.Error()); err != nil {
-				return nil, nil, 0, err
+				return nil, 0, err
 			}
 			continue
 		}
 		if _, err := up.ExecContext(ctx, raw, a, nil); err != nil {
-			return nil, nil, 0, err
+			return nil, 0, err
 		}
 		addrOf[raw] = a
-		if !seen[a] {
-			seen[a] = true
-			addrs = append(addrs, a)
-		}
+	}
+	return addrOf, malformed, nil
+}
+
+// distinctAddresses returns the addresses of a mapRecipients result, each once, sorted.
+func distinctAddresses(addrOf map[string]string) []string {
+	addrs := make([]string, 0, len(addrOf))
+	for _, a := range addrOf {
+		addrs = append(addrs, a)
 	}
 	slices.Sort(addrs)
-	return addrs, addrOf, malformed, nil
+	return slices.Compact(addrs)
 }
 
 // summary is what evaluation needs of a stored state to report changes.
