@@ -322,6 +322,50 @@ func TestEvaluatePendingIncremental(t *testing.T) {
 	}
 }
 
+// TestEvaluatePendingMovedRecipient: when a recipient stored before normalises to another
+// address than it was mapped to (address.Normalize changed between versions), its new address
+// may have no state yet, and its older events must still be found.
+func TestEvaluatePendingMovedRecipient(t *testing.T) {
+	ctx := context.Background()
+	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	s, _ := openTemp(t)
+	first := []Message{
+		msg("m1", "bounce", pev("ann@example.org", "soft", "2026-03-01T00:00:00Z")),
+		msg("m2", "bounce", pev("ann@example.org", "soft", "2026-03-02T12:00:00Z")),
+	}
+	if _, err := s.SaveBatch(ctx, first, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EvaluatePending(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	// As if an earlier version had mapped the recipient, and evaluated its events, elsewhere.
+	for _, q := range []string{
+		"UPDATE recipient_addresses SET address = 'old@example.org' WHERE recipient = 'ann@example.org'",
+		"UPDATE states SET address = 'old@example.org' WHERE address = 'ann@example.org'",
+		"UPDATE transitions SET address = 'old@example.org' WHERE address = 'ann@example.org'",
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third := []Message{msg("m3", "bounce", pev("ann@example.org", "soft", "2026-03-03T23:00:00Z"))}
+	if _, err := s.SaveBatch(ctx, third, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EvaluatePending(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	row, ok, err := s.State(ctx, "ann@example.org")
+	if err != nil || !ok {
+		t.Fatalf("state: %v %v", ok, err)
+	}
+	// Three soft bounces within 72 hours pause the address; the third alone would not.
+	if row.Bounces != 3 || row.State != policy.StatePaused {
+		t.Errorf("ann@example.org: %d bounces, state %s; want 3 bounces, paused", row.Bounces, row.State)
+	}
+}
+
 func TestEvaluateAllPolicyChange(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
