@@ -154,8 +154,14 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		var raws []string
 		var pending []policy.Event
 		if maxID-mark <= pendingInMemory {
-			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), mark); err != nil {
+			pruned, err := eventsPruned(ctx, tx)
+			if err != nil {
 				return err
+			}
+			if pending = s.recent.pending(mark, maxID, pruned); pending == nil {
+				if pending, err = readEvents(ctx, tx, query("policy_pending_events"), mark); err != nil {
+					return err
+				}
 			}
 			raws = distinctRecipients(pending)
 		} else if raws, err = strings1(ctx, tx, query("policy_pending_recipients"), mark); err != nil {
@@ -176,6 +182,9 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		}
 		return setMark(ctx, tx, maxID)
 	})
+	if err == nil {
+		s.recent.reset()
+	}
 	return sum, err
 }
 
@@ -283,6 +292,9 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 		}
 		return setMark(ctx, tx, maxID)
 	})
+	if err == nil {
+		s.recent.reset()
+	}
 	return sum, err
 }
 
@@ -1028,7 +1040,13 @@ func (s *Store) Prune(ctx context.Context, cutoff, now time.Time, dry bool) (Pru
 			*st.n = int(n)
 		}
 		// SQLite may reuse the ids of deleted events: keep the mark at or below the highest id,
-		// so that events stored later are seen as pending.
+		// so that events stored later are seen as pending, and count the prune, so that no
+		// process takes its recent events for the pending ones (recent.go).
+		if sum.EventsDeleted > 0 {
+			if err := countPrune(ctx, tx); err != nil {
+				return err
+			}
+		}
 		mark, maxID, err := marks(ctx, tx)
 		if err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/policy"
 )
 
 // Outcomes lists the values of Message.Outcome, the fate of a message (the same words as
@@ -85,7 +87,15 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 		}
 	}
 	now := time.Now()
+	var ids []int64        // of the events stored, for EvaluatePending (recent.go)
+	var evs []policy.Event // the events stored, as the policy sees them
+	var pruned string      // the prune count they were stored under
 	err = s.write(ctx, "save batch", func(tx *sql.Tx) error {
+		ids, evs = ids[:0], evs[:0] // a retried transaction starts again
+		var err error
+		if pruned, err = eventsPruned(ctx, tx); err != nil {
+			return err
+		}
 		insMsg, err := tx.PrepareContext(ctx, query("insert_message"))
 		if err != nil {
 			return err
@@ -118,13 +128,24 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 			inserted++
 			for j := range m.Events {
 				e := &m.Events[j]
-				if _, err := insEvent.ExecContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
+				res, err := insEvent.ExecContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
 					null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
 					null(e.RemoteMTA), null(e.ReportingMTA), e.Reason, e.Type, boolInt(e.Hard),
 					null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
 					null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
-					null(e.SendingDomain), null(e.FeedbackType)); err != nil {
+					null(e.SendingDomain), null(e.FeedbackType))
+				if err != nil {
 					return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
+				}
+				if n, err := res.RowsAffected(); err != nil {
+					return err
+				} else if n == 1 {
+					id, err := res.LastInsertId()
+					if err != nil {
+						return err
+					}
+					ids = append(ids, id)
+					evs = append(evs, policyEvent(m, j, scanned.Unix()))
 				}
 			}
 		}
@@ -152,6 +173,7 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 		}
 		return 0, err
 	}
+	s.recent.add(ids, evs, pruned)
 	return inserted, nil
 }
 

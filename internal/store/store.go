@@ -33,7 +33,8 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
-	wmu      sync.Mutex // serialises this process's write transactions
+	wmu      sync.Mutex   // serialises this process's write transactions
+	recent   recentEvents // events stored and not evaluated yet (recent.go)
 }
 
 // Option changes how Open works.
