@@ -121,3 +121,46 @@ func BenchmarkKnown(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(keys))/b.Elapsed().Seconds(), "keys/s")
 }
+
+// BenchmarkEvaluatePending measures the policy evaluation of a first scan: 10,000 new messages
+// (12,000 events, all of new addresses) stored, then evaluated, in a database that holds the
+// previous ones. The scan evaluates every 10,000 messages (cmd/rebound evaluateEvery), so this
+// is what each evaluation of a first scan costs, beside BenchmarkSaveBatch.
+func BenchmarkEvaluatePending(b *testing.B) {
+	const size = 10_000
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	ev := defaultEvaluator(b, "2024-03-10T00:00:00Z")
+	addrs := 0
+	var cpu, elapsed time.Duration
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		batch := benchBatch(i*size, size)
+		for j := range batch {
+			for k := range batch[j].Events { // new addresses, as on a first scan
+				batch[j].Events[k].Recipient = fmt.Sprintf("n%d.%s", i, batch[j].Events[k].Recipient)
+			}
+		}
+		if _, err := s.SaveBatch(ctx, batch, nil); err != nil {
+			b.Fatal(err)
+		}
+		c0, t0 := cpuTime(), time.Now()
+		b.StartTimer()
+		sum, err := s.EvaluatePending(ctx, ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - c0
+		elapsed += time.Since(t0)
+		addrs += sum.Addresses
+	}
+	if addrs == 0 {
+		b.Fatal("nothing evaluated")
+	}
+	b.ReportMetric(float64(addrs)/elapsed.Seconds(), "addresses/s")
+	b.ReportMetric(float64(addrs)/cpu.Seconds(), "addresses/cpu-s")
+}
