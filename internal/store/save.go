@@ -91,7 +91,6 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 	var evs []policy.Event // the events stored, as the policy sees them
 	var pruned string      // the prune count they were stored under
 	err = s.write(ctx, "save batch", func(tx *sql.Tx) error {
-		ids, evs = ids[:0], evs[:0] // a retried transaction starts again
 		var err error
 		if pruned, err = eventsPruned(ctx, tx); err != nil {
 			return err
