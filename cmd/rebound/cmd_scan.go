@@ -184,14 +184,17 @@ type scanNote struct {
 // same whatever the interval.
 var evaluateEvery = 10000 // a variable for tests
 
-// batchesInFlight bounds the batches held at once: one being filled, one queued, one being
-// stored. Memory stays flat whatever the size of the mailbox.
-const batchesInFlight = 3
+// batchesInFlight bounds the batches held at once: one being filled, up to three queued, one
+// being stored. Memory stays flat whatever the size of the mailbox. The queue lets the decoders
+// go on while the writer commits or evaluates the policy (store.EvaluatePending, every
+// evaluateEvery messages): on the 50,000-message maildir a queue of one batch took 2.88-3.01 s
+// and 77 MB RSS, three batches 2.70-2.77 s and 85 MB, six batches 2.63-2.70 s and 99 MB.
+const batchesInFlight = 5
 
 func newScanWriter(ctx context.Context, st *store.Store, sum *scanSummary, size int,
 	prog func(*scanSummary), g *globalOptions, quiet bool) *scanWriter {
 	w := &scanWriter{ctx: ctx, st: st, sum: sum, size: size, prog: prog, g: g, quiet: quiet,
-		full: make(chan *scanBatch, 1), free: make(chan *scanBatch, batchesInFlight),
+		full: make(chan *scanBatch, batchesInFlight-2), free: make(chan *scanBatch, batchesInFlight),
 		fail: make(chan struct{}), done: make(chan struct{})}
 	for range batchesInFlight - 1 {
 		w.free <- &scanBatch{}
