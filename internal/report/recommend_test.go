@@ -218,6 +218,25 @@ func TestAuthFailure(t *testing.T) {
 	}
 }
 
+// The authentication codes count when only the text names them; other 5.7.x codes do not.
+func TestAuthCodesInText(t *testing.T) {
+	for text, want := range map[string]bool{
+		"550 5.7.1 message rejected (5.7.26)":       true,
+		"554 5.7.509 access denied":                 true,
+		"550 5.7.515 access denied":                 true,
+		"550 5.7.23 the message was rejected":       true,
+		"550 5.7.25 reverse dns required":           false,
+		"550 5.7.1 message rejected as spam":        false,
+		"550 5.7.260 not a code of the list":        false,
+		"550 5.7.1 rejected by sender policy rules": false,
+	} {
+		row := diag("x", "block", "blocked", "", "550", text, 1)
+		if got := markRow(&row)&markAuth != 0; got != want {
+			t.Errorf("%q: auth %v, want %v", text, got, want)
+		}
+	}
+}
+
 func TestPTRHelo(t *testing.T) {
 	base := func() *Dataset {
 		return withDiags(rows(),

@@ -59,7 +59,10 @@ var (
 		reason: reasonAuthFailure,
 		statuses: setOf("5.7.20", "5.7.21", "5.7.22", "5.7.23", "5.7.24", "5.7.26", "4.7.26",
 			"5.7.509", "5.7.515"),
-		keywords: []string{"spf", "dkim", "dmarc", "sender policy", "domainkeys", "authenticat", "5.7."},
+		// The codes, not "5.7.": most 5.7.x diagnostics (5.7.1 spam, block lists) are not about
+		// authentication, and the phrases cost far more than the keywords.
+		keywords: []string{"spf", "dkim", "dmarc", "sender policy", "domainkeys", "authenticat", "5.7.2",
+			"5.7.509", "5.7.515"},
 		phrases: regexp.MustCompile(`(?i)\b(?:spf|dkim|dmarc)\b|sender policy framework|domainkeys|` +
 			`\bnot authenticated|\bunauthenticated (?:mail|email|message|sender)|` +
 			`authentication (?:check|fail|level)|sender authentication|\b5\.7\.(?:2[0-46]|509|515)\b`),
