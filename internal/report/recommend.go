@@ -552,18 +552,32 @@ func shorten(s string) string {
 
 // topKeys returns up to n keys, largest count first, then by key.
 func topKeys(m map[string]int, n int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	type counted struct {
+		key   string
+		count int
 	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if m[a] != m[b] {
-			return m[b] - m[a]
+	before := func(a, b counted) int {
+		if a.count != b.count {
+			return b.count - a.count
 		}
-		return strings.Compare(a, b)
-	})
-	if len(keys) > n {
-		keys = keys[:n]
+		return strings.Compare(a.key, b.key)
+	}
+	// Keep the first n seen so far in order: examples want a few of many thousand texts.
+	top := make([]counted, 0, min(n, len(m)))
+	for k, c := range m {
+		x := counted{k, c}
+		if len(top) == n && (n == 0 || before(x, top[n-1]) > 0) {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(top, x, before)
+		if len(top) == n {
+			top = top[:n-1]
+		}
+		top = slices.Insert(top, i, x)
+	}
+	keys := make([]string, len(top))
+	for i, x := range top {
+		keys[i] = x.key
 	}
 	return keys
 }
