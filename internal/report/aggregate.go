@@ -52,8 +52,9 @@ type Aggregator struct {
 	weekOf     []int32         // days id -> weeks id
 	counts     map[countKey]int
 	camps      map[campKey]int
-	diags      map[diagKey]*diagAcc
-	rcptEvents []int32 // recipients id -> counted events
+	diags      map[diagKey]int           // events per diagnostic row of a signal type
+	collapsed  map[diagKey]*collapsedAcc // hard rows, without their diagnostic in the key
+	rcptEvents []int32                   // recipients id -> counted events
 	seen       []seen
 }
 
@@ -71,9 +72,9 @@ type diagKey struct {
 	status, reply, diag   string
 }
 
-type diagAcc struct {
+type collapsedAcc struct {
 	count   int
-	example string
+	example string // the first diagnostic
 }
 
 // seen is what the distinct counts and the soft-then-hard cohort need of one counted event.
@@ -102,12 +103,13 @@ var keyedDims = [nKeyed]Dimension{DimProvider, DimReason, DimType, DimDay, DimWe
 // NewAggregator returns an empty Aggregator for the events q selects.
 func NewAggregator(q Query) *Aggregator {
 	return &Aggregator{
-		q:       q,
-		lastDay: math.MinInt64,
-		dayIDs:  map[int64]int32{},
-		counts:  map[countKey]int{},
-		camps:   map[campKey]int{},
-		diags:   map[diagKey]*diagAcc{},
+		q:         q,
+		lastDay:   math.MinInt64,
+		dayIDs:    map[int64]int32{},
+		counts:    map[countKey]int{},
+		camps:     map[campKey]int{},
+		diags:     map[diagKey]int{},
+		collapsed: map[diagKey]*collapsedAcc{},
 	}
 }
 
@@ -146,11 +148,13 @@ func (a *Aggregator) addDiagnostic(e *Event, provider, typ, reason int32) {
 	dk := diagKey{provider: provider, typ: typ, reason: reason, status: e.Status, reply: e.ReplyCode}
 	if signalType(e.Type) {
 		dk.diag = e.Diagnostic
+		a.diags[dk]++
+		return
 	}
-	acc := a.diags[dk]
+	acc := a.collapsed[dk]
 	if acc == nil {
-		acc = &diagAcc{example: e.Diagnostic}
-		a.diags[dk] = acc
+		acc = &collapsedAcc{example: e.Diagnostic}
+		a.collapsed[dk] = acc
 	}
 	acc.count++
 }
@@ -194,17 +198,25 @@ func (a *Aggregator) Dataset() *Dataset {
 			Reason: classify.Reason(a.reasons.names[k.reason]), Count: n,
 		})
 	}
-	for k, acc := range a.diags {
-		ds.Diagnostics = append(ds.Diagnostics, DiagnosticRow{
-			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
-			Reason: classify.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
-			Diagnostic: acc.example, Count: acc.count,
-		})
+	ds.Diagnostics = make([]DiagnosticRow, 0, len(a.diags)+len(a.collapsed))
+	for k, n := range a.diags {
+		ds.Diagnostics = append(ds.Diagnostics, a.diagnosticRow(k, k.diag, n))
+	}
+	for k, acc := range a.collapsed {
+		ds.Diagnostics = append(ds.Diagnostics, a.diagnosticRow(k, acc.example, acc.count))
 	}
 	ds.Domains = a.domainRows()
 	ds.Distinct, ds.SoftToHard = a.perRecipient()
 	sortDataset(ds)
 	return ds
+}
+
+func (a *Aggregator) diagnosticRow(k diagKey, example string, n int) DiagnosticRow {
+	return DiagnosticRow{
+		Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
+		Reason: classify.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
+		Diagnostic: example, Count: n,
+	}
 }
 
 // domainRows counts events and recipients per recipient domain, from the distinct recipients.
