@@ -198,25 +198,75 @@ func (a *Aggregator) Dataset() *Dataset {
 			Reason: classify.Reason(a.reasons.names[k.reason]), Count: n,
 		})
 	}
-	ds.Diagnostics = make([]DiagnosticRow, 0, len(a.diags)+len(a.collapsed))
-	for k, n := range a.diags {
-		ds.Diagnostics = append(ds.Diagnostics, a.diagnosticRow(k, k.diag, n))
-	}
-	for k, acc := range a.collapsed {
-		ds.Diagnostics = append(ds.Diagnostics, a.diagnosticRow(k, acc.example, acc.count))
-	}
+	ds.Diagnostics = a.diagnosticRows()
 	ds.Domains = a.domainRows()
 	ds.Distinct, ds.SoftToHard = a.perRecipient()
 	sortDataset(ds)
 	return ds
 }
 
-func (a *Aggregator) diagnosticRow(k diagKey, example string, n int) DiagnosticRow {
-	return DiagnosticRow{
-		Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
-		Reason: classify.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
-		Diagnostic: example, Count: n,
+// diagnosticRows returns the diagnostic rows in order of provider, type, reason, status, reply
+// code and diagnostic. The rows fall in a few hundred groups of the first five (the diagKeys
+// without a diagnostic), so the groups are ranked once and the rows sorted by group rank and
+// diagnostic, which is much cheaper than comparing and moving whole rows.
+func (a *Aggregator) diagnosticRows() []DiagnosticRow {
+	type entry struct {
+		group   int32 // index in groups, then rank
+		example string
+		count   int
 	}
+	groupIDs := map[diagKey]int32{}
+	var groups []diagKey
+	entries := make([]entry, 0, len(a.diags)+len(a.collapsed))
+	add := func(k diagKey, example string, n int) {
+		k.diag = ""
+		id, ok := groupIDs[k]
+		if !ok {
+			id = int32(len(groups))
+			groupIDs[k] = id
+			groups = append(groups, k)
+		}
+		entries = append(entries, entry{id, example, n})
+	}
+	for k, n := range a.diags {
+		add(k, k.diag, n)
+	}
+	for k, acc := range a.collapsed {
+		add(k, acc.example, acc.count)
+	}
+	order := make([]int32, len(groups)) // group ids by rank
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		x, y := &groups[i], &groups[j]
+		return cmpStrings(
+			[]string{a.providers.names[x.provider], a.types.names[x.typ], a.reasons.names[x.reason], x.status, x.reply},
+			[]string{a.providers.names[y.provider], a.types.names[y.typ], a.reasons.names[y.reason], y.status, y.reply}, 0)
+	})
+	rank := make([]int32, len(groups))
+	for r, id := range order {
+		rank[id] = int32(r)
+	}
+	for i := range entries {
+		entries[i].group = rank[entries[i].group]
+	}
+	slices.SortFunc(entries, func(x, y entry) int {
+		if x.group != y.group {
+			return int(x.group - y.group)
+		}
+		return strings.Compare(x.example, y.example)
+	})
+	rows := make([]DiagnosticRow, len(entries))
+	for i, e := range entries {
+		k := &groups[order[e.group]]
+		rows[i] = DiagnosticRow{
+			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
+			Reason: classify.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
+			Diagnostic: e.example, Count: e.count,
+		}
+	}
+	return rows
 }
 
 // domainRows counts events and recipients per recipient domain, from the distinct recipients.
@@ -373,7 +423,8 @@ func (in *interner) id(s string) int32 {
 	return id
 }
 
-// sortDataset puts rows in a fixed order, so that output does not depend on map order.
+// sortDataset puts rows in a fixed order, so that output does not depend on map order
+// (diagnosticRows sorts the Diagnostics).
 func sortDataset(ds *Dataset) {
 	slices.SortFunc(ds.Counts, func(x, y CountRow) int {
 		return cmpStrings(
@@ -388,11 +439,6 @@ func sortDataset(ds *Dataset) {
 	})
 	slices.SortFunc(ds.Distinct, func(x, y DistinctRow) int {
 		return cmpStrings([]string{string(x.Dim), x.Key}, []string{string(y.Dim), y.Key}, 0)
-	})
-	slices.SortFunc(ds.Diagnostics, func(x, y DiagnosticRow) int {
-		return cmpStrings(
-			[]string{x.Provider, string(x.Type), string(x.Reason), x.Status, x.ReplyCode, x.Diagnostic},
-			[]string{y.Provider, string(y.Type), string(y.Reason), y.Status, y.ReplyCode, y.Diagnostic}, 0)
 	})
 	slices.SortFunc(ds.Domains, func(x, y DomainRow) int { return strings.Compare(x.Domain, y.Domain) })
 	slices.SortFunc(ds.SoftToHard, func(x, y SoftHardRow) int { return strings.Compare(x.Provider, y.Provider) })
