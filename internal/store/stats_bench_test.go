@@ -6,41 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/gen"
 	"github.com/reboundhq/rebound/internal/report"
 )
 
 // statsBenchEvents is the size of the database of BenchmarkStats1M: `rebound stats` must answer
 // within 2 seconds over a million events (docs/stats.md, "Cost").
 const statsBenchEvents = 1_000_000
-
-// statsBenchKinds spread the events over types and reasons, with diagnostics of the usual
-// shapes: some name the recipient, some end with a unique token (as Gmail's do), some are
-// shared by every recipient (a block list, an authentication failure).
-var statsBenchKinds = []struct{ typ, reason, status, reply, diag string }{
-	{"hard", "userunknown", "5.1.1", "550", "550 5.1.1 <%s>: Recipient address rejected: User unknown"},
-	{"hard", "userunknown", "5.1.1", "550", "550-5.1.1 The email account that you tried to reach does not exist. %s - gsmtp"},
-	{"hard", "hostunknown", "5.1.2", "550", "550 5.1.2 Host unknown (Name server: %s: host not found)"},
-	{"soft", "mailboxfull", "4.2.2", "452", "452-4.2.2 The recipient's inbox is out of storage space. %s - gsmtp"},
-	{"soft", "mailboxfull", "5.2.2", "552", "552 5.2.2 <%s>: mailbox full"},
-	{"soft", "expired", "4.4.7", "", "delivery temporarily suspended: connect to mx.example.org: Connection timed out"},
-	{"block", "blocked", "5.7.1", "554", "554 5.7.1 Service unavailable; client host [192.0.2.9] blocked using zen.spamhaus.org"},
-	{"block", "spamdetected", "5.7.1", "550", "550 5.7.1 Message rejected as spam by Content Filtering. %s"},
-	{"block", "authfailure", "5.7.26", "550", "550-5.7.26 This mail is unauthenticated. DMARC policy. %s - gsmtp"},
-	{"block", "ratelimited", "4.7.28", "421", "421-4.7.28 Unusual rate of unsolicited mail originating from your IP. %s - gsmtp"},
-	{"block", "policyviolation", "5.7.1", "550", "550 5.7.1 Unfortunately, messages from [192.0.2.9] weren't sent. (S3150)"},
-	{"block", "rejected", "5.7.1", "550", "550 5.7.1 Rejected"},
-	{"complaint", "feedback", "", "", ""},
-	{"autoreply", "vacation", "", "", ""},
-	{"unknown", "undefined", "", "", "something went wrong %s"},
-	{"delivered", "delivered", "2.0.0", "250", ""},
-}
-
-var statsBenchProviders = []string{"gmail", "gmail", "gmail", "microsoft", "microsoft", "yahoo", "apple",
-	"gmx", "orange", "other", "other", ""}
 
 // statsBenchBatch makes n messages from message number first on, one event each (every fifth
 // message has two), spread over the year before end in the order nightly scans store them (by
@@ -63,17 +38,13 @@ func statsBenchBatch(first, n int, end time.Time) (msgs []Message, events int) {
 			MessageID: "<" + strconv.Itoa(k) + "@mx.example.net>", Subject: "Undelivered Mail Returned to Sender",
 			From: "MAILER-DAEMON@mx.example.net", Date: at}
 		for j := range 1 + min(1, k%5/4) {
-			kind := statsBenchKinds[(h>>7+uint64(j))%uint64(len(statsBenchKinds))]
+			kind := gen.Kinds[(h>>7+uint64(j))%uint64(len(gen.Kinds))]
 			rcpt := fmt.Sprintf("user%d@example%d.org", (h>>11+uint64(j))%300000, (h>>13)%2000)
-			diag := kind.diag
-			if strings.Contains(diag, "%s") {
-				diag = fmt.Sprintf(diag, rcpt)
-			}
 			m.Events = append(m.Events, Event{
-				Recipient: rcpt, Action: "failed", Status: kind.status, ReplyCode: kind.reply,
-				Diagnostic: diag, RemoteMTA: "mx.example.org", ReportingMTA: "mx.example.net",
-				Reason: kind.reason, Type: kind.typ, Hard: kind.typ == "hard",
-				Provider: statsBenchProviders[(h>>17)%uint64(len(statsBenchProviders))], Rule: "bench",
+				Recipient: rcpt, Action: "failed", Status: kind.Status, ReplyCode: kind.ReplyCode,
+				Diagnostic: kind.DiagnosticFor(rcpt), RemoteMTA: "mx.example.org", ReportingMTA: "mx.example.net",
+				Reason: kind.Reason, Type: kind.Type, Hard: kind.Type == "hard",
+				Provider: gen.Providers[(h>>17)%uint64(len(gen.Providers))], Rule: "bench",
 				Confidence: []float64{0.4, 0.7, 0.9, 0.95, 1}[(h>>19)%5], BouncedAt: at,
 				Sender: "news@shop.example", Subject: "Your offers",
 				OriginalMessageID: "<o" + strconv.Itoa(k) + "@shop.example>",
