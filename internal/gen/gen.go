@@ -4,6 +4,10 @@
 // a mailbox of any size has many distinct recipients, providers, days and campaigns while every
 // message keeps the exact format of a real bounce.
 //
+// Kinds and Providers (diagnostics.go) are classified bounces of common shapes for the
+// benchmarks that start after decoding, the store's and the report's, so that both judge the
+// same diagnostics.
+//
 // Generation is deterministic: message i of a generator depends only on the samples, the seed
 // and i. Maildirs are written as a maildir's new/ folder of files; mboxes use the mboxrd
 // quoting of RFC 4155 (a line matching ^>*From  gets one more '>').
