@@ -138,9 +138,10 @@ func setMark(ctx context.Context, q queryer, id int64) error {
 // their states and transitions replaced.
 //
 // The events stored since the last evaluation (at most pendingInMemory of them, as after each
-// part of a scan) are read once, in id order, and only the older events of their addresses are
-// looked up by address; reading every event back by address cost a scan about 15 µs per
-// message in random page reads (docs/performance.md).
+// part of a scan) are taken from memory when this Store stored them all (recent.go), and
+// otherwise read once, in id order; only the older events of their addresses are looked up by
+// address, and only for addresses with a stored state (eventSource). Reading every event back
+// by address cost a scan about 15 µs per message in random page reads (docs/performance.md).
 func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary, error) {
 	sum := newSummary()
 	err := s.write(ctx, "evaluate", func(tx *sql.Tx) error {
@@ -189,8 +190,9 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 }
 
 // pendingInMemory is the most pending events EvaluatePending holds in memory at once (a few
-// hundred bytes each); beyond it, as after `scan --no-evaluate` of a large mailbox, events are
-// read address by address. A variable so that tests can take either path.
+// hundred bytes each); beyond it, as after a scan with a very large --batch or in a database
+// from before states were kept, events are read address by address. A variable so that tests
+// can take either path.
 var pendingInMemory int64 = 100_000
 
 // eventSource says where evaluateAddresses finds the events of an address: those with an id up
