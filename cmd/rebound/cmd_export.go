@@ -165,63 +165,42 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 		return err
 	}
 	defer st.Close()
-	record := (o.out != "" || o.onlyNew) && !o.dryRun
-	listed := map[string]bool{} // every address on a list now, whatever the filters (for recording)
-	var rows []export.Row
-	for _, state := range listStates {
-		var run []export.Row
-		err := st.EachListed(ctx, state, func(r *store.StateRow) error {
-			eff := r.Effective(ev.Now)
-			if !slices.Contains(listStates, eff) {
-				return nil // a pause that has ended
+	var rec *store.Export
+	if (o.out != "" || o.onlyNew) && !o.dryRun {
+		rec = &store.Export{At: ev.Now, Target: o.out, Format: string(format), OnlyNew: o.onlyNew,
+			Filters: o.describe(), Policy: lp.id}
+		if rec.Target == "" {
+			rec.Target = "-"
+		}
+	}
+	// Rows go out as they are read, in address order: memory stays flat however long the list.
+	write := func(w io.Writer, list func(store.ListFunc) error) error {
+		ew, err := export.NewWriter(w, format)
+		if err != nil {
+			return err
+		}
+		err = list(func(l *store.Listed) (string, error) {
+			if !filter.match(l.State, l.State.State) {
+				return "", nil
 			}
-			if record {
-				listed[r.Address] = true
+			row := exportRow(l.State)
+			fp := row.Fingerprint()
+			if o.onlyNew && fp == l.Last {
+				return "", nil // delivered before, unchanged
 			}
-			if filter.match(r, eff) {
-				run = append(run, exportRow(r))
-			}
-			return nil
+			return fp, ew.Write(row)
 		})
 		if err != nil {
 			return err
 		}
-		rows = mergeRows(rows, run)
+		return ew.Flush()
 	}
-	write := func(rows []export.Row) error {
+	_, err = st.Export(ctx, ev.Now, listStates, rec, func(list func(store.ListFunc) error) error {
 		if o.out == "" {
-			return export.Write(g.stdout, format, rows)
+			return write(g.stdout, list)
 		}
-		return export.WriteFile(o.out, exportPerm, func(w io.Writer) error {
-			return export.Write(w, format, rows)
-		})
-	}
-	if record {
-		x := store.Export{At: ev.Now, Target: o.out, Format: string(format), OnlyNew: o.onlyNew,
-			Filters: o.describe(), Policy: lp.id}
-		if x.Target == "" {
-			x.Target = "-"
-		}
-		_, err = st.RecordExport(ctx, x, listed, func(last map[string]string) ([]store.Delivered, error) {
-			rows := rows
-			if o.onlyNew {
-				rows = changedRows(rows, last)
-			}
-			if err := write(rows); err != nil {
-				return nil, err
-			}
-			return delivered(rows), nil
-		})
-	} else {
-		if o.onlyNew {
-			last, err := st.LastDelivered(ctx)
-			if err != nil {
-				return err
-			}
-			rows = changedRows(rows, last)
-		}
-		err = write(rows)
-	}
+		return export.WriteFile(o.out, exportPerm, func(w io.Writer) error { return write(w, list) })
+	})
 	if err != nil {
 		return err
 	}
@@ -242,45 +221,6 @@ func exportRow(r *store.StateRow) export.Row {
 		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount,
 		SuppressedUntil: r.SuppressedUntil, Rule: r.Rule, LastDiagnostic: r.Diagnostic,
 	}
-}
-
-// mergeRows merges two runs of rows sorted by email.
-func mergeRows(a, b []export.Row) []export.Row {
-	if len(a) == 0 {
-		return b
-	}
-	if len(b) == 0 {
-		return a
-	}
-	out := make([]export.Row, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if a[0].Email <= b[0].Email {
-			out, a = append(out, a[0]), a[1:]
-		} else {
-			out, b = append(out, b[0]), b[1:]
-		}
-	}
-	return append(append(out, a...), b...)
-}
-
-// changedRows keeps the rows whose address was not delivered before or whose fingerprint
-// differs from the one delivered.
-func changedRows(rows []export.Row, last map[string]string) []export.Row {
-	var out []export.Row
-	for _, r := range rows {
-		if fp, ok := last[r.Email]; !ok || fp != r.Fingerprint() {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func delivered(rows []export.Row) []store.Delivered {
-	out := make([]store.Delivered, len(rows))
-	for i, r := range rows {
-		out[i] = store.Delivered{Address: r.Email, Fingerprint: r.Fingerprint()}
-	}
-	return out
 }
 
 // describe renders the filters for the export record.

@@ -35,13 +35,20 @@ func ParseFormat(s string) (Format, error) {
 // Write writes rows in the given format. Rows are written sorted by email (a sorted copy is
 // made); two rows for one email are an error.
 func Write(w io.Writer, f Format, rows []Row) error {
-	switch f {
-	case CSV:
-		return WriteCSV(w, rows)
-	case JSONL:
-		return WriteJSONL(w, rows)
+	rows, err := sorted(rows)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("unknown export format %q", f)
+	ew, err := NewWriter(w, f)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := ew.Write(r); err != nil {
+			return err
+		}
+	}
+	return ew.Flush()
 }
 
 // sorted returns the rows sorted by email, rejecting duplicates.
@@ -56,31 +63,82 @@ func sorted(rows []Row) ([]Row, error) {
 	return out, nil
 }
 
-// WriteCSV writes an RFC 4180 file: a header row, then one record per row, CRLF line endings
-// (RFC 4180 section 2, rule 1), fields quoted when they contain a comma, a quote or a line
-// break, UTF-8 without a byte order mark. Every cell is neutralised against formula injection
-// (see Neutralize).
-func WriteCSV(w io.Writer, rows []Row) error {
-	rows, err := sorted(rows)
-	if err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(Columns); err != nil {
-		return err
-	}
-	rec := make([]string, len(Columns))
-	for _, r := range rows {
-		for i, v := range r.cells() {
-			rec[i] = csvText(Neutralize(v))
+// WriteCSV writes rows as CSV (see Writer), sorted by email.
+func WriteCSV(w io.Writer, rows []Row) error { return Write(w, CSV, rows) }
+
+// WriteJSONL writes rows as JSON Lines (see Writer), sorted by email.
+func WriteJSONL(w io.Writer, rows []Row) error { return Write(w, JSONL, rows) }
+
+// Writer writes an export one row at a time, so that a list of any length is written in
+// constant memory. Rows must come in increasing order of email: a row out of order, or a
+// second row for an email, is an error and nothing more is written.
+//
+// CSV is an RFC 4180 file: a header row (written by NewWriter, so an empty list still has it),
+// then one record per row, CRLF line endings (RFC 4180 section 2, rule 1), fields quoted when
+// they contain a comma, a quote or a line break, UTF-8 without a byte order mark. Every cell is
+// neutralised against formula injection (see Neutralize).
+//
+// JSON Lines is one JSON object per line (LF), keys as in Columns. Values are not neutralised
+// (JSON has no formulas), HTML characters are not escaped.
+type Writer struct {
+	csv   *csv.Writer
+	rec   []string
+	bw    *bufio.Writer
+	enc   *json.Encoder
+	last  string
+	wrote bool
+}
+
+// NewWriter starts an export in format f on w.
+func NewWriter(w io.Writer, f Format) (*Writer, error) {
+	switch f {
+	case CSV:
+		cw := csv.NewWriter(w)
+		cw.UseCRLF = true
+		if err := cw.Write(Columns); err != nil {
+			return nil, err
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		return &Writer{csv: cw, rec: make([]string, len(Columns))}, nil
+	case JSONL:
+		bw := bufio.NewWriter(w)
+		enc := json.NewEncoder(bw)
+		enc.SetEscapeHTML(false)
+		return &Writer{bw: bw, enc: enc}, nil
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil, fmt.Errorf("unknown export format %q", f)
+}
+
+// Write writes one row.
+func (w *Writer) Write(r Row) error {
+	if w.wrote && r.Email <= w.last {
+		if r.Email == w.last {
+			return fmt.Errorf("two export rows for %s", r.Email)
+		}
+		return fmt.Errorf("export row for %s after %s: rows must be sorted by email", r.Email, w.last)
+	}
+	w.last, w.wrote = r.Email, true
+	c := r.cells()
+	if w.csv != nil {
+		for i, v := range c {
+			w.rec[i] = csvText(Neutralize(v))
+		}
+		return w.csv.Write(w.rec)
+	}
+	return w.enc.Encode(jsonRow{
+		Email: strings.ToValidUTF8(r.Email, "\uFFFD"), State: c[1], Type: c[2], Reason: c[3],
+		Status: null(c[4]), ReplyCode: null(c[5]), Provider: null(c[6]), FirstBounce: null(c[7]),
+		LastBounce: null(c[8]), Bounces: r.Bounces, WindowBounces: r.WindowBounces,
+		SuppressedUntil: null(c[11]), Rule: null(c[12]), LastDiagnostic: null(c[13]),
+	})
+}
+
+// Flush writes out what is buffered; call it after the last row.
+func (w *Writer) Flush() error {
+	if w.csv != nil {
+		w.csv.Flush()
+		return w.csv.Error()
+	}
+	return w.bw.Flush()
 }
 
 // cells returns the row's values as text, in Columns order.
@@ -137,28 +195,4 @@ func null(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// WriteJSONL writes one JSON object per line (LF), keys as in Columns. Values are not
-// neutralised: JSON has no formulas. HTML characters are not escaped.
-func WriteJSONL(w io.Writer, rows []Row) error {
-	rows, err := sorted(rows)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	for _, r := range rows {
-		c := r.cells()
-		if err := enc.Encode(jsonRow{
-			Email: strings.ToValidUTF8(r.Email, "\uFFFD"), State: c[1], Type: c[2], Reason: c[3],
-			Status: null(c[4]), ReplyCode: null(c[5]), Provider: null(c[6]), FirstBounce: null(c[7]),
-			LastBounce: null(c[8]), Bounces: r.Bounces, WindowBounces: r.WindowBounces,
-			SuppressedUntil: null(c[11]), Rule: null(c[12]), LastDiagnostic: null(c[13]),
-		}); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,34 +120,39 @@ func allStates(t *testing.T, s *Store) []StateRow {
 	return out
 }
 
-// TestEachListed checks that the export's read gives the stored rows, in address order.
-func TestEachListed(t *testing.T) {
+// TestExportListed checks that an export reads the stored rows of the listed addresses, merged
+// in address order across the states.
+func TestExportListed(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
 	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EvaluatePending(ctx, defaultEvaluator(t, "2026-03-05T00:00:00Z")); err != nil {
+	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	if _, err := s.EvaluatePending(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, st := range []policy.State{policy.StateSuppressed, policy.StatePaused} {
-		err := s.EachListed(ctx, st, func(r *StateRow) error {
+	lists := []policy.State{policy.StateSuppressed, policy.StatePaused}
+	_, err := s.Export(ctx, ev.Now, lists, nil, func(list func(ListFunc) error) error {
+		return list(func(l *Listed) (string, error) {
+			r := l.State
 			full, _, _ := s.State(ctx, r.Address)
 			full.PauseCount, full.EventID, full.DecidedAt, full.Setting, full.Policy, full.EvaluatedAt = 0, "", time.Time{}, "", "", time.Time{}
 			if *r != full {
-				t.Errorf("EachListed %+v\nState %+v", *r, full)
+				t.Errorf("listed %+v\nState %+v", *r, full)
 			}
-			got = append(got, r.Address)
-			return nil
+			got = append(got, r.Address+" "+string(r.State))
+			return "", nil
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	want := []string{"cat@example.org", "eve@example.org", "ann@example.org", "user@xn--bcher-kva.example"}
+	want := []string{"ann@example.org paused", "cat@example.org suppressed", "eve@example.org suppressed",
+		"user@xn--bcher-kva.example paused"}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("EachListed: %v, want %v", got, want)
+		t.Errorf("listed: %v, want %v", got, want)
 	}
 }
 
@@ -435,41 +441,139 @@ func TestUnsuppress(t *testing.T) {
 	}
 }
 
-func TestRecordExport(t *testing.T) {
+// TestExport runs recorded and unrecorded exports over evaluated states: every listed address
+// comes once, in address order, with the fingerprint delivered last; a recorded export keeps
+// new and changed fingerprints, forgets addresses that left the list (an unsuppressed one, and
+// paused ones whose pause has ended) but not those filtered out, and records nothing when its
+// delivery fails.
+func TestExport(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	x := Export{At: mustTime("2026-03-05T00:00:00Z"), Target: "-", Format: "csv", Policy: "default"}
-	deliver := func(rows ...Delivered) func(map[string]string) ([]Delivered, error) {
-		return func(map[string]string) ([]Delivered, error) { return rows, nil }
+	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
+		t.Fatal(err)
 	}
-	a, b := Delivered{"a@example.org", "fa"}, Delivered{"b@example.org", "fb"}
-	listed := map[string]bool{"a@example.org": true, "b@example.org": true}
-	res, err := s.RecordExport(ctx, x, listed, deliver(a, b))
-	if err != nil || res.New != 2 || res.Changed != 0 || res.Left != 0 || res.Rows != 2 {
-		t.Fatalf("first export: %+v, %v", res, err)
+	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	if _, err := s.EvaluatePending(ctx, ev); err != nil {
+		t.Fatal(err)
 	}
-	last, err := s.LastDelivered(ctx)
-	if err != nil || !reflect.DeepEqual(last, map[string]string{"a@example.org": "fa", "b@example.org": "fb"}) {
-		t.Fatalf("LastDelivered = %v, %v", last, err)
+	lists := []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
+	var want []string
+	pausedAt := map[string]policy.State{}
+	for _, r := range allStates(t, s) {
+		if st := r.Effective(ev.Now); slices.Contains(lists, st) {
+			want = append(want, r.Address)
+			if st == policy.StatePaused {
+				pausedAt[r.Address] = st
+			}
+		}
 	}
-	// b changes, a leaves the list.
-	b.Fingerprint = "fb2"
-	res, err = s.RecordExport(ctx, x, map[string]bool{"b@example.org": true}, deliver(b))
-	if err != nil || res.New != 0 || res.Changed != 1 || res.Left != 1 {
-		t.Fatalf("second export: %+v, %v", res, err)
+	slices.Sort(want)
+	if len(want) < 4 || len(pausedAt) == 0 || len(pausedAt) == len(want) {
+		t.Fatalf("too few listed addresses to test with: %v (%d paused)", want, len(pausedAt))
 	}
-	hist, err := s.ExportChanges(ctx, "a@example.org")
-	if err != nil || len(hist) != 2 || hist[0].Kind != "new" || hist[1].Kind != "left" {
-		t.Errorf("history of a: %+v, %v", hist, err)
+	fps := map[string]string{}
+	for _, a := range want {
+		fps[a] = "f1 " + a
 	}
-	// A failed delivery records nothing.
+	x := &Export{At: ev.Now, Target: "-", Format: "csv", Policy: "default"}
+	run := func(now time.Time, rec *Export, skip string) (ExportResult, []string) {
+		t.Helper()
+		var got []string
+		res, err := s.Export(ctx, now, lists, rec, func(list func(ListFunc) error) error {
+			return list(func(l *Listed) (string, error) {
+				got = append(got, l.State.Address+"="+l.Last)
+				if l.State.Address == skip {
+					return "", nil
+				}
+				return fps[l.State.Address], nil
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, got
+	}
+	wantSeen := func(last func(a string) string) string {
+		var out []string
+		for _, a := range want {
+			out = append(out, a+"="+last(a))
+		}
+		return strings.Join(out, " ")
+	}
+
+	res, got := run(ev.Now, x, "")
+	if res.ID == 0 || res.Rows != len(want) || res.New != len(want) || res.Changed != 0 || res.Left != 0 {
+		t.Errorf("first export: %+v, want %d new rows", res, len(want))
+	}
+	if g, w := strings.Join(got, " "), wantSeen(func(string) string { return "" }); g != w {
+		t.Errorf("first export listed\n%s\nwant\n%s", g, w)
+	}
+	var rows int
+	if err := s.db.QueryRowContext(ctx, "SELECT row_count FROM exports WHERE id = ?", res.ID).Scan(&rows); err != nil || rows != len(want) {
+		t.Errorf("recorded row count %d, %v; want %d", rows, err, len(want))
+	}
+
+	// Not recorded: the fingerprints delivered last come with the addresses; nothing changes.
+	res, got = run(ev.Now, nil, "")
+	if res.ID != 0 || res.Rows != len(want) || res.New+res.Changed+res.Left != 0 {
+		t.Errorf("unrecorded export: %+v", res)
+	}
+	if g, w := strings.Join(got, " "), wantSeen(func(a string) string { return fps[a] }); g != w {
+		t.Errorf("unrecorded export listed\n%s\nwant\n%s", g, w)
+	}
+
+	// want[0] changes, want[1] is filtered out, want[2] leaves the list.
+	fps[want[0]] = "f2"
+	o := policy.Override{Recipient: want[2], At: ev.Now, By: "alice", Why: "fixed"}
+	if _, _, err := s.Unsuppress(ctx, ev, o); err != nil {
+		t.Fatal(err)
+	}
+	res, _ = run(ev.Now, x, want[1])
+	if res.Rows != len(want)-2 || res.New != 0 || res.Changed != 1 || res.Left != 1 {
+		t.Errorf("second export: %+v, want %d rows, 1 changed, 1 left", res, len(want)-2)
+	}
+	for a, kinds := range map[string]string{want[0]: "new changed", want[1]: "new", want[2]: "new left", want[3]: "new"} {
+		hist, err := s.ExportChanges(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var k []string
+		for _, h := range hist {
+			k = append(k, h.Kind)
+		}
+		if strings.Join(k, " ") != kinds {
+			t.Errorf("history of %s: %v, want %s", a, k, kinds)
+		}
+	}
+
+	// A failed delivery records nothing and comes back unchanged.
 	boom := errors.New("disk full")
-	_, err = s.RecordExport(ctx, x, listed, func(map[string]string) ([]Delivered, error) { return nil, boom })
-	if !errors.Is(err, boom) {
+	_, err := s.Export(ctx, ev.Now, lists, x, func(list func(ListFunc) error) error {
+		if err := list(func(l *Listed) (string, error) { return "f3", nil }); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err != boom {
 		t.Errorf("failed delivery: %v", err)
 	}
 	if n := count(t, s, "exports"); n != 2 {
 		t.Errorf("%d exports recorded, want 2", n)
+	}
+
+	// Years later every pause has ended: the paused addresses are not listed, and they left.
+	res, got = run(ev.Now.AddDate(10, 0, 0), x, "")
+	left := 0
+	for i, a := range want {
+		if i != 2 && pausedAt[a] == policy.StatePaused {
+			left++
+			if slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, a+"=") }) {
+				t.Errorf("%s listed after its pause ended", a)
+			}
+		}
+	}
+	if res.Left != left || res.Rows != len(got) || len(got) != len(want)-1-left {
+		t.Errorf("export after the pauses ended: %+v, %d listed; want %d left, %d listed", res, len(got), left, len(want)-1-left)
 	}
 }
 
@@ -551,7 +655,8 @@ func TestPrune(t *testing.T) {
 }
 
 // BenchmarkPolicyMillion stores 1,000,000 events of 250,000 addresses (a quarter hard, the rest
-// soft), evaluates them, and measures reading the listed states, which is what export does.
+// soft), evaluates them, and measures reading the listed states as export does (Export, not
+// recorded, with the rows left unwritten).
 // Run it with -benchtime=1x; it reports the evaluation time too.
 func BenchmarkPolicyMillion(b *testing.B) {
 	ctx := context.Background()
@@ -590,13 +695,15 @@ func BenchmarkPolicyMillion(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	lists := []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
 	b.ResetTimer()
 	for b.Loop() {
 		n := 0
-		for _, st := range []policy.State{policy.StateSuppressed, policy.StatePaused} {
-			if err := s.EachListed(ctx, st, func(*StateRow) error { n++; return nil }); err != nil {
-				b.Fatal(err)
-			}
+		_, err := s.Export(ctx, mustTime("2026-01-05T00:00:00Z"), lists, nil, func(list func(ListFunc) error) error {
+			return list(func(*Listed) (string, error) { n++; return "", nil })
+		})
+		if err != nil {
+			b.Fatal(err)
 		}
 		if n != addrs {
 			b.Fatalf("%d listed", n)

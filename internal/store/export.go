@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/policy"
+)
+
+// This file is the store's side of `rebound export` (docs/export.md): the listed addresses are
+// read in address order from one query per listed state, merged, and handed to the caller one
+// at a time, so that a list of any length is exported in constant memory; a recorded export
+// updates the export history (tables exports, exported and export_changes, migration 0002) as
+// the rows go out, in the transaction that delivers them.
+
+// Export is a delivered export, as recorded.
+type Export struct {
+	At      time.Time
+	Target  string // file, or "-" for standard output
+	Format  string
+	OnlyNew bool
+	Filters string
+	Policy  string
+}
+
+// ExportResult says what an export delivered.
+type ExportResult struct {
+	ID           int64 // of the recorded export; 0 when not recorded
+	Rows         int   // rows delivered
+	New, Changed int   // recorded: delivered rows whose address was not delivered before, or with another fingerprint
+	Left         int   // recorded: addresses that left the list since they were delivered
+}
+
+// Listed is an address on a list, as an export reads it: State has what an export needs
+// (Address, State, SoftCount, SuppressedUntil, ExpiresAt, Since, FirstBounce, LastBounce,
+// Bounces, Type, Reason, Status, ReplyCode, Provider, Rule and Diagnostic) and no more.
+type Listed struct {
+	State *StateRow // its stored state, which is its effective state now
+	Last  string    // the fingerprint of the row last delivered for it; "" when none
+}
+
+// ListFunc is called with each listed address in turn. It returns the fingerprint of the row
+// it delivered for the address, or "" when it did not deliver one (filtered out, or unchanged
+// for export --new). The Listed and its StateRow are reused for the next address.
+type ListFunc func(*Listed) (fingerprint string, err error)
+
+// Export runs an export. deliver writes the output; to get the rows it calls list, which calls
+// fn with every address whose effective state at now is one of states, in address order.
+//
+// With rec, the export is recorded, in one write transaction (so concurrent exports are
+// serialised) around deliver: the fingerprints fn returns replace the ones delivered before,
+// and every address delivered before that is on no list now (whatever the filters) is forgotten
+// as "left", so that it counts as new if it comes back. If deliver fails, nothing is recorded.
+// Without rec, the export reads in one read transaction (one snapshot of the states) and
+// writes nothing.
+//
+// deliver's own errors come back unchanged; database errors are *Error.
+func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State, rec *Export,
+	deliver func(list func(ListFunc) error) error) (ExportResult, error) {
+	var res ExportResult
+	run := func(tx *sql.Tx) error {
+		var rc *recorder
+		if rec != nil {
+			var err error
+			if rc, err = newRecorder(ctx, tx, rec, &res); err != nil {
+				return err
+			}
+			defer rc.close()
+		}
+		list := func(fn ListFunc) error {
+			return eachListed(ctx, tx, now, states, func(l *Listed) error {
+				fp, err := fn(l)
+				if err != nil || fp == "" {
+					return err
+				}
+				res.Rows++
+				if rc == nil {
+					return nil
+				}
+				return rc.delivered(l, fp)
+			})
+		}
+		if err := deliver(list); err != nil {
+			return &deliverError{err}
+		}
+		if rc == nil {
+			return nil
+		}
+		return rc.finish(now, states)
+	}
+	var err error
+	if rec != nil {
+		err = s.write(ctx, "record export", run)
+	} else {
+		err = s.read(ctx, "read states", run)
+	}
+	var de *deliverError
+	if errors.As(err, &de) {
+		return ExportResult{}, de.err
+	}
+	if err != nil {
+		return ExportResult{}, err
+	}
+	return res, nil
+}
+
+// read runs fn in a read transaction: one snapshot of the database, no write lock.
+func (s *Store) read(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return classify(s.path, op, err)
+	}
+	defer tx.Rollback()
+	return classify(s.path, op, fn(tx))
+}
+
+// deliverError carries the delivery's own error through the transaction untouched.
+type deliverError struct{ err error }
+
+func (e *deliverError) Error() string { return e.err.Error() }
+
+// listCursor is one listed state's rows, in address order.
+type listCursor struct {
+	rows *sql.Rows
+	l    Listed
+	row  StateRow
+	ok   bool // l holds a row
+}
+
+// next reads the cursor's next row.
+func (c *listCursor) next() error {
+	c.ok = false
+	if !c.rows.Next() {
+		return c.rows.Err()
+	}
+	r := &c.row
+	var until, expires, since, first, last sql.NullInt64
+	var typ, reason, status, reply, provider, rule, diag sql.NullString
+	if err := c.rows.Scan(&r.Address, &r.SoftCount, &until, &expires, &since, &first, &last, &r.Bounces,
+		&typ, &reason, &status, &reply, &provider, &rule, &diag, &c.l.Last); err != nil {
+		return err
+	}
+	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
+	r.FirstBounce, r.LastBounce = fromUnix(first), fromUnix(last)
+	r.Type, r.Reason, r.Status, r.ReplyCode = typ.String, reason.String, status.String, reply.String
+	r.Provider, r.Rule, r.Diagnostic = provider.String, rule.String, diag.String
+	c.l.State, c.ok = r, true
+	return nil
+}
+
+// eachListed calls fn with every address whose effective state at now is one of states, in
+// address order: the rows of each state come in address order from the states index, and are
+// merged here. A pause that has ended by now is left out.
+func eachListed(ctx context.Context, tx *sql.Tx, now time.Time, states []policy.State, fn func(*Listed) error) error {
+	cursors := make([]*listCursor, 0, len(states))
+	defer func() {
+		for _, c := range cursors {
+			c.rows.Close()
+		}
+	}()
+	for _, st := range states {
+		rows, err := tx.QueryContext(ctx, query("policy_list_export"), string(st))
+		if err != nil {
+			return err
+		}
+		c := &listCursor{rows: rows, row: StateRow{State: st}}
+		cursors = append(cursors, c)
+		if err := c.next(); err != nil {
+			return err
+		}
+	}
+	for {
+		var first *listCursor
+		for _, c := range cursors {
+			if c.ok && (first == nil || c.row.Address < first.row.Address) {
+				first = c
+			}
+		}
+		if first == nil {
+			return nil
+		}
+		if slices.Contains(states, first.row.Effective(now)) {
+			if err := fn(&first.l); err != nil {
+				return err
+			}
+		}
+		if err := first.next(); err != nil {
+			return err
+		}
+	}
+}
+
+// recorder records a delivered export as its rows go out.
+type recorder struct {
+	ctx        context.Context
+	tx         *sql.Tx
+	res        *ExportResult
+	up, change *sql.Stmt
+}
+
+// newRecorder records the export (its row count is set by finish) and prepares the statements
+// that record its rows.
+func newRecorder(ctx context.Context, tx *sql.Tx, x *Export, res *ExportResult) (*recorder, error) {
+	if err := tx.QueryRowContext(ctx, query("policy_insert_export"), x.At.Unix(), x.Target, x.Format,
+		boolInt(x.OnlyNew), null(x.Filters), 0, x.Policy).Scan(&res.ID); err != nil {
+		return nil, err
+	}
+	r := &recorder{ctx: ctx, tx: tx, res: res}
+	var err error
+	if r.up, err = tx.PrepareContext(ctx, query("policy_upsert_exported")); err != nil {
+		return nil, err
+	}
+	if r.change, err = tx.PrepareContext(ctx, query("policy_insert_export_change")); err != nil {
+		r.up.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *recorder) close() {
+	r.up.Close()
+	r.change.Close()
+}
+
+// delivered records the row delivered for l's address, unless it is the one delivered last.
+func (r *recorder) delivered(l *Listed, fp string) error {
+	kind := "new"
+	switch {
+	case l.Last == fp:
+		return nil
+	case l.Last != "":
+		kind = "changed"
+		r.res.Changed++
+	default:
+		r.res.New++
+	}
+	addr := l.State.Address
+	if _, err := r.up.ExecContext(r.ctx, addr, fp, r.res.ID); err != nil {
+		return err
+	}
+	_, err := r.change.ExecContext(r.ctx, r.res.ID, addr, kind, fp)
+	return err
+}
+
+// finish sets the export's row count and forgets, as "left", every address delivered before
+// whose effective state at now is none of states.
+func (r *recorder) finish(now time.Time, states []policy.State) error {
+	if _, err := r.tx.ExecContext(r.ctx, query("policy_set_export_rows"), r.res.Rows, r.res.ID); err != nil {
+		return err
+	}
+	rows, err := r.tx.QueryContext(r.ctx, query("policy_exported_states"))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	del, err := r.tx.PrepareContext(r.ctx, query("policy_delete_exported"))
+	if err != nil {
+		return err
+	}
+	defer del.Close()
+	for rows.Next() {
+		var addr, st string
+		var expires sql.NullInt64
+		if err := rows.Scan(&addr, &st, &expires); err != nil {
+			return err
+		}
+		if slices.Contains(states, effective(policy.State(st), fromUnix(expires), now)) {
+			continue
+		}
+		// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
+		if _, err := del.ExecContext(r.ctx, addr); err != nil {
+			return err
+		}
+		if _, err := r.change.ExecContext(r.ctx, r.res.ID, addr, "left", nil); err != nil {
+			return err
+		}
+		r.res.Left++
+	}
+	return rows.Err()
+}
