@@ -243,6 +243,10 @@ func groupPending(evs []policy.Event, addrOf map[string]string) map[string][]pol
 // EvaluateAll recomputes the state of every address from all its events and overrides, in one
 // transaction (after a policy change: rebound evaluate). States of addresses left without
 // events or overrides (after a prune) are removed.
+//
+// Recipients and addresses are taken a page at a time, in order (pages), so memory does not
+// grow with the number of addresses: on a database of 447,312 addresses, holding them all took
+// 221 MB (docs/performance.md, "Memory").
 func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, error) {
 	sum := newSummary()
 	err := s.write(ctx, "evaluate", func(tx *sql.Tx) error {
@@ -253,43 +257,26 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 		if _, err := tx.ExecContext(ctx, query("policy_delete_orphan_addresses")); err != nil {
 			return err
 		}
-		raws, err := strings1(ctx, tx, query("policy_all_recipients"))
+		err = pages(ctx, tx, "policy_recipients_from", func(raws []string) error {
+			_, malformed, _, err := mapRecipients(ctx, tx, raws)
+			sum.Malformed += malformed
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		_, malformed, _, err := mapRecipients(ctx, tx, raws)
-		if err != nil {
-			return err
-		}
-		sum.Malformed = malformed
-		addrs, err := strings1(ctx, tx, query("policy_all_addresses"))
-		if err != nil {
-			return err
-		}
-		old, err := readSummaries(ctx, tx, query("policy_state_summaries"))
-		if err != nil {
-			return err
-		}
-		if err := evaluateAddresses(ctx, tx, ev, addrs, old, allEvents, &sum); err != nil {
-			return err
-		}
-		var gone []string
-		for a := range old {
-			if _, ok := slices.BinarySearch(addrs, a); !ok {
-				gone = append(gone, a)
+		err = pages(ctx, tx, "policy_addresses_from", func(addrs []string) error {
+			// The page's stored states in one range read, cheaper than lookups by address.
+			old, err := readSummaries(ctx, tx, query("policy_states_between"), addrs[0], addrs[len(addrs)-1])
+			if err != nil {
+				return err
 			}
-		}
-		slices.Sort(gone)
-		for _, a := range gone {
-			if o := old[a]; effective(o.state, o.expires, ev.Now) != policy.StateActive {
-				sum.Changes[string(effective(o.state, o.expires, ev.Now))+"->active"]++
-			}
-		}
-		sum.Removed = len(gone)
-		if err := execList(ctx, tx, "policy_delete_states", gone); err != nil {
+			return evaluateAddresses(ctx, tx, ev, addrs, old, allEvents, &sum)
+		})
+		if err != nil {
 			return err
 		}
-		if err := execList(ctx, tx, "policy_delete_transitions", gone); err != nil {
+		if err := removeOrphanStates(ctx, tx, ev.Now, &sum); err != nil {
 			return err
 		}
 		return setMark(ctx, tx, maxID)
@@ -298,6 +285,76 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 		s.recent.reset()
 	}
 	return sum, err
+}
+
+// keysPerPage is how many keys pages reads at a time.
+var keysPerPage = 10_000 // a variable so that tests can take many pages
+
+// pages calls fn with the keys of a sorted list, keysPerPage at a time, in order. The query name
+// takes a key and a count, and returns, in order, at most that many keys from that key on
+// (included); each page starts from the last key of the one before, which is not repeated.
+func pages(ctx context.Context, q queryer, name string, fn func([]string) error) error {
+	n := max(keysPerPage, 2) // a page of one would only repeat its key
+	from, first := "", true
+	for {
+		page, err := strings1(ctx, q, query(name), from, n)
+		if err != nil {
+			return err
+		}
+		full := len(page) == n
+		if !first && len(page) > 0 && page[0] == from {
+			page = page[1:]
+		}
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
+				return err
+			}
+			from = page[len(page)-1]
+		}
+		if !full {
+			return nil
+		}
+		first = false
+	}
+}
+
+// removeOrphanStates removes the states and transitions of the addresses left without events
+// or overrides, counting them in sum.
+func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *EvalSummary) error {
+	rows, err := tx.QueryContext(ctx, query("policy_orphan_states"))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	delState, err := tx.PrepareContext(ctx, listQuery("policy_delete_states", 1))
+	if err != nil {
+		return err
+	}
+	defer delState.Close()
+	delTrail, err := tx.PrepareContext(ctx, listQuery("policy_delete_transitions", 1))
+	if err != nil {
+		return err
+	}
+	defer delTrail.Close()
+	for rows.Next() {
+		var a, st string
+		var exp sql.NullInt64
+		if err := rows.Scan(&a, &st, &exp); err != nil {
+			return err
+		}
+		if was := effective(policy.State(st), fromUnix(exp), now); was != policy.StateActive {
+			sum.Changes[string(was)+"->active"]++
+		}
+		sum.Removed++
+		// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
+		if _, err := delState.ExecContext(ctx, a); err != nil {
+			return err
+		}
+		if _, err := delTrail.ExecContext(ctx, a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // mapRecipients records the normalised address of each stored recipient and returns the

@@ -328,6 +328,52 @@ func TestEvaluatePendingIncremental(t *testing.T) {
 	}
 }
 
+// TestEvaluateAllPages: EvaluateAll taking recipients and addresses a few at a time gives the
+// states, trails and summary of taking them all at once, also with an override and with a
+// state whose address lost its events.
+func TestEvaluateAllPages(t *testing.T) {
+	ctx := context.Background()
+	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	run := func(perPage int) (string, EvalSummary) {
+		t.Helper()
+		defer func(n int) { keysPerPage = n }(keysPerPage)
+		keysPerPage = perPage
+		s, _ := openTemp(t)
+		if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EvaluatePending(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		o := policy.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "fixed"}
+		if _, _, err := s.Unsuppress(ctx, ev, o); err != nil {
+			t.Fatal(err)
+		}
+		// eve's events are gone (as after a prune): her state must go too.
+		if _, err := s.db.ExecContext(ctx, "DELETE FROM events WHERE recipient = 'eve@example.org'"); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := s.EvaluateAll(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snapshot(t, s), sum
+	}
+	want, wantSum := run(10_000)
+	if wantSum.Removed != 1 || wantSum.Addresses < 5 || strings.Contains(want, "eve@") || !strings.Contains(want, "cat@") {
+		t.Fatalf("one page: %+v\n%s", wantSum, want)
+	}
+	for _, n := range []int{1, 2, 3} {
+		got, sum := run(n)
+		if got != want {
+			t.Errorf("%d per page: states differ\ngot:\n%s\nwant:\n%s", n, got, want)
+		}
+		if !reflect.DeepEqual(sum, wantSum) {
+			t.Errorf("%d per page: summary %+v, want %+v", n, sum, wantSum)
+		}
+	}
+}
+
 // TestEvaluatePendingMovedRecipient: when a recipient stored before normalises to another
 // address than it was mapped to (address.Normalize changed between versions), its new address
 // may have no state yet, and its older events must still be found.

@@ -1,3 +1,0 @@
--- policy_state_summaries reads the stored state of every address.
-SELECT address, state, expires_at
-FROM states
