@@ -142,6 +142,11 @@ func setMark(ctx context.Context, q queryer, id int64) error {
 // otherwise read once, in id order; only the older events of their addresses are looked up by
 // address, and only for addresses with a stored state (eventSource). Reading every event back
 // by address cost a scan about 15 µs per message in random page reads (docs/performance.md).
+//
+// More pending events than that (a database from before states were kept, a scan with a very
+// large --batch) are taken by recipient, a page at a time (pages), and their addresses
+// evaluated with all their events: memory stays flat. An address with recipients in two pages
+// (spellings of one IDNA domain) is evaluated, and counted in the summary, once per page.
 func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary, error) {
 	sum := newSummary()
 	err := s.write(ctx, "evaluate", func(tx *sql.Tx) error {
@@ -152,33 +157,37 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		if maxID <= mark {
 			return nil
 		}
-		var raws []string
-		var pending []policy.Event
-		if maxID-mark <= pendingInMemory {
-			pruned, err := eventsPruned(ctx, tx)
+		if maxID-mark > pendingInMemory {
+			err := pages(ctx, tx, "policy_pending_recipients_from", func(raws []string) error {
+				addrOf, malformed, _, err := mapRecipients(ctx, tx, raws)
+				if err != nil {
+					return err
+				}
+				sum.Malformed += malformed
+				return evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, allEvents, &sum)
+			}, mark)
 			if err != nil {
 				return err
 			}
-			if pending = s.recent.pending(mark, maxID, pruned); pending == nil {
-				if pending, err = readEvents(ctx, tx, query("policy_pending_events"), mark); err != nil {
-					return err
-				}
-			}
-			raws = distinctRecipients(pending)
-		} else if raws, err = strings1(ctx, tx, query("policy_pending_recipients"), mark); err != nil {
-			return err
+			return setMark(ctx, tx, maxID)
 		}
-		addrOf, malformed, moved, err := mapRecipients(ctx, tx, raws)
+		pruned, err := eventsPruned(ctx, tx)
 		if err != nil {
 			return err
 		}
-		addrs := distinctAddresses(addrOf)
-		sum.Malformed = malformed
-		src := allEvents
-		if pending != nil {
-			src = eventSource{upTo: mark, pending: groupPending(pending, addrOf), stateless: !moved}
+		pending := s.recent.pending(mark, maxID, pruned)
+		if pending == nil {
+			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), mark); err != nil {
+				return err
+			}
 		}
-		if err := evaluateAddresses(ctx, tx, ev, addrs, nil, src, &sum); err != nil {
+		addrOf, malformed, moved, err := mapRecipients(ctx, tx, distinctRecipients(pending))
+		if err != nil {
+			return err
+		}
+		sum.Malformed = malformed
+		src := eventSource{upTo: mark, pending: groupPending(pending, addrOf), stateless: !moved}
+		if err := evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, src, &sum); err != nil {
 			return err
 		}
 		return setMark(ctx, tx, maxID)
@@ -291,13 +300,13 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 var keysPerPage = 10_000 // a variable so that tests can take many pages
 
 // pages calls fn with the keys of a sorted list, keysPerPage at a time, in order. The query name
-// takes a key and a count, and returns, in order, at most that many keys from that key on
-// (included); each page starts from the last key of the one before, which is not repeated.
-func pages(ctx context.Context, q queryer, name string, fn func([]string) error) error {
+// takes a key, a count and args, and returns, in order, at most that many keys from that key
+// on (included); each page starts from the last key of the one before, which is not repeated.
+func pages(ctx context.Context, q queryer, name string, fn func([]string) error, args ...any) error {
 	n := max(keysPerPage, 2) // a page of one would only repeat its key
 	from, first := "", true
 	for {
-		page, err := strings1(ctx, q, query(name), from, n)
+		page, err := strings1(ctx, q, query(name), append([]any{from, n}, args...)...)
 		if err != nil {
 			return err
 		}

@@ -286,8 +286,8 @@ func TestEvaluateOrderIndependent(t *testing.T) {
 }
 
 // TestEvaluatePendingIncremental evaluates slices of the mailbox as they are stored, once with
-// the pending events read in id order and once address by address (as beyond pendingInMemory):
-// states and trails are those of an evaluation of everything at once.
+// the pending events read in id order and once by recipient, two to a page (as beyond
+// pendingInMemory): states and trails are those of an evaluation of everything at once.
 func TestEvaluatePendingIncremental(t *testing.T) {
 	ctx := context.Background()
 	final := defaultEvaluator(t, "2026-03-05T00:00:00Z")
@@ -302,9 +302,10 @@ func TestEvaluatePendingIncremental(t *testing.T) {
 	if strings.Count(want, "\n") < 10 {
 		t.Fatalf("too little to compare:\n%s", want)
 	}
-	defer func(n int64) { pendingInMemory = n }(pendingInMemory)
+	defer func(n int64, k int) { pendingInMemory, keysPerPage = n, k }(pendingInMemory, keysPerPage)
 	for _, limit := range []int64{100_000, 2} {
 		pendingInMemory = limit
+		keysPerPage = int(min(limit, 10_000)) // beyond the limit, recipients come two to a page
 		msgs := policyBatch()
 		rand.New(rand.NewPCG(uint64(limit), 2)).Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
 		s, _ := openTemp(t)
