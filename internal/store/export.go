@@ -70,11 +70,19 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State
 			}
 			defer rc.close()
 		}
+		// A database error while listing reaches deliver, which may wrap it (export.WriteFile
+		// names its file); it is kept apart so that it comes back as a database error.
+		var dbErr error
 		list := func(fn ListFunc) error {
-			return eachListed(ctx, tx, now, states, func(l *Listed) error {
+			var fnErr error
+			err := eachListed(ctx, tx, now, states, func(l *Listed) error {
 				fp, err := fn(l)
-				if err != nil || fp == "" {
+				if err != nil {
+					fnErr = err
 					return err
+				}
+				if fp == "" {
+					return nil
 				}
 				res.Rows++
 				if rc == nil {
@@ -82,8 +90,15 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State
 				}
 				return rc.delivered(l, fp)
 			})
+			if err != nil && err != fnErr {
+				dbErr = err
+			}
+			return err
 		}
 		if err := deliver(list); err != nil {
+			if dbErr != nil {
+				return dbErr
+			}
 			return &deliverError{err}
 		}
 		if rc == nil {

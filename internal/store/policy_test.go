@@ -120,6 +120,53 @@ func allStates(t *testing.T, s *Store) []StateRow {
 	return out
 }
 
+// TestExportDatabaseError: a database error while a recorded export lists and records its rows
+// comes back as a database error (*Error, disk full), even when the delivery wraps it, and
+// nothing is recorded.
+func TestExportDatabaseError(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	var msgs []Message
+	for i := range 3000 {
+		msgs = append(msgs, msg(fmt.Sprintf("m%05d", i), "bounce",
+			pev(fmt.Sprintf("user%05d@example.org", i), "hard", "2026-03-01T00:00:00Z")))
+	}
+	if _, err := s.SaveBatch(ctx, msgs, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	if _, err := s.EvaluatePending(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	s.db.SetMaxOpenConns(1) // so that the page limit below holds for the export's connection
+	var pages int64
+	if err := s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+1)); err != nil {
+		t.Fatal(err)
+	}
+	x := &Export{At: ev.Now, Target: "out.csv", Format: "csv", Policy: "default"}
+	lists := []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
+	listed := 0
+	_, err := s.Export(ctx, ev.Now, lists, x, func(list func(ListFunc) error) error {
+		err := list(func(l *Listed) (string, error) { listed++; return "f " + l.State.Address, nil })
+		return fmt.Errorf("write out.csv: %w", err)
+	})
+	if listed == 0 || listed == len(msgs) {
+		t.Fatalf("%d of %d rows listed before the error: the database did not fill up while recording", listed, len(msgs))
+	}
+	if !errors.Is(err, ErrDiskFull) {
+		t.Errorf("err = %v, want a database error of kind disk full", err)
+	}
+	if _, err := s.db.ExecContext(ctx, "PRAGMA max_page_count = 1000000000"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "exports"); n != 0 {
+		t.Errorf("%d exports recorded after the error", n)
+	}
+}
+
 // TestExportListed checks that an export reads the stored rows of the listed addresses, merged
 // in address order across the states.
 func TestExportListed(t *testing.T) {
