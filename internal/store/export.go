@@ -266,24 +266,14 @@ func (r *recorder) finish(now time.Time, states []policy.State) error {
 	if _, err := r.tx.ExecContext(r.ctx, query("policy_set_export_rows"), r.res.Rows, r.res.ID); err != nil {
 		return err
 	}
-	rows, err := r.tx.QueryContext(r.ctx, query("policy_exported_states"))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	del, err := r.tx.PrepareContext(r.ctx, query("policy_delete_exported"))
 	if err != nil {
 		return err
 	}
 	defer del.Close()
-	for rows.Next() {
-		var addr, st string
-		var expires sql.NullInt64
-		if err := rows.Scan(&addr, &st, &expires); err != nil {
-			return err
-		}
-		if slices.Contains(states, effective(policy.State(st), fromUnix(expires), now)) {
-			continue
+	return eachSummary(r.ctx, r.tx, query("policy_exported_states"), func(addr string, s summary) error {
+		if slices.Contains(states, effective(s.state, s.expires, now)) {
+			return nil
 		}
 		// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
 		if _, err := del.ExecContext(r.ctx, addr); err != nil {
@@ -293,6 +283,6 @@ func (r *recorder) finish(now time.Time, states []policy.State) error {
 			return err
 		}
 		r.res.Left++
-	}
-	return rows.Err()
+		return nil
+	})
 }

@@ -200,8 +200,8 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 
 // pendingInMemory is the most pending events EvaluatePending holds in memory at once (a few
 // hundred bytes each); beyond it, as after a scan with a very large --batch or in a database
-// from before states were kept, events are read address by address. A variable so that tests
-// can take either path.
+// from before states were kept, their recipients are taken a page at a time and the events
+// read address by address. A variable so that tests can take either path.
 var pendingInMemory int64 = 100_000
 
 // eventSource says where evaluateAddresses finds the events of an address: those with an id up
@@ -330,11 +330,6 @@ func pages(ctx context.Context, q queryer, name string, fn func([]string) error,
 // removeOrphanStates removes the states and transitions of the addresses left without events
 // or overrides, counting them in sum.
 func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *EvalSummary) error {
-	rows, err := tx.QueryContext(ctx, query("policy_orphan_states"))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	delState, err := tx.PrepareContext(ctx, listQuery("policy_delete_states", 1))
 	if err != nil {
 		return err
@@ -345,13 +340,8 @@ func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *Eva
 		return err
 	}
 	defer delTrail.Close()
-	for rows.Next() {
-		var a, st string
-		var exp sql.NullInt64
-		if err := rows.Scan(&a, &st, &exp); err != nil {
-			return err
-		}
-		if was := effective(policy.State(st), fromUnix(exp), now); was != policy.StateActive {
+	return eachSummary(ctx, tx, query("policy_orphan_states"), func(a string, o summary) error {
+		if was := effective(o.state, o.expires, now); was != policy.StateActive {
 			sum.Changes[string(was)+"->active"]++
 		}
 		sum.Removed++
@@ -359,11 +349,9 @@ func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *Eva
 		if _, err := delState.ExecContext(ctx, a); err != nil {
 			return err
 		}
-		if _, err := delTrail.ExecContext(ctx, a); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		_, err := delTrail.ExecContext(ctx, a)
+		return err
+	})
 }
 
 // mapRecipients records the normalised address of each stored recipient and returns the
@@ -440,21 +428,33 @@ type summary struct {
 }
 
 func readSummaries(ctx context.Context, q queryer, text string, args ...any) (map[string]summary, error) {
+	out := map[string]summary{}
+	err := eachSummary(ctx, q, text, func(a string, s summary) error {
+		out[a] = s
+		return nil
+	}, args...)
+	return out, err
+}
+
+// eachSummary runs a query whose rows are an address, its state (empty for none) and when that
+// state expires, and calls fn with each, while the query is open.
+func eachSummary(ctx context.Context, q queryer, text string, fn func(string, summary) error, args ...any) error {
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := map[string]summary{}
 	for rows.Next() {
 		var a, st string
 		var exp sql.NullInt64
 		if err := rows.Scan(&a, &st, &exp); err != nil {
-			return nil, err
+			return err
 		}
-		out[a] = summary{policy.State(st), fromUnix(exp)}
+		if err := fn(a, summary{policy.State(st), fromUnix(exp)}); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // evaluateAddresses evaluates addrs (sorted) in chunks and replaces their states and
