@@ -37,11 +37,7 @@ func benchBatch(first, n int) []Message {
 // database, the work of a first scan.
 func BenchmarkSaveBatch(b *testing.B) {
 	const size = 1000
-	s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := openTemp(b)
 	ctx := context.Background()
 	batches := make([][]Message, 0, 64)
 	for i := range cap(batches) {
@@ -128,11 +124,7 @@ func BenchmarkKnown(b *testing.B) {
 // is what each evaluation of a first scan costs, beside BenchmarkSaveBatch.
 func BenchmarkEvaluatePending(b *testing.B) {
 	const size = 10_000
-	s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := openTemp(b)
 	ctx := context.Background()
 	ev := defaultEvaluator(b, "2024-03-10T00:00:00Z")
 	addrs := 0

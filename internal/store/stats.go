@@ -126,40 +126,42 @@ type StatsInfo struct {
 // a scan running meanwhile is either wholly in the result or not at all.
 func (s *Store) Dataset(ctx context.Context, q report.Query, o StatsOptions) (*report.Dataset, StatsInfo, error) {
 	var info StatsInfo
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // a deferred transaction: no write lock
-	if err != nil {
-		return nil, info, classify(s.path, "read stats", err)
-	}
-	defer tx.Rollback()
-	// Bounce times are whole seconds: the period holds the seconds [ceil(From), ceil(To)).
-	r := statsReader{ctx: ctx, tx: tx, q: q, from: ceilUnix(q.Period.From), to: ceilUnix(q.Period.To)}
 	ds := &report.Dataset{Query: q}
-	if err := r.counts(ds); err != nil {
-		return nil, info, classify(s.path, "read stats", err)
-	}
-	for _, c := range ds.Counts {
-		if report.Counted(c.Type) {
-			info.Bounces += c.Count
+	err := s.read(ctx, "read stats", func(tx *sql.Tx) error {
+		// Bounce times are whole seconds: the period holds the seconds [ceil(From), ceil(To)).
+		r := statsReader{ctx: ctx, tx: tx, q: q, from: ceilUnix(q.Period.From), to: ceilUnix(q.Period.To)}
+		if err := r.counts(ds); err != nil {
+			return err
 		}
-	}
-	if ds.Undecodable, err = r.count("stats_undecodable", r.from, r.to); err != nil {
-		return nil, info, classify(s.path, "read stats", err)
-	}
-	if ds.Sent, err = sentRows(ctx, tx); err != nil {
-		return nil, info, classify(s.path, "read sent volumes", err)
-	}
-	if o.DetailLimit < 0 || (o.DetailLimit > 0 && info.Bounces > o.DetailLimit) {
-		return ds, info, nil
-	}
-	if err := r.detail(ds); err != nil {
-		return nil, info, classify(s.path, "read events", err)
-	}
-	if q.Provider == "" { // states have no provider to filter on
-		if ds.SoftSuppressions, err = r.count("stats_soft_suppressions", r.from, r.to); err != nil {
-			return nil, info, classify(s.path, "read suppressions", err)
+		for _, c := range ds.Counts {
+			if report.Counted(c.Type) {
+				info.Bounces += c.Count
+			}
 		}
+		var err error
+		if ds.Undecodable, err = r.count("stats_undecodable", r.from, r.to); err != nil {
+			return err
+		}
+		if ds.Sent, err = sentRows(ctx, tx); err != nil {
+			return classify(s.path, "read sent volumes", err)
+		}
+		if o.DetailLimit < 0 || (o.DetailLimit > 0 && info.Bounces > o.DetailLimit) {
+			return nil
+		}
+		if err := r.detail(ds); err != nil {
+			return classify(s.path, "read events", err)
+		}
+		if q.Provider == "" { // states have no provider to filter on
+			if ds.SoftSuppressions, err = r.count("stats_soft_suppressions", r.from, r.to); err != nil {
+				return classify(s.path, "read suppressions", err)
+			}
+		}
+		info.Detailed = true
+		return nil
+	})
+	if err != nil {
+		return nil, info, err
 	}
-	info.Detailed = true
 	return ds, info, nil
 }
 
