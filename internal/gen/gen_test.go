@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reboundhq/rebound/internal/dsn"
 	"github.com/reboundhq/rebound/internal/mailbox"
@@ -75,38 +77,53 @@ func TestMessage(t *testing.T) {
 }
 
 // TestWrite checks that the maildir and the mbox hold the same messages, as the mailbox reader
-// reads them.
+// reads them, for the distinct and the repeated recipients; and that the
+// repeated mode's mbox is in time order, as a mail server appends to it.
 func TestWrite(t *testing.T) {
-	g := load(t)
+	repeat, err := Load(Options{Seed: 7, Repeat: true}, demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, g := range map[string]box{"distinct": load(t), "repeat": repeat} {
+		t.Run(name, func(t *testing.T) { testWrite(t, g, name == "repeat") })
+	}
+}
+
+func testWrite(t *testing.T, g box, inOrder bool) {
 	const n = 100
 	dir := t.TempDir()
 	md, mb := filepath.Join(dir, "maildir"), filepath.Join(dir, "mbox")
-	if err := g.WriteFile(md, "maildir", n); err != nil {
+	if err := writeFile(g, md, "maildir", n); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.WriteFile(mb, "mbox", n); err != nil {
+	if err := writeFile(g, mb, "mbox", n); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.WriteFile(filepath.Join(dir, "x"), "mh", n); err == nil {
+	if err := writeFile(g, filepath.Join(dir, "x"), "mh", n); err == nil {
 		t.Error("unknown format accepted")
 	}
-	read := func(p string) map[string]bool {
+	read := func(p string) (map[string]bool, []time.Time) {
 		set := map[string]bool{}
+		var dates []time.Time
 		err := mailbox.Walk([]string{p}, mailbox.Options{}, func(m mailbox.Message) error {
 			if m.Err != nil {
 				t.Errorf("%s: %v", m.Position, m.Err)
 			}
 			if m.Checkpoint == nil {
 				set[string(m.Data)] = true
+				if rep, err := dsn.Decode(m.Data); err == nil {
+					dates = append(dates, rep.Date)
+				}
 			}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return set
+		return set, dates
 	}
-	a, b := read(md), read(mb)
+	a, _ := read(md)
+	b, dates := read(mb)
 	if len(a) < n*9/10 || len(a) != len(b) {
 		t.Fatalf("%d distinct messages in the maildir, %d in the mbox, want about %d in both", len(a), len(b), n)
 	}
@@ -118,6 +135,9 @@ func TestWrite(t *testing.T) {
 	names, err := os.ReadDir(filepath.Join(md, "new"))
 	if err != nil || len(names) != n {
 		t.Fatalf("%d files in new/ (%v), want %d", len(names), err, n)
+	}
+	if inOrder && !slices.IsSortedFunc(dates, time.Time.Compare) {
+		t.Errorf("the mbox's messages are not in time order: %v", dates)
 	}
 }
 
