@@ -30,6 +30,9 @@
 // bounce, at the latest sample date, and message i the (i+1)-th latest, so a mailbox of n
 // messages covers the last n/PerDay days; mboxes are written oldest first.
 //
+// Copies (copies.go) makes a mailbox of real messages instead: whole messages copied as they
+// are, each copy with one header line of its own (X-Rebound-Copy: i).
+//
 // Kinds and Providers (diagnostics.go) are classified bounces of common shapes for the
 // benchmarks that start after decoding, the store's and the report's, so that both judge the
 // same diagnostics.

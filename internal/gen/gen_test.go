@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,14 +78,18 @@ func TestMessage(t *testing.T) {
 }
 
 // TestWrite checks that the maildir and the mbox hold the same messages, as the mailbox reader
-// reads them, for the distinct and the repeated recipients; and that the
+// reads them, for the distinct and the repeated recipients and for copies; and that the
 // repeated mode's mbox is in time order, as a mail server appends to it.
 func TestWrite(t *testing.T) {
 	repeat, err := Load(Options{Seed: 7, Repeat: true}, demo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, g := range map[string]box{"distinct": load(t), "repeat": repeat} {
+	copies, err := LoadCopies(demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, g := range map[string]box{"distinct": load(t), "repeat": repeat, "copies": copies} {
 		t.Run(name, func(t *testing.T) { testWrite(t, g, name == "repeat") })
 	}
 }
@@ -141,8 +146,60 @@ func testWrite(t *testing.T, g box, inOrder bool) {
 	}
 }
 
+// TestCopies checks that copies are the messages as they are, each with a header line of its
+// own, which the decoder reads as it reads the message.
+func TestCopies(t *testing.T) {
+	c, err := LoadCopies(demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Messages() != 28 {
+		t.Fatalf("%d messages, want the 28 demo messages", c.Messages())
+	}
+	seen := map[string]bool{}
+	for i := range 3 * c.Messages() {
+		data, _ := c.AppendMessage(nil, i)
+		if seen[string(data)] {
+			t.Fatalf("copy %d is the same as an earlier one", i)
+		}
+		seen[string(data)] = true
+		head, rest, _ := bytes.Cut(data, []byte("\n"))
+		if want := CopyHeader + ": " + strconv.Itoa(i); strings.TrimSuffix(string(head), "\r") != want {
+			t.Fatalf("copy %d starts with %q, want %q", i, head, want)
+		}
+		orig := c.msgs[i%c.Messages()].data
+		if !bytes.Equal(rest, orig) {
+			t.Fatalf("copy %d is not its message as it is", i)
+		}
+		got, err1 := dsn.Decode(data)
+		want, err2 := dsn.Decode(orig)
+		if (err1 == nil) != (err2 == nil) || err1 == nil && (got.Kind != want.Kind || len(got.Recipients) != len(want.Recipients) ||
+			len(got.Recipients) > 0 && got.Recipients[0] != want.Recipients[0]) {
+			t.Errorf("copy %d decodes differently from its message", i)
+		}
+	}
+	if _, err := LoadCopies(t.TempDir()); err == nil {
+		t.Error("no error for a folder without files")
+	}
+}
+
 func TestLoadNothing(t *testing.T) {
 	if _, err := Load(Options{}, t.TempDir()); err == nil {
 		t.Error("no error for a folder without messages")
+	}
+}
+
+// TestCopyEnvelope checks that a copy's header line ends as the message's lines do and comes
+// after no mbox From_ line.
+func TestCopyEnvelope(t *testing.T) {
+	c := &Copies{msgs: []copyMsg{
+		newCopyMsg([]byte("From MAILER-DAEMON Thu Jan  1 00:00:00 2026\r\nSubject: x\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\nbody\r\n"), time.Time{}),
+	}}
+	got, at := c.AppendMessage(nil, 5)
+	if want := "X-Rebound-Copy: 5\r\nSubject: x\r\n"; !bytes.HasPrefix(got, []byte(want)) {
+		t.Errorf("copy starts %q, want %q", got, want)
+	}
+	if !at.Equal(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("date %s, want the Date header's", at)
 	}
 }

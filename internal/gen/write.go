@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// box is what the writers take messages from.
+// box is what the writers take messages from: a Generator or Copies.
 type box interface {
 	AppendMessage(buf []byte, i int) ([]byte, time.Time)
 	WriteMaildir(dir string, first, n int) error
