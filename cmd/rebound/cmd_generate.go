@@ -12,6 +12,8 @@ type generateOptions struct {
 	format string
 	from   []string
 	seed   uint64
+	repeat bool
+	copy   bool
 }
 
 // newGenerateCmd is a developer command (hidden from help): it writes a large bounce mailbox
@@ -19,7 +21,7 @@ type generateOptions struct {
 func newGenerateCmd(g *globalOptions) *cobra.Command {
 	o := &generateOptions{}
 	c := &cobra.Command{
-		Use:    "generate --out PATH --count N [--format maildir|mbox]",
+		Use:    "generate --out PATH --count N [--format maildir|mbox] [--repeat | --copy]",
 		Short:  "Write a large generated bounce mailbox for benchmarks",
 		Hidden: true,
 		Args:   cobra.NoArgs,
@@ -33,7 +35,17 @@ func newGenerateCmd(g *globalOptions) *cobra.Command {
 			if o.format != "maildir" && o.format != "mbox" {
 				return usageError("unknown --format %q (want maildir or mbox)", o.format)
 			}
-			gn, err := gen.Load(gen.Options{Seed: o.seed}, o.from...)
+			if o.repeat && o.copy {
+				return usageError("--repeat and --copy do not go together (--copy keeps the messages as they are)")
+			}
+			if o.copy {
+				cp, err := gen.LoadCopies(o.from...)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				return cp.WriteFile(o.out, o.format, o.count)
+			}
+			gn, err := gen.Load(gen.Options{Seed: o.seed, Repeat: o.repeat}, o.from...)
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -46,5 +58,7 @@ func newGenerateCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.format, "format", "maildir", "maildir or mbox")
 	f.StringSliceVar(&o.from, "from", []string{"testdata/demo/maildir"}, "sample messages: maildirs, folders or files")
 	f.Uint64Var(&o.seed, "seed", 1, "random `seed`")
+	f.BoolVar(&o.repeat, "repeat", false, "recipients bounce again and again, as in a real bounce mailbox (see internal/gen)")
+	f.BoolVar(&o.copy, "copy", false, "copy the --from messages as they are, each copy with a header line of its own")
 	return c
 }
