@@ -5,6 +5,7 @@ PKGS     := ./...
 DEMO_DB  := $(CURDIR)/bin/demo.db
 DEMO_BOX := testdata/demo/maildir
 FUZZTIME ?= 60s
+BENCH    ?= .
 
 .PHONY: build demo test bench lint fuzz corpus clean
 
@@ -31,8 +32,9 @@ lint:
 	@out=$$(gofmt -l cmd internal rules); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+# bench: every benchmark (BENCH=regexp for some); the end-to-end ones take several minutes.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m $(PKGS)
 
 # fuzz: run every fuzz target for FUZZTIME each (the seeds also run in `make test`).
 fuzz:

@@ -23,19 +23,51 @@ func benchCount() int {
 	return 50000
 }
 
-// generate writes a mailbox of benchCount messages made from the demo samples into a
-// temporary folder of b, and returns its path. format is "maildir" or "mbox".
-func generate(b *testing.B, format string) string {
+// The inputs of the end-to-end benchmarks, each a sub-benchmark: generated mailboxes whose
+// recipients are nearly all distinct or bounce again and again (gen.Options.Repeat), and the
+// real bounces of ../shared/corpus/sisimai copied up to benchCount messages (skipped when
+// ../shared is missing).
+var benchInputs = []string{"distinct", "repeated", "sisimai"}
+
+// sisimaiBSD is the folder of real bounces copied for the "sisimai" input.
+var sisimaiBSD = filepath.Join("..", "..", "..", "shared", "corpus", "sisimai", "maildir", "bsd")
+
+// generate writes a mailbox of benchCount messages of input into a temporary folder of b,
+// and returns its path. format is "maildir" or "mbox".
+func generate(b *testing.B, input, format string) string {
 	b.Helper()
-	g, err := gen.Load(gen.Options{Seed: 1}, filepath.Join("..", "..", "testdata", "demo", "maildir"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	path := filepath.Join(b.TempDir(), "bounces."+format)
-	if err := g.WriteFile(path, format, benchCount()); err != nil {
+	var box interface {
+		WriteFile(path, format string, n int) error
+	}
+	switch input {
+	case "sisimai":
+		if _, err := os.Stat(sisimaiBSD); err != nil {
+			b.Skipf("no real bounces to copy: %v", err)
+		}
+		c, err := gen.LoadCopies(sisimaiBSD)
+		if err != nil {
+			b.Fatal(err)
+		}
+		box = c
+	default:
+		g, err := gen.Load(gen.Options{Seed: 1, Repeat: input == "repeated"}, filepath.Join("..", "..", "testdata", "demo", "maildir"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		box = g
+	}
+	if err := box.WriteFile(path, format, benchCount()); err != nil {
 		b.Fatal(err)
 	}
 	return path
+}
+
+// eachInput runs bench on a format mailbox of every input, as sub-benchmarks.
+func eachInput(b *testing.B, format string, bench func(b *testing.B, box string)) {
+	for _, input := range benchInputs {
+		b.Run(input, func(b *testing.B) { bench(b, generate(b, input, format)) })
+	}
 }
 
 // rebound runs one command line in-process and fails b unless it exits with status 0.
@@ -65,9 +97,8 @@ func reportRate(b *testing.B, msgs int, cpu0 time.Duration) {
 	}
 }
 
-// benchScan measures `rebound scan` of a generated mailbox into a new database.
-func benchScan(b *testing.B, format string) {
-	box := generate(b, format)
+// benchScan measures `rebound scan` of box into a new database.
+func benchScan(b *testing.B, box string) {
 	dir := b.TempDir()
 	n, runs := benchCount(), 0
 	cpu0 := cpuTime()
@@ -80,15 +111,16 @@ func benchScan(b *testing.B, format string) {
 }
 
 // BenchmarkScanMaildir is a first scan of a 50,000-message maildir into a new database.
-func BenchmarkScanMaildir(b *testing.B) { benchScan(b, "maildir") }
+func BenchmarkScanMaildir(b *testing.B) { eachInput(b, "maildir", benchScan) }
 
 // BenchmarkScanMbox is a first scan of a 50,000-message mbox into a new database.
-func BenchmarkScanMbox(b *testing.B) { benchScan(b, "mbox") }
+func BenchmarkScanMbox(b *testing.B) { eachInput(b, "mbox", benchScan) }
 
 // BenchmarkRescanMaildir is a scan of a maildir whose messages are all in the database: no
 // message file is opened.
-func BenchmarkRescanMaildir(b *testing.B) {
-	box := generate(b, "maildir")
+func BenchmarkRescanMaildir(b *testing.B) { eachInput(b, "maildir", benchRescan) }
+
+func benchRescan(b *testing.B, box string) {
 	db := filepath.Join(b.TempDir(), "rescan.db")
 	rebound(b, io.Discard, "--db", db, "scan", "--quiet", box)
 	n, runs := benchCount(), 0
@@ -101,8 +133,9 @@ func BenchmarkRescanMaildir(b *testing.B) {
 }
 
 // BenchmarkParseJSONL is `rebound parse --format jsonl` of the 50,000-message maildir.
-func BenchmarkParseJSONL(b *testing.B) {
-	box := generate(b, "maildir")
+func BenchmarkParseJSONL(b *testing.B) { eachInput(b, "maildir", benchParse) }
+
+func benchParse(b *testing.B, box string) {
 	n, runs := benchCount(), 0
 	cpu0 := cpuTime()
 	for b.Loop() {
