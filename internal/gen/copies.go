@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -33,34 +30,11 @@ type copyMsg struct {
 // not .json files, dotfiles or tmp/ folders), in name order, without decoding them.
 func LoadCopies(paths ...string) (*Copies, error) {
 	c := &Copies{}
-	for _, root := range paths {
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if d.Name() == "tmp" && p != root {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if !d.Type().IsRegular() || strings.HasSuffix(p, ".json") || strings.HasPrefix(d.Name(), ".") {
-				return nil
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			c.msgs = append(c.msgs, newCopyMsg(data, info.ModTime()))
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("load messages: %w", err)
-		}
+	err := readFiles(paths, func(_ string, data []byte, modTime time.Time) {
+		c.msgs = append(c.msgs, newCopyMsg(data, modTime))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
 	}
 	if len(c.msgs) == 0 {
 		return nil, fmt.Errorf("load messages from %s: no file found", strings.Join(paths, ", "))

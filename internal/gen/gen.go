@@ -127,37 +127,18 @@ func Load(opt Options, paths ...string) (*Generator, error) {
 		opt.Campaigns = 40
 	}
 	g := &Generator{opt: opt}
-	for _, root := range paths {
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if d.Name() == "tmp" && p != root {
-					return fs.SkipDir // a maildir's tmp/ holds messages being written
-				}
-				return nil
-			}
-			if !d.Type().IsRegular() || strings.HasSuffix(p, ".json") || strings.HasPrefix(d.Name(), ".") {
-				return nil
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			s, err := newSample(p, data)
-			if err != nil {
-				return nil // not a message: not a sample
-			}
-			g.samples = append(g.samples, s)
-			if s.date.After(g.latest) {
-				g.latest = s.date
-			}
-			return nil
-		})
+	err := readFiles(paths, func(p string, data []byte, _ time.Time) {
+		s, err := newSample(p, data)
 		if err != nil {
-			return nil, fmt.Errorf("load samples: %w", err)
+			return // not a message: not a sample
 		}
+		g.samples = append(g.samples, s)
+		if s.date.After(g.latest) {
+			g.latest = s.date
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load samples: %w", err)
 	}
 	if len(g.samples) == 0 {
 		return nil, fmt.Errorf("load samples from %s: no message found", strings.Join(paths, ", "))
@@ -171,6 +152,42 @@ func Load(opt Options, paths ...string) (*Generator, error) {
 		}
 	}
 	return g, nil
+}
+
+// readFiles calls fn with every file under paths in name order (maildirs, folders of any depth,
+// single files), with its contents and modification time; not .json files, dotfiles, nor the
+// files of a maildir's tmp/ (messages being written).
+func readFiles(paths []string, fn func(path string, data []byte, modTime time.Time)) error {
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == "tmp" && p != root {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() || strings.HasSuffix(p, ".json") || strings.HasPrefix(d.Name(), ".") {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			fn(p, data, info.ModTime())
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Samples returns the number of sample messages.
