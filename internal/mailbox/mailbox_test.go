@@ -824,7 +824,11 @@ func FuzzMbox(f *testing.F) {
 		if len(ms) == 0 {
 			t.Fatal("no message yielded")
 		}
-		if !bytes.HasPrefix(data, []byte("From ")) || crOnlyFromLine(bufio.NewReader(bytes.NewReader(data))) > 0 {
+		br := bufio.NewReader(bytes.NewReader(data))
+		if sniff(br) != nil {
+			return // compressed: FuzzCompressed
+		}
+		if lead, ok, _ := mboxStart(br, false); !ok || crOnlyFromLine(br, lead) > 0 {
 			if len(ms) != 1 || ms[0].Position != "-" {
 				t.Fatalf("single message read as:\n%s", summary(ms))
 			}
