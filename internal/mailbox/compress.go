@@ -29,7 +29,8 @@ type codec struct {
 // decoder must hold; these are the largest that the tools' own strongest presets write
 // (xz -9: 64 MiB; zstd --ultra -22 and --long: 128 MiB), so a file that asks for more is
 // refused rather than allowed to take gigabytes.
-const (
+// (Variables, so that the fuzz target can lower them.)
+var (
 	maxXZDict     = 64 << 20
 	maxZstdWindow = 128 << 20
 )
@@ -73,7 +74,7 @@ func openGzip(r io.Reader) (io.ReadCloser, error) {
 
 func openZstd(r io.Reader) (io.ReadCloser, error) {
 	d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-		zstd.WithDecoderMaxWindow(maxZstdWindow))
+		zstd.WithDecoderMaxWindow(uint64(maxZstdWindow)))
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func checkXZDict(br *bufio.Reader) error {
 				if code == 40 {
 					dict = 1<<32 - 1
 				}
-				if dict > maxXZDict {
+				if dict > uint64(maxXZDict) {
 					return fmt.Errorf("xz: dictionary of %d MiB, over the %d MiB rebound reads; hint: recompress with xz -9 or less", dict>>20, maxXZDict>>20)
 				}
 			}

@@ -1,8 +1,8 @@
 // Package mailbox reads messages from a maildir (new/ and cur/, never tmp/), an mbox file
 // (From_ separated, ">From " unquoted, LF or CRLF), a folder of one-message files, a single
-// message file, or standard input ("-"); any file, and standard input, may be compressed with
-// gzip, bzip2, xz or zstd (told by its magic bytes, see compress.go). The mailbox is never
-// modified.
+// message file, standard input ("-"), or an IMAP mailbox ("imaps://USER@HOST/MAILBOX", see
+// imap.go); any file, and standard input, may be compressed with gzip, bzip2, xz or zstd (told
+// by its magic bytes, see compress.go). The mailbox is never modified.
 //
 // Each message gets a stable key (maildir: the unique part of its file name; mbox: path, byte
 // offset and content hash; plain file: content hash) and a position for people: the file path,
@@ -128,8 +128,15 @@ type Options struct {
 	// positions continue from Count+1; otherwise the file is read from the start.
 	Resume func(path string) (cp Checkpoint, ok bool)
 
+	// Resumed, when set, is called when a walk starts at the checkpoint Resume gave for path
+	// (the Count messages before it are not read again).
+	Resumed func(path string, cp Checkpoint)
+
 	// Stdin is read for the path "-"; nil means os.Stdin.
 	Stdin io.Reader
+
+	// IMAP holds the settings of IMAP paths ("imaps://USER@HOST/MAILBOX", see imap.go).
+	IMAP *IMAPOptions
 }
 
 // DefaultMaxMessageSize is the message size limit when Options.MaxMessageSize is 0.
@@ -153,6 +160,13 @@ const FailedPrefix = "failed:"
 
 func tooLarge(n, limit int64) error {
 	return fmt.Errorf("%w: %d bytes, limit %d; hint: raise --max-message-size", ErrTooLarge, n, limit)
+}
+
+// resumed reports the use of checkpoint cp of path to Options.Resumed.
+func (w *walker) resumed(path string, cp Checkpoint) {
+	if w.opt.Resumed != nil {
+		w.opt.Resumed(path, cp)
+	}
 }
 
 // Walk reads the mailboxes named by paths, in order, and calls yield for each message (see the
@@ -186,6 +200,9 @@ type walker struct {
 
 // path reads one argument of Walk.
 func (w *walker) path(p string) error {
+	if IsIMAP(p) {
+		return w.imap(p)
+	}
 	if p == "-" {
 		in := w.opt.Stdin
 		if in == nil {

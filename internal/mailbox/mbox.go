@@ -328,6 +328,7 @@ func (m *mboxReader) resume() (bool, error) {
 		}
 		m.br.Reset(s.f)
 		m.off, m.n = cp.Offset, cp.Count
+		w.resumed(s.path, cp)
 		return true, nil
 	}
 	n, err := io.CopyN(m.hist, m.br, cp.Offset)
@@ -335,6 +336,7 @@ func (m *mboxReader) resume() (bool, error) {
 		head, err := m.br.Peek(len(fromLine))
 		if string(head) == fromLine || len(head) == 0 && err == io.EOF {
 			m.off, m.n = cp.Offset, cp.Count
+			w.resumed(s.path, cp)
 			return true, nil
 		}
 	}
