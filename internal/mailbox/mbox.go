@@ -13,9 +13,9 @@ import (
 	"time"
 )
 
-// The mbox reader is a small line splitter over bufio rather than github.com/emersion/go-mbox:
-// that package gives neither the byte offset of a message (needed for keys and checkpoints) nor
-// mboxrd unquoting, and it cannot start at an offset.
+// The mbox reader is a small line splitter over bufio rather than github.com/emersion/go-mbox,
+// which gives no byte offsets (needed for keys and checkpoints), rewrites line ends to CRLF and
+// reads bare-CR files as empty (docs/dependencies.md).
 
 const fromLine = "From "
 
