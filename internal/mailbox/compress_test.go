@@ -283,28 +283,7 @@ func TestCompressedMemory(t *testing.T) {
 	out.Close()
 	in.Close()
 	runtime.GC()
-	var peak uint64
-	var st runtime.MemStats
-	count := 0
-	err = Walk([]string{path}, Options{}, func(m Message) error {
-		if m.Checkpoint == nil {
-			count++
-		}
-		if count%2000 == 0 {
-			runtime.ReadMemStats(&st)
-			peak = max(peak, st.HeapInuse)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if count != n {
-		t.Errorf("read %d messages, wrote %d", count, n)
-	}
-	if peak > 32<<20 {
-		t.Errorf("heap in use reached %d MiB reading a gzip mbox of 64 MiB", peak>>20)
-	}
+	checkWalkHeap(t, path, n, "a gzip mbox of 64 MiB")
 }
 
 func TestSniff(t *testing.T) {

@@ -20,6 +20,19 @@ func settle(t *testing.T, path string) {
 	}
 }
 
+// mboxSource is a way to read the same mbox.
+type mboxSource struct {
+	name string
+	opt  Options
+	path string
+}
+
+// sources reads in from the file path (which holds it), from standard input, and gzipped.
+func sources(t *testing.T, path, in string) []mboxSource {
+	return []mboxSource{{"file", Options{}, path}, {"stdin", Options{Stdin: strings.NewReader(in)}, "-"},
+		{"gzip", Options{Stdin: bytes.NewReader(gzipped(t, in))}, "-"}}
+}
+
 // Blank lines before the first From_ line (left by some exporters and by hand editing) do not
 // make an mbox a single message.
 func TestMboxLeadingBlankLines(t *testing.T) {
@@ -27,12 +40,7 @@ func TestMboxLeadingBlankLines(t *testing.T) {
 		in := lead + "From a\nS: 1\n\nb1\n\nFrom b\nS: 2\n\nb2\n\n"
 		path := filepath.Join(t.TempDir(), "mbox")
 		write(t, path, in)
-		for _, src := range []struct {
-			name string
-			opt  Options
-			path string
-		}{{"file", Options{}, path}, {"stdin", Options{Stdin: strings.NewReader(in)}, "-"},
-			{"gzip", Options{Stdin: bytes.NewReader(gzipped(t, in))}, "-"}} {
+		for _, src := range sources(t, path, in) {
 			got := walk(t, src.opt, src.path)
 			ms := messages(got)
 			if len(ms) != 2 || string(ms[0].Data) != "S: 1\n\nb1\n" || string(ms[1].Data) != "S: 2\n\nb2\n" {
@@ -106,12 +114,7 @@ func TestMboxContentLength(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mbox")
 	write(t, path, in)
 	want := []string{msg1, msg2, msg3}
-	for _, src := range []struct {
-		name string
-		opt  Options
-		path string
-	}{{"file", Options{}, path}, {"stdin", Options{Stdin: strings.NewReader(in)}, "-"},
-		{"gzip", Options{Stdin: bytes.NewReader(gzipped(t, in))}, "-"}} {
+	for _, src := range sources(t, path, in) {
 		got := walk(t, src.opt, src.path)
 		ms := messages(got)
 		if len(ms) != len(want) {

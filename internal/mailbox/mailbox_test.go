@@ -727,6 +727,13 @@ func TestMboxMemory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big.mbox")
 	n := writeMbox(t, path, 64<<20)
 	runtime.GC() // drop the buffer writeMbox used
+	checkWalkHeap(t, path, n, "a 64 MiB mbox")
+}
+
+// checkWalkHeap walks path, which holds n messages, and fails if the heap in use goes over
+// 32 MiB.
+func checkWalkHeap(t *testing.T, path string, n int, what string) {
+	t.Helper()
 	var peak uint64
 	var st runtime.MemStats
 	count := 0
@@ -747,7 +754,7 @@ func TestMboxMemory(t *testing.T) {
 		t.Errorf("read %d messages, wrote %d", count, n)
 	}
 	if peak > 32<<20 {
-		t.Errorf("heap in use reached %d MiB reading a 64 MiB mbox", peak>>20)
+		t.Errorf("heap in use reached %d MiB reading %s", peak>>20, what)
 	}
 }
 
