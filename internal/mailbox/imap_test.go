@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reboundhq/rebound/internal/imaptest"
 )
@@ -369,4 +370,33 @@ func TestParseIMAPURL(t *testing.T) {
 	if got := redactURL("imaps://me:secret@host/x"); got != "imaps://me:REDACTED@host/x" {
 		t.Errorf("redacted %q", got)
 	}
+}
+
+// A server that accepts the connection and then says nothing: the walk gives up after the
+// timeout with a path error, and goes on.
+func TestIMAPTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent
+		}
+	}()
+	start := time.Now()
+	opt := Options{IMAP: &IMAPOptions{Timeout: time.Second, Password: func(string, string) (string, error) { return "x", nil }}}
+	ms := walk(t, opt, "imaps://bounces@"+l.Addr().String()+"/INBOX", "imap://bounces@"+l.Addr().String()+"/INBOX")
+	if len(ms) != 2 || ms[0].Err == nil || ms[1].Err == nil || ms[0].Key != "" {
+		t.Fatalf("silent server:\n%s", summary(ms))
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v with a timeout of 1s", d)
+	}
+	t.Log(ms[0].Err, "/", ms[1].Err)
 }
