@@ -45,7 +45,8 @@ type Server struct {
 	CAFile    string // PEM of the certificate authority that signed the server's certificate
 	CAPool    *x509.CertPool
 
-	cmd *exec.Cmd
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the dovecot process has exited
 }
 
 // Binary returns the path of the dovecot binary, or ErrNoDovecot.
@@ -88,12 +89,20 @@ func Start(dir, password string) (*Server, error) {
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
+	exited := make(chan struct{})
+	go func() { s.cmd.Wait(); close(exited) }()
+	s.exited = exited
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", s.addr(s.IMAPSPort), time.Second)
 		if err == nil {
 			c.Close()
 			break
+		}
+		select {
+		case <-exited:
+			deadline = time.Time{}
+		default:
 		}
 		if time.Now().After(deadline) {
 			s.Stop()
@@ -109,13 +118,11 @@ func Start(dir, password string) (*Server, error) {
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		s.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { s.cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-s.exited:
 		case <-time.After(5 * time.Second):
 			s.cmd.Process.Kill()
-			<-done
+			<-s.exited
 		}
 	}
 }
@@ -190,7 +197,7 @@ func (s *Server) certificates() error {
 // configuration's path. As root, Dovecot's own users run it (the package creates them) and
 // the mail belongs to the dovecot user; otherwise everything runs as the current user.
 func (s *Server) config() (string, error) {
-	internal, login := "dovecot", "dovenull"
+	internal, login, group := "dovecot", "dovenull", "dovecot"
 	home := filepath.Join(s.Dir, "home")
 	uid, gid := os.Getuid(), os.Getgid()
 	chroot := ""
@@ -199,7 +206,10 @@ func (s *Server) config() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		internal, login = u.Username, u.Username
+		internal, login, group = u.Username, u.Username, strconv.Itoa(gid)
+		if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
+			group = g.Name
+		}
 		chroot = "  chroot =\n"
 	} else {
 		u, err := user.Lookup("dovecot")
@@ -243,6 +253,7 @@ ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
 default_internal_user = %[2]s
+default_internal_group = %[11]s
 default_login_user = %[3]s
 first_valid_uid = 0
 mail_location = maildir:~/Maildir
@@ -267,7 +278,7 @@ service imap-login {
 }
 service anvil {
 %[10]s}
-`, s.Dir, internal, login, passwd, uid, gid, home, s.IMAPPort, s.IMAPSPort, chroot)
+`, s.Dir, internal, login, passwd, uid, gid, home, s.IMAPPort, s.IMAPSPort, chroot, group)
 	path := filepath.Join(s.Dir, "dovecot.conf")
 	return path, os.WriteFile(path, []byte(conf), 0o644)
 }
