@@ -400,3 +400,22 @@ func TestIMAPTimeout(t *testing.T) {
 	}
 	t.Log(ms[0].Err, "/", ms[1].Err)
 }
+
+// A mailbox name with a space and non-ASCII letters, percent-encoded in the URL as RFC 5092
+// writes it (IMAP's modified UTF-7 on the wire is go-imap's business).
+func TestIMAPMailboxName(t *testing.T) {
+	srv := startDovecot(t)
+	if err := srv.Append("Rückläufer 2026", bounce(3)); err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{IMAP: &IMAPOptions{RootCAs: srv.CAPool, Password: func(string, string) (string, error) { return imapPassword, nil }}}
+	ms := messages(walk(t, opt, "imaps://bounces@"+srv.IMAPSAddr()+"/R%C3%BCckl%C3%A4ufer%202026"))
+	want := "imaps://" + srv.IMAPSAddr() + "/R%C3%BCckl%C3%A4ufer%202026;UID=1"
+	if len(ms) != 1 || subjects(ms) != "bounce 3" || ms[0].Position != want {
+		t.Errorf("read:\n%s", summary(ms))
+	}
+	ms = walk(t, opt, "imaps://bounces@"+srv.IMAPSAddr()+"/NoSuchBox")
+	if len(ms) != 1 || ms[0].Key != "" || !strings.Contains(fmt.Sprint(ms[0].Err), "examine:") {
+		t.Errorf("missing mailbox:\n%s", summary(ms))
+	}
+}
