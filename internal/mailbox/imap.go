@@ -29,7 +29,8 @@ import (
 // "imaps://HOST[:PORT]/MAILBOX;UID=N". Walk yields a checkpoint (Offset: the highest UID read,
 // Check: "uidvalidity:V") after each batch of messages; handed back by Options.Resume, it makes
 // the next walk fetch only messages with a higher UID. When the mailbox's UIDVALIDITY changed,
-// every message is read again (under new keys: the caller tells known ones by content).
+// every message is read again, under new keys (a caller that knows messages by their content
+// counts them once).
 // Messages whose keys Options.Known knows are not fetched, so a walk cut off mid-fetch (a
 // connection lost) goes on where it stopped.
 
@@ -267,7 +268,7 @@ func (b *imapBox) read() error {
 				last, count = uint32(cp.Offset), cp.Count
 				w.resumed(path, cp)
 			} else if strings.HasPrefix(cp.Check, "uidvalidity:") && b.opt.Warn != nil {
-				b.opt.Warn(fmt.Sprintf("%s: UIDVALIDITY changed (%s, was %s): every message is read again, and those already stored are told by their content",
+				b.opt.Warn(fmt.Sprintf("%s: UIDVALIDITY changed (%s, was %s): the server renumbered the mailbox, so every message is read again",
 					b.where, strings.TrimPrefix(check, "uidvalidity:"), strings.TrimPrefix(cp.Check, "uidvalidity:")))
 			}
 		}
