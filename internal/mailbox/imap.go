@@ -25,7 +25,8 @@ import (
 // form). The mailbox is opened read-only (EXAMINE) and messages are fetched with BODY.PEEK[]:
 // no flag is changed, nothing is deleted.
 //
-// A message's key is "imap://USER@HOST:PORT/MAILBOX;UIDVALIDITY=V/;UID=N" and its position
+// A message's key is "imaps://USER@HOST:PORT/MAILBOX;UIDVALIDITY=V/;UID=N" (imap:// for
+// STARTTLS; the port always written) and its position
 // "imaps://HOST[:PORT]/MAILBOX;UID=N". Walk yields a checkpoint (Offset: the highest UID read,
 // Check: "uidvalidity:V") after each batch of messages; handed back by Options.Resume, it makes
 // the next walk fetch only messages with a higher UID. When the mailbox's UIDVALIDITY changed,
