@@ -41,6 +41,7 @@ each recipient what rebound decided and why: the rule that fired, its stage and 
 		},
 	}
 	f := c.Flags()
+	addIMAPFlags(f, &g.imap)
 	f.StringVar(&o.diagnostic, "diagnostic", "", "classify this diagnostic `text` (an SMTP reply or an MTA's error)")
 	f.StringVar(&o.status, "status", "", "with --diagnostic: the enhanced status `code` (5.1.1), if known")
 	f.StringVar(&o.recipient, "recipient", "", "with --diagnostic: the recipient `address`, for the provider")

@@ -34,6 +34,7 @@ standard input ("-") and prints one record per bounced recipient. Nothing is sto
 	c.Flags().StringVar(&o.format, "format", "table", "output `format`: jsonl or table")
 	c.Flags().BoolVar(&o.all, "all", false, "also list messages that are not bounces or could not be decoded, with why")
 	addMaxSizeFlag(c.Flags(), &o.maxSize)
+	addIMAPFlags(c.Flags(), &g.imap)
 	addLimitFlags(c.Flags(), &o.limits)
 	return c
 }

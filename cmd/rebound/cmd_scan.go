@@ -34,9 +34,12 @@ func newScanCmd(g *globalOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "scan PATH...",
 		Short: "Read bounce mailboxes into the database (safe to rerun: known messages are skipped)",
-		Long: `scan reads maildirs, mbox files, folders of messages, single message files or standard
-input ("-"), decodes and classifies every bounce and stores the results. Every message is
-recorded with its outcome, so a second run adds nothing and reads only what is new.`,
+		Long: `scan reads maildirs, mbox files, folders of messages, single message files (any of them
+gzip, bzip2, xz or zstd compressed), standard input ("-") or IMAP mailboxes
+(imaps://USER@HOST[:PORT]/MAILBOX, or imap:// with STARTTLS), decodes and classifies every
+bounce and stores the results. Every message is recorded with its outcome, so a second run adds
+nothing and reads only what is new. The IMAP password comes from --password-file, else
+$REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd.Context(), g, o, args)
@@ -49,6 +52,7 @@ recorded with its outcome, so a second run adds nothing and reads only what is n
 	f.IntVar(&o.workers, "workers", 0, "decoding `workers` (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
 	addMaxSizeFlag(f, &o.maxSize)
+	addIMAPFlags(f, &g.imap)
 	addLimitFlags(f, &o.limits)
 	return c
 }
@@ -367,9 +371,12 @@ func (k *knownCounter) Resume(path string) (mailbox.Checkpoint, bool) {
 	if err != nil || !ok {
 		return mailbox.Checkpoint{}, false
 	}
-	k.read.Add(int64(n))
 	return mailbox.Checkpoint{Offset: off, Count: n, Check: check}, true
 }
+
+// Resumed counts the messages before a checkpoint the walk started at (one that still matched
+// its mbox or IMAP mailbox) as read.
+func (k *knownCounter) Resumed(_ string, cp mailbox.Checkpoint) { k.read.Add(int64(cp.Count)) }
 
 func printSummary(w io.Writer, s *scanSummary) {
 	fmt.Fprintf(w, "messages read %d, new %d, already seen %d\n", s.Read, s.New, s.Seen)

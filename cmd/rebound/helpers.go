@@ -43,20 +43,22 @@ func (g *globalOptions) attributor() *attrib.Config {
 type skipper interface {
 	Known(keys []string) (map[string]bool, error)
 	Resume(path string) (mailbox.Checkpoint, bool)
+	Resumed(path string, cp mailbox.Checkpoint)
 }
 
 // source returns the message source for paths. With a skipper, known maildir messages and
 // already-read parts of mbox files are not read again. Paths are made absolute so that mbox
 // keys do not depend on the working directory.
 func (g *globalOptions) source(paths []string, sk skipper, maxSize sizeFlag) func(yield func(mailbox.Message) error) error {
-	opt := mailbox.Options{Stdin: g.stdin, MaxMessageSize: int64(maxSize)}
+	opt := mailbox.Options{Stdin: g.stdin, MaxMessageSize: int64(maxSize), IMAP: g.imap.options(g, paths)}
 	if sk != nil {
 		opt.Known = sk.Known
 		opt.Resume = sk.Resume
+		opt.Resumed = sk.Resumed
 		abs := make([]string, len(paths))
 		for i, p := range paths {
 			abs[i] = p
-			if p != "-" {
+			if p != "-" && !mailbox.IsIMAP(p) {
 				if a, err := filepath.Abs(p); err == nil {
 					abs[i] = a
 				}

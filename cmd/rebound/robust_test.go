@@ -304,6 +304,14 @@ func buildHostileFolder(t testing.TB, dir string) []hostileCase {
 			t.Fatal(err)
 		}
 		writeFile(t, filepath.Join(dir, f.Name()), data)
+		if f.Name() == "truncated.mbox" {
+			// Left alone for hours: its cut last message is read as it is. (A file changed
+			// in the last minute keeps it for the next run: TestMboxAppendedWhileRead.)
+			old := time.Now().Add(-2 * time.Hour)
+			if err := os.Chtimes(filepath.Join(dir, f.Name()), old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, c := range want {
 			c.name = f.Name() + c.name
 			cases = append(cases, c)

@@ -16,6 +16,7 @@ type globalOptions struct {
 	policyFile string     // --policy: a suppression policy file laid over rules/default.policy
 	attrib     attribFlag // --attrib: campaign attribution file (docs/attribution.md)
 	quiet      bool
+	imap       imapFlags // --password-file, --insecure-skip-verify, --imap-timeout of scan, parse, explain
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

@@ -1,6 +1,8 @@
 // Package mailbox reads messages from a maildir (new/ and cur/, never tmp/), an mbox file
 // (From_ separated, ">From " unquoted, LF or CRLF), a folder of one-message files, a single
-// message file, or standard input ("-"). The mailbox is never modified.
+// message file, standard input ("-"), or an IMAP mailbox ("imaps://USER@HOST/MAILBOX", see
+// imap.go); any file, and standard input, may be compressed with gzip, bzip2, xz or zstd (told
+// by its magic bytes, see compress.go). The mailbox is never modified.
 //
 // Each message gets a stable key (maildir: the unique part of its file name; mbox: path, byte
 // offset and content hash; plain file: content hash) and a position for people: the file path,
@@ -19,8 +21,19 @@
 // the empty line that ends each message; in the other lines, one '>' is removed from lines
 // matching ^>+From (mboxrd: ">From " becomes "From ", ">>From " becomes ">From "). LF and CRLF
 // line endings are accepted and kept as they are. An mbox is read as a stream, one message in
-// memory at a time. A file (or standard input) is an mbox when it starts with "From ";
-// otherwise it is a single message.
+// memory at a time. A file (or standard input) is an mbox when it starts with "From ", after
+// any blank lines; otherwise it is a single message. mboxcl2: a message whose header has a
+// Content-Length that leads exactly to the next From_ line (or the end of the file) has a body
+// of that length, taken as it is: a From_ line inside it is not a separator and is not
+// unquoted. A Content-Length that does not lead there (a stale one) is ignored. It is checked
+// in the file itself, or, in a stream (standard input, compressed data), within the 64 KiB
+// read buffer.
+//
+// An mbox may be appended to while it is read. For a caller that keeps checkpoints
+// (Options.Resume), the last message is left for the next run when it may still be being
+// written: a writer held the mbox's lock (dotlock or fcntl) when the reading started or at its
+// end, the file changed while it was read, or the message has no final empty line and the file
+// changed in the last minute.
 //
 // Paths are used as given, in positions and in mbox keys: a caller that wants the same keys
 // whatever the working directory passes absolute paths.
@@ -49,7 +62,16 @@
 // skip maildir messages (and, with Options.KnownFile, plain files) before they are opened.
 // For an mbox, Walk yields a checkpoint Message after the last message of the file; a caller
 // stores it once the messages before it are committed, and hands it back through
-// Options.Resume so that the next run starts reading where this one stopped.
+// Options.Resume so that the next run starts reading where this one stopped. A compressed mbox
+// gets a checkpoint too, at an offset of what it holds: the next run decompresses it up to
+// there to check it (no bytes are parsed or yielded again), and reads only what follows, such
+// as a gzip member appended to the file.
+//
+// # Why not the design card's libraries (measurements in docs/dependencies.md)
+//
+// github.com/emersion/go-mbox: no message offsets to resume from, CRLF rewriting, bare-CR files read as empty.
+// github.com/emersion/go-maildir: its Walk lists cur/ only; new/ is reached only by moving files to cur/.
+// go-message's parser: stops at the first malformed part (53 of 506 real bounces), losing the parts after it.
 package mailbox
 
 import (
@@ -112,8 +134,15 @@ type Options struct {
 	// positions continue from Count+1; otherwise the file is read from the start.
 	Resume func(path string) (cp Checkpoint, ok bool)
 
+	// Resumed, when set, is called when a walk starts at the checkpoint Resume gave for path
+	// (the Count messages before it are not read again).
+	Resumed func(path string, cp Checkpoint)
+
 	// Stdin is read for the path "-"; nil means os.Stdin.
 	Stdin io.Reader
+
+	// IMAP holds the settings of IMAP paths ("imaps://USER@HOST/MAILBOX", see imap.go).
+	IMAP *IMAPOptions
 }
 
 // DefaultMaxMessageSize is the message size limit when Options.MaxMessageSize is 0.
@@ -139,13 +168,21 @@ func tooLarge(n, limit int64) error {
 	return fmt.Errorf("%w: %d bytes, limit %d; hint: raise --max-message-size", ErrTooLarge, n, limit)
 }
 
+// resumed reports the use of checkpoint cp of path to Options.Resumed.
+func (w *walker) resumed(path string, cp Checkpoint) {
+	if w.opt.Resumed != nil {
+		w.opt.Resumed(path, cp)
+	}
+}
+
 // Walk reads the mailboxes named by paths, in order, and calls yield for each message (see the
 // package documentation for formats, keys and errors). Messages come in a deterministic order:
 // paths in argument order, directory entries in name order. Each Message's Data is its own:
 // yield may keep it. Walk returns the first error returned by yield or by Options.Known, and
 // nil otherwise: read errors are reported through Message.Err.
 func Walk(paths []string, opt Options, yield func(Message) error) error {
-	w := &walker{opt: opt, max: opt.MaxMessageSize, yield: yield, br: bufio.NewReaderSize(nil, bufSize)}
+	w := &walker{opt: opt, max: opt.MaxMessageSize, yield: yield,
+		br: bufio.NewReaderSize(nil, bufSize), zbr: bufio.NewReaderSize(nil, bufSize)}
 	if w.max <= 0 {
 		w.max = DefaultMaxMessageSize
 	}
@@ -163,11 +200,15 @@ type walker struct {
 	max     int64
 	yield   func(Message) error
 	br      *bufio.Reader // reused for every file
+	zbr     *bufio.Reader // reused for what a compressed file holds
 	scratch []byte        // reused buffer for mbox messages
 }
 
 // path reads one argument of Walk.
 func (w *walker) path(p string) error {
+	if IsIMAP(p) {
+		return w.imap(p)
+	}
 	if p == "-" {
 		in := w.opt.Stdin
 		if in == nil {
@@ -211,7 +252,17 @@ type source struct {
 	f     *os.File // a regular file (so it can be read at an offset), nil otherwise
 	size  int64    // -1 when unknown
 	mtime time.Time
+	z     *zstream // set when the file is compressed: messages are read from z.r
 }
+
+// zstream is the decompressed content of a compressed file.
+type zstream struct {
+	c *codec
+	r io.ReadCloser
+}
+
+// seekable reports whether the messages of s can be read again at an offset of its file.
+func (s *source) seekable() bool { return s.f != nil && s.z == nil }
 
 func newSource(path, key string, entry bool, f *os.File, fi fs.FileInfo) *source {
 	s := &source{path: path, key: key, entry: entry, size: -1, mtime: fi.ModTime()}
@@ -237,45 +288,124 @@ func failedKey(key, path string) string {
 // readFailed reports an error reading s: a message that could not be read when s was found in
 // a directory, a path that could not be read when it was named in the paths.
 func (w *walker) readFailed(s *source, err error) error {
+	if s.z != nil {
+		err = decompressError(s.z.c, err)
+	}
 	if s.entry {
 		return w.fail(s.path, s.failedKey(), withoutPath(err))
 	}
 	return w.fail(s.path, "", err)
 }
 
-// read reads r, an mbox if it starts with "From " (and s is not a maildir file), a single
-// message otherwise.
+// read reads r: compressed data is read through a decompressor (see compress.go), then what it
+// holds is read by readPlain.
 func (w *walker) read(s *source, r io.Reader) error {
 	w.br.Reset(r)
 	defer w.br.Reset(nil)
-	if s.key == "" {
-		head, err := w.br.Peek(len(fromLine))
-		if err != nil && err != io.EOF {
-			return w.readFailed(s, err)
-		}
-		if string(head) == fromLine {
-			if n := crOnlyFromLine(w.br); n > 0 {
-				// Old Macintosh line endings (bare CR): the From_ line of a single
-				// message saved by a mail client, not an mbox that can be split on LF.
-				_, _ = w.br.Discard(n)
-				return w.single(s, w.br)
-			}
-			return w.mbox(s)
-		}
+	if c := sniff(w.br); c != nil {
+		return w.readCompressed(s, c)
 	}
-	return w.single(s, w.br)
+	return w.readPlain(s, w.br)
 }
 
-// crOnlyFromLine returns the length of the From_ line at the start of br, with its line end,
-// when that line ends with a bare CR (CR not followed by LF), and 0 otherwise.
-func crOnlyFromLine(br *bufio.Reader) int {
-	head, _ := br.Peek(1024)
+// readCompressed reads the compressed file s, whose first bytes say it is in format c.
+func (w *walker) readCompressed(s *source, c *codec) error {
+	zr, err := c.open(w.br)
+	if err != nil {
+		return w.readFailed(s, decompressError(c, err))
+	}
+	zs := *s
+	zs.z, zs.size = &zstream{c: c, r: zr}, -1
+	defer func() { zs.z.r.Close() }()
+	w.zbr.Reset(zr)
+	defer w.zbr.Reset(nil)
+	return w.readPlain(&zs, w.zbr)
+}
+
+// rewind starts the decompression of the compressed regular file s again from its start.
+func (w *walker) rewind(s *source) error {
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w.br.Reset(s.f)
+	s.z.r.Close()
+	zr, err := s.z.c.open(w.br)
+	if err != nil {
+		return err
+	}
+	s.z.r = zr
+	w.zbr.Reset(zr)
+	return nil
+}
+
+// readPlain reads br, an mbox if it starts with "From " after any blank lines (and s is not a
+// maildir file), a single message otherwise.
+func (w *walker) readPlain(s *source, br *bufio.Reader) error {
+	if s.key == "" {
+		// A caller that keeps checkpoints may be reading a new mbox while its first From_
+		// line is being written: the next run reads it from the start.
+		lead, ok, err := mboxStart(br, w.opt.Resume != nil && s.seekable())
+		if err != nil {
+			return w.readFailed(s, err)
+		}
+		if ok {
+			if n := crOnlyFromLine(br, lead); n > 0 {
+				// Old Macintosh line endings (bare CR): the From_ line of a single
+				// message saved by a mail client, not an mbox that can be split on LF.
+				_, _ = br.Discard(n)
+				return w.single(s, br)
+			}
+			return w.mbox(s, br, lead)
+		}
+	}
+	return w.single(s, br)
+}
+
+// mboxStart reports whether br starts with a From_ line, after lead bytes of blank lines
+// (lines of spaces, tabs and CRs only) that some writers put before it; with partial, also
+// whether br holds nothing but the start of a From_ line.
+func mboxStart(br *bufio.Reader, partial bool) (lead int, ok bool, err error) {
+	head, err := br.Peek(len(fromLine))
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return 0, false, err
+	}
+	if string(head) == fromLine || partial && err == io.EOF && len(head) > 0 && fromLine[:len(head)] == string(head) {
+		return 0, true, nil
+	}
+	if len(head) == 0 || !isSpace(head[0]) && head[0] != '\n' {
+		return 0, false, nil
+	}
+	head, _ = br.Peek(checkWindow)
+	i := 0
+	for i < len(head) {
+		j := bytes.IndexByte(head[i:], '\n')
+		if j < 0 || len(bytes.Trim(head[i:i+j], " \t\r")) > 0 {
+			break
+		}
+		i += j + 1
+	}
+	if i > 0 && bytes.HasPrefix(head[i:], []byte(fromLine)) {
+		return i, true, nil
+	}
+	return 0, false, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
+
+// crOnlyFromLine returns the length of the From_ line at offset lead of br, with the lead and
+// its line end, when that line ends with a bare CR (CR not followed by LF), and 0 otherwise.
+func crOnlyFromLine(br *bufio.Reader, lead int) int {
+	head, _ := br.Peek(lead + 1024)
+	if len(head) <= lead {
+		return 0
+	}
+	head = head[lead:]
 	cr := bytes.IndexByte(head, '\r')
 	lf := bytes.IndexByte(head, '\n')
 	if cr < 0 || (lf >= 0 && lf < cr) || cr+1 >= len(head) || head[cr+1] == '\n' {
 		return 0
 	}
-	return cr + 1
+	return lead + cr + 1
 }
 
 // single reads r as one message. A regular file known to be over the limit is not read.

@@ -21,6 +21,8 @@
 //     indexes on provider, reason and type, which no query used).
 //   - mbox_progress: per mbox file, the byte offset read up to, the number of messages before
 //     it and a checksum of the bytes before it, so a rescan starts where the last one stopped.
+//     An IMAP mailbox (path imaps://USER@HOST:PORT/MAILBOX) keeps its last UID read as the
+//     offset and "uidvalidity:V" as the checksum.
 //   - files: per plain message file, the size, modification time and message key last seen, so
 //     a rescan can skip unchanged files without reading them.
 //   - meta: key/value text for facts about the database.
