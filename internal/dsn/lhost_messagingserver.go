@@ -4,8 +4,9 @@ import "strings"
 
 // Sun Java System / Oracle Communications Messaging Server writes "Your message cannot be
 // delivered to the following recipients:" and, per recipient, indented "Recipient address:",
-// "Original address:", "Reason:", "Diagnostic code:" and "Remote system:" lines. A
-// message/delivery-status part usually follows.
+// "Original address:", "Reason:", "Diagnostic code:" and "Remote system:" lines; PMDF, its
+// predecessor, writes the local delivery's error lines ("%MAIL-E-OPENOUT, ...") there instead.
+// A message/delivery-status part usually follows.
 
 var messagingServerDetector = detector{name: "messagingserver", match: matchMessagingServer, decode: decodeMessagingServer}
 
@@ -36,9 +37,19 @@ func decodeMessagingServer(m *message) []Recipient {
 	if m.subjectHas("Delivery Notification: Delay") || m.hasLine("Your message has not yet been delivered") {
 		action = "delayed"
 	}
+	open := false // the lines under a recipient, up to a blank line
 	lines(section(m.bounceText(), "delivered to the following recipients:"), func(line []byte) bool {
-		k, v, ok := strings.Cut(strings.TrimSpace(string(line)), ":")
-		if !ok {
+		t := strings.TrimSpace(string(line))
+		k, v, ok := strings.Cut(t, ":")
+		if t == "" {
+			open = false
+		}
+		if !ok || strings.ContainsAny(k, "%!,") {
+			// "%MAIL-E-OPENOUT, error opening ...", "-SYSTEM-F-EXDISKQUOTA, disk quota
+			// exceeded": the local delivery's own error lines, without a label
+			if open && t != "" && code == "" {
+				reason = strings.TrimSpace(reason + " " + t)
+			}
 			return true
 		}
 		v = strings.TrimSpace(v)
@@ -50,7 +61,7 @@ func decodeMessagingServer(m *message) []Recipient {
 				a = v[i+1:] // source route "@host:user@domain"
 			}
 			rs = append(rs, Recipient{Recipient: cleanAddress(a), Action: action})
-			cur = &rs[len(rs)-1]
+			cur, open = &rs[len(rs)-1], true
 		case "Original address":
 			if cur != nil {
 				cur.OriginalRecipient = cleanAddress(v)

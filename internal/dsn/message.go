@@ -29,6 +29,8 @@ type message struct {
 	headDone  bool
 	lines     lineIndex // see hasLine
 	linesDone bool
+	failLines []string // the failure part of the text, line by line: see failureLines
+	failDone  bool
 
 	fields []field // the fields of the header sections read with m.parseHeader, see readHeader
 }

@@ -1,0 +1,303 @@
+package dsn
+
+import (
+	"strconv"
+	"strings"
+)
+
+// The structural decoder reads bounces in no format a detector knows, as a postmaster would:
+// it weighs the signs that a message is a bounce (evidence), then takes as failed recipients
+// the addresses that stand where failed recipients stand in the text before the returned
+// message (candidates), each with the text around it as its diagnostic. Its records carry the
+// format name "structural" and the classifier gives them a lower confidence.
+//
+// Evidence is weighed, not gated on one sign (weighEvidence): a null or system envelope
+// sender, a system sender name, a bounce subject in one of many languages, Auto-Submitted,
+// X-Failed-Recipients, a returned original, failure wording in the text. A message is a bounce
+// by structure when the evidence adds up to structuralThreshold, the text (or the header)
+// says that delivery failed or was delayed, and nothing says it is something else: a read
+// receipt, a challenge-response, a list moderation notice, a frozen-message notice or a
+// success report.
+
+// structuralFormat is the Format of reports decoded by structure.
+const structuralFormat = "structural"
+
+// Weights of the signs of a bounce. The header signs must reach headerThreshold before the text
+// is read at all, and all signs structuralThreshold.
+const (
+	weightEnvelope   = 2 // null or system envelope sender
+	weightSender     = 2 // a mail system's name in From
+	weightSubject    = 3 // a bounce or delay subject
+	weightAutoSubmit = 1 // Auto-Submitted: auto-generated (or auto-replied from a system)
+	weightFailedRcpt = 3 // X-Failed-Recipients
+	weightOriginal   = 1 // the returned message is attached or quoted
+	weightWording    = 2 // failure or delay wording in the text
+
+	headerThreshold     = 2
+	structuralThreshold = 4
+)
+
+// evidence is what made (or did not make) a message a bounce, for decoding and for explain.
+type evidence struct {
+	score   int
+	failure bool     // the text says delivery failed
+	delay   bool     // the subject or the text says delivery was delayed (and will be retried)
+	xfr     bool     // X-Failed-Recipients is present
+	not     string   // why the message is not a bounce despite the signs, or ""
+	notes   []string // one line per sign, for explain
+}
+
+func (ev *evidence) add(w int, note string) {
+	ev.score += w
+	ev.notes = append(ev.notes, note+" (+"+strconv.Itoa(w)+")")
+}
+
+// isBounce reports whether the evidence makes m a bounce that the structural decoder reads:
+// enough signs, and the text or X-Failed-Recipients says that delivery failed or was delayed.
+func (ev *evidence) isBounce() bool {
+	return ev.not == "" && ev.score >= structuralThreshold && (ev.failure || ev.delay || ev.xfr)
+}
+
+// strongHeaders is the evidence at which the header fields alone (a system sender and a bounce
+// subject, say) make a message whose text lists recipients where failed recipients stand a
+// bounce, without failure wording.
+const strongHeaders = 6
+
+// weighEvidence weighs the signs that m is a bounce. The text is read only when the header
+// fields give some sign already: ordinary mail costs a few header look-ups.
+func weighEvidence(m *message) evidence {
+	var ev evidence
+	rp := strings.TrimSpace(m.hdr.get("Return-Path"))
+	switch {
+	case rp == "<>" || rp == "" && m.hdr.has("Return-Path"):
+		ev.add(weightEnvelope, "null envelope sender (Return-Path: <>)")
+	case isSystemSender(rp):
+		ev.add(weightEnvelope, "system envelope sender "+strconv.Quote(rp))
+	}
+	if w := firstOf(lowerText(m.from), systemSenders); w != "" {
+		ev.add(weightSender, "system sender "+strconv.Quote(m.from))
+	}
+	subj := lowerText(m.subject)
+	if w := firstOf(subj, delaySubjects); w != "" {
+		ev.delay = true
+		ev.add(weightSubject, "delay subject "+strconv.Quote(m.subject))
+	} else if w := firstOf(subj, bounceSubjects); w != "" {
+		ev.add(weightSubject, "bounce subject "+strconv.Quote(m.subject))
+	}
+	as := lowerASCII(strings.TrimSpace(m.hdr.get("Auto-Submitted")))
+	if strings.HasPrefix(as, "auto-generated") || strings.HasPrefix(as, "auto-notified") ||
+		strings.HasPrefix(as, "auto-replied") && ev.score >= weightSender {
+		ev.add(weightAutoSubmit, "Auto-Submitted: "+as)
+	}
+	if m.hdr.has("X-Failed-Recipients") {
+		ev.xfr = true
+		ev.add(weightFailedRcpt, "X-Failed-Recipients field")
+	}
+	if ev.score < headerThreshold {
+		return ev
+	}
+	if m.originalPart() != nil {
+		ev.add(weightOriginal, "returned message attached")
+	} else if _, ok := findOriginal(m); ok {
+		ev.add(weightOriginal, "returned message quoted in the text")
+	}
+	readWording(m, subj, &ev)
+	return ev
+}
+
+// readWording reads the failure part of m for failure, delay and not-a-bounce wording.
+func readWording(m *message, subj string, ev *evidence) {
+	firstFail, firstDelay, firstModeration := -1, -1, -1
+	success, challenge := false, map[string]bool{}
+	frozen := strings.Contains(subj, "frozen") && !strings.Contains(subj, "mailbox")
+	for i, line := range failureLines(m) {
+		low := lowerText(line)
+		if firstFail < 0 {
+			if w := firstOf(low, failureWords); w != "" {
+				firstFail = i
+				ev.failure = true
+				ev.add(weightWording, "failure wording "+strconv.Quote(w))
+			}
+		}
+		if firstDelay < 0 && containsAny(low, delayWords) {
+			firstDelay = i
+		}
+		if firstModeration < 0 && containsAny(low, moderationWords) {
+			firstModeration = i
+		}
+		if !success && containsAny(low, successWords) {
+			success = true
+		}
+		for _, w := range challengeWords {
+			if strings.Contains(low, w) {
+				challenge[w] = true
+			}
+		}
+		if firstFail < 0 && strings.Contains(low, "message") && containsAny(low, frozenWords) && !strings.Contains(low, "mailbox") {
+			frozen = true
+		}
+	}
+	if firstDelay >= 0 && (firstFail < 0 || ev.delay || firstDelay <= firstFail+2) {
+		if !ev.failure {
+			ev.add(weightWording, "delay wording")
+		}
+		ev.delay = true
+	}
+	switch {
+	case frozen:
+		ev.not = "a notice to the postmaster about a frozen message, not a bounce"
+	case len(challenge) >= 2:
+		ev.not = "a challenge-response asking the sender to confirm, not a bounce"
+	case firstModeration >= 0 && (firstFail < 0 || firstModeration < firstFail):
+		ev.not = "a list moderation notice, not a bounce"
+	case success && !ev.failure:
+		ev.not = "a successful delivery report, not a bounce"
+	}
+}
+
+// failureLines returns the lines of the failure part of m: the bounce text before the returned
+// message, at most maxFailureLines of them.
+func failureLines(m *message) []string {
+	if m.failDone {
+		return m.failLines
+	}
+	m.failDone = true
+	text := m.bounceText()
+	if end := originalMarker(text); end >= 0 {
+		text = lastLineCut(text[:end])
+	}
+	if end := headerRunStart(text); end >= 0 {
+		text = text[:end]
+	}
+	var out []string
+	lines(text, func(line []byte) bool {
+		out = append(out, strings.TrimRight(string(line), " \t\r"))
+		return len(out) < maxFailureLines
+	})
+	m.failLines = out
+	return out
+}
+
+// maxFailureLines bounds the lines of a bounce text the structural decoder reads.
+const maxFailureLines = 2000
+
+// headerRunStart returns the offset of the first line of text that starts a copy of the
+// original header (see headerRun), or -1.
+func headerRunStart(text []byte) int {
+	for off := 0; off < len(text); {
+		line, _ := cutLine(text[off:])
+		if startsOriginal(line) {
+			h := parseOriginalHeader(text[off:])
+			if len(h.fields) >= 3 && (h.has("Message-ID") || h.has("From") || h.has("Subject")) {
+				return off
+			}
+		}
+		off += len(line) + 1
+	}
+	return -1
+}
+
+// decodeStructural decodes m by structure when the evidence makes it a bounce. It fills r and
+// reports whether it found a recipient.
+func decodeStructural(m *message, r *Report) bool {
+	ev := weighEvidence(m)
+	if ev.not != "" {
+		r.NotBounceReason = ev.not
+		return false
+	}
+	if ev.score < structuralThreshold {
+		return false
+	}
+	rs, strong := structuralRecipients(m, &ev)
+	if len(rs) == 0 || !ev.isBounce() && !(strong && ev.score >= strongHeaders) {
+		return false
+	}
+	r.Kind, r.Format, r.Recipients = KindBounce, structuralFormat, rs
+	r.Evidence = append(ev.notes, "bounce by structure: evidence "+strconv.Itoa(ev.score)+" of at least "+
+		strconv.Itoa(structuralThreshold)+", "+strconv.Itoa(len(rs))+" recipient(s) where failed recipients stand")
+	return true
+}
+
+// readReceipt says why m is a read receipt, or "": an RFC 8098 disposition notification whose
+// disposition says the message was displayed, dispatched or processed, or a mail client's text
+// notice ("Read: ...", "Gelesen: ...") that is not from a mail system. A disposition of
+// "deleted" or "failed" is a rejection (the Sieve reject action of RFC 5429 answers with one),
+// decoded as a bounce.
+func readReceipt(m *message) string {
+	for i := range m.parts {
+		if p := &m.parts[i]; p.mtype == "message/disposition-notification" {
+			if rejectedDisposition(p) {
+				return ""
+			}
+			return "a read receipt (RFC 8098 disposition notification), not a bounce"
+		}
+	}
+	if m.reportType == "disposition-notification" {
+		return "a read receipt (RFC 8098 disposition notification), not a bounce"
+	}
+	if m.reportType == "delivery-status" || isSystemSender(m.from) {
+		return ""
+	}
+	subj := lowerText(strings.TrimSpace(m.subject))
+	for _, p := range readReceiptSubjects {
+		if strings.HasPrefix(subj, p) {
+			return "a read receipt (" + strconv.Quote(m.subject) + "), not a bounce"
+		}
+	}
+	return ""
+}
+
+// rejectedDisposition reports whether a disposition notification says that the message was
+// deleted unread or could not be processed (RFC 8098 section 3.2.6: disposition type "deleted",
+// modifier "error" or "failed").
+func rejectedDisposition(p *part) bool {
+	var disp string
+	lines(p.content(), func(line []byte) bool {
+		if len(line) > 12 && equalFoldASCII(line[:12], "disposition:") {
+			disp = lowerASCII(string(line[12:]))
+			return false
+		}
+		return true
+	})
+	_, kind, _ := strings.Cut(disp, ";")
+	return strings.Contains(kind, "deleted") || strings.Contains(kind, "failed") || strings.Contains(kind, "error")
+}
+
+// textDiagnostics completes the recipients of a delivery-status report that carry no
+// diagnostic with the explanation the text gives next to the address (or, for a single
+// recipient, the failure sentence of the text).
+func textDiagnostics(m *message, r *Report) {
+	missing := 0
+	for i := range r.Recipients {
+		if r.Recipients[i].Diagnostic == "" {
+			missing++
+		}
+	}
+	if missing == 0 {
+		return
+	}
+	fl := newFailureLines(failureLines(m))
+	own := ownAddresses(m)
+	var cs []candidate
+	for i := range fl.lines {
+		cs = fl.candidates(cs, i, own)
+	}
+	for i := range r.Recipients {
+		rc := &r.Recipients[i]
+		if rc.Diagnostic != "" {
+			continue
+		}
+		var d string
+		if k := matchCandidate(cs, rc.Recipient); k >= 0 && fl.telling(cs[k].diag) {
+			d = cs[k].diag
+		} else if len(r.Recipients) == 1 {
+			d = joinNonEmpty(fl.sentence(fl.firstFailure()), fl.reasons())
+		}
+		if d = clip(collapseSpace(d), 1000); d != "" {
+			rc.Diagnostic = d
+			if rc.ReplyCode == "" {
+				rc.ReplyCode = replyCodeOf(d)
+			}
+		}
+	}
+}
