@@ -78,6 +78,11 @@ func decodeInto(m *message, r *Report, depth int) {
 		return
 	}
 	if why := autoReplyReason(m); why != "" {
+		if c := challengeResponse(m); c != "" {
+			r.Kind, r.NotBounceReason = KindNotBounce, c
+			validStrings(r)
+			return
+		}
 		decodeAutoReply(m, r, why)
 		finish(m, r)
 		return

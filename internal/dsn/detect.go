@@ -15,8 +15,9 @@ type detector struct {
 	decode func(m *message) []Recipient
 }
 
-// detectors is the ordered list of MTA formats. Specific formats come before general ones.
-var detectors = []detector{
+// detectors is the ordered list of MTA formats. Specific formats come before general ones; the
+// providers recognised by their sender's domain come last (see lhost_provider.go).
+var detectors = append([]detector{
 	postfixDetector,
 	googleGroupsDetector,
 	gmailDetector,
@@ -52,7 +53,10 @@ var detectors = []detector{
 	sendmailDetector,
 	eximDetector,
 	postfixSubjectDetector,
-}
+	mdaemonDetector,
+	groupwiseDetector,
+	aolDetector,
+}, providerDetectors...)
 
 // detect returns the first detector that recognises m, or nil.
 func detect(m *message) *detector {

@@ -111,7 +111,8 @@ func exchangeSMTPAddress(t string) string {
 	return ""
 }
 
-// decodeExchange2003 reads "user@example.org on DATE" lines and their indented reasons.
+// decodeExchange2003 reads "user@example.org on DATE" lines (the "on" in the server's language)
+// and their indented reasons.
 func decodeExchange2003(m *message) []Recipient {
 	text := m.bounceText()
 	start := ""
@@ -140,7 +141,7 @@ func decodeExchange2003(m *message) []Recipient {
 			rs = append(rs, Recipient{Recipient: a})
 			return true
 		}
-		if w := strings.Fields(t)[0]; indent(line) == 0 && start != "" || strings.Contains(t, " on ") || w == t {
+		if w, rest, _ := strings.Cut(t, " "); indent(line) == 0 && start != "" || dateAfter(rest) || w == t {
 			if a := cleanAddress(w); isAddress(a) {
 				flush()
 				rs = append(rs, Recipient{Recipient: a})

@@ -116,6 +116,9 @@ func eximAddressLine(t []byte) string {
 	if !strings.ContainsAny(w, "@/|") && len(strings.Fields(s)) == 1 && !strings.Contains(w, ".") {
 		return w // local part only: resolved with X-Failed-Recipients
 	}
+	if len(strings.Fields(s)) == 1 && isFieldAddress(w) {
+		return w // a one-label domain (user@localhost): Exim lists it as X-Failed-Recipients does
+	}
 	return ""
 }
 
@@ -170,7 +173,7 @@ func setEximDiag(r *Recipient, diag []byte) {
 func eximResolve(m *message, rs []Recipient) []Recipient {
 	failed := addressesIn(m.hdr.get("X-Failed-Recipients"))
 	for i := range rs {
-		if isAddress(rs[i].Recipient) {
+		if isFieldAddress(rs[i].Recipient) {
 			continue
 		}
 		if isAddress(rs[i].OriginalRecipient) && strings.HasPrefix(rs[i].Recipient, "an undisclosed address") {
@@ -186,7 +189,7 @@ func eximResolve(m *message, rs []Recipient) []Recipient {
 	}
 	out := rs[:0]
 	for _, r := range rs {
-		if isAddress(r.Recipient) {
+		if isFieldAddress(r.Recipient) {
 			out = append(out, r)
 		}
 	}

@@ -53,7 +53,16 @@ func decodeQmail(m *message) []Recipient {
 		_, body = cutLine(body[i:])
 	}
 	rs := angleBlocks(body, "failed")
+	intro := ""
+	if i := bytes.Index(body, []byte("\n<")); i >= 0 {
+		intro = joinLines(body[:i])
+	}
 	for i := range rs {
+		if rs[i].Diagnostic == "" && intro != "" {
+			// "<user@example.org>:" with nothing under it: the provider's introduction above
+			// the list is all the bounce says
+			rs[i] = mergeNew(rs[i], newRecipient(rs[i].Recipient, intro, rs[i].Action))
+		}
 		qmailDetails(&rs[i])
 	}
 	return rs

@@ -61,7 +61,8 @@ type Report struct {
 	// Format names the decoder that recognised the message: "rfc3464" (a delivery-status
 	// report from an MTA no detector knows), "arf", "rfc3834", "amazonses", "hotmail-fbl",
 	// "apple-unsubscribe", "structural" (a bounce in no known format, read by the structure of its
-	// text), or an MTA detector ("postfix", "exim", "sendmail",
+	// text), a provider or mail store that writes its own notices ("mdaemon", "groupwise", "aol",
+	// "netease", "qq", "sina", "mailru", "yandex"), or an MTA detector ("postfix", "exim", "sendmail",
 	// "qmail", "office365", "gmail", ...; see detectors in detect.go).
 	Format string
 

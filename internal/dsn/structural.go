@@ -146,13 +146,37 @@ func readWording(m *message, subj string, ev *evidence) {
 	switch {
 	case frozen:
 		ev.not = "a notice to the postmaster about a frozen message, not a bounce"
-	case len(challenge) >= 2:
-		ev.not = "a challenge-response asking the sender to confirm, not a bounce"
+	case len(challenge) >= minChallengeWords:
+		ev.not = challengeWhy
 	case firstModeration >= 0 && (firstFail < 0 || firstModeration < firstFail):
 		ev.not = "a list moderation notice, not a bounce"
 	case success && !ev.failure:
 		ev.not = "a successful delivery report, not a bounce"
 	}
+}
+
+// A challenge-response message (an automatic reply that holds a message until its sender
+// proves to be a person) says so in at least minChallengeWords of challengeWords.
+const (
+	minChallengeWords = 2
+	challengeWhy      = "a challenge-response asking the sender to confirm, not a bounce"
+)
+
+// challengeResponse says why m is a challenge-response message, or "".
+func challengeResponse(m *message) string {
+	seen := 0
+	for _, w := range challengeWords {
+		for _, line := range failureLines(m) {
+			if strings.Contains(lowerText(line), w) {
+				seen++
+				break
+			}
+		}
+		if seen >= minChallengeWords {
+			return challengeWhy
+		}
+	}
+	return ""
 }
 
 // failureLines returns the lines of the failure part of m: the bounce text before the returned
@@ -171,6 +195,9 @@ func failureLines(m *message) []string {
 	}
 	var out []string
 	lines(text, func(line []byte) bool {
+		if len(line) > 0 && line[0] == '>' && (len(line) == 1 || line[1] == ' ') {
+			line = nil // a quoted line ("> ..."): someone else's text, not the bounce's
+		}
 		out = append(out, strings.TrimRight(string(line), " \t\r"))
 		return len(out) < maxFailureLines
 	})

@@ -2,6 +2,7 @@ package dsn
 
 import (
 	"strings"
+	"unicode"
 )
 
 // Candidates: the addresses of a bounce's failure part and how surely their position makes them
@@ -57,6 +58,7 @@ func structuralRecipients(m *message, ev *evidence) ([]Recipient, bool) {
 		}
 	}
 	cs = bestCandidates(cs, ev)
+	shareListDiagnostics(cs)
 	strong := len(cs) > 0 && cs[0].weight == posStrong
 	if ev.xfr {
 		cs = withFailedRecipients(cs, addressesIn(m.hdr.get("X-Failed-Recipients")))
@@ -201,7 +203,8 @@ var reasonLabels = []string{
 	"status:", "smtp error", "explanation", "details", "cause", "problem", "grund", "fehler",
 	"raison", "erreur", "motivo", "errore", "razão", "reden", "fout", "powód", "błąd", "причина",
 	"ошибка", "原因", "理由", "사유", "오류", "orsak", "fel:", "důvod", "chyba", "sebep", "hata",
-	"information", "退信原因", "错误", "エラー",
+	"information", "technical details", "退信原因", "错误", "エラー", "because", "weil", "parce que", "debido a", "porque",
+	"perché", "omdat", "ponieważ", "потому что", "protože",
 }
 
 // reasons returns the lines that give a reason apart from the addresses, joined: lines that
@@ -340,7 +343,7 @@ func (ft *failureText) position(i int, label, prefix, suffix, blk string) (int, 
 		return ft.leading(i, suffix, blk)
 	}
 	if strings.HasSuffix(lp, ":") || strings.HasSuffix(lp, "=") || strings.HasSuffix(lp, "：") {
-		return ft.labelled(i, strings.TrimSuffix(lp, "："), suffix)
+		return ft.labelled(i, prefix, suffix)
 	}
 	before := lastWord(lp)
 	switch {
@@ -379,11 +382,12 @@ func (ft *failureText) leading(i int, suffix, blk string) (int, string) {
 
 // labelled weighs an address after a label ending in ":" or "=": "Recipient: addr", "unknown
 // user: addr", "RCPT TO:<addr>", "To: addr".
-func (ft *failureText) labelled(i int, lp, suffix string) (int, string) {
-	label := strings.TrimSpace(strings.TrimRight(lp, ":= "))
-	if k := strings.LastIndexAny(label, ";.!?"); k >= 0 {
-		label = strings.TrimSpace(label[k+1:])
+func (ft *failureText) labelled(i int, prefix, suffix string) (int, string) {
+	text := strings.TrimSpace(strings.TrimRight(strings.TrimSuffix(prefix, "："), ":= "))
+	if k := strings.LastIndexAny(text, ";.!?"); k >= 0 {
+		text = strings.TrimSpace(text[k+1:])
 	}
+	label := lowerText(text)
 	switch {
 	case label == "smtp" || strings.HasSuffix(label, "[smtp") || strings.HasSuffix(label, " smtp") || label == "rfc822":
 		return posStrong, suffix
@@ -391,12 +395,12 @@ func (ft *failureText) labelled(i int, lp, suffix string) (int, string) {
 		return 0, ""
 	case strings.HasSuffix(label, "rcpt to") || label == "rcpt":
 		return posStrong, suffix
-	case containsAny(label, recipientLabels), containsAny(label, failureWords):
-		return posStrong, joinNonEmpty(label, suffix)
+	case containsAny(label, recipientLabels), containsAny(label, failureWords), containsAny(label, reasonWords):
+		return posStrong, joinNonEmpty(text, suffix)
 	case isSummaryLabel(label):
 		return posWeak, ""
-	case len(label) < 40 && ft.inContext(i) && ft.telling(label+" "+suffix):
-		return posMedium, joinNonEmpty(label, suffix)
+	case len(label) < 40 && ft.inContext(i) && ft.telling(text+" "+suffix):
+		return posMedium, joinNonEmpty(text, suffix)
 	}
 	return 0, ""
 }
@@ -421,7 +425,7 @@ func (ft *failureText) paragraph(j int) string {
 	var b []string
 	for ; j < len(ft.lines) && len(b) < maxDiagnosticLines; j++ {
 		t := strings.TrimSpace(ft.lines[j])
-		if t == "" || startsWithAddress(t) || ft.fail[j] && strings.HasSuffix(t, ":") {
+		if t == "" || startsWithAddress(t) || endsWithAddress(t) || ft.fail[j] && strings.HasSuffix(t, ":") {
 			break // a blank line, the next address, the introduction of another list
 		}
 		if !isRule([]byte(t)) {
@@ -429,6 +433,16 @@ func (ft *failureText) paragraph(j int) string {
 		}
 	}
 	return strings.Join(b, " ")
+}
+
+// shareListDiagnostics gives the entries of a list of addresses on consecutive lines that
+// have no explanation of their own the explanation under the list's last entry.
+func shareListDiagnostics(cs []candidate) {
+	for i := len(cs) - 2; i >= 0; i-- {
+		if cs[i].diag == "" && cs[i+1].line == cs[i].line+1 {
+			cs[i].diag = cs[i+1].diag
+		}
+	}
 }
 
 // bestCandidates keeps the candidates of the strongest class present: strong ones; else
@@ -568,7 +582,23 @@ func isListLine(suffix string) bool {
 	case "", ":", ",", ";", ".":
 		return true
 	}
-	return strings.HasPrefix(lowerASCII(s), "on ") && strings.ContainsAny(s, "0123456789")
+	return dateAfter(s)
+}
+
+// dateAfter reports whether s is a short word and a date, as Exchange writes after a recipient
+// in its own language ("on 4/1/2025 10:20", "am 01.04.2025", "le 01/04/2025").
+func dateAfter(s string) bool {
+	w, rest, ok := strings.Cut(s, " ")
+	rest = strings.TrimSpace(rest)
+	if !ok || len(w) == 0 || len(w) > 3 || len(rest) == 0 || rest[0] < '0' || rest[0] > '9' {
+		return false
+	}
+	for _, c := range w {
+		if !unicode.IsLetter(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // isBullet reports whether the text before an address is empty or a list bullet.
@@ -586,6 +616,22 @@ func isBullet(lp string) bool {
 func startsWithAddress(t string) bool {
 	w := firstWord(t)
 	return isAddress(strings.Trim(cleanAddress(w), ".'\"")) && strings.ContainsAny(w, "@")
+}
+
+// endsWithAddress reports whether a trimmed line ends with an address after a label ("Unknown
+// user: addr"): the line of another recipient.
+func endsWithAddress(t string) bool {
+	t = strings.TrimRight(t, ">]) .,;")
+	at := strings.LastIndexByte(t, '@')
+	if at < 0 {
+		return false
+	}
+	s, e := freeAddressAround(t, at)
+	if e != len(t) || s == e {
+		return false
+	}
+	p := strings.TrimRight(t[:s], "<[(\"' ")
+	return strings.HasSuffix(p, ":") || strings.HasSuffix(p, "：") || strings.HasSuffix(p, "=")
 }
 
 // skipLine reports whether a (lower-case) line never names a failed recipient: header fields

@@ -102,6 +102,7 @@ var failureWords = []string{
 	// German
 	"konnte nicht zugestellt", "nicht zugestellt", "unzustellbar", "zustellung fehlgeschlagen",
 	"konnte nicht ausgeliefert", "nicht ausgeliefert", "existiert nicht", "unbekannt", "fehlgeschlagen",
+	"nicht erreicht",
 	// French
 	"n'a pas pu être", "n'a pas pu etre", "n'a pas été remis", "n'a pas ete remis", "non remis",
 	"impossible de remettre", "impossible de délivrer", "échec de la remise", "echec de la remise",
@@ -109,7 +110,8 @@ var failureWords = []string{
 	// Spanish
 	"no pudo ser entregado", "no se pudo entregar", "no ha podido ser entregado",
 	"no pudo entregarse", "no se ha podido entregar", "no entregado", "imposible entregar",
-	"no pudo ser entregada", "error permanente", "no existe", "fallido", "ha fallado",
+	"no pudo ser entregada", "error permanente", "no existe", "fallido", "ha fallado", "no se ha entregado",
+	"no se entregó",
 	// Italian
 	"non è stato possibile recapitare", "non e' stato possibile recapitare",
 	"non è stato possibile consegnare", "non può essere recapitato", "non recapitato",
