@@ -31,6 +31,9 @@ func decodeDomino(m *message) []Recipient {
 		return decodeWithStructure(m)
 	}
 	rs := listRecipients(section(text, "was not delivered to:", "because:"), "failed")
+	if len(rs) == 0 {
+		return decodeWithStructure(m) // "was not delivered to: ADDR" on one line
+	}
 	diag := joinLines(section(text, "because:", "-----"))
 	for i := range rs {
 		rs[i] = mergeNew(rs[i], newRecipient(rs[i].Recipient, diag, "failed"))

@@ -21,7 +21,6 @@ var qmailDetector = detector{name: "qmail", match: matchQmail, decode: decodeQma
 var qmailMarkers = []string{
 	"--- Below this line is a copy of the message", "--- Enclosed are the original headers",
 	"--- Enclosed is a copy of the message", "--- Below this line is the original message",
-	"--- Below the next line is a copy of the message",
 }
 
 func matchQmail(m *message) bool {

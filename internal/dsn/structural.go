@@ -33,6 +33,8 @@ const (
 	weightOriginal   = 1 // the returned message is attached or quoted
 	weightWording    = 2 // failure or delay wording in the text
 
+	weightPersonalReply = -3 // a person's reply to a message (a question about a bounce, say)
+
 	headerThreshold     = 2
 	structuralThreshold = 4
 )
@@ -93,6 +95,9 @@ func weighEvidence(m *message) evidence {
 		ev.xfr = true
 		ev.add(weightFailedRcpt, "X-Failed-Recipients field")
 	}
+	if ev.score > 0 && personalReply(m, rp) {
+		ev.add(weightPersonalReply, "a reply from a person (In-Reply-To or References, no system sender)")
+	}
 	if ev.score < headerThreshold {
 		return ev
 	}
@@ -103,6 +108,16 @@ func weighEvidence(m *message) evidence {
 	}
 	readWording(m, subj, &ev)
 	return ev
+}
+
+// personalReply reports whether m is a person's reply: it answers another message
+// (In-Reply-To, References) and neither its sender nor its envelope is a mail system's.
+func personalReply(m *message, returnPath string) bool {
+	if !m.hdr.has("In-Reply-To") && !m.hdr.has("References") {
+		return false
+	}
+	return !isSystemSender(m.from) && !isSystemSender(returnPath) && returnPath != "<>" &&
+		firstOf(lowerText(m.from), systemSenders) == ""
 }
 
 // readWording reads the failure part of m for failure, delay and not-a-bounce wording.
@@ -209,13 +224,17 @@ func failureLines(m *message) []string {
 const maxFailureLines = 2000
 
 // headerRunStart returns the offset of the first line of text that starts a copy of the
-// original header (see headerRun), or -1.
+// original header, or -1: a run of header fields with a trace or identification field
+// (Received, Return-Path, Message-ID, MIME-Version), or of six fields at least. A short
+// summary of the returned message ("From: ... To: ... Subject: ... Date: ...") that some
+// notices write above their failure list does not end the failure part.
 func headerRunStart(text []byte) int {
 	for off := 0; off < len(text); {
 		line, _ := cutLine(text[off:])
 		if startsOriginal(line) {
 			h := parseOriginalHeader(text[off:])
-			if len(h.fields) >= 3 && (h.has("Message-ID") || h.has("From") || h.has("Subject")) {
+			if len(h.fields) >= 3 && (h.has("Message-ID") || h.has("Received") || h.has("Return-Path") ||
+				h.has("MIME-Version") || len(h.fields) >= 6) {
 				return off
 			}
 		}

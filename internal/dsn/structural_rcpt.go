@@ -84,7 +84,7 @@ func structuralRecipients(m *message, ev *evidence) ([]Recipient, bool) {
 			} else {
 				diag = joinNonEmpty(diag, pre, ctx)
 			}
-		} else if findStatus(diag) == "" && findReplyCode(diag) == "" {
+		} else if findStatus(diag) == "" && findReplyCode(diag) == "" && !strings.Contains(diag, ctx) {
 			diag = joinNonEmpty(diag, ctx)
 		}
 		rs = append(rs, newRecipient(c.addr, clip(diag, 1000), action))

@@ -78,6 +78,7 @@ func TestStructuralEvidence(t *testing.T) {
 	}{
 		{"system sender and subject", string(bounceOf("Undeliverable: hello", failure)), true, ""},
 		{"subject alone is not enough", "From: Ann <ann@example.com>\nTo: b@shop.example\nSubject: undeliverable mail?\n\nCan you check a@example.org for me?\n", false, ""},
+		{"a person asking about a failure", "From: Ann <ann@example.com>\nTo: b@shop.example\nSubject: Re: Undelivered mail\nIn-Reply-To: <q@shop.example>\n\nMy mail to c@example.org could not be delivered, can you help?\n", false, ""},
 		{"a reply quoting a bounce", "From: Ann <ann@example.com>\nTo: b@shop.example\nSubject: Re: Undeliverable: hello\nIn-Reply-To: <x@example.com>\n\nWhat does this mean?\n\n> Your message could not be delivered to the following recipient:\n>\n>     a@example.org\n", false, ""},
 		{"subject and failure wording", "From: Gateway <gw@example.com>\nTo: b@shop.example\nSubject: Mail non remis\n\n" + failure, true, ""},
 		{"sender and failure wording", "From: postmaster@example.com\nTo: b@shop.example\nSubject: hello\n\n" + failure, true, ""},
