@@ -748,7 +748,8 @@ func joinNonEmpty(ss ...string) string {
 	return b.String()
 }
 
-// clip cuts s to at most n bytes, at a character boundary.
+// clip cuts s to at most n bytes, at a character boundary (a UTF-8 sequence cut short is
+// dropped whole).
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
