@@ -38,9 +38,13 @@ type candidate struct {
 	diag   string // the text that belongs to this address alone
 }
 
-// contextLines is how many lines before (and after) a failure sentence an address alone on its
-// line counts as introduced by it.
+// contextBefore and contextAfter are how many lines after (and before) a failure sentence an
+// address alone on its line counts as introduced by it.
 const contextBefore, contextAfter = 8, 3
+
+// maxLineAddresses bounds the addresses read on one line: a recipient list has one per line,
+// and a line of thousands is no list.
+const maxLineAddresses = 32
 
 // maxDiagnosticLines bounds the lines of explanation taken under one recipient.
 const maxDiagnosticLines = 8
@@ -292,7 +296,7 @@ func (ft *failureText) candidates(cs []candidate, i int, own map[string]bool) []
 	if t == "" || !strings.Contains(t, "@") || skipLine(ft.low[i]) {
 		return cs
 	}
-	for off := 0; off < len(t); {
+	for off, n := 0, 0; off < len(t) && n < maxLineAddresses && len(cs) < maxRecipients; n++ {
 		at := strings.IndexByte(t[off:], '@')
 		if at < 0 {
 			break
@@ -495,8 +499,12 @@ func matchCandidate(cs []candidate, addr string) int {
 // duplicateCandidate reports whether addr was already taken on line i (a line that names it
 // twice, "user@example.org <user@example.org>").
 func duplicateCandidate(cs []candidate, addr string, i int) bool {
-	k := matchCandidate(cs, addr)
-	return k >= 0 && cs[k].line == i
+	for k := len(cs) - 1; k >= 0 && cs[k].line == i; k-- {
+		if strings.EqualFold(cs[k].addr, addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitTypedAddress splits "SMTP=addr", "SMTP:addr" and "RFC822;addr" into the address and its
