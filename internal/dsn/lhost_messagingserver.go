@@ -6,13 +6,15 @@ import "strings"
 // delivered to the following recipients:" and, per recipient, indented "Recipient address:",
 // "Original address:", "Reason:", "Diagnostic code:" and "Remote system:" lines; PMDF, its
 // predecessor, writes the local delivery's error lines ("%MAIL-E-OPENOUT, ...") there instead.
-// A message/delivery-status part usually follows.
+// A message/delivery-status part usually follows. The labelled per-recipient lines recognise the
+// format when the introduction is translated.
 
 var messagingServerDetector = detector{name: "messagingserver", match: matchMessagingServer, decode: decodeMessagingServer}
 
 func matchMessagingServer(m *message) bool {
 	return m.hasLine("Your message cannot be delivered to the following recipients:") ||
-		m.hasLine("This report relates to a message you sent with the following header fields:")
+		m.hasLine("This report relates to a message you sent with the following header fields:") ||
+		m.hasLine("Recipient address:") && (m.hasLine("Original address:") || m.hasLine("Reason:"))
 }
 
 func decodeMessagingServer(m *message) []Recipient {
@@ -26,7 +28,9 @@ func decodeMessagingServer(m *message) []Recipient {
 				diag = reason
 			}
 			_, diag = splitDiagnostic(diag)
+			remote := cur.RemoteMTA
 			*cur = mergeNew(*cur, newRecipient(cur.Recipient, diag, cur.Action))
+			cur.RemoteMTA = remote
 			if code != "" && reason != "" {
 				cur.Diagnostic = reason + ": " + cur.Diagnostic
 			}
