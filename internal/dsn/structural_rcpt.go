@@ -351,8 +351,10 @@ func (ft *failureText) position(i int, label, prefix, suffix, blk string) (int, 
 	}
 	before := lastWord(lp)
 	switch {
-	case isSenderWord(before) || before == "id" || before == "by":
-		return 0, ""
+	case isSenderWord(before) || before == "id" || before == "by" || strings.Contains(lp, "message-id") ||
+		strings.Contains(lp, "message id"):
+		return 0, "" // a sender, or an identifier that looks like an address
+
 	case isToWord(before) && (ft.fail[i] || i > 0 && ft.fail[i-1] || i+1 < len(ft.fail) && ft.fail[i+1]):
 		return posStrong, suffix
 	}

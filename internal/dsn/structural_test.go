@@ -41,6 +41,7 @@ func TestStructuralPositions(t *testing.T) {
 		{"contact address in a URL", "Delivery failed for p@example.org: user unknown.\nSee http://help.example.net/bounce?addr=q@example.org for help.\n", []string{"p@example.org"}},
 		{"mailer-daemon never", "Undeliverable to r@example.org: quota exceeded.\nMAILER-DAEMON@mx.example.net\n", []string{"r@example.org"}},
 		{"own To never", "news@shop.example: your message to s@example.org could not be delivered: unknown user\n", []string{"s@example.org"}},
+		{"message id in a sentence never", "Your message with Message-ID <20251014.77@shop.example> could not be delivered: 550 5.1.1 unknown user\n", nil},
 		{"message id never", "Delivery failed: unknown user t@example.org\nMessage-ID: <1234.5678@mx.example.net>\n", []string{"t@example.org"}},
 		{"summary To alone", "I'm afraid I wasn't able to deliver the following message.\nThis is a permanent error.\n\nSubject: hello\nTo: u@example.org\n", []string{"u@example.org"}},
 		{"summary To loses to a strong position", "Your message\n  To: v-list@example.org\ndid not reach these recipients:\n\nw@example.org on 4/1/2025\n", []string{"w@example.org"}},
