@@ -9,7 +9,9 @@ import "strings"
 
 // bounceSubjects are words of bounce subjects: English, German, French, Spanish, Italian,
 // Portuguese, Dutch, Polish, Russian, Chinese, Japanese, Korean, Swedish, Czech, Turkish,
-// Danish, Norwegian, Finnish and Hungarian.
+// Danish, Norwegian, Finnish, Hungarian, and (fewer words each) Greek, Romanian, Ukrainian,
+// Bulgarian, Serbo-Croatian, Slovak, Slovenian, Lithuanian, Latvian, Estonian, Catalan,
+// Indonesian, Vietnamese, Arabic and Hebrew.
 var bounceSubjects = []string{
 	// English
 	"undeliver", "returned mail", "return mail", "mail returned", "returning message to sender",
@@ -60,6 +62,13 @@ var bounceSubjects = []string{
 	"teslim edilemedi", "iletilemedi", "teslim edilemeyen", "gönderilemedi", "ulaştırılamadı",
 	// Finnish, Hungarian
 	"toimittamaton", "ei voitu toimittaa", "kézbesíthetetlen", "nem kézbesíthető",
+	// Greek, Romanian, Ukrainian, Bulgarian, Croatian and Serbian, Slovak, Slovenian,
+	// Lithuanian, Latvian, Estonian, Catalan, Indonesian, Vietnamese, Arabic, Hebrew
+	"αδυναμία παράδοσης", "δεν παραδόθηκε", "nelivrat", "nu a putut fi livrat", "недоставлене",
+	"не доставлено", "недоставено", "неиспоручено", "neisporučen", "nedoručiteľn", "nedostavljen",
+	"nepristatyt", "nepiegādāt", "kohale toimetamata", "no lliurat", "no s'ha pogut lliurar",
+	"tidak terkirim", "gagal terkirim", "không gửi được", "không thể gửi", "تعذر التسليم", "لم يتم التسليم",
+	"לא נמסר",
 }
 
 // delaySubjects are words of subjects of delay warnings (the message is still queued).
@@ -147,6 +156,15 @@ var failureWords = []string{
 	"teslim edilemedi", "iletilemedi", "gönderilemedi", "ulaştırılamadı", "teslim edilemiyor", "başarısız",
 	// Finnish, Hungarian
 	"ei voitu toimittaa", "toimitus epäonnistui", "nem kézbesíthető", "kézbesíthetetlen",
+	"nem sikerült kézbesíteni",
+	// Greek, Romanian, Ukrainian, Bulgarian, Croatian and Serbian, Slovak, Slovenian,
+	// Lithuanian, Latvian, Estonian, Catalan, Indonesian, Vietnamese, Arabic, Hebrew
+	"δεν ήταν δυνατή η παράδοση", "δεν παραδόθηκε", "αποτυχία παράδοσης", "nu a putut fi livrat",
+	"nu a fost livrat", "не вдалося доставити", "не може бути доставлено", "не може да бъде доставено",
+	"nije moguće isporučiti", "nije isporučen", "nebolo možné doručiť", "nebola doručená",
+	"ni bilo mogoče dostaviti", "nepavyko pristatyti", "nevarēja piegādāt", "nav piegādāt",
+	"ei õnnestunud", "no s'ha pogut lliurar", "tidak dapat dikirim", "gagal dikirim",
+	"không thể gửi", "không gửi được", "تعذر تسليم", "لم يتم تسليم", "לא ניתן למסור",
 }
 
 // reasonWords say why delivery failed (not only that it did): an explanation that has one is a
