@@ -172,9 +172,11 @@ func decodeForwarded(m *message, r *Report, depth int) bool {
 		return false
 	}
 	r.Kind, r.Format, r.Recipients, r.Original = ir.Kind, ir.Format, ir.Recipients, ir.Original
+	r.Evidence = ir.Evidence
 	if r.ReportingMTA == "" {
 		r.ReportingMTA, r.ArrivalDate = ir.ReportingMTA, ir.ArrivalDate
 	}
+	validStrings(r) // the outer message's own fields too
 	return true
 }
 
