@@ -16,7 +16,7 @@ func decodeAOL(m *message) []Recipient {
 	var rs []Recipient
 	intro := ""
 	state := 0 // 0 before the introduction, 1 in it, 2 in the list of names
-	for _, line := range failureLines(m) {
+	for _, line := range m.failure().lines {
 		t := strings.TrimSpace(line)
 		switch {
 		case state == 0 && strings.Contains(t, "following recipient"):

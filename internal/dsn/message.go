@@ -29,8 +29,7 @@ type message struct {
 	headDone  bool
 	lines     lineIndex // see hasLine
 	linesDone bool
-	failLines []string // the failure part of the text, line by line: see failureLines
-	failDone  bool
+	failText  *failureText // the failure part of the text, line by line: see failure
 
 	fields []field // the fields of the header sections read with m.parseHeader, see readHeader
 }

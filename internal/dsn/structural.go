@@ -122,33 +122,28 @@ func personalReply(m *message, returnPath string) bool {
 
 // readWording reads the failure part of m for failure, delay and not-a-bounce wording.
 func readWording(m *message, subj string, ev *evidence) {
+	ft := m.failure()
 	firstFail, firstDelay, firstModeration := -1, -1, -1
-	success, challenge := false, map[string]bool{}
+	success := false
 	frozen := strings.Contains(subj, "frozen") && !strings.Contains(subj, "mailbox")
-	for i, line := range failureLines(m) {
-		low := lowerText(line)
-		if firstFail < 0 {
-			if w := firstOf(low, failureWords); w != "" {
-				firstFail = i
-				ev.failure = true
-				ev.add(weightWording, "failure wording "+strconv.Quote(w))
-			}
+	for i, mask := range ft.mask {
+		if mask == 0 {
+			continue
 		}
-		if firstDelay < 0 && containsAny(low, delayWords) {
+		if firstFail < 0 && mask&famFailure != 0 {
+			firstFail = i
+			ev.failure = true
+			ev.add(weightWording, "failure wording "+strconv.Quote(firstOf(ft.low[i], failureWords)))
+		}
+		if firstDelay < 0 && mask&famDelay != 0 {
 			firstDelay = i
 		}
-		if firstModeration < 0 && containsAny(low, moderationWords) {
+		if firstModeration < 0 && mask&famModeration != 0 {
 			firstModeration = i
 		}
-		if !success && containsAny(low, successWords) {
-			success = true
-		}
-		for _, w := range challengeWords {
-			if strings.Contains(low, w) {
-				challenge[w] = true
-			}
-		}
-		if firstFail < 0 && strings.Contains(low, "message") && containsAny(low, frozenWords) && !strings.Contains(low, "mailbox") {
+		success = success || mask&famSuccess != 0
+		if firstFail < 0 && mask&famFrozen != 0 && strings.Contains(ft.low[i], "message") &&
+			!strings.Contains(ft.low[i], "mailbox") {
 			frozen = true
 		}
 	}
@@ -161,7 +156,7 @@ func readWording(m *message, subj string, ev *evidence) {
 	switch {
 	case frozen:
 		ev.not = "a notice to the postmaster about a frozen message, not a bounce"
-	case len(challenge) >= minChallengeWords:
+	case ft.challenge():
 		ev.not = challengeWhy
 	case firstModeration >= 0 && (firstFail < 0 || firstModeration < firstFail):
 		ev.not = "a list moderation notice, not a bounce"
@@ -179,28 +174,39 @@ const (
 
 // challengeResponse says why m is a challenge-response message, or "".
 func challengeResponse(m *message) string {
-	seen := 0
-	for _, w := range challengeWords {
-		for _, line := range failureLines(m) {
-			if strings.Contains(lowerText(line), w) {
-				seen++
-				break
-			}
-		}
-		if seen >= minChallengeWords {
-			return challengeWhy
-		}
+	if m.failure().challenge() {
+		return challengeWhy
 	}
 	return ""
+}
+
+// challenge reports whether the text has at least minChallengeWords of challengeWords.
+func (ft *failureText) challenge() bool {
+	seen := map[string]bool{}
+	for i, mask := range ft.mask {
+		if mask&famChallenge == 0 {
+			continue
+		}
+		for _, w := range challengeWords {
+			if strings.Contains(ft.low[i], w) {
+				seen[w] = true
+			}
+		}
+	}
+	return len(seen) >= minChallengeWords
+}
+
+// failure returns the failure part of m (see failureText), read once.
+func (m *message) failure() *failureText {
+	if m.failText == nil {
+		m.failText = newFailureText(failureLines(m))
+	}
+	return m.failText
 }
 
 // failureLines returns the lines of the failure part of m: the bounce text before the returned
 // message, at most maxFailureLines of them.
 func failureLines(m *message) []string {
-	if m.failDone {
-		return m.failLines
-	}
-	m.failDone = true
 	text := m.bounceText()
 	if end := originalMarker(text); end >= 0 {
 		text = lastLineCut(text[:end])
@@ -216,7 +222,6 @@ func failureLines(m *message) []string {
 		out = append(out, strings.TrimRight(string(line), " \t\r"))
 		return len(out) < maxFailureLines
 	})
-	m.failLines = out
 	return out
 }
 
@@ -322,7 +327,7 @@ func textDiagnostics(m *message, r *Report) {
 	if missing == 0 {
 		return
 	}
-	fl := newFailureLines(failureLines(m))
+	fl := m.failure()
 	own := ownAddresses(m)
 	var cs []candidate
 	for i := range fl.lines {

@@ -52,7 +52,7 @@ const maxDiagnosticLines = 8
 // structuralRecipients returns the failed recipients of m read by structure, and whether they
 // stand in strong positions.
 func structuralRecipients(m *message, ev *evidence) ([]Recipient, bool) {
-	fl := newFailureLines(failureLines(m))
+	fl := m.failure()
 	own := ownAddresses(m)
 	var cs []candidate
 	for i := range fl.lines {
@@ -96,19 +96,22 @@ func structuralRecipients(m *message, ev *evidence) ([]Recipient, bool) {
 	return rs, strong
 }
 
-// failureText is the failure part of a bounce, line by line, with each line lower-cased and
-// marked when it says that delivery failed or was delayed.
+// failureText is the failure part of a bounce, line by line, with each line lower-cased, the
+// word families it has (families.scan) and whether it says that delivery failed or was
+// delayed.
 type failureText struct {
 	lines []string
 	low   []string
+	mask  []wordMask
 	fail  []bool
 }
 
-func newFailureLines(ls []string) *failureText {
-	ft := &failureText{lines: ls, low: make([]string, len(ls)), fail: make([]bool, len(ls))}
+func newFailureText(ls []string) *failureText {
+	ft := &failureText{lines: ls, low: make([]string, len(ls)), mask: make([]wordMask, len(ls)), fail: make([]bool, len(ls))}
 	for i, l := range ls {
 		ft.low[i] = lowerText(strings.TrimSpace(l))
-		ft.fail[i] = containsAny(ft.low[i], failureWords) || containsAny(ft.low[i], delayWords)
+		ft.mask[i] = families.scan(ft.low[i])
+		ft.fail[i] = ft.mask[i]&(famFailure|famDelay) != 0
 	}
 	return ft
 }
@@ -122,8 +125,8 @@ var permanentWords = []string{
 
 // permanent reports whether the text says the failure is final.
 func (ft *failureText) permanent() bool {
-	for _, l := range ft.low {
-		if containsAny(l, permanentWords) {
+	for _, mask := range ft.mask {
+		if mask&famPermanent != 0 {
 			return true
 		}
 	}
@@ -153,7 +156,7 @@ func (ft *failureText) telling(s string) bool {
 	if s == "" {
 		return false
 	}
-	return findStatus(s) != "" || findReplyCode(s) != "" || containsAny(lowerText(s), reasonWords)
+	return findStatus(s) != "" || findReplyCode(s) != "" || families.scan(lowerText(s))&famReason != 0
 }
 
 // firstFailure returns the index of the first line with failure wording, or -1.
@@ -401,7 +404,7 @@ func (ft *failureText) labelled(i int, prefix, suffix string) (int, string) {
 		return 0, ""
 	case strings.HasSuffix(label, "rcpt to") || label == "rcpt":
 		return posStrong, suffix
-	case containsAny(label, recipientLabels), containsAny(label, failureWords), containsAny(label, reasonWords):
+	case containsAny(label, recipientLabels), families.scan(label)&(famFailure|famReason) != 0:
 		return posStrong, joinNonEmpty(text, suffix)
 	case isSummaryLabel(label):
 		return posWeak, ""

@@ -300,3 +300,72 @@ func lowerText(s string) string {
 	}
 	return lowerASCII(s)
 }
+
+// wordMask is a set of word families.
+type wordMask uint16
+
+// The word families a line of a bounce's text is read for.
+const (
+	famFailure wordMask = 1 << iota
+	famDelay
+	famReason
+	famSuccess
+	famChallenge
+	famModeration
+	famFrozen
+	famPermanent
+)
+
+// families finds, in one pass over a lower-case text, which word families have a word in it.
+var families = newFamilyIndex(map[wordMask][]string{
+	famFailure: failureWords, famDelay: delayWords, famReason: reasonWords, famSuccess: successWords,
+	famChallenge: challengeWords, famModeration: moderationWords, famFrozen: frozenWords,
+	famPermanent: permanentWords,
+})
+
+// familyIndex maps the first three bytes of every word of the families to the words that start
+// with them; a bit set of their first two bytes lets a scan skip most positions of a text with one
+// look-up. The structural decoder reads each line of a bounce once for all families with it,
+// rather than once per word.
+type familyIndex struct {
+	pairs [1 << 16 / 64]uint64
+	words map[uint32][]familyWord
+}
+
+type familyWord struct {
+	word string
+	fam  wordMask
+}
+
+func newFamilyIndex(fams map[wordMask][]string) *familyIndex {
+	x := &familyIndex{words: map[uint32][]familyWord{}}
+	for fam, words := range fams {
+		for _, w := range words {
+			if len(w) < 3 {
+				panic("dsn: family word shorter than three bytes: " + w)
+			}
+			p := uint16(w[0])<<8 | uint16(w[1])
+			x.pairs[p>>6] |= 1 << (p & 63)
+			k := uint32(w[0])<<16 | uint32(w[1])<<8 | uint32(w[2])
+			x.words[k] = append(x.words[k], familyWord{w, fam})
+		}
+	}
+	return x
+}
+
+// scan returns the families that have a word in the lower-case text s.
+func (x *familyIndex) scan(s string) wordMask {
+	var m wordMask
+	for i := 0; i+2 < len(s); i++ {
+		p := uint16(s[i])<<8 | uint16(s[i+1])
+		if x.pairs[p>>6]&(1<<(p&63)) == 0 {
+			continue
+		}
+		for _, fw := range x.words[uint32(s[i])<<16|uint32(s[i+1])<<8|uint32(s[i+2])] {
+			if m&fw.fam == 0 && strings.HasPrefix(s[i:], fw.word) {
+				m |= fw.fam
+			}
+		}
+	}
+	return m
+}
