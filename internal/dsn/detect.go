@@ -79,7 +79,7 @@ func looksLikeBounce(m *message) bool {
 	if rp := strings.TrimSpace(m.hdr.get("Return-Path")); rp == "<>" || rp == "" && m.hdr.has("Return-Path") {
 		return true
 	}
-	return containsAny(lowerText(m.subject), bounceSubjects)
+	return headerWords.scan(lowerText(m.subject))&hdrBounce != 0
 }
 
 // mergeText completes the recipients read from delivery-status parts with what a detector found

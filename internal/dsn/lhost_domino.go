@@ -17,6 +17,9 @@ func matchDomino(m *message) bool {
 	if m.hasText("was not delivered to:") && m.hasText("because:") {
 		return true
 	}
+	if !m.hasText("Domino") && !m.hasText("Address Book") {
+		return false
+	}
 	for _, d := range dominoDirectory {
 		if m.hasText(d) {
 			return true

@@ -28,20 +28,27 @@ var providerDetectors = func() []detector {
 	for _, p := range providerSenders {
 		domains := p.domains
 		ds = append(ds, detector{name: p.name, decode: decodeWithStructure, match: func(m *message) bool {
-			return isSystemSender(m.from) && senderDomainIn(m.from, domains)
+			d := m.systemSenderDomain()
+			return d != "" && domainIn(d, domains)
 		}})
 	}
 	return ds
 }()
 
-// senderDomainIn reports whether the address of a From value is at one of domains (or a
-// subdomain of one).
-func senderDomainIn(from string, domains []string) bool {
-	a := findAddress(from)
-	_, d, ok := strings.Cut(lowerASCII(a), "@")
-	if !ok {
-		return false
+// systemSenderDomain returns the lower-case domain of the From address when it is a mail
+// system's (see isSystemSender), else "". It is worked out once per message.
+func (m *message) systemSenderDomain() string {
+	if !m.senderDone {
+		m.senderDone = true
+		if isSystemSender(m.from) {
+			_, m.senderDomain, _ = strings.Cut(lowerASCII(findAddress(m.from)), "@")
+		}
 	}
+	return m.senderDomain
+}
+
+// domainIn reports whether d is one of domains or a subdomain of one.
+func domainIn(d string, domains []string) bool {
 	for _, x := range domains {
 		if d == x || strings.HasSuffix(d, "."+x) {
 			return true

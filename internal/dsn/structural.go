@@ -76,14 +76,15 @@ func weighEvidence(m *message) evidence {
 	case isSystemSender(rp):
 		ev.add(weightEnvelope, "system envelope sender "+strconv.Quote(rp))
 	}
-	if w := firstOf(lowerText(m.from), systemSenders); w != "" {
+	if headerWords.scan(lowerText(m.from))&hdrSender != 0 {
 		ev.add(weightSender, "system sender "+strconv.Quote(m.from))
 	}
 	subj := lowerText(m.subject)
-	if w := firstOf(subj, delaySubjects); w != "" {
+	switch sm := headerWords.scan(subj); {
+	case sm&hdrDelay != 0:
 		ev.delay = true
 		ev.add(weightSubject, "delay subject "+strconv.Quote(m.subject))
-	} else if w := firstOf(subj, bounceSubjects); w != "" {
+	case sm&hdrBounce != 0:
 		ev.add(weightSubject, "bounce subject "+strconv.Quote(m.subject))
 	}
 	as := lowerASCII(strings.TrimSpace(m.hdr.get("Auto-Submitted")))
@@ -117,7 +118,7 @@ func personalReply(m *message, returnPath string) bool {
 		return false
 	}
 	return !isSystemSender(m.from) && !isSystemSender(returnPath) && returnPath != "<>" &&
-		firstOf(lowerText(m.from), systemSenders) == ""
+		headerWords.scan(lowerText(m.from))&hdrSender == 0
 }
 
 // readWording reads the failure part of m for failure, delay and not-a-bounce wording.
@@ -133,7 +134,7 @@ func readWording(m *message, subj string, ev *evidence) {
 		if firstFail < 0 && mask&famFailure != 0 {
 			firstFail = i
 			ev.failure = true
-			ev.add(weightWording, "failure wording "+strconv.Quote(firstOf(ft.low[i], failureWords)))
+			ev.add(weightWording, "failure wording "+strconv.Quote(families.first(ft.low[i], famFailure)))
 		}
 		if firstDelay < 0 && mask&famDelay != 0 {
 			firstDelay = i

@@ -281,16 +281,6 @@ func containsAny(s string, words []string) bool {
 	return false
 }
 
-// firstOf returns the first of words that s contains, or "".
-func firstOf(s string, words []string) string {
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return w
-		}
-	}
-	return ""
-}
-
 // lowerText lower-cases s: ASCII letters only when s is ASCII, every letter otherwise.
 func lowerText(s string) string {
 	for i := 0; i < len(s); i++ {
@@ -315,6 +305,18 @@ const (
 	famFrozen
 	famPermanent
 )
+
+// The word families of header fields, in headerWords.
+const (
+	hdrSender wordMask = 1 << iota // systemSenders
+	hdrBounce                      // bounceSubjects
+	hdrDelay                       // delaySubjects
+)
+
+// headerWords finds the word families of From and Subject values.
+var headerWords = newFamilyIndex(map[wordMask][]string{
+	hdrSender: systemSenders, hdrBounce: bounceSubjects, hdrDelay: delaySubjects,
+})
 
 // families finds, in one pass over a lower-case text, which word families have a word in it.
 var families = newFamilyIndex(map[wordMask][]string{
@@ -351,6 +353,22 @@ func newFamilyIndex(fams map[wordMask][]string) *familyIndex {
 		}
 	}
 	return x
+}
+
+// first returns the first word of family fam in the lower-case text s, or "".
+func (x *familyIndex) first(s string, fam wordMask) string {
+	for i := 0; i+2 < len(s); i++ {
+		p := uint16(s[i])<<8 | uint16(s[i+1])
+		if x.pairs[p>>6]&(1<<(p&63)) == 0 {
+			continue
+		}
+		for _, fw := range x.words[uint32(s[i])<<16|uint32(s[i+1])<<8|uint32(s[i+2])] {
+			if fw.fam&fam != 0 && strings.HasPrefix(s[i:], fw.word) {
+				return fw.word
+			}
+		}
+	}
+	return ""
 }
 
 // scan returns the families that have a word in the lower-case text s.
