@@ -1,6 +1,7 @@
 package dsn
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -667,14 +668,7 @@ func lastWord(s string) string {
 	return s
 }
 
-func isToWord(w string) bool {
-	for _, t := range toWords {
-		if w == t {
-			return true
-		}
-	}
-	return false
-}
+func isToWord(w string) bool { return slices.Contains(toWords, w) }
 
 func isSenderWord(w string) bool {
 	switch w {
@@ -694,14 +688,7 @@ func isSenderLabel(label string) bool {
 	return false
 }
 
-func isSummaryLabel(label string) bool {
-	for _, s := range summaryLabels {
-		if label == s {
-			return true
-		}
-	}
-	return false
-}
+func isSummaryLabel(label string) bool { return slices.Contains(summaryLabels, label) }
 
 // isSystemMailbox reports whether addr is a mail system's own mailbox, never a failed recipient
 // in free text.

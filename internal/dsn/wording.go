@@ -357,33 +357,38 @@ func newFamilyIndex(fams map[wordMask][]string) *familyIndex {
 
 // first returns the first word of family fam in the lower-case text s, or "".
 func (x *familyIndex) first(s string, fam wordMask) string {
-	for i := 0; i+2 < len(s); i++ {
-		p := uint16(s[i])<<8 | uint16(s[i+1])
-		if x.pairs[p>>6]&(1<<(p&63)) == 0 {
-			continue
+	word := ""
+	x.visit(s, func(fw familyWord) bool {
+		if fw.fam&fam != 0 {
+			word = fw.word
 		}
-		for _, fw := range x.words[uint32(s[i])<<16|uint32(s[i+1])<<8|uint32(s[i+2])] {
-			if fw.fam&fam != 0 && strings.HasPrefix(s[i:], fw.word) {
-				return fw.word
-			}
-		}
-	}
-	return ""
+		return word == ""
+	})
+	return word
 }
 
 // scan returns the families that have a word in the lower-case text s.
 func (x *familyIndex) scan(s string) wordMask {
 	var m wordMask
+	x.visit(s, func(fw familyWord) bool {
+		m |= fw.fam
+		return true
+	})
+	return m
+}
+
+// visit calls fn with each word of the index that occurs in s, in the order of their
+// positions, until fn returns false.
+func (x *familyIndex) visit(s string, fn func(familyWord) bool) {
 	for i := 0; i+2 < len(s); i++ {
 		p := uint16(s[i])<<8 | uint16(s[i+1])
 		if x.pairs[p>>6]&(1<<(p&63)) == 0 {
 			continue
 		}
 		for _, fw := range x.words[uint32(s[i])<<16|uint32(s[i+1])<<8|uint32(s[i+2])] {
-			if m&fw.fam == 0 && strings.HasPrefix(s[i:], fw.word) {
-				m |= fw.fam
+			if strings.HasPrefix(s[i:], fw.word) && !fn(fw) {
+				return
 			}
 		}
 	}
-	return m
 }
