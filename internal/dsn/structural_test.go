@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 // bounceOf builds a bounce from a mail system with the given subject and text, the usual
@@ -206,7 +205,8 @@ func TestReadReceipts(t *testing.T) {
 
 // FuzzStructural checks that the structural decoder never panics or hangs, and that what it
 // takes is always a well-formed address that is not one of the bounce's own, with a bounded
-// diagnostic. It is seeded from the decoder fixtures and the hostile messages of testdata.
+// diagnostic (made valid UTF-8 by Decode, as checkReport checks). It is seeded from the decoder
+// fixtures and the hostile messages of testdata.
 func FuzzStructural(f *testing.F) {
 	for _, pat := range []string{filepath.Join(fixtureDir, "*.eml"), filepath.Join("..", "..", "testdata", "hostile", "*")} {
 		names, _ := filepath.Glob(pat)
@@ -238,12 +238,12 @@ func FuzzStructural(f *testing.F) {
 			if own[strings.ToLower(r.Recipient)] && !ev.xfr {
 				t.Errorf("recipient %q is one of the bounce's own addresses", r.Recipient)
 			}
-			if len(r.Diagnostic) > 1000 || !utf8.ValidString(r.Diagnostic) && utf8.Valid(data) {
-				t.Errorf("diagnostic of %d bytes, valid UTF-8 %v", len(r.Diagnostic), utf8.ValidString(r.Diagnostic))
+			if len(r.Diagnostic) > 1000 {
+				t.Errorf("diagnostic of %d bytes", len(r.Diagnostic))
 			}
 		}
 		if r, err := Decode(data); err == nil {
-			checkReport(t, "fuzz", r)
+			checkReport(t, "fuzz", r) // valid UTF-8 everywhere, whatever the decoded text held
 		}
 	})
 }
