@@ -97,7 +97,7 @@ func exchangeReply(d string) string {
 // exchangeSMTPAddress returns the SMTP address of an Exchange 5.5 recipient line
 // ("c=US;a= ;p=ORG;o=SITE;dda:SMTP=user@example.org; on DATE"), or "".
 func exchangeSMTPAddress(t string) string {
-	i := strings.Index(strings.ToUpper(t), "SMTP=")
+	i := indexFold([]byte(t), "smtp=") // not on strings.ToUpper(t): that may change byte offsets
 	if i < 0 || !strings.Contains(t[:i], "=") {
 		return ""
 	}
