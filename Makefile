@@ -45,10 +45,15 @@ fuzz:
 		done; \
 	done
 
-# corpus: score the decoder on ../shared/corpus/sisimai (when it exists).
+# corpus: score parse on the shared corpora beside the checkout, one line per source: the Sisimai
+# set with its auto-replies and success notices (its labels name them, docs/rules.md), the
+# foreign set with the default output.
+SHARED := ../shared/corpus
 corpus: build
-	$(BIN) parse --format jsonl ../shared/corpus/sisimai/maildir/bsd ../shared/corpus/sisimai/maildir/not > bin/corpus.jsonl
-	../shared/bin/score-corpus ../shared/corpus/sisimai/labels.jsonl bin/corpus.jsonl --not-dir ../shared/corpus/sisimai/maildir/not
+	@$(BIN) parse --format jsonl --include autoreply,delivered $(SHARED)/sisimai/maildir/bsd $(SHARED)/sisimai/maildir/not > bin/corpus.jsonl
+	@../shared/bin/score-corpus $(SHARED)/sisimai/labels.jsonl bin/corpus.jsonl --not-dir $(SHARED)/sisimai/maildir/not | sed -n 's/^score: /sisimai        /p'
+	@$(BIN) parse --format jsonl $(SHARED)/foreign/messages/* > bin/foreign.jsonl
+	@../shared/bin/score-foreign $(SHARED)/foreign/labels.jsonl bin/foreign.jsonl | sed 's/^score: /foreign        /; /^foreign /!s/^/foreign\//'
 
 clean:
 	rm -rf bin

@@ -65,6 +65,9 @@ type explanation struct {
 	Confidence float64  `json:"confidence"`
 	Evidence   []string `json:"evidence"`
 	Format     string   `json:"format,omitempty"`
+	// Bounce lists the signs that made the message a bounce when it was read by structure
+	// (format "structural"): no known format, so the evidence decided.
+	Bounce []string `json:"bounce_evidence,omitempty"`
 }
 
 func runExplain(g *globalOptions, o *explainOptions, files []string) error {
@@ -93,7 +96,7 @@ func runExplain(g *globalOptions, o *explainOptions, files []string) error {
 				for i := range it.Report.Recipients {
 					in := scan.Input(it.Report, &it.Report.Recipients[i])
 					e := explain(cl.Classify(in), it.Msg.Position, in)
-					e.Format = it.Report.Format
+					e.Format, e.Bounce = it.Report.Format, it.Report.Evidence
 					out = append(out, e)
 				}
 			}
@@ -138,6 +141,9 @@ func printExplanation(w io.Writer, e explanation) {
 	fmt.Fprintf(w, "  recipient   %s\n", orDash(printable(e.Recipient)))
 	if e.Format != "" {
 		fmt.Fprintf(w, "  format      %s\n", e.Format)
+	}
+	for _, b := range e.Bounce {
+		fmt.Fprintf(w, "  bounce      %s\n", printable(b))
 	}
 	fmt.Fprintf(w, "  status      %s   reply %s\n", orDash(e.Status), orDash(e.ReplyCode))
 	fmt.Fprintf(w, "  diagnostic  %s\n", orDash(printable(e.Diagnostic)))

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"github.com/reboundhq/rebound/internal/dsn"
+	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/dsn"
 	"github.com/reboundhq/rebound/internal/scan"
 	"github.com/spf13/cobra"
 )
@@ -14,9 +17,37 @@ import (
 // parseOptions are the flags of `rebound parse`.
 type parseOptions struct {
 	format  string   // jsonl or table
-	all     bool     // also list messages that gave no recipient, with why
+	all     bool     // --all: --include autoreply,delivered,skipped
+	include []string // --include: what to print besides failed and delayed recipients and complaints
 	maxSize sizeFlag // --max-message-size
 	limits  dsn.Limits
+}
+
+// What `parse --include` adds to the default output (failed and delayed recipients and
+// complaints, as Sisimai prints by default).
+const (
+	includeAutoReply = "autoreply" // auto-replies (reason vacation)
+	includeDelivered = "delivered" // success notices (reason delivered)
+	includeSkipped   = "skipped"   // one line per message that printed no record, with why
+)
+
+var includeKinds = []string{includeAutoReply, includeDelivered, includeSkipped}
+
+// shows reports whether records of kind k are printed.
+func (o *parseOptions) shows(k string) bool {
+	return o.all || slices.Contains(o.include, k)
+}
+
+// hidden says which --include kind a record belongs to when the default output leaves it out,
+// or "" when it is always printed.
+func hidden(r *scan.Record) string {
+	switch classify.Reason(r.Reason) {
+	case classify.ReasonVacation:
+		return includeAutoReply
+	case classify.ReasonDelivered:
+		return includeDelivered
+	}
+	return ""
 }
 
 func newParseCmd(g *globalOptions) *cobra.Command {
@@ -25,14 +56,20 @@ func newParseCmd(g *globalOptions) *cobra.Command {
 		Use:   "parse PATH...",
 		Short: "Decode and classify bounces and print them, without storing anything",
 		Long: `parse reads maildirs, mbox files, folders of messages, single message files or
-standard input ("-") and prints one record per bounced recipient. Nothing is stored.`,
+standard input ("-") and prints one record per failed or delayed recipient and per
+complaint. Nothing is stored.
+
+Auto-replies (reason vacation), success notices (reason delivered) and messages that gave
+no record are left out unless asked for: --include autoreply,delivered,skipped names the
+ones to add, --all adds all three. scan stores every message's outcome whatever these flags.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runParse(g, o, args)
 		},
 	}
 	c.Flags().StringVar(&o.format, "format", "table", "output `format`: jsonl or table")
-	c.Flags().BoolVar(&o.all, "all", false, "also list messages that are not bounces or could not be decoded, with why")
+	c.Flags().BoolVar(&o.all, "all", false, "also print auto-replies, success notices and the messages that gave no record, with why")
+	c.Flags().StringSliceVar(&o.include, "include", nil, "also print these `kinds`: autoreply, delivered, skipped (comma-separated)")
 	addMaxSizeFlag(c.Flags(), &o.maxSize)
 	addIMAPFlags(c.Flags(), &g.imap)
 	addLimitFlags(c.Flags(), &o.limits)
@@ -42,6 +79,11 @@ standard input ("-") and prints one record per bounced recipient. Nothing is sto
 func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 	if o.format != "jsonl" && o.format != "table" {
 		return usageError("unknown --format %q (want jsonl or table)", o.format)
+	}
+	for _, k := range o.include {
+		if !slices.Contains(includeKinds, k) {
+			return usageError("unknown --include kind %q (want %s)", k, strings.Join(includeKinds, ", "))
+		}
 	}
 	cl, err := g.classifier()
 	if err != nil {
@@ -65,18 +107,13 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 		if it.Outcome == scan.OutcomeUnreadable {
 			g.warnf("%s: %v", it.Msg.Position, it.Err)
 		}
-		if len(it.Records) == 0 {
-			if !o.all {
-				return nil
-			}
-			if o.format == "jsonl" {
-				return enc.Encode(skipped{File: it.Msg.Path, Position: it.Msg.Position, Outcome: string(it.Outcome), Why: it.Why()})
-			}
-			rows = append(rows, []string{it.Msg.Position, "", string(it.Outcome), "", "", "", "", it.Why()})
-			return nil
-		}
+		printed := 0
 		for i := range it.Records {
 			r := &it.Records[i]
+			if k := hidden(r); k != "" && !o.shows(k) {
+				continue
+			}
+			printed++
 			if o.format == "jsonl" {
 				// AppendJSON writes the record's compact JSON itself; json.Encoder would
 				// parse and compact it again on this single output goroutine.
@@ -89,6 +126,14 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 			rows = append(rows, []string{r.Position, r.Recipient, r.Type, r.Reason, r.Status,
 				r.ReplyCode, r.Provider, strconv.FormatFloat(r.Confidence, 'f', 2, 64)})
 		}
+		if printed > 0 || !o.shows(includeSkipped) {
+			return nil
+		}
+		why := skipWhy(it)
+		if o.format == "jsonl" {
+			return enc.Encode(skipped{File: it.Msg.Path, Position: it.Msg.Position, Outcome: string(it.Outcome), Why: why})
+		}
+		rows = append(rows, []string{it.Msg.Position, "", string(it.Outcome), "", "", "", "", why})
 		return nil
 	}
 	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Limits: o.limits}
@@ -107,7 +152,23 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 	return nil
 }
 
-// skipped is the `parse --all --format jsonl` line for a message without recipients.
+// skipWhy says why a message printed no record: why it gave none, or which kinds of record it
+// gave that --include leaves out.
+func skipWhy(it *scan.Item) string {
+	if w := it.Why(); w != "" {
+		return w
+	}
+	var kinds []string
+	for i := range it.Records {
+		if k := hidden(&it.Records[i]); k != "" && !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return "only " + strings.Join(kinds, " and ") + " records, left out without --include " + strings.Join(kinds, ",")
+}
+
+// skipped is the `parse --include skipped --format jsonl` line for a message that printed no
+// record.
 type skipped struct {
 	File     string `json:"file"`
 	Position string `json:"position"`

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -10,6 +11,14 @@ const (
 	kindConfidence      = 1.0
 	onHoldConfidence    = 0.2
 	undefinedConfidence = 0.1
+)
+
+// structuralFormat is the format of bounces read by structure (internal/dsn's structural
+// decoder): no known format vouches for where the recipient and its diagnostic were found, so
+// every decision on them is less sure, by structuralFactor.
+const (
+	structuralFormat = "structural"
+	structuralFactor = 0.75
 )
 
 // maxDiagnostic bounds the diagnostic text read, so that one huge bounce costs no more than a
@@ -414,6 +423,11 @@ func (c *Classifier) finish(res Result, f *facts, reason Reason, ruleID string, 
 			res.Type = TypeSoft
 		}
 	}
+	if f.dsnAction == "delayed" && res.Type == TypeHard {
+		// a delay notice: the sending MTA still tries, the address has not failed yet
+		res.Type = TypeSoft
+		res.Evidence = append(res.Evidence, "type soft: a delay notice, delivery is still being tried")
+	}
 	res.Action = action
 	if res.Action == "" {
 		if res.Type == info.Type {
@@ -421,6 +435,11 @@ func (c *Classifier) finish(res Result, f *facts, reason Reason, ruleID string, 
 		} else {
 			res.Action = res.Type.DefaultAction()
 		}
+	}
+	if f.format == structuralFormat {
+		res.Confidence = math.Round(conf*structuralFactor*100) / 100
+		res.Evidence = append(res.Evidence, "read by structure, in no known bounce format: confidence "+
+			strconv.FormatFloat(conf, 'f', 2, 64)+" x "+strconv.FormatFloat(structuralFactor, 'f', 2, 64))
 	}
 	if res.Status == "" {
 		if f.hasStatus {

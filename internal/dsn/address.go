@@ -18,6 +18,9 @@ func cleanAddress(s string) string {
 		}
 	}
 	s = stripComments(s)
+	if q := quotedAddress(s); q != "" {
+		return q // quoted local part, RFC 5321 section 4.1.2: it may hold spaces
+	}
 	if i := strings.IndexAny(s, " \t"); i >= 0 {
 		// "addr trailing words": keep the part with the '@'.
 		for _, w := range strings.Fields(s) {
@@ -38,6 +41,23 @@ func cleanAddress(s string) string {
 		s = s[7:]
 	}
 	return s
+}
+
+// quotedAddress returns the address at the start of s when its local part is quoted
+// ("john doe"@example.org), or "".
+func quotedAddress(s string) string {
+	if !strings.HasPrefix(s, "\"") {
+		return ""
+	}
+	j := strings.Index(s[1:], "\"@")
+	if j < 0 {
+		return ""
+	}
+	rest := s[j+3:]
+	if k := strings.IndexAny(rest, " \t"); k >= 0 {
+		rest = rest[:k]
+	}
+	return strings.TrimRight(s[:j+3]+rest, ">]:;,.")
 }
 
 // stripComments removes parenthesised comments (RFC 5322 section 3.2.2), not nested.
@@ -64,6 +84,31 @@ func isAddress(s string) bool {
 	}
 	d := s[at+1:]
 	return strings.Contains(d, ".") || d[0] == '['
+}
+
+// isFieldAddress reports whether s, taken from a structured field (Final-Recipient,
+// Original-Recipient, X-Failed-Recipients), is a mailbox address. It accepts what MTAs write
+// there and isAddress, which judges free text, does not: a domain of one label (user@localhost,
+// userx@domain1: a host of the local network), and a quoted local part with spaces (RFC 5321
+// section 4.1.2). Internationalised domains (RFC 6531) pass both. A source route
+// ("@relay:user@example.org") or a second unquoted "@" does not.
+func isFieldAddress(s string) bool {
+	if isAddress(s) {
+		return true
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, "\r\n") {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	if strings.ContainsAny(domain, " \t<>()[],;:@\"\\") || domain[0] == '.' || domain[0] == '-' ||
+		domain[len(domain)-1] == '-' {
+		return false
+	}
+	if len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"' {
+		return true
+	}
+	return !strings.ContainsAny(local, " \t<>()[],;:@\"\\") && local[0] != '.'
 }
 
 // findAddress returns the first address-like word in s, cleaned, or "".

@@ -84,15 +84,5 @@ func firstWords(text []byte, n int) string {
 	if len(text) > 4*n {
 		text = text[:4*n]
 	}
-	s := strings.Join(strings.Fields(string(text)), " ")
-	if len(s) > n {
-		s = s[:n]
-		for len(s) > 0 && s[len(s)-1]&0xc0 == 0x80 {
-			s = s[:len(s)-1]
-		}
-		if len(s) > 0 && s[len(s)-1] >= 0xc0 {
-			s = s[:len(s)-1]
-		}
-	}
-	return s
+	return clip(strings.Join(strings.Fields(string(text)), " "), n)
 }

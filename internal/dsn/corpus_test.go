@@ -272,3 +272,81 @@ func BenchmarkDecodeCorpus(b *testing.B) {
 		_, _ = Decode(msgs[i%len(msgs)])
 	}
 }
+
+// foreignDir is the corpus of real bounces from other projects' test suites, labelled by failed
+// recipient (../shared/corpus/foreign, see its README).
+var foreignDir = filepath.Join("..", "..", "..", "shared", "corpus", "foreign")
+
+// minForeignRecall is the decoder's floor on the foreign corpus: the share of labelled failed
+// recipients that Decode reports as recipients of a bounce (the end-to-end targets are held by
+// cmd/rebound's TestForeignCorpusScore).
+const minForeignRecall = 0.97
+
+// TestForeignCorpus decodes the foreign corpus: labelled recipients must be found in bounces,
+// and messages labelled as not bounces (read receipts, challenge-response, auto-replies,
+// ordinary mail) must not be bounces.
+func TestForeignCorpus(t *testing.T) {
+	f, err := os.Open(filepath.Join(foreignDir, "labels.jsonl"))
+	if err != nil {
+		t.Skip("foreign corpus not present")
+	}
+	defer f.Close()
+	want, notBounce := map[string][]map[string]any{}, map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatal(err)
+		}
+		file, _ := l["file"].(string)
+		if nb, _ := l["not_bounce"].(bool); nb {
+			notBounce[file] = true
+		} else {
+			want[file] = append(want[file], l)
+		}
+	}
+	total, found := 0, 0
+	for file, labels := range want {
+		r, err := decodeFile(t, filepath.Join(foreignDir, "messages", file))
+		for _, l := range labels {
+			total++
+			alts := []string{l["recipient"].(string)}
+			switch a := l["recipient_alt"].(type) {
+			case string:
+				alts = append(alts, a)
+			case []any:
+				for _, x := range a {
+					s, _ := x.(string)
+					alts = append(alts, s)
+				}
+			}
+			hit := false
+			for _, a := range alts {
+				hit = hit || err == nil && r.Kind == KindBounce && matchRecipient(r.Recipients, a) != nil
+			}
+			if hit {
+				found++
+			} else {
+				logMiss(t, "%s: %s not found (kind %s, format %s, got %s)", file, alts[0], kindOf(r), formatOf(r), recipientList(recipientsOf(r)))
+			}
+		}
+	}
+	for file := range notBounce {
+		r, err := decodeFile(t, filepath.Join(foreignDir, "messages", file))
+		if err == nil && (r.Kind == KindBounce || r.Kind == KindFeedback) && len(r.Recipients) > 0 {
+			t.Errorf("%s: not a bounce, got %s %s %s", file, r.Kind, r.Format, recipientList(r.Recipients))
+		}
+	}
+	recall := float64(found) / float64(max(total, 1))
+	t.Logf("foreign corpus: recipients %d/%d = %.3f", found, total, recall)
+	if recall < minForeignRecall {
+		t.Errorf("foreign corpus recall %.3f, below %.2f", recall, minForeignRecall)
+	}
+}
+
+func recipientsOf(r *Report) []Recipient {
+	if r == nil {
+		return nil
+	}
+	return r.Recipients
+}

@@ -51,7 +51,8 @@ func DecodeWith(data []byte, lim Limits) (*Report, error) {
 }
 
 // decodeInto decides what m is and fills r: a feedback report, a bounce (RFC 3464 delivery
-// status, else an MTA's own text format), an auto-reply, or none of these.
+// status, else an MTA's own text format, else the structure of its text), an auto-reply, or none
+// of these.
 func decodeInto(m *message, r *Report, depth int) {
 	if isFeedback(m) && decodeARF(m, r) {
 		finish(m, r)
@@ -59,6 +60,11 @@ func decodeInto(m *message, r *Report, depth int) {
 	}
 	if decodeSES(m, r) {
 		tidyRecipients(r)
+		validStrings(r)
+		return
+	}
+	if why := readReceipt(m); why != "" {
+		r.Kind, r.NotBounceReason = KindNotBounce, why
 		validStrings(r)
 		return
 	}
@@ -72,6 +78,11 @@ func decodeInto(m *message, r *Report, depth int) {
 		return
 	}
 	if why := autoReplyReason(m); why != "" {
+		if c := challengeResponse(m); c != "" {
+			r.Kind, r.NotBounceReason = KindNotBounce, c
+			validStrings(r)
+			return
+		}
 		decodeAutoReply(m, r, why)
 		finish(m, r)
 		return
@@ -79,8 +90,14 @@ func decodeInto(m *message, r *Report, depth int) {
 	if decodeForwarded(m, r, depth) {
 		return
 	}
+	if decodeStructural(m, r) {
+		finish(m, r)
+		return
+	}
 	r.Kind = KindNotBounce
-	r.NotBounceReason = notBounceReason(m)
+	if r.NotBounceReason == "" {
+		r.NotBounceReason = notBounceReason(m)
+	}
 	validStrings(r)
 }
 
@@ -94,21 +111,16 @@ func decodeBounce(m *message, r *Report) bool {
 		n = len(r.Recipients)
 	}
 	d := detect(m)
-	if d != nil && d.name == genericDetector.name && n > 0 {
-		d = nil // the delivery-status part says more than any guess from the text
-	}
 	switch {
 	case n > 0 && d != nil:
 		r.Format = d.name
 		mergeText(r, d.decode(m))
 	case n > 0:
 		r.Format = "rfc3464"
+		textDiagnostics(m, r)
 	case d != nil:
-		r.Format = d.name
-		r.Recipients = d.decode(m)
-		if len(r.Recipients) == 0 && d.name != genericDetector.name && matchGeneric(m) {
-			r.Format = genericDetector.name
-			r.Recipients = decodeGeneric(m)
+		if rs := d.decode(m); len(rs) > 0 {
+			r.Format, r.Recipients = d.name, rs
 		}
 	}
 	return len(r.Recipients) > 0
@@ -160,9 +172,11 @@ func decodeForwarded(m *message, r *Report, depth int) bool {
 		return false
 	}
 	r.Kind, r.Format, r.Recipients, r.Original = ir.Kind, ir.Format, ir.Recipients, ir.Original
+	r.Evidence = ir.Evidence
 	if r.ReportingMTA == "" {
 		r.ReportingMTA, r.ArrivalDate = ir.ReportingMTA, ir.ArrivalDate
 	}
+	validStrings(r) // the outer message's own fields too
 	return true
 }
 
@@ -171,5 +185,5 @@ func notBounceReason(m *message) string {
 	if !looksLikeBounce(m) {
 		return "no sign of a bounce: ordinary sender, return path and subject, no delivery report"
 	}
-	return "looks like a bounce, but no recipient found in a delivery status or known format"
+	return "looks like a bounce, but no recipient found in a delivery status, a known format or where failed recipients stand"
 }

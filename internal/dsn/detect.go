@@ -15,8 +15,9 @@ type detector struct {
 	decode func(m *message) []Recipient
 }
 
-// detectors is the ordered list of MTA formats. Specific formats come before general ones.
-var detectors = []detector{
+// detectors is the ordered list of MTA formats. Specific formats come before general ones; the
+// providers recognised by their sender's domain come last (see lhost_provider.go).
+var detectors = append([]detector{
 	postfixDetector,
 	googleGroupsDetector,
 	gmailDetector,
@@ -52,8 +53,10 @@ var detectors = []detector{
 	sendmailDetector,
 	eximDetector,
 	postfixSubjectDetector,
-	genericDetector,
-}
+	mdaemonDetector,
+	groupwiseDetector,
+	aolDetector,
+}, providerDetectors...)
 
 // detect returns the first detector that recognises m, or nil.
 func detect(m *message) *detector {
@@ -65,18 +68,10 @@ func detect(m *message) *detector {
 	return nil
 }
 
-// bounceSubjects are lower-case words of bounce subjects, in several languages.
-var bounceSubjects = []string{
-	"undeliver", "returned mail", "delivery status notification", "delivery failure", "delivery failed",
-	"failure notice", "failure delivery", "delivery notification", "mail delivery", "mail system error",
-	"returning message to sender", "non remis", "unzustellbar", "non recapitabile", "no entregado",
-	"返送", "配信", "不達",
-}
-
 // looksLikeBounce reports whether m has the outward signs of a bounce: a delivery report, a mail
 // system as sender, an empty return path, an X-Failed-Recipients field or a bounce subject. It
 // gates the decoders that would otherwise read too much into ordinary mail (RFC 3464 fields
-// quoted in a text, the generic detector).
+// quoted in a text).
 func looksLikeBounce(m *message) bool {
 	if m.reportType == "delivery-status" || m.hdr.has("X-Failed-Recipients") || isSystemSender(m.from) {
 		return true
@@ -84,13 +79,7 @@ func looksLikeBounce(m *message) bool {
 	if rp := strings.TrimSpace(m.hdr.get("Return-Path")); rp == "<>" || rp == "" && m.hdr.has("Return-Path") {
 		return true
 	}
-	s := lowerASCII(m.subject)
-	for _, w := range bounceSubjects {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
+	return headerWords.scan(lowerText(m.subject))&hdrBounce != 0
 }
 
 // mergeText completes the recipients read from delivery-status parts with what a detector found

@@ -10,7 +10,11 @@ import (
 // "Generating server: HOST", then each recipient on a line of its own followed by the remote
 // server's reply ("Remote Server returned '550 5.1.10 ...'" or "#550 5.1.1 RESOLVER... ##").
 // Exchange Server 2000/2003 write "did not reach the following recipient(s):" and one
-// "user@example.org on DATE" line per recipient followed by indented reasons.
+// "user@example.org on DATE" line per recipient followed by indented reasons; Exchange 5.5
+// names the recipient by its X.400 address with the SMTP one inside ("c=US;a= ;p=ORG;...;
+// dda:SMTP=user@example.org; on DATE"). Both end the reasons with an "MSEXCH:" line and give
+// "The MTS-ID of the original message is: ...", by which the format is also recognised when
+// the introduction is translated or rewritten.
 
 var (
 	office365Detector    = detector{name: "office365", match: matchOffice365, decode: decodeExchangeDiagnostics}
@@ -32,7 +36,8 @@ func matchExchange2007(m *message) bool {
 
 func matchExchange2003(m *message) bool {
 	return m.hasLine("did not reach the following recipient(s):") ||
-		m.hasLine("The following recipient(s) could not be reached:")
+		m.hasLine("The following recipient(s) could not be reached:") ||
+		m.hasText("MSEXCH:") || m.hasLine("The MTS-ID of the original message is:")
 }
 
 // decodeExchangeDiagnostics reads the "Generating server:" section.
@@ -89,12 +94,33 @@ func exchangeReply(d string) string {
 	return d
 }
 
-// decodeExchange2003 reads "user@example.org on DATE" lines and their indented reasons.
+// exchangeSMTPAddress returns the SMTP address of an Exchange 5.5 recipient line
+// ("c=US;a= ;p=ORG;o=SITE;dda:SMTP=user@example.org; on DATE"), or "".
+func exchangeSMTPAddress(t string) string {
+	i := indexFold([]byte(t), "smtp=") // not on strings.ToUpper(t): that may change byte offsets
+	if i < 0 || !strings.Contains(t[:i], "=") {
+		return ""
+	}
+	a := t[i+5:]
+	if j := strings.IndexAny(a, "; \t"); j >= 0 {
+		a = a[:j]
+	}
+	if a = cleanAddress(a); isAddress(a) {
+		return a
+	}
+	return ""
+}
+
+// decodeExchange2003 reads "user@example.org on DATE" lines (the "on" in the server's language)
+// and their indented reasons.
 func decodeExchange2003(m *message) []Recipient {
 	text := m.bounceText()
-	start := "did not reach the following recipient(s):"
-	if !bytes.Contains(text, []byte(start)) {
-		start = "The following recipient(s) could not be reached:"
+	start := ""
+	for _, s := range []string{"did not reach the following recipient(s):", "The following recipient(s) could not be reached:"} {
+		if bytes.Contains(text, []byte(s)) {
+			start = s
+			break
+		}
 	}
 	body := section(text, start)
 	var rs []Recipient
@@ -110,7 +136,12 @@ func decodeExchange2003(m *message) []Recipient {
 		if t == "" {
 			return true
 		}
-		if w := strings.Fields(t)[0]; indent(line) == 0 || strings.Contains(t, " on ") || w == t {
+		if a := exchangeSMTPAddress(t); a != "" {
+			flush()
+			rs = append(rs, Recipient{Recipient: a})
+			return true
+		}
+		if w, rest, _ := strings.Cut(t, " "); indent(line) == 0 && start != "" || dateAfter(rest) || w == t {
 			if a := cleanAddress(w); isAddress(a) {
 				flush()
 				rs = append(rs, Recipient{Recipient: a})

@@ -9,6 +9,11 @@ import (
 // followed by more deeply indented lines: "host NAME [IP]", "SMTP error from remote mail server
 // after RCPT TO:<...>:" and the remote server's reply. X-Failed-Recipients repeats the
 // addresses.
+//
+// The introduction is a template that providers translate and rewrite; the format is also
+// recognised by its structure without it: X-Failed-Recipients, the "eximdsn" MIME boundary of
+// its multipart/report, and the "------ This is a copy of the message, including all the
+// headers. ------" line before the returned message.
 
 var eximDetector = detector{name: "exim", match: matchExim, decode: decodeExim}
 
@@ -17,9 +22,11 @@ func matchExim(m *message) bool {
 		return true
 	}
 	return m.hasLine("This message was created automatically by mail delivery software") ||
+		strings.Contains(m.hdr.get("Content-Type"), "-eximdsn-") ||
 		m.hasText("could not be delivered to one or more of its") && m.subjectHas("mail delivery failed") ||
 		m.subjectHas("Warning: message ") && m.subjectHas(" delayed ") && m.hasText("has not yet been delivered") ||
-		m.hasLine("------ This is a copy of your message, including all the headers.") && m.fromHas("mailer-daemon")
+		m.hasLine("------ This is a copy of your message, including all the headers.") ||
+		m.hasLine("------ This is a copy of the message, including all the headers.")
 }
 
 // eximStarts are the lines that introduce the address list.
@@ -63,7 +70,7 @@ func eximBlocks(body []byte, action string) []Recipient {
 		t := bytes.TrimSpace(line)
 		switch {
 		case len(t) == 0:
-		case in >= 1 && in <= 3 && !bytes.HasPrefix(t, []byte("(")) && eximAddressLine(t) != "":
+		case (in >= 1 && in <= 3 || in == 0 && eximBareAddress(t)) && !bytes.HasPrefix(t, []byte("(")) && eximAddressLine(t) != "":
 			flush()
 			rs = append(rs, Recipient{Recipient: eximAddressLine(t), Action: action})
 			// "  <user@example.org>: 550 5.1.1 ..." (MXLogic) or "... malformed address: ...".
@@ -79,10 +86,22 @@ func eximBlocks(body []byte, action string) []Recipient {
 	return rs
 }
 
+// eximBareAddress reports whether a line is an address alone ("user@example.org" or
+// "user@example.org:"), as some Exim templates write it at the left margin.
+func eximBareAddress(t []byte) bool {
+	w := strings.TrimSuffix(string(t), ":")
+	return isAddress(strings.Trim(w, "<>"))
+}
+
 // eximAddressLine returns the failed address on an address line, or "". A line such as
-// "pipe to |/usr/bin/x user@example.org" or "save to /path" is returned as written.
+// "pipe to |/usr/bin/x user@example.org" or "save to /path" is returned as written; "an
+// undisclosed address" (a recipient Exim does not name) is kept, to be replaced by the address
+// it was generated from.
 func eximAddressLine(t []byte) string {
 	s := string(t)
+	if strings.HasPrefix(s, "an undisclosed address") {
+		return s
+	}
 	if a := angleAddress(s); a != "" && strings.Contains(s, "malformed address") {
 		return a
 	}
@@ -96,6 +115,9 @@ func eximAddressLine(t []byte) string {
 	}
 	if !strings.ContainsAny(w, "@/|") && len(strings.Fields(s)) == 1 && !strings.Contains(w, ".") {
 		return w // local part only: resolved with X-Failed-Recipients
+	}
+	if len(strings.Fields(s)) == 1 && isFieldAddress(w) {
+		return w // a one-label domain (user@localhost): Exim lists it as X-Failed-Recipients does
 	}
 	return ""
 }
@@ -151,7 +173,11 @@ func setEximDiag(r *Recipient, diag []byte) {
 func eximResolve(m *message, rs []Recipient) []Recipient {
 	failed := addressesIn(m.hdr.get("X-Failed-Recipients"))
 	for i := range rs {
-		if isAddress(rs[i].Recipient) {
+		if isFieldAddress(rs[i].Recipient) {
+			continue
+		}
+		if isAddress(rs[i].OriginalRecipient) && strings.HasPrefix(rs[i].Recipient, "an undisclosed address") {
+			rs[i].Recipient = rs[i].OriginalRecipient
 			continue
 		}
 		for _, a := range failed {
@@ -163,7 +189,7 @@ func eximResolve(m *message, rs []Recipient) []Recipient {
 	}
 	out := rs[:0]
 	for _, r := range rs {
-		if isAddress(r.Recipient) {
+		if isFieldAddress(r.Recipient) {
 			out = append(out, r)
 		}
 	}

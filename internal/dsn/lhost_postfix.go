@@ -10,8 +10,10 @@ import (
 //	<user@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 <user@example.org>:
 //	    Recipient address rejected: User unknown (in reply to RCPT TO command)
 //
-// and usually a message/delivery-status part as well. Its SMTP server also mails
-// "errors from" session transcripts (" In:  RCPT TO:<...>" / " Out: 550 ...").
+// and usually a message/delivery-status part as well, with Postfix's own X-Postfix-Queue-ID
+// field: by that field the format is recognised when the introduction is translated or
+// rewritten (bounce.cf templates). Its SMTP server also mails "errors from" session transcripts
+// (" In:  RCPT TO:<...>" / " Out: 550 ...").
 
 var (
 	postfixDetector = detector{name: "postfix", match: matchPostfix, decode: decodePostfix}
@@ -22,7 +24,18 @@ var (
 
 func matchPostfix(m *message) bool {
 	return m.subjectHas("Postfix SMTP server: errors from") ||
-		m.hasLine("This is the mail system at host") || m.hasLine("This is the Postfix program at host")
+		m.hasLine("This is the mail system at host") || m.hasLine("This is the Postfix program at host") ||
+		m.statusHas("X-Postfix-Queue-ID:")
+}
+
+// statusHas reports whether a delivery-status part of m contains s, as written.
+func (m *message) statusHas(s string) bool {
+	for i := range m.parts {
+		if p := &m.parts[i]; p.mtype == "message/delivery-status" && bytes.Contains(p.body, []byte(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 func matchPostfixSubject(m *message) bool {

@@ -10,22 +10,58 @@ import (
 // with a "(#5.1.1)" style status when qmail produced the error itself. The copy of the message
 // follows "--- Below this line is a copy of the message." (or "--- Enclosed are the original
 // headers of the message.").
+//
+// Providers that run qmail rewrite the introduction (in their own words and languages), but
+// keep its structure: the "<address>:" paragraphs and the copy marker, and qmail's trace
+// field "Received: (qmail NNN invoked for bounce)". Either marker recognises the format.
 
 var qmailDetector = detector{name: "qmail", match: matchQmail, decode: decodeQmail}
 
+// qmailMarkers are the lines qmail writes before the returned message.
+var qmailMarkers = []string{
+	"--- Below this line is a copy of the message", "--- Enclosed are the original headers",
+	"--- Enclosed is a copy of the message", "--- Below this line is the original message",
+}
+
 func matchQmail(m *message) bool {
-	return m.hasLine("Hi. This is the qmail-send program") ||
-		m.hasLine("--- Below this line is a copy of the message.") && m.hasText("I'm afraid I wasn't able to deliver")
+	if m.hasLine("Hi. This is the qmail-send program") {
+		return true
+	}
+	for _, mk := range qmailMarkers {
+		if m.hasLine(mk) {
+			return true
+		}
+	}
+	return qmailBounceTrace(m) && m.hasText(">:")
+}
+
+// qmailBounceTrace reports whether qmail-send injected m as a bounce: a "Received: (qmail NNN
+// invoked for bounce)" trace field.
+func qmailBounceTrace(m *message) bool {
+	for _, f := range m.hdr.fields {
+		if len(f.name) == 8 && equalFoldASCII(f.name, "received") && bytes.Contains(f.value, []byte("invoked for bounce")) {
+			return true
+		}
+	}
+	return false
 }
 
 func decodeQmail(m *message) []Recipient {
-	body := section(m.bounceText(), "", "--- Below this line is a copy of the message", "--- Enclosed are the original headers",
-		"--- Enclosed is a copy of the message", "--- Below this line is the original message")
+	body := section(m.bounceText(), "", qmailMarkers...)
 	if i := bytes.Index(body, []byte("qmail-send program")); i >= 0 {
 		_, body = cutLine(body[i:])
 	}
 	rs := angleBlocks(body, "failed")
+	intro := ""
+	if i := bytes.Index(body, []byte("\n<")); i >= 0 {
+		intro = joinLines(body[:i])
+	}
 	for i := range rs {
+		if rs[i].Diagnostic == "" && intro != "" {
+			// "<user@example.org>:" with nothing under it: the provider's introduction above
+			// the list is all the bounce says
+			rs[i] = mergeNew(rs[i], newRecipient(rs[i].Recipient, intro, rs[i].Action))
+		}
 		qmailDetails(&rs[i])
 	}
 	return rs

@@ -29,6 +29,10 @@ type message struct {
 	headDone  bool
 	lines     lineIndex // see hasLine
 	linesDone bool
+	failText  *failureText // the failure part of the text, line by line: see failure
+
+	senderDomain string // see systemSenderDomain
+	senderDone   bool
 
 	fields []field // the fields of the header sections read with m.parseHeader, see readHeader
 }

@@ -167,7 +167,7 @@ var originalMarkers = []string{
 	"original message", "copy of the message", "returned message", "unsent message",
 	"message follows", "original mail", "copy of your message", "message header",
 	"headers of the original", "undelivered message", "rejected message", "message text follows",
-	"your message reads", "original message headers", "content-type: message/rfc822",
+	"your message reads", "original message headers", "content-type: message/rfc822", "old message",
 }
 
 // exactMarkers are whole lines (lower-case, trimmed) that introduce the inlined original.

@@ -27,8 +27,9 @@
 //
 // MTAs that do not write RFC 3464 reports are recognised by detectors (lhost_*.go), one per
 // format, tried in order: Postfix, Exim, Sendmail, qmail, Exchange and Office 365, Gmail, and
-// the long tail (Lotus Notes, Domino, DragonFly, OpenSMTPD, Japanese carriers, ...), with a
-// conservative generic detector last. A detector's match looks only at header fields and at
+// the long tail (Lotus Notes, Domino, DragonFly, OpenSMTPD, Japanese carriers, ...). Bounces in
+// no known format are read by structure (structural.go): the signs of a bounce are weighed, and
+// the addresses that stand where failed recipients stand in the text are taken. A detector's match looks only at header fields and at
 // fixed sentences near the start of the bounce text (most through an index of line starts, see
 // hasLine); its decoder runs only when it matches.
 //
@@ -59,7 +60,9 @@ type Report struct {
 	Kind Kind
 	// Format names the decoder that recognised the message: "rfc3464" (a delivery-status
 	// report from an MTA no detector knows), "arf", "rfc3834", "amazonses", "hotmail-fbl",
-	// "apple-unsubscribe", "generic", or an MTA detector ("postfix", "exim", "sendmail",
+	// "apple-unsubscribe", "structural" (a bounce in no known format, read by the structure of its
+	// text), a provider or mail store that writes its own notices ("mdaemon", "groupwise", "aol",
+	// "netease", "qq", "sina", "mailru", "yandex"), or an MTA detector ("postfix", "exim", "sendmail",
 	// "qmail", "office365", "gmail", ...; see detectors in detect.go).
 	Format string
 
@@ -84,6 +87,10 @@ type Report struct {
 
 	// NotBounceReason says why a message is KindNotBounce or KindAutoReply (for `parse --all`).
 	NotBounceReason string
+
+	// Evidence lists, for a report decoded by structure (Format "structural"), the signs that
+	// made the message a bounce and their weights, for `rebound explain`.
+	Evidence []string
 }
 
 // Recipient is one recipient of the returned message (RFC 3464 section 2.3).

@@ -106,10 +106,16 @@ func recipientFromFields(g header) (Recipient, bool) {
 	r.Recipient = cleanAddress(g.get("final-recipient"))
 	r.OriginalRecipient = cleanAddress(g.get("original-recipient"))
 	if !isAddress(r.Recipient) {
+		// a Final-Recipient that free text would not take: a better address of the same
+		// recipient first, else the field as the MTA wrote it (user@localhost, a quoted local
+		// part)
 		switch {
 		case isAddress(cleanAddress(g.get("x-actual-recipient"))):
 			r.Recipient = cleanAddress(g.get("x-actual-recipient"))
 		case isAddress(r.OriginalRecipient):
+			r.Recipient = r.OriginalRecipient
+		case isFieldAddress(r.Recipient):
+		case isFieldAddress(r.OriginalRecipient):
 			r.Recipient = r.OriginalRecipient
 		default:
 			return r, false

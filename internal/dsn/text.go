@@ -252,11 +252,12 @@ func joinLines(b []byte) string {
 	return collapseSpace(string(b))
 }
 
-// addressesIn returns the mailbox addresses in a comma-separated header value.
+// addressesIn returns the mailbox addresses in a comma-separated header value (a structured
+// field: see isFieldAddress).
 func addressesIn(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
-		if a := cleanAddress(s); isAddress(a) {
+		if a := cleanAddress(s); isFieldAddress(a) {
 			out = append(out, a)
 		}
 	}
