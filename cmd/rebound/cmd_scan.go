@@ -82,7 +82,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if err != nil {
 		return err
 	}
-	st, err := g.openStore(ctx)
+	st, err := g.createStore(ctx)
 	if err != nil {
 		return err
 	}

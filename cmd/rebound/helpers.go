@@ -7,6 +7,7 @@ import (
 	"github.com/reboundhq/rebound/internal/dsn"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -122,9 +123,37 @@ func addMaxSizeFlag(f *pflag.FlagSet, s *sizeFlag) {
 	f.Var(s, "max-message-size", "largest message read, in bytes or with a K, M or G suffix; a larger one is recorded as undecodable")
 }
 
-// openStore opens (creating if needed) the database.
+// openStore opens the database for writing. It must exist: only scan creates one
+// (createStore), so that a wrong path (REBOUND_DB set in a shell profile that cron does not
+// read) is an error, never a new empty database.
 func (g *globalOptions) openStore(ctx context.Context) (*store.Store, error) {
-	return store.Open(g.dbPath())
+	return g.open(store.Existing())
+}
+
+// createStore opens the database for scan, creating it (and its folders) when needed.
+func (g *globalOptions) createStore(ctx context.Context) (*store.Store, error) {
+	return g.open()
+}
+
+// open opens the database with opts; a missing one is an error naming where its path came from.
+func (g *globalOptions) open(opts ...store.Option) (*store.Store, error) {
+	st, err := store.Open(g.dbPath(), opts...)
+	if errors.Is(err, store.ErrNotExist) {
+		return nil, withHint(exitDatabase, err, "only 'rebound scan' creates a database; this path "+g.dbSource()+
+			": run scan first, or give the database's path with --db PATH (or $REBOUND_DB)")
+	}
+	return st, err
+}
+
+// dbSource says where dbPath found the path, for messages.
+func (g *globalOptions) dbSource() string {
+	switch {
+	case g.db != "":
+		return "was given with --db"
+	case os.Getenv("REBOUND_DB") != "":
+		return "comes from $REBOUND_DB"
+	}
+	return "is the default, as neither --db nor $REBOUND_DB is set (cron does not read your shell profile)"
 }
 
 // storeExit maps database errors to their exit status and hint.

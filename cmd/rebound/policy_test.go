@@ -30,6 +30,9 @@ func TestPolicyExitStatus(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("[default]\nsoft_window = 72 hours\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if code, stderr := runIn(t, "scan", "--quiet", t.TempDir()); code != 0 { // an empty database
+		t.Fatalf("scan: %d %s", code, stderr)
+	}
 	for _, c := range []struct {
 		args []string
 		code int
@@ -67,6 +70,9 @@ func TestExportFile(t *testing.T) {
 	out := filepath.Join(dir, "out", "list.csv")
 	if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if code, stderr := runIn(t, "scan", "--quiet", t.TempDir()); code != 0 { // an empty database
+		t.Fatalf("scan: %d %s", code, stderr)
 	}
 	for range 2 {
 		if code, stderr := runIn(t, "export", "--out", out); code != 0 {

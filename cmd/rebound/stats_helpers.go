@@ -85,7 +85,7 @@ func (g *globalOptions) readDataset(ctx context.Context, q kpi.Query, limit int)
 // current, so that a user who may only read the file can still report on it, and read-write
 // when a migration is due. A missing database is an error: there is nothing to report.
 func (g *globalOptions) openReader(ctx context.Context) (*store.Store, error) {
-	st, err := store.Open(g.dbPath(), store.ReadOnly())
+	st, err := g.open(store.ReadOnly())
 	if err == nil || !errors.Is(err, store.ErrReadOnly) {
 		return st, err
 	}

@@ -58,6 +58,9 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Kind, e.Err}
 }
 
+// HintNotExist is the hint of ErrNotExist.
+const HintNotExist = "only 'rebound scan' creates a database: run it first, or check the path (--db, $REBOUND_DB)"
+
 // Hints shared by several errors.
 const (
 	hintCorrupt  = "the file is damaged or is not a rebound database; move it aside (rebound will start a new one) or pick another with --db"

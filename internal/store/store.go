@@ -43,6 +43,7 @@ type Option func(*options)
 type options struct {
 	busyTimeout time.Duration
 	readOnly    bool
+	existing    bool // the file must exist: nothing is created
 }
 
 // WithBusyTimeout sets how long to wait for a lock held by another process (default 30 s).
@@ -53,7 +54,15 @@ func WithBusyTimeout(d time.Duration) Option {
 // ReadOnly opens an existing database for reading only: nothing is created or migrated, and a
 // missing file is ErrNotExist. Use it for commands that only report.
 func ReadOnly() Option {
-	return func(o *options) { o.readOnly = true }
+	return func(o *options) { o.readOnly, o.existing = true, true }
+}
+
+// Existing opens an existing database for reading and writing, and never creates one: a
+// missing (or empty) file is ErrNotExist, and no folder is made. Every command but scan opens
+// the database this way, so that a mistyped path is an error rather than a new, empty
+// database.
+func Existing() Option {
+	return func(o *options) { o.existing = true }
 }
 
 // sqliteMagic starts every SQLite database file.
@@ -71,7 +80,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
-	if err := prepareFile(path, abs, o.readOnly); err != nil {
+	if err := prepareFile(path, abs, o); err != nil {
 		return nil, err
 	}
 	db, err := sql.Open("sqlite", dsn(abs, o))
@@ -93,24 +102,23 @@ func Open(path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// prepareFile creates the parent folders and the file (unless read-only), and checks that an
+// prepareFile creates the parent folders and the file (unless o.existing), and checks that an
 // existing file is a SQLite database, so that the common mistakes get plain errors.
-func prepareFile(path, abs string, readOnly bool) error {
+func prepareFile(path, abs string, o options) error {
 	if st, err := os.Stat(abs); err == nil && st.IsDir() {
 		return &Error{Kind: ErrCorrupt, Path: path, Detail: "is a folder, not a database file",
 			Hint: "pass the path of a file with --db"}
 	}
 	flag := os.O_RDWR | os.O_CREATE
-	if readOnly {
-		flag = os.O_RDONLY
+	if o.existing {
+		flag = os.O_RDONLY // only to check it: SQLite opens it for writing itself
 	} else if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return &Error{Kind: ErrReadOnly, Path: path, Detail: "cannot be created", Err: err, Hint: hintReadOnly}
 	}
 	f, err := os.OpenFile(abs, flag, 0o600)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return &Error{Kind: ErrNotExist, Path: path, Detail: "does not exist",
-				Hint: "run 'rebound scan' first, or check --db"}
+			return &Error{Kind: ErrNotExist, Path: path, Detail: "does not exist", Hint: HintNotExist}
 		}
 		return classify(path, "open", err)
 	}
@@ -119,9 +127,8 @@ func prepareFile(path, abs string, readOnly bool) error {
 	n, err := io.ReadFull(f, head)
 	switch {
 	case n == 0 && (err == io.EOF):
-		if readOnly {
-			return &Error{Kind: ErrNotExist, Path: path, Detail: "is empty",
-				Hint: "run 'rebound scan' first, or check --db"}
+		if o.existing {
+			return &Error{Kind: ErrNotExist, Path: path, Detail: "is empty", Hint: HintNotExist}
 		}
 		return nil // a new database
 	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
@@ -140,6 +147,9 @@ func dsn(abs string, o options) string {
 	if o.readOnly {
 		q.Set("mode", "ro")
 	} else {
+		if o.existing {
+			q.Set("mode", "rw") // never created, even if the file vanished since prepareFile
+		}
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Set("_txlock", "immediate") // write transactions take the lock up front
 	}
