@@ -160,13 +160,18 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	st, ev, lp, err := g.openPolicyStore(ctx)
+	records := (o.out != "" || o.onlyNew) && !o.dryRun
+	open := g.openPolicyReader // a look at the list writes nothing: any user who may read the database may look
+	if records {
+		open = g.openPolicyStore
+	}
+	st, ev, lp, err := open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	var rec *store.Export
-	if (o.out != "" || o.onlyNew) && !o.dryRun {
+	if records {
 		rec = &store.Export{At: ev.Now, Target: o.out, Format: string(format), OnlyNew: o.onlyNew,
 			Filters: o.describe(), Policy: lp.id}
 		if rec.Target == "" {

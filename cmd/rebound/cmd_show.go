@@ -53,7 +53,7 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st, ev, lp, err := g.openPolicyStore(ctx)
+	st, ev, lp, err := g.openPolicyReader(ctx)
 	if err != nil {
 		return err
 	}

@@ -239,6 +239,33 @@ func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, stor
 	return st, ev, lp, nil
 }
 
+// openPolicyReader is openPolicyStore for the commands that only read states (show, and export
+// when it records nothing): the database is opened read-only (openReader). Events a killed scan
+// left unevaluated are evaluated first when this user may write the database (its owner, or
+// root); anyone else is told that states are as of the last evaluation.
+func (g *globalOptions) openPolicyReader(ctx context.Context) (*store.Store, store.Evaluator, *loadedPolicy, error) {
+	ev, lp, err := g.evaluator()
+	if err != nil {
+		return nil, ev, nil, err
+	}
+	st, err := g.openReader(ctx)
+	if err != nil {
+		return nil, ev, nil, err
+	}
+	pending, err := st.Pending(ctx)
+	switch {
+	case err != nil:
+		st.Close()
+		return nil, ev, nil, err
+	case pending && store.MayWrite(g.dbPath()):
+		st.Close()
+		return g.openPolicyStore(ctx)
+	case pending:
+		g.warnf("note: some events are not evaluated yet (a scan stopped before it could evaluate them): states are as of the last evaluation, until the database owner's next scan")
+	}
+	return st, ev, lp, nil
+}
+
 // warnOtherPolicy warns when stored states were evaluated with another policy than the one in
 // force: the user changed the policy (or forgot --policy) and should run rebound evaluate.
 func (g *globalOptions) warnOtherPolicy(ctx context.Context, st *store.Store, lp *loadedPolicy) error {

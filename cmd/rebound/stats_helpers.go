@@ -81,13 +81,18 @@ func (g *globalOptions) readDataset(ctx context.Context, q kpi.Query, limit int)
 	return st.Dataset(ctx, q, store.StatsOptions{DetailLimit: limit})
 }
 
-// openReader opens the database for a command that only reads it: read-only when its schema is
-// current, so that a user who may only read the file can still report on it, and read-write
-// when a migration is due. A missing database is an error: there is nothing to report.
+// openReader opens the database for a command that only reads it: read-only, so that it creates
+// no file beside the database and works for a user who may only read it (docs/operations.md,
+// "Sharing a database"). When its schema needs upgrading, the database's owner (or root) opens it
+// for writing, which upgrades it; anyone else is told to ask the owner. A missing database is an
+// error: there is nothing to report.
 func (g *globalOptions) openReader(ctx context.Context) (*store.Store, error) {
 	st, err := g.open(store.ReadOnly())
-	if err == nil || !errors.Is(err, store.ErrReadOnly) {
+	if err == nil || !errors.Is(err, store.ErrOldSchema) {
 		return st, err
+	}
+	if !store.MayWrite(g.dbPath()) {
+		return nil, withHint(exitDatabase, err, "the database's owner upgrades it with the next command that writes it, such as 'rebound scan'")
 	}
 	return g.openStore(ctx)
 }

@@ -39,7 +39,9 @@
 //
 // # Crash safety and concurrency
 //
-// The database runs in WAL mode (set once on the file, with 16 KiB pages for new files) with
+// The database runs in WAL mode (set once on the file, with 16 KiB pages for new files; the -wal
+// and -shm files are kept when it is closed, so that readers never create them: Open and
+// docs/operations.md) with
 // synchronous=NORMAL, foreign keys on and a busy timeout (30 s by default), and every write
 // transaction starts with BEGIN IMMEDIATE, so a second process waits for the first instead of
 // failing or deadlocking. SaveBatch writes a whole batch
@@ -64,6 +66,6 @@
 //   - Text ordering assumes byte order (PostgreSQL: COLLATE "C").
 //
 // Errors that make the database unusable are *Error values wrapping one of ErrNewerSchema,
-// ErrCorrupt, ErrReadOnly, ErrDiskFull, ErrBusy or ErrNotExist, for errors.Is; their text ends
+// ErrCorrupt, ErrReadOnly, ErrDiskFull, ErrBusy, ErrNotExist or ErrOldSchema, for errors.Is; their text ends
 // with "; hint: ..." telling the user what to do.
 package store
