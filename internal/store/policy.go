@@ -927,6 +927,7 @@ func (s *Store) Prune(ctx context.Context, cutoff, now time.Time, dry bool) (Pru
 			{"policy_prune_events", &sum.EventsDeleted, []any{c, int64(math.MinInt64)}},
 			{"policy_prune_blank_events", &sum.EventsKept, []any{c}},
 			{"policy_prune_messages", &sum.MessagesCleared, []any{c}},
+			{"policy_prune_legacy", new(int), []any{c}},
 			{"policy_prune_states", &sum.StatesCleared, []any{c}},
 			{"policy_delete_orphan_addresses", &sum.Forgotten, nil},
 			{"policy_prune_export_changes", new(int), []any{c}},

@@ -61,7 +61,7 @@ func addStats(ctx context.Context, tx *sql.Tx, msgs []Message) error {
 	counts := map[dayCountKey]int{}
 	camps := map[dayCampaignKey]int{}
 	for i := range msgs {
-		if !msgs[i].Stored {
+		if !msgs[i].Stored || msgs[i].DuplicateOf != "" {
 			continue
 		}
 		for j := range msgs[i].Events {

@@ -36,6 +36,7 @@ type Store struct {
 	readOnly bool
 	wmu      sync.Mutex   // serialises this process's write transactions
 	recent   recentEvents // events stored and not evaluated yet (recent.go)
+	legacy   legacyState  // whether messages stored before content keys are bridged (contents.go)
 }
 
 // Option changes how Open works.
