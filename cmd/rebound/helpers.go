@@ -226,3 +226,25 @@ func printable(s string) string {
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
+
+// plural writes n and a noun in the singular or the plural (an added s, or es after s, x, z,
+// ch, sh): "1 row", "2 rows", "1 address", "3 addresses".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	for _, end := range []string{"s", "x", "z", "ch", "sh"} {
+		if strings.HasSuffix(noun, end) {
+			return thousands(n) + " " + noun + "es"
+		}
+	}
+	return thousands(n) + " " + noun + "s"
+}
+
+// verb picks the singular or the plural form of a verb for n.
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

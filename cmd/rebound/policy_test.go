@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/export"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/rules"
 )
@@ -83,8 +84,8 @@ func TestExportFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Mode().Perm() != exportPerm {
-		t.Errorf("mode %v, want %v", st.Mode().Perm(), os.FileMode(exportPerm))
+	if st.Mode().Perm() != export.DefaultPerm {
+		t.Errorf("mode %v, want %v", st.Mode().Perm(), export.DefaultPerm)
 	}
 	ents, _ := os.ReadDir(filepath.Dir(out))
 	if len(ents) != 1 {

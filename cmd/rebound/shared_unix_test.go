@@ -289,3 +289,80 @@ func TestSharedDatabase(t *testing.T) {
 		t.Errorf("owner blocked by a reader's files: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestExportKeepsOwner: export --out replaces a file keeping its owner, group and mode, so that a
+// CRM uploader running as another user keeps its access; a user who cannot keep them (not root,
+// not the owner) replaces nothing. Needs root to own files as others.
+func TestExportKeepsOwner(t *testing.T) {
+	if !isRoot() {
+		t.Skip("needs root to give files other owners")
+	}
+	base, err := os.MkdirTemp("", "rebound-owner-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	box := filepath.Join(base, "box")
+	writeFile(t, filepath.Join(box, "a.eml"), []byte(composeDSN(1, "ann@example.org", "")))
+	if err := exec.Command("chmod", "-R", "a+rX", box).Run(); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(base, "root.db")
+	out := filepath.Join(base, "crm.csv")
+	old := []byte("email\r\nold@example.org\r\n")
+	writeFile(t, out, old)
+	if err := os.Chown(out, ownerUID, sharedGroup); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(out, 0o604); err != nil {
+		t.Fatal(err)
+	}
+	check := func(uid, gid int, mode os.FileMode, want string) {
+		t.Helper()
+		fi, err := os.Stat(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if int(st.Uid) != uid || int(st.Gid) != gid || fi.Mode().Perm() != mode {
+			t.Errorf("crm.csv: %d:%d %v, want %d:%d %v", st.Uid, st.Gid, fi.Mode().Perm(), uid, gid, mode)
+		}
+		if b, _ := os.ReadFile(out); !strings.Contains(string(b), want) {
+			t.Errorf("crm.csv holds %q, want %q in it", b, want)
+		}
+	}
+	if code, stderr := runIn(t, "--db", db, "scan", "--quiet", box); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, stderr := runIn(t, "--db", db, "export", "--quiet", "--out", out); code != 0 {
+		t.Fatal(stderr)
+	}
+	check(ownerUID, sharedGroup, 0o604, "ann@example.org,suppressed,")
+	if code, stderr := runIn(t, "--db", db, "export", "--quiet", "--mode", "0640", "--out", out); code != 0 {
+		t.Fatal(stderr)
+	}
+	check(ownerUID, sharedGroup, 0o640, "ann@example.org,suppressed,")
+
+	// Another user, who may write the folder but is neither the file's owner nor root.
+	bin := buildRebound(t, base)
+	writeFile(t, out, old)
+	if err := os.Chown(out, ownerUID, sharedGroup); err != nil {
+		t.Fatal(err)
+	}
+	r := runAs(t, readerCred, bin, base, "--db", filepath.Join(base, "reader.db"), "scan", "--quiet", box)
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r = runAs(t, readerCred, bin, base, "--db", filepath.Join(base, "reader.db"), "export", "--out", out)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "cannot keep the owner and group of the file (owner 42001, group 42000)") ||
+		!strings.Contains(r.stderr, "hint: nothing was replaced") {
+		t.Errorf("another user's export: exit %d\n%s", r.code, r.stderr)
+	}
+	check(ownerUID, sharedGroup, 0o640, "old@example.org")
+	if matches, _ := filepath.Glob(filepath.Join(base, ".crm.csv.tmp-*")); len(matches) != 0 {
+		t.Errorf("temporary files left: %v", matches)
+	}
+}
