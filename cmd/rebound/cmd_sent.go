@@ -186,7 +186,9 @@ func checkSentProviders(data []byte, name string, known []string) error {
 	return errors.Join(errs...)
 }
 
-// addSent records sent volumes.
+// addSent records sent volumes, and notes the campaigns that no bounce was ever attributed to:
+// until one is, stats leaves their volume out of the rates. A volume may well come before its
+// bounces, so it is a note, not an error; a close spelling of a known campaign is suggested.
 func (g *globalOptions) addSent(ctx context.Context, rows []kpi.SentRow) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -196,7 +198,28 @@ func (g *globalOptions) addSent(ctx context.Context, rows []kpi.SentRow) error {
 		return err
 	}
 	defer st.Close()
-	return st.AddSent(ctx, rows)
+	if err := st.AddSent(ctx, rows); err != nil {
+		return err
+	}
+	known, err := st.Campaigns(ctx)
+	if err != nil {
+		return err
+	}
+	noted := map[string]bool{}
+	for _, r := range rows {
+		if noted[r.Campaign] || r.Count == 0 || slices.Contains(known, r.Campaign) {
+			continue
+		}
+		noted[r.Campaign] = true
+		msg := "note: no bounce is attributed to campaign " + printable(r.Campaign) + " so far"
+		if m := kpi.DidYouMean(r.Campaign, known); m != "" {
+			msg += "; did you mean " + printable(m) + "?"
+		} else {
+			msg += "."
+		}
+		g.warnf("%s Until one is, stats leaves its volume out of the rates ('rebound stats --by campaign' lists the campaigns as attributed)", msg)
+	}
+	return nil
 }
 
 func newSentListCmd(g *globalOptions) *cobra.Command {

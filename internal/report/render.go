@@ -114,8 +114,20 @@ func (s *Stats) writeSummary(p *printer, format Format) {
 		thousands(t.Bounces), recips, thousands(t.Hard), thousands(t.Soft), thousands(t.Block),
 		thousands(t.Complaints), thousands(t.Unknown))
 	if r := t.Rates; r != nil {
-		p.line("%sSent: %s; hard rate %s, bounce rate %s, complaint rate %s", bullet, thousands(r.Sent),
-			ratePct(r.Hard).text, ratePct(r.Bounce).text, ratePct(r.Complaint).text)
+		p.line("%sSent: %s (%s); hard rate %s, bounce rate %s, complaint rate %s", bullet, thousands(r.Sent),
+			volumeNames(s.SentMatched), ratePct(r.Hard).text, ratePct(r.Bounce).text, ratePct(r.Complaint).text)
+	}
+	for i, v := range s.SentUnmatched {
+		if i == maxUnmatchedShown {
+			p.line("%s... and %d more sent volumes left out of the rates (--format json lists them)", bullet, len(s.SentUnmatched)-i)
+			break
+		}
+		hint := ""
+		if v.DidYouMean != "" {
+			hint = "; did you mean " + v.DidYouMean + "?"
+		}
+		p.line("%sLeft out of the rates: %s sent for campaign %s, which no bounce of the period is attributed to%s",
+			bullet, thousands(v.Sent), v.Campaign, hint)
 	}
 	if s.AutoReplies+s.Deliveries > 0 {
 		p.line("%sNot counted: %s auto-replies, %s delivery notices", bullet, thousands(s.AutoReplies), thousands(s.Deliveries))
@@ -124,6 +136,29 @@ func (s *Stats) writeSummary(p *printer, format Format) {
 		p.line("%sCampaigns: none known (see docs/attribution.md)", bullet)
 	}
 	p.line("%sUndecodable messages: %s%s", bullet, thousands(s.Undecodable), undecodableHint(s.Undecodable))
+}
+
+// maxUnmatchedShown bounds the sent volumes without bounces listed in the summary.
+const maxUnmatchedShown = 5
+
+// volumeNames names the campaigns whose volumes count in the rates: "campaign spring",
+// "campaigns spring and summer", "campaigns a, b, c and 4 more".
+func volumeNames(vs []SentVolume) string {
+	names := make([]string, 0, 3)
+	for i, v := range vs {
+		if i == 3 {
+			names = append(names, fmt.Sprintf("%d more", len(vs)-i))
+			break
+		}
+		names = append(names, v.Campaign)
+	}
+	switch len(names) {
+	case 0:
+		return "no campaign"
+	case 1:
+		return "campaign " + names[0]
+	}
+	return "campaigns " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func undecodableHint(n int) string {

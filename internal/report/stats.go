@@ -62,6 +62,11 @@ type Stats struct {
 	Deliveries  int             `json:"deliveries"`  // not counted as bounces
 	SentKnown   bool            `json:"sent_known"`  // sent volumes cover the period: see Rates
 
+	// The sent volumes of the period, per campaign: those whose campaign has bounces in the
+	// period count in the rates; the others are left out, since they match nothing.
+	SentMatched   []SentVolume `json:"sent_matched,omitempty"`
+	SentUnmatched []SentVolume `json:"sent_unmatched,omitempty"`
+
 	recipients map[Dimension]bool
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -353,11 +354,72 @@ yahoo,10,2,2,1,0,10.000,10.000,0.000,"hard, bounce",hostunknown,1
 		t.Fatalf("total rates %+v", r)
 	}
 	out := render(t, s, "", FormatTable, Options{})
-	if !strings.Contains(out, "Sent: 150; hard rate 2.67%, bounce rate 4.67%, complaint rate 0.67%\n") {
+	if !strings.Contains(out, "Sent: 150 (campaigns spring and summer); hard rate 2.67%, bounce rate 4.67%, complaint rate 0.67%\n") {
 		t.Errorf("summary lacks the total rates:\n%s", out)
 	}
 	if !strings.Contains(out, "Provider rates count the bounces of the campaigns whose sent volume is given per provider.") {
 		t.Error("provider rates note missing")
+	}
+}
+
+// TestRatesUnmatched: a sent volume whose campaign has no bounces in the period (a misspelling,
+// or a campaign attributed under another name) is left out of every rate, and said so, with the
+// campaign it was probably meant for.
+func TestRatesUnmatched(t *testing.T) {
+	s := fixtureStats(t,
+		SentRow{Campaign: "spring", Count: 100},
+		SentRow{Campaign: "Summer", Count: 5000},                   // bounces are attributed to "summer"
+		SentRow{Campaign: "sprng", Provider: "gmail", Count: 9000}, // a typo of spring
+		SentRow{Campaign: "autumn", Count: 7000},                   // no bounce, nothing close
+	)
+	r := s.Total.Rates
+	if r == nil || r.Sent != 100 || r.HardCount != 2 || r.BounceCount != 4 || r.Complaints != 1 {
+		t.Fatalf("total rates %+v: want spring's volume and bounces only", r)
+	}
+	want := []SentVolume{{"Summer", 5000, "summer"}, {"autumn", 7000, ""}, {"sprng", 9000, "spring"}}
+	if !reflect.DeepEqual(s.SentUnmatched, want) || len(s.SentMatched) != 1 || s.SentMatched[0].Campaign != "spring" {
+		t.Errorf("matched %+v, unmatched %+v; want %+v", s.SentMatched, s.SentUnmatched, want)
+	}
+	for i := range s.Providers {
+		if s.Providers[i].Rates != nil {
+			t.Errorf("provider %s has rates from a volume that matches no bounce", s.Providers[i].Key)
+		}
+	}
+	out := render(t, s, "", FormatTable, Options{})
+	for _, line := range []string{
+		"Sent: 100 (campaign spring); hard rate 2.00%, bounce rate 4.00%, complaint rate 1.00%\n",
+		"Left out of the rates: 5,000 sent for campaign Summer, which no bounce of the period is attributed to; did you mean summer?\n",
+		"Left out of the rates: 7,000 sent for campaign autumn, which no bounce of the period is attributed to\n",
+		"Left out of the rates: 9,000 sent for campaign sprng, which no bounce of the period is attributed to; did you mean spring?\n",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("summary lacks %q:\n%s", line, out)
+		}
+	}
+	js := render(t, s, "", FormatJSON, Options{})
+	if !strings.Contains(js, `"sent_unmatched": [`) || !strings.Contains(js, `"did_you_mean": "summer"`) {
+		t.Errorf("JSON lacks the unmatched volumes:\n%s", js)
+	}
+	// Nothing matched: no rates at all, shares in the tables.
+	none := fixtureStats(t, SentRow{Campaign: "Spring", Count: 100})
+	if none.Total.Rates != nil || !none.SentKnown || len(none.SentUnmatched) != 1 {
+		t.Errorf("no volume matches: %+v %+v", none.Total.Rates, none.SentUnmatched)
+	}
+	if out := render(t, none, "campaign", FormatCSV, Options{}); !strings.HasPrefix(out, "key,bounces,") {
+		t.Errorf("campaign table with rates from an unmatched volume:\n%s", out)
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	known := []string{"black-friday", "spring", "summer", "spring-2", "newsletter-12", "newsletter-13"}
+	for name, want := range map[string]string{
+		"Black-Friday": "black-friday", "black_friday": "black-friday", "Black Friday": "black-friday",
+		"blackfriday": "black-friday", "sprng": "spring", "spring": "", "winter": "", "newsletter-1": "",
+		"SUMMER": "summer", "x": "",
+	} {
+		if got := DidYouMean(name, known); got != want {
+			t.Errorf("DidYouMean(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 

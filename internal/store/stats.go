@@ -360,6 +360,25 @@ func (s *Store) AddSent(ctx context.Context, rows []report.SentRow) error {
 }
 
 // Sent returns every stored sent volume, by campaign, provider and date.
+// Campaigns lists the campaigns bounces were ever attributed to, sorted.
+func (s *Store) Campaigns(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query("stats_campaigns"))
+	if err != nil {
+		return nil, classify(s.path, "read campaigns", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, classify(s.path, "read campaigns", err)
+		}
+		out = append(out, c)
+	}
+	return out, classify(s.path, "read campaigns", rows.Err())
+}
+
+// Sent returns the recorded sent volumes.
 func (s *Store) Sent(ctx context.Context) ([]report.SentRow, error) {
 	rows, err := sentRows(ctx, s.db)
 	return rows, classify(s.path, "read sent volumes", err)
