@@ -277,6 +277,5 @@ func runSentList(ctx context.Context, g *globalOptions, format string) error {
 	for i, r := range rows {
 		table[i] = []string{r.Campaign, r.Provider, r.Date, thousands(r.Count)}
 	}
-	renderTable(g.stdout, []string{"Campaign", "Provider", "Date", "Sent"}, table)
-	return nil
+	return g.renderFitted([]string{"Campaign", "Provider", "Date", "Sent"}, table, false)
 }

@@ -88,8 +88,7 @@ func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error 
 	for i, m := range list {
 		rows[i] = []string{m.Recipient, thousands(m.Events), fmtTime(m.LastBounce), m.Error}
 	}
-	renderTable(g.stdout, []string{"Recipient", "Events", "Last bounce", "Why"}, rows)
-	return nil
+	return g.renderFitted([]string{"Recipient", "Events", "Last bounce", "Why"}, rows, true)
 }
 
 // shown is everything show prints about an address.

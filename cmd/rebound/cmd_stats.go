@@ -16,6 +16,7 @@ type statsOptions struct {
 	by     string
 	format string
 	detail bool
+	wide   bool
 }
 
 func newStatsCmd(g *globalOptions) *cobra.Command {
@@ -45,6 +46,7 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 	f.StringVar(&o.by, "by", "", "show one `table`: provider, reason, type, day, week, campaign or domain (default all)")
 	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or markdown")
 	f.BoolVar(&o.detail, "detail", false, "read every event of the period for recipients and recommendations, however many")
+	f.BoolVar(&o.wide, "wide", false, "every column and the whole text, however wide (default: fit the terminal, 80 columns when not one)")
 	return c
 }
 
@@ -71,7 +73,7 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 	if format != kpi.FormatJSON {
 		sanitizeDataset(ds)
 	}
-	opts := kpi.Options{Color: format == kpi.FormatTable && g.color()}
+	opts := kpi.Options{Color: format == kpi.FormatTable && g.color(), Width: g.termWidth(o.wide)}
 	s := kpi.Build(ds)
 	if err := kpi.Render(g.stdout, s, o.by, format, opts); err != nil {
 		return err
@@ -80,7 +82,7 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 		return nil
 	}
 	if !info.Detailed && info.Bounces > 0 {
-		writeSkipped(g.stdout, format, info, limit)
+		writeSkipped(g.stdout, format, info, limit, opts.Width)
 	}
 	if o.by != "" {
 		return nil
@@ -94,14 +96,14 @@ var detailLimit = store.DefaultDetailLimit
 
 // writeSkipped says that the recipients and the recommendations read from diagnostics were
 // left out, and how to get them.
-func writeSkipped(w io.Writer, format kpi.Format, info store.StatsInfo, limit int) {
+func writeSkipped(w io.Writer, format kpi.Format, info store.StatsInfo, limit, width int) {
 	bullet := ""
 	if format == kpi.FormatMarkdown {
-		bullet = "- "
+		bullet, width = "- ", 0
 	}
-	fmt.Fprintf(w, "\n%sRecipients and the recommendations read from diagnostics are left out: %s bounces "+
-		"in the period, more than the %s read one by one; --detail reads them all (several seconds per million).\n",
-		bullet, thousands(info.Bounces), thousands(limit))
+	fmt.Fprintf(w, "\n%s\n", kpi.Wrap(fmt.Sprintf("%sRecipients and the recommendations read from diagnostics are left out: %s bounces "+
+		"in the period, more than the %s read one by one; --detail reads them all (several seconds per million).",
+		bullet, thousands(info.Bounces), thousands(limit)), width))
 }
 
 // writeFindingsSection ends the table and Markdown output of stats with the recommendations.

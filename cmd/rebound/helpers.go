@@ -18,6 +18,7 @@ import (
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/mailbox"
+	kpi "github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/pflag"
 )
@@ -178,6 +179,20 @@ func renderTable(w io.Writer, header []string, rows [][]string) {
 		_ = t.Append(safe)
 	}
 	_ = t.Render()
+}
+
+// renderFitted prints rows under header as a table that fits the output's width (termWidth):
+// the widest columns are wrapped, the first only unless wholeFirst. Cells are made safe for a
+// terminal first (see printable).
+func (g *globalOptions) renderFitted(header []string, rows [][]string, wholeFirst bool) error {
+	safe := make([][]string, len(rows))
+	for i, r := range rows {
+		safe[i] = make([]string, len(r))
+		for j, c := range r {
+			safe[i][j] = printable(c)
+		}
+	}
+	return kpi.WriteTextTable(g.stdout, header, safe, g.termWidth(false), wholeFirst)
 }
 
 // printable shows control characters (ESC, CR, LF, NUL, C1 controls such as CSI) and the

@@ -13,6 +13,7 @@ import (
 	kpi "github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 )
 
 // periodFlags are the flags that choose the bounces of stats and recommend: a period and a
@@ -95,6 +96,28 @@ func (g *globalOptions) openReader(ctx context.Context) (*store.Store, error) {
 		return nil, withHint(exitDatabase, err, "the database's owner upgrades it with the next command that writes it, such as 'rebound scan'")
 	}
 	return g.openStore(ctx)
+}
+
+// defaultWidth is the width of output for people when standard output is not a terminal: a
+// file, a pipe, the mail cron sends.
+const defaultWidth = 80
+
+// termWidth is the width tables and findings must fit (report.Options.Width): $COLUMNS when
+// set, else the terminal's when standard output is one, else defaultWidth; 0 (no limit) with
+// wide (--wide).
+func (g *globalOptions) termWidth(wide bool) int {
+	if wide {
+		return 0
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := g.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return defaultWidth
 }
 
 // color reports whether output may be coloured: standard output is a terminal and NO_COLOR

@@ -141,8 +141,8 @@ func TestTotalsAndSummary(t *testing.T) {
 	out := render(t, s, "", FormatTable, Options{})
 	for _, want := range []string{
 		"Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers\n",
-		"Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown\n",
-		"Not counted: 1 auto-replies, 1 delivery notices\n",
+		"Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown\n",
+		"Not counted: 1 auto-reply, 1 delivery notice\n",
 		"Undecodable messages: 2 (see them with `rebound parse --all`)\n",
 		"By provider", "By type", "By reason", "By day", "By week", "By campaign", "By sending domain",
 		"Classification confidence",
@@ -157,8 +157,8 @@ func TestTotalsAndSummary(t *testing.T) {
 func TestProviderTable(t *testing.T) {
 	got := render(t, fixtureStats(t), "provider", FormatTable, Options{})
 	want := `Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers
-Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown
-Not counted: 1 auto-replies, 1 delivery notices
+Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown
+Not counted: 1 auto-reply, 1 delivery notice
 Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
 
 By provider
@@ -180,8 +180,8 @@ By provider
 func TestWeekMarkdown(t *testing.T) {
 	got := render(t, fixtureStats(t), "week", FormatMarkdown, Options{BarWidth: 6})
 	want := `- Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers
-- Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown
-- Not counted: 1 auto-replies, 1 delivery notices
+- Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown
+- Not counted: 1 auto-reply, 1 delivery notice
 - Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
 
 ### By week
@@ -552,4 +552,44 @@ func TestAggregateRows(t *testing.T) {
 	if len(ds.Domains) != 1 || ds.Domains[0] != (DomainRow{"x.example", 5, 2}) {
 		t.Errorf("domains %+v", ds.Domains)
 	}
+}
+
+// TestRenderWidth: at any width from 60 columns, every line of the tables and the findings
+// fits; the table keeps its key and the numbers that matter, and wraps rather than cuts text.
+func TestRenderWidth(t *testing.T) {
+	s := fixtureStats(t, SentRow{Campaign: "spring", Count: 100})
+	wide := render(t, s, "", FormatTable, Options{})
+	if maxLine(wide) <= 80 {
+		t.Fatalf("the fixture is too narrow to test with (%d columns)", maxLine(wide))
+	}
+	for _, width := range []int{60, 72, 80, 100, 120} {
+		out := render(t, s, "", FormatTable, Options{Width: width})
+		if n := maxLine(out); n > width {
+			t.Errorf("width %d: a line of %d columns:\n%s", width, n, out)
+		}
+		for _, want := range []string{"│ Provider", "│ Campaign", "│ Hard ", "│ Day", "│ Reason"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("width %d: %q missing", width, want)
+			}
+		}
+		var buf bytes.Buffer
+		if err := RenderFindings(&buf, Recommend(Aggregate(fixture(), Query{Period: period})), FormatText, Options{Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		if n := maxLine(buf.String()); n > width {
+			t.Errorf("findings at width %d: a line of %d columns:\n%s", width, n, buf.String())
+		}
+	}
+	if got := wrapText("a-long-word-that-is-longer-than-ten and more", 10); got != "a-long-wor\nd-that-is-\nlonger-tha\nn-ten and\nmore" {
+		t.Errorf("wrapText: %q", got)
+	}
+}
+
+// maxLine is the display width of the longest line of s.
+func maxLine(s string) int {
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		n = max(n, textWidth(l))
+	}
+	return n
 }
