@@ -105,7 +105,8 @@ func newSentImportCmd(g *globalOptions) *cobra.Command {
 		Short: "Record the sent volumes of a CSV file (campaign,count[,provider][,date])",
 		Long: `import reads a CSV file (RFC 4180) whose header names its columns, in any order: campaign and
 count are required, provider (a provider id) and date (YYYY-MM-DD) are optional. Every bad line
-is reported as FILE:LINE and nothing is recorded until the file is clean. "-" reads standard
+is reported, every problem of every line in one run, as FILE:LINE, and nothing is recorded
+until the file is clean. "-" reads standard
 input.`,
 		Example: "  rebound sent import volumes.csv",
 		Args:    cobra.ExactArgs(1),
@@ -128,16 +129,17 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 	if err != nil {
 		return withHint(exitFailure, fmt.Errorf("sent volumes: %w", err), "check the path of the CSV file")
 	}
-	rows, err := kpi.ParseSent(bytes.NewReader(data), name)
-	if err != nil {
-		return withHint(exitUsage, err, "nothing was imported; fix the lines above and import the file again")
-	}
 	known, err := g.providerIDs()
 	if err != nil {
 		return err
 	}
-	if err := checkSentProviders(data, name, known); err != nil {
-		return withHint(exitUsage, err, "nothing was imported; "+providerHint(known))
+	rows, err := kpi.ParseSent(bytes.NewReader(data), name, known...)
+	if err != nil {
+		hint := "nothing was imported; fix every line above and import the file again"
+		if strings.Contains(err.Error(), "unknown provider") {
+			hint += "; " + providerHint(known)
+		}
+		return withHint(exitUsage, err, hint)
 	}
 	if err := g.addSent(ctx, rows); err != nil {
 		return err
@@ -146,44 +148,8 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 	for _, r := range rows {
 		total += r.Count
 	}
-	fmt.Fprintf(g.stderr, "imported %d sent volumes (%s messages) from %s\n", len(rows), thousands(total), name)
+	fmt.Fprintf(g.stderr, "imported %s (%s) from %s\n", plural(len(rows), "sent volume"), plural(total, "message"), name)
 	return nil
-}
-
-// checkSentProviders reports, as "name:line: ...", the rows of a CSV file that ParseSent
-// accepted whose provider is not a provider id: their volume would never meet a bounce.
-func checkSentProviders(data []byte, name string, known []string) error {
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil // ParseSent accepted the file: it has a header
-	}
-	col := -1
-	for i, h := range header {
-		if strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) == "provider" {
-			col = i
-		}
-	}
-	if col < 0 {
-		return nil
-	}
-	var errs []error
-	for {
-		rec, err := cr.Read()
-		if err != nil {
-			break
-		}
-		if col >= len(rec) {
-			continue
-		}
-		p := strings.ToLower(strings.TrimSpace(rec[col]))
-		if p != "" && !slices.Contains(known, p) {
-			line, _ := cr.FieldPos(col)
-			errs = append(errs, fmt.Errorf("%s:%d: unknown provider %q", name, line, rec[col]))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // addSent records sent volumes, and notes the campaigns that no bounce was ever attributed to:

@@ -35,8 +35,8 @@ type loadedPolicy struct {
 const policyHint = "the format is in docs/policy.md; the defaults are rules/default.policy"
 
 // loadPolicy loads the embedded defaults with the --policy file, if any, laid over them, and
-// checks that its sections name known reasons and providers. Every problem is a usage error
-// (exit status 2) naming the file and line.
+// checks that its sections name known reasons and providers. Every problem, of syntax or of
+// vocabulary, is reported in one run, as a usage error (exit status 2) naming the file and line.
 func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 	var data []byte
 	name := ""
@@ -47,10 +47,6 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 		}
 		data, name = b, g.policyFile
 	}
-	p, err := policy.Load(rules.DefaultPolicy, name, data)
-	if err != nil {
-		return nil, policyError(err)
-	}
 	providers, err := g.providerIDs()
 	if err != nil {
 		return nil, err
@@ -59,7 +55,8 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 	for i, r := range classify.Reasons {
 		reasons[i] = string(r.Reason)
 	}
-	if err := p.Check(reasons, providers); err != nil {
+	p, err := policy.LoadChecked(rules.DefaultPolicy, name, data, reasons, providers)
+	if err != nil {
 		return nil, policyError(err)
 	}
 	lp := &loadedPolicy{p: p, id: policyID(p)}
@@ -273,8 +270,8 @@ func (g *globalOptions) warnOtherPolicy(ctx context.Context, st *store.Store, lp
 	if err != nil || n == 0 {
 		return err
 	}
-	g.warnf("warning: %d addresses were evaluated with another policy than this one (%s); run 'rebound evaluate' (with the --policy you mean) to recompute them",
-		n, lp.id)
+	g.warnf("warning: %s %s evaluated with another policy than this one (%s); run 'rebound evaluate' (with the --policy you mean) to recompute them",
+		plural(n, "address"), verb(n, "was", "were"), lp.id)
 	return nil
 }
 
