@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,9 +25,10 @@ func CheckBy(by string) error {
 	return fmt.Errorf("unknown --by %q (want %s)", by, strings.Join(ByValues, ", "))
 }
 
-// Render writes the tables of s: the one named by by, or all of them when by is "" (for CSV,
-// which holds one table, "" means provider). Table and Markdown output start with the period
-// and the totals and end with the confidence bands and the undecodable messages.
+// Render writes the tables of s: the one named by by, or all of them when by is "". CSV of all
+// the tables is one file with a first column, table, naming each row's table (see WriteCSVAll);
+// CSVTable writes them one by one. Table and Markdown output start with the period and the
+// totals and end with the confidence bands and the undecodable messages.
 func Render(w io.Writer, s *Stats, by string, format Format, opts Options) error {
 	if err := CheckBy(by); err != nil {
 		return err
@@ -39,13 +41,69 @@ func Render(w io.Writer, s *Stats, by string, format Format, opts Options) error
 		return renderJSON(w, s, by)
 	case FormatCSV:
 		if by == "" {
-			by = "provider"
+			return s.writeCSVAll(w, opts)
 		}
 		return writeCSV(w, s.table(by, opts))
 	case FormatTable, FormatMarkdown:
 		return renderText(w, s, by, format, opts)
 	}
 	return fmt.Errorf("stats cannot be written as %q (want table, json, csv or markdown)", format)
+}
+
+// CSVTables names the tables CSVTable writes: the --by values and "confidence".
+var CSVTables = append(append([]string{}, ByValues...), "confidence")
+
+// CSVTable writes one table of s as CSV (RFC 4180): one of CSVTables.
+func CSVTable(w io.Writer, s *Stats, name string) error {
+	if name == "confidence" {
+		return writeCSV(w, s.confidenceTable())
+	}
+	if err := CheckBy(name); err != nil || name == "" {
+		return fmt.Errorf("no table %q (want %s)", name, strings.Join(CSVTables, ", "))
+	}
+	return writeCSV(w, s.table(name, Options{}))
+}
+
+// writeCSVAll writes every table in one CSV file: a header of table and the union of the
+// tables' columns (in the order they first appear), then each table's rows with its name in
+// the first column and its own columns filled.
+func (s *Stats) writeCSVAll(w io.Writer, opts Options) error {
+	var header []string
+	seen := map[string]int{}
+	tables := make([]*table, 0, len(CSVTables))
+	for _, name := range CSVTables {
+		t := s.confidenceTable()
+		if name != "confidence" {
+			t = s.table(name, opts)
+		}
+		tables = append(tables, t)
+		for _, ci := range t.columns(true) {
+			if _, ok := seen[t.cols[ci].csv]; !ok {
+				seen[t.cols[ci].csv] = len(header)
+				header = append(header, t.cols[ci].csv)
+			}
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append([]string{"table"}, header...)); err != nil {
+		return err
+	}
+	rec := make([]string, 1+len(header))
+	for i, t := range tables {
+		keep := t.columns(true)
+		for _, r := range t.rows {
+			clear(rec)
+			rec[0] = CSVTables[i]
+			for _, ci := range keep {
+				rec[1+seen[t.cols[ci].csv]] = r[ci].csv
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 func renderText(w io.Writer, s *Stats, by string, format Format, opts Options) error {
@@ -134,6 +192,10 @@ func (s *Stats) writeSummary(p *printer, format Format, width int) {
 		}
 		say("Left out of the rates: %s sent for campaign %s, which no bounce of the period is attributed to%s",
 			thousands(v.Sent), v.Campaign, hint)
+	}
+	if o := s.Outside; o != nil {
+		say("Outside the period: %s; the bounces stored run from %s to %s (--from %s --to %s shows them all)",
+			Plural(o.Bounces, "more bounce", "more bounces"), o.FirstDay, o.LastDay, o.FirstDay, o.LastDay)
 	}
 	if s.AutoReplies+s.Deliveries > 0 {
 		say("Not counted: %s, %s", Plural(s.AutoReplies, "auto-reply", "auto-replies"),

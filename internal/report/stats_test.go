@@ -2,8 +2,10 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,8 +119,45 @@ shop.example.com,3,3,2,0,1,0,30.00,66.67,blocked,1
 			}
 		})
 	}
-	if got := render(t, s, "", FormatCSV, Options{}); got != tests[0].want {
-		t.Errorf("csv without --by is the provider table, got\n%s", got)
+	// Without --by, every table in one file: a table column, then the union of the columns;
+	// each table's rows are its own CSV's, their cells in the columns of the same name.
+	all := render(t, s, "", FormatCSV, Options{})
+	recs, err := csv.NewReader(strings.NewReader(all)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := recs[0]
+	if header[0] != "table" || !slices.Contains(header, "week") || !slices.Contains(header, "confidence") {
+		t.Fatalf("header %v", header)
+	}
+	byTable := map[string][][]string{}
+	for _, r := range recs[1:] {
+		byTable[r[0]] = append(byTable[r[0]], r)
+	}
+	for _, tt := range tests {
+		one, _ := csv.NewReader(strings.NewReader(tt.want)).ReadAll()
+		rows := byTable[tt.by]
+		if len(rows) != len(one)-1 {
+			t.Errorf("%s: %d rows in the whole CSV, want %d", tt.by, len(rows), len(one)-1)
+			continue
+		}
+		for i, r := range rows {
+			for j, col := range one[0] {
+				if got := r[slices.Index(header, col)]; got != one[i+1][j] {
+					t.Errorf("%s row %d column %s: %q, want %q", tt.by, i, col, got, one[i+1][j])
+				}
+			}
+		}
+	}
+	if len(byTable["confidence"]) != 3 {
+		t.Errorf("confidence rows: %v", byTable["confidence"])
+	}
+	var one bytes.Buffer
+	if err := CSVTable(&one, s, "week"); err != nil || one.String() != tests[4].want {
+		t.Errorf("CSVTable week: %v\n%s", err, one.String())
+	}
+	if err := CSVTable(&one, s, "month"); err == nil {
+		t.Error("CSVTable accepts an unknown table")
 	}
 }
 
@@ -158,6 +197,7 @@ func TestProviderTable(t *testing.T) {
 	got := render(t, fixtureStats(t), "provider", FormatTable, Options{})
 	want := `Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers
 Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown
+Outside the period: 2 more bounces; the bounces stored run from 2025-12-31 to 2026-01-08 (--from 2025-12-31 --to 2026-01-08 shows them all)
 Not counted: 1 auto-reply, 1 delivery notice
 Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
 
@@ -181,6 +221,7 @@ func TestWeekMarkdown(t *testing.T) {
 	got := render(t, fixtureStats(t), "week", FormatMarkdown, Options{BarWidth: 6})
 	want := `- Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers
 - Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown
+- Outside the period: 2 more bounces; the bounces stored run from 2025-12-31 to 2026-01-08 (--from 2025-12-31 --to 2026-01-08 shows them all)
 - Not counted: 1 auto-reply, 1 delivery notice
 - Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
 

@@ -142,6 +142,11 @@ func (s *Store) Dataset(ctx context.Context, q report.Query, o StatsOptions) (*r
 		if ds.Undecodable, err = r.count("stats_undecodable", r.from, r.to); err != nil {
 			return err
 		}
+		var first, last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, query("stats_all_time"), q.Provider, q.Provider).Scan(&ds.AllBounces, &first, &last); err != nil {
+			return classify(s.path, "read counts", err)
+		}
+		ds.FirstDay, ds.LastDay = fromUnix(first), fromUnix(last)
 		if ds.Sent, err = sentRows(ctx, tx); err != nil {
 			return classify(s.path, "read sent volumes", err)
 		}
