@@ -447,14 +447,7 @@ func testOtherUser(t *testing.T, bin string) {
 	if !isRoot() {
 		t.Skip("needs root to run the scan as another user; TestHostileFolder covers this as a user")
 	}
-	dir, err := os.MkdirTemp("", "rebound-robust-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	dir := openTempDir(t, "rebound-robust-", 0o777)
 	mine := filepath.Join(dir, "rebound")
 	data, err := os.ReadFile(bin)
 	if err != nil {

@@ -36,6 +36,21 @@ var (
 	readerCred = &syscall.Credential{Uid: readerUID, Gid: readerUID, Groups: []uint32{sharedGroup}}
 )
 
+// openTempDir makes a temporary folder other users may enter (t.TempDir's are the test's
+// user's alone), with mode, removed after the test.
+func openTempDir(t *testing.T, pattern string, mode os.FileMode) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // sharedRun is one finished command.
 type sharedRun struct {
 	code           int
@@ -85,14 +100,7 @@ func TestSharedDatabase(t *testing.T) {
 	if !isRoot() {
 		t.Skip("needs root to run rebound as two other users")
 	}
-	base, err := os.MkdirTemp("", "rebound-shared-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	base := openTempDir(t, "rebound-shared-", 0o755)
 	bin := buildRebound(t, base)
 	box := filepath.Join(base, "box")
 	for i := range 40 {
@@ -297,14 +305,7 @@ func TestExportKeepsOwner(t *testing.T) {
 	if !isRoot() {
 		t.Skip("needs root to give files other owners")
 	}
-	base, err := os.MkdirTemp("", "rebound-owner-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	base := openTempDir(t, "rebound-owner-", 0o777)
 	box := filepath.Join(base, "box")
 	writeFile(t, filepath.Join(box, "a.eml"), []byte(composeDSN(1, "ann@example.org", "")))
 	if err := exec.Command("chmod", "-R", "a+rX", box).Run(); err != nil {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -124,7 +125,7 @@ func applyRates(s *Stats, ds *Dataset) {
 		return
 	}
 	s.SentKnown = true
-	for _, c := range sortedKeys(all.campaign) {
+	for _, c := range slices.Sorted(maps.Keys(all.campaign)) {
 		sv := SentVolume{Campaign: c, Sent: all.campaign[c]}
 		if bounced[c] {
 			s.SentMatched = append(s.SentMatched, sv)
@@ -179,15 +180,6 @@ func providerCounts(ds *Dataset, split map[string]bool) map[string]*Group {
 	return out
 }
 
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // DidYouMean returns the one of known that name probably meant: the same once case, spaces,
 // underscores and dots are ignored, else the closest within an edit distance of a quarter of
 // its length (at least 1, at most 3); "" when none is close, or two are equally close.
@@ -211,13 +203,13 @@ func didYouMean(name string, known map[string]bool) string {
 	}
 	f := fold(name)
 	best, bestD, ties := "", max(1, min(3, len([]rune(name))/4))+2, 0
-	for _, k := range sortedBoolKeys(known) {
+	for _, k := range slices.Sorted(maps.Keys(known)) {
 		if k == name {
 			continue
 		}
 		d := 0
 		if fold(k) != f {
-			d = 1 + levenshtein(f, fold(k))
+			d = 1 + damerauLevenshtein(f, fold(k), bestD)
 		}
 		switch {
 		case d < bestD:
@@ -230,35 +222,4 @@ func didYouMean(name string, known map[string]bool) string {
 		return ""
 	}
 	return best
-}
-
-func sortedBoolKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// levenshtein is the edit distance between a and b, in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -76,14 +76,7 @@ func TestContentLegacyBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	db := rawDB(t, p) // back to the schema before 0005
-	for _, q := range []string{"DROP TABLE message_contents", "DROP TABLE legacy_messages",
-		"ALTER TABLE messages DROP COLUMN duplicate_of", "DELETE FROM schema_migrations WHERE version >= 5"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
+	downgrade(t, p, 4) // back to the schema before 0005
 	s, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
