@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,8 +62,9 @@ $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 // scanSummary is what a scan did; printed to stderr, or as JSON on stdout with --json.
 type scanSummary struct {
 	Read        int            `json:"read"`         // messages found in the mailboxes
-	New         int            `json:"new"`          // messages stored by this run
+	New         int            `json:"new"`          // messages stored by this run, copies not included
 	Seen        int            `json:"already_seen"` // messages already in the database
+	Duplicates  int            `json:"duplicates"`   // new copies of messages stored before (same content): not counted again
 	Bounces     map[string]int `json:"bounces"`      // new bounced recipients by type
 	NotBounces  int            `json:"not_bounces"`  // new messages that are not bounces
 	Undecodable int            `json:"undecodable"`  // new messages that could not be decoded
@@ -86,7 +89,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if err != nil {
 		return err
 	}
-	st, err := g.openStore(ctx)
+	st, err := g.createStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -103,7 +106,8 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		prog.update(s.Read+int(known.read.Load()), s.New)
 	}, g, o.quiet)
 	w.evaluate = evaluate
-	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers, Limits: o.limits}
+	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers, Limits: o.limits,
+		ContentKeys: true}
 	err = scan.Run(g.source(paths, known, o.maxSize), opt, w.add)
 	if werr := w.close(); err == nil {
 		err = werr
@@ -161,15 +165,18 @@ type scanWriter struct {
 	// caller evaluates the rest after close.
 	evaluate    func(context.Context, *store.Store) error
 	unevaluated int // messages stored since the last evaluation
+
+	first map[string]int // number of the first message read from each mbox in this run (add's)
 }
 
 // scanBatch is what one transaction stores: messages and mbox checkpoints, in input order.
 type scanBatch struct {
-	msgs  []store.Message
-	cps   []store.Checkpoint
-	types []string // record types of all messages, msgs[i] having ntype[i] of them
-	ntype []int
-	notes []scanNote // path errors and unreadable messages, with their place among msgs
+	msgs    []store.Message
+	cps     []store.Checkpoint
+	skipped int      // mbox messages a checkpoint let the reader skip (already seen)
+	types   []string // record types of all messages, msgs[i] having ntype[i] of them
+	ntype   []int
+	notes   []scanNote // path errors and unreadable messages, with their place among msgs
 }
 
 // scanNote is a warning about the message (or path) that came before msgs[at].
@@ -199,7 +206,7 @@ func newScanWriter(ctx context.Context, st *store.Store, sum *scanSummary, size 
 	prog func(*scanSummary), g *globalOptions, quiet bool) *scanWriter {
 	w := &scanWriter{ctx: ctx, st: st, sum: sum, size: size, prog: prog, g: g, quiet: quiet,
 		full: make(chan *scanBatch, batchesInFlight-2), free: make(chan *scanBatch, batchesInFlight),
-		fail: make(chan struct{}), done: make(chan struct{})}
+		fail: make(chan struct{}), done: make(chan struct{}), first: map[string]int{}}
 	for range batchesInFlight - 1 {
 		w.free <- &scanBatch{}
 	}
@@ -214,8 +221,10 @@ func (w *scanWriter) add(it *scan.Item) error {
 	if it.Msg.Checkpoint != nil {
 		b.cps = append(b.cps, store.Checkpoint{Path: it.Msg.Path, Offset: it.Msg.Checkpoint.Offset,
 			Count: it.Msg.Checkpoint.Count, Check: it.Msg.Checkpoint.Check})
+		b.skipped += w.mboxSkipped(it.Msg.Path, it.Msg.Checkpoint.Count)
 		return nil
 	}
+	w.mboxFirst(&it.Msg)
 	if it.Msg.Key == "" {
 		// A path that could not be read at all: nothing to record, the run goes on.
 		b.notes = append(b.notes, scanNote{at: len(b.msgs), badPath: true, text: fmt.Sprint(it.Err)})
@@ -233,6 +242,34 @@ func (w *scanWriter) add(it *scan.Item) error {
 		return w.send()
 	}
 	return nil
+}
+
+// mboxFirst remembers the number of the first message read from an mbox in this run: when the
+// reader resumed at a checkpoint, the messages before it were skipped.
+func (w *scanWriter) mboxFirst(m *mailbox.Message) {
+	n, ok := strings.CutPrefix(m.Position, m.Path+":")
+	if !ok || m.Path == "-" {
+		return
+	}
+	if _, seen := w.first[m.Path]; seen {
+		return
+	}
+	if i, err := strconv.Atoi(n); err == nil {
+		w.first[m.Path] = i
+	}
+}
+
+// mboxSkipped returns how many messages of the mbox at path the reader skipped (they were read
+// by an earlier run), from its checkpoint's count: the messages before the first one read now,
+// or all of them when none was read. A checkpoint the reader found stale (the file was
+// rewritten) skipped nothing, and numbering starts again at 1.
+func (w *scanWriter) mboxSkipped(path string, count int) int {
+	first, read := w.first[path]
+	delete(w.first, path)
+	if read {
+		return first - 1
+	}
+	return count
 }
 
 // send hands the current batch to the writer goroutine and takes an empty one.
@@ -253,7 +290,7 @@ func (w *scanWriter) send() error {
 // close stores what is left, waits for the writer and returns its error.
 func (w *scanWriter) close() error {
 	b := w.cur
-	if len(b.msgs) > 0 || len(b.cps) > 0 || len(b.notes) > 0 {
+	if len(b.msgs) > 0 || len(b.cps) > 0 || len(b.notes) > 0 || b.skipped > 0 {
 		select {
 		case w.full <- b:
 		case <-w.fail:
@@ -276,6 +313,7 @@ func (w *scanWriter) run() {
 			return
 		}
 		b.msgs, b.cps, b.types, b.ntype, b.notes = b.msgs[:0], b.cps[:0], b.types[:0], b.ntype[:0], b.notes[:0]
+		b.skipped = 0
 		w.free <- b
 	}
 }
@@ -306,8 +344,8 @@ func (w *scanWriter) store(b *scanBatch) error {
 	s := w.sum
 	w.unevaluated += inserted
 	s.New += inserted
-	s.Seen += len(b.msgs) - inserted
-	s.Read += len(b.msgs)
+	s.Seen += len(b.msgs) - inserted + b.skipped
+	s.Read += len(b.msgs) + b.skipped
 	notes := b.notes
 	types := b.types
 	for i := 0; i <= len(b.msgs); i++ {
@@ -322,6 +360,11 @@ func (w *scanWriter) store(b *scanBatch) error {
 		mt := types[:b.ntype[i]]
 		types = types[b.ntype[i]:]
 		if !m.Stored {
+			continue
+		}
+		if m.DuplicateOf != "" {
+			s.New--
+			s.Duplicates++
 			continue
 		}
 		switch m.Outcome {
@@ -351,11 +394,12 @@ func (w *scanWriter) note(n scanNote) {
 }
 
 // knownCounter lets the mailbox reader skip messages the database already has, and counts
-// them. The reader calls it from its own goroutine, hence the atomic counter.
+// the known ones (the writer counts the mbox messages a checkpoint skipped: mboxSkipped). The
+// reader calls it from its own goroutine, hence the atomic counter.
 type knownCounter struct {
 	ctx  context.Context
 	st   *store.Store
-	read atomic.Int64 // messages skipped: known, or before an mbox checkpoint
+	read atomic.Int64 // messages skipped because their keys are known
 }
 
 func (k *knownCounter) Known(keys []string) (map[string]bool, error) {
@@ -379,7 +423,11 @@ func (k *knownCounter) Resume(path string) (mailbox.Checkpoint, bool) {
 func (k *knownCounter) Resumed(_ string, cp mailbox.Checkpoint) { k.read.Add(int64(cp.Count)) }
 
 func printSummary(w io.Writer, s *scanSummary) {
-	fmt.Fprintf(w, "messages read %d, new %d, already seen %d\n", s.Read, s.New, s.Seen)
+	fmt.Fprintf(w, "messages read %d, new %d, already seen %d", s.Read, s.New, s.Seen)
+	if s.Duplicates > 0 {
+		fmt.Fprintf(w, ", copies of stored messages %d (counted once)", s.Duplicates)
+	}
+	fmt.Fprintln(w)
 	types := make([]string, 0, len(s.Bounces))
 	total := 0
 	for t, n := range s.Bounces {

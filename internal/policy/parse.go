@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,13 +18,8 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
-// maxErrors bounds the errors reported for one file.
-const maxErrors = 20
-
+// joinErrors reports every problem, each on its own line.
 func joinErrors(errs []error) error {
-	if len(errs) > maxErrors {
-		errs = append(errs[:maxErrors], fmt.Errorf("too many errors"))
-	}
 	return errors.Join(errs...)
 }
 
@@ -31,6 +27,16 @@ func joinErrors(errs []error) error {
 // problem found is reported, joined (see errors.Join); *ParseError values can be extracted
 // with errors.As. The result need not be complete: Load lays it over the defaults.
 func Parse(name string, data []byte) (*Policy, error) {
+	p, errs := parse(name, data)
+	if len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return p, nil
+}
+
+// parse reads one policy file, returning what it could read (the lines in error left out) and
+// every problem.
+func parse(name string, data []byte) (*Policy, []error) {
 	p := &Policy{}
 	var errs []error
 	var cur *Section
@@ -67,10 +73,7 @@ func Parse(name string, data []byte) (*Policy, error) {
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return nil, joinErrors(errs)
-	}
-	return p, nil
+	return p, errs
 }
 
 // stripComment removes a # or ; comment: at the start of a line, or after a space.
@@ -317,17 +320,61 @@ func (p *Policy) complete(name string) error {
 	return nil
 }
 
+// loadDefaults parses the defaults, which must set every key in [default].
+func loadDefaults(defaults []byte) (*Policy, error) {
+	p, err := Parse(DefaultName, defaults)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.complete(DefaultName); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// LoadChecked is Load followed by Check of the user's file against the known reasons and
+// providers, reporting every problem of both in one error: the lines that do not parse and the
+// sections that name an unknown reason or provider.
+func LoadChecked(defaults []byte, name string, user []byte, reasons, providers []string) (*Policy, error) {
+	p, err := loadDefaults(defaults)
+	if err != nil {
+		return nil, err
+	}
+	if user == nil {
+		return p, p.Check(reasons, providers)
+	}
+	q, errs := parse(name, user)
+	errs = append(errs, q.check(reasons, providers)...)
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, byLine)
+		return nil, joinErrors(errs)
+	}
+	return p.Overlay(q), nil
+}
+
+// byLine orders problems by their line (errors without one last).
+func byLine(a, b error) int {
+	var pa, pb *ParseError
+	okA, okB := errors.As(a, &pa), errors.As(b, &pb)
+	switch {
+	case okA && okB:
+		return pa.Line - pb.Line
+	case okA:
+		return -1
+	case okB:
+		return 1
+	}
+	return 0
+}
+
 // DefaultName is the name under which the embedded defaults are reported in errors and audit.
 const DefaultName = "rules/default.policy"
 
 // Load parses the defaults (rules.DefaultPolicy), which must set every key in [default], and
 // lays the user's policy file over them when user is not nil.
 func Load(defaults []byte, name string, user []byte) (*Policy, error) {
-	p, err := Parse(DefaultName, defaults)
+	p, err := loadDefaults(defaults)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.complete(DefaultName); err != nil {
 		return nil, err
 	}
 	if user == nil {
