@@ -8,8 +8,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -166,17 +164,15 @@ type scanWriter struct {
 	evaluate    func(context.Context, *store.Store) error
 	unevaluated int // messages stored since the last evaluation
 
-	first map[string]int // number of the first message read from each mbox in this run (add's)
 }
 
 // scanBatch is what one transaction stores: messages and mbox checkpoints, in input order.
 type scanBatch struct {
-	msgs    []store.Message
-	cps     []store.Checkpoint
-	skipped int      // mbox messages a checkpoint let the reader skip (already seen)
-	types   []string // record types of all messages, msgs[i] having ntype[i] of them
-	ntype   []int
-	notes   []scanNote // path errors and unreadable messages, with their place among msgs
+	msgs  []store.Message
+	cps   []store.Checkpoint
+	types []string // record types of all messages, msgs[i] having ntype[i] of them
+	ntype []int
+	notes []scanNote // path errors and unreadable messages, with their place among msgs
 }
 
 // scanNote is a warning about the message (or path) that came before msgs[at].
@@ -206,7 +202,7 @@ func newScanWriter(ctx context.Context, st *store.Store, sum *scanSummary, size 
 	prog func(*scanSummary), g *globalOptions, quiet bool) *scanWriter {
 	w := &scanWriter{ctx: ctx, st: st, sum: sum, size: size, prog: prog, g: g, quiet: quiet,
 		full: make(chan *scanBatch, batchesInFlight-2), free: make(chan *scanBatch, batchesInFlight),
-		fail: make(chan struct{}), done: make(chan struct{}), first: map[string]int{}}
+		fail: make(chan struct{}), done: make(chan struct{})}
 	for range batchesInFlight - 1 {
 		w.free <- &scanBatch{}
 	}
@@ -221,10 +217,8 @@ func (w *scanWriter) add(it *scan.Item) error {
 	if it.Msg.Checkpoint != nil {
 		b.cps = append(b.cps, store.Checkpoint{Path: it.Msg.Path, Offset: it.Msg.Checkpoint.Offset,
 			Count: it.Msg.Checkpoint.Count, Check: it.Msg.Checkpoint.Check})
-		b.skipped += w.mboxSkipped(it.Msg.Path, it.Msg.Checkpoint.Count)
 		return nil
 	}
-	w.mboxFirst(&it.Msg)
 	if it.Msg.Key == "" {
 		// A path that could not be read at all: nothing to record, the run goes on.
 		b.notes = append(b.notes, scanNote{at: len(b.msgs), badPath: true, text: fmt.Sprint(it.Err)})
@@ -242,34 +236,6 @@ func (w *scanWriter) add(it *scan.Item) error {
 		return w.send()
 	}
 	return nil
-}
-
-// mboxFirst remembers the number of the first message read from an mbox in this run: when the
-// reader resumed at a checkpoint, the messages before it were skipped.
-func (w *scanWriter) mboxFirst(m *mailbox.Message) {
-	n, ok := strings.CutPrefix(m.Position, m.Path+":")
-	if !ok || m.Path == "-" {
-		return
-	}
-	if _, seen := w.first[m.Path]; seen {
-		return
-	}
-	if i, err := strconv.Atoi(n); err == nil {
-		w.first[m.Path] = i
-	}
-}
-
-// mboxSkipped returns how many messages of the mbox at path the reader skipped (they were read
-// by an earlier run), from its checkpoint's count: the messages before the first one read now,
-// or all of them when none was read. A checkpoint the reader found stale (the file was
-// rewritten) skipped nothing, and numbering starts again at 1.
-func (w *scanWriter) mboxSkipped(path string, count int) int {
-	first, read := w.first[path]
-	delete(w.first, path)
-	if read {
-		return first - 1
-	}
-	return count
 }
 
 // send hands the current batch to the writer goroutine and takes an empty one.
@@ -290,7 +256,7 @@ func (w *scanWriter) send() error {
 // close stores what is left, waits for the writer and returns its error.
 func (w *scanWriter) close() error {
 	b := w.cur
-	if len(b.msgs) > 0 || len(b.cps) > 0 || len(b.notes) > 0 || b.skipped > 0 {
+	if len(b.msgs) > 0 || len(b.cps) > 0 || len(b.notes) > 0 {
 		select {
 		case w.full <- b:
 		case <-w.fail:
@@ -313,7 +279,6 @@ func (w *scanWriter) run() {
 			return
 		}
 		b.msgs, b.cps, b.types, b.ntype, b.notes = b.msgs[:0], b.cps[:0], b.types[:0], b.ntype[:0], b.notes[:0]
-		b.skipped = 0
 		w.free <- b
 	}
 }
@@ -344,8 +309,8 @@ func (w *scanWriter) store(b *scanBatch) error {
 	s := w.sum
 	w.unevaluated += inserted
 	s.New += inserted
-	s.Seen += len(b.msgs) - inserted + b.skipped
-	s.Read += len(b.msgs) + b.skipped
+	s.Seen += len(b.msgs) - inserted
+	s.Read += len(b.msgs)
 	notes := b.notes
 	types := b.types
 	for i := 0; i <= len(b.msgs); i++ {
@@ -394,7 +359,7 @@ func (w *scanWriter) note(n scanNote) {
 }
 
 // knownCounter lets the mailbox reader skip messages the database already has, and counts
-// the known ones (the writer counts the mbox messages a checkpoint skipped: mboxSkipped). The
+// the known ones, and the messages before a checkpoint a walk resumed at (Resumed). The
 // reader calls it from its own goroutine, hence the atomic counter.
 type knownCounter struct {
 	ctx  context.Context
