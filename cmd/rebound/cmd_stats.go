@@ -23,6 +23,7 @@ type statsOptions struct {
 	detail bool
 	wide   bool
 	outDir string
+	failOn failOnFlag
 }
 
 func newStatsCmd(g *globalOptions) *cobra.Command {
@@ -42,7 +43,8 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
   rebound stats --since 7d --by provider
   rebound stats --from 2026-03-01 --to 2026-03-31 --provider gmail --by reason
   rebound stats --by week --format csv > weeks.csv
-  rebound stats --format csv --out-dir /srv/reports/2026-03`,
+  rebound stats --format csv --out-dir /srv/reports/2026-03
+  rebound stats --since 1d --fail-on warning`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStats(cmd.Context(), g, o)
@@ -50,6 +52,7 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 	}
 	f := c.Flags()
 	o.period.register(f)
+	o.failOn.register(f)
 	f.StringVar(&o.by, "by", "", "show one `table`: provider, reason, type, day, week, campaign or domain (default all)")
 	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or markdown")
 	f.BoolVar(&o.detail, "detail", false, "read every event of the period for recipients and recommendations, however many")
@@ -69,15 +72,15 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 	if o.outDir != "" && format != kpi.FormatCSV {
 		return withHint(exitUsage, fmt.Errorf("--out-dir writes CSV files"), "add --format csv")
 	}
+	level, err := o.failOn.level()
+	if err != nil {
+		return err
+	}
 	q, err := o.period.query(g)
 	if err != nil {
 		return err
 	}
-	limit := detailLimit
-	if o.detail {
-		limit = 0
-	}
-	ds, info, err := g.readDataset(ctx, q, limit)
+	ds, info, err := g.readDataset(ctx, q, o.limit())
 	if err != nil {
 		return err
 	}
@@ -85,6 +88,19 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 		sanitizeDataset(ds)
 	}
 	opts := kpi.Options{Color: format == kpi.FormatTable && g.color(), Width: g.termWidth(o.wide)}
+	var fs []kpi.Finding
+	withFindings := o.outDir == "" && o.by == "" && (format == kpi.FormatTable || format == kpi.FormatMarkdown)
+	if level != "" || withFindings {
+		fs = kpi.Recommend(ds)
+	}
+	if err := o.write(g, ds, info, fs, withFindings, format, opts); err != nil {
+		return err
+	}
+	return o.failOn.check(level, fs)
+}
+
+// write writes the tables of stats (and the findings fs when withFindings) to stdout or --out-dir.
+func (o *statsOptions) write(g *globalOptions, ds *kpi.Dataset, info store.StatsInfo, fs []kpi.Finding, withFindings bool, format kpi.Format, opts kpi.Options) error {
 	s := kpi.Build(ds)
 	if o.outDir != "" {
 		return g.writeCSVTables(o, s)
@@ -96,12 +112,20 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 		return nil
 	}
 	if !info.Detailed && info.Bounces > 0 {
-		writeSkipped(g.stdout, format, info, limit, opts.Width)
+		writeSkipped(g.stdout, format, info, o.limit(), opts.Width)
 	}
-	if o.by != "" {
+	if !withFindings {
 		return nil
 	}
-	return writeFindingsSection(g.stdout, ds, info, format, opts)
+	return writeFindingsSection(g.stdout, fs, format, opts)
+}
+
+// limit is the most bounces read one by one.
+func (o *statsOptions) limit() int {
+	if o.detail {
+		return 0
+	}
+	return detailLimit
 }
 
 // writeCSVTables writes every table of s (or the --by one) to its own CSV file in --out-dir,
@@ -144,8 +168,7 @@ func writeSkipped(w io.Writer, format kpi.Format, info store.StatsInfo, limit, w
 }
 
 // writeFindingsSection ends the table and Markdown output of stats with the recommendations.
-func writeFindingsSection(w io.Writer, ds *kpi.Dataset, info store.StatsInfo, format kpi.Format, opts kpi.Options) error {
-	fs := kpi.Recommend(ds)
+func writeFindingsSection(w io.Writer, fs []kpi.Finding, format kpi.Format, opts kpi.Options) error {
 	if format == kpi.FormatMarkdown {
 		if _, err := fmt.Fprintf(w, "\n### Recommendations\n\n"); err != nil {
 			return err

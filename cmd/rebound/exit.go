@@ -14,6 +14,7 @@ const (
 	exitUsage       = 2 // bad command line: unknown flag, missing argument, invalid value
 	exitDatabase    = 3 // the database cannot be used: corrupt, read-only, newer schema, disk full
 	exitPartialRead = 4 // the scan finished but one or more PATH arguments could not be read
+	exitAlert       = 5 // recommend/stats --fail-on: a finding at or above the level exists
 )
 
 // cliError is an error with an exit status and an optional hint for the user.
