@@ -123,6 +123,10 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if err != nil {
 		return err
 	}
+	if err := st.RecordScan(ctx, store.ScanRun{Started: start, Finished: time.Now(), Duration: time.Since(start),
+		Read: sum.Read, New: sum.New}); err != nil {
+		return err
+	}
 	switch {
 	case o.json:
 		enc := json.NewEncoder(g.stdout)

@@ -23,6 +23,7 @@ type statsOptions struct {
 	detail bool
 	wide   bool
 	outDir string
+	out    string
 	failOn failOnFlag
 }
 
@@ -44,7 +45,8 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
   rebound stats --from 2026-03-01 --to 2026-03-31 --provider gmail --by reason
   rebound stats --by week --format csv > weeks.csv
   rebound stats --format csv --out-dir /srv/reports/2026-03
-  rebound stats --since 1d --fail-on warning`,
+  rebound stats --since 1d --fail-on warning
+  rebound stats --format prometheus --out /var/lib/node_exporter/textfile/rebound.prom`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStats(cmd.Context(), g, o)
@@ -54,7 +56,8 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 	o.period.register(f)
 	o.failOn.register(f)
 	f.StringVar(&o.by, "by", "", "show one `table`: provider, reason, type, day, week, campaign or domain (default all)")
-	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or markdown")
+	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv, markdown or prometheus (docs/metrics.md)")
+	f.StringVar(&o.out, "out", "", "with --format prometheus: write the metrics to `file`, replaced atomically (node_exporter's textfile collector)")
 	f.BoolVar(&o.detail, "detail", false, "read every event of the period for recipients and recommendations, however many")
 	f.StringVar(&o.outDir, "out-dir", "", "with --format csv: write each table to `dir`/TABLE.csv (provider.csv, ..., confidence.csv) instead of standard output")
 	f.BoolVar(&o.wide, "wide", false, "every column and the whole text, however wide (default: fit the terminal, 80 columns when not one)")
@@ -62,9 +65,16 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 }
 
 func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
+	prom := o.format == formatPrometheus
 	format, err := kpi.ParseFormat(o.format)
-	if err != nil || format == kpi.FormatText {
-		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "stats writes table, json, csv or markdown")
+	if (err != nil || format == kpi.FormatText) && !prom {
+		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "stats writes table, json, csv, markdown or prometheus")
+	}
+	if o.out != "" && !prom {
+		return withHint(exitUsage, fmt.Errorf("--out writes the metrics"), "add --format prometheus (CSV tables: --out-dir)")
+	}
+	if prom && (o.by != "" || o.outDir != "") {
+		return withHint(exitUsage, fmt.Errorf("--format prometheus writes every metric"), "leave out --by and --out-dir")
 	}
 	if err := kpi.CheckBy(o.by); err != nil {
 		return usageError("%v", err)
@@ -90,10 +100,15 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 	opts := kpi.Options{Color: format == kpi.FormatTable && g.color(), Width: g.termWidth(o.wide)}
 	var fs []kpi.Finding
 	withFindings := o.outDir == "" && o.by == "" && (format == kpi.FormatTable || format == kpi.FormatMarkdown)
-	if level != "" || withFindings {
+	if level != "" || withFindings || prom {
 		fs = kpi.Recommend(ds)
 	}
-	if err := o.write(g, ds, info, fs, withFindings, format, opts); err != nil {
+	if prom {
+		err = g.writePrometheus(ctx, o, ds, fs)
+	} else {
+		err = o.write(g, ds, info, fs, withFindings, format, opts)
+	}
+	if err != nil {
 		return err
 	}
 	return o.failOn.check(level, fs)
