@@ -70,7 +70,7 @@ type explanation struct {
 	Bounce []string `json:"bounce_evidence,omitempty"`
 }
 
-func runExplain(g *globalOptions, o *explainOptions, files []string) error {
+func runExplain(g *globalOptions, o *explainOptions, files []string) (retErr error) {
 	cl, err := g.classifier()
 	if err != nil {
 		return err
@@ -106,7 +106,12 @@ func runExplain(g *globalOptions, o *explainOptions, files []string) error {
 			return err
 		}
 		if bad > 0 {
-			defer func() { err = errPartial }()
+			// some paths could not be read (they were named on stderr): exit status 4
+			defer func() {
+				if retErr == nil {
+					retErr = errPartial
+				}
+			}()
 		}
 	}
 	if o.json {

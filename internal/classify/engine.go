@@ -384,15 +384,6 @@ func (s *scratch) reset() {
 // RuleCount returns the number of rules in use (after user rules replaced defaults).
 func (c *Classifier) RuleCount() int { return len(c.rules) }
 
-// ruleIDs lists the rule ids by stage, for tests.
-func (c *Classifier) ruleIDs() []string {
-	out := make([]string, len(c.rules))
-	for i, r := range c.rules {
-		out[i] = r.id
-	}
-	return out
-}
-
 // describe names a rule for evidence.
 func (r *rule) describe() string {
 	return "rule " + r.id + " (" + r.stage.String() + " stage, " + r.pos() + ")"
