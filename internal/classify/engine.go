@@ -225,7 +225,6 @@ func resolveLike(all []*rule, errs *[]error) {
 				r.notPhrases = append(r.notPhrases, src.notPhrases...)
 				r.regexes = append(r.regexes, src.regexes...)
 				r.regexLits = append(r.regexLits, src.regexLits...)
-				r.regexPlans = append(r.regexPlans, src.regexPlans...)
 			}
 		}
 	}
@@ -294,30 +293,7 @@ func (c *Classifier) compile(all []*rule) {
 			}
 		}
 	}
-	c.planPrefixes(kept, intern)
 	c.phrases = newMatcher(c.phraseText)
-	for _, r := range kept {
-		for k, p := range r.regexPlans {
-			if p.prefixes == nil {
-				continue
-			}
-			for _, id := range p.prefixIDs {
-				c.phrases.track[id>>6] |= 1 << (id & 63)
-			}
-			if p.required != nil {
-				continue // a plan shared through like has the same literal sets
-			}
-			p.required = [][]uint64{}
-			for _, ids := range r.regexIDs[k] {
-				set := make([]uint64, len(c.phrases.track))
-				for _, id := range ids {
-					set[id>>6] |= 1 << (id & 63)
-					c.phrases.track[id>>6] |= 1 << (id & 63)
-				}
-				p.required = append(p.required, set)
-			}
-		}
-	}
 	nPhrase, nRule := (len(c.phraseText)+63)/64, (len(kept)+63)/64
 	c.scratch.New = func() any {
 		return &scratch{
@@ -325,30 +301,6 @@ func (c *Classifier) compile(all []*rule) {
 			hits:  make([]uint64, nPhrase),
 			cands: make([]uint64, nRule),
 			found: make([]int32, 0, 16),
-			occ:   make([]occurrence, 0, 16),
-		}
-	}
-}
-
-// planPrefixes interns the prefixes of every regex plan as phrases, once per plan (rules
-// that share a regex through like share its plan), and gives each plan its set of ids.
-func (c *Classifier) planPrefixes(kept []*rule, intern func(string) int32) {
-	var plans []*regexPlan
-	for _, r := range kept {
-		for _, p := range r.regexPlans {
-			if p.prefixes != nil && p.prefixIDs == nil {
-				p.prefixIDs = make([]int32, len(p.prefixes))
-				for i, s := range p.prefixes {
-					p.prefixIDs[i] = intern(s)
-				}
-				plans = append(plans, p)
-			}
-		}
-	}
-	for _, p := range plans {
-		p.prefixBits = make([]uint64, (len(c.phraseText)+63)/64)
-		for _, id := range p.prefixIDs {
-			p.prefixBits[id>>6] |= 1 << (id & 63)
 		}
 	}
 }
@@ -362,11 +314,10 @@ func appendOnce(s []int32, v int32) []int32 {
 
 // scratch is the per-call working memory, pooled.
 type scratch struct {
-	text  []byte       // normalised diagnostic
-	hits  []uint64     // phrase id bits
-	cands []uint64     // rule index bits: rules whose text condition may hold
-	found []int32      // phrase ids that occurred
-	occ   []occurrence // places of the regex prefixes
+	text  []byte   // normalised diagnostic
+	hits  []uint64 // phrase id bits
+	cands []uint64 // rule index bits: rules whose text condition may hold
+	found []int32  // phrase ids that occurred
 }
 
 func (s *scratch) reset() {
@@ -377,7 +328,6 @@ func (s *scratch) reset() {
 		s.cands[i] = 0
 	}
 	s.found = s.found[:0]
-	s.occ = s.occ[:0]
 	s.text = s.text[:0]
 }
 

@@ -52,7 +52,6 @@ type rule struct {
 	notPhrases []string
 	regexes    []*regexp.Regexp
 	regexLits  [][][]string // per regex: sets of literals; a match contains one of each set
-	regexPlans []*regexPlan // per regex: where and how far to run it
 	providers  []string
 	dsnActions []string
 	mtas       []string // host globs
@@ -306,7 +305,6 @@ var conditionKeys = map[string]keySetter{
 		}
 		r.regexes = append(r.regexes, re)
 		r.regexLits = append(r.regexLits, regexLiterals(v))
-		r.regexPlans = append(r.regexPlans, newRegexPlan(re))
 		return nil
 	},
 	"like":     func(r *rule, v string) []string { r.like = append(r.like, splitValues(v)...); return nil },
