@@ -391,7 +391,7 @@ func (c *Classifier) explain(r *rule, f *facts) string {
 	}
 	if len(r.regexes) > 0 && firstHit(r.phraseIDs, f.sc.hits) < 0 {
 		if k := c.regexMatch(r, f); k >= 0 {
-			parts = append(parts, "regex "+strconv.Quote(strings.TrimPrefix(r.regexes[k].String(), "(?i)"))+" matched "+strconv.Quote(string(r.regexes[k].Find(f.text))))
+			parts = append(parts, "regex "+strconv.Quote(r.regexes[k].String())+" matched "+strconv.Quote(string(r.regexes[k].Find(f.text))))
 		}
 	}
 	return strings.Join(parts, ", ")
