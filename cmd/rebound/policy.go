@@ -67,6 +67,12 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 
 // policyError reports every problem of a policy file on its own "rebound: file:line: ..." line.
 func policyError(err error) error {
+	return withHint(exitUsage, errors.New(problemLines(err)), policyHint)
+}
+
+// problemLines writes every problem of a joined error (errors.Join) on its own
+// "rebound: file:line: ..." line: the first gets its prefix where the error is printed.
+func problemLines(err error) string {
 	var lines []string
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
@@ -75,7 +81,7 @@ func policyError(err error) error {
 	} else {
 		lines = []string{err.Error()}
 	}
-	return withHint(exitUsage, errors.New(strings.Join(lines, "\nrebound: ")), policyHint)
+	return strings.Join(lines, "\nrebound: ")
 }
 
 // providerIDs lists the provider ids of the provider tables (the [provider ID] sections of the
