@@ -9,8 +9,12 @@ BENCH    ?= .
 
 .PHONY: build demo test bench lint fuzz corpus clean
 
+# build stamps the VCS revision: go build records it in the build info when it can
+# (-buildvcs=auto), and -X passes it for --version when it cannot (a git worktree, GOFLAGS).
+REVISION := $(shell git describe --always --dirty --abbrev=12 --exclude '*' 2>/dev/null)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/rebound
+	$(GO) build -buildvcs=auto -ldflags "-X main.buildRevision=$(REVISION)" -o $(BIN) ./cmd/rebound
 
 # demo: the whole job on the sample bounce maildir shipped in testdata/, into a fresh database.
 # The sample bounces are dated November 2026, hence the explicit period for stats.

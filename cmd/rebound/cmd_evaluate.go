@@ -51,7 +51,7 @@ func runEvaluate(ctx context.Context, g *globalOptions) error {
 
 // printEvalSummary prints what an evaluation did, in a fixed order.
 func printEvalSummary(w io.Writer, sum store.EvalSummary, name, id string) {
-	fmt.Fprintf(w, "evaluated %d addresses with %s (policy %s)\n", sum.Addresses, name, id)
+	fmt.Fprintf(w, "evaluated %s with %s (policy %s)\n", plural(sum.Addresses, "address"), name, id)
 	var parts []string
 	for _, s := range policy.States {
 		if n := sum.States[s]; n > 0 {
@@ -76,7 +76,7 @@ func printEvalSummary(w io.Writer, sum store.EvalSummary, name, id string) {
 		fmt.Fprintf(w, "changed: %s\n", strings.Join(parts, ", "))
 	}
 	if sum.Removed > 0 {
-		fmt.Fprintf(w, "removed %d addresses that have no events left\n", sum.Removed)
+		fmt.Fprintf(w, "removed %s that %s no events left\n", plural(sum.Removed, "address"), verb(sum.Removed, "has", "have"))
 	}
 	if sum.Malformed > 0 {
 		fmt.Fprintf(w, "malformed recipient addresses (not evaluated): %d\n", sum.Malformed)

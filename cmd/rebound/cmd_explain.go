@@ -81,18 +81,26 @@ func runExplain(g *globalOptions, o *explainOptions, files []string) (retErr err
 			RemoteMTA: o.remoteMTA, Kind: string(dsn.KindBounce)}
 		out = append(out, explain(cl.Classify(in), "", in))
 	} else {
-		bad := 0
+		bad, read, decoded := 0, 0, 0
 		err := scan.Run(g.source(files, nil, 0), &scan.Options{Classifier: cl}, func(it *scan.Item) error {
 			switch {
 			case it.Msg.Key == "" && it.Err != nil:
 				bad++
 				g.warnf("%v", it.Err)
+				return nil
+			case it.Msg.Checkpoint != nil:
+				return nil
+			}
+			read++
+			switch {
 			case it.Err != nil:
 				g.warnf("%s: %s: %v", it.Msg.Position, it.Outcome, it.Err)
 			case it.Report == nil:
 			case len(it.Report.Recipients) == 0:
+				decoded++
 				fmt.Fprintf(g.stdout, "%s: %s: %s\n\n", it.Msg.Position, it.Outcome, it.Why())
 			default:
+				decoded++
 				for i := range it.Report.Recipients {
 					in := scan.Input(it.Report, &it.Report.Recipients[i])
 					e := explain(cl.Classify(in), it.Msg.Position, in)
@@ -105,14 +113,16 @@ func runExplain(g *globalOptions, o *explainOptions, files []string) (retErr err
 		if err != nil {
 			return err
 		}
-		if bad > 0 {
-			// some paths could not be read (they were named on stderr): exit status 4
-			defer func() {
-				if retErr == nil {
-					retErr = errPartial
-				}
-			}()
-		}
+		defer func() {
+			switch {
+			case retErr != nil:
+			case bad > 0:
+				retErr = errPartial // some paths could not be read (they were named on stderr)
+			case decoded == 0:
+				retErr = withHint(exitFailure, fmt.Errorf("nothing could be decoded: %s read", plural(read, "message")),
+					"the messages above say why; 'rebound parse --all' lists every message with its outcome")
+			}
+		}()
 	}
 	if o.json {
 		enc := json.NewEncoder(g.stdout)

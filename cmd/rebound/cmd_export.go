@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,33 +20,42 @@ import (
 
 // exportOptions are the flags of `rebound export`.
 type exportOptions struct {
-	out       string
-	format    string
-	since     string
-	states    []string
-	types     []string
-	providers []string
-	onlyNew   bool
-	dryRun    bool
+	out             string
+	format          string
+	since           string
+	states          []string
+	types           []string
+	providers       []string
+	onlyNew         bool
+	dryRun          bool
+	includePaused   bool
+	spreadsheetSafe bool
+	mode            string
+	quiet           bool
 }
-
-// exportPerm is the mode of an exported file: it lists e-mail addresses.
-const exportPerm = 0o640
 
 func newExportCmd(g *globalOptions) *cobra.Command {
 	o := &exportOptions{}
 	c := &cobra.Command{
 		Use:   "export",
-		Short: "Write the suppression list (CSV or JSON Lines) for a CRM",
-		Long: `export writes one row per address the policy has suppressed or paused, sorted by address,
-as CSV (RFC 4180, with a header row) or JSON Lines. The columns are described in docs/export.md.
+		Short: "Write the suppression list for a CRM or a sending service",
+		Long: `export writes one row per address the policy has suppressed for good, sorted by address, as
+CSV (RFC 4180, with a header row), JSON Lines, or the suppression import of a service (--format
+mailchimp, hubspot, sendgrid, mailgun, ses). --include-paused adds the addresses paused for a
+while, with the end of the pause (CSV and JSON Lines only: the services' lists have no end time,
+and would keep a paused address suppressed for good). The columns and formats are described in
+docs/export.md.
 
 It reads the stored states: they are evaluated after every scan (docs/policy.md), and a pause
 that has ended by now is left out. --new writes only the rows that are new or changed since the
-last export that was delivered; an export with --out or --new is recorded as delivered
-(unless --dry-run).`,
+last export that was delivered, and the addresses that left the list since (change column:
+added, changed, removed). An export with --out FILE or --new is recorded as delivered (unless
+--dry-run). --out replaces FILE atomically, keeping its owner, group and mode; a device or a
+pipe (/dev/stdout) is written to, and - is standard output. A summary line goes to stderr.`,
 		Example: `  rebound export --out /srv/crm/suppressions.csv
-  rebound export --new --format jsonl
+  rebound export --new --out /srv/crm/changes.csv
+  rebound export --include-paused --format jsonl
+  rebound export --format mailgun --out bounces-import.csv
   rebound export --since 7d --type hard,complaint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,14 +63,18 @@ last export that was delivered; an export with --out or --new is recorded as del
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.out, "out", "o", "", "write to `file`, atomically, instead of standard output")
-	f.StringVar(&o.format, "format", "csv", "output `format`: csv or jsonl")
+	f.StringVarP(&o.out, "out", "o", "", "write to `file`, atomically (- is standard output, the default)")
+	f.StringVar(&o.format, "format", "csv", "output `format`: csv, jsonl, mailchimp, hubspot, sendgrid, mailgun or ses")
 	f.StringVar(&o.since, "since", "", "only addresses that entered their state since `when`: a duration (7d, 72h) or a date (2026-03-01, RFC 3339)")
-	f.StringSliceVar(&o.states, "state", nil, "only these `states`: suppressed, paused, review (default suppressed,paused)")
+	f.StringSliceVar(&o.states, "state", nil, "only these `states`: suppressed, paused, review (default suppressed)")
 	f.StringSliceVar(&o.types, "type", nil, "only these `types` of the deciding bounce: hard, soft, complaint, ...")
 	f.StringSliceVar(&o.providers, "provider", nil, "only these `providers` (provider ids: gmail, microsoft, other, ...)")
-	f.BoolVar(&o.onlyNew, "new", false, "only rows new or changed since the last delivered export")
+	f.BoolVar(&o.onlyNew, "new", false, "only rows new or changed since the last delivered export, and those that left the list")
 	f.BoolVar(&o.dryRun, "dry-run", false, "write as usual but do not record the export as delivered")
+	f.BoolVar(&o.includePaused, "include-paused", false, "add the paused addresses (temporary suppressions, with their end time)")
+	f.BoolVar(&o.spreadsheetSafe, "spreadsheet-safe", false, "neutralise the email column too, for a file opened in a spreadsheet")
+	f.StringVar(&o.mode, "mode", "", "file `mode` of the file written, in octal (default: the replaced file's, else 0640)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors and warnings: no summary, no notes")
 	return c
 }
 
@@ -85,7 +101,7 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 	if err != nil {
 		return nil, "", usageError("%v", err)
 	}
-	f := &exportFilter{states: []policy.State{policy.StateSuppressed, policy.StatePaused}}
+	f := &exportFilter{states: []policy.State{policy.StateSuppressed}}
 	if len(o.states) > 0 {
 		f.states = nil
 		for _, s := range o.states {
@@ -94,6 +110,19 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 				return nil, "", usageError("unknown --state %q: want suppressed, paused or review", s)
 			}
 			f.states = append(f.states, st)
+		}
+	}
+	if o.includePaused && !slices.Contains(f.states, policy.StatePaused) {
+		f.states = append(f.states, policy.StatePaused)
+	}
+	if format.Permanent() {
+		if i := slices.IndexFunc(f.states, func(s policy.State) bool { return s != policy.StateSuppressed }); i >= 0 {
+			return nil, "", withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.states[i]),
+				"a service's suppression list has no end time: a pause or a review would stay suppressed there for good; export them with --format csv or jsonl")
+		}
+		if o.onlyNew {
+			return nil, "", withHint(exitUsage, fmt.Errorf("--new needs --format csv or jsonl"),
+				"their change column says which addresses left the list; a "+string(format)+" import can only add, so export the whole list to it each time")
 		}
 	}
 	for _, t := range o.types {
@@ -123,6 +152,18 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 		}
 	}
 	return f, format, nil
+}
+
+// fileMode reads --mode: an octal permission such as 640 or 0640; 0 when not given.
+func (o *exportOptions) fileMode() (fs.FileMode, error) {
+	if o.mode == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(strings.TrimPrefix(o.mode, "0o"), 8, 32)
+	if err != nil || n == 0 || n > 0o777 {
+		return 0, usageError("bad --mode %q: want an octal permission such as 0640", o.mode)
+	}
+	return fs.FileMode(n), nil
 }
 
 func joinTypes() string {
@@ -160,56 +201,146 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	st, ev, lp, err := g.openPolicyStore(ctx)
+	perm, err := o.fileMode()
+	if err != nil {
+		return err
+	}
+	toFile := o.out != "" && o.out != "-"
+	records := (toFile || o.onlyNew) && !o.dryRun
+	open := g.openPolicyReader // a look at the list writes nothing: any user who may read the database may look
+	if records {
+		open = g.openPolicyStore
+	}
+	st, ev, lp, err := open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	var rec *store.Export
-	if (o.out != "" || o.onlyNew) && !o.dryRun {
+	if records {
 		rec = &store.Export{At: ev.Now, Target: o.out, Format: string(format), OnlyNew: o.onlyNew,
 			Filters: o.describe(), Policy: lp.id}
-		if rec.Target == "" {
+		if !toFile {
 			rec.Target = "-"
 		}
 	}
+	opts := export.Options{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe}
+	var sum exportSummary
 	// Rows go out as they are read, in address order: memory stays flat however long the list.
-	write := func(w io.Writer, list func(store.ListFunc) error) error {
-		ew, err := export.NewWriter(w, format)
+	write := func(w io.Writer, lr *store.Lister) error {
+		ew, err := export.NewWriter(w, format, opts)
 		if err != nil {
 			return err
 		}
-		err = list(func(l *store.Listed) (string, error) {
+		err = lr.List(func(l *store.Listed) (string, error) {
 			if !filter.match(l.State, l.State.State) {
 				return "", nil
 			}
 			row := exportRow(l.State)
 			fp := row.Fingerprint()
-			if o.onlyNew && fp == l.Last {
-				return "", nil // delivered before, unchanged
+			if o.onlyNew {
+				if fp == l.Last {
+					return "", nil // delivered before, unchanged
+				}
+				row.Change = export.ChangeChanged
+				if l.Last == "" {
+					row.Change = export.ChangeAdded
+				}
 			}
-			return fp, ew.Write(row)
+			if err := ew.Write(row); errors.Is(err, export.ErrBadAddress) {
+				sum.bad = append(sum.bad, l.State.Address)
+				return "", nil
+			} else if err != nil {
+				return "", err
+			}
+			return fp, nil
 		})
 		if err != nil {
 			return err
 		}
+		if o.onlyNew {
+			err = lr.Left(func(addr string, st policy.State) error {
+				if st == "" {
+					st = policy.StateActive
+				}
+				err := ew.Write(export.Row{Email: addr, State: st, Change: export.ChangeRemoved})
+				if errors.Is(err, export.ErrBadAddress) {
+					sum.bad = append(sum.bad, addr)
+					return nil
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
 		return ew.Flush()
 	}
-	_, err = st.Export(ctx, ev.Now, listStates, rec, func(list func(store.ListFunc) error) error {
-		if o.out == "" {
-			return write(g.stdout, list)
+	target := "standard output"
+	sum.res, err = st.Export(ctx, ev.Now, listStates, rec, func(lr *store.Lister) error {
+		if !toFile {
+			return write(g.stdout, lr)
 		}
-		return export.WriteFile(o.out, exportPerm, func(w io.Writer) error { return write(w, list) })
+		kind, err := export.WriteFile(o.out, export.FileOptions{Perm: perm}, func(w io.Writer) error { return write(w, lr) })
+		target = o.out
+		if kind == export.Device {
+			target += " (written to, not replaced: not a regular file)"
+		}
+		if errors.Is(err, export.ErrOwner) {
+			return withHint(exitFailure, err, "nothing was replaced: run the export as the file's owner or as root, or remove the file once so that rebound creates it")
+		}
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	if n, err := st.Malformed(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		g.warnf("note: %d recipients with a malformed address are not exported; 'rebound show ADDRESS' says why", n)
+	if !o.quiet {
+		g.printExportSummary(target, o, &sum)
+		if err := g.noteMalformed(ctx, st); err != nil {
+			return err
+		}
 	}
 	return g.warnOtherPolicy(ctx, st, lp)
+}
+
+// exportSummary is what an export delivered, for its summary line.
+type exportSummary struct {
+	res store.ExportResult
+	bad []string // listed addresses that are not valid addresses: not written
+}
+
+// printExportSummary writes the summary line of an export to stderr: rows written, and how the
+// list changed since the last delivered export.
+func (g *globalOptions) printExportSummary(target string, o *exportOptions, sum *exportSummary) {
+	r := sum.res
+	rows := r.Rows
+	if o.onlyNew {
+		rows += r.Left
+	}
+	line := fmt.Sprintf("exported %s to %s (not recorded as delivered)", plural(rows, "row"), target)
+	if o.onlyNew || (o.out != "" && o.out != "-") {
+		line = fmt.Sprintf("exported %s to %s: %s added, %s changed, %s removed since the last delivered export",
+			plural(rows, "row"), target, thousands(r.New), thousands(r.Changed), thousands(r.Left))
+		if o.dryRun {
+			line += " (dry run: not recorded)"
+		}
+	}
+	fmt.Fprintln(g.stderr, line)
+	if len(sum.bad) > 0 {
+		g.warnf("note: %s on the list %s not a valid address and %s left out: %s", plural(len(sum.bad), "address"),
+			verb(len(sum.bad), "is", "are"), verb(len(sum.bad), "was", "were"), strings.Join(sum.bad, ", "))
+	}
+}
+
+// noteMalformed says once how many stored recipients cannot be exported, and where to see them.
+func (g *globalOptions) noteMalformed(ctx context.Context, st *store.Store) error {
+	n, err := st.Malformed(ctx)
+	if err != nil || n == 0 {
+		return err
+	}
+	g.warnf("note: %s with a malformed address %s not exported; 'rebound show --malformed' lists them",
+		plural(n, "recipient"), verb(n, "is", "are"))
+	return nil
 }
 
 // exportRow turns a stored state into an export row: the deciding event fills type, reason,

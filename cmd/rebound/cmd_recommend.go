@@ -12,6 +12,7 @@ import (
 type recommendOptions struct {
 	period periodFlags
 	format string
+	wide   bool
 }
 
 func newRecommendCmd(g *globalOptions) *cobra.Command {
@@ -34,6 +35,7 @@ period (stats does so only up to 75,000 bounces).`,
 	f := c.Flags()
 	o.period.register(f)
 	f.StringVar(&o.format, "format", "text", "output `format`: text, table, markdown, csv or json")
+	f.BoolVar(&o.wide, "wide", false, "every column and the whole text, however wide (default: fit the terminal, 80 columns when not one)")
 	return c
 }
 
@@ -53,6 +55,6 @@ func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) er
 	if format != kpi.FormatJSON {
 		sanitizeDataset(ds)
 	}
-	opts := kpi.Options{Color: (format == kpi.FormatText || format == kpi.FormatTable) && g.color()}
+	opts := kpi.Options{Color: (format == kpi.FormatText || format == kpi.FormatTable) && g.color(), Width: g.termWidth(o.wide)}
 	return kpi.RenderFindings(g.stdout, kpi.Recommend(ds), format, opts)
 }

@@ -32,12 +32,12 @@ func runRulesCheck(g *globalOptions, dir string) error {
 		fmt.Fprintf(g.stderr, "note: %v\n", n)
 	}
 	if len(errs) > 0 {
-		return usageError("%s: %d problem(s) in the rules", dir, len(errs))
+		return usageError("%s: %s in the rules", dir, plural(len(errs), "problem"))
 	}
 	cl, err := classify.LoadDir(dir)
 	if err != nil {
 		return usageError("%v", err)
 	}
-	fmt.Fprintf(g.stdout, "%s: ok, %d rules in effect with the built-in ones\n", dir, cl.RuleCount())
+	fmt.Fprintf(g.stdout, "%s: ok, %s in effect with the built-in ones\n", dir, plural(cl.RuleCount(), "rule"))
 	return nil
 }

@@ -60,8 +60,9 @@ $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 // scanSummary is what a scan did; printed to stderr, or as JSON on stdout with --json.
 type scanSummary struct {
 	Read        int            `json:"read"`         // messages found in the mailboxes
-	New         int            `json:"new"`          // messages stored by this run
+	New         int            `json:"new"`          // messages stored by this run, copies not included
 	Seen        int            `json:"already_seen"` // messages already in the database
+	Duplicates  int            `json:"duplicates"`   // new copies of messages stored before (same content): not counted again
 	Bounces     map[string]int `json:"bounces"`      // new bounced recipients by type
 	NotBounces  int            `json:"not_bounces"`  // new messages that are not bounces
 	Undecodable int            `json:"undecodable"`  // new messages that could not be decoded
@@ -86,7 +87,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if err != nil {
 		return err
 	}
-	st, err := g.openStore(ctx)
+	st, err := g.createStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,8 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		prog.update(s.Read+int(known.read.Load()), s.New)
 	}, g, o.quiet)
 	w.evaluate = evaluate
-	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers, Limits: o.limits}
+	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers, Limits: o.limits,
+		ContentKeys: true}
 	err = scan.Run(g.source(paths, known, o.maxSize), opt, w.add)
 	if werr := w.close(); err == nil {
 		err = werr
@@ -161,6 +163,7 @@ type scanWriter struct {
 	// caller evaluates the rest after close.
 	evaluate    func(context.Context, *store.Store) error
 	unevaluated int // messages stored since the last evaluation
+
 }
 
 // scanBatch is what one transaction stores: messages and mbox checkpoints, in input order.
@@ -324,6 +327,11 @@ func (w *scanWriter) store(b *scanBatch) error {
 		if !m.Stored {
 			continue
 		}
+		if m.DuplicateOf != "" {
+			s.New--
+			s.Duplicates++
+			continue
+		}
 		switch m.Outcome {
 		case string(scan.OutcomeNotBounce):
 			s.NotBounces++
@@ -351,11 +359,12 @@ func (w *scanWriter) note(n scanNote) {
 }
 
 // knownCounter lets the mailbox reader skip messages the database already has, and counts
-// them. The reader calls it from its own goroutine, hence the atomic counter.
+// the known ones, and the messages before a checkpoint a walk resumed at (Resumed). The
+// reader calls it from its own goroutine, hence the atomic counter.
 type knownCounter struct {
 	ctx  context.Context
 	st   *store.Store
-	read atomic.Int64 // messages skipped: known, or before an mbox checkpoint
+	read atomic.Int64 // messages skipped because their keys are known
 }
 
 func (k *knownCounter) Known(keys []string) (map[string]bool, error) {
@@ -379,7 +388,11 @@ func (k *knownCounter) Resume(path string) (mailbox.Checkpoint, bool) {
 func (k *knownCounter) Resumed(_ string, cp mailbox.Checkpoint) { k.read.Add(int64(cp.Count)) }
 
 func printSummary(w io.Writer, s *scanSummary) {
-	fmt.Fprintf(w, "messages read %d, new %d, already seen %d\n", s.Read, s.New, s.Seen)
+	fmt.Fprintf(w, "messages read %d, new %d, already seen %d", s.Read, s.New, s.Seen)
+	if s.Duplicates > 0 {
+		fmt.Fprintf(w, ", copies of stored messages %d (counted once)", s.Duplicates)
+	}
+	fmt.Fprintln(w)
 	types := make([]string, 0, len(s.Bounces))
 	total := 0
 	for t, n := range s.Bounces {

@@ -105,7 +105,8 @@ func newSentImportCmd(g *globalOptions) *cobra.Command {
 		Short: "Record the sent volumes of a CSV file (campaign,count[,provider][,date])",
 		Long: `import reads a CSV file (RFC 4180) whose header names its columns, in any order: campaign and
 count are required, provider (a provider id) and date (YYYY-MM-DD) are optional. Every bad line
-is reported as FILE:LINE and nothing is recorded until the file is clean. "-" reads standard
+is reported, every problem of every line in one run, as FILE:LINE, and nothing is recorded
+until the file is clean. "-" reads standard
 input.`,
 		Example: "  rebound sent import volumes.csv",
 		Args:    cobra.ExactArgs(1),
@@ -128,16 +129,17 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 	if err != nil {
 		return withHint(exitFailure, fmt.Errorf("sent volumes: %w", err), "check the path of the CSV file")
 	}
-	rows, err := kpi.ParseSent(bytes.NewReader(data), name)
-	if err != nil {
-		return withHint(exitUsage, err, "nothing was imported; fix the lines above and import the file again")
-	}
 	known, err := g.providerIDs()
 	if err != nil {
 		return err
 	}
-	if err := checkSentProviders(data, name, known); err != nil {
-		return withHint(exitUsage, err, "nothing was imported; "+providerHint(known))
+	rows, err := kpi.ParseSent(bytes.NewReader(data), name, known...)
+	if err != nil {
+		hint := "nothing was imported; fix every line above and import the file again"
+		if strings.Contains(err.Error(), "unknown provider") {
+			hint += "; " + providerHint(known)
+		}
+		return withHint(exitUsage, err, hint)
 	}
 	if err := g.addSent(ctx, rows); err != nil {
 		return err
@@ -146,47 +148,13 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 	for _, r := range rows {
 		total += r.Count
 	}
-	fmt.Fprintf(g.stderr, "imported %d sent volumes (%s messages) from %s\n", len(rows), thousands(total), name)
+	fmt.Fprintf(g.stderr, "imported %s (%s) from %s\n", plural(len(rows), "sent volume"), plural(total, "message"), name)
 	return nil
 }
 
-// checkSentProviders reports, as "name:line: ...", the rows of a CSV file that ParseSent
-// accepted whose provider is not a provider id: their volume would never meet a bounce.
-func checkSentProviders(data []byte, name string, known []string) error {
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil // ParseSent accepted the file: it has a header
-	}
-	col := -1
-	for i, h := range header {
-		if strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) == "provider" {
-			col = i
-		}
-	}
-	if col < 0 {
-		return nil
-	}
-	var errs []error
-	for {
-		rec, err := cr.Read()
-		if err != nil {
-			break
-		}
-		if col >= len(rec) {
-			continue
-		}
-		p := strings.ToLower(strings.TrimSpace(rec[col]))
-		if p != "" && !slices.Contains(known, p) {
-			line, _ := cr.FieldPos(col)
-			errs = append(errs, fmt.Errorf("%s:%d: unknown provider %q", name, line, rec[col]))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// addSent records sent volumes.
+// addSent records sent volumes, and notes the campaigns that no bounce was ever attributed to:
+// until one is, stats leaves their volume out of the rates. A volume may well come before its
+// bounces, so it is a note, not an error; a close spelling of a known campaign is suggested.
 func (g *globalOptions) addSent(ctx context.Context, rows []kpi.SentRow) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -196,7 +164,28 @@ func (g *globalOptions) addSent(ctx context.Context, rows []kpi.SentRow) error {
 		return err
 	}
 	defer st.Close()
-	return st.AddSent(ctx, rows)
+	if err := st.AddSent(ctx, rows); err != nil {
+		return err
+	}
+	known, err := st.Campaigns(ctx)
+	if err != nil {
+		return err
+	}
+	noted := map[string]bool{}
+	for _, r := range rows {
+		if noted[r.Campaign] || r.Count == 0 || slices.Contains(known, r.Campaign) {
+			continue
+		}
+		noted[r.Campaign] = true
+		msg := "note: no bounce is attributed to campaign " + printable(r.Campaign) + " so far"
+		if m := kpi.DidYouMean(r.Campaign, known); m != "" {
+			msg += "; did you mean " + printable(m) + "?"
+		} else {
+			msg += "."
+		}
+		g.warnf("%s Until one is, stats leaves its volume out of the rates ('rebound stats --by campaign' lists the campaigns as attributed)", msg)
+	}
+	return nil
 }
 
 func newSentListCmd(g *globalOptions) *cobra.Command {
@@ -254,6 +243,5 @@ func runSentList(ctx context.Context, g *globalOptions, format string) error {
 	for i, r := range rows {
 		table[i] = []string{r.Campaign, r.Provider, r.Date, thousands(r.Count)}
 	}
-	renderTable(g.stdout, []string{"Campaign", "Provider", "Date", "Sent"}, table)
-	return nil
+	return g.renderFitted([]string{"Campaign", "Provider", "Date", "Sent"}, table, false)
 }

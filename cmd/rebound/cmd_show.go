@@ -16,9 +16,9 @@ import (
 )
 
 func newShowCmd(g *globalOptions) *cobra.Command {
-	var asJSON bool
+	var asJSON, malformed bool
 	c := &cobra.Command{
-		Use:   "show ADDRESS",
+		Use:   "show ADDRESS | --malformed",
 		Short: "Show an address's suppression state and its whole history",
 		Long: `show prints the current policy state of an address and its history: every stored event
 (bounce time, type, reason, status, rule, diagnostic, where the message is), every transition
@@ -26,14 +26,69 @@ of the audit trail with the rule and the policy settings that applied, the overr
 (rebound unsuppress) and the exports that delivered it.
 
 The address is normalised first (lower case, IDNA domain). An address the database knows
-nothing about is an error (exit status 1), so scripts can tell.`,
-		Args: cobra.ExactArgs(1),
+nothing about is an error (exit status 1), so scripts can tell.
+
+--malformed lists the recipients whose address is malformed instead: they are never evaluated
+nor exported. Each line says why, how many events it has and when it last bounced.`,
+		Example: `  rebound show ann@example.org
+  rebound show --malformed`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case malformed && len(args) > 0:
+				return usageError("give either an ADDRESS or --malformed, not both")
+			case !malformed && len(args) != 1:
+				return usageError("show needs an ADDRESS (or --malformed)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if malformed {
+				return runShowMalformed(cmd.Context(), g, asJSON)
+			}
 			return runShow(cmd.Context(), g, args[0], asJSON)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (with --malformed, a JSON array)")
+	c.Flags().BoolVar(&malformed, "malformed", false, "list the recipients whose address is malformed (never evaluated nor exported)")
 	return c
+}
+
+// runShowMalformed lists the stored recipients whose address is malformed.
+func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st, err := g.openReader(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.MalformedRecipients(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		type row struct {
+			Recipient  string  `json:"recipient"`
+			Why        string  `json:"why"`
+			Events     int     `json:"events"`
+			LastBounce *string `json:"last_bounce"`
+		}
+		out := make([]row, 0, len(list))
+		for _, m := range list {
+			out = append(out, row{m.Recipient, m.Error, m.Events, jsTime(m.LastBounce)})
+		}
+		return writeJSON(g.stdout, out)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(g.stdout, "No recipient with a malformed address.")
+		return nil
+	}
+	rows := make([][]string, len(list))
+	for i, m := range list {
+		rows[i] = []string{m.Recipient, thousands(m.Events), fmtTime(m.LastBounce), m.Error}
+	}
+	return g.renderFitted([]string{"Recipient", "Events", "Last bounce", "Why"}, rows, true)
 }
 
 // shown is everything show prints about an address.
@@ -53,7 +108,7 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st, ev, lp, err := g.openPolicyStore(ctx)
+	st, ev, lp, err := g.openPolicyReader(ctx)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/reboundhq/rebound/internal/export"
 
 	kpi "github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/store"
@@ -16,6 +21,8 @@ type statsOptions struct {
 	by     string
 	format string
 	detail bool
+	wide   bool
+	outDir string
 }
 
 func newStatsCmd(g *globalOptions) *cobra.Command {
@@ -34,7 +41,8 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 		Example: `  rebound stats
   rebound stats --since 7d --by provider
   rebound stats --from 2026-03-01 --to 2026-03-31 --provider gmail --by reason
-  rebound stats --by week --format csv > weeks.csv`,
+  rebound stats --by week --format csv > weeks.csv
+  rebound stats --format csv --out-dir /srv/reports/2026-03`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStats(cmd.Context(), g, o)
@@ -45,6 +53,8 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 	f.StringVar(&o.by, "by", "", "show one `table`: provider, reason, type, day, week, campaign or domain (default all)")
 	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or markdown")
 	f.BoolVar(&o.detail, "detail", false, "read every event of the period for recipients and recommendations, however many")
+	f.StringVar(&o.outDir, "out-dir", "", "with --format csv: write each table to `dir`/TABLE.csv (provider.csv, ..., confidence.csv) instead of standard output")
+	f.BoolVar(&o.wide, "wide", false, "every column and the whole text, however wide (default: fit the terminal, 80 columns when not one)")
 	return c
 }
 
@@ -55,6 +65,9 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 	}
 	if err := kpi.CheckBy(o.by); err != nil {
 		return usageError("%v", err)
+	}
+	if o.outDir != "" && format != kpi.FormatCSV {
+		return withHint(exitUsage, fmt.Errorf("--out-dir writes CSV files"), "add --format csv")
 	}
 	q, err := o.period.query(g)
 	if err != nil {
@@ -71,8 +84,11 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 	if format != kpi.FormatJSON {
 		sanitizeDataset(ds)
 	}
-	opts := kpi.Options{Color: format == kpi.FormatTable && g.color()}
+	opts := kpi.Options{Color: format == kpi.FormatTable && g.color(), Width: g.termWidth(o.wide)}
 	s := kpi.Build(ds)
+	if o.outDir != "" {
+		return g.writeCSVTables(o, s)
+	}
 	if err := kpi.Render(g.stdout, s, o.by, format, opts); err != nil {
 		return err
 	}
@@ -80,12 +96,35 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 		return nil
 	}
 	if !info.Detailed && info.Bounces > 0 {
-		writeSkipped(g.stdout, format, info, limit)
+		writeSkipped(g.stdout, format, info, limit, opts.Width)
 	}
 	if o.by != "" {
 		return nil
 	}
 	return writeFindingsSection(g.stdout, ds, info, format, opts)
+}
+
+// writeCSVTables writes every table of s (or the --by one) to its own CSV file in --out-dir,
+// each replaced atomically.
+func (g *globalOptions) writeCSVTables(o *statsOptions, s *kpi.Stats) error {
+	names := kpi.CSVTables
+	if o.by != "" {
+		names = []string{o.by}
+	}
+	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
+		return withHint(exitFailure, fmt.Errorf("--out-dir: %w", err), "give a folder this user may write")
+	}
+	files := make([]string, len(names))
+	for i, name := range names {
+		files[i] = name + ".csv"
+		_, err := export.WriteFile(filepath.Join(o.outDir, files[i]), export.FileOptions{},
+			func(w io.Writer) error { return kpi.CSVTable(w, s, name) })
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(g.stderr, "wrote %s to %s: %s\n", plural(len(files), "table"), o.outDir, strings.Join(files, ", "))
+	return nil
 }
 
 // detailLimit is the most bounces stats reads one by one without --detail (a variable for the
@@ -94,14 +133,14 @@ var detailLimit = store.DefaultDetailLimit
 
 // writeSkipped says that the recipients and the recommendations read from diagnostics were
 // left out, and how to get them.
-func writeSkipped(w io.Writer, format kpi.Format, info store.StatsInfo, limit int) {
+func writeSkipped(w io.Writer, format kpi.Format, info store.StatsInfo, limit, width int) {
 	bullet := ""
 	if format == kpi.FormatMarkdown {
-		bullet = "- "
+		bullet, width = "- ", 0
 	}
-	fmt.Fprintf(w, "\n%sRecipients and the recommendations read from diagnostics are left out: %s bounces "+
-		"in the period, more than the %s read one by one; --detail reads them all (several seconds per million).\n",
-		bullet, thousands(info.Bounces), thousands(limit))
+	fmt.Fprintf(w, "\n%s\n", kpi.Wrap(fmt.Sprintf("%sRecipients and the recommendations read from diagnostics are left out: %s bounces "+
+		"in the period, more than the %s read one by one; --detail reads them all (several seconds per million).",
+		bullet, thousands(info.Bounces), thousands(limit)), width))
 }
 
 // writeFindingsSection ends the table and Markdown output of stats with the recommendations.

@@ -12,6 +12,8 @@ func toStoreMessage(it *scan.Item) store.Message {
 		Position: it.Msg.Position,
 		Path:     it.Msg.Path,
 		Outcome:  string(it.Outcome),
+
+		ContentKey: it.ContentKey,
 	}
 	if it.Err != nil {
 		m.Error = it.Err.Error()

@@ -25,13 +25,3 @@ func TestExplainEscapesMessageText(t *testing.T) {
 		t.Errorf("explain should show the escaped characters:\n%s", got)
 	}
 }
-
-// A path explain cannot read makes its exit status 4 (exitPartialRead), as for scan and parse:
-// a script must be able to tell that a bounce it asked about was not explained.
-func TestExplainMissingExitStatus(t *testing.T) {
-	missing := t.TempDir() + "/missing.eml"
-	code, stderr := runIn(t, "explain", missing)
-	if code != exitPartialRead || !strings.Contains(stderr, "some paths could not be read") {
-		t.Errorf("explain %s: status %d, stderr %q; want %d", missing, code, stderr, exitPartialRead)
-	}
-}

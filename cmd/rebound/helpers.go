@@ -7,6 +7,7 @@ import (
 	"github.com/reboundhq/rebound/internal/dsn"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/mailbox"
+	kpi "github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/pflag"
 )
@@ -124,9 +126,37 @@ func addMaxSizeFlag(f *pflag.FlagSet, s *sizeFlag) {
 	f.Var(s, "max-message-size", "largest message read, in bytes or with a K, M or G suffix; a larger one is recorded as undecodable")
 }
 
-// openStore opens (creating if needed) the database.
+// openStore opens the database for writing. It must exist: only scan creates one
+// (createStore), so that a wrong path (REBOUND_DB set in a shell profile that cron does not
+// read) is an error, never a new empty database.
 func (g *globalOptions) openStore(ctx context.Context) (*store.Store, error) {
-	return store.Open(g.dbPath())
+	return g.open(store.Existing())
+}
+
+// createStore opens the database for scan, creating it (and its folders) when needed.
+func (g *globalOptions) createStore(ctx context.Context) (*store.Store, error) {
+	return g.open()
+}
+
+// open opens the database with opts; a missing one is an error naming where its path came from.
+func (g *globalOptions) open(opts ...store.Option) (*store.Store, error) {
+	st, err := store.Open(g.dbPath(), opts...)
+	if errors.Is(err, store.ErrNotExist) {
+		return nil, withHint(exitDatabase, err, "only 'rebound scan' creates a database; this path "+g.dbSource()+
+			": run scan first, or give the database's path with --db PATH (or $REBOUND_DB)")
+	}
+	return st, err
+}
+
+// dbSource says where dbPath found the path, for messages.
+func (g *globalOptions) dbSource() string {
+	switch {
+	case g.db != "":
+		return "was given with --db"
+	case os.Getenv("REBOUND_DB") != "":
+		return "comes from $REBOUND_DB"
+	}
+	return "is the default, as neither --db nor $REBOUND_DB is set (cron does not read your shell profile)"
 }
 
 // storeExit maps database errors to their exit status and hint.
@@ -151,6 +181,20 @@ func renderTable(w io.Writer, header []string, rows [][]string) {
 		_ = t.Append(safe)
 	}
 	_ = t.Render()
+}
+
+// renderFitted prints rows under header as a table that fits the output's width (termWidth):
+// the widest columns are wrapped, the first only unless wholeFirst. Cells are made safe for a
+// terminal first (see printable).
+func (g *globalOptions) renderFitted(header []string, rows [][]string, wholeFirst bool) error {
+	safe := make([][]string, len(rows))
+	for i, r := range rows {
+		safe[i] = make([]string, len(r))
+		for j, c := range r {
+			safe[i][j] = printable(c)
+		}
+	}
+	return kpi.WriteTextTable(g.stdout, header, safe, g.termWidth(false), wholeFirst)
 }
 
 // printable shows control characters (ESC, CR, LF, NUL, C1 controls such as CSI) and the
@@ -198,4 +242,26 @@ func printable(s string) string {
 // (U+202A..U+202E, U+2066..U+2069), which can reorder what the terminal shows.
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+}
+
+// plural writes n and a noun in the singular or the plural (an added s, or es after s, x, z,
+// ch, sh): "1 row", "2 rows", "1 address", "3 addresses".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	for _, end := range []string{"s", "x", "z", "ch", "sh"} {
+		if strings.HasSuffix(noun, end) {
+			return thousands(n) + " " + noun + "es"
+		}
+	}
+	return thousands(n) + " " + noun + "s"
+}
+
+// verb picks the singular or the plural form of a verb for n.
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

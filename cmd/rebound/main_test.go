@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -16,6 +19,9 @@ func TestMain(m *testing.M) {
 
 // TestScript runs the CLI scenarios in testdata/script/*.txtar. $FIXTURES is the project's
 // testdata/ folder, so scripts can scan the composed sample mailboxes.
+//
+// Besides testscript's commands, scripts have "status N PROGRAM ARGS...": it runs the program
+// like exec and fails unless it exits with status N (README.md, "Exit status").
 func TestScript(t *testing.T) {
 	fixtures, err := filepath.Abs(filepath.Join("..", "..", "testdata"))
 	if err != nil {
@@ -24,6 +30,7 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FIXTURES", fixtures)
 			env.Setenv("REBOUND_DB", filepath.Join(env.WorkDir, "rebound.db"))
@@ -32,4 +39,25 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// cmdStatus is the script command "status N PROGRAM ARGS...".
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("status: %q is not an exit status", args[0])
+	}
+	got := 0
+	var ee *exec.ExitError
+	if err := ts.Exec(args[1], args[2:]...); errors.As(err, &ee) {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
 }

@@ -33,8 +33,8 @@ type loadedPolicy struct {
 const policyHint = "the format is in docs/policy.md; the defaults are rules/default.policy"
 
 // loadPolicy loads the embedded defaults with the --policy file, if any, laid over them, and
-// checks that its sections name known reasons and providers. Every problem is a usage error
-// (exit status 2) naming the file and line.
+// checks that its sections name known reasons and providers. Every problem, of syntax or of
+// vocabulary, is reported in one run, as a usage error (exit status 2) naming the file and line.
 func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 	var data []byte
 	name := ""
@@ -45,10 +45,6 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 		}
 		data, name = b, g.policyFile
 	}
-	p, err := policy.Load(rules.DefaultPolicy, name, data)
-	if err != nil {
-		return nil, policyError(err)
-	}
 	providers, err := g.providerIDs()
 	if err != nil {
 		return nil, err
@@ -57,7 +53,8 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 	for i, r := range classify.Reasons {
 		reasons[i] = string(r.Reason)
 	}
-	if err := p.Check(reasons, providers); err != nil {
+	p, err := policy.LoadChecked(rules.DefaultPolicy, name, data, reasons, providers)
+	if err != nil {
 		return nil, policyError(err)
 	}
 	lp := &loadedPolicy{p: p, id: policyID(p)}
@@ -213,6 +210,33 @@ func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, stor
 	return st, ev, lp, nil
 }
 
+// openPolicyReader is openPolicyStore for the commands that only read states (show, and export
+// when it records nothing): the database is opened read-only (openReader). Events a killed scan
+// left unevaluated are evaluated first when this user may write the database (its owner, or
+// root); anyone else is told that states are as of the last evaluation.
+func (g *globalOptions) openPolicyReader(ctx context.Context) (*store.Store, store.Evaluator, *loadedPolicy, error) {
+	ev, lp, err := g.evaluator()
+	if err != nil {
+		return nil, ev, nil, err
+	}
+	st, err := g.openReader(ctx)
+	if err != nil {
+		return nil, ev, nil, err
+	}
+	pending, err := st.Pending(ctx)
+	switch {
+	case err != nil:
+		st.Close()
+		return nil, ev, nil, err
+	case pending && store.MayWrite(g.dbPath()):
+		st.Close()
+		return g.openPolicyStore(ctx)
+	case pending:
+		g.warnf("note: some events are not evaluated yet (a scan stopped before it could evaluate them): states are as of the last evaluation, until the database owner's next scan")
+	}
+	return st, ev, lp, nil
+}
+
 // warnOtherPolicy warns when stored states were evaluated with another policy than the one in
 // force: the user changed the policy (or forgot --policy) and should run rebound evaluate.
 func (g *globalOptions) warnOtherPolicy(ctx context.Context, st *store.Store, lp *loadedPolicy) error {
@@ -220,8 +244,8 @@ func (g *globalOptions) warnOtherPolicy(ctx context.Context, st *store.Store, lp
 	if err != nil || n == 0 {
 		return err
 	}
-	g.warnf("warning: %d addresses were evaluated with another policy than this one (%s); run 'rebound evaluate' (with the --policy you mean) to recompute them",
-		n, lp.id)
+	g.warnf("warning: %s %s evaluated with another policy than this one (%s); run 'rebound evaluate' (with the --policy you mean) to recompute them",
+		plural(n, "address"), verb(n, "was", "were"), lp.id)
 	return nil
 }
 

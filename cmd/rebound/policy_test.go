@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/export"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/rules"
 )
@@ -29,6 +30,9 @@ func TestPolicyExitStatus(t *testing.T) {
 	bad := filepath.Join(dir, "bad.policy")
 	if err := os.WriteFile(bad, []byte("[default]\nsoft_window = 72 hours\n"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if code, stderr := runIn(t, "scan", "--quiet", t.TempDir()); code != 0 { // an empty database
+		t.Fatalf("scan: %d %s", code, stderr)
 	}
 	for _, c := range []struct {
 		args []string
@@ -68,6 +72,9 @@ func TestExportFile(t *testing.T) {
 	if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if code, stderr := runIn(t, "scan", "--quiet", t.TempDir()); code != 0 { // an empty database
+		t.Fatalf("scan: %d %s", code, stderr)
+	}
 	for range 2 {
 		if code, stderr := runIn(t, "export", "--out", out); code != 0 {
 			t.Fatalf("export: %d %s", code, stderr)
@@ -77,8 +84,8 @@ func TestExportFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Mode().Perm() != exportPerm {
-		t.Errorf("mode %v, want %v", st.Mode().Perm(), os.FileMode(exportPerm))
+	if st.Mode().Perm() != export.DefaultPerm {
+		t.Errorf("mode %v, want %v", st.Mode().Perm(), export.DefaultPerm)
 	}
 	ents, _ := os.ReadDir(filepath.Dir(out))
 	if len(ents) != 1 {

@@ -28,7 +28,7 @@ func (p *progress) update(read, stored int) {
 	if el > 0 {
 		rate = float64(read) / el
 	}
-	fmt.Fprintf(p.w, "\r\033[Kscanning: %d messages read, %d new, %.0f/s", read, stored, rate)
+	fmt.Fprintf(p.w, "\r\033[Kscanning: %s read, %d new, %.0f/s", plural(read, "message"), stored, rate)
 }
 
 func (p *progress) done() {

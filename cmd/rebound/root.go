@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -56,26 +57,71 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newRulesCmd(g),
 		newGenerateCmd(g),
 	)
+	addCompletions(root, g)
 	return root
 }
 
-// version is the module version from the build info ("devel" for a local build), with the
-// VCS revision when known.
+// buildRevision is the VCS revision `make build` passes with -ldflags -X, for the builds whose
+// build info has none (GOFLAGS=-buildvcs=false, a git worktree that go build does not stamp):
+// "git describe --always --dirty" output.
+var buildRevision string
+
+// version is what --version prints: the module version from the build info ("devel" for a
+// local build), the VCS revision, its time and whether the tree was modified, and the Go
+// version.
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return "unknown (no build information)"
 	}
+	return versionString(bi, buildRevision)
+}
+
+// versionString formats the build information bi: "v1.2.0 (commit 0123456789ab, 2026-03-01T08:00:00Z,
+// modified; go1.26.8)". fallback is a revision to show when bi has none.
+func versionString(bi *debug.BuildInfo, fallback string) string {
 	v := bi.Main.Version
 	if v == "" || v == "(devel)" {
 		v = "devel"
 	}
+	var rev, when string
+	modified := false
 	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " (" + s.Value[:12] + ")"
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
 		}
 	}
-	return v
+	var parts []string
+	switch {
+	case rev != "":
+		parts = append(parts, "commit "+rev[:min(12, len(rev))])
+		if when != "" {
+			parts = append(parts, when)
+		}
+		if modified {
+			parts = append(parts, "modified")
+		}
+	case fallback != "":
+		parts = append(parts, "commit "+fallback)
+	case v == "devel":
+		parts = append(parts, "no commit recorded: build with 'make build', or go build in a git clone")
+	}
+	info := strings.Join(parts, ", ")
+	if bi.GoVersion != "" {
+		if info != "" {
+			info += "; "
+		}
+		info += bi.GoVersion
+	}
+	if info == "" {
+		return v
+	}
+	return v + " (" + info + ")"
 }
 
 // dbPath resolves the database location: --db, $REBOUND_DB, $XDG_DATA_HOME/rebound/rebound.db,

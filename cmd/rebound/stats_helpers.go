@@ -13,6 +13,7 @@ import (
 	kpi "github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 )
 
 // periodFlags are the flags that choose the bounces of stats and recommend: a period and a
@@ -81,15 +82,42 @@ func (g *globalOptions) readDataset(ctx context.Context, q kpi.Query, limit int)
 	return st.Dataset(ctx, q, store.StatsOptions{DetailLimit: limit})
 }
 
-// openReader opens the database for a command that only reads it: read-only when its schema is
-// current, so that a user who may only read the file can still report on it, and read-write
-// when a migration is due. A missing database is an error: there is nothing to report.
+// openReader opens the database for a command that only reads it: read-only, so that it creates
+// no file beside the database and works for a user who may only read it (docs/operations.md,
+// "Sharing a database"). When its schema needs upgrading, the database's owner (or root) opens it
+// for writing, which upgrades it; anyone else is told to ask the owner. A missing database is an
+// error: there is nothing to report.
 func (g *globalOptions) openReader(ctx context.Context) (*store.Store, error) {
-	st, err := store.Open(g.dbPath(), store.ReadOnly())
-	if err == nil || !errors.Is(err, store.ErrReadOnly) {
+	st, err := g.open(store.ReadOnly())
+	if err == nil || !errors.Is(err, store.ErrOldSchema) {
 		return st, err
 	}
+	if !store.MayWrite(g.dbPath()) {
+		return nil, withHint(exitDatabase, err, "the database's owner upgrades it with the next command that writes it, such as 'rebound scan'")
+	}
 	return g.openStore(ctx)
+}
+
+// defaultWidth is the width of output for people when standard output is not a terminal: a
+// file, a pipe, the mail cron sends.
+const defaultWidth = 80
+
+// termWidth is the width tables and findings must fit (report.Options.Width): $COLUMNS when
+// set, else the terminal's when standard output is one, else defaultWidth; 0 (no limit) with
+// wide (--wide).
+func (g *globalOptions) termWidth(wide bool) int {
+	if wide {
+		return 0
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := g.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return defaultWidth
 }
 
 // color reports whether output may be coloured: standard output is a terminal and NO_COLOR

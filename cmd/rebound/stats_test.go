@@ -24,12 +24,13 @@ func TestStatsDetailLimit(t *testing.T) {
 		return out.String()
 	}
 	rebound("scan", "--quiet", filepath.Join("..", "..", "testdata", "demo", "maildir"))
-	full := rebound("stats")
+	full := rebound("stats", "--wide") // every column: this is about the detail limit
+
 	old := detailLimit
 	defer func() { detailLimit = old }()
 	detailLimit = 25 // the demo mailbox has 26 bounces
-	cut := rebound("stats")
-	detailed := rebound("stats", "--detail")
+	cut := rebound("stats", "--wide")
+	detailed := rebound("stats", "--detail", "--wide")
 
 	for _, want := range []string{"Bounces: 26: 7 hard", "left out: 26 bounces in the period, more than the 25"} {
 		if !strings.Contains(cut, want) {
@@ -76,6 +77,7 @@ func TestStatsUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent",
+		"DROP TABLE message_contents", "DROP TABLE legacy_messages", "ALTER TABLE messages DROP COLUMN duplicate_of",
 		"DELETE FROM schema_migrations WHERE version >= 3"} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)

@@ -84,22 +84,20 @@ func TestCSVGolden(t *testing.T) {
 	}
 	sorted := goldenRows()
 	sortRows(sorted)
-	emails := []string{"''quote@example.org", "'=1+1@example.com", "ann@example.com", "bob@xn--bcher-kva.example", "zoe@example.org"}
+	// The address column is never rewritten: a CRM suppresses exactly the address.
+	emails := []string{"'quote@example.org", "=1+1@example.com", "ann@example.com", "bob@xn--bcher-kva.example", "zoe@example.org"}
 	for i, rec := range recs[1:] {
 		if rec[0] != emails[i] {
 			t.Errorf("record %d email %q, want %q", i, rec[0], emails[i])
 		}
-		for j, cell := range rec {
+		for j, cell := range rec[1:] {
 			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
-				t.Errorf("record %d column %s starts with %q", i, Columns[j], cell[0])
+				t.Errorf("record %d column %s starts with %q", i, Columns[j+1], cell[0])
 			}
 		}
 	}
-	// Removing one leading ' from every cell undoes the neutralisation.
+	// Removing one leading ' from every other cell undoes the neutralisation.
 	for i, rec := range recs[1:] {
-		if got, want := strings.TrimPrefix(rec[0], "'"), sorted[i].Email; got != want {
-			t.Errorf("record %d: un-neutralised email %q, want %q", i, got, want)
-		}
 		if got, want := strings.TrimPrefix(rec[12], "'"), sorted[i].Rule; got != want {
 			t.Errorf("record %d: un-neutralised rule %q, want %q", i, got, want)
 		}
@@ -166,7 +164,7 @@ func TestWriterStreams(t *testing.T) {
 		if err := Write(&whole, f, goldenRows()); err != nil {
 			t.Fatal(err)
 		}
-		w, err := NewWriter(&streamed, f)
+		w, err := NewWriter(&streamed, f, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +179,7 @@ func TestWriterStreams(t *testing.T) {
 		if streamed.String() != whole.String() {
 			t.Errorf("%s: streamed\n%s\nwant\n%s", f, streamed.String(), whole.String())
 		}
-		w, _ = NewWriter(io.Discard, f)
+		w, _ = NewWriter(io.Discard, f, Options{})
 		if err := w.Write(Row{Email: "b@example.com"}); err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +191,7 @@ func TestWriterStreams(t *testing.T) {
 		}
 	}
 	var empty bytes.Buffer
-	w, _ := NewWriter(&empty, CSV)
+	w, _ := NewWriter(&empty, CSV, Options{})
 	if err := w.Flush(); err != nil || empty.String() != strings.Join(Columns, ",")+"\r\n" {
 		t.Errorf("empty CSV list: %q, %v", empty.String(), err)
 	}
@@ -309,7 +307,7 @@ func TestWriteFile(t *testing.T) {
 	}
 	// The writer fails midway: the target keeps its old content and no temporary file is left.
 	boom := errors.New("disk on fire")
-	err := WriteFile(path, 0o640, func(w io.Writer) error {
+	_, err := WriteFile(path, FileOptions{}, func(w io.Writer) error {
 		io.WriteString(w, strings.Repeat("partial,row\r\n", 20000)) // more than the buffer: reaches the temp file
 		return boom
 	})
@@ -319,29 +317,96 @@ func TestWriteFile(t *testing.T) {
 	assertFile(t, path, "old complete file\n")
 	assertOnly(t, dir, "suppressions.csv")
 
-	// Success replaces the file whole, with the requested mode.
-	if err := WriteFile(path, 0o640, func(w io.Writer) error { return WriteCSV(w, goldenRows()) }); err != nil {
-		t.Fatal(err)
+	// Success replaces the file whole, keeping its mode.
+	kind, err := WriteFile(path, FileOptions{}, func(w io.Writer) error { return WriteCSV(w, goldenRows()) })
+	if err != nil || kind != Replaced {
+		t.Fatal(kind, err)
 	}
 	want, _ := os.ReadFile("testdata/export.csv.golden")
 	assertFile(t, path, string(want))
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o640 {
-		t.Errorf("mode %v, %v", fi.Mode(), err)
-	}
+	assertMode(t, path, 0o644)
 	assertOnly(t, dir, "suppressions.csv")
+	// An explicit mode wins.
+	if _, err := WriteFile(path, FileOptions{Perm: 0o600}, func(w io.Writer) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, path, 0o600)
+
+	// A new file gets DefaultPerm.
+	fresh := filepath.Join(dir, "new.csv")
+	if kind, err := WriteFile(fresh, FileOptions{}, func(w io.Writer) error { return nil }); err != nil || kind != Created {
+		t.Fatal(kind, err)
+	}
+	assertMode(t, fresh, DefaultPerm)
+	os.Remove(fresh)
+
+	// A symbolic link stays a link: the file it points to is replaced.
+	target := filepath.Join(dir, "real.csv")
+	if err := os.WriteFile(target, []byte("old\n"), 0o604); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "current.csv")
+	if err := os.Symlink("real.csv", link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteFile(link, FileOptions{}, func(w io.Writer) error { _, err := io.WriteString(w, "new\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	assertFile(t, target, "new\n")
+	assertMode(t, target, 0o604)
+	os.Remove(link)
+	os.Remove(target)
 
 	// A rename that cannot happen (the target is a non-empty directory) leaves nothing behind.
 	sub := filepath.Join(dir, "sub")
 	os.MkdirAll(filepath.Join(sub, "x"), 0o755)
-	if err := WriteFile(sub, 0o644, func(w io.Writer) error { return nil }); err == nil {
+	if _, err := WriteFile(sub, FileOptions{}, func(w io.Writer) error { return nil }); err == nil {
 		t.Error("rename over a directory succeeded")
 	}
 	assertOnly(t, dir, "sub", "suppressions.csv")
 
 	// A missing directory is an error naming the path.
-	if err := WriteFile(filepath.Join(dir, "nope", "f.csv"), 0o644, func(io.Writer) error { return nil }); err == nil ||
+	if _, err := WriteFile(filepath.Join(dir, "nope", "f.csv"), FileOptions{}, func(io.Writer) error { return nil }); err == nil ||
 		!strings.Contains(err.Error(), "nope/f.csv") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestWriteFileDevice: a device or a named pipe is written to, never replaced by a file.
+func TestWriteFileDevice(t *testing.T) {
+	if kind, err := WriteFile(os.DevNull, FileOptions{}, func(w io.Writer) error { return WriteCSV(w, goldenRows()) }); err != nil || kind != Device {
+		t.Fatalf("%s: %v %v", os.DevNull, kind, err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode()&os.ModeDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v %v", os.DevNull, fi.Mode(), err)
+	}
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := mkfifo(fifo); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	got := make(chan string)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- string(b)
+	}()
+	if kind, err := WriteFile(fifo, FileOptions{}, func(w io.Writer) error { _, err := io.WriteString(w, "row\r\n"); return err }); err != nil || kind != Device {
+		t.Fatalf("fifo: %v %v", kind, err)
+	}
+	if s := <-got; s != "row\r\n" {
+		t.Errorf("read %q from the pipe", s)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", fi.Mode(), err)
+	}
+}
+
+func assertMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+		t.Errorf("%s: mode %v, %v; want %v", path, fi.Mode().Perm(), err, want)
 	}
 }
 

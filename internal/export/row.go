@@ -40,6 +40,11 @@ type Row struct {
 	SuppressedUntil time.Time // zero: permanent
 	Rule            string
 	LastDiagnostic  string // cleaned: see CleanDiagnostic
+
+	// Change is the change of export --new: ChangeAdded, ChangeChanged or ChangeRemoved (a row
+	// with only Email and State, the state the address has now). Writers without
+	// Options.Changes skip removed rows and ignore the field otherwise.
+	Change string
 }
 
 // Rows returns the rows to export for the evaluated recipients: the suppressed and paused

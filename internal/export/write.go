@@ -4,23 +4,36 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/address"
+	"github.com/reboundhq/rebound/internal/classify"
 )
 
-// Format is an export format.
+// Format is an export format: rebound's own CSV and JSON Lines, and the suppression imports of
+// five services, each with the columns and date format that service documents (docs/export.md,
+// "Formats for CRMs and sending services").
 type Format string
 
 // Formats.
 const (
-	CSV   Format = "csv"
-	JSONL Format = "jsonl"
+	CSV       Format = "csv"
+	JSONL     Format = "jsonl"
+	Mailchimp Format = "mailchimp" // audience import of cleaned contacts: "Email Address" and fields
+	HubSpot   Format = "hubspot"   // opt-out list import: an "Email" column
+	SendGrid  Format = "sendgrid"  // the body of POST /v3/asm/suppressions/global
+	Mailgun   Format = "mailgun"   // bounces import: address, code, error, created_at (RFC 2822)
+	SES       Format = "ses"       // account-level suppression list import: address,BOUNCE|COMPLAINT
 )
 
 // Formats lists every Format.
-var Formats = []Format{CSV, JSONL}
+var Formats = []Format{CSV, JSONL, Mailchimp, HubSpot, SendGrid, Mailgun, SES}
 
 // ParseFormat returns the Format named s.
 func ParseFormat(s string) (Format, error) {
@@ -29,7 +42,36 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown export format %q: want csv or jsonl", s)
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown export format %q: want %s", s, strings.Join(names, ", "))
+}
+
+// Permanent reports whether the format can only hold permanent suppressions: the services'
+// lists have no end time, so a pause exported to them would never end.
+func (f Format) Permanent() bool { return f != CSV && f != JSONL }
+
+// Changes reports whether the format can say that an address left the list (the change column
+// of export --new). The services' imports only add.
+func (f Format) Changes() bool { return f == CSV || f == JSONL }
+
+// Changes of export --new (the change column).
+const (
+	ChangeAdded   = "added"   // not delivered before, or left the list since
+	ChangeChanged = "changed" // delivered before with another fingerprint
+	ChangeRemoved = "removed" // delivered before, and now on no list: the CRM may mail it again
+)
+
+// Options control a Writer.
+type Options struct {
+	// Changes adds the change column (CSV, JSON Lines) for export --new: added, changed or
+	// removed. Removed rows come after the others.
+	Changes bool
+	// SpreadsheetSafe neutralises the email column too (see Neutralize): for a file opened in a
+	// spreadsheet rather than imported. Other text columns are always neutralised.
+	SpreadsheetSafe bool
 }
 
 // Write writes rows in the given format. Rows are written sorted by email (a sorted copy is
@@ -39,7 +81,7 @@ func Write(w io.Writer, f Format, rows []Row) error {
 	if err != nil {
 		return err
 	}
-	ew, err := NewWriter(w, f)
+	ew, err := NewWriter(w, f, Options{})
 	if err != nil {
 		return err
 	}
@@ -69,74 +111,175 @@ func WriteCSV(w io.Writer, rows []Row) error { return Write(w, CSV, rows) }
 // WriteJSONL writes rows as JSON Lines (see Writer), sorted by email.
 func WriteJSONL(w io.Writer, rows []Row) error { return Write(w, JSONL, rows) }
 
+// ErrBadAddress is the error of a row whose email is not a valid, normalised address: it is not
+// written (the address column is never rewritten, so it is never written wrong either).
+var ErrBadAddress = errors.New("not a valid address")
+
 // Writer writes an export one row at a time, so that a list of any length is written in
-// constant memory. Rows must come in increasing order of email: a row out of order, or a
+// constant memory. Rows must come in increasing order of email (with Options.Changes, the
+// removed rows in their own increasing order after the others): a row out of order, or a
 // second row for an email, is an error and nothing more is written.
+//
+// Every email is checked to be a valid, normalised address (address.Normalize gives it back
+// unchanged); a row whose email is not is refused with ErrBadAddress, and the writer goes on.
 //
 // CSV is an RFC 4180 file: a header row (written by NewWriter, so an empty list still has it),
 // then one record per row, CRLF line endings (RFC 4180 section 2, rule 1), fields quoted when
-// they contain a comma, a quote or a line break, UTF-8 without a byte order mark. Every cell is
-// neutralised against formula injection (see Neutralize).
+// they contain a comma, a quote or a line break, UTF-8 without a byte order mark. Every text
+// cell but the email is neutralised against formula injection (see Neutralize); the email is
+// written as it is, unless Options.SpreadsheetSafe.
 //
 // JSON Lines is one JSON object per line (LF), keys as in Columns. Values are not neutralised
 // (JSON has no formulas), HTML characters are not escaped.
+//
+// The services' formats are described with their constants and in docs/export.md.
 type Writer struct {
-	csv   *csv.Writer
-	rec   []string
-	bw    *bufio.Writer
-	enc   *json.Encoder
-	last  string
-	wrote bool
+	f    Format
+	opt  Options
+	csv  *csv.Writer
+	rec  []string
+	bw   *bufio.Writer
+	enc  *json.Encoder
+	last [2]string // last email written: listed rows, removed rows
+	n    [2]int    // rows written: listed rows, removed rows
 }
 
 // NewWriter starts an export in format f on w.
-func NewWriter(w io.Writer, f Format) (*Writer, error) {
-	switch f {
-	case CSV:
-		cw := csv.NewWriter(w)
-		cw.UseCRLF = true
-		if err := cw.Write(Columns); err != nil {
-			return nil, err
-		}
-		return &Writer{csv: cw, rec: make([]string, len(Columns))}, nil
-	case JSONL:
-		bw := bufio.NewWriter(w)
-		enc := json.NewEncoder(bw)
-		enc.SetEscapeHTML(false)
-		return &Writer{bw: bw, enc: enc}, nil
+func NewWriter(w io.Writer, f Format, opt Options) (*Writer, error) {
+	if opt.Changes && !f.Changes() {
+		return nil, fmt.Errorf("the %s format cannot say which addresses left the list", f)
 	}
-	return nil, fmt.Errorf("unknown export format %q", f)
+	ew := &Writer{f: f, opt: opt}
+	switch f {
+	case JSONL:
+		ew.bw = bufio.NewWriter(w)
+		ew.enc = json.NewEncoder(ew.bw)
+		ew.enc.SetEscapeHTML(false)
+		return ew, nil
+	case SendGrid:
+		ew.bw = bufio.NewWriter(w)
+		_, err := ew.bw.WriteString(`{"recipient_emails":[`)
+		return ew, err
+	}
+	header, ok := csvHeaders[f]
+	if !ok {
+		return nil, fmt.Errorf("unknown export format %q", f)
+	}
+	if f == CSV && opt.Changes {
+		header = append(slices.Clip(header), "change")
+	}
+	ew.csv = csv.NewWriter(w)
+	ew.csv.UseCRLF = true
+	ew.rec = make([]string, len(header))
+	if f == SES {
+		return ew, nil // the import file has no header
+	}
+	return ew, ew.csv.Write(header)
 }
 
-// Write writes one row.
+// csvHeaders are the header rows of the CSV formats (SES's file has none: its columns).
+var csvHeaders = map[Format][]string{
+	CSV:       Columns,
+	Mailchimp: {"Email Address", "Bounce Type", "Reason", "Last Bounce"},
+	HubSpot:   {"Email"},
+	Mailgun:   {"address", "code", "error", "created_at"},
+	SES:       {"address", "reason"},
+}
+
+// Write writes one row; see Writer for the order and the address check.
 func (w *Writer) Write(r Row) error {
-	if w.wrote && r.Email <= w.last {
-		if r.Email == w.last {
+	if norm, err := address.Normalize(r.Email); err != nil || norm != r.Email {
+		return fmt.Errorf("export row for %q: %w", r.Email, ErrBadAddress)
+	}
+	if r.Change == ChangeRemoved && !w.opt.Changes {
+		return nil // the format cannot say it: the caller counts it
+	}
+	g := 0
+	if r.Change == ChangeRemoved {
+		g = 1
+	} else if w.n[1] > 0 {
+		return fmt.Errorf("export row for %s after the removed rows", r.Email)
+	}
+	if w.n[g] > 0 && r.Email <= w.last[g] {
+		if r.Email == w.last[g] {
 			return fmt.Errorf("two export rows for %s", r.Email)
 		}
-		return fmt.Errorf("export row for %s after %s: rows must be sorted by email", r.Email, w.last)
+		return fmt.Errorf("export row for %s after %s: rows must be sorted by email", r.Email, w.last[g])
 	}
-	w.last, w.wrote = r.Email, true
-	c := r.cells()
-	if w.csv != nil {
-		for i, v := range c {
-			w.rec[i] = csvText(Neutralize(v))
+	w.last[g] = r.Email
+	w.n[g]++
+	switch w.f {
+	case JSONL:
+		return w.writeJSON(r)
+	case SendGrid:
+		sep := ","
+		if w.n[0] == 1 {
+			sep = ""
 		}
-		return w.csv.Write(w.rec)
+		b, _ := json.Marshal(r.Email) // a valid address: nothing to escape but quotes
+		_, err := w.bw.WriteString(sep + string(b))
+		return err
 	}
-	return w.enc.Encode(jsonRow{
-		Email: strings.ToValidUTF8(r.Email, "\uFFFD"), State: c[1], Type: c[2], Reason: c[3],
+	email := r.Email
+	if w.opt.SpreadsheetSafe {
+		email = Neutralize(email)
+	}
+	switch w.f {
+	case CSV:
+		c := r.cells()
+		w.rec[0] = email
+		for i, v := range c[1:] {
+			w.rec[i+1] = csvText(Neutralize(v))
+		}
+		if w.opt.Changes {
+			w.rec[len(w.rec)-1] = r.Change
+		}
+	case Mailchimp:
+		w.rec[0], w.rec[1], w.rec[2] = email, csvText(Neutralize(string(r.Type))), csvText(Neutralize(string(r.Reason)))
+		w.rec[3] = formatDate(r.LastBounce, time.DateOnly)
+	case HubSpot:
+		w.rec[0] = email
+	case Mailgun:
+		w.rec[0], w.rec[1] = email, csvText(Neutralize(r.ReplyCode))
+		w.rec[2] = csvText(Neutralize(CleanDiagnostic(r.LastDiagnostic)))
+		w.rec[3] = formatDate(r.LastBounce, time.RFC1123Z)
+	case SES:
+		w.rec[0], w.rec[1] = email, "BOUNCE"
+		if r.Type == classify.TypeComplaint {
+			w.rec[1] = "COMPLAINT"
+		}
+	}
+	return w.csv.Write(w.rec)
+}
+
+// writeJSON writes one JSON Lines row.
+func (w *Writer) writeJSON(r Row) error {
+	c := r.cells()
+	row := jsonRow{
+		Email: r.Email, State: c[1], Type: c[2], Reason: c[3],
 		Status: null(c[4]), ReplyCode: null(c[5]), Provider: null(c[6]), FirstBounce: null(c[7]),
 		LastBounce: null(c[8]), Bounces: r.Bounces, WindowBounces: r.WindowBounces,
 		SuppressedUntil: null(c[11]), Rule: null(c[12]), LastDiagnostic: null(c[13]),
-	})
+	}
+	if w.opt.Changes {
+		return w.enc.Encode(jsonChangeRow{row, r.Change})
+	}
+	return w.enc.Encode(row)
 }
+
+// Rows returns how many rows were written: listed rows, and removed rows.
+func (w *Writer) Rows() (listed, removed int) { return w.n[0], w.n[1] }
 
 // Flush writes out what is buffered; call it after the last row.
 func (w *Writer) Flush() error {
-	if w.csv != nil {
+	switch {
+	case w.csv != nil:
 		w.csv.Flush()
 		return w.csv.Error()
+	case w.f == SendGrid:
+		if _, err := w.bw.WriteString("]}\n"); err != nil {
+			return err
+		}
 	}
 	return w.bw.Flush()
 }
@@ -144,8 +287,24 @@ func (w *Writer) Flush() error {
 // cells returns the row's values as text, in Columns order.
 func (r Row) cells() []string {
 	return []string{r.Email, string(r.State), string(r.Type), string(r.Reason), r.Status, r.ReplyCode,
-		r.Provider, formatTime(r.FirstBounce), formatTime(r.LastBounce), strconv.Itoa(r.Bounces),
-		strconv.Itoa(r.WindowBounces), formatTime(r.SuppressedUntil), r.Rule, CleanDiagnostic(r.LastDiagnostic)}
+		r.Provider, formatTime(r.FirstBounce), formatTime(r.LastBounce), countCell(r, r.Bounces),
+		countCell(r, r.WindowBounces), formatTime(r.SuppressedUntil), r.Rule, CleanDiagnostic(r.LastDiagnostic)}
+}
+
+// countCell writes a counter; a removed row (which has none) leaves it empty.
+func countCell(r Row, n int) string {
+	if r.Change == ChangeRemoved {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// formatDate writes t in layout, in UTC; the zero time is "".
+func formatDate(t time.Time, layout string) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(layout)
 }
 
 // csvText makes a value safe for encoding/csv: valid UTF-8, and every line break written as
@@ -188,6 +347,12 @@ type jsonRow struct {
 	SuppressedUntil *string `json:"suppressed_until"`
 	Rule            *string `json:"rule"`
 	LastDiagnostic  *string `json:"last_diagnostic"`
+}
+
+// jsonChangeRow is a JSON Lines row of export --new: the row and its change.
+type jsonChangeRow struct {
+	jsonRow
+	Change string `json:"change"`
 }
 
 func null(s string) *string {

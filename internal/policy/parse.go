@@ -294,17 +294,45 @@ func (p *Policy) complete(name string) error {
 	return nil
 }
 
+// loadDefaults parses the defaults, which must set every key in [default].
+func loadDefaults(defaults []byte) (*Policy, error) {
+	p, err := Parse(DefaultName, defaults)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.complete(DefaultName); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// LoadChecked is Load followed by Check of the user's file against the known reasons and
+// providers, reporting every problem of both in one error: the lines that do not parse and the
+// sections that name an unknown reason or provider.
+func LoadChecked(defaults []byte, name string, user []byte, reasons, providers []string) (*Policy, error) {
+	p, err := loadDefaults(defaults)
+	if err != nil {
+		return nil, err
+	}
+	if user == nil {
+		return p, p.Check(reasons, providers)
+	}
+	q, errs := parse(name, user)
+	errs = append(errs, q.check(reasons, providers)...)
+	if len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return p.Overlay(q), nil
+}
+
 // DefaultName is the name under which the embedded defaults are reported in errors and audit.
 const DefaultName = "rules/default.policy"
 
 // Load parses the defaults (rules.DefaultPolicy), which must set every key in [default], and
 // lays the user's policy file over them when user is not nil.
 func Load(defaults []byte, name string, user []byte) (*Policy, error) {
-	p, err := Parse(DefaultName, defaults)
+	p, err := loadDefaults(defaults)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.complete(DefaultName); err != nil {
 		return nil, err
 	}
 	if user == nil {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,4 +253,28 @@ func FuzzParsePolicy(f *testing.F) {
 		Evaluate(p, evs, nil, t0.Add(1000*time.Hour))
 		BlockCounts(p, evs)
 	})
+}
+
+// TestLoadCheckedReportsEverything: the lines that do not parse and the sections that name an
+// unknown reason or provider are reported together, in line order, and more than twenty of them.
+func TestLoadCheckedReportsEverything(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[reason mailboxful]\nsoft_threshold = 5\n[default]\nsoft_window = 72 hours\n[provider gmial]\npause = 3d\n")
+	for i := range 25 {
+		fmt.Fprintf(&b, "colour%d = blue\n", i)
+	}
+	_, err := LoadChecked(defaults(t), "user.policy", []byte(b.String()), []string{"mailboxfull"}, []string{"gmail"})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 28 || !strings.HasPrefix(lines[0], `user.policy:1: unknown reason "mailboxful"`) ||
+		!strings.HasPrefix(lines[1], "user.policy:4: soft_window: bad duration") ||
+		!strings.HasPrefix(lines[2], `user.policy:5: unknown provider "gmial"`) || !strings.HasPrefix(lines[27], "user.policy:31: ") {
+		t.Errorf("%d problems:\n%v", len(lines), err)
+	}
+	p, err := LoadChecked(defaults(t), "ok.policy", []byte("[reason mailboxfull]\nsoft_threshold = 5\n"), []string{"mailboxfull"}, nil)
+	if err != nil || p == nil {
+		t.Fatalf("a good file: %v", err)
+	}
 }

@@ -211,6 +211,10 @@ func contains(list []string, s string) bool {
 // Check reports sections that name a reason or provider outside the given vocabularies (the
 // classifier's reason list and provider table), with file:line. A nil list is not checked.
 func (p *Policy) Check(reasons, providers []string) error {
+	return joinErrors(p.check(reasons, providers))
+}
+
+func (p *Policy) check(reasons, providers []string) []error {
 	var errs []error
 	for _, s := range p.Sections {
 		var known []string
@@ -227,5 +231,5 @@ func (p *Policy) Check(reasons, providers []string) error {
 				Msg: fmt.Sprintf("unknown %s %q in section [%s]", s.Kind, s.Name, s.Label())})
 		}
 	}
-	return joinErrors(errs)
+	return errs
 }

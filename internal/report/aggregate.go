@@ -31,7 +31,24 @@ func Aggregate(events []Event, q Query) *Dataset {
 	for i := range events {
 		a.Add(&events[i])
 	}
-	return a.Dataset()
+	ds := a.Dataset()
+	// All the bounces given, in the period or not, as the store counts them from its per-day
+	// counts: dated, Counted, at the provider of the query.
+	for i := range events {
+		e := &events[i]
+		if e.Time.IsZero() || !Counted(e.Type) || (q.Provider != "" && e.Provider != q.Provider) {
+			continue
+		}
+		ds.AllBounces++
+		day := e.Time.UTC().Truncate(24 * time.Hour)
+		if ds.FirstDay.IsZero() || day.Before(ds.FirstDay) {
+			ds.FirstDay = day
+		}
+		if day.After(ds.LastDay) {
+			ds.LastDay = day
+		}
+	}
+	return ds
 }
 
 // Aggregator accumulates events one at a time (for callers that stream them) and produces a

@@ -179,6 +179,12 @@ type Dataset struct {
 	SoftSuppressions int // addresses the soft-bounce threshold suppressed in the period
 	Undecodable      int // messages in the period that could not be decoded
 	Sent             []SentRow
+
+	// AllBounces counts the bounces of all time (under the provider filter, Counted types), and
+	// FirstDay and LastDay are the first and last UTC days with one: stats says how many lie
+	// outside the period. Zero when unknown (Aggregate leaves them).
+	AllBounces        int
+	FirstDay, LastDay time.Time
 }
 
 // Counted reports whether events of type t are counted as bounces in the tables. Auto-replies

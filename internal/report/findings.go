@@ -35,9 +35,9 @@ func findingsTable(fs []Finding, format Format) *table {
 	if format == FormatMarkdown {
 		t.wrap = 0
 	}
-	t.cols = []column{{"Severity", "severity", colText}, {"Kind", "kind", colText},
-		{"Provider", "provider", colText}, {"Finding", "finding", colText}, {"Evidence", "evidence", colText},
-		{"Action", "action", colText}}
+	t.cols = []column{{"Severity", "severity", colText, 0}, {"Kind", "kind", colText, 8},
+		{"Provider", "provider", colText, 9}, {"Finding", "finding", colText, 0}, {"Evidence", "evidence", colText, 0},
+		{"Action", "action", colText, 0}}
 	sep := "\n"
 	if format != FormatTable {
 		sep = "; "
@@ -84,23 +84,51 @@ func writeFindingsText(w io.Writer, fs []Finding, opts Options) error {
 			p.line("")
 		}
 		sev := strings.ToUpper(string(f.Severity))
-		if opts.Color {
-			sev = severityColor[f.Severity] + sev + ansiReset
-		}
 		who := ""
 		if f.Provider != "" {
 			who = " [" + f.Provider + "]"
 		}
-		p.line("%s  %s%s  %s", sev, f.Kind, who, findingTitle(f))
+		head := fmt.Sprintf("%s  %s%s  ", sev, f.Kind, who)
+		title := strings.Split(wrapText(findingTitle(f), max(opts.Width-len(head), minText*boolToInt(opts.Width > 0))), "\n")
+		if opts.Color {
+			head = severityColor[f.Severity] + sev + ansiReset + head[len(sev):]
+		}
+		p.line("%s%s", head, title[0])
+		for _, l := range title[1:] {
+			p.line("%s%s", strings.Repeat(" ", len(head)), l)
+		}
 		for _, e := range f.Evidence {
-			p.line("  evidence  %s", e)
+			p.hanging("  evidence  ", e, opts.Width)
 		}
 		for _, e := range f.Examples {
-			p.line("  example   %s", e)
+			p.hanging("  example   ", e, opts.Width)
 		}
-		p.line("  action    %s", f.Action)
+		p.hanging("  action    ", f.Action, opts.Width)
 	}
 	return p.err
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// hanging writes label and text, the text wrapped within width (0: not wrapped) with its
+// continuation lines indented under its start.
+func (p *printer) hanging(label, text string, width int) {
+	if width > 0 {
+		width = max(width-len(label), minText)
+	}
+	indent := strings.Repeat(" ", len(label))
+	for i, line := range strings.Split(wrapText(text, width), "\n") {
+		if i == 0 {
+			p.line("%s%s", label, line)
+		} else {
+			p.line("%s%s", indent, line)
+		}
+	}
 }
 
 var severityColor = map[Severity]string{Critical: ansiBold + ansiRed, Warning: ansiYellow, Info: ansiCyan}

@@ -1,6 +1,12 @@
 package report
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+)
 
 // The usual targets for rates over sent volume. A rate is flagged when it reaches its target:
 // a healthy sender stays below each of them.
@@ -54,6 +60,14 @@ func newRates(sent, hard, bounces, complaints int) *Rates {
 	return r
 }
 
+// SentVolume is the sent volume of one campaign in a period, as stats reports it: whether it
+// matched bounces (and counts in the rates) or not.
+type SentVolume struct {
+	Campaign   string `json:"campaign"`
+	Sent       int    `json:"sent"`
+	DidYouMean string `json:"did_you_mean,omitempty"` // a campaign with bounces spelled almost the same
+}
+
 // sentVolumes sums the sent rows that apply to a query.
 type sentVolumes struct {
 	campaign      map[string]int
@@ -63,11 +77,12 @@ type sentVolumes struct {
 }
 
 // volumes keeps the rows dated within the period (undated rows always apply) and, under a
-// provider filter, only the rows of that provider.
-func volumes(rows []SentRow, q Query) *sentVolumes {
+// provider filter, only the rows of that provider, and of those only the campaigns that keep
+// returns true for.
+func volumes(rows []SentRow, q Query, keep func(campaign string) bool) *sentVolumes {
 	v := &sentVolumes{campaign: map[string]int{}, provider: map[string]int{}, splitCampaign: map[string]bool{}}
 	for _, r := range rows {
-		if r.Count <= 0 || !sentApplies(r, q) {
+		if r.Count <= 0 || !sentApplies(r, q) || !keep(r.Campaign) {
 			continue
 		}
 		v.campaign[r.Campaign] += r.Count
@@ -93,13 +108,36 @@ func sentApplies(r SentRow, q Query) bool {
 }
 
 // applyRates sets the rates of campaigns, of providers (from the campaigns whose volume is given
-// per provider) and of the total (from the campaigns whose volume is known).
+// per provider) and of the total (from the campaigns whose volume is known). Only the volumes of
+// campaigns with bounces in the period (under the provider filter) count: a volume whose
+// campaign matches no bounce, a misspelling such as "Black-Friday" for bounces attributed to
+// "black-friday", would otherwise lower every rate it is part of. Such volumes are listed in
+// Stats.SentUnmatched, with the campaign they were probably meant for.
 func applyRates(s *Stats, ds *Dataset) {
-	v := volumes(ds.Sent, ds.Query)
-	if v.total == 0 {
+	bounced := map[string]bool{}
+	for i := range s.Campaigns {
+		if g := &s.Campaigns[i]; g.Key != "" && g.Bounces > 0 {
+			bounced[g.Key] = true
+		}
+	}
+	all := volumes(ds.Sent, ds.Query, func(string) bool { return true })
+	if all.total == 0 {
 		return
 	}
 	s.SentKnown = true
+	for _, c := range slices.Sorted(maps.Keys(all.campaign)) {
+		sv := SentVolume{Campaign: c, Sent: all.campaign[c]}
+		if bounced[c] {
+			s.SentMatched = append(s.SentMatched, sv)
+			continue
+		}
+		sv.DidYouMean = didYouMean(c, bounced)
+		s.SentUnmatched = append(s.SentUnmatched, sv)
+	}
+	v := volumes(ds.Sent, ds.Query, func(c string) bool { return bounced[c] })
+	if v.total == 0 {
+		return
+	}
 	var total Group
 	for i := range s.Campaigns {
 		g := &s.Campaigns[i]
@@ -110,10 +148,7 @@ func applyRates(s *Stats, ds *Dataset) {
 			total.Complaints += g.Complaints
 		}
 	}
-	if s.Campaigns != nil || s.Total.Bounces == 0 {
-		// Without any campaign on the bounces, a total rate would read as zero bounces.
-		s.Total.Rates = newRates(v.total, total.Hard, total.Failures(), total.Complaints)
-	}
+	s.Total.Rates = newRates(v.total, total.Hard, total.Failures(), total.Complaints)
 	perProvider := providerCounts(ds, v.splitCampaign)
 	for i := range s.Providers {
 		g := &s.Providers[i]
@@ -143,4 +178,48 @@ func providerCounts(ds *Dataset, split map[string]bool) map[string]*Group {
 		g.count(r.Type, r.Reason, r.Count)
 	}
 	return out
+}
+
+// DidYouMean returns the one of known that name probably meant: the same once case, spaces,
+// underscores and dots are ignored, else the closest within an edit distance of a quarter of
+// its length (at least 1, at most 3); "" when none is close, or two are equally close.
+func DidYouMean(name string, known []string) string {
+	set := make(map[string]bool, len(known))
+	for _, k := range known {
+		set[k] = true
+	}
+	return didYouMean(name, set)
+}
+
+func didYouMean(name string, known map[string]bool) string {
+	fold := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '_', '.':
+				return '-'
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	f := fold(name)
+	best, bestD, ties := "", max(1, min(3, len([]rune(name))/4))+2, 0
+	for _, k := range slices.Sorted(maps.Keys(known)) {
+		if k == name {
+			continue
+		}
+		d := 0
+		if fold(k) != f {
+			d = 1 + damerauLevenshtein(f, fold(k), bestD)
+		}
+		switch {
+		case d < bestD:
+			best, bestD, ties = k, d, 0
+		case d == bestD:
+			ties++
+		}
+	}
+	if ties > 0 {
+		return ""
+	}
+	return best
 }

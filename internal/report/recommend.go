@@ -193,8 +193,8 @@ func (r *recommender) hardBounces() []Finding {
 	return []Finding{{Severity: Warning, Kind: KindHardBounces, Count: t.Hard, Value: t.HardShare,
 		Threshold: HardShareOver,
 		Title:     fmt.Sprintf("Hard bounces are %s of all bounces", pct(t.HardShare).text),
-		Evidence: []string{fmt.Sprintf("%s hard of %s bounces; top hard reasons: %s", thousands(t.Hard),
-			thousands(t.Bounces), r.topHardReasons()), "no sent volume known: import it (rebound sent import) to get rates"},
+		Evidence: []string{fmt.Sprintf("%s hard of %s; top hard reasons: %s", thousands(t.Hard),
+			Plural(t.Bounces, "bounce", "bounces"), r.topHardReasons()), "no sent volume known: import it (rebound sent import) to get rates"},
 		Examples: r.examples(func(d *markedRow) bool { return d.Type == "hard" }),
 		Action:   action}}
 }
@@ -226,8 +226,8 @@ func (r *recommender) bounceRate() []Finding {
 			Subject: x.campaign, Count: rt.BounceCount, Value: rt.Bounce, Threshold: TargetBounceRate,
 			Title: fmt.Sprintf("Bounce rate %s for %s (target below %s)", ratePct(rt.Bounce).text, x.name(),
 				ratePct(TargetBounceRate).text),
-			Evidence: []string{fmt.Sprintf("%s bounces for %s sent: %s hard, %s soft, %s block",
-				thousands(rt.BounceCount), thousands(rt.Sent), thousands(x.g.Hard), thousands(x.g.Soft),
+			Evidence: []string{fmt.Sprintf("%s for %s sent: %s hard, %s soft, %s block",
+				Plural(rt.BounceCount, "bounce", "bounces"), thousands(rt.Sent), thousands(x.g.Hard), thousands(x.g.Soft),
 				thousands(x.g.Block))},
 			Action: "Remove addresses that have not engaged for months, re-confirm old segments, and " +
 				"act on the block findings: blocks count as bounces."})
@@ -253,8 +253,8 @@ func (r *recommender) complaints() []Finding {
 				Subject: x.campaign, Count: rt.Complaints, Value: rt.Complaint, Threshold: TargetComplaintRate,
 				Title: fmt.Sprintf("Complaint rate %s for %s (target below %s)", ratePct(rt.Complaint).text,
 					x.name(), ratePct(TargetComplaintRate).text),
-				Evidence: []string{fmt.Sprintf("%s complaints for %s sent; mailbox providers start "+
-					"rejecting above %s", thousands(rt.Complaints), thousands(rt.Sent),
+				Evidence: []string{fmt.Sprintf("%s for %s sent; mailbox providers start "+
+					"rejecting above %s", Plural(rt.Complaints, "complaint", "complaints"), thousands(rt.Sent),
 					ratePct(ComplaintRateCritical).text)},
 				Action: action})
 		}
@@ -265,8 +265,8 @@ func (r *recommender) complaints() []Finding {
 		return nil
 	}
 	return []Finding{{Severity: Warning, Kind: KindComplaints, Count: t.Complaints, Threshold: MinComplaints,
-		Title:    fmt.Sprintf("%s complaints (no sent volume known to compute a rate)", thousands(t.Complaints)),
-		Evidence: []string{fmt.Sprintf("%s complaints by provider: %s", thousands(t.Complaints), r.complaintsByProvider())},
+		Title:    fmt.Sprintf("%s (no sent volume known to compute a rate)", Plural(t.Complaints, "complaint", "complaints")),
+		Evidence: []string{fmt.Sprintf("%s by provider: %s", Plural(t.Complaints, "complaint", "complaints"), r.complaintsByProvider())},
 		Action:   action + " Import sent volumes (rebound sent import) to compare with the 0.1% target."}}
 }
 
@@ -293,7 +293,7 @@ func (r *recommender) blocklists() []Finding {
 		}
 		out = append(out, Finding{Severity: Critical, Kind: KindBlocklist, Subject: bl.name, Count: m.total,
 			Title:    fmt.Sprintf("Rejections naming the %s block list", bl.name),
-			Evidence: []string{fmt.Sprintf("%s rejections name %s: %s", thousands(m.total), bl.name, m.byProvider())},
+			Evidence: []string{fmt.Sprintf("%s %s: %s", Plural(m.total, "rejection names", "rejections name"), bl.name, m.byProvider())},
 			Examples: m.examples, Codes: m.codes,
 			Action: fmt.Sprintf("Find and stop the cause (compromised account, bad list, spam trap hits), "+
 				"then %s.", bl.delist)})
@@ -313,7 +313,7 @@ func (r *recommender) authFailures() []Finding {
 		out = append(out, Finding{Severity: Critical, Kind: KindAuthFailure, Provider: p, Count: n,
 			Threshold: MinAuthFailures,
 			Title:     fmt.Sprintf("Authentication failures at %s", keyCell(p).text),
-			Evidence:  []string{fmt.Sprintf("%s rejections for SPF, DKIM or DMARC at %s", thousands(n), keyCell(p).text)},
+			Evidence:  []string{fmt.Sprintf("%s for SPF, DKIM or DMARC at %s", Plural(n, "rejection", "rejections"), keyCell(p).text)},
 			Examples:  pm.examples, Codes: pm.codes,
 			Action: "Fix alignment: publish SPF for the envelope (Return-Path) domain, sign with DKIM " +
 				"using the From domain (d=), and publish DMARC for it; check a sample with the provider's " +
@@ -329,7 +329,7 @@ func (r *recommender) ptrHelo() []Finding {
 	}
 	return []Finding{{Severity: Warning, Kind: KindPTRHelo, Count: m.total, Threshold: MinPTRHelo,
 		Title:    "Rejections for reverse DNS (PTR) or HELO",
-		Evidence: []string{fmt.Sprintf("%s rejections: %s", thousands(m.total), m.byProvider())},
+		Evidence: []string{fmt.Sprintf("%s: %s", Plural(m.total, "rejection", "rejections"), m.byProvider())},
 		Examples: m.examples, Codes: m.codes,
 		Action: "Fix DNS: give every sending IP a PTR record whose name resolves back to the IP " +
 			"(forward-confirmed), and make the MTA say that name in HELO/EHLO."}}
@@ -342,7 +342,7 @@ func (r *recommender) tls() []Finding {
 	}
 	return []Finding{{Severity: Warning, Kind: KindTLS, Count: m.total, Threshold: MinTLSFailures,
 		Title:    "TLS failures",
-		Evidence: []string{fmt.Sprintf("%s failures: %s", thousands(m.total), m.byProvider())},
+		Evidence: []string{fmt.Sprintf("%s: %s", Plural(m.total, "failure", "failures"), m.byProvider())},
 		Examples: m.examples, Codes: m.codes,
 		Action: "Fix TLS: offer STARTTLS with TLS 1.2 or later, keep the certificate valid and " +
 			"matching the HELO name, and check MTA-STS or DANE policies of the receivers."}}
@@ -360,7 +360,7 @@ func (r *recommender) rateLimited() []Finding {
 		out = append(out, Finding{Severity: Warning, Kind: KindRateLimited, Provider: p, Count: n,
 			Threshold: MinRateLimited,
 			Title:     fmt.Sprintf("Rate limiting or greylisting at %s", keyCell(p).text),
-			Evidence:  []string{fmt.Sprintf("%s deferrals or rejections for rate at %s", thousands(n), keyCell(p).text)},
+			Evidence:  []string{fmt.Sprintf("%s for rate at %s", Plural(n, "deferral or rejection", "deferrals or rejections"), keyCell(p).text)},
 			Examples:  pm.examples, Codes: pm.codes,
 			Action: "Lower concurrency: fewer connections and messages per connection to this " +
 				"provider, back off exponentially on 421/4.7.x, spread large sends over hours, and " +
@@ -381,10 +381,10 @@ func (r *recommender) softTurningHard() []Finding {
 	}
 	var ev []string
 	if n > 0 {
-		ev = append(ev, fmt.Sprintf("%s recipients bounced soft, then hard: %s", thousands(n), strings.Join(parts, ", ")))
+		ev = append(ev, fmt.Sprintf("%s soft, then hard: %s", Plural(n, "recipient bounced", "recipients bounced"), strings.Join(parts, ", ")))
 	}
 	if r.ds.SoftSuppressions > 0 {
-		ev = append(ev, fmt.Sprintf("%s addresses suppressed after repeated soft bounces", thousands(r.ds.SoftSuppressions)))
+		ev = append(ev, fmt.Sprintf("%s after repeated soft bounces", Plural(r.ds.SoftSuppressions, "address suppressed", "addresses suppressed")))
 	}
 	return []Finding{{Severity: Warning, Kind: KindSoftTurningHard, Count: max(n, r.ds.SoftSuppressions),
 		Title:    "Soft bounces turning into hard bounces",
@@ -413,8 +413,8 @@ func (r *recommender) typoDomains() []Finding {
 	})
 	ev := make([]string, len(sugg))
 	for i, s := range sugg {
-		ev[i] = fmt.Sprintf("%s -> %s: %s bounces, %s recipients", s.Domain, s.Suggested,
-			thousands(s.Events), thousands(s.Recipients))
+		ev[i] = fmt.Sprintf("%s -> %s: %s, %s", s.Domain, s.Suggested,
+			Plural(s.Events, "bounce", "bounces"), Plural(s.Recipients, "recipient", "recipients"))
 	}
 	return []Finding{{Severity: Warning, Kind: KindTypoDomains, Count: events, Suggestions: sugg,
 		Title:    fmt.Sprintf("%d mistyped recipient domains", len(sugg)),
@@ -437,9 +437,9 @@ func (r *recommender) providerConcentration() []Finding {
 		out = append(out, Finding{Severity: Info, Kind: KindProviderConcentration, Provider: p,
 			Count: g.Bounces, Value: g.Share, Threshold: ProviderShareOver,
 			Title: fmt.Sprintf("%s has %s of all bounces", p, pct(g.Share).text),
-			Evidence: []string{fmt.Sprintf("%s of %s bounces: %s hard, %s soft, %s block, %s complaints; top reason %s",
-				thousands(g.Bounces), thousands(r.s.Total.Bounces), thousands(g.Hard), thousands(g.Soft),
-				thousands(g.Block), thousands(g.Complaints), topReason(g).text)},
+			Evidence: []string{fmt.Sprintf("%s of %s: %s hard, %s soft, %s block, %s; top reason %s",
+				thousands(g.Bounces), Plural(r.s.Total.Bounces, "bounce", "bounces"), thousands(g.Hard), thousands(g.Soft),
+				thousands(g.Block), Plural(g.Complaints, "complaint", "complaints"), topReason(g).text)},
 			Examples: r.examples(func(d *markedRow) bool { return d.Provider == p && signalType(d.Type) }),
 			Action: fmt.Sprintf("Investigate %s: compare with its share of your list, read its postmaster "+
 				"tools, and look at `rebound stats --provider %s --by reason`.", p, p)})
@@ -456,8 +456,8 @@ func (r *recommender) lowConfidence() []Finding {
 	return []Finding{{Severity: Info, Kind: KindLowConfidence, Count: low.Count, Value: low.Share,
 		Threshold: LowConfidenceOver,
 		Title:     fmt.Sprintf("%s of bounces were classified with low confidence", pct(low.Share).text),
-		Evidence: []string{fmt.Sprintf("%s of %s bounces have a confidence below %.1f",
-			thousands(low.Count), thousands(t.Bounces), ConfMediumFrom)},
+		Evidence: []string{fmt.Sprintf("%s of %s %s a confidence below %.1f",
+			thousands(low.Count), Plural(t.Bounces, "bounce", "bounces"), map[bool]string{true: "has", false: "have"}[low.Count == 1], ConfMediumFrom)},
 		Action: "Review the rules: run `rebound explain` on a few of them and add rules for the " +
 			"diagnostics they miss (docs/rules.md)."}}
 }
@@ -468,8 +468,8 @@ func (r *recommender) undecodable() []Finding {
 		return nil
 	}
 	return []Finding{{Severity: Info, Kind: KindUndecodable, Count: n, Threshold: MinUndecodable,
-		Title:    fmt.Sprintf("%s messages could not be decoded", thousands(n)),
-		Evidence: []string{fmt.Sprintf("%s messages in the period were recorded as undecodable", thousands(n))},
+		Title:    fmt.Sprintf("%s not be decoded", Plural(n, "message could", "messages could")),
+		Evidence: []string{fmt.Sprintf("%s in the period %s recorded as undecodable", Plural(n, "message", "messages"), map[bool]string{true: "was", false: "were"}[n == 1])},
 		Action:   "Check them: `rebound parse --all` lists them with the reason; report samples that are real bounces."}}
 }
 

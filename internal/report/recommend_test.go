@@ -410,8 +410,8 @@ func TestRenderFindings(t *testing.T) {
   example   554 5.7.1 blocked using zen.spamhaus.org
   action    Find and stop the cause (compromised account, bad list, spam trap hits), then check and request removal at https://check.spamhaus.org/.
 
-INFO  undecodable  1 messages could not be decoded
-  evidence  1 messages in the period were recorded as undecodable
+INFO  undecodable  1 message could not be decoded
+  evidence  1 message in the period was recorded as undecodable
   action    Check them: ` + "`rebound parse --all`" + ` lists them with the reason; report samples that are real bounces.
 `
 	if b.String() != want {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,9 +25,10 @@ func CheckBy(by string) error {
 	return fmt.Errorf("unknown --by %q (want %s)", by, strings.Join(ByValues, ", "))
 }
 
-// Render writes the tables of s: the one named by by, or all of them when by is "" (for CSV,
-// which holds one table, "" means provider). Table and Markdown output start with the period
-// and the totals and end with the confidence bands and the undecodable messages.
+// Render writes the tables of s: the one named by by, or all of them when by is "". CSV of all
+// the tables is one file with a first column, table, naming each row's table (see WriteCSVAll);
+// CSVTable writes them one by one. Table and Markdown output start with the period and the
+// totals and end with the confidence bands and the undecodable messages.
 func Render(w io.Writer, s *Stats, by string, format Format, opts Options) error {
 	if err := CheckBy(by); err != nil {
 		return err
@@ -39,7 +41,7 @@ func Render(w io.Writer, s *Stats, by string, format Format, opts Options) error
 		return renderJSON(w, s, by)
 	case FormatCSV:
 		if by == "" {
-			by = "provider"
+			return s.writeCSVAll(w, opts)
 		}
 		return writeCSV(w, s.table(by, opts))
 	case FormatTable, FormatMarkdown:
@@ -48,9 +50,65 @@ func Render(w io.Writer, s *Stats, by string, format Format, opts Options) error
 	return fmt.Errorf("stats cannot be written as %q (want table, json, csv or markdown)", format)
 }
 
+// CSVTables names the tables CSVTable writes: the --by values and "confidence".
+var CSVTables = append(append([]string{}, ByValues...), "confidence")
+
+// CSVTable writes one table of s as CSV (RFC 4180): one of CSVTables.
+func CSVTable(w io.Writer, s *Stats, name string) error {
+	if name == "confidence" {
+		return writeCSV(w, s.confidenceTable())
+	}
+	if err := CheckBy(name); err != nil || name == "" {
+		return fmt.Errorf("no table %q (want %s)", name, strings.Join(CSVTables, ", "))
+	}
+	return writeCSV(w, s.table(name, Options{}))
+}
+
+// writeCSVAll writes every table in one CSV file: a header of table and the union of the
+// tables' columns (in the order they first appear), then each table's rows with its name in
+// the first column and its own columns filled.
+func (s *Stats) writeCSVAll(w io.Writer, opts Options) error {
+	var header []string
+	seen := map[string]int{}
+	tables := make([]*table, 0, len(CSVTables))
+	for _, name := range CSVTables {
+		t := s.confidenceTable()
+		if name != "confidence" {
+			t = s.table(name, opts)
+		}
+		tables = append(tables, t)
+		for _, ci := range t.columns(true) {
+			if _, ok := seen[t.cols[ci].csv]; !ok {
+				seen[t.cols[ci].csv] = len(header)
+				header = append(header, t.cols[ci].csv)
+			}
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(append([]string{"table"}, header...)); err != nil {
+		return err
+	}
+	rec := make([]string, 1+len(header))
+	for i, t := range tables {
+		keep := t.columns(true)
+		for _, r := range t.rows {
+			clear(rec)
+			rec[0] = CSVTables[i]
+			for _, ci := range keep {
+				rec[1+seen[t.cols[ci].csv]] = r[ci].csv
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
 func renderText(w io.Writer, s *Stats, by string, format Format, opts Options) error {
 	p := &printer{w: w}
-	s.writeSummary(p, format)
+	s.writeSummary(p, format, opts.Width)
 	names := ByValues
 	if by != "" {
 		names = []string{by}
@@ -95,35 +153,90 @@ func (p *printer) heading(format Format, title string) {
 	p.line("\n%s", title)
 }
 
-func (s *Stats) writeSummary(p *printer, format Format) {
+func (s *Stats) writeSummary(p *printer, format Format, width int) {
 	who := "all providers"
 	if s.Provider != "" {
 		who = "provider " + s.Provider
 	}
-	bullet := ""
-	if format == FormatMarkdown {
-		bullet = "- "
+	// say writes one line of the summary: a bullet in Markdown, wrapped within width otherwise.
+	say := func(f string, args ...any) {
+		text := fmt.Sprintf(f, args...)
+		if format == FormatMarkdown {
+			p.line("- %s", text)
+			return
+		}
+		p.hanging("", text, width)
 	}
-	p.line("%sPeriod: %s to %s UTC, %s", bullet, fmtTime(s.Period.From), fmtTime(s.Period.To), who)
+	say("Period: %s to %s UTC, %s", fmtTime(s.Period.From), fmtTime(s.Period.To), who)
 	t := &s.Total
 	recips := ""
 	if s.HasRecipients(DimAll) {
-		recips = fmt.Sprintf(", %s recipients", thousands(t.Recipients))
+		recips = ", " + Plural(t.Recipients, "recipient", "recipients")
 	}
-	p.line("%sBounces: %s%s: %s hard, %s soft, %s block, %s complaints, %s unknown", bullet,
-		thousands(t.Bounces), recips, thousands(t.Hard), thousands(t.Soft), thousands(t.Block),
-		thousands(t.Complaints), thousands(t.Unknown))
+	say("Bounces: %s%s: %s hard, %s soft, %s block, %s, %s unknown", thousands(t.Bounces), recips,
+		thousands(t.Hard), thousands(t.Soft), thousands(t.Block), Plural(t.Complaints, "complaint", "complaints"),
+		thousands(t.Unknown))
 	if r := t.Rates; r != nil {
-		p.line("%sSent: %s; hard rate %s, bounce rate %s, complaint rate %s", bullet, thousands(r.Sent),
-			ratePct(r.Hard).text, ratePct(r.Bounce).text, ratePct(r.Complaint).text)
+		say("Sent: %s (%s); hard rate %s, bounce rate %s, complaint rate %s", thousands(r.Sent),
+			volumeNames(s.SentMatched), ratePct(r.Hard).text, ratePct(r.Bounce).text, ratePct(r.Complaint).text)
+	}
+	for i, v := range s.SentUnmatched {
+		if i == maxUnmatchedShown {
+			say("... and %s left out of the rates (--format json lists them)",
+				Plural(len(s.SentUnmatched)-i, "more sent volume", "more sent volumes"))
+			break
+		}
+		hint := ""
+		if v.DidYouMean != "" {
+			hint = "; did you mean " + v.DidYouMean + "?"
+		}
+		say("Left out of the rates: %s sent for campaign %s, which no bounce of the period is attributed to%s",
+			thousands(v.Sent), v.Campaign, hint)
+	}
+	if o := s.Outside; o != nil {
+		say("Outside the period: %s; the bounces stored run from %s to %s (--from %s --to %s shows them all)",
+			Plural(o.Bounces, "more bounce", "more bounces"), o.FirstDay, o.LastDay, o.FirstDay, o.LastDay)
 	}
 	if s.AutoReplies+s.Deliveries > 0 {
-		p.line("%sNot counted: %s auto-replies, %s delivery notices", bullet, thousands(s.AutoReplies), thousands(s.Deliveries))
+		say("Not counted: %s, %s", Plural(s.AutoReplies, "auto-reply", "auto-replies"),
+			Plural(s.Deliveries, "delivery notice", "delivery notices"))
 	}
 	if s.Campaigns == nil {
-		p.line("%sCampaigns: none known (see docs/attribution.md)", bullet)
+		say("Campaigns: none known (see docs/attribution.md)")
 	}
-	p.line("%sUndecodable messages: %s%s", bullet, thousands(s.Undecodable), undecodableHint(s.Undecodable))
+	say("Undecodable messages: %s%s", thousands(s.Undecodable), undecodableHint(s.Undecodable))
+}
+
+// Plural writes n with the singular or the plural noun: "1 complaint", "2 complaints", "0
+// complaints".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
+// maxUnmatchedShown bounds the sent volumes without bounces listed in the summary.
+const maxUnmatchedShown = 5
+
+// volumeNames names the campaigns whose volumes count in the rates: "campaign spring",
+// "campaigns spring and summer", "campaigns a, b, c and 4 more".
+func volumeNames(vs []SentVolume) string {
+	names := make([]string, 0, 3)
+	for i, v := range vs {
+		if i == 3 {
+			names = append(names, fmt.Sprintf("%d more", len(vs)-i))
+			break
+		}
+		names = append(names, v.Campaign)
+	}
+	switch len(names) {
+	case 0:
+		return "no campaign"
+	case 1:
+		return "campaign " + names[0]
+	}
+	return "campaigns " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func undecodableHint(n int) string {
@@ -156,9 +269,9 @@ func (s *Stats) table(by string, opts Options) *table {
 	case "type":
 		return s.typeTable()
 	case "day":
-		return s.trendTable("By day", s.Days, DimDay, opts.BarWidth)
+		return s.trendTable("By day", s.Days, DimDay)
 	}
-	return s.trendTable("By week", s.Weeks, DimWeek, opts.BarWidth)
+	return s.trendTable("By week", s.Weeks, DimWeek)
 }
 
 // keyCell shows a key; the empty key is an unknown value, left empty in CSV.
@@ -201,24 +314,32 @@ func (s *Stats) kpiTable(title, keyHead string, groups []Group, dim Dimension, e
 }
 
 func kpiColumns(keyHead string, withRates, recips bool) []column {
-	cols := []column{{keyHead, "key", colText}}
+	// When the table must be narrower (Options.Width), the columns with the highest drop go
+	// first: at 80 columns a table of shares keeps the key, bounces, hard, soft, block,
+	// complaints and the top reason, a table of rates the key, sent, the three rates and the
+	// targets reached.
+	cols := []column{{keyHead, "key", colText, 0}}
 	if withRates {
-		cols = append(cols, column{"Sent", "sent", colNum})
+		cols = append(cols, column{"Sent", "sent", colNum, 0})
 	}
-	cols = append(cols, column{"Bounces", "bounces", colNum})
+	bouncesDrop := 0
+	if withRates {
+		bouncesDrop = 5 // the rates say more
+	}
+	cols = append(cols, column{"Bounces", "bounces", colNum, bouncesDrop})
 	if recips {
-		cols = append(cols, column{"Recipients", "recipients", colNum})
+		cols = append(cols, column{"Recipients", "recipients", colNum, 9})
 	}
 	if withRates {
-		return append(cols, column{"Hard", "hard", colNum}, column{"Complaints", "complaints", colNum},
-			column{"Hard rate", "hard_rate_pct", colNum}, column{"Bounce rate", "bounce_rate_pct", colNum},
-			column{"Complaint rate", "complaint_rate_pct", colNum}, column{"Over target", "over_target", colText},
-			column{"Top reason", "top_reason", colText}, column{"", "top_reason_count", colCSV})
+		return append(cols, column{"Hard", "hard", colNum, 6}, column{"Complaints", "complaints", colNum, 7},
+			column{"Hard rate", "hard_rate_pct", colNum, 0}, column{"Bounce rate", "bounce_rate_pct", colNum, 0},
+			column{"Complaint rate", "complaint_rate_pct", colNum, 0}, column{"Over target", "over_target", colText, 0},
+			column{"Top reason", "top_reason", colText, 8}, column{"", "top_reason_count", colCSV, 0})
 	}
-	return append(cols, column{"Hard", "hard", colNum}, column{"Soft", "soft", colNum},
-		column{"Block", "block", colNum}, column{"Complaints", "complaints", colNum},
-		column{"Share", "share_pct", colNum}, column{"Hard %", "hard_pct", colNum},
-		column{"Top reason", "top_reason", colText}, column{"", "top_reason_count", colCSV})
+	return append(cols, column{"Hard", "hard", colNum, 0}, column{"Soft", "soft", colNum, 4},
+		column{"Block", "block", colNum, 3}, column{"Complaints", "complaints", colNum, 0},
+		column{"Share", "share_pct", colNum, 7}, column{"Hard %", "hard_pct", colNum, 8},
+		column{"Top reason", "top_reason", colText, 2}, column{"", "top_reason_count", colCSV, 0})
 }
 
 func kpiRow(g *Group, key cell, withRates, recips bool) []cell {
@@ -259,11 +380,11 @@ func rateCells(r *Rates, g *Group) []cell {
 func (s *Stats) reasonTable() *table {
 	recips := s.HasRecipients(DimReason)
 	t := &table{title: "By reason", empty: "no bounces in the period"}
-	t.cols = []column{{"Reason", "reason", colText}, {"Type", "type", colText}, {"Bounces", "bounces", colNum}}
+	t.cols = []column{{"Reason", "reason", colText, 0}, {"Type", "type", colText, 0}, {"Bounces", "bounces", colNum, 0}}
 	if recips {
-		t.cols = append(t.cols, column{"Recipients", "recipients", colNum})
+		t.cols = append(t.cols, column{"Recipients", "recipients", colNum, 9})
 	}
-	t.cols = append(t.cols, column{"Share", "share_pct", colNum})
+	t.cols = append(t.cols, column{"Share", "share_pct", colNum, 0})
 	row := func(g *Group, key cell, typ string) []cell {
 		r := []cell{key, txt(typ), num(g.Bounces)}
 		if recips {
@@ -282,11 +403,11 @@ func (s *Stats) reasonTable() *table {
 func (s *Stats) typeTable() *table {
 	recips := s.HasRecipients(DimType)
 	t := &table{title: "By type", empty: "no bounces in the period"}
-	t.cols = []column{{"Type", "type", colText}, {"Bounces", "bounces", colNum}}
+	t.cols = []column{{"Type", "type", colText, 0}, {"Bounces", "bounces", colNum, 0}}
 	if recips {
-		t.cols = append(t.cols, column{"Recipients", "recipients", colNum})
+		t.cols = append(t.cols, column{"Recipients", "recipients", colNum, 9})
 	}
-	t.cols = append(t.cols, column{"Share", "share_pct", colNum})
+	t.cols = append(t.cols, column{"Share", "share_pct", colNum, 0})
 	row := func(g *Group, key cell) []cell {
 		r := []cell{key, num(g.Bounces)}
 		if recips {
@@ -302,30 +423,30 @@ func (s *Stats) typeTable() *table {
 }
 
 // trendTable is the table of days or weeks, with a bar scaled to the busiest one.
-func (s *Stats) trendTable(title string, groups []Group, dim Dimension, width int) *table {
+func (s *Stats) trendTable(title string, groups []Group, dim Dimension) *table {
 	recips := s.HasRecipients(dim)
 	t := &table{title: title, empty: "no bounces in the period"}
 	if dim == DimWeek {
-		t.cols = []column{{"Week", "week", colText}, {"From", "from", colText}}
+		t.cols = []column{{"Week", "week", colText, 0}, {"From", "from", colText, 8}}
 	} else {
-		t.cols = []column{{"Day", "day", colText}, {"Weekday", "weekday", colText}}
+		t.cols = []column{{"Day", "day", colText, 0}, {"Weekday", "weekday", colText, 8}}
 	}
-	t.cols = append(t.cols, column{"Bounces", "bounces", colNum})
+	t.cols = append(t.cols, column{"Bounces", "bounces", colNum, 0})
 	if recips {
-		t.cols = append(t.cols, column{"Recipients", "recipients", colNum})
+		t.cols = append(t.cols, column{"Recipients", "recipients", colNum, 9})
 	}
-	t.cols = append(t.cols, column{"Hard", "hard", colNum}, column{"Soft", "soft", colNum},
-		column{"Block", "block", colNum}, column{"Complaints", "complaints", colNum}, column{"Trend", "", colBar})
+	t.cols = append(t.cols, column{"Hard", "hard", colNum, 0}, column{"Soft", "soft", colNum, 0},
+		column{"Block", "block", colNum, 0}, column{"Complaints", "complaints", colNum, 7}, column{"Trend", "", colBar, 0})
 	max := 0
 	for i := range groups {
 		max = maxInt(max, groups[i].Bounces)
 	}
-	row := func(g *Group, first, second string, b string) []cell {
+	row := func(g *Group, first, second string, b cell) []cell {
 		r := []cell{txt(first), txt(second), num(g.Bounces)}
 		if recips {
 			r = append(r, num(g.Recipients))
 		}
-		return append(r, num(g.Hard), num(g.Soft), num(g.Block), num(g.Complaints), barCell(b))
+		return append(r, num(g.Hard), num(g.Soft), num(g.Block), num(g.Complaints), b)
 	}
 	for i := range groups {
 		g := &groups[i]
@@ -333,9 +454,9 @@ func (s *Stats) trendTable(title string, groups []Group, dim Dimension, width in
 		if dim == DimWeek {
 			first, second = g.Label, g.Key
 		}
-		t.rows = append(t.rows, row(g, first, second, bar(g.Bounces, max, width)))
+		t.rows = append(t.rows, row(g, first, second, barCell(g.Bounces, max)))
 	}
-	t.footer = row(&s.Total, "total", "", "")
+	t.footer = row(&s.Total, "total", "", cell{})
 	return t
 }
 
@@ -349,7 +470,7 @@ func weekday(day string) string {
 
 func (s *Stats) confidenceTable() *table {
 	t := &table{title: "Classification confidence", empty: "no bounces in the period"}
-	t.cols = []column{{"Confidence", "confidence", colText}, {"Bounces", "bounces", colNum}, {"Share", "share_pct", colNum}}
+	t.cols = []column{{"Confidence", "confidence", colText, 0}, {"Bounces", "bounces", colNum, 0}, {"Share", "share_pct", colNum, 0}}
 	for _, c := range s.Confidence {
 		t.rows = append(t.rows, []cell{txt(c.Band), num(c.Count), pct(c.Share)})
 	}

@@ -5,21 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// maxSentErrors bounds the errors ParseSent reports before it stops.
-const maxSentErrors = 20
 
 // ParseSent reads a CSV file (RFC 4180) of sent volumes for `rebound sent import`. The header
 // names the columns, in any order: campaign and count are required, provider (a rebound provider
 // id) and date (YYYY-MM-DD) are optional. A row is one campaign, optionally for one provider and
 // one day; the same (campaign, provider, date) may not appear twice.
 //
-// Every bad line is reported as "name:line: problem"; when there is any, no row is returned.
-func ParseSent(r io.Reader, name string) ([]SentRow, error) {
+// Every problem of every line is reported, in one run, as "name:line: problem"; when there is
+// any, no row is returned. With providers, a provider that is not one of them is a problem too.
+func ParseSent(r io.Reader, name string, providers ...string) ([]SentRow, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
@@ -33,19 +32,28 @@ func ParseSent(r io.Reader, name string) ([]SentRow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s:1: %w", name, err)
 	}
-	p := sentParser{cols: cols, seen: map[SentRow]int{}}
+	p := sentParser{cols: cols, seen: map[SentRow]int{}, providers: providers}
 	var errs []error
-	for len(errs) < maxSentErrors {
+	lastBad := -1
+	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			errs = append(errs, csvError(name, err)) // the rest of the file cannot be trusted
-			break
+			// A line the CSV reader cannot read (a stray quote): report it and go on with the
+			// next, unless the reader cannot get past it.
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) || pe.Line == lastBad {
+				errs = append(errs, csvError(name, err))
+				break
+			}
+			lastBad = pe.Line
+			errs = append(errs, csvError(name, err))
+			continue
 		}
 		line, _ := cr.FieldPos(0)
-		if err := p.add(rec, line); err != nil {
+		for _, err := range p.add(rec, line) {
 			errs = append(errs, fmt.Errorf("%s:%d: %w", name, line, err))
 		}
 	}
@@ -98,41 +106,52 @@ func sentColumns(header []string) (sentCols, error) {
 }
 
 type sentParser struct {
-	cols sentCols
-	rows []SentRow
-	seen map[SentRow]int // key (Count 0) -> line
+	cols      sentCols
+	rows      []SentRow
+	seen      map[SentRow]int // key (Count 0) -> line
+	providers []string        // known provider ids; nil: not checked
 }
 
-func (p *sentParser) add(rec []string, line int) error {
+// add reads one record; it returns every problem of the line.
+func (p *sentParser) add(rec []string, line int) []error {
 	if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 		return nil // a blank line
 	}
 	if len(rec) != p.cols.n {
-		return fmt.Errorf("%d fields, the header has %d", len(rec), p.cols.n)
+		return []error{fmt.Errorf("%d fields, the header has %d", len(rec), p.cols.n)}
 	}
+	var errs []error
 	row := SentRow{Campaign: strings.TrimSpace(rec[p.cols.campaign])}
 	if row.Campaign == "" {
-		return errors.New("empty campaign")
+		errs = append(errs, errors.New("empty campaign"))
 	}
+	n, err := strconv.Atoi(strings.TrimSpace(rec[p.cols.count]))
+	if err != nil || n < 0 {
+		errs = append(errs, fmt.Errorf("count %q is not a whole number of messages", rec[p.cols.count]))
+	}
+	row.Count = n
 	if p.cols.provider >= 0 {
 		row.Provider = strings.ToLower(strings.TrimSpace(rec[p.cols.provider]))
+		if row.Provider != "" && p.providers != nil && !slices.Contains(p.providers, row.Provider) {
+			errs = append(errs, fmt.Errorf("unknown provider %q", rec[p.cols.provider]))
+		}
 	}
 	if p.cols.date >= 0 {
 		d, err := parseSentDate(rec[p.cols.date])
 		if err != nil {
-			return err
+			errs = append(errs, err)
 		}
 		row.Date = d
 	}
-	if prev, dup := p.seen[row]; dup {
-		return fmt.Errorf("campaign %q%s appears again (first on line %d)", row.Campaign, rowQualifier(row), prev)
+	if len(errs) > 0 {
+		return errs
 	}
-	p.seen[row] = line
-	n, err := strconv.Atoi(strings.TrimSpace(rec[p.cols.count]))
-	if err != nil || n < 0 {
-		return fmt.Errorf("count %q is not a whole number of messages", rec[p.cols.count])
+	key := row
+	key.Count = 0
+	if prev, dup := p.seen[key]; dup {
+		return []error{fmt.Errorf("campaign %q%s appears again (first on line %d)", row.Campaign, rowQualifier(row), prev)}
 	}
-	row.Count = n
+	p.seen[key] = line
 	p.rows = append(p.rows, row)
 	return nil
 }

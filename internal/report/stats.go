@@ -62,7 +62,23 @@ type Stats struct {
 	Deliveries  int             `json:"deliveries"`  // not counted as bounces
 	SentKnown   bool            `json:"sent_known"`  // sent volumes cover the period: see Rates
 
+	// The sent volumes of the period, per campaign: those whose campaign has bounces in the
+	// period count in the rates; the others are left out, since they match nothing.
+	SentMatched   []SentVolume `json:"sent_matched,omitempty"`
+	SentUnmatched []SentVolume `json:"sent_unmatched,omitempty"`
+
+	// Outside counts the bounces stored outside the period (under the provider filter), with
+	// the first and last day of all the bounces stored: a period that shows few of them says so.
+	Outside *Outside `json:"outside_period,omitempty"`
+
 	recipients map[Dimension]bool
+}
+
+// Outside is what lies outside the period of a Stats.
+type Outside struct {
+	Bounces  int    `json:"bounces"`
+	FirstDay string `json:"first_day"` // of all the bounces stored, YYYY-MM-DD
+	LastDay  string `json:"last_day"`
 }
 
 // HasRecipients reports whether distinct recipient counts are known for a dimension.
@@ -79,6 +95,9 @@ func Build(ds *Dataset) *Stats {
 	}
 	s := b.finish(ds)
 	applyRates(s, ds)
+	if n := ds.AllBounces - s.Total.Bounces; n > 0 && !ds.FirstDay.IsZero() {
+		s.Outside = &Outside{Bounces: n, FirstDay: dayKey(ds.FirstDay), LastDay: dayKey(ds.LastDay)}
+	}
 	return s
 }
 

@@ -2,7 +2,10 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,8 +119,45 @@ shop.example.com,3,3,2,0,1,0,30.00,66.67,blocked,1
 			}
 		})
 	}
-	if got := render(t, s, "", FormatCSV, Options{}); got != tests[0].want {
-		t.Errorf("csv without --by is the provider table, got\n%s", got)
+	// Without --by, every table in one file: a table column, then the union of the columns;
+	// each table's rows are its own CSV's, their cells in the columns of the same name.
+	all := render(t, s, "", FormatCSV, Options{})
+	recs, err := csv.NewReader(strings.NewReader(all)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := recs[0]
+	if header[0] != "table" || !slices.Contains(header, "week") || !slices.Contains(header, "confidence") {
+		t.Fatalf("header %v", header)
+	}
+	byTable := map[string][][]string{}
+	for _, r := range recs[1:] {
+		byTable[r[0]] = append(byTable[r[0]], r)
+	}
+	for _, tt := range tests {
+		one, _ := csv.NewReader(strings.NewReader(tt.want)).ReadAll()
+		rows := byTable[tt.by]
+		if len(rows) != len(one)-1 {
+			t.Errorf("%s: %d rows in the whole CSV, want %d", tt.by, len(rows), len(one)-1)
+			continue
+		}
+		for i, r := range rows {
+			for j, col := range one[0] {
+				if got := r[slices.Index(header, col)]; got != one[i+1][j] {
+					t.Errorf("%s row %d column %s: %q, want %q", tt.by, i, col, got, one[i+1][j])
+				}
+			}
+		}
+	}
+	if len(byTable["confidence"]) != 3 {
+		t.Errorf("confidence rows: %v", byTable["confidence"])
+	}
+	var one bytes.Buffer
+	if err := CSVTable(&one, s, "week"); err != nil || one.String() != tests[4].want {
+		t.Errorf("CSVTable week: %v\n%s", err, one.String())
+	}
+	if err := CSVTable(&one, s, "month"); err == nil {
+		t.Error("CSVTable accepts an unknown table")
 	}
 }
 
@@ -140,8 +180,8 @@ func TestTotalsAndSummary(t *testing.T) {
 	out := render(t, s, "", FormatTable, Options{})
 	for _, want := range []string{
 		"Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers\n",
-		"Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown\n",
-		"Not counted: 1 auto-replies, 1 delivery notices\n",
+		"Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown\n",
+		"Not counted: 1 auto-reply, 1 delivery notice\n",
 		"Undecodable messages: 2 (see them with `rebound parse --all`)\n",
 		"By provider", "By type", "By reason", "By day", "By week", "By campaign", "By sending domain",
 		"Classification confidence",
@@ -156,8 +196,9 @@ func TestTotalsAndSummary(t *testing.T) {
 func TestProviderTable(t *testing.T) {
 	got := render(t, fixtureStats(t), "provider", FormatTable, Options{})
 	want := `Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers
-Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown
-Not counted: 1 auto-replies, 1 delivery notices
+Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown
+Outside the period: 2 more bounces; the bounces stored run from 2025-12-31 to 2026-01-08 (--from 2025-12-31 --to 2026-01-08 shows them all)
+Not counted: 1 auto-reply, 1 delivery notice
 Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
 
 By provider
@@ -179,8 +220,9 @@ By provider
 func TestWeekMarkdown(t *testing.T) {
 	got := render(t, fixtureStats(t), "week", FormatMarkdown, Options{BarWidth: 6})
 	want := `- Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers
-- Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaints, 1 unknown
-- Not counted: 1 auto-replies, 1 delivery notices
+- Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown
+- Outside the period: 2 more bounces; the bounces stored run from 2025-12-31 to 2026-01-08 (--from 2025-12-31 --to 2026-01-08 shows them all)
+- Not counted: 1 auto-reply, 1 delivery notice
 - Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
 
 ### By week
@@ -353,11 +395,72 @@ yahoo,10,2,2,1,0,10.000,10.000,0.000,"hard, bounce",hostunknown,1
 		t.Fatalf("total rates %+v", r)
 	}
 	out := render(t, s, "", FormatTable, Options{})
-	if !strings.Contains(out, "Sent: 150; hard rate 2.67%, bounce rate 4.67%, complaint rate 0.67%\n") {
+	if !strings.Contains(out, "Sent: 150 (campaigns spring and summer); hard rate 2.67%, bounce rate 4.67%, complaint rate 0.67%\n") {
 		t.Errorf("summary lacks the total rates:\n%s", out)
 	}
 	if !strings.Contains(out, "Provider rates count the bounces of the campaigns whose sent volume is given per provider.") {
 		t.Error("provider rates note missing")
+	}
+}
+
+// TestRatesUnmatched: a sent volume whose campaign has no bounces in the period (a misspelling,
+// or a campaign attributed under another name) is left out of every rate, and said so, with the
+// campaign it was probably meant for.
+func TestRatesUnmatched(t *testing.T) {
+	s := fixtureStats(t,
+		SentRow{Campaign: "spring", Count: 100},
+		SentRow{Campaign: "Summer", Count: 5000},                   // bounces are attributed to "summer"
+		SentRow{Campaign: "sprng", Provider: "gmail", Count: 9000}, // a typo of spring
+		SentRow{Campaign: "autumn", Count: 7000},                   // no bounce, nothing close
+	)
+	r := s.Total.Rates
+	if r == nil || r.Sent != 100 || r.HardCount != 2 || r.BounceCount != 4 || r.Complaints != 1 {
+		t.Fatalf("total rates %+v: want spring's volume and bounces only", r)
+	}
+	want := []SentVolume{{"Summer", 5000, "summer"}, {"autumn", 7000, ""}, {"sprng", 9000, "spring"}}
+	if !reflect.DeepEqual(s.SentUnmatched, want) || len(s.SentMatched) != 1 || s.SentMatched[0].Campaign != "spring" {
+		t.Errorf("matched %+v, unmatched %+v; want %+v", s.SentMatched, s.SentUnmatched, want)
+	}
+	for i := range s.Providers {
+		if s.Providers[i].Rates != nil {
+			t.Errorf("provider %s has rates from a volume that matches no bounce", s.Providers[i].Key)
+		}
+	}
+	out := render(t, s, "", FormatTable, Options{})
+	for _, line := range []string{
+		"Sent: 100 (campaign spring); hard rate 2.00%, bounce rate 4.00%, complaint rate 1.00%\n",
+		"Left out of the rates: 5,000 sent for campaign Summer, which no bounce of the period is attributed to; did you mean summer?\n",
+		"Left out of the rates: 7,000 sent for campaign autumn, which no bounce of the period is attributed to\n",
+		"Left out of the rates: 9,000 sent for campaign sprng, which no bounce of the period is attributed to; did you mean spring?\n",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("summary lacks %q:\n%s", line, out)
+		}
+	}
+	js := render(t, s, "", FormatJSON, Options{})
+	if !strings.Contains(js, `"sent_unmatched": [`) || !strings.Contains(js, `"did_you_mean": "summer"`) {
+		t.Errorf("JSON lacks the unmatched volumes:\n%s", js)
+	}
+	// Nothing matched: no rates at all, shares in the tables.
+	none := fixtureStats(t, SentRow{Campaign: "Spring", Count: 100})
+	if none.Total.Rates != nil || !none.SentKnown || len(none.SentUnmatched) != 1 {
+		t.Errorf("no volume matches: %+v %+v", none.Total.Rates, none.SentUnmatched)
+	}
+	if out := render(t, none, "campaign", FormatCSV, Options{}); !strings.HasPrefix(out, "key,bounces,") {
+		t.Errorf("campaign table with rates from an unmatched volume:\n%s", out)
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	known := []string{"black-friday", "spring", "summer", "spring-2", "newsletter-12", "newsletter-13"}
+	for name, want := range map[string]string{
+		"Black-Friday": "black-friday", "black_friday": "black-friday", "Black Friday": "black-friday",
+		"blackfriday": "black-friday", "sprng": "spring", "spring": "", "winter": "", "newsletter-1": "",
+		"SUMMER": "summer", "x": "",
+	} {
+		if got := DidYouMean(name, known); got != want {
+			t.Errorf("DidYouMean(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 
@@ -490,4 +593,44 @@ func TestAggregateRows(t *testing.T) {
 	if len(ds.Domains) != 1 || ds.Domains[0] != (DomainRow{"x.example", 5, 2}) {
 		t.Errorf("domains %+v", ds.Domains)
 	}
+}
+
+// TestRenderWidth: at any width from 60 columns, every line of the tables and the findings
+// fits; the table keeps its key and the numbers that matter, and wraps rather than cuts text.
+func TestRenderWidth(t *testing.T) {
+	s := fixtureStats(t, SentRow{Campaign: "spring", Count: 100})
+	wide := render(t, s, "", FormatTable, Options{})
+	if maxLine(wide) <= 80 {
+		t.Fatalf("the fixture is too narrow to test with (%d columns)", maxLine(wide))
+	}
+	for _, width := range []int{60, 72, 80, 100, 120} {
+		out := render(t, s, "", FormatTable, Options{Width: width})
+		if n := maxLine(out); n > width {
+			t.Errorf("width %d: a line of %d columns:\n%s", width, n, out)
+		}
+		for _, want := range []string{"│ Provider", "│ Campaign", "│ Hard ", "│ Day", "│ Reason"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("width %d: %q missing", width, want)
+			}
+		}
+		var buf bytes.Buffer
+		if err := RenderFindings(&buf, Recommend(Aggregate(fixture(), Query{Period: period})), FormatText, Options{Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		if n := maxLine(buf.String()); n > width {
+			t.Errorf("findings at width %d: a line of %d columns:\n%s", width, n, buf.String())
+		}
+	}
+	if got := wrapText("a-long-word-that-is-longer-than-ten and more", 10); got != "a-long-wor\nd-that-is-\nlonger-tha\nn-ten and\nmore" {
+		t.Errorf("wrapText: %q", got)
+	}
+}
+
+// maxLine is the display width of the longest line of s.
+func maxLine(s string) int {
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		n = max(n, textWidth(l))
+	}
+	return n
 }

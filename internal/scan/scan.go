@@ -32,11 +32,12 @@ const (
 
 // Item is one message after decoding and classification.
 type Item struct {
-	Msg     mailbox.Message
-	Outcome Outcome
-	Report  *dsn.Report // nil when undecodable or unreadable
-	Err     error       // why undecodable or unreadable
-	Records []Record    // one per recipient
+	Msg        mailbox.Message
+	Outcome    Outcome
+	Report     *dsn.Report // nil when undecodable or unreadable
+	Err        error       // why undecodable or unreadable
+	Records    []Record    // one per recipient
+	ContentKey string      // mailbox.ContentKey of the message, with Options.ContentKeys; "" when it has no data
 }
 
 // Why returns a one-line explanation for messages without records.
@@ -61,6 +62,9 @@ type Options struct {
 	// MaxInFlight bounds the bytes of raw messages read but not yet processed (0 means
 	// DefaultMaxInFlight). A message larger than the bound is still read, alone.
 	MaxInFlight int64
+	// ContentKeys sets Item.ContentKey (mailbox.ContentKey), for a caller that stores messages
+	// and counts copies of one message once.
+	ContentKeys bool
 }
 
 // DefaultMaxInFlight is the default bound on raw message bytes in flight: a few large messages
@@ -76,10 +80,15 @@ type Attributor interface {
 // one message must never stop a nightly run: it is recovered, and the message is undecodable
 // with an error that says so (the run goes on with the next message).
 func Process(m mailbox.Message, opt *Options) (it Item) {
+	ck := ""
+	if opt.ContentKeys && m.Err == nil && len(m.Data) > 0 {
+		ck = mailbox.ContentKey(m.Data)
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			it = Item{Msg: m, Outcome: OutcomeUndecodable, Err: &PanicError{Value: p, Stack: debug.Stack()}}
 		}
+		it.ContentKey = ck
 	}()
 	return process(m, opt)
 }

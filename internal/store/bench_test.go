@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"syscall"
@@ -22,6 +24,8 @@ func benchBatch(first, n int) []Message {
 		m := msg(fmt.Sprintf("1709287200.M%dP%d.mx.example.net", k, k%1000), "bounce", e)
 		m.Position = fmt.Sprintf("/var/mail/bounces/new/%d", k)
 		m.Path = m.Position
+		sum := sha256.Sum256([]byte(m.Key)) // a content key, as random as mailbox.ContentKey's
+		m.ContentKey = "c:" + hex.EncodeToString(sum[:16])
 		if k%5 == 0 {
 			e2 := e
 			e2.Recipient = fmt.Sprintf("other%d@example.com", k)

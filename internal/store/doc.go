@@ -11,7 +11,8 @@
 // Migrations are never edited once released: a change is a new file.
 //
 //   - messages: one row per message read, keyed by the mailbox key (internal/mailbox), with its
-//     position, path, outcome (bounce, feedback, autoreply, notbounce, undecodable, unreadable),
+//     position, path, outcome (bounce, feedback, autoreply, notbounce, undecodable, unreadable,
+//     duplicate),
 //     the error that made it undecodable or unreadable, the bounce's format, Message-ID,
 //     Subject, From and Date, when it was scanned and how many recipients (events) it had.
 //     Undecodable and unreadable messages are stored too, never dropped.
@@ -25,6 +26,11 @@
 //     offset and "uidvalidity:V" as the checksum.
 //   - files: per plain message file, the size, modification time and message key last seen, so
 //     a rescan can skip unchanged files without reading them.
+//   - message_contents (0005_content_keys.sql): the content key (internal/mailbox ContentKey) of
+//     every message stored since, with the message that holds its events; a message with a
+//     known content key under another key is stored with outcome "duplicate", no events and
+//     messages.duplicate_of naming that message. legacy_messages recognises copies of the
+//     messages stored before 0005 by the Message-ID and Date of the bounce.
 //   - meta: key/value text for facts about the database.
 //   - event_counts, campaign_counts (0003_stats.sql): events per UTC day and provider, type,
 //     reason and confidence band, and per day and campaign, sending domain, provider, type and
@@ -41,7 +47,9 @@
 //
 // # Crash safety and concurrency
 //
-// The database runs in WAL mode (set once on the file, with 16 KiB pages for new files) with
+// The database runs in WAL mode (set once on the file, with 16 KiB pages for new files; the -wal
+// and -shm files are kept when it is closed, so that readers never create them: Open and
+// docs/operations.md) with
 // synchronous=NORMAL, foreign keys on and a busy timeout (30 s by default), and every write
 // transaction starts with BEGIN IMMEDIATE, so a second process waits for the first instead of
 // failing or deadlocking. SaveBatch writes a whole batch
@@ -66,6 +74,6 @@
 //   - Text ordering assumes byte order (PostgreSQL: COLLATE "C").
 //
 // Errors that make the database unusable are *Error values wrapping one of ErrNewerSchema,
-// ErrCorrupt, ErrReadOnly, ErrDiskFull, ErrBusy or ErrNotExist, for errors.Is; their text ends
+// ErrCorrupt, ErrReadOnly, ErrDiskFull, ErrBusy, ErrNotExist or ErrOldSchema, for errors.Is; their text ends
 // with "; hint: ..." telling the user what to do.
 package store

@@ -21,6 +21,7 @@ var (
 	ErrDiskFull    = errors.New("disk full")
 	ErrBusy        = errors.New("database is busy")
 	ErrNotExist    = errors.New("database does not exist")
+	ErrOldSchema   = errors.New("database schema needs upgrading") // found by a read-only open
 )
 
 // Error is a database problem the user has to act on. Its text is
@@ -58,10 +59,15 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Kind, e.Err}
 }
 
+// HintNotExist is the hint of ErrNotExist.
+const HintNotExist = "only 'rebound scan' creates a database: run it first, or check the path (--db, $REBOUND_DB)"
+
 // Hints shared by several errors.
 const (
 	hintCorrupt  = "the file is damaged or is not a rebound database; move it aside (rebound will start a new one) or pick another with --db"
 	hintReadOnly = "make the file and its folder writable by this user, or pick another path with --db"
+	// hintCannotRead is the hint of a database this user may not read.
+	hintCannotRead = "ask the database's owner to let you read it (docs/operations.md, \"Sharing a database\"), or pick another path with --db"
 )
 
 func newerSchemaError(path string, have, know int) *Error {
@@ -91,6 +97,9 @@ func classify(path, op string, err error) error {
 		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
 			return &Error{Kind: ErrCorrupt, Path: path, Detail: "is corrupt or not a sqlite database", Err: err, Hint: hintCorrupt}
 		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN:
+			if detail, hint, ok := accessProblem(path, true); ok {
+				return &Error{Kind: ErrReadOnly, Path: path, Detail: detail, Hint: hint}
+			}
 			return &Error{Kind: ErrReadOnly, Path: path, Detail: "cannot be written", Err: err, Hint: hintReadOnly}
 		case sqlite3.SQLITE_FULL:
 			return &Error{Kind: ErrDiskFull, Path: path, Detail: "cannot grow, the disk is full", Err: err,

@@ -30,8 +30,8 @@ type Export struct {
 type ExportResult struct {
 	ID           int64 // of the recorded export; 0 when not recorded
 	Rows         int   // rows delivered
-	New, Changed int   // recorded: delivered rows whose address was not delivered before, or with another fingerprint
-	Left         int   // recorded: addresses that left the list since they were delivered
+	New, Changed int   // delivered rows whose address was not delivered before, or with another fingerprint
+	Left         int   // addresses that left the lists since they were delivered (recorded, or Left called)
 }
 
 // Listed is an address on a list, as an export reads it: State has what an export needs
@@ -47,19 +47,40 @@ type Listed struct {
 // for export --new). The Listed and its StateRow are reused for the next address.
 type ListFunc func(*Listed) (fingerprint string, err error)
 
-// Export runs an export. deliver writes the output; to get the rows it calls list, which calls
-// fn with every address whose effective state at now is one of states, in address order.
+// LeftFunc is called with each address that left the lists: delivered by an earlier export and
+// now in none of the listed states. state is its effective state now ("" when it has none).
+type LeftFunc func(address string, state policy.State) error
+
+// Lister hands an export's rows to its delivery (Export).
+type Lister struct {
+	list func(ListFunc) error
+	left func(LeftFunc) error
+}
+
+// List calls fn with every address whose effective state is one of the listed states, in
+// address order.
+func (l *Lister) List(fn ListFunc) error { return l.list(fn) }
+
+// Left calls fn with every address delivered before that left the lists, in address order
+// (after List, for a delivery that writes both). A recorded export forgets them as it goes.
+func (l *Lister) Left(fn LeftFunc) error { return l.left(fn) }
+
+// Export runs an export. deliver writes the output; to get the rows it calls List, which calls
+// fn with every address whose effective state at now is one of states, in address order, and,
+// for export --new, Left, which calls fn with the addresses that left the lists.
 //
 // With rec, the export is recorded, in one write transaction (so concurrent exports are
 // serialised) around deliver: the fingerprints fn returns replace the ones delivered before,
 // and every address delivered before that is on no list now (whatever the filters) is forgotten
-// as "left", so that it counts as new if it comes back. If deliver fails, nothing is recorded.
-// Without rec, the export reads in one read transaction (one snapshot of the states) and
-// writes nothing.
+// as "left", so that it counts as new if it comes back (by Left, or after deliver when it did
+// not call Left). If deliver fails, nothing is recorded. Without rec, the export reads in one
+// read transaction (one snapshot of the states) and writes nothing. Either way the result
+// counts the rows delivered, new and changed, and the addresses that left (when Left ran or the
+// export was recorded).
 //
 // deliver's own errors come back unchanged; database errors are *Error.
 func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State, rec *Export,
-	deliver func(list func(ListFunc) error) error) (ExportResult, error) {
+	deliver func(*Lister) error) (ExportResult, error) {
 	var res ExportResult
 	run := func(tx *sql.Tx) error {
 		var rc *recorder
@@ -73,6 +94,12 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State
 		// A database error while listing reaches deliver, which may wrap it (export.WriteFile
 		// names its file); it is kept apart so that it comes back as a database error.
 		var dbErr error
+		keep := func(err, fnErr error) error {
+			if err != nil && err != fnErr {
+				dbErr = err
+			}
+			return err
+		}
 		list := func(fn ListFunc) error {
 			var fnErr error
 			err := eachListed(ctx, tx, now, states, func(l *Listed) error {
@@ -85,17 +112,37 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State
 					return nil
 				}
 				res.Rows++
+				switch l.Last {
+				case fp:
+				case "":
+					res.New++
+				default:
+					res.Changed++
+				}
 				if rc == nil {
 					return nil
 				}
 				return rc.delivered(l, fp)
 			})
-			if err != nil && err != fnErr {
-				dbErr = err
-			}
-			return err
+			return keep(err, fnErr)
 		}
-		if err := deliver(list); err != nil {
+		leftDone := false
+		left := func(fn LeftFunc) error {
+			leftDone = true
+			var fnErr error
+			err := eachLeft(ctx, tx, now, states, rc, &res, func(addr string, st policy.State) error {
+				if fn == nil {
+					return nil
+				}
+				if err := fn(addr, st); err != nil {
+					fnErr = err
+					return err
+				}
+				return nil
+			})
+			return keep(err, fnErr)
+		}
+		if err := deliver(&Lister{list: list, left: left}); err != nil {
 			if dbErr != nil {
 				return dbErr
 			}
@@ -104,7 +151,12 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State
 		if rc == nil {
 			return nil
 		}
-		return rc.finish(now, states)
+		if !leftDone {
+			if err := left(nil); err != nil {
+				return err
+			}
+		}
+		return rc.finish()
 	}
 	var err error
 	if rec != nil {
@@ -248,9 +300,6 @@ func (r *recorder) delivered(l *Listed, fp string) error {
 		return nil
 	case l.Last != "":
 		kind = "changed"
-		r.res.Changed++
-	default:
-		r.res.New++
 	}
 	addr := l.State.Address
 	if _, err := r.up.ExecContext(r.ctx, addr, fp, r.res.ID); err != nil {
@@ -260,29 +309,40 @@ func (r *recorder) delivered(l *Listed, fp string) error {
 	return err
 }
 
-// finish sets the export's row count and forgets, as "left", every address delivered before
-// whose effective state at now is none of states.
-func (r *recorder) finish(now time.Time, states []policy.State) error {
-	if _, err := r.tx.ExecContext(r.ctx, query("policy_set_export_rows"), r.res.Rows, r.res.ID); err != nil {
-		return err
+// finish sets the export's row count.
+func (r *recorder) finish() error {
+	_, err := r.tx.ExecContext(r.ctx, query("policy_set_export_rows"), r.res.Rows, r.res.ID)
+	return err
+}
+
+// eachLeft calls fn with every address delivered before whose effective state at now is none of
+// states, in address order. With rc, each is forgotten as "left" (deleted from exported, with a
+// left entry in its history).
+func eachLeft(ctx context.Context, tx *sql.Tx, now time.Time, states []policy.State, rc *recorder,
+	res *ExportResult, fn func(string, policy.State) error) error {
+	var del *sql.Stmt
+	if rc != nil {
+		var err error
+		if del, err = tx.PrepareContext(ctx, query("policy_delete_exported")); err != nil {
+			return err
+		}
+		defer del.Close()
 	}
-	del, err := r.tx.PrepareContext(r.ctx, query("policy_delete_exported"))
-	if err != nil {
-		return err
-	}
-	defer del.Close()
-	return eachSummary(r.ctx, r.tx, query("policy_exported_states"), func(addr string, s summary) error {
-		if slices.Contains(states, effective(s.state, s.expires, now)) {
+	return eachSummary(ctx, tx, query("policy_exported_states"), func(addr string, s summary) error {
+		st := effective(s.state, s.expires, now)
+		if slices.Contains(states, st) {
 			return nil
 		}
-		// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
-		if _, err := del.ExecContext(r.ctx, addr); err != nil {
-			return err
+		if rc != nil {
+			// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
+			if _, err := del.ExecContext(ctx, addr); err != nil {
+				return err
+			}
+			if _, err := rc.change.ExecContext(ctx, rc.res.ID, addr, "left", nil); err != nil {
+				return err
+			}
 		}
-		if _, err := r.change.ExecContext(r.ctx, r.res.ID, addr, "left", nil); err != nil {
-			return err
-		}
-		r.res.Left++
-		return nil
+		res.Left++
+		return fn(addr, st)
 	})
 }

@@ -854,6 +854,35 @@ func (s *Store) Malformed(ctx context.Context) (int, error) {
 	return n, classify(s.path, "count malformed recipients", err)
 }
 
+// MalformedRecipient is a stored recipient whose address is malformed: it is never evaluated nor
+// exported.
+type MalformedRecipient struct {
+	Recipient  string // as stored (lower case)
+	Error      string // why it is malformed
+	Events     int
+	LastBounce time.Time
+}
+
+// MalformedRecipients lists the recipients whose address is malformed, by recipient.
+func (s *Store) MalformedRecipients(ctx context.Context) ([]MalformedRecipient, error) {
+	rows, err := s.db.QueryContext(ctx, query("policy_malformed_list"))
+	if err != nil {
+		return nil, classify(s.path, "list malformed recipients", err)
+	}
+	defer rows.Close()
+	var out []MalformedRecipient
+	for rows.Next() {
+		var m MalformedRecipient
+		var last sql.NullInt64
+		if err := rows.Scan(&m.Recipient, &m.Error, &m.Events, &last); err != nil {
+			return nil, classify(s.path, "list malformed recipients", err)
+		}
+		m.LastBounce = fromUnix(last)
+		out = append(out, m)
+	}
+	return out, classify(s.path, "list malformed recipients", rows.Err())
+}
+
 // OtherPolicy counts the addresses last evaluated with a policy whose id is not id.
 func (s *Store) OtherPolicy(ctx context.Context, id string) (int, error) {
 	var n int
@@ -927,6 +956,7 @@ func (s *Store) Prune(ctx context.Context, cutoff, now time.Time, dry bool) (Pru
 			{"policy_prune_events", &sum.EventsDeleted, []any{c, int64(math.MinInt64)}},
 			{"policy_prune_blank_events", &sum.EventsKept, []any{c}},
 			{"policy_prune_messages", &sum.MessagesCleared, []any{c}},
+			{"policy_prune_legacy", new(int), []any{c}},
 			{"policy_prune_states", &sum.StatesCleared, []any{c}},
 			{"policy_delete_orphan_addresses", &sum.Forgotten, nil},
 			{"policy_prune_export_changes", new(int), []any{c}},

@@ -149,8 +149,8 @@ func TestExportDatabaseError(t *testing.T) {
 	x := &Export{At: ev.Now, Target: "out.csv", Format: "csv", Policy: "default"}
 	lists := []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
 	listed := 0
-	_, err := s.Export(ctx, ev.Now, lists, x, func(list func(ListFunc) error) error {
-		err := list(func(l *Listed) (string, error) { listed++; return "f " + l.State.Address, nil })
+	_, err := s.Export(ctx, ev.Now, lists, x, func(lr *Lister) error {
+		err := lr.List(func(l *Listed) (string, error) { listed++; return "f " + l.State.Address, nil })
 		return fmt.Errorf("write out.csv: %w", err)
 	})
 	if listed == 0 || listed == len(msgs) {
@@ -181,8 +181,8 @@ func TestExportListed(t *testing.T) {
 	}
 	var got []string
 	lists := []policy.State{policy.StateSuppressed, policy.StatePaused}
-	_, err := s.Export(ctx, ev.Now, lists, nil, func(list func(ListFunc) error) error {
-		return list(func(l *Listed) (string, error) {
+	_, err := s.Export(ctx, ev.Now, lists, nil, func(lr *Lister) error {
+		return lr.List(func(l *Listed) (string, error) {
 			r := l.State
 			full, _, _ := s.State(ctx, r.Address)
 			full.PauseCount, full.EventID, full.DecidedAt, full.Setting, full.Policy, full.EvaluatedAt = 0, "", time.Time{}, "", "", time.Time{}
@@ -573,8 +573,8 @@ func TestExport(t *testing.T) {
 	run := func(now time.Time, rec *Export, skip string) (ExportResult, []string) {
 		t.Helper()
 		var got []string
-		res, err := s.Export(ctx, now, lists, rec, func(list func(ListFunc) error) error {
-			return list(func(l *Listed) (string, error) {
+		res, err := s.Export(ctx, now, lists, rec, func(lr *Lister) error {
+			return lr.List(func(l *Listed) (string, error) {
 				got = append(got, l.State.Address+"="+l.Last)
 				if l.State.Address == skip {
 					return "", nil
@@ -642,8 +642,8 @@ func TestExport(t *testing.T) {
 
 	// A failed delivery records nothing and comes back unchanged.
 	boom := errors.New("disk full")
-	_, err := s.Export(ctx, ev.Now, lists, x, func(list func(ListFunc) error) error {
-		if err := list(func(l *Listed) (string, error) { return "f3", nil }); err != nil {
+	_, err := s.Export(ctx, ev.Now, lists, x, func(lr *Lister) error {
+		if err := lr.List(func(l *Listed) (string, error) { return "f3", nil }); err != nil {
 			return err
 		}
 		return boom
@@ -793,8 +793,8 @@ func BenchmarkPolicyMillion(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		n := 0
-		_, err := s.Export(ctx, mustTime("2026-01-05T00:00:00Z"), lists, nil, func(list func(ListFunc) error) error {
-			return list(func(*Listed) (string, error) { n++; return "", nil })
+		_, err := s.Export(ctx, mustTime("2026-01-05T00:00:00Z"), lists, nil, func(lr *Lister) error {
+			return lr.List(func(*Listed) (string, error) { n++; return "", nil })
 		})
 		if err != nil {
 			b.Fatal(err)

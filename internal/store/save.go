@@ -12,8 +12,12 @@ import (
 )
 
 // Outcomes lists the values of Message.Outcome, the fate of a message (the same words as
-// scan.Outcome).
+// scan.Outcome). SaveBatch stores a message whose content it has under another key as
+// OutcomeDuplicate, whatever its outcome.
 var Outcomes = []string{"bounce", "feedback", "autoreply", "notbounce", "undecodable", "unreadable"}
+
+// OutcomeDuplicate is the stored outcome of a message whose content is stored under another key.
+const OutcomeDuplicate = "duplicate"
 
 // Message is one message read from a mailbox, with its events (one per recipient). Strings may
 // be empty when unknown (stored as NULL); times may be zero when unknown.
@@ -31,9 +35,18 @@ type Message struct {
 	ScannedAt time.Time // when it was read; zero means now
 	Events    []Event   // in recipient order; stored with Idx 1, 2, ...
 
+	// ContentKey identifies the message by its content (internal/mailbox ContentKey); "" when
+	// unknown (a message that could not be read). A message whose content key is stored under
+	// another message key is a copy of that message: SaveBatch stores it as a duplicate, without
+	// its events, so that one bounce counts once however many mailboxes it was read from.
+	ContentKey string
+
 	// Stored is set by SaveBatch: true when that call stored the message, false when the key
 	// was stored before or the call failed. It spares a caller that counts new messages a Known query.
 	Stored bool
+	// DuplicateOf is set by SaveBatch on a message it stored as a duplicate: the key of the
+	// message with the same content, which holds the events.
+	DuplicateOf string
 }
 
 // Event is one recipient of a message: the decoded delivery status and its classification.
@@ -79,12 +92,21 @@ type Checkpoint struct {
 // same batch twice, or from two processes at once, stores each message once. It returns how
 // many messages were new. Batches of a few hundred to a few thousand messages are fastest;
 // a batch is all or nothing.
+//
+// A message whose ContentKey belongs to another stored message is stored as a duplicate (its
+// key, position and outcome OutcomeDuplicate, no events) and counted in inserted: its key keeps
+// a rescan from reading it again. So is a copy of a message stored before content keys existed
+// (migration 0005), recognised by the Message-ID and Date of the bounce.
 func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Checkpoint) (inserted int, err error) {
 	for i := range msgs {
-		msgs[i].Stored = false
+		msgs[i].Stored, msgs[i].DuplicateOf = false, ""
 		if err := checkMessage(&msgs[i]); err != nil {
 			return 0, err
 		}
+	}
+	legacy, err := s.hasLegacy(ctx)
+	if err != nil {
+		return 0, err
 	}
 	now := time.Now()
 	var ids []int64        // of the events stored, for EvaluatePending (recent.go)
@@ -105,11 +127,42 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 			return err
 		}
 		defer insEvent.Close()
+		cs, err := prepareContents(ctx, tx, legacy)
+		if err != nil {
+			return err
+		}
+		defer cs.close()
+		insDup, err := tx.PrepareContext(ctx, query("insert_duplicate"))
+		if err != nil {
+			return err
+		}
+		defer insDup.Close()
 		for i := range msgs {
 			m := &msgs[i]
 			scanned := m.ScannedAt
 			if scanned.IsZero() {
 				scanned = now
+			}
+			owner, err := cs.owner(ctx, m)
+			if err != nil {
+				return fmt.Errorf("message %s: %w", m.Position, err)
+			}
+			if owner == m.Key {
+				continue // stored before
+			}
+			if owner != "" {
+				res, err := insDup.ExecContext(ctx, m.Key, m.Position, m.Path, null(m.MessageID), null(m.Subject),
+					null(m.From), unix(m.Date), scanned.Unix(), owner)
+				if err != nil {
+					return fmt.Errorf("message %s: %w", m.Position, err)
+				}
+				if n, err := res.RowsAffected(); err != nil {
+					return err
+				} else if n == 1 {
+					m.Stored, m.DuplicateOf = true, owner
+					inserted++
+				}
+				continue
 			}
 			res, err := insMsg.ExecContext(ctx, m.Key, m.Position, m.Path, m.Outcome, null(m.Error),
 				null(m.Format), null(m.MessageID), null(m.Subject), null(m.From), unix(m.Date),
@@ -168,7 +221,7 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 	})
 	if err != nil {
 		for i := range msgs {
-			msgs[i].Stored = false // the transaction was rolled back
+			msgs[i].Stored, msgs[i].DuplicateOf = false, "" // the transaction was rolled back
 		}
 		return 0, err
 	}

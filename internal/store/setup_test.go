@@ -44,3 +44,28 @@ func TestSetUp(t *testing.T) {
 		t.Errorf("save: %d, %v", n, err)
 	}
 }
+
+// undoMigration holds, per migration, statements that take a database back to before it (0004
+// only dropped indexes: running it again is harmless).
+var undoMigration = map[int][]string{
+	3: {"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent"},
+	5: {"DROP TABLE message_contents", "DROP TABLE legacy_messages", "ALTER TABLE messages DROP COLUMN duplicate_of"},
+}
+
+// downgrade takes the closed database at p back to schema version, keeping its messages and
+// events, so that Open runs the later migrations over them again.
+func downgrade(t *testing.T, p string, version int) {
+	t.Helper()
+	db := rawDB(t, p)
+	defer db.Close()
+	for v := SchemaVersion(); v > version; v-- {
+		for _, q := range undoMigration[v] {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version > ?", version); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -61,7 +61,7 @@ func addStats(ctx context.Context, tx *sql.Tx, msgs []Message) error {
 	counts := map[dayCountKey]int{}
 	camps := map[dayCampaignKey]int{}
 	for i := range msgs {
-		if !msgs[i].Stored {
+		if !msgs[i].Stored || msgs[i].DuplicateOf != "" {
 			continue
 		}
 		for j := range msgs[i].Events {
@@ -142,6 +142,11 @@ func (s *Store) Dataset(ctx context.Context, q report.Query, o StatsOptions) (*r
 		if ds.Undecodable, err = r.count("stats_undecodable", r.from, r.to); err != nil {
 			return err
 		}
+		var first, last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, query("stats_all_time"), q.Provider, q.Provider).Scan(&ds.AllBounces, &first, &last); err != nil {
+			return classify(s.path, "read counts", err)
+		}
+		ds.FirstDay, ds.LastDay = fromUnix(first), fromUnix(last)
 		if ds.Sent, err = sentRows(ctx, tx); err != nil {
 			return classify(s.path, "read sent volumes", err)
 		}
@@ -360,6 +365,25 @@ func (s *Store) AddSent(ctx context.Context, rows []report.SentRow) error {
 }
 
 // Sent returns every stored sent volume, by campaign, provider and date.
+// Campaigns lists the campaigns bounces were ever attributed to, sorted.
+func (s *Store) Campaigns(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query("stats_campaigns"))
+	if err != nil {
+		return nil, classify(s.path, "read campaigns", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, classify(s.path, "read campaigns", err)
+		}
+		out = append(out, c)
+	}
+	return out, classify(s.path, "read campaigns", rows.Err())
+}
+
+// Sent returns the recorded sent volumes.
 func (s *Store) Sent(ctx context.Context) ([]report.SentRow, error) {
 	rows, err := sentRows(ctx, s.db)
 	return rows, classify(s.path, "read sent volumes", err)

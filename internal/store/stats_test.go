@@ -253,14 +253,7 @@ func TestStatsBackfill(t *testing.T) {
 		t.Fatalf("only %d aggregate rows", strings.Count(want, "\n"))
 	}
 	s.Close()
-	db := rawDB(t, p) // back to the schema before 0003, with the events
-	for _, q := range []string{"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent",
-		"DELETE FROM schema_migrations WHERE version >= 3"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
+	downgrade(t, p, 2) // back to the schema before 0003, with the events
 	s, err := Open(p)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -19,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 )
 
 //go:embed migrations/*.sql
@@ -35,6 +36,7 @@ type Store struct {
 	readOnly bool
 	wmu      sync.Mutex   // serialises this process's write transactions
 	recent   recentEvents // events stored and not evaluated yet (recent.go)
+	legacy   legacyState  // whether messages stored before content keys are bridged (contents.go)
 }
 
 // Option changes how Open works.
@@ -43,6 +45,8 @@ type Option func(*options)
 type options struct {
 	busyTimeout time.Duration
 	readOnly    bool
+	existing    bool // the file must exist: nothing is created
+	immutable   bool // read-only, and read as a file that does not change (no -wal, -shm)
 }
 
 // WithBusyTimeout sets how long to wait for a lock held by another process (default 30 s).
@@ -53,7 +57,15 @@ func WithBusyTimeout(d time.Duration) Option {
 // ReadOnly opens an existing database for reading only: nothing is created or migrated, and a
 // missing file is ErrNotExist. Use it for commands that only report.
 func ReadOnly() Option {
-	return func(o *options) { o.readOnly = true }
+	return func(o *options) { o.readOnly, o.existing = true, true }
+}
+
+// Existing opens an existing database for reading and writing, and never creates one: a
+// missing (or empty) file is ErrNotExist, and no folder is made. Every command but scan opens
+// the database this way, so that a mistyped path is an error rather than a new, empty
+// database.
+func Existing() Option {
+	return func(o *options) { o.existing = true }
 }
 
 // sqliteMagic starts every SQLite database file.
@@ -62,6 +74,10 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // Open opens the database at path, creating it and its parent folders when needed (mode 0600:
 // it holds e-mail addresses), and brings its schema up to date. Problems the user must fix are
 // *Error values: ErrCorrupt, ErrReadOnly, ErrNewerSchema, ErrDiskFull, ErrBusy, ErrNotExist.
+//
+// A database opened for writing keeps its -wal and -shm files when it is closed (SQLite's
+// persistent WAL), so that they stay its owner's; a database opened ReadOnly never creates a
+// file: see docs/operations.md, "Sharing a database".
 func Open(path string, opts ...Option) (*Store, error) {
 	o := options{busyTimeout: DefaultBusyTimeout}
 	for _, opt := range opts {
@@ -71,12 +87,25 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
-	if err := prepareFile(path, abs, o.readOnly); err != nil {
+	wal, err := prepareFile(path, abs, o)
+	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", dsn(abs, o))
+	if o.readOnly && wal && !sideFilesExist(abs) {
+		// SQLite would create the -wal and -shm files, owned by this reader, which a writer
+		// may then be unable to write; or fail if the folder is not writable. Without them
+		// everything committed is in the file itself.
+		o.immutable = true
+	}
+	conn, err := sqlite.NewConnector(dsn(abs, o))
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	var db *sql.DB
+	if o.readOnly {
+		db = sql.OpenDB(conn)
+	} else {
+		db = sql.OpenDB(persistentWAL{conn})
 	}
 	s := &Store{db: db, path: path, readOnly: o.readOnly}
 	ctx := context.Background()
@@ -86,50 +115,106 @@ func Open(path string, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
+	alignSideFiles(abs)
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
+		if o.readOnly && errors.Is(err, ErrReadOnly) {
+			if detail, hint, ok := accessProblem(path, false); ok {
+				return nil, &Error{Kind: ErrReadOnly, Path: path, Detail: detail, Hint: hint}
+			}
+		}
 		return nil, err
 	}
 	return s, nil
 }
 
-// prepareFile creates the parent folders and the file (unless read-only), and checks that an
-// existing file is a SQLite database, so that the common mistakes get plain errors.
-func prepareFile(path, abs string, readOnly bool) error {
+// sideFilesExist reports whether the -wal and -shm files of the database at abs both exist.
+func sideFilesExist(abs string) bool {
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Lstat(abs + suffix); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// persistentWAL sets SQLITE_FCNTL_PERSIST_WAL on every connection it opens: the last one to
+// close checkpoints the WAL and truncates it (journal_size_limit) but leaves the -wal and -shm
+// files in place, owned by the user who created them, so that a read-only user never has to
+// create them (docs/operations.md).
+type persistentWAL struct{ driver.Connector }
+
+func (c persistentWAL) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if fc, ok := conn.(sqlite.FileControl); ok {
+		if _, err := fc.FileControlPersistWAL("main", 1); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return conn, nil
+}
+
+// prepareFile creates the parent folders and the file (unless o.existing), and checks that an
+// existing file is a SQLite database, so that the common mistakes get plain errors. It reports
+// whether the file is a database in WAL mode.
+func prepareFile(path, abs string, o options) (wal bool, err error) {
 	if st, err := os.Stat(abs); err == nil && st.IsDir() {
-		return &Error{Kind: ErrCorrupt, Path: path, Detail: "is a folder, not a database file",
+		return false, &Error{Kind: ErrCorrupt, Path: path, Detail: "is a folder, not a database file",
 			Hint: "pass the path of a file with --db"}
 	}
 	flag := os.O_RDWR | os.O_CREATE
-	if readOnly {
-		flag = os.O_RDONLY
+	if o.existing {
+		flag = os.O_RDONLY // only to check it: SQLite opens it for writing itself
 	} else if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return &Error{Kind: ErrReadOnly, Path: path, Detail: "cannot be created", Err: err, Hint: hintReadOnly}
+		return false, &Error{Kind: ErrReadOnly, Path: path, Detail: "cannot be created", Err: err, Hint: hintReadOnly}
 	}
 	f, err := os.OpenFile(abs, flag, 0o600)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return &Error{Kind: ErrNotExist, Path: path, Detail: "does not exist",
-				Hint: "run 'rebound scan' first, or check --db"}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return false, &Error{Kind: ErrNotExist, Path: path, Detail: "does not exist", Hint: HintNotExist}
+		case o.readOnly && errors.Is(err, fs.ErrPermission):
+			if detail, hint, ok := accessProblem(path, false); ok {
+				return false, &Error{Kind: ErrReadOnly, Path: path, Detail: detail, Hint: hint}
+			}
+			return false, &Error{Kind: ErrReadOnly, Path: path, Detail: "cannot be read", Err: permissionCause(err),
+				Hint: hintCannotRead}
 		}
-		return classify(path, "open", err)
+		return false, classify(path, "open", err)
 	}
 	defer f.Close()
-	head := make([]byte, len(sqliteMagic))
+	head := make([]byte, headerSize)
 	n, err := io.ReadFull(f, head)
 	switch {
 	case n == 0 && (err == io.EOF):
-		if readOnly {
-			return &Error{Kind: ErrNotExist, Path: path, Detail: "is empty",
-				Hint: "run 'rebound scan' first, or check --db"}
+		if o.existing {
+			return false, &Error{Kind: ErrNotExist, Path: path, Detail: "is empty", Hint: HintNotExist}
 		}
-		return nil // a new database
+		return false, nil // a new database
 	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
-		return classify(path, "read", err)
-	case !bytes.Equal(head[:n], sqliteMagic):
-		return &Error{Kind: ErrCorrupt, Path: path, Detail: "is not a sqlite database", Hint: hintCorrupt}
+		return false, classify(path, "read", err)
+	case !bytes.HasPrefix(head[:n], sqliteMagic):
+		return false, &Error{Kind: ErrCorrupt, Path: path, Detail: "is not a sqlite database", Hint: hintCorrupt}
 	}
-	return nil
+	// Bytes 18 and 19 of the header are the file format write and read versions: 2 in WAL mode
+	// (https://www.sqlite.org/fileformat2.html#file_format_version_numbers).
+	return n == headerSize && head[18] == 2 && head[19] == 2, nil
+}
+
+// headerSize is the part of the database header prepareFile reads.
+const headerSize = 20
+
+// permissionCause drops the path from a permission error: the message names the database.
+func permissionCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // dsn builds the connection string: every connection of the pool gets the same settings.
@@ -139,13 +224,24 @@ func dsn(abs string, o options) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	if o.readOnly {
 		q.Set("mode", "ro")
+		if o.immutable {
+			q.Set("immutable", "1")
+		}
 	} else {
+		if o.existing {
+			q.Set("mode", "rw") // never created, even if the file vanished since prepareFile
+		}
 		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "journal_size_limit("+strconv.Itoa(journalSizeLimit)+")")
 		q.Set("_txlock", "immediate") // write transactions take the lock up front
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
 	return u.String()
 }
+
+// journalSizeLimit bounds the WAL file left after a checkpoint; the last connection to close
+// truncates it to nothing (the file itself stays: persistentWAL).
+const journalSizeLimit = 64 << 20
 
 // pageSize is the page size of new databases: larger pages than SQLite's 4096 make inserting
 // events (rows of a few hundred bytes, five indexes) about 10% cheaper.
@@ -272,7 +368,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	}
 	if s.readOnly {
-		return &Error{Kind: ErrReadOnly, Path: s.path,
+		return &Error{Kind: ErrOldSchema, Path: s.path,
 			Detail: fmt.Sprintf("has schema %d and needs upgrading to %d, but is open read-only", have, know),
 			Hint:   "run 'rebound scan' once to upgrade it"}
 	}

@@ -279,3 +279,35 @@ func TestReadOnlyOption(t *testing.T) {
 		t.Fatalf("write to read-only: got %v, want ErrReadOnly", err)
 	}
 }
+
+// TestExistingOption: a database opened with Existing is never created: a missing file, a
+// missing folder and an empty file are ErrNotExist, and nothing appears on disk.
+func TestExistingOption(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{filepath.Join(dir, "missing.db"), filepath.Join(dir, "sub", "missing.db")} {
+		if _, err := Open(p, Existing()); !errors.Is(err, ErrNotExist) || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("%s: got %v, want ErrNotExist", p, err)
+		}
+	}
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(empty, Existing()); !errors.Is(err, ErrNotExist) || !strings.Contains(err.Error(), "is empty") {
+		t.Errorf("empty file: got %v, want ErrNotExist", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("the folder holds %d entries, want only empty.db", len(ents))
+	}
+	s, p := openTemp(t)
+	s.Close()
+	s, err := Open(p, Existing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.SaveBatch(context.Background(), []Message{msg("k1", "notbounce")}, nil); err != nil {
+		t.Errorf("an existing database opened with Existing is writable: %v", err)
+	}
+}
