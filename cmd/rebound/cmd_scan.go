@@ -25,6 +25,7 @@ type scanOptions struct {
 	batch     int  // messages per database transaction
 	workers   int
 	noProgess bool
+	redact    bool     // --redact-diagnostics
 	maxSize   sizeFlag // --max-message-size
 	limits    dsn.Limits
 }
@@ -51,6 +52,7 @@ $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 	f.IntVar(&o.batch, "batch", 1000, "messages per database `transaction`")
 	f.IntVar(&o.workers, "workers", 0, "decoding `workers` (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
+	f.BoolVar(&o.redact, "redact-diagnostics", false, "remove each recipient's address and local part from the diagnostics stored (docs/privacy.md)")
 	addMaxSizeFlag(f, &o.maxSize)
 	addIMAPFlags(f, &g.imap)
 	addLimitFlags(f, &o.limits)
@@ -104,6 +106,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		prog.update(s.Read+int(known.read.Load()), s.New)
 	}, g, o.quiet)
 	w.evaluate = evaluate
+	w.redact = o.redact
 	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers, Limits: o.limits,
 		ContentKeys: true}
 	err = scan.Run(g.source(paths, known, o.maxSize), opt, w.add)
@@ -160,6 +163,9 @@ type scanWriter struct {
 	prog  func(*scanSummary) // progress display, called by the writer after each batch
 	g     *globalOptions
 	quiet bool
+
+	// redact removes each recipient's address from the diagnostics of its records.
+	redact bool
 
 	// evaluate, when set, brings the policy states up to date with the stored events. The
 	// writer calls it every evaluateEvery new messages, so that the addresses evaluated at
@@ -230,6 +236,9 @@ func (w *scanWriter) add(it *scan.Item) error {
 	}
 	if it.Outcome == scan.OutcomeUnreadable {
 		b.notes = append(b.notes, scanNote{at: len(b.msgs), text: it.Msg.Position + ": " + it.Err.Error()})
+	}
+	if w.redact {
+		redactRecords(it.Records)
 	}
 	b.msgs = append(b.msgs, toStoreMessage(it))
 	for _, r := range it.Records {

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/pseudo"
+	"github.com/reboundhq/rebound/internal/scan"
+	"github.com/reboundhq/rebound/internal/store"
+)
+
+// metaPseudoSecret is the meta key of the database's pseudonymisation secret (docs/privacy.md).
+const metaPseudoSecret = "pseudonym_secret"
+
+// keyer returns the pseudonyms of the database: its secret, created on first use when create
+// (a dry run and show never create one), and false when it has none.
+func keyer(ctx context.Context, st *store.Store, create bool) (*pseudo.Keyer, bool, error) {
+	secret, ok, err := st.Meta(ctx, metaPseudoSecret)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		if !create {
+			return nil, false, nil
+		}
+		fresh, err := pseudo.NewSecret()
+		if err != nil {
+			return nil, false, err
+		}
+		if secret, err = st.EnsureMeta(ctx, metaPseudoSecret, fresh); err != nil {
+			return nil, false, err
+		}
+	}
+	k, err := pseudo.NewKeyer(secret)
+	if err != nil {
+		return nil, false, withHint(exitDatabase, err, "restore the database from a backup: its pseudonyms cannot be matched without the secret")
+	}
+	return k, true, nil
+}
+
+// pseudonymise replaces, as of now, every address whose events all bounced before cutoff and
+// that is kept in clear for no reason (suppressed, under review, paused, exported) by its
+// pseudonym (docs/privacy.md). The policy must have been evaluated.
+func pseudonymise(ctx context.Context, st *store.Store, cutoff, now time.Time, dry bool) (store.PseudonymSummary, error) {
+	k, ok, err := keyer(ctx, st, !dry)
+	if err != nil {
+		return store.PseudonymSummary{}, err
+	}
+	if !ok { // a dry run on a database without a secret: any secret gives the same counts
+		fresh, err := pseudo.NewSecret()
+		if err != nil {
+			return store.PseudonymSummary{}, err
+		}
+		if k, err = pseudo.NewKeyer(fresh); err != nil {
+			return store.PseudonymSummary{}, err
+		}
+	}
+	addrs, malformed, err := st.PseudonymCandidates(ctx, cutoff, now)
+	if err != nil {
+		return store.PseudonymSummary{}, err
+	}
+	ps := make([]store.Pseudonym, 0, len(addrs)+len(malformed))
+	var all []string
+	for _, a := range addrs {
+		all = append(all, a)
+		ps = append(ps, store.Pseudonym{Address: a, Pseudonym: k.Of(a), Redact: redactor(a)})
+	}
+	for _, r := range malformed {
+		ps = append(ps, store.Pseudonym{Address: r, Malformed: true, Pseudonym: k.Of(r), Redact: redactor(r)})
+	}
+	return st.Pseudonymise(ctx, ps, pseudo.NewSetRedactor(append(all, malformed...)), dry)
+}
+
+func redactor(addr string) func(string) string {
+	return func(s string) string { return pseudo.Redact(s, addr) }
+}
+
+// redactRecords removes each record's recipient (address and local part) from its diagnostic:
+// scan --redact-diagnostics, after classification and before the records are stored.
+func redactRecords(rs []scan.Record) {
+	for i := range rs {
+		rs[i].Diagnostic = pseudo.Redact(rs[i].Diagnostic, rs[i].Recipient)
+	}
+}
+
+// pseudonymOf returns the pseudonym of addr when the database has a secret and something is
+// stored under that pseudonym (show ADDRESS of a pseudonymised address).
+func pseudonymOf(ctx context.Context, st *store.Store, addr string) (string, bool, error) {
+	if pseudo.Is(addr) {
+		return "", false, nil
+	}
+	k, ok, err := keyer(ctx, st, false)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	p := k.Of(addr)
+	if _, ok, err := st.State(ctx, p); err != nil || ok {
+		return p, ok, err
+	}
+	evs, err := st.EventsOf(ctx, p)
+	return p, len(evs) > 0, err
+}
