@@ -231,29 +231,12 @@ func moveAddress(ctx context.Context, tx *sql.Tx, p Pseudonym) error {
 }
 
 func moveTransitions(ctx context.Context, tx *sql.Tx, p Pseudonym) error {
-	type step struct {
-		seq  int64
-		note sql.NullString
-	}
-	rows, err := tx.QueryContext(ctx, query("pseudo_transitions_of"), p.Address)
+	steps, err := keyedTexts(ctx, tx, "pseudo_transitions_of", p.Address)
 	if err != nil {
 		return err
 	}
-	var steps []step
-	for rows.Next() {
-		var s step
-		if err := rows.Scan(&s.seq, &s.note); err != nil {
-			rows.Close()
-			return err
-		}
-		steps = append(steps, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for _, s := range steps {
-		if _, err := tx.ExecContext(ctx, query("pseudo_transitions"), p.Pseudonym, redactNull(s.note, p.Redact), p.Address, s.seq); err != nil {
+		if _, err := tx.ExecContext(ctx, query("pseudo_transitions"), p.Pseudonym, redactNull(s.text, p.Redact), p.Address, s.key); err != nil {
 			return err
 		}
 	}
@@ -261,33 +244,40 @@ func moveTransitions(ctx context.Context, tx *sql.Tx, p Pseudonym) error {
 }
 
 func moveOverrides(ctx context.Context, tx *sql.Tx, p Pseudonym) error {
-	type override struct {
-		id  int64
-		why string
-	}
-	rows, err := tx.QueryContext(ctx, query("pseudo_overrides_of"), p.Address)
+	os, err := keyedTexts(ctx, tx, "pseudo_overrides_of", p.Address)
 	if err != nil {
 		return err
 	}
-	var os []override
-	for rows.Next() {
-		var o override
-		if err := rows.Scan(&o.id, &o.why); err != nil {
-			rows.Close()
-			return err
-		}
-		os = append(os, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for _, o := range os {
-		if _, err := tx.ExecContext(ctx, query("pseudo_override"), p.Pseudonym, p.Redact(o.why), o.id); err != nil {
+		if _, err := tx.ExecContext(ctx, query("pseudo_override"), p.Pseudonym, redactNull(o.text, p.Redact), o.key); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// keyedText is a row's key (a sequence number or id) and text.
+type keyedText struct {
+	key  int64
+	text sql.NullString
+}
+
+// keyedTexts reads the rows of query name, each a key and a text, all before any is changed.
+func keyedTexts(ctx context.Context, tx *sql.Tx, name string, args ...any) ([]keyedText, error) {
+	rows, err := tx.QueryContext(ctx, query(name), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []keyedText
+	for rows.Next() {
+		var k keyedText
+		if err := rows.Scan(&k.key, &k.text); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
 }
 
 func redactNull(s sql.NullString, redact func(string) string) any {
