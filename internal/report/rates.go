@@ -154,6 +154,9 @@ func applyRates(s *Stats, ds *Dataset) {
 		g := &s.Providers[i]
 		if sent := v.provider[g.Key]; sent > 0 {
 			c := perProvider[g.Key]
+			if c == nil { // no bounce there of a campaign whose volume is split: a rate of zero
+				c = &Group{}
+			}
 			g.Rates = newRates(sent, c.Hard, c.Failures(), c.Complaints)
 		}
 	}
