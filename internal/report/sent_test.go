@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -98,8 +99,20 @@ func FuzzParseSent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		rows, err := ParseSent(strings.NewReader(src), "fuzz.csv")
 		if err != nil {
-			if rows != nil || !strings.HasPrefix(err.Error(), "fuzz.csv") {
-				t.Fatalf("rows with error, or error without the file name: %v", err)
+			if rows != nil {
+				t.Fatalf("rows with error: %v", err)
+			}
+			// Every problem names the file, and a line of it when it names one.
+			lines := strings.Count(src, "\n") + 1
+			for _, msg := range strings.Split(err.Error(), "\n") {
+				rest, ok := strings.CutPrefix(msg, "fuzz.csv")
+				if !ok {
+					t.Fatalf("error without the file name: %q", msg)
+				}
+				var n int
+				if _, e := fmt.Sscanf(rest, ":%d:", &n); e == nil && (n < 1 || n > lines) {
+					t.Fatalf("line %d of a file of %d lines: %q", n, lines, msg)
+				}
 			}
 			return
 		}
