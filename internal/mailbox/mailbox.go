@@ -296,13 +296,28 @@ func failedKey(key, path string) string {
 // readFailed reports an error reading s: a message that could not be read when s was found in
 // a directory, a path that could not be read when it was named in the paths.
 func (w *walker) readFailed(s *source, err error) error {
+	return w.failAt(s, s.path, 0, err)
+}
+
+// failAt reports an error reading s at position pos (s.path, or the position of the mbox
+// message being read), after message n of an mbox when n > 0. The error of a path named in
+// the paths names the position, since it is all that is printed of it: "box.gz:3: gzip:
+// compressed data ends early".
+func (w *walker) failAt(s *source, pos string, n int, err error) error {
 	if s.z != nil {
 		err = decompressError(s.z.c, err)
 	}
-	if s.entry {
-		return w.fail(s.path, s.failedKey(), withoutPath(err))
+	if n > 0 {
+		err = fmt.Errorf("after message %d: %w", n, err)
 	}
-	return w.fail(s.path, "", err)
+	if s.entry {
+		return w.yield(Message{Key: s.failedKey(), Position: pos, Path: s.path, Err: withoutPath(err)})
+	}
+	var pe *fs.PathError
+	if pos != s.path || !errors.As(err, &pe) || pe.Path != s.path {
+		err = fmt.Errorf("%s: %w", pos, err)
+	}
+	return w.yield(Message{Position: pos, Path: s.path, Err: err})
 }
 
 // read reads r: compressed data is read through a decompressor (see compress.go), then what it
