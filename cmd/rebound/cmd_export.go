@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -242,6 +244,11 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 		return err
 	}
 	toFile := o.out != "" && o.out != "-"
+	if toFile {
+		if err := checkOutPath(o.out); err != nil {
+			return err
+		}
+	}
 	records := (toFile || o.onlyNew) && !o.dryRun
 	open := g.openPolicyReader // a look at the list writes nothing: any user who may read the database may look
 	if records {
@@ -353,6 +360,21 @@ type exportSummary struct {
 	res   store.ExportResult
 	bad   []string // listed addresses that are not valid addresses: not written
 	bytes int64    // bytes written
+}
+
+// checkOutPath refuses an --out that names a directory, or a file in a directory that does not
+// exist, before anything is read: the export is a file written in place of FILE.
+func checkOutPath(out string) error {
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return withHint(exitUsage, fmt.Errorf("--out %s is a directory", out),
+			"give the path of a file to write, such as "+filepath.Join(out, "suppressions.csv"))
+	}
+	dir := filepath.Dir(out)
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+		return withHint(exitUsage, fmt.Errorf("--out %s: no directory %s", out, dir),
+			"create the directory first, or give the path of a file in one that exists")
+	}
+	return nil
 }
 
 // importLimitWarning returns the warning for an export of n bytes in a service's format that
