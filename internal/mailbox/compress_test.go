@@ -241,6 +241,12 @@ func TestCompressedDamaged(t *testing.T) {
 		}
 	}
 
+	stub := filepath.Join(dir, "stub.xz") // an xz stream header and nothing else
+	write(t, stub, string(xzed(t, "")[:12]))
+	if ms := walk(t, Options{}, stub); len(ms) != 1 || !strings.HasPrefix(fmt.Sprint(ms[0].Err), stub+": xz: compressed data ends early") {
+		t.Errorf("xz stream header alone:\n%s", summary(ms))
+	}
+
 	bad := filepath.Join(dir, "folder", "bad.xz")
 	write(t, bad, "\xfd7zXZ\x00 not xz at all")
 	write(t, filepath.Join(dir, "folder", "ok"), "Subject: ok\n\nbody\n")

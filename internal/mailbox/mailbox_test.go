@@ -485,7 +485,7 @@ func TestEmptyFiles(t *testing.T) {
 			t.Errorf("%s:\n%s", paths, summary(ms))
 		}
 	}
-	for _, in := range []string{"", "\n\n", string(gzipped(t, ""))} {
+	for _, in := range []string{"", "\n\n", string(gzipped(t, "")), string(xzed(t, ""))} {
 		if ms := walk(t, Options{Stdin: strings.NewReader(in)}, "-"); len(ms) != 0 {
 			t.Errorf("standard input %q:\n%s", in, summary(ms))
 		}
@@ -869,16 +869,16 @@ func FuzzMbox(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		br := bufio.NewReader(bytes.NewReader(data))
+		if sniff(br) != nil {
+			return // compressed: FuzzCompressed
+		}
 		blank := len(data) <= checkWindow && len(bytes.Trim(data, " \t\r\n")) == 0
 		if blank != (len(ms) == 0) {
 			t.Fatalf("blank input %v, yielded:\n%s", blank, summary(ms))
 		}
 		if blank {
 			return // an mbox of no message
-		}
-		br := bufio.NewReader(bytes.NewReader(data))
-		if sniff(br) != nil {
-			return // compressed: FuzzCompressed
 		}
 		if lead, ok, _ := mboxStart(br, false); !ok || crOnlyFromLine(br, lead) > 0 {
 			if len(ms) != 1 || ms[0].Position != "-" {
