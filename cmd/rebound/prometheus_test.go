@@ -64,7 +64,7 @@ func TestStatsPrometheus(t *testing.T) {
 		`rebound_findings{severity="warning"} 2`,
 		`rebound_provider_rate{provider="microsoft",rate="bounce"} 0.01`,
 		`rebound_sent_messages 1400`,
-		`rebound_campaign_rate{campaign="black-friday",rate="hard_bounce"} 0.002`,
+		`rebound_campaign_rate{campaign="black-friday",rate="bounce"} 0.01`,
 		`rebound_campaign_rate{campaign="nov-offers",rate="hard_bounce"} 0.0125`,
 	} {
 		if !strings.Contains(got, want) {
