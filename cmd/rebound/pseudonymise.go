@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/pseudo"
@@ -60,19 +61,13 @@ func pseudonymise(ctx context.Context, st *store.Store, cutoff, now time.Time, d
 		return store.PseudonymSummary{}, err
 	}
 	ps := make([]store.Pseudonym, 0, len(addrs)+len(malformed))
-	var all []string
 	for _, a := range addrs {
-		all = append(all, a)
-		ps = append(ps, store.Pseudonym{Address: a, Pseudonym: k.Of(a), Redact: redactor(a)})
+		ps = append(ps, store.Pseudonym{Address: a, Pseudonym: k.Of(a)})
 	}
 	for _, r := range malformed {
-		ps = append(ps, store.Pseudonym{Address: r, Malformed: true, Pseudonym: k.Of(r), Redact: redactor(r)})
+		ps = append(ps, store.Pseudonym{Address: r, Malformed: true, Pseudonym: k.Of(r)})
 	}
-	return st.Pseudonymise(ctx, ps, pseudo.NewSetRedactor(append(all, malformed...)), dry)
-}
-
-func redactor(addr string) func(string) string {
-	return func(s string) string { return pseudo.Redact(s, addr) }
+	return st.Pseudonymise(ctx, ps, store.Redactors{Of: pseudo.NewRedactor, All: pseudo.NewSetRedactor(slices.Concat(addrs, malformed))}, dry)
 }
 
 // redactRecords removes each record's recipient (address and local part) from its diagnostic:

@@ -73,25 +73,38 @@ const minLocal = 3
 
 // Redact returns text without addr (compared without case) and without its local part where it
 // stands as a word of its own (not inside a longer word), such as "jane.doe... does not exist"
-// or "mailbox jane.doe is full"; both become "[recipient]".
-func Redact(text, addr string) string {
-	if text == "" || addr == "" {
-		return text
+// or "mailbox jane.doe is full"; both become "[recipient]". NewRedactor does the same for many
+// texts of one address.
+func Redact(text, addr string) string { return NewRedactor(addr)(text) }
+
+// NewRedactor returns Redact for one address, its expressions compiled once.
+func NewRedactor(addr string) func(string) string {
+	if addr == "" {
+		return func(s string) string { return s }
 	}
-	text = replaceFold(text, addr)
 	local := addr
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
 		local = addr[:i]
 	}
-	if len(local) < minLocal {
+	var re *regexp.Regexp
+	if len(local) >= minLocal {
+		re = regexp.MustCompile(`(?i)(^|[^\pL\pN._%+\-])` + regexp.QuoteMeta(local) + `($|[^\pL\pN_%+\-]|\.[^\pL\pN])`)
+	}
+	lowerLocal := strings.ToLower(local)
+	return func(text string) string {
+		if text == "" {
+			return text
+		}
+		text = replaceFold(text, addr)
+		if re == nil || !strings.Contains(strings.ToLower(text), lowerLocal) {
+			return text
+		}
+		// Each match takes its delimiters; run it again for adjacent repeats.
+		for i := 0; i < 4 && re.MatchString(text); i++ {
+			text = re.ReplaceAllString(text, "${1}"+Redacted+"${2}")
+		}
 		return text
 	}
-	re := regexp.MustCompile(`(?i)(^|[^\pL\pN._%+\-])` + regexp.QuoteMeta(local) + `($|[^\pL\pN_%+\-]|\.[^\pL\pN])`)
-	// Each match takes its delimiters; run it again for adjacent repeats.
-	for i := 0; i < 4 && re.MatchString(text); i++ {
-		text = re.ReplaceAllString(text, "${1}"+Redacted+"${2}")
-	}
-	return text
 }
 
 // replaceFold replaces every occurrence of old in s, compared without case, by Redacted.

@@ -51,10 +51,17 @@ func (s *Store) PseudonymCandidates(ctx context.Context, cutoff, now time.Time) 
 
 // Pseudonym is one address (or malformed recipient) to replace by its pseudonym.
 type Pseudonym struct {
-	Address   string              // normalised address, or the malformed recipient
-	Malformed bool                // Address is a malformed recipient: only its events move
-	Pseudonym string              // what replaces it
-	Redact    func(string) string // removes the address from a text
+	Address   string // normalised address, or the malformed recipient
+	Malformed bool   // Address is a malformed recipient: only its events move
+	Pseudonym string // what replaces it
+}
+
+// Redactors remove addresses from texts: Of(addr) the address and its local part from the
+// texts of its own rows (made once per address, while it is replaced), All every address
+// replaced from any other text.
+type Redactors struct {
+	Of  func(addr string) func(string) string
+	All func(string) string
 }
 
 // PseudonymSummary is what Pseudonymise did.
@@ -68,20 +75,20 @@ type PseudonymSummary struct {
 // is stored: the recipient of its events (with their diagnostic and the original Message-ID
 // redacted, the original subject removed), its recipient spellings, its state (diagnostic
 // redacted), audit trail, overrides (reasons redacted) and export history, and redacts the
-// subject and error text of the messages of its events; then redactAll, which removes every
-// address of ps, is applied to every stored text that quotes an address (another recipient's
+// subject and error text of the messages of its events (with r.Of); then r.All, which removes
+// every address of ps, is applied to every stored text that quotes an address (another recipient's
 // diagnostic, the sender of an auto-reply). Deleted and changed rows are zeroed
 // (secure_delete); then, unless dry, the file is rebuilt (VACUUM) and the WAL checkpointed and
 // truncated, so that no copy of the old texts stays in free pages or the WAL. A reader holding
 // the WAL open at that moment keeps it from being emptied: Compacted says so.
-func (s *Store) Pseudonymise(ctx context.Context, ps []Pseudonym, redactAll func(string) string, dry bool) (PseudonymSummary, error) {
+func (s *Store) Pseudonymise(ctx context.Context, ps []Pseudonym, r Redactors, dry bool) (PseudonymSummary, error) {
 	var sum PseudonymSummary
 	err := s.write(ctx, "pseudonymise", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
 			return err
 		}
 		for _, p := range ps {
-			n, err := pseudonymiseOne(ctx, tx, p)
+			n, err := pseudonymiseOne(ctx, tx, p, r.Of(p.Address))
 			if err != nil {
 				return fmt.Errorf("pseudonymise: %w", err)
 			}
@@ -89,7 +96,7 @@ func (s *Store) Pseudonymise(ctx context.Context, ps []Pseudonym, redactAll func
 			sum.Events += n
 		}
 		if len(ps) > 0 {
-			if err := redactTexts(ctx, tx, redactAll); err != nil {
+			if err := redactTexts(ctx, tx, r.All); err != nil {
 				return fmt.Errorf("pseudonymise: %w", err)
 			}
 		}
@@ -124,7 +131,7 @@ func (s *Store) compact(ctx context.Context) (bool, error) {
 }
 
 // pseudonymiseOne replaces one address; it returns the number of events changed.
-func pseudonymiseOne(ctx context.Context, tx *sql.Tx, p Pseudonym) (int, error) {
+func pseudonymiseOne(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(string) string) (int, error) {
 	spellings := []string{p.Address}
 	if !p.Malformed {
 		var err error
@@ -134,7 +141,7 @@ func pseudonymiseOne(ctx context.Context, tx *sql.Tx, p Pseudonym) (int, error) 
 	}
 	events := 0
 	for _, r := range spellings {
-		n, err := pseudonymiseEvents(ctx, tx, r, p)
+		n, err := pseudonymiseEvents(ctx, tx, r, p, redact)
 		if err != nil {
 			return 0, err
 		}
@@ -150,11 +157,11 @@ func pseudonymiseOne(ctx context.Context, tx *sql.Tx, p Pseudonym) (int, error) 
 	if _, err := tx.ExecContext(ctx, query("policy_upsert_address"), p.Pseudonym, p.Pseudonym, nil); err != nil {
 		return 0, err
 	}
-	return events, moveAddress(ctx, tx, p)
+	return events, moveAddress(ctx, tx, p, redact)
 }
 
 // pseudonymiseEvents gives the events of one recipient spelling the pseudonym.
-func pseudonymiseEvents(ctx context.Context, tx *sql.Tx, recipient string, p Pseudonym) (int, error) {
+func pseudonymiseEvents(ctx context.Context, tx *sql.Tx, recipient string, p Pseudonym, redact func(string) string) (int, error) {
 	type row struct {
 		id                   int64
 		diag, omid           sql.NullString
@@ -179,12 +186,12 @@ func pseudonymiseEvents(ctx context.Context, tx *sql.Tx, recipient string, p Pse
 		return 0, err
 	}
 	for _, r := range rs {
-		if _, err := tx.ExecContext(ctx, query("pseudo_event"), p.Pseudonym, redactNull(r.diag, p.Redact),
-			redactNull(r.omid, p.Redact), r.id); err != nil {
+		if _, err := tx.ExecContext(ctx, query("pseudo_event"), p.Pseudonym, redactNull(r.diag, redact),
+			redactNull(r.omid, redact), r.id); err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, query("pseudo_message"), redactNull(r.msgSubject, p.Redact),
-			redactNull(r.msgError, p.Redact), r.key); err != nil {
+		if _, err := tx.ExecContext(ctx, query("pseudo_message"), redactNull(r.msgSubject, redact),
+			redactNull(r.msgError, redact), r.key); err != nil {
 			return 0, err
 		}
 	}
@@ -193,7 +200,7 @@ func pseudonymiseEvents(ctx context.Context, tx *sql.Tx, recipient string, p Pse
 
 // moveAddress moves the state, audit trail, overrides and export history of an address to its
 // pseudonym.
-func moveAddress(ctx context.Context, tx *sql.Tx, p Pseudonym) error {
+func moveAddress(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(string) string) error {
 	var diag sql.NullString
 	hasState := true
 	if err := tx.QueryRowContext(ctx, query("pseudo_state_of"), p.Address).Scan(&diag); errors.Is(err, sql.ErrNoRows) {
@@ -216,40 +223,40 @@ func moveAddress(ctx context.Context, tx *sql.Tx, p Pseudonym) error {
 			}
 		}
 	case hasState:
-		if _, err := tx.ExecContext(ctx, query("pseudo_state"), p.Pseudonym, redactNull(diag, p.Redact), p.Address); err != nil {
+		if _, err := tx.ExecContext(ctx, query("pseudo_state"), p.Pseudonym, redactNull(diag, redact), p.Address); err != nil {
 			return err
 		}
-		if err := moveTransitions(ctx, tx, p); err != nil {
+		if err := moveTransitions(ctx, tx, p, redact); err != nil {
 			return err
 		}
 	}
-	if err := moveOverrides(ctx, tx, p); err != nil {
+	if err := moveOverrides(ctx, tx, p, redact); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, query("pseudo_export_changes"), p.Pseudonym, p.Address)
 	return err
 }
 
-func moveTransitions(ctx context.Context, tx *sql.Tx, p Pseudonym) error {
+func moveTransitions(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(string) string) error {
 	steps, err := keyedTexts(ctx, tx, "pseudo_transitions_of", p.Address)
 	if err != nil {
 		return err
 	}
 	for _, s := range steps {
-		if _, err := tx.ExecContext(ctx, query("pseudo_transitions"), p.Pseudonym, redactNull(s.text, p.Redact), p.Address, s.key); err != nil {
+		if _, err := tx.ExecContext(ctx, query("pseudo_transitions"), p.Pseudonym, redactNull(s.text, redact), p.Address, s.key); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func moveOverrides(ctx context.Context, tx *sql.Tx, p Pseudonym) error {
+func moveOverrides(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(string) string) error {
 	os, err := keyedTexts(ctx, tx, "pseudo_overrides_of", p.Address)
 	if err != nil {
 		return err
 	}
 	for _, o := range os {
-		if _, err := tx.ExecContext(ctx, query("pseudo_override"), p.Pseudonym, redactNull(o.text, p.Redact), o.key); err != nil {
+		if _, err := tx.ExecContext(ctx, query("pseudo_override"), p.Pseudonym, redactNull(o.text, redact), o.key); err != nil {
 			return err
 		}
 	}
