@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
@@ -127,7 +127,7 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 	}
 	for _, t := range o.types {
 		t = strings.TrimSpace(t)
-		if !slices.Contains(classify.Types, classify.Type(t)) {
+		if !slices.Contains(bounce.Types, bounce.Type(t)) {
 			return nil, "", usageError("unknown --type %q: want one of %s", t, joinTypes())
 		}
 		f.types = append(f.types, t)
@@ -167,8 +167,8 @@ func (o *exportOptions) fileMode() (fs.FileMode, error) {
 }
 
 func joinTypes() string {
-	s := make([]string, len(classify.Types))
-	for i, t := range classify.Types {
+	s := make([]string, len(bounce.Types))
+	for i, t := range bounce.Types {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
@@ -347,7 +347,7 @@ func (g *globalOptions) noteMalformed(ctx context.Context, st *store.Store) erro
 // codes, provider, rule and diagnostic (docs/export.md). The writer cleans the diagnostic.
 func exportRow(r *store.StateRow) export.Row {
 	return export.Row{
-		Email: r.Address, State: r.State, Type: classify.Type(r.Type), Reason: classify.Reason(r.Reason),
+		Email: r.Address, State: r.State, Type: bounce.Type(r.Type), Reason: bounce.Reason(r.Reason),
 		Status: r.Status, ReplyCode: r.ReplyCode, Provider: r.Provider, FirstBounce: r.FirstBounce,
 		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount,
 		SuppressedUntil: r.SuppressedUntil, Rule: r.Rule, LastDiagnostic: r.Diagnostic,

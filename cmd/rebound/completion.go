@@ -3,7 +3,7 @@ package main
 import (
 	"strings"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
 	kpi "github.com/reboundhq/rebound/internal/report"
 	"github.com/spf13/cobra"
@@ -66,8 +66,8 @@ func exportFormats() []string {
 }
 
 func typeNames() []string {
-	out := make([]string, len(classify.Types))
-	for i, t := range classify.Types {
+	out := make([]string, len(bounce.Types))
+	for i, t := range bounce.Types {
 		out[i] = string(t)
 	}
 	return out

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/reboundhq/rebound/rules"
@@ -51,8 +51,8 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 	if err != nil {
 		return nil, err
 	}
-	reasons := make([]string, len(classify.Reasons))
-	for i, r := range classify.Reasons {
+	reasons := make([]string, len(bounce.Reasons))
+	for i, r := range bounce.Reasons {
 		reasons[i] = string(r.Reason)
 	}
 	p, err := policy.LoadChecked(rules.DefaultPolicy, name, data, reasons, providers)

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	kpi "github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/pflag"
@@ -135,12 +135,12 @@ func (g *globalOptions) color() bool {
 func sanitizeDataset(ds *kpi.Dataset) {
 	for i := range ds.Counts {
 		c := &ds.Counts[i]
-		c.Provider, c.Type, c.Reason = printable(c.Provider), classify.Type(printable(string(c.Type))), classify.Reason(printable(string(c.Reason)))
+		c.Provider, c.Type, c.Reason = printable(c.Provider), bounce.Type(printable(string(c.Type))), bounce.Reason(printable(string(c.Reason)))
 	}
 	for i := range ds.Campaigns {
 		c := &ds.Campaigns[i]
 		c.Campaign, c.SendingDomain, c.Provider = printable(c.Campaign), printable(c.SendingDomain), printable(c.Provider)
-		c.Type, c.Reason = classify.Type(printable(string(c.Type))), classify.Reason(printable(string(c.Reason)))
+		c.Type, c.Reason = bounce.Type(printable(string(c.Type))), bounce.Reason(printable(string(c.Reason)))
 	}
 	for i := range ds.Distinct {
 		ds.Distinct[i].Key = printable(ds.Distinct[i].Key)

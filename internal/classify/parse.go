@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // stage is a step of the order of decision (docs/rules.md); earlier stages win.
@@ -68,9 +70,9 @@ type rule struct {
 	generic bool // status rule whose code says little: phrase rules win over it
 
 	// result
-	reason     Reason
-	typ        Type   // "" when derived from the reason
-	action     Action // "" when derived from the reason and type
+	reason     bounce.Reason
+	typ        bounce.Type   // "" when derived from the reason
+	action     bounce.Action // "" when derived from the reason and type
 	confidence float64
 
 	// filled by compile
@@ -334,7 +336,7 @@ var conditionKeys = map[string]keySetter{
 // resultKeys are the keys that say what a rule decides, and its flags; each may be given once.
 var resultKeys = map[string]keySetter{
 	"reason": func(r *rule, v string) []string {
-		reason, ok := ParseReason(v)
+		reason, ok := bounce.ParseReason(v)
 		if !ok {
 			return []string{fmt.Sprintf("unknown reason %q (see docs/reasons.md)", v)}
 		}
@@ -342,16 +344,16 @@ var resultKeys = map[string]keySetter{
 		return nil
 	},
 	"type": func(r *rule, v string) []string {
-		t := Type(strings.ToLower(v))
-		if !validType(t) {
+		t := bounce.Type(strings.ToLower(v))
+		if !t.Valid() {
 			return []string{fmt.Sprintf("unknown type %q", v)}
 		}
 		r.typ = t
 		return nil
 	},
 	"action": func(r *rule, v string) []string {
-		a := Action(strings.ToLower(v))
-		if !validAction(a) {
+		a := bounce.Action(strings.ToLower(v))
+		if !a.Valid() {
 			return []string{fmt.Sprintf("unknown action %q (for the DSN Action field use dsn-action)", v)}
 		}
 		r.action = a

@@ -7,17 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/policy"
 )
 
 // formatRows are two permanent suppressions: a hard bounce and a complaint.
 func formatRows() []Row {
 	return []Row{
-		{Email: "+plus@example.com", State: policy.StateSuppressed, Type: classify.TypeHard, Reason: "userunknown",
+		{Email: "+plus@example.com", State: policy.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown",
 			Status: "5.1.1", ReplyCode: "550", Provider: "other", FirstBounce: t0, LastBounce: t0, Bounces: 1,
 			Rule: "status-5.1.1", LastDiagnostic: "=HYPERLINK(\"x\") 550 5.1.1 no such user"},
-		{Email: "ann@example.com", State: policy.StateSuppressed, Type: classify.TypeComplaint, Reason: "feedback",
+		{Email: "ann@example.com", State: policy.StateSuppressed, Type: bounce.TypeComplaint, Reason: "feedback",
 			Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(26 * time.Hour), Bounces: 1, Rule: "arf"},
 	}
 }

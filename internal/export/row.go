@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/policy"
 )
 
@@ -28,8 +28,8 @@ const MaxDiagnostic = 200
 type Row struct {
 	Email           string
 	State           policy.State // suppressed or paused
-	Type            classify.Type
-	Reason          classify.Reason
+	Type            bounce.Type
+	Reason          bounce.Reason
 	Status          string
 	ReplyCode       string
 	Provider        string

@@ -7,15 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Event is one classified recipient of one bounce, as stored by the scan.
 type Event struct {
 	ID           string // stable: message key + "#" + index (see EventID)
 	Recipient    string // normalised address (internal/address)
-	Type         classify.Type
-	Reason       classify.Reason
+	Type         bounce.Type
+	Reason       bounce.Reason
 	Provider     string
 	Status       string // RFC 3463 enhanced status code
 	ReplyCode    string // RFC 5321 reply code
@@ -178,19 +178,19 @@ func (r *resolver) params(e *Event) *params {
 
 // treatmentKey is the setting that decides what an event type does. Types outside the
 // vocabulary are treated as unknown.
-func treatmentKey(t classify.Type) key {
+func treatmentKey(t bounce.Type) key {
 	switch t {
-	case classify.TypeHard:
+	case bounce.TypeHard:
 		return kHard
-	case classify.TypeSoft:
+	case bounce.TypeSoft:
 		return kSoft
-	case classify.TypeComplaint:
+	case bounce.TypeComplaint:
 		return kComplaint
-	case classify.TypeBlock:
+	case bounce.TypeBlock:
 		return kBlock
-	case classify.TypeAutoReply:
+	case bounce.TypeAutoReply:
 		return kAutoreply
-	case classify.TypeDelivered:
+	case bounce.TypeDelivered:
 		return kDelivered
 	}
 	return kUnknown

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -22,20 +22,20 @@ func at(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour
 const rcpt = "user@example.com"
 
 // ev builds an event for rcpt at hour h; the id orders events of the same instant.
-func ev(typ classify.Type, reason classify.Reason, h float64) Event {
+func ev(typ bounce.Type, reason bounce.Reason, h float64) Event {
 	id := fmt.Sprintf("msg-%07.2f#1", h)
 	return Event{ID: id, Recipient: rcpt, Type: typ, Reason: reason, Provider: "other",
 		Status: "5.0.0", Rule: "rule-" + string(reason), Diagnostic: "diag " + id, BouncedAt: at(h)}
 }
 
-func soft(h float64) Event    { return ev(classify.TypeSoft, "mailererror", h) }
-func full(h float64) Event    { return ev(classify.TypeSoft, "mailboxfull", h) }
-func hard(h float64) Event    { return ev(classify.TypeHard, "userunknown", h) }
-func block(h float64) Event   { return ev(classify.TypeBlock, "blocked", h) }
-func unknown(h float64) Event { return ev(classify.TypeUnknown, "undefined", h) }
+func soft(h float64) Event    { return ev(bounce.TypeSoft, "mailererror", h) }
+func full(h float64) Event    { return ev(bounce.TypeSoft, "mailboxfull", h) }
+func hard(h float64) Event    { return ev(bounce.TypeHard, "userunknown", h) }
+func block(h float64) Event   { return ev(bounce.TypeBlock, "blocked", h) }
+func unknown(h float64) Event { return ev(bounce.TypeUnknown, "undefined", h) }
 
 func complaint(h float64, ft string) Event {
-	e := ev(classify.TypeComplaint, "feedback", h)
+	e := ev(bounce.TypeComplaint, "feedback", h)
 	e.FeedbackType = ft
 	return e
 }
@@ -135,8 +135,8 @@ pause = 3d
 			state: StateSuppressed, bounces: 1},
 		{name: "not-spam feedback ignored", events: []Event{complaint(1, "not-spam")}, now: 2,
 			state: StateActive},
-		{name: "auto-reply and delivered ignored", events: []Event{ev(classify.TypeAutoReply, "vacation", 1),
-			ev(classify.TypeDelivered, "delivered", 2)}, now: 3, state: StateActive},
+		{name: "auto-reply and delivered ignored", events: []Event{ev(bounce.TypeAutoReply, "vacation", 1),
+			ev(bounce.TypeDelivered, "delivered", 2)}, now: 3, state: StateActive},
 		{name: "mailboxfull 4 in 72h do not pause", policy: overrides,
 			events: []Event{full(0), full(10), full(20), full(30)}, now: 31, state: StateSoft, soft: 4, bounces: 4},
 		{name: "mailboxfull 5 in 72h pause", policy: overrides,
@@ -189,7 +189,7 @@ pause = 3d
 		{name: "unknown while suppressed stays suppressed", events: []Event{hard(0), unknown(3)}, now: 4,
 			state: StateSuppressed, bounces: 2},
 		{name: "hard = review by policy", policy: "[reason hasmoved]\nhard = review\n",
-			events: []Event{ev(classify.TypeHard, "hasmoved", 0)}, now: 1, state: StateReview, bounces: 1},
+			events: []Event{ev(bounce.TypeHard, "hasmoved", 0)}, now: 1, state: StateReview, bounces: 1},
 		{name: "type outside the vocabulary is unknown", events: []Event{ev("strange", "undefined", 0)}, now: 1,
 			state: StateReview, bounces: 1},
 	}
@@ -289,12 +289,12 @@ func TestPermutation(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	// Mostly soft bounces, to exercise windows and pauses; a few of every other type.
 	types := []struct {
-		t classify.Type
-		r classify.Reason
+		t bounce.Type
+		r bounce.Reason
 		n int // weight
-	}{{classify.TypeSoft, "mailboxfull", 40}, {classify.TypeSoft, "expired", 40}, {classify.TypeHard, "userunknown", 1},
-		{classify.TypeBlock, "blocked", 8}, {classify.TypeUnknown, "undefined", 2}, {classify.TypeComplaint, "feedback", 2},
-		{classify.TypeAutoReply, "vacation", 4}}
+	}{{bounce.TypeSoft, "mailboxfull", 40}, {bounce.TypeSoft, "expired", 40}, {bounce.TypeHard, "userunknown", 1},
+		{bounce.TypeBlock, "blocked", 8}, {bounce.TypeUnknown, "undefined", 2}, {bounce.TypeComplaint, "feedback", 2},
+		{bounce.TypeAutoReply, "vacation", 4}}
 	pick := func() int {
 		n := rnd.IntN(97)
 		for i, ty := range types {
@@ -374,8 +374,8 @@ func TestTransitionString(t *testing.T) {
 func BenchmarkEvaluate(b *testing.B) {
 	p := load(b, "[reason mailboxfull]\nsoft_threshold = 5\n")
 	rnd := rand.New(rand.NewPCG(3, 4))
-	reasons := []classify.Reason{"mailboxfull", "expired", "userunknown", "blocked"}
-	types := []classify.Type{classify.TypeSoft, classify.TypeSoft, classify.TypeHard, classify.TypeBlock}
+	reasons := []bounce.Reason{"mailboxfull", "expired", "userunknown", "blocked"}
+	types := []bounce.Type{bounce.TypeSoft, bounce.TypeSoft, bounce.TypeHard, bounce.TypeBlock}
 	evs := make([]Event, 100000)
 	for i := range evs {
 		j := rnd.IntN(len(types))

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 func TestDefaultPolicy(t *testing.T) {
@@ -230,9 +230,9 @@ func FuzzParsePolicy(f *testing.F) {
 		// Every event resolves to complete settings, whatever sections the file has.
 		var evs []Event
 		for i, s := range q.Sections {
-			for j, ty := range classify.Types {
+			for j, ty := range bounce.Types {
 				evs = append(evs, Event{ID: EventID(s.Name, j), Recipient: "r@example.com", Type: ty,
-					Reason: classify.Reason(s.Name), Provider: s.Name, BouncedAt: t0.Add(time.Duration(i+j) * time.Hour)})
+					Reason: bounce.Reason(s.Name), Provider: s.Name, BouncedAt: t0.Add(time.Duration(i+j) * time.Hour)})
 			}
 		}
 		for _, e := range evs {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Event is one classified recipient of a bounce, as the store keeps it.
@@ -14,8 +14,8 @@ type Event struct {
 	Time          time.Time
 	Recipient     string
 	Provider      string
-	Type          classify.Type
-	Reason        classify.Reason
+	Type          bounce.Type
+	Reason        bounce.Reason
 	Status        string
 	ReplyCode     string
 	Diagnostic    string
@@ -152,14 +152,14 @@ func (a *Aggregator) Add(e *Event) {
 	a.seen = append(a.seen, seen{
 		rcpt: rcpt,
 		keys: [nKeyed]int32{provider, reason, typ, day, a.weekOf[day], campaign, domain},
-		soft: e.Type == classify.TypeSoft,
-		hard: e.Type == classify.TypeHard,
+		soft: e.Type == bounce.TypeSoft,
+		hard: e.Type == bounce.TypeHard,
 		unix: e.Time.Unix(),
 	})
 }
 
 func (a *Aggregator) addDiagnostic(e *Event, provider, typ, reason int32) {
-	if !signalType(e.Type) && e.Type != classify.TypeHard {
+	if !signalType(e.Type) && e.Type != bounce.TypeHard {
 		return
 	}
 	dk := diagKey{provider: provider, typ: typ, reason: reason, status: e.Status, reply: e.ReplyCode}
@@ -203,16 +203,16 @@ func (a *Aggregator) Dataset() *Dataset {
 	ds := &Dataset{Query: a.q}
 	for k, n := range a.counts {
 		ds.Counts = append(ds.Counts, CountRow{
-			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
-			Reason: classify.Reason(a.reasons.names[k.reason]), Day: a.days.names[k.day],
+			Provider: a.providers.names[k.provider], Type: bounce.Type(a.types.names[k.typ]),
+			Reason: bounce.Reason(a.reasons.names[k.reason]), Day: a.days.names[k.day],
 			Confidence: k.conf, Count: n,
 		})
 	}
 	for k, n := range a.camps {
 		ds.Campaigns = append(ds.Campaigns, CampaignRow{
 			Campaign: a.campaigns.names[k.campaign], SendingDomain: a.domains.names[k.domain],
-			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
-			Reason: classify.Reason(a.reasons.names[k.reason]), Count: n,
+			Provider: a.providers.names[k.provider], Type: bounce.Type(a.types.names[k.typ]),
+			Reason: bounce.Reason(a.reasons.names[k.reason]), Count: n,
 		})
 	}
 	ds.Diagnostics = a.diagnosticRows()
@@ -278,8 +278,8 @@ func (a *Aggregator) diagnosticRows() []DiagnosticRow {
 	for i, e := range entries {
 		k := &groups[order[e.group]]
 		rows[i] = DiagnosticRow{
-			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
-			Reason: classify.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
+			Provider: a.providers.names[k.provider], Type: bounce.Type(a.types.names[k.typ]),
+			Reason: bounce.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
 			Diagnostic: e.example, Count: e.count,
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/gen"
 )
 
@@ -18,8 +18,8 @@ func synthetic(n int) ([]Event, Query) {
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	providers := []string{"gmail", "microsoft", "yahoo", "apple", "aol", "gmx", "webde", "orange", "comcast", "zoho", "yandex", "other"}
 	type rt struct {
-		r classify.Reason
-		t classify.Type
+		r bounce.Reason
+		t bounce.Type
 	}
 	reasons := []rt{{"userunknown", "hard"}, {"hostunknown", "hard"}, {"mailboxfull", "soft"}, {"expired", "soft"},
 		{"blocked", "block"}, {"spamdetected", "block"}, {"ratelimited", "block"}, {"authfailure", "block"},
@@ -60,7 +60,7 @@ func storeLike(n int) ([]Event, Query) {
 		events[i] = Event{
 			Time:      from.Add(time.Duration(i) * (365 * 24 * time.Hour / time.Duration(n))),
 			Recipient: rcpt, Provider: gen.Providers[rng.IntN(len(gen.Providers))],
-			Type: classify.Type(k.Type), Reason: classify.Reason(k.Reason), Status: k.Status,
+			Type: bounce.Type(k.Type), Reason: bounce.Reason(k.Reason), Status: k.Status,
 			ReplyCode: k.ReplyCode, Diagnostic: k.DiagnosticFor(rcpt),
 			Confidence:    []float64{0.4, 0.7, 0.9, 0.95, 1}[rng.IntN(5)],
 			Campaign:      fmt.Sprintf("camp-%d", campaign),

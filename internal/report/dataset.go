@@ -12,7 +12,7 @@ package report
 import (
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Period is the half-open interval [From, To) of bounce times, in UTC.
@@ -96,8 +96,8 @@ var Dimensions = []Dimension{DimAll, DimProvider, DimReason, DimType, DimDay, Di
 // Rows of every type are welcome: auto-replies and delivery notices are reported apart.
 type CountRow struct {
 	Provider   string
-	Type       classify.Type
-	Reason     classify.Reason
+	Type       bounce.Type
+	Reason     bounce.Reason
 	Day        string // UTC date, YYYY-MM-DD
 	Confidence ConfBucket
 	Count      int
@@ -110,8 +110,8 @@ type CampaignRow struct {
 	Campaign      string // "" when unknown
 	SendingDomain string // "" when unknown
 	Provider      string
-	Type          classify.Type
-	Reason        classify.Reason
+	Type          bounce.Type
+	Reason        bounce.Reason
 	Count         int
 }
 
@@ -134,8 +134,8 @@ type DistinctRow struct {
 // complaints, auto-replies and delivery notices may be left out.
 type DiagnosticRow struct {
 	Provider   string
-	Type       classify.Type
-	Reason     classify.Reason
+	Type       bounce.Type
+	Reason     bounce.Reason
 	Status     string
 	ReplyCode  string
 	Diagnostic string
@@ -189,13 +189,13 @@ type Dataset struct {
 
 // Counted reports whether events of type t are counted as bounces in the tables. Auto-replies
 // and delivery notices are not; complaints and unknown failures are.
-func Counted(t classify.Type) bool {
-	return t != classify.TypeAutoReply && t != classify.TypeDelivered
+func Counted(t bounce.Type) bool {
+	return t != bounce.TypeAutoReply && t != bounce.TypeDelivered
 }
 
 // signalType reports whether diagnostics of events of type t are searched for signals.
-func signalType(t classify.Type) bool {
-	return t == classify.TypeSoft || t == classify.TypeBlock || t == classify.TypeUnknown
+func signalType(t bounce.Type) bool {
+	return t == bounce.TypeSoft || t == bounce.TypeBlock || t == bounce.TypeUnknown
 }
 
 // dayKey is the UTC date of t.

@@ -7,20 +7,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // trow is a test row: a count of events, with a campaign when rates are tested.
 type trow struct {
 	provider string
-	typ      classify.Type
-	reason   classify.Reason
+	typ      bounce.Type
+	reason   bounce.Reason
 	n        int
 	campaign string
 	conf     ConfBucket
 }
 
-func cnt(provider string, typ classify.Type, reason classify.Reason, n int) trow {
+func cnt(provider string, typ bounce.Type, reason bounce.Reason, n int) trow {
 	return trow{provider: provider, typ: typ, reason: reason, n: n, conf: ConfHigh}
 }
 
@@ -38,7 +38,7 @@ func rows(ts ...trow) *Dataset {
 	return ds
 }
 
-func diag(provider string, typ classify.Type, reason classify.Reason, status, reply, text string, n int) DiagnosticRow {
+func diag(provider string, typ bounce.Type, reason bounce.Reason, status, reply, text string, n int) DiagnosticRow {
 	return DiagnosticRow{Provider: provider, Type: typ, Reason: reason, Status: status, ReplyCode: reply, Diagnostic: text, Count: n}
 }
 
@@ -292,7 +292,7 @@ func TestSoftTurningHard(t *testing.T) {
 	var events []Event
 	for i := range 10 {
 		r := fmt.Sprintf("u%d@x.example", i)
-		first, second := classify.Type("soft"), classify.Type("hard")
+		first, second := bounce.Type("soft"), bounce.Type("hard")
 		if i == 0 {
 			first, second = second, first
 		}

@@ -4,27 +4,27 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
-// Reasons the signals look at (the vocabulary of internal/classify).
+// Reasons the signals look at (the vocabulary of internal/bounce).
 const (
-	reasonAuthFailure    classify.Reason = "authfailure"
-	reasonRateLimited    classify.Reason = "ratelimited"
-	reasonRequirePTR     classify.Reason = "requireptr"
-	reasonFailedSTARTTLS classify.Reason = "failedstarttls"
+	reasonAuthFailure    bounce.Reason = "authfailure"
+	reasonRateLimited    bounce.Reason = "ratelimited"
+	reasonRequirePTR     bounce.Reason = "requireptr"
+	reasonFailedSTARTTLS bounce.Reason = "failedstarttls"
 )
 
 // mailboxReasons are about the recipient's mailbox: their diagnostics ("mailbox full, try again
 // later") say nothing about the sender, so phrases and reply codes are not read in them.
-var mailboxReasons = map[classify.Reason]bool{
+var mailboxReasons = map[bounce.Reason]bool{
 	"userunknown": true, "hostunknown": true, "hasmoved": true, "notaccept": true, "mailboxfull": true,
 	"suspend": true, "systemfull": true, "emailtoolarge": true, "vacation": true, "feedback": true,
 }
 
 // signal is a kind of sender-side problem recognised in diagnostics.
 type signal struct {
-	reason   classify.Reason
+	reason   bounce.Reason
 	statuses map[string]bool // RFC 3463 codes that mean it
 	replies  map[string]bool // RFC 5321 reply codes that mean it
 	keywords []string        // lower-case; a phrase matches only where one of them occurs

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // maxFillDays bounds the days shown without bounces: longer periods show only days with data.
@@ -14,24 +14,24 @@ const maxFillDays = 400
 
 // Group is one line of a table: the counted events having one key.
 type Group struct {
-	Key            string          `json:"key"`
-	Label          string          `json:"label,omitempty"` // weeks: ISO week, "2026-W02"
-	Bounces        int             `json:"bounces"`         // every counted event (see Counted)
-	Recipients     int             `json:"recipients,omitempty"`
-	Hard           int             `json:"hard"`
-	Soft           int             `json:"soft"`
-	Block          int             `json:"block"`
-	Complaints     int             `json:"complaints"`
-	Unknown        int             `json:"unknown"`
-	Share          float64         `json:"share"`      // of all bounces in the period
-	HardShare      float64         `json:"hard_share"` // Hard / Bounces
-	TopReason      classify.Reason `json:"top_reason,omitempty"`
-	TopReasonCount int             `json:"top_reason_count,omitempty"`
-	Type           classify.Type   `json:"type,omitempty"` // reasons: the type most of its events have
-	Rates          *Rates          `json:"rates,omitempty"`
+	Key            string        `json:"key"`
+	Label          string        `json:"label,omitempty"` // weeks: ISO week, "2026-W02"
+	Bounces        int           `json:"bounces"`         // every counted event (see Counted)
+	Recipients     int           `json:"recipients,omitempty"`
+	Hard           int           `json:"hard"`
+	Soft           int           `json:"soft"`
+	Block          int           `json:"block"`
+	Complaints     int           `json:"complaints"`
+	Unknown        int           `json:"unknown"`
+	Share          float64       `json:"share"`      // of all bounces in the period
+	HardShare      float64       `json:"hard_share"` // Hard / Bounces
+	TopReason      bounce.Reason `json:"top_reason,omitempty"`
+	TopReasonCount int           `json:"top_reason_count,omitempty"`
+	Type           bounce.Type   `json:"type,omitempty"` // reasons: the type most of its events have
+	Rates          *Rates        `json:"rates,omitempty"`
 
-	reasons map[classify.Reason]int
-	types   map[classify.Type]int
+	reasons map[bounce.Reason]int
+	types   map[bounce.Type]int
 }
 
 // Failures returns the bounces that are not complaints: the numerator of the bounce rate.
@@ -123,10 +123,10 @@ func (b *builder) add(r *CountRow) {
 		return
 	}
 	switch r.Type {
-	case classify.TypeAutoReply:
+	case bounce.TypeAutoReply:
 		b.auto += r.Count
 		return
-	case classify.TypeDelivered:
+	case bounce.TypeDelivered:
 		b.delivery += r.Count
 		return
 	}
@@ -161,23 +161,23 @@ func (b *builder) group(d Dimension, key string) *Group {
 }
 
 // count adds n events of a type and reason to the group.
-func (g *Group) count(typ classify.Type, reason classify.Reason, n int) {
+func (g *Group) count(typ bounce.Type, reason bounce.Reason, n int) {
 	g.Bounces += n
 	switch typ {
-	case classify.TypeHard:
+	case bounce.TypeHard:
 		g.Hard += n
-	case classify.TypeSoft:
+	case bounce.TypeSoft:
 		g.Soft += n
-	case classify.TypeBlock:
+	case bounce.TypeBlock:
 		g.Block += n
-	case classify.TypeComplaint:
+	case bounce.TypeComplaint:
 		g.Complaints += n
 	default:
 		g.Unknown += n
 	}
 	if g.reasons == nil {
-		g.reasons = map[classify.Reason]int{}
-		g.types = map[classify.Type]int{}
+		g.reasons = map[bounce.Reason]int{}
+		g.types = map[bounce.Type]int{}
 	}
 	g.reasons[reason] += n
 	g.types[typ] += n
@@ -299,8 +299,8 @@ func (g *Group) finish(total int) {
 	}
 }
 
-func topType(types map[classify.Type]int) classify.Type {
-	var top classify.Type
+func topType(types map[bounce.Type]int) bounce.Type {
+	var top bounce.Type
 	best := 0
 	for t, n := range types {
 		if n > best || (n == best && t < top) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 func day(d, h int) time.Time { return time.Date(2026, 1, d, h, 0, 0, 0, time.UTC) }
@@ -19,7 +19,7 @@ func day(d, h int) time.Time { return time.Date(2026, 1, d, h, 0, 0, 0, time.UTC
 // Sunday 01-04 and 2026-W02 starts on Monday 01-05.
 var period = Period{From: day(1, 0), To: day(8, 0)}
 
-func ev(t time.Time, rcpt, provider string, typ classify.Type, reason classify.Reason, campaign, domain string, conf float64) Event {
+func ev(t time.Time, rcpt, provider string, typ bounce.Type, reason bounce.Reason, campaign, domain string, conf float64) Event {
 	return Event{Time: t, Recipient: rcpt, Provider: provider, Type: typ, Reason: reason,
 		Campaign: campaign, SendingDomain: domain, Confidence: conf}
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
-	vocab "github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/policy"
 )
 
@@ -624,7 +624,7 @@ func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]pol
 			return nil, err
 		}
 		e.ID = policy.EventID(key, idx)
-		e.Type, e.Reason = vocab.Type(typ), vocab.Reason(reason)
+		e.Type, e.Reason = bounce.Type(typ), bounce.Reason(reason)
 		e.Provider, e.Status, e.ReplyCode = provider.String, status.String, reply.String
 		e.Rule, e.Diagnostic, e.FeedbackType = rule.String, diag.String, feedback.String
 		e.BouncedAt = fromUnix(at)

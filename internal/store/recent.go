@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	vocab "github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/policy"
 )
 
@@ -110,8 +110,8 @@ func policyEvent(m *Message, j int, scanned int64) policy.Event {
 	return policy.Event{
 		ID:           policy.EventID(m.Key, j+1),
 		Recipient:    NormalizeRecipient(e.Recipient),
-		Type:         vocab.Type(e.Type),
-		Reason:       vocab.Reason(e.Reason),
+		Type:         bounce.Type(e.Type),
+		Reason:       bounce.Reason(e.Reason),
 		Provider:     e.Provider,
 		Status:       e.Status,
 		ReplyCode:    e.ReplyCode,

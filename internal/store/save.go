@@ -63,8 +63,8 @@ type Event struct {
 	Diagnostic        string
 	RemoteMTA         string
 	ReportingMTA      string
-	Reason            string // classify.Reason
-	Type              string // classify.Type
+	Reason            string // bounce.Reason
+	Type              string // bounce.Type
 	Hard              bool
 	Provider          string
 	Rule              string // the rule that classified it

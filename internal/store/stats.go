@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	vocab "github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/report"
 )
 
@@ -238,7 +238,7 @@ func sumCampaignRows(rows *sql.Rows, ds *report.Dataset) error {
 	}
 	for k, n := range sums {
 		ds.Campaigns = append(ds.Campaigns, report.CampaignRow{Campaign: k.campaign, SendingDomain: k.domain,
-			Provider: k.provider, Type: vocab.Type(k.typ), Reason: vocab.Reason(k.reason), Count: n})
+			Provider: k.provider, Type: bounce.Type(k.typ), Reason: bounce.Reason(k.reason), Count: n})
 	}
 	return nil
 }
@@ -280,7 +280,7 @@ func scanCountRows(rows *sql.Rows, ds *report.Dataset) error {
 			d = time.Unix(day, 0).UTC().Format(time.DateOnly)
 			days[day] = d
 		}
-		c.Day, c.Type, c.Reason, c.Confidence = d, vocab.Type(typ), vocab.Reason(reason), report.ConfBucket(band)
+		c.Day, c.Type, c.Reason, c.Confidence = d, bounce.Type(typ), bounce.Reason(reason), report.ConfBucket(band)
 		ds.Counts = append(ds.Counts, c)
 	}
 	return rows.Err()
@@ -296,7 +296,7 @@ func scanCampaignRows(rows *sql.Rows, ds *report.Dataset) error {
 		if err := rows.Scan(&c.Campaign, &c.SendingDomain, &c.Provider, &typ, &reason, &c.Count); err != nil {
 			return err
 		}
-		c.Type, c.Reason = vocab.Type(typ), vocab.Reason(reason)
+		c.Type, c.Reason = bounce.Type(typ), bounce.Reason(reason)
 		ds.Campaigns = append(ds.Campaigns, c)
 	}
 	return rows.Err()
@@ -319,7 +319,7 @@ func (r *statsReader) detail(ds *report.Dataset) error {
 			&e.Diagnostic, &e.Confidence, &e.Campaign, &e.SendingDomain); err != nil {
 			return err
 		}
-		e.Time, e.Type, e.Reason = time.Unix(at, 0), vocab.Type(typ), vocab.Reason(reason)
+		e.Time, e.Type, e.Reason = time.Unix(at, 0), bounce.Type(typ), bounce.Reason(reason)
 		agg.Add(&e)
 	}
 	if err := rows.Err(); err != nil {

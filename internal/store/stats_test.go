@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	vocab "github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/report"
 )
 
@@ -73,7 +73,7 @@ func toReport(events []Event) []report.Event {
 	out := make([]report.Event, len(events))
 	for i, e := range events {
 		out[i] = report.Event{Time: e.BouncedAt, Recipient: NormalizeRecipient(e.Recipient),
-			Provider: e.Provider, Type: vocab.Type(e.Type), Reason: vocab.Reason(e.Reason),
+			Provider: e.Provider, Type: bounce.Type(e.Type), Reason: bounce.Reason(e.Reason),
 			Status: e.Status, ReplyCode: e.ReplyCode, Diagnostic: e.Diagnostic, Confidence: e.Confidence,
 			Campaign: e.Campaign, SendingDomain: e.SendingDomain}
 	}
