@@ -80,13 +80,13 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 
 // exportFilter selects rows.
 type exportFilter struct {
-	states    []policy.State
+	states    []bounce.State
 	types     []string
 	providers []string
 	since     time.Time
 }
 
-func (f *exportFilter) match(r *store.StateRow, eff policy.State) bool {
+func (f *exportFilter) match(r *store.StateRow, eff bounce.State) bool {
 	return slices.Contains(f.states, eff) &&
 		(len(f.types) == 0 || slices.Contains(f.types, r.Type)) &&
 		(len(f.providers) == 0 || slices.Contains(f.providers, r.Provider)) &&
@@ -94,29 +94,29 @@ func (f *exportFilter) match(r *store.StateRow, eff policy.State) bool {
 }
 
 // listStates are the states an export can list: the suppression list and the review list.
-var listStates = []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
+var listStates = []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 
 func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFilter, export.Format, error) {
 	format, err := export.ParseFormat(o.format)
 	if err != nil {
 		return nil, "", usageError("%v", err)
 	}
-	f := &exportFilter{states: []policy.State{policy.StateSuppressed}}
+	f := &exportFilter{states: []bounce.State{bounce.StateSuppressed}}
 	if len(o.states) > 0 {
 		f.states = nil
 		for _, s := range o.states {
-			st := policy.State(strings.TrimSpace(s))
+			st := bounce.State(strings.TrimSpace(s))
 			if !slices.Contains(listStates, st) {
 				return nil, "", usageError("unknown --state %q: want suppressed, paused or review", s)
 			}
 			f.states = append(f.states, st)
 		}
 	}
-	if o.includePaused && !slices.Contains(f.states, policy.StatePaused) {
-		f.states = append(f.states, policy.StatePaused)
+	if o.includePaused && !slices.Contains(f.states, bounce.StatePaused) {
+		f.states = append(f.states, bounce.StatePaused)
 	}
 	if format.Permanent() {
-		if i := slices.IndexFunc(f.states, func(s policy.State) bool { return s != policy.StateSuppressed }); i >= 0 {
+		if i := slices.IndexFunc(f.states, func(s bounce.State) bool { return s != bounce.StateSuppressed }); i >= 0 {
 			return nil, "", withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.states[i]),
 				"a service's suppression list has no end time: a pause or a review would stay suppressed there for good; export them with --format csv or jsonl")
 		}
@@ -259,9 +259,9 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 			return err
 		}
 		if o.onlyNew {
-			err = lr.Left(func(addr string, st policy.State) error {
+			err = lr.Left(func(addr string, st bounce.State) error {
 				if st == "" {
-					st = policy.StateActive
+					st = bounce.StateActive
 				}
 				err := ew.Write(export.Row{Email: addr, State: st, Change: export.ChangeRemoved})
 				if errors.Is(err, export.ErrBadAddress) {

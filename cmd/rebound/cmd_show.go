@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
@@ -95,7 +96,7 @@ func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error 
 type shown struct {
 	Address     string
 	Malformed   string       // why the address cannot be evaluated
-	State       policy.State // effective now
+	State       bounce.State // effective now
 	Stored      *store.StateRow
 	Events      []store.Event
 	Transitions []policy.Transition
@@ -195,14 +196,14 @@ func (sh *shown) stateLine() string {
 	switch {
 	case r == nil:
 		return "not evaluated"
-	case sh.State != r.State && r.State == policy.StatePaused:
+	case sh.State != r.State && r.State == bounce.StatePaused:
 		return fmt.Sprintf("active (the pause ended %s)", fmtTime(r.ExpiresAt))
-	case sh.State != r.State && r.State == policy.StateSoft:
+	case sh.State != r.State && r.State == bounce.StateSoft:
 		return fmt.Sprintf("active (the soft window ended %s)", fmtTime(r.ExpiresAt))
-	case r.State == policy.StatePaused:
+	case r.State == bounce.StatePaused:
 		return fmt.Sprintf("paused until %s (%d soft bounces in the window, pause %d within the pause window)",
 			fmtTime(r.SuppressedUntil), r.SoftCount, r.PauseCount)
-	case r.State == policy.StateSoft:
+	case r.State == bounce.StateSoft:
 		return fmt.Sprintf("soft(%d) until %s", r.SoftCount, fmtTime(r.ExpiresAt))
 	}
 	return string(r.State)
@@ -246,7 +247,7 @@ func (sh *shown) print(w io.Writer) {
 	fmt.Fprintf(w, "\ntransitions (%d)\n", len(sh.Transitions))
 	for i, t := range sh.Transitions {
 		line := t.String()
-		if t.From == policy.StateSoft && i > 0 {
+		if t.From == bounce.StateSoft && i > 0 {
 			// A lone transition does not know its from-count; the previous one does.
 			line = strings.Replace(line, " soft->", fmt.Sprintf(" soft(%d)->", sh.Transitions[i-1].SoftCount), 1)
 		}

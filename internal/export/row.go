@@ -27,7 +27,7 @@ const MaxDiagnostic = 200
 // Row is one exported address.
 type Row struct {
 	Email           string
-	State           policy.State // suppressed or paused
+	State           bounce.State // suppressed or paused
 	Type            bounce.Type
 	Reason          bounce.Reason
 	Status          string
@@ -53,7 +53,7 @@ type Row struct {
 func Rows(results []policy.Result) []Row {
 	var rows []Row
 	for _, r := range results {
-		if r.State != policy.StateSuppressed && r.State != policy.StatePaused {
+		if r.State != bounce.StateSuppressed && r.State != bounce.StatePaused {
 			continue
 		}
 		d := r.Decision

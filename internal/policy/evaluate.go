@@ -38,25 +38,10 @@ type Override struct {
 	Why       string // why
 }
 
-// State is the suppression state of a recipient.
-type State string
-
-// States.
-const (
-	StateActive     State = "active"     // mail may be sent
-	StateSoft       State = "soft"       // soft bounces inside the window, below the threshold
-	StatePaused     State = "paused"     // do not send until SuppressedUntil
-	StateSuppressed State = "suppressed" // do not send, permanently
-	StateReview     State = "review"     // an unknown bounce: a person should look
-)
-
-// States lists every State.
-var States = []State{StateActive, StateSoft, StatePaused, StateSuppressed, StateReview}
-
 // Transition is one step of a recipient's audit trail.
 type Transition struct {
 	At        time.Time // bounce time of the triggering event, pause end, window end or override time
-	From, To  State
+	From, To  bounce.State
 	SoftCount int      // soft bounces counted in the window after the step (soft(n)); the count that triggered a pause
 	Events    []string // ids of the events that triggered it; none for pause ends and overrides
 	Rule      string   // classification rule of the triggering event
@@ -67,7 +52,7 @@ type Transition struct {
 // Result is the evaluated state of one recipient.
 type Result struct {
 	Recipient       string
-	State           State
+	State           bounce.State
 	SoftCount       int       // soft: bounces in the current window; paused/suppressed: the count that triggered
 	PauseCount      int       // pauses inside pause_window up to the last pause (the one turned into a suppression included)
 	SuppressedUntil time.Time // paused: end of the pause; zero otherwise (suppressed is permanent)
@@ -117,7 +102,7 @@ func Evaluate(p *Policy, events []Event, overrides []Override, now time.Time) []
 
 // run feeds one recipient's sorted events and overrides through the state machine.
 func run(res *resolver, rcpt string, evs []Event, ovs []Override, now time.Time) Result {
-	m := &machine{res: res, r: Result{Recipient: rcpt, State: StateActive}}
+	m := &machine{res: res, r: Result{Recipient: rcpt, State: bounce.StateActive}}
 	for len(evs) > 0 || len(ovs) > 0 {
 		if len(ovs) > 0 && (len(evs) == 0 || !ovs[0].At.After(evs[0].BouncedAt)) {
 			m.override(ovs[0])
@@ -248,7 +233,7 @@ func (t Transition) String() string {
 	var b strings.Builder
 	b.WriteString(t.At.UTC().Format(time.RFC3339))
 	b.WriteString(" " + string(t.From) + "->" + string(t.To))
-	if t.To == StateSoft {
+	if t.To == bounce.StateSoft {
 		b.WriteString("(" + strconv.Itoa(t.SoftCount) + ")")
 	}
 	if len(t.Events) > 0 {

@@ -68,10 +68,10 @@ func trail(r Result) []string {
 	prev := 0
 	for _, tr := range r.Transitions {
 		from, to := string(tr.From), string(tr.To)
-		if tr.From == StateSoft {
+		if tr.From == bounce.StateSoft {
 			from = fmt.Sprintf("soft(%d)", prev)
 		}
-		if tr.To == StateSoft {
+		if tr.To == bounce.StateSoft {
 			to = fmt.Sprintf("soft(%d)", tr.SoftCount)
 		}
 		prev = tr.SoftCount
@@ -108,7 +108,7 @@ pause = 3d
 		events    []Event
 		overrides []Override
 		now       float64
-		state     State
+		state     bounce.State
 		soft      int
 		pauses    int
 		until     float64 // hours; 0 = zero time
@@ -116,82 +116,82 @@ pause = 3d
 		trail     []string
 	}{
 		{name: "3 soft in 71h pause", events: []Event{soft(0), soft(30), soft(71)}, now: 72,
-			state: StatePaused, soft: 3, pauses: 1, until: 71 + 7*day, bounces: 3,
+			state: bounce.StatePaused, soft: 3, pauses: 1, until: 71 + 7*day, bounces: 3,
 			trail: []string{"0h active->soft(1)", "30h soft(1)->soft(2)", "71h soft(2)->paused"}},
 		{name: "3 soft at exactly 72h pause", events: []Event{soft(0), soft(36), soft(72)}, now: 73,
-			state: StatePaused, soft: 3, pauses: 1, until: 72 + 7*day, bounces: 3},
+			state: bounce.StatePaused, soft: 3, pauses: 1, until: 72 + 7*day, bounces: 3},
 		{name: "3 soft over 80h do not pause", events: []Event{soft(0), soft(40), soft(80)}, now: 81,
-			state: StateSoft, soft: 2, bounces: 3,
+			state: bounce.StateSoft, soft: 2, bounces: 3,
 			trail: []string{"0h active->soft(1)", "40h soft(1)->soft(2)"}},
 		{name: "hard suppresses", events: []Event{hard(5)}, now: 10,
-			state: StateSuppressed, bounces: 1, trail: []string{"5h active->suppressed"}},
+			state: bounce.StateSuppressed, bounces: 1, trail: []string{"5h active->suppressed"}},
 		{name: "10 blocks do not suppress", events: []Event{block(1), block(2), block(3), block(4), block(5),
-			block(6), block(7), block(8), block(9), block(10)}, now: 11, state: StateActive, bounces: 10},
+			block(6), block(7), block(8), block(9), block(10)}, now: 11, state: bounce.StateActive, bounces: 10},
 		{name: "abuse complaint suppresses", events: []Event{complaint(1, "abuse")}, now: 2,
-			state: StateSuppressed, bounces: 1, trail: []string{"1h active->suppressed"}},
+			state: bounce.StateSuppressed, bounces: 1, trail: []string{"1h active->suppressed"}},
 		{name: "fraud complaint suppresses", events: []Event{complaint(1, "Fraud")}, now: 2,
-			state: StateSuppressed, bounces: 1},
+			state: bounce.StateSuppressed, bounces: 1},
 		{name: "complaint without type suppresses", events: []Event{complaint(1, "")}, now: 2,
-			state: StateSuppressed, bounces: 1},
+			state: bounce.StateSuppressed, bounces: 1},
 		{name: "not-spam feedback ignored", events: []Event{complaint(1, "not-spam")}, now: 2,
-			state: StateActive},
+			state: bounce.StateActive},
 		{name: "auto-reply and delivered ignored", events: []Event{ev(bounce.TypeAutoReply, "vacation", 1),
-			ev(bounce.TypeDelivered, "delivered", 2)}, now: 3, state: StateActive},
+			ev(bounce.TypeDelivered, "delivered", 2)}, now: 3, state: bounce.StateActive},
 		{name: "mailboxfull 4 in 72h do not pause", policy: overrides,
-			events: []Event{full(0), full(10), full(20), full(30)}, now: 31, state: StateSoft, soft: 4, bounces: 4},
+			events: []Event{full(0), full(10), full(20), full(30)}, now: 31, state: bounce.StateSoft, soft: 4, bounces: 4},
 		{name: "mailboxfull 5 in 72h pause", policy: overrides,
 			events: []Event{full(0), full(10), full(20), full(30), full(71)}, now: 72,
-			state: StatePaused, soft: 5, pauses: 1, until: 71 + 7*day, bounces: 5},
+			state: bounce.StatePaused, soft: 5, pauses: 1, until: 71 + 7*day, bounces: 5},
 		{name: "provider override pauses at 2", policy: overrides,
 			events: []Event{withProvider(soft(0), "gmail"), withProvider(soft(1), "gmail")}, now: 2,
-			state: StatePaused, soft: 2, pauses: 1, until: 1 + 3*day, bounces: 2},
+			state: bounce.StatePaused, soft: 2, pauses: 1, until: 1 + 3*day, bounces: 2},
 		{name: "provider override does not apply elsewhere", policy: overrides,
-			events: []Event{soft(0), soft(1)}, now: 2, state: StateSoft, soft: 2, bounces: 2},
+			events: []Event{soft(0), soft(1)}, now: 2, state: bounce.StateSoft, soft: 2, bounces: 2},
 		{name: "reason beats provider", policy: overrides,
 			events: []Event{withProvider(full(0), "gmail"), withProvider(full(1), "gmail"),
-				withProvider(full(2), "gmail")}, now: 3, state: StateSoft, soft: 3, bounces: 3},
+				withProvider(full(2), "gmail")}, now: 3, state: bounce.StateSoft, soft: 3, bounces: 3},
 		{name: "pause ends", events: []Event{soft(0), soft(1), soft(2)}, now: 2 + 7*day + 1,
-			state: StateActive, pauses: 1, bounces: 3,
+			state: bounce.StateActive, pauses: 1, bounces: 3,
 			trail: []string{"0h active->soft(1)", "1h soft(1)->soft(2)", "2h soft(2)->paused", "170h paused->active"}},
 		{name: "pause end is exclusive", events: []Event{soft(0), soft(1), soft(2)}, now: 2 + 7*day,
-			state: StateActive, pauses: 1, bounces: 3},
+			state: bounce.StateActive, pauses: 1, bounces: 3},
 		{name: "soft while paused neither extends nor counts later",
 			events: []Event{soft(0), soft(1), soft(2), soft(3), soft(4), soft(5), soft(2 + 7*day)}, now: 3 + 7*day,
-			state: StateSoft, soft: 1, pauses: 1, bounces: 7},
+			state: bounce.StateSoft, soft: 1, pauses: 1, bounces: 7},
 		{name: "hard while paused suppresses", events: []Event{soft(0), soft(1), soft(2), hard(10)}, now: 11,
-			state: StateSuppressed, pauses: 1, bounces: 4},
+			state: bounce.StateSuppressed, pauses: 1, bounces: 4},
 		{name: "paused 3 times within 30 days suppresses",
 			events: []Event{soft(0), soft(1), soft(2), soft(8 * day), soft(8*day + 1), soft(8*day + 2),
 				soft(16 * day), soft(16*day + 1), soft(16*day + 2)}, now: 17 * day,
-			state: StateSuppressed, soft: 3, pauses: 3, bounces: 9},
+			state: bounce.StateSuppressed, soft: 3, pauses: 3, bounces: 9},
 		{name: "paused 3 times over more than 30 days",
 			events: []Event{soft(0), soft(1), soft(2), soft(16 * day), soft(16*day + 1), soft(16*day + 2),
 				soft(32 * day), soft(32*day + 1), soft(32*day + 2)}, now: 33 * day,
-			state: StatePaused, soft: 3, pauses: 2, until: 32*day + 2 + 7*day, bounces: 9},
+			state: bounce.StatePaused, soft: 3, pauses: 2, until: 32*day + 2 + 7*day, bounces: 9},
 		{name: "pauses_to_suppress 0 never suppresses", policy: "[default]\npauses_to_suppress = 0\n",
 			events: []Event{soft(0), soft(1), soft(2), soft(8 * day), soft(8*day + 1), soft(8*day + 2),
 				soft(16 * day), soft(16*day + 1), soft(16*day + 2)}, now: 17 * day,
-			state: StatePaused, soft: 3, pauses: 3, until: 16*day + 2 + 7*day, bounces: 9},
-		{name: "soft window expires", events: []Event{soft(0), soft(1)}, now: 100, state: StateActive, bounces: 2,
+			state: bounce.StatePaused, soft: 3, pauses: 3, until: 16*day + 2 + 7*day, bounces: 9},
+		{name: "soft window expires", events: []Event{soft(0), soft(1)}, now: 100, state: bounce.StateActive, bounces: 2,
 			trail: []string{"0h active->soft(1)", "1h soft(1)->soft(2)", "73h soft(2)->active"}},
 		{name: "unsuppress returns to active", events: []Event{hard(0)}, overrides: ov(24), now: 25,
-			state: StateActive, trail: []string{"0h active->suppressed", "24h suppressed->active"}},
+			state: bounce.StateActive, trail: []string{"0h active->suppressed", "24h suppressed->active"}},
 		{name: "unsuppress forgets earlier events", events: []Event{soft(0), soft(1), hard(2), soft(30)},
-			overrides: ov(24), now: 31, state: StateSoft, soft: 1, bounces: 1},
+			overrides: ov(24), now: 31, state: bounce.StateSoft, soft: 1, bounces: 1},
 		{name: "event at the override instant counts", events: []Event{hard(24)}, overrides: ov(24), now: 25,
-			state: StateSuppressed, bounces: 1, trail: []string{"24h active->active", "24h active->suppressed"}},
-		{name: "unknown goes to review", events: []Event{soft(0), unknown(1)}, now: 2, state: StateReview,
+			state: bounce.StateSuppressed, bounces: 1, trail: []string{"24h active->active", "24h active->suppressed"}},
+		{name: "unknown goes to review", events: []Event{soft(0), unknown(1)}, now: 2, state: bounce.StateReview,
 			soft: 1, bounces: 2, trail: []string{"0h active->soft(1)", "1h soft(1)->review"}},
 		{name: "review then soft threshold pauses", events: []Event{unknown(0), soft(1), soft(2), soft(3)}, now: 4,
-			state: StatePaused, soft: 3, pauses: 1, until: 3 + 7*day, bounces: 4},
+			state: bounce.StatePaused, soft: 3, pauses: 1, until: 3 + 7*day, bounces: 4},
 		{name: "unknown while paused stays paused", events: []Event{soft(0), soft(1), soft(2), unknown(3)}, now: 4,
-			state: StatePaused, soft: 3, pauses: 1, until: 2 + 7*day, bounces: 4},
+			state: bounce.StatePaused, soft: 3, pauses: 1, until: 2 + 7*day, bounces: 4},
 		{name: "unknown while suppressed stays suppressed", events: []Event{hard(0), unknown(3)}, now: 4,
-			state: StateSuppressed, bounces: 2},
+			state: bounce.StateSuppressed, bounces: 2},
 		{name: "hard = review by policy", policy: "[reason hasmoved]\nhard = review\n",
-			events: []Event{ev(bounce.TypeHard, "hasmoved", 0)}, now: 1, state: StateReview, bounces: 1},
+			events: []Event{ev(bounce.TypeHard, "hasmoved", 0)}, now: 1, state: bounce.StateReview, bounces: 1},
 		{name: "type outside the vocabulary is unknown", events: []Event{ev("strange", "undefined", 0)}, now: 1,
-			state: StateReview, bounces: 1},
+			state: bounce.StateReview, bounces: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,11 +218,11 @@ func TestAuditTrail(t *testing.T) {
 	p := load(t, "[reason mailboxfull]\nsoft_threshold = 2\nsoft_window = 72h\n")
 	r := evaluateOne(t, p, []Event{full(0), full(10), hard(20)}, nil, at(30))
 	want := []Transition{
-		{At: at(0), From: StateActive, To: StateSoft, SoftCount: 1, Events: []string{full(0).ID},
+		{At: at(0), From: bounce.StateActive, To: bounce.StateSoft, SoftCount: 1, Events: []string{full(0).ID},
 			Rule: "rule-mailboxfull", Setting: "reason mailboxfull: soft_threshold=2 soft_window=72h"},
-		{At: at(10), From: StateSoft, To: StatePaused, SoftCount: 2, Events: []string{full(0).ID, full(10).ID},
+		{At: at(10), From: bounce.StateSoft, To: bounce.StatePaused, SoftCount: 2, Events: []string{full(0).ID, full(10).ID},
 			Rule: "rule-mailboxfull", Setting: "reason mailboxfull: soft_threshold=2 soft_window=72h; default: pause=7d"},
-		{At: at(20), From: StatePaused, To: StateSuppressed, Events: []string{hard(20).ID},
+		{At: at(20), From: bounce.StatePaused, To: bounce.StateSuppressed, Events: []string{hard(20).ID},
 			Rule: "rule-userunknown", Setting: "default: hard=suppress"},
 	}
 	if !reflect.DeepEqual(r.Transitions, want) {
@@ -245,7 +245,7 @@ func TestAuditTrail(t *testing.T) {
 	if r.Transitions[0].Setting != "default: complaint=suppress complaint_types=abuse fraud" {
 		t.Errorf("complaint setting %q", r.Transitions[0].Setting)
 	}
-	if o := r.Transitions[1]; o.Note != "unsuppressed by bob" || o.Setting != "override" || o.From != StateSuppressed {
+	if o := r.Transitions[1]; o.Note != "unsuppressed by bob" || o.Setting != "override" || o.From != bounce.StateSuppressed {
 		t.Errorf("override transition %+v", o)
 	}
 }
@@ -255,7 +255,7 @@ func TestSoftTurnedHardAudit(t *testing.T) {
 		soft(16 * day), soft(16*day + 1), soft(16*day + 2)}
 	r := evaluateOne(t, load(t, ""), evs, nil, at(17*day))
 	last := r.Transitions[len(r.Transitions)-1]
-	if last.From != StateSoft || last.To != StateSuppressed || len(last.Events) != 3 ||
+	if last.From != bounce.StateSoft || last.To != bounce.StateSuppressed || len(last.Events) != 3 ||
 		last.Note != "pause 3 within 30d: soft turned hard" ||
 		last.Setting != "default: soft_threshold=3 soft_window=72h pauses_to_suppress=3 pause_window=30d" {
 		t.Errorf("last transition %+v", last)
@@ -329,7 +329,7 @@ func TestPermutation(t *testing.T) {
 			t.Fatalf("shuffle %d: result differs", i)
 		}
 	}
-	states := map[State]int{}
+	states := map[bounce.State]int{}
 	for _, r := range want {
 		states[r.State]++
 	}

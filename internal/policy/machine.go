@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // machine is the state of one recipient while its events are replayed in time order.
@@ -21,7 +23,7 @@ type machine struct {
 // move records a transition when the state (or, in state soft, the count) changes.
 func (m *machine) move(t Transition) bool {
 	t.From = m.r.State
-	if t.From == t.To && (t.To != StateSoft || t.SoftCount == m.r.SoftCount) {
+	if t.From == t.To && (t.To != bounce.StateSoft || t.SoftCount == m.r.SoftCount) {
 		return false
 	}
 	m.r.State, m.r.SoftCount = t.To, t.SoftCount
@@ -43,10 +45,10 @@ func (m *machine) decide(e *Event, t Transition) {
 // advance applies what time alone does up to t: a pause ends at its end, and soft bounces
 // leave the window soft_window after the last counted one.
 func (m *machine) advance(t time.Time) {
-	if m.r.State == StatePaused && !m.r.SuppressedUntil.After(t) {
+	if m.r.State == bounce.StatePaused && !m.r.SuppressedUntil.After(t) {
 		end := m.r.SuppressedUntil
 		m.r.SuppressedUntil = time.Time{}
-		m.move(Transition{At: end, To: StateActive, Setting: m.pausePs.describe(kPause), Note: "pause ended"})
+		m.move(Transition{At: end, To: bounce.StateActive, Setting: m.pausePs.describe(kPause), Note: "pause ended"})
 		return
 	}
 	if len(m.counted) == 0 {
@@ -58,8 +60,8 @@ func (m *machine) advance(t time.Time) {
 		return
 	}
 	m.counted = nil
-	if m.r.State == StateSoft {
-		m.move(Transition{At: last.Add(win), To: StateActive, Setting: m.countedPs.describe(kSoftWindow),
+	if m.r.State == bounce.StateSoft {
+		m.move(Transition{At: last.Add(win), To: bounce.StateActive, Setting: m.countedPs.describe(kSoftWindow),
 			Note: "soft window expired"})
 	}
 	m.r.SoftCount = 0
@@ -68,10 +70,10 @@ func (m *machine) advance(t time.Time) {
 // override returns the recipient to active and forgets everything before it.
 func (m *machine) override(o Override) {
 	m.advance(o.At)
-	t := Transition{At: o.At, From: m.r.State, To: StateActive, Setting: "override", Note: overrideNote(o)}
+	t := Transition{At: o.At, From: m.r.State, To: bounce.StateActive, Setting: "override", Note: overrideNote(o)}
 	m.r.Transitions = append(m.r.Transitions, t)
 	tr := m.r.Transitions
-	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: StateActive, Transitions: tr}}
+	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: bounce.StateActive, Transitions: tr}}
 }
 
 func overrideNote(o Override) string {
@@ -136,24 +138,24 @@ func describeTreatment(ps *params, k key) string {
 }
 
 func (m *machine) suppress(e *Event, ps *params, k key) {
-	if m.r.State == StateSuppressed {
+	if m.r.State == bounce.StateSuppressed {
 		return
 	}
 	m.counted, m.r.SuppressedUntil = nil, time.Time{}
-	m.decide(e, Transition{To: StateSuppressed, Setting: describeTreatment(ps, k)})
+	m.decide(e, Transition{To: bounce.StateSuppressed, Setting: describeTreatment(ps, k)})
 }
 
 func (m *machine) review(e *Event, ps *params, k key) {
-	if m.r.State == StateSuppressed || m.r.State == StatePaused {
+	if m.r.State == bounce.StateSuppressed || m.r.State == bounce.StatePaused {
 		return
 	}
-	m.decide(e, Transition{To: StateReview, SoftCount: m.r.SoftCount, Setting: describeTreatment(ps, k)})
+	m.decide(e, Transition{To: bounce.StateReview, SoftCount: m.r.SoftCount, Setting: describeTreatment(ps, k)})
 }
 
 // soft counts a soft event and pauses (or suppresses) when the threshold is reached. Soft
 // events while paused or suppressed change nothing: see docs/policy.md.
 func (m *machine) soft(e *Event, ps *params, k key) {
-	if m.r.State == StateSuppressed || m.r.State == StatePaused {
+	if m.r.State == bounce.StateSuppressed || m.r.State == bounce.StatePaused {
 		return
 	}
 	win := ps.duration(kSoftWindow)
@@ -170,11 +172,11 @@ func (m *machine) soft(e *Event, ps *params, k key) {
 		why = append([]key{k}, why...)
 	}
 	if n < ps.num(kSoftThreshold) {
-		if m.r.State == StateReview {
+		if m.r.State == bounce.StateReview {
 			m.r.SoftCount = n // stays on the review list; the count is kept for a later pause
 			return
 		}
-		m.decide(e, Transition{To: StateSoft, SoftCount: n, Setting: ps.describe(why...)})
+		m.decide(e, Transition{To: bounce.StateSoft, SoftCount: n, Setting: ps.describe(why...)})
 		return
 	}
 	m.pause(e, ps, why)
@@ -200,13 +202,13 @@ func (m *machine) pause(e *Event, ps *params, why []key) {
 	m.pauses = append(kept, t)
 	m.r.PauseCount = len(m.pauses)
 	if limit := ps.num(kPausesToSuppress); limit > 0 && len(m.pauses) >= limit {
-		m.decide(e, Transition{To: StateSuppressed, SoftCount: n, Events: ids,
+		m.decide(e, Transition{To: bounce.StateSuppressed, SoftCount: n, Events: ids,
 			Setting: ps.describe(append(why, kPausesToSuppress, kPauseWindow)...),
 			Note:    fmt.Sprintf("pause %d within %s: soft turned hard", len(m.pauses), ps[kPauseWindow].text)})
 		return
 	}
 	m.pausePs = ps
 	m.r.SuppressedUntil = t.Add(ps.duration(kPause))
-	m.decide(e, Transition{To: StatePaused, SoftCount: n, Events: ids,
+	m.decide(e, Transition{To: bounce.StatePaused, SoftCount: n, Events: ids,
 		Setting: ps.describe(append(why, kPause)...)})
 }

@@ -43,18 +43,18 @@ type EvalSummary struct {
 	Addresses int                  // addresses evaluated
 	Malformed int                  // recipients looked at whose address is malformed (not evaluated)
 	Removed   int                  // stored states removed: the address has no events or overrides any more
-	States    map[policy.State]int // effective states (see Effective) of the addresses evaluated
+	States    map[bounce.State]int // effective states (see Effective) of the addresses evaluated
 	Changes   map[string]int       // effective state changes, "paused->active": count
 }
 
 func newSummary() EvalSummary {
-	return EvalSummary{States: map[policy.State]int{}, Changes: map[string]int{}}
+	return EvalSummary{States: map[bounce.State]int{}, Changes: map[string]int{}}
 }
 
 // StateRow is the stored state of one address.
 type StateRow struct {
 	Address         string
-	State           policy.State // as evaluated at EvaluatedAt; see Effective
+	State           bounce.State // as evaluated at EvaluatedAt; see Effective
 	SoftCount       int
 	PauseCount      int
 	SuppressedUntil time.Time // paused: the end of the pause
@@ -80,17 +80,17 @@ type StateRow struct {
 // Effective returns the state at now: a pause that has ended (now >= its end) and a soft
 // window that has passed (now after its end) leave the address active, exactly as a fresh
 // evaluation at now would. Every other state changes only with new events or overrides.
-func (r *StateRow) Effective(now time.Time) policy.State {
+func (r *StateRow) Effective(now time.Time) bounce.State {
 	return effective(r.State, r.ExpiresAt, now)
 }
 
-func effective(st policy.State, expires, now time.Time) policy.State {
+func effective(st bounce.State, expires, now time.Time) bounce.State {
 	switch {
 	case expires.IsZero():
-	case st == policy.StatePaused && !now.Before(expires):
-		return policy.StateActive
-	case st == policy.StateSoft && now.After(expires):
-		return policy.StateActive
+	case st == bounce.StatePaused && !now.Before(expires):
+		return bounce.StateActive
+	case st == bounce.StateSoft && now.After(expires):
+		return bounce.StateActive
 	}
 	return st
 }
@@ -341,7 +341,7 @@ func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *Eva
 	}
 	defer delTrail.Close()
 	return eachSummary(ctx, tx, query("policy_orphan_states"), func(a string, o summary) error {
-		if was := effective(o.state, o.expires, now); was != policy.StateActive {
+		if was := effective(o.state, o.expires, now); was != bounce.StateActive {
 			sum.Changes[string(was)+"->active"]++
 		}
 		sum.Removed++
@@ -423,7 +423,7 @@ func distinctAddresses(addrOf map[string]string) []string {
 
 // summary is what evaluation needs of a stored state to report changes.
 type summary struct {
-	state   policy.State
+	state   bounce.State
 	expires time.Time
 }
 
@@ -450,7 +450,7 @@ func eachSummary(ctx context.Context, q queryer, text string, fn func(string, su
 		if err := rows.Scan(&a, &st, &exp); err != nil {
 			return err
 		}
-		if err := fn(a, summary{policy.State(st), fromUnix(exp)}); err != nil {
+		if err := fn(a, summary{bounce.State(st), fromUnix(exp)}); err != nil {
 			return err
 		}
 	}
@@ -513,9 +513,9 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 			evaluated[r.Recipient] = true
 			expires := time.Time{}
 			switch r.State {
-			case policy.StatePaused:
+			case bounce.StatePaused:
 				expires = r.SuppressedUntil
-			case policy.StateSoft:
+			case bounce.StateSoft:
 				expires = softExpiry(ev, byAddr[r.Recipient], ovs, r.Recipient)
 			}
 			if err := saveResult(ctx, upState, insTr, ev, r, expires); err != nil {
@@ -524,7 +524,7 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 			now := effective(r.State, expires, ev.Now)
 			sum.Addresses++
 			sum.States[now]++
-			was := policy.StateActive
+			was := bounce.StateActive
 			if b, ok := before[r.Recipient]; ok {
 				was = effective(b.state, b.expires, ev.Now)
 			}
@@ -558,7 +558,7 @@ func softExpiry(ev Evaluator, evs []policy.Event, ovs []policy.Override, addr st
 		return time.Time{}
 	}
 	t := res[0].Transitions[len(res[0].Transitions)-1]
-	if t.From != policy.StateSoft || t.To != policy.StateActive {
+	if t.From != bounce.StateSoft || t.To != bounce.StateActive {
 		return time.Time{}
 	}
 	return t.At
@@ -686,7 +686,7 @@ var ErrUnknownAddress = errors.New("no events for this address")
 // re-evaluates the address, in one transaction. It returns the effective state before and the
 // stored state after. An address without events or a state is ErrUnknownAddress. Call
 // EvaluatePending first, so that the address's latest events are mapped.
-func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o policy.Override) (before policy.State, after StateRow, err error) {
+func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o policy.Override) (before bounce.State, after StateRow, err error) {
 	err = s.write(ctx, "unsuppress", func(tx *sql.Tx) error {
 		old, err := readSummaries(ctx, tx, listQuery("policy_states_in", 1), o.Recipient)
 		if err != nil {
@@ -751,7 +751,7 @@ func scanState(rows *sql.Rows) (StateRow, error) {
 		&setting, &r.Policy, &evaluated); err != nil {
 		return r, err
 	}
-	r.State = policy.State(st)
+	r.State = bounce.State(st)
 	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
 	r.FirstBounce, r.LastBounce, r.DecidedAt = fromUnix(first), fromUnix(last), fromUnix(decided)
 	r.EventID, r.Type, r.Reason, r.Status = evID.String, typ.String, reason.String, status.String
@@ -777,7 +777,7 @@ func (s *Store) Transitions(ctx context.Context, addr string) ([]policy.Transiti
 		if err := rows.Scan(&at, &from, &to, &t.SoftCount, &ids, &rule, &setting, &note); err != nil {
 			return nil, classify(s.path, "read transitions", err)
 		}
-		t.At, t.From, t.To = time.Unix(at, 0).UTC(), policy.State(from), policy.State(to)
+		t.At, t.From, t.To = time.Unix(at, 0).UTC(), bounce.State(from), bounce.State(to)
 		t.Events = strings.Fields(ids.String)
 		t.Rule, t.Setting, t.Note = rule.String, setting.String, note.String
 		out = append(out, t)
