@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Thresholds of the recommendations (docs/recommend.md). Min* fire at the value or above, *Over
@@ -181,7 +183,7 @@ func (r *recommender) hardBounces() []Finding {
 					x.name(), ratePct(TargetHardRate).text),
 				Evidence: []string{fmt.Sprintf("%s hard bounces for %s sent; top reason %s",
 					thousands(rt.HardCount), thousands(rt.Sent), topReason(x.g).text)},
-				Examples: r.examples(func(d *markedRow) bool { return d.Type == "hard" && x.has(d) }),
+				Examples: r.examples(func(d *markedRow) bool { return d.Type == bounce.TypeHard && x.has(d) }),
 				Action:   action})
 		}
 		return out
@@ -195,7 +197,7 @@ func (r *recommender) hardBounces() []Finding {
 		Title:     fmt.Sprintf("Hard bounces are %s of all bounces", pct(t.HardShare).text),
 		Evidence: []string{fmt.Sprintf("%s hard of %s; top hard reasons: %s", thousands(t.Hard),
 			Plural(t.Bounces, "bounce", "bounces"), r.topHardReasons()), "no sent volume known: import it (rebound sent import) to get rates"},
-		Examples: r.examples(func(d *markedRow) bool { return d.Type == "hard" }),
+		Examples: r.examples(func(d *markedRow) bool { return d.Type == bounce.TypeHard }),
 		Action:   action}}
 }
 
@@ -208,7 +210,7 @@ func (x rated) has(d *markedRow) bool {
 func (r *recommender) topHardReasons() string {
 	var parts []string
 	for _, g := range r.s.Reasons {
-		if g.Type == "hard" && len(parts) < 3 {
+		if g.Type == bounce.TypeHard && len(parts) < 3 {
 			parts = append(parts, fmt.Sprintf("%s %s", g.Key, thousands(g.Bounces)))
 		}
 	}

@@ -7,19 +7,13 @@ import (
 	"github.com/reboundhq/rebound/internal/bounce"
 )
 
-// Reasons the signals look at (the vocabulary of internal/bounce).
-const (
-	reasonAuthFailure    bounce.Reason = "authfailure"
-	reasonRateLimited    bounce.Reason = "ratelimited"
-	reasonRequirePTR     bounce.Reason = "requireptr"
-	reasonFailedSTARTTLS bounce.Reason = "failedstarttls"
-)
-
 // mailboxReasons are about the recipient's mailbox: their diagnostics ("mailbox full, try again
 // later") say nothing about the sender, so phrases and reply codes are not read in them.
 var mailboxReasons = map[bounce.Reason]bool{
-	"userunknown": true, "hostunknown": true, "hasmoved": true, "notaccept": true, "mailboxfull": true,
-	"suspend": true, "systemfull": true, "emailtoolarge": true, "vacation": true, "feedback": true,
+	bounce.ReasonUserUnknown: true, bounce.ReasonHostUnknown: true, bounce.ReasonHasMoved: true,
+	bounce.ReasonNotAccept: true, bounce.ReasonMailboxFull: true, bounce.ReasonSuspend: true,
+	bounce.ReasonSystemFull: true, bounce.ReasonEmailTooLarge: true, bounce.ReasonVacation: true,
+	bounce.ReasonFeedback: true,
 }
 
 // signal is a kind of sender-side problem recognised in diagnostics.
@@ -56,7 +50,7 @@ func containsAny(s string, words []string) bool {
 
 var (
 	authSignal = &signal{
-		reason: reasonAuthFailure,
+		reason: bounce.ReasonAuthFailure,
 		statuses: setOf("5.7.20", "5.7.21", "5.7.22", "5.7.23", "5.7.24", "5.7.26", "4.7.26",
 			"5.7.509", "5.7.515"),
 		// The codes, not "5.7.": most 5.7.x diagnostics (5.7.1 spam, block lists) are not about
@@ -68,7 +62,7 @@ var (
 			`authentication (?:check|fail|level)|sender authentication|\b5\.7\.(?:2[0-46]|509|515)\b`),
 	}
 	rateSignal = &signal{
-		reason:   reasonRateLimited,
+		reason:   bounce.ReasonRateLimited,
 		statuses: setOf("4.7.28"),
 		replies:  setOf("421"),
 		keywords: []string{"again", "too many", "rate", "throttl", "list", "defer", "slow down", "ts0", "4.7.28"},
@@ -77,7 +71,7 @@ var (
 			`deferred due to|slow down|unusual rate|\bts0[1-4]\b|\b4\.7\.28\b`),
 	}
 	ptrSignal = &signal{
-		reason:   reasonRequirePTR,
+		reason:   bounce.ReasonRequirePTR,
 		statuses: setOf("5.7.25", "4.7.25"),
 		keywords: []string{"dns", "ptr", "reverse", "hostname", "helo", "ehlo", "5.7.25"},
 		phrases: regexp.MustCompile(`(?i)reverse dns|\brdns\b|\bptr\b|reverse (?:lookup|mapping|hostname)|` +
@@ -86,7 +80,7 @@ var (
 			`need fully-qualified hostname|\b5\.7\.25\b`),
 	}
 	tlsSignal = &signal{
-		reason:   reasonFailedSTARTTLS,
+		reason:   bounce.ReasonFailedSTARTTLS,
 		keywords: []string{"tls", "ssl", "certificate", "handshake"},
 		phrases:  regexp.MustCompile(`(?i)\bstarttls\b|\btls\b|\bssl\b|certificate (?:verif|expired|has expired|not trusted)|handshake fail`),
 	}
