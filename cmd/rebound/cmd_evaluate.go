@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -41,7 +42,7 @@ func runEvaluate(ctx context.Context, g *globalOptions) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := st.EvaluateAll(ctx, ev)
+	sum, err := pipeline.Evaluate(ctx, st, ev)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/spf13/cobra"
 )
@@ -67,7 +68,7 @@ func runPrune(ctx context.Context, g *globalOptions, o *pruneOptions) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := st.Prune(ctx, ev.Now.Add(-age), ev.Now, o.dryRun)
+	sum, err := pipeline.Prune(ctx, st, ev, age, o.dryRun)
 	if err != nil {
 		return err
 	}

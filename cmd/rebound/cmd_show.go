@@ -11,7 +11,6 @@ import (
 	"github.com/reboundhq/rebound/internal/address"
 	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
-	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -99,8 +98,8 @@ type shown struct {
 	State       bounce.State // effective now
 	Stored      *store.StateRow
 	Events      []store.Event
-	Transitions []policy.Transition
-	Overrides   []policy.Override
+	Transitions []bounce.Transition
+	Overrides   []bounce.Override
 	Exports     []store.ExportChange
 	OtherPolicy bool // the stored state was evaluated with another policy than the one in force
 }
@@ -233,7 +232,7 @@ func (sh *shown) print(w io.Writer) {
 	for _, e := range sh.Events {
 		fmt.Fprintf(w, "  %s  %s  %s  %s  %s  rule=%s  provider=%s  id=%s  at %s\n", fmtTime(e.BouncedAt), e.Type,
 			e.Reason, dash(e.Status), dash(e.ReplyCode), dash(e.Rule), dash(e.Provider),
-			policy.EventID(e.MessageKey, e.Idx), e.Position)
+			bounce.EventID(e.MessageKey, e.Idx), e.Position)
 		if e.FeedbackType != "" {
 			fmt.Fprintf(w, "      feedback-type: %s\n", e.FeedbackType)
 		}
@@ -376,7 +375,7 @@ func (sh *shown) json() showJSON {
 			Policy: r.Policy, EvaluatedAt: r.EvaluatedAt.UTC().Format(timeFmt)}
 	}
 	for _, e := range sh.Events {
-		out.Events = append(out.Events, eventJSON{ID: policy.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
+		out.Events = append(out.Events, eventJSON{ID: bounce.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
 			Recipient: e.Recipient, Type: e.Type, Reason: e.Reason, Status: jsStr(e.Status),
 			ReplyCode: jsStr(e.ReplyCode), Provider: jsStr(e.Provider), Rule: jsStr(e.Rule),
 			Diagnostic: jsStr(e.Diagnostic), FeedbackType: jsStr(e.FeedbackType), Position: e.Position})

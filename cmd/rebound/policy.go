@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/reboundhq/rebound/rules"
@@ -183,26 +184,22 @@ func (g *globalOptions) now() (time.Time, error) {
 }
 
 // evaluator returns the policy in force and the clock, as the store needs them.
-func (g *globalOptions) evaluator() (store.Evaluator, *loadedPolicy, error) {
+func (g *globalOptions) evaluator() (pipeline.Policy, *loadedPolicy, error) {
 	lp, err := g.loadPolicy()
 	if err != nil {
-		return store.Evaluator{}, nil, err
+		return pipeline.Policy{}, nil, err
 	}
 	now, err := g.now()
 	if err != nil {
-		return store.Evaluator{}, nil, err
+		return pipeline.Policy{}, nil, err
 	}
-	return store.Evaluator{Policy: lp.p, ID: lp.id, Now: now}, lp, nil
+	return pipeline.Policy{Policy: lp.p, ID: lp.id, Now: now}, lp, nil
 }
 
 // evaluatePending brings the stored states up to date with the events stored since the last
 // evaluation (by this scan, or by a scan that was killed before it could evaluate).
-func evaluatePending(ctx context.Context, st *store.Store, ev store.Evaluator) error {
-	pending, err := st.Pending(ctx)
-	if err != nil || !pending {
-		return err
-	}
-	_, err = st.EvaluatePending(ctx, ev)
+func evaluatePending(ctx context.Context, st *store.Store, ev pipeline.Policy) error {
+	_, err := pipeline.EvaluatePending(ctx, st, ev)
 	return err
 }
 
@@ -220,7 +217,7 @@ func (g *globalOptions) scanPolicy() (after func(context.Context, *store.Store) 
 
 // openPolicyStore loads the policy, opens the database and evaluates what is pending: the
 // start of every command that reads states.
-func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, store.Evaluator, *loadedPolicy, error) {
+func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, pipeline.Policy, *loadedPolicy, error) {
 	ev, lp, err := g.evaluator()
 	if err != nil {
 		return nil, ev, nil, err
@@ -240,7 +237,7 @@ func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, stor
 // when it records nothing): the database is opened read-only (openReader). Events a killed scan
 // left unevaluated are evaluated first when this user may write the database (its owner, or
 // root); anyone else is told that states are as of the last evaluation.
-func (g *globalOptions) openPolicyReader(ctx context.Context) (*store.Store, store.Evaluator, *loadedPolicy, error) {
+func (g *globalOptions) openPolicyReader(ctx context.Context) (*store.Store, pipeline.Policy, *loadedPolicy, error) {
 	ev, lp, err := g.evaluator()
 	if err != nil {
 		return nil, ev, nil, err

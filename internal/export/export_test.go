@@ -279,13 +279,13 @@ func TestRowsFromResults(t *testing.T) {
 	results := []policy.Result{
 		{Recipient: "b@example.com", State: bounce.StatePaused, SoftCount: 3, SuppressedUntil: until, Bounces: 3,
 			FirstBounce: t0, LastBounce: t0.Add(time.Hour),
-			Decision: policy.Event{Type: bounce.TypeSoft, Reason: "mailboxfull", Status: "4.2.2", ReplyCode: "452",
+			Decision: bounce.Event{Type: bounce.TypeSoft, Reason: "mailboxfull", Status: "4.2.2", ReplyCode: "452",
 				Provider: "gmail", Rule: "r1", Diagnostic: "full\n  mailbox"}},
 		{Recipient: "c@example.com", State: bounce.StateActive},
 		{Recipient: "d@example.com", State: bounce.StateReview},
 		{Recipient: "e@example.com", State: bounce.StateSoft},
 		{Recipient: "a@example.com", State: bounce.StateSuppressed, Bounces: 1,
-			Decision: policy.Event{Type: bounce.TypeHard, Reason: "userunknown"}},
+			Decision: bounce.Event{Type: bounce.TypeHard, Reason: "userunknown"}},
 	}
 	got := Rows(results)
 	want := []Row{

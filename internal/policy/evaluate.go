@@ -3,51 +3,11 @@ package policy
 import (
 	"cmp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
 )
-
-// Event is one classified recipient of one bounce, as stored by the scan.
-type Event struct {
-	ID           string // stable: message key + "#" + index (see EventID)
-	Recipient    string // normalised address (internal/address)
-	Type         bounce.Type
-	Reason       bounce.Reason
-	Provider     string
-	Status       string // RFC 3463 enhanced status code
-	ReplyCode    string // RFC 5321 reply code
-	Rule         string // id of the classification rule that decided
-	Diagnostic   string
-	FeedbackType string // ARF Feedback-Type, for complaints
-	BouncedAt    time.Time
-	Position     string // where the message is (file, mbox offset), for people
-}
-
-// EventID returns the stable id of the idx-th recipient of the message with the given key.
-func EventID(messageKey string, idx int) string { return messageKey + "#" + strconv.Itoa(idx) }
-
-// Override is an operator's decision to return an address to active ("unsuppress"): events
-// before At no longer count.
-type Override struct {
-	Recipient string
-	At        time.Time
-	By        string // who
-	Why       string // why
-}
-
-// Transition is one step of a recipient's audit trail.
-type Transition struct {
-	At        time.Time // bounce time of the triggering event, pause end, window end or override time
-	From, To  bounce.State
-	SoftCount int      // soft bounces counted in the window after the step (soft(n)); the count that triggered a pause
-	Events    []string // ids of the events that triggered it; none for pause ends and overrides
-	Rule      string   // classification rule of the triggering event
-	Setting   string   // policy settings that applied: "reason mailboxfull: soft_threshold=5 soft_window=72h"
-	Note      string   // for people: "pause ended", "unsuppressed by alice: fixed typo"
-}
 
 // Result is the evaluated state of one recipient.
 type Result struct {
@@ -59,9 +19,9 @@ type Result struct {
 	FirstBounce     time.Time // of the events that count (since the last override; ignored types excluded)
 	LastBounce      time.Time
 	Bounces         int
-	Decision        Event  // the event that triggered the last transition with an event; zero if none
-	Setting         string // the policy settings of that transition
-	Transitions     []Transition
+	Decision        bounce.Event // the event that triggered the last transition with an event; zero if none
+	Setting         string       // the policy settings of that transition
+	Transitions     []bounce.Transition
 }
 
 // Evaluate applies the policy to the events and overrides and returns one Result per
@@ -70,12 +30,12 @@ type Result struct {
 // BouncedAt, then ID (then the remaining fields), and overrides in order of At, By, Why; an
 // override takes effect before events of the same instant. now decides whether a pause or a
 // soft window has ended. Recipients are compared as given: normalise them first.
-func Evaluate(p *Policy, events []Event, overrides []Override, now time.Time) []Result {
-	byRcpt := map[string][]Event{}
+func Evaluate(p *Policy, events []bounce.Event, overrides []bounce.Override, now time.Time) []Result {
+	byRcpt := map[string][]bounce.Event{}
 	for _, e := range events {
 		byRcpt[e.Recipient] = append(byRcpt[e.Recipient], e)
 	}
-	ovByRcpt := map[string][]Override{}
+	ovByRcpt := map[string][]bounce.Override{}
 	for _, o := range overrides {
 		ovByRcpt[o.Recipient] = append(ovByRcpt[o.Recipient], o)
 	}
@@ -101,7 +61,7 @@ func Evaluate(p *Policy, events []Event, overrides []Override, now time.Time) []
 }
 
 // run feeds one recipient's sorted events and overrides through the state machine.
-func run(res *resolver, rcpt string, evs []Event, ovs []Override, now time.Time) Result {
+func run(res *resolver, rcpt string, evs []bounce.Event, ovs []bounce.Override, now time.Time) Result {
 	m := &machine{res: res, r: Result{Recipient: rcpt, State: bounce.StateActive}}
 	for len(evs) > 0 || len(ovs) > 0 {
 		if len(ovs) > 0 && (len(evs) == 0 || !ovs[0].At.After(evs[0].BouncedAt)) {
@@ -116,7 +76,7 @@ func run(res *resolver, rcpt string, evs []Event, ovs []Override, now time.Time)
 	return m.r
 }
 
-func compareEvents(a, b Event) int {
+func compareEvents(a, b bounce.Event) int {
 	if c := a.BouncedAt.Compare(b.BouncedAt); c != 0 {
 		return c
 	}
@@ -134,7 +94,7 @@ func compareEvents(a, b Event) int {
 	)
 }
 
-func compareOverrides(a, b Override) int {
+func compareOverrides(a, b bounce.Override) int {
 	if c := a.At.Compare(b.At); c != 0 {
 		return c
 	}
@@ -151,7 +111,7 @@ func newResolver(p *Policy) *resolver {
 	return &resolver{p: p, cache: map[[2]string]*params{}}
 }
 
-func (r *resolver) params(e *Event) *params {
+func (r *resolver) params(e *bounce.Event) *params {
 	k := [2]string{string(e.Reason), e.Provider}
 	ps, ok := r.cache[k]
 	if !ok {
@@ -191,7 +151,7 @@ type ProviderBlocks struct {
 
 // BlockCounts counts, per provider, the events whose treatment is "provider" (block = provider
 // in the default policy). Sorted by provider; independent of event order.
-func BlockCounts(p *Policy, events []Event) []ProviderBlocks {
+func BlockCounts(p *Policy, events []bounce.Event) []ProviderBlocks {
 	res := newResolver(p)
 	byProv := map[string]*ProviderBlocks{}
 	rcpts := map[[2]string]bool{}
@@ -223,30 +183,4 @@ func BlockCounts(p *Policy, events []Event) []ProviderBlocks {
 	}
 	slices.SortFunc(out, func(a, b ProviderBlocks) int { return strings.Compare(a.Provider, b.Provider) })
 	return out
-}
-
-// String renders a transition on one line for logs and `rebound explain`:
-// "2026-03-03T23:00:00Z soft(2)->paused events=[k1#1 k2#1 k3#1] rule=quota setting=(default:
-// soft_threshold=3 soft_window=72h pause=7d)". The from-count is not known to a lone
-// transition, so a soft origin is written "soft".
-func (t Transition) String() string {
-	var b strings.Builder
-	b.WriteString(t.At.UTC().Format(time.RFC3339))
-	b.WriteString(" " + string(t.From) + "->" + string(t.To))
-	if t.To == bounce.StateSoft {
-		b.WriteString("(" + strconv.Itoa(t.SoftCount) + ")")
-	}
-	if len(t.Events) > 0 {
-		b.WriteString(" events=[" + strings.Join(t.Events, " ") + "]")
-	}
-	if t.Rule != "" {
-		b.WriteString(" rule=" + t.Rule)
-	}
-	if t.Setting != "" {
-		b.WriteString(" setting=(" + t.Setting + ")")
-	}
-	if t.Note != "" {
-		b.WriteString(" note=" + strconv.Quote(t.Note))
-	}
-	return b.String()
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/reboundhq/rebound/internal/address"
 	"github.com/reboundhq/rebound/internal/bounce"
-	"github.com/reboundhq/rebound/internal/policy"
 )
 
 // This file keeps the suppression policy's results (docs/policy.md, "Storage"): the state and
@@ -30,12 +29,22 @@ import (
 // whose recipient has been evaluated, so EvaluatePending re-evaluates exactly the addresses
 // that got events since, also after a scan that was killed before its evaluation ran.
 
-// Evaluator is what (re)computing states needs: the policy, an id for it, and the time that
-// decides whether pauses and soft windows have ended.
+// Evaluator decides the states of addresses for the store's evaluations (EvaluatePending,
+// EvaluateAll, Unsuppress), which read the events and overrides and write the states and
+// transitions in one transaction. The store does not know the policy: the pipeline supplies
+// Decide from internal/policy.
 type Evaluator struct {
-	Policy *policy.Policy
-	ID     string // identifies the policy's settings; stored with every state
-	Now    time.Time
+	// Decide returns the state of each address that has events or overrides, from all of them
+	// (Recipient is the normalised address), with its audit trail; Address, Policy and
+	// EvaluatedAt of every state are set.
+	Decide func(evs []bounce.Event, ovs []bounce.Override) []Decided
+	Now    time.Time // the time of the evaluation: it decides the effective states counted
+}
+
+// Decided is the evaluated state of one address and its audit trail, as stored.
+type Decided struct {
+	State       StateRow
+	Transitions []bounce.Transition
 }
 
 // EvalSummary says what an evaluation did.
@@ -63,7 +72,7 @@ type StateRow struct {
 	FirstBounce     time.Time
 	LastBounce      time.Time
 	Bounces         int
-	EventID         string // the deciding event (policy.EventID); "" when none
+	EventID         string // the deciding event (bounce.EventID); "" when none
 	Type            string // of the deciding event
 	Reason          string
 	Status          string
@@ -216,7 +225,7 @@ var pendingInMemory int64 = 100_000
 // fifth of the evaluation (docs/performance.md).
 type eventSource struct {
 	upTo      int64
-	pending   map[string][]policy.Event
+	pending   map[string][]bounce.Event
 	stateless bool
 }
 
@@ -224,7 +233,7 @@ type eventSource struct {
 var allEvents = eventSource{upTo: math.MaxInt64}
 
 // distinctRecipients returns the recipients of events (as stored), each once, in order.
-func distinctRecipients(evs []policy.Event) []string {
+func distinctRecipients(evs []bounce.Event) []string {
 	seen := make(map[string]bool)
 	var out []string
 	for _, e := range evs {
@@ -238,8 +247,8 @@ func distinctRecipients(evs []policy.Event) []string {
 
 // groupPending groups events by the normalised address of their recipient, which becomes the
 // events' Recipient as policy.Evaluate expects; events of malformed recipients are left out.
-func groupPending(evs []policy.Event, addrOf map[string]string) map[string][]policy.Event {
-	m := make(map[string][]policy.Event)
+func groupPending(evs []bounce.Event, addrOf map[string]string) map[string][]bounce.Event {
+	m := make(map[string][]bounce.Event)
 	for _, e := range evs {
 		if a, ok := addrOf[e.Recipient]; ok {
 			e.Recipient = a
@@ -488,8 +497,8 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 				}
 			}
 		}
-		var evs []policy.Event
-		var ovs []policy.Override
+		var evs []bounce.Event
+		var ovs []bounce.Override
 		if len(stored) > 0 {
 			var err error
 			if evs, err = policyEvents(ctx, tx, stored, src.upTo); err != nil {
@@ -505,27 +514,20 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 		for _, a := range part {
 			evs = append(evs, src.pending[a]...)
 		}
-		results := policy.Evaluate(ev.Policy, evs, ovs, ev.Now)
-		byAddr := groupEvents(evs)
-		evaluated := make(map[string]bool, len(results))
-		for i := range results {
-			r := &results[i]
-			evaluated[r.Recipient] = true
-			expires := time.Time{}
-			switch r.State {
-			case bounce.StatePaused:
-				expires = r.SuppressedUntil
-			case bounce.StateSoft:
-				expires = softExpiry(ev, byAddr[r.Recipient], ovs, r.Recipient)
+		decided := ev.Decide(evs, ovs)
+		evaluated := make(map[string]bool, len(decided))
+		for i := range decided {
+			d := &decided[i]
+			a := d.State.Address
+			evaluated[a] = true
+			if err := saveDecided(ctx, upState, insTr, d); err != nil {
+				return fmt.Errorf("address %s: %w", a, err)
 			}
-			if err := saveResult(ctx, upState, insTr, ev, r, expires); err != nil {
-				return fmt.Errorf("address %s: %w", r.Recipient, err)
-			}
-			now := effective(r.State, expires, ev.Now)
+			now := d.State.Effective(ev.Now)
 			sum.Addresses++
 			sum.States[now]++
 			was := bounce.StateActive
-			if b, ok := before[r.Recipient]; ok {
+			if b, ok := before[a]; ok {
 				was = effective(b.state, b.expires, ev.Now)
 			}
 			if was != now {
@@ -543,51 +545,18 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 	})
 }
 
-// softExpiry is the end of the soft window of an address in state soft: the time of the
-// "soft window expired" transition that an evaluation far in the future finds.
-func softExpiry(ev Evaluator, evs []policy.Event, ovs []policy.Override, addr string) time.Time {
-	var mine []policy.Override
-	for _, o := range ovs {
-		if o.Recipient == addr {
-			mine = append(mine, o)
-		}
-	}
-	far := ev.Now.AddDate(20, 0, 0) // beyond any policy duration (at most ten years)
-	res := policy.Evaluate(ev.Policy, evs, mine, far)
-	if len(res) != 1 || len(res[0].Transitions) == 0 {
-		return time.Time{}
-	}
-	t := res[0].Transitions[len(res[0].Transitions)-1]
-	if t.From != bounce.StateSoft || t.To != bounce.StateActive {
-		return time.Time{}
-	}
-	return t.At
-}
-
-func groupEvents(evs []policy.Event) map[string][]policy.Event {
-	m := map[string][]policy.Event{}
-	for _, e := range evs {
-		m[e.Recipient] = append(m[e.Recipient], e)
-	}
-	return m
-}
-
-// saveResult stores one evaluated address: its state row and its transitions.
-func saveResult(ctx context.Context, upState, insTr *sql.Stmt, ev Evaluator, r *policy.Result, expires time.Time) error {
-	var since time.Time
-	if n := len(r.Transitions); n > 0 {
-		since = r.Transitions[n-1].At
-	}
-	d := &r.Decision
-	if _, err := upState.ExecContext(ctx, r.Recipient, string(r.State), r.SoftCount, r.PauseCount,
-		unix(r.SuppressedUntil), unix(expires), unix(since), unix(r.FirstBounce), unix(r.LastBounce),
-		r.Bounces, null(d.ID), null(string(d.Type)), null(string(d.Reason)), null(d.Status),
-		null(d.ReplyCode), null(d.Provider), null(d.Rule), null(d.Diagnostic), unix(d.BouncedAt),
-		null(r.Setting), ev.ID, ev.Now.Unix()); err != nil {
+// saveDecided stores one evaluated address: its state row and its transitions.
+func saveDecided(ctx context.Context, upState, insTr *sql.Stmt, d *Decided) error {
+	r := &d.State
+	if _, err := upState.ExecContext(ctx, r.Address, string(r.State), r.SoftCount, r.PauseCount,
+		unix(r.SuppressedUntil), unix(r.ExpiresAt), unix(r.Since), unix(r.FirstBounce), unix(r.LastBounce),
+		r.Bounces, null(r.EventID), null(r.Type), null(r.Reason), null(r.Status),
+		null(r.ReplyCode), null(r.Provider), null(r.Rule), null(r.Diagnostic), unix(r.DecidedAt),
+		null(r.Setting), r.Policy, r.EvaluatedAt.Unix()); err != nil {
 		return err
 	}
-	for i, t := range r.Transitions {
-		if _, err := insTr.ExecContext(ctx, r.Recipient, i+1, t.At.Unix(), string(t.From), string(t.To),
+	for i, t := range d.Transitions {
+		if _, err := insTr.ExecContext(ctx, r.Address, i+1, t.At.Unix(), string(t.From), string(t.To),
 			t.SoftCount, null(strings.Join(t.Events, " ")), null(t.Rule), null(t.Setting),
 			null(t.Note)); err != nil {
 			return err
@@ -598,22 +567,22 @@ func saveResult(ctx context.Context, upState, insTr *sql.Stmt, ev Evaluator, r *
 
 // policyEvents reads the events of the given addresses with an id up to upTo, as the policy
 // sees them (Recipient is the normalised address).
-func policyEvents(ctx context.Context, q queryer, addrs []string, upTo int64) ([]policy.Event, error) {
+func policyEvents(ctx context.Context, q queryer, addrs []string, upTo int64) ([]bounce.Event, error) {
 	return readEvents(ctx, q, listQuery("policy_events", len(addrs)), append(anys(addrs), upTo)...)
 }
 
 // readEvents runs a query whose rows are events as the policy sees them: recipient, message
 // key, index, position, type, reason, provider, status, reply code, rule, diagnostic, feedback
 // type and time.
-func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]policy.Event, error) {
+func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]bounce.Event, error) {
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []policy.Event
+	var out []bounce.Event
 	for rows.Next() {
-		var e policy.Event
+		var e bounce.Event
 		var key string
 		var idx int
 		var typ, reason string
@@ -623,7 +592,7 @@ func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]pol
 			&reply, &rule, &diag, &feedback, &at); err != nil {
 			return nil, err
 		}
-		e.ID = policy.EventID(key, idx)
+		e.ID = bounce.EventID(key, idx)
 		e.Type, e.Reason = bounce.Type(typ), bounce.Reason(reason)
 		e.Provider, e.Status, e.ReplyCode = provider.String, status.String, reply.String
 		e.Rule, e.Diagnostic, e.FeedbackType = rule.String, diag.String, feedback.String
@@ -633,15 +602,15 @@ func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]pol
 	return out, rows.Err()
 }
 
-func policyOverrides(ctx context.Context, q queryer, addrs []string) ([]policy.Override, error) {
+func policyOverrides(ctx context.Context, q queryer, addrs []string) ([]bounce.Override, error) {
 	rows, err := q.QueryContext(ctx, listQuery("policy_overrides", len(addrs)), anys(addrs)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []policy.Override
+	var out []bounce.Override
 	for rows.Next() {
-		var o policy.Override
+		var o bounce.Override
 		var at int64
 		if err := rows.Scan(&o.Recipient, &at, &o.By, &o.Why); err != nil {
 			return nil, err
@@ -686,7 +655,7 @@ var ErrUnknownAddress = errors.New("no events for this address")
 // re-evaluates the address, in one transaction. It returns the effective state before and the
 // stored state after. An address without events or a state is ErrUnknownAddress. Call
 // EvaluatePending first, so that the address's latest events are mapped.
-func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o policy.Override) (before bounce.State, after StateRow, err error) {
+func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o bounce.Override) (before bounce.State, after StateRow, err error) {
 	err = s.write(ctx, "unsuppress", func(tx *sql.Tx) error {
 		old, err := readSummaries(ctx, tx, listQuery("policy_states_in", 1), o.Recipient)
 		if err != nil {
@@ -762,15 +731,15 @@ func scanState(rows *sql.Rows) (StateRow, error) {
 }
 
 // Transitions returns the stored audit trail of an address, in order.
-func (s *Store) Transitions(ctx context.Context, addr string) ([]policy.Transition, error) {
+func (s *Store) Transitions(ctx context.Context, addr string) ([]bounce.Transition, error) {
 	rows, err := s.db.QueryContext(ctx, query("policy_transitions_of"), addr)
 	if err != nil {
 		return nil, classify(s.path, "read transitions", err)
 	}
 	defer rows.Close()
-	var out []policy.Transition
+	var out []bounce.Transition
 	for rows.Next() {
-		var t policy.Transition
+		var t bounce.Transition
 		var at int64
 		var from, to string
 		var ids, rule, setting, note sql.NullString
@@ -786,15 +755,15 @@ func (s *Store) Transitions(ctx context.Context, addr string) ([]policy.Transiti
 }
 
 // Overrides returns the overrides of an address, oldest first.
-func (s *Store) Overrides(ctx context.Context, addr string) ([]policy.Override, error) {
+func (s *Store) Overrides(ctx context.Context, addr string) ([]bounce.Override, error) {
 	rows, err := s.db.QueryContext(ctx, query("policy_overrides_of"), addr)
 	if err != nil {
 		return nil, classify(s.path, "read overrides", err)
 	}
 	defer rows.Close()
-	var out []policy.Override
+	var out []bounce.Override
 	for rows.Next() {
-		o := policy.Override{Recipient: addr}
+		o := bounce.Override{Recipient: addr}
 		var at int64
 		if err := rows.Scan(&at, &o.By, &o.Why); err != nil {
 			return nil, classify(s.path, "read overrides", err)

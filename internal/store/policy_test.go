@@ -23,7 +23,7 @@ func defaultEvaluator(t testing.TB, now string) Evaluator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Evaluator{Policy: p, ID: "default", Now: mustTime(now)}
+	return policyEvaluator(p, "default", mustTime(now))
 }
 
 // soft, hard, block and complaint events for the policy tests.
@@ -394,7 +394,7 @@ func TestEvaluateAllPages(t *testing.T) {
 		if _, err := s.EvaluatePending(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
-		o := policy.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "fixed"}
+		o := bounce.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "fixed"}
 		if _, _, err := s.Unsuppress(ctx, ev, o); err != nil {
 			t.Fatal(err)
 		}
@@ -481,7 +481,7 @@ func TestEvaluateAllPolicyChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := s.EvaluateAll(ctx, Evaluator{Policy: p, ID: "five", Now: ev.Now})
+	sum, err := s.EvaluateAll(ctx, policyEvaluator(p, "five", ev.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,7 +507,7 @@ func TestUnsuppress(t *testing.T) {
 	if _, err := s.EvaluatePending(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	o := policy.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "typo fixed"}
+	o := bounce.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "typo fixed"}
 	before, after, err := s.Unsuppress(ctx, ev, o)
 	if err != nil {
 		t.Fatal(err)
@@ -516,7 +516,7 @@ func TestUnsuppress(t *testing.T) {
 		t.Errorf("Unsuppress: %s -> %+v", before, after)
 	}
 	ovs, err := s.Overrides(ctx, "cat@example.org")
-	if err != nil || !reflect.DeepEqual(ovs, []policy.Override{o}) {
+	if err != nil || !reflect.DeepEqual(ovs, []bounce.Override{o}) {
 		t.Errorf("Overrides = %+v, %v", ovs, err)
 	}
 	trs, _ := s.Transitions(ctx, "cat@example.org")
@@ -619,7 +619,7 @@ func TestExport(t *testing.T) {
 
 	// want[0] changes, want[1] is filtered out, want[2] leaves the list.
 	fps[want[0]] = "f2"
-	o := policy.Override{Recipient: want[2], At: ev.Now, By: "alice", Why: "fixed"}
+	o := bounce.Override{Recipient: want[2], At: ev.Now, By: "alice", Why: "fixed"}
 	if _, _, err := s.Unsuppress(ctx, ev, o); err != nil {
 		t.Fatal(err)
 	}
