@@ -61,7 +61,7 @@ func runPrune(ctx context.Context, g *globalOptions, o *pruneOptions) error {
 	if age < lp.horizon {
 		return withHint(exitUsage,
 			fmt.Errorf("--older-than %s is shorter than the policy's longest window (%s): pruning could change pauses", o.olderThan, lp.why),
-			"use --older-than "+formatDuration(lp.horizon)+" or more")
+			"use --older-than "+policy.FormatDuration(lp.horizon)+" or more")
 	}
 	st, ev, _, err := g.openPolicyStore(ctx)
 	if err != nil {

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,7 +26,7 @@ import (
 // loadedPolicy is the policy in force, with its id and its longest time horizon.
 type loadedPolicy struct {
 	p       *policy.Policy
-	id      string        // policyID
+	id      string        // policy.ID
 	horizon time.Duration // longest span over which events decide a state that is not permanent
 	why     string        // the settings that make the horizon, for messages
 }
@@ -60,8 +58,8 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 	if err != nil {
 		return nil, policyError(err)
 	}
-	lp := &loadedPolicy{p: p, id: policyID(p)}
-	lp.horizon, lp.why = horizon(p)
+	lp := &loadedPolicy{p: p, id: p.ID()}
+	lp.horizon, lp.why = p.Horizon()
 	return lp, nil
 }
 
@@ -116,56 +114,6 @@ func (g *globalOptions) providerIDs() ([]string, error) {
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids), nil
-}
-
-// policyID identifies a policy by its effective settings: a short hex SHA-256 of every
-// section's settings, sections and keys sorted. Comments, order and the file name do not
-// change it. It is stored with every evaluated state, so that export and show can tell when
-// states were evaluated with another policy.
-func policyID(p *policy.Policy) string {
-	var lines []string
-	for _, s := range p.Sections {
-		for _, st := range s.Settings {
-			lines = append(lines, s.Label()+"\x00"+st.Key+"\x00"+st.Value)
-		}
-	}
-	slices.Sort(lines)
-	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
-	return hex.EncodeToString(h[:6])
-}
-
-// horizon is how far back events can decide a state that is not permanent: a pause (its soft
-// window and its length) or a pause count (pause_window), with the longest settings of any
-// section. Pruning younger events could change states; suppressions and reviews are kept by
-// keeping their evidence (store.Prune).
-func horizon(p *policy.Policy) (time.Duration, string) {
-	longest := map[string]time.Duration{}
-	for _, s := range p.Sections {
-		for _, st := range s.Settings {
-			switch st.Key {
-			case "soft_window", "pause", "pause_window":
-				if d, err := policy.ParseDuration(st.Value); err == nil && d > longest[st.Key] {
-					longest[st.Key] = d
-				}
-			}
-		}
-	}
-	paused := longest["soft_window"] + longest["pause"]
-	if pw := longest["pause_window"]; pw >= paused {
-		return pw, "pause_window " + formatDuration(pw)
-	}
-	return paused, "soft_window + pause " + formatDuration(paused)
-}
-
-// formatDuration writes a duration in the policy's units: 30d, 72h, 90m.
-func formatDuration(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	}
-	return fmt.Sprintf("%dm", d/time.Minute)
 }
 
 // nowEnv is the environment variable that fixes rebound's clock, for tests (docs/policy.md).

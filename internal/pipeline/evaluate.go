@@ -26,67 +26,27 @@ func (p Policy) evaluator() store.Evaluator {
 // their states as stored.
 func (p Policy) decide(evs []bounce.Event, ovs []bounce.Override) []store.Decided {
 	results := policy.Evaluate(p.Policy, evs, ovs, p.Now)
-	var byAddr map[string][]bounce.Event
 	out := make([]store.Decided, len(results))
 	for i := range results {
 		r := &results[i]
-		var expires time.Time
-		switch r.State {
-		case bounce.StatePaused:
-			expires = r.SuppressedUntil
-		case bounce.StateSoft:
-			if byAddr == nil {
-				byAddr = groupEvents(evs)
-			}
-			expires = p.softExpiry(byAddr[r.Recipient], ovs, r.Recipient)
-		}
-		out[i] = store.Decided{State: p.stateRow(r, expires), Transitions: r.Transitions}
+		out[i] = store.Decided{State: p.stateRow(r), Transitions: r.Transitions}
 	}
 	return out
 }
 
 // stateRow is the stored state of an evaluated address.
-func (p Policy) stateRow(r *policy.Result, expires time.Time) store.StateRow {
+func (p Policy) stateRow(r *policy.Result) store.StateRow {
 	var since time.Time
 	if n := len(r.Transitions); n > 0 {
 		since = r.Transitions[n-1].At
 	}
 	d := &r.Decision
 	return store.StateRow{Address: r.Recipient, State: r.State, SoftCount: r.SoftCount,
-		PauseCount: r.PauseCount, SuppressedUntil: r.SuppressedUntil, ExpiresAt: expires,
+		PauseCount: r.PauseCount, SuppressedUntil: r.SuppressedUntil, ExpiresAt: r.Expires,
 		Since: since, FirstBounce: r.FirstBounce, LastBounce: r.LastBounce, Bounces: r.Bounces,
 		EventID: d.ID, Type: string(d.Type), Reason: string(d.Reason), Status: d.Status,
 		ReplyCode: d.ReplyCode, Provider: d.Provider, Rule: d.Rule, Diagnostic: d.Diagnostic,
 		DecidedAt: d.BouncedAt, Setting: r.Setting, Policy: p.ID, EvaluatedAt: p.Now}
-}
-
-// softExpiry is the end of the soft window of an address in state soft: the time of the
-// "soft window expired" transition that an evaluation far in the future finds.
-func (p Policy) softExpiry(evs []bounce.Event, ovs []bounce.Override, addr string) time.Time {
-	var mine []bounce.Override
-	for _, o := range ovs {
-		if o.Recipient == addr {
-			mine = append(mine, o)
-		}
-	}
-	far := p.Now.AddDate(20, 0, 0) // beyond any policy duration (at most ten years)
-	res := policy.Evaluate(p.Policy, evs, mine, far)
-	if len(res) != 1 || len(res[0].Transitions) == 0 {
-		return time.Time{}
-	}
-	t := res[0].Transitions[len(res[0].Transitions)-1]
-	if t.From != bounce.StateSoft || t.To != bounce.StateActive {
-		return time.Time{}
-	}
-	return t.At
-}
-
-func groupEvents(evs []bounce.Event) map[string][]bounce.Event {
-	m := map[string][]bounce.Event{}
-	for _, e := range evs {
-		m[e.Recipient] = append(m[e.Recipient], e)
-	}
-	return m
 }
 
 // EvaluatePending brings the stored states up to date with the events stored since the last

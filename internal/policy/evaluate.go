@@ -16,6 +16,7 @@ type Result struct {
 	SoftCount       int       // soft: bounces in the current window; paused/suppressed: the count that triggered
 	PauseCount      int       // pauses inside pause_window up to the last pause (the one turned into a suppression included)
 	SuppressedUntil time.Time // paused: end of the pause; zero otherwise (suppressed is permanent)
+	Expires         time.Time // when the state ends by time alone (see bounce.Effective): paused, the pause end; soft, the end of the soft window; zero otherwise
 	FirstBounce     time.Time // of the events that count (since the last override; ignored types excluded)
 	LastBounce      time.Time
 	Bounces         int
@@ -73,6 +74,7 @@ func run(res *resolver, rcpt string, evs []bounce.Event, ovs []bounce.Override, 
 		evs = evs[1:]
 	}
 	m.advance(now)
+	m.r.Expires = m.expires()
 	return m.r
 }
 

@@ -391,3 +391,57 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(evs))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// TestExpires checks Result.Expires against the time an evaluation far in the future finds:
+// a soft state ends at its "soft window expired" transition, a pause at its end, and no other
+// state ends by time alone. Random soft-heavy histories, evaluated at many times.
+func TestExpires(t *testing.T) {
+	p := load(t, "[reason mailboxfull]\nsoft_threshold = 4\n")
+	rnd := rand.New(rand.NewPCG(3, 4))
+	var evs []bounce.Event
+	for i := 0; i < 400; i++ {
+		typ, reason := bounce.TypeSoft, bounce.Reason([]string{"mailboxfull", "expired"}[rnd.IntN(2)])
+		if rnd.IntN(20) == 0 {
+			typ, reason = bounce.TypeBlock, "blocked"
+		}
+		evs = append(evs, bounce.Event{ID: fmt.Sprintf("k%03d#1", i), Recipient: fmt.Sprintf("r%d@example.com", rnd.IntN(15)),
+			Type: typ, Reason: reason, Provider: "other", BouncedAt: at(float64(rnd.IntN(40 * 24)))})
+	}
+	ovs := []bounce.Override{{Recipient: "r1@example.com", At: at(10 * day), By: "a"}}
+	seen := map[bounce.State]int{}
+	for h := 0.0; h < 45*day; h += 17 {
+		now := at(h)
+		for _, r := range Evaluate(p, evs, ovs, now) {
+			seen[r.State]++
+			var mine []bounce.Event
+			for _, e := range evs {
+				if e.Recipient == r.Recipient {
+					mine = append(mine, e)
+				}
+			}
+			var myOvs []bounce.Override
+			for _, o := range ovs {
+				if o.Recipient == r.Recipient {
+					myOvs = append(myOvs, o)
+				}
+			}
+			far := Evaluate(p, mine, myOvs, now.AddDate(20, 0, 0))[0]
+			last := far.Transitions[len(far.Transitions)-1]
+			var want time.Time
+			switch r.State {
+			case bounce.StatePaused:
+				want = r.SuppressedUntil
+			case bounce.StateSoft:
+				if last.From == bounce.StateSoft && last.To == bounce.StateActive {
+					want = last.At
+				}
+			}
+			if !r.Expires.Equal(want) {
+				t.Fatalf("%s at %s in state %s: expires %s, want %s", r.Recipient, now, r.State, r.Expires, want)
+			}
+		}
+	}
+	if seen[bounce.StateSoft] == 0 || seen[bounce.StatePaused] == 0 {
+		t.Errorf("test data reaches too few states: %v", seen)
+	}
+}

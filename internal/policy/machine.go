@@ -67,6 +67,19 @@ func (m *machine) advance(t time.Time) {
 	m.r.SoftCount = 0
 }
 
+// expires is when the current state ends if no event or override comes: a pause at its end, a
+// soft state when its window passes (the "soft window expired" transition advance makes
+// then); zero for the other states.
+func (m *machine) expires() time.Time {
+	switch {
+	case m.r.State == bounce.StatePaused:
+		return m.r.SuppressedUntil
+	case m.r.State == bounce.StateSoft && len(m.counted) > 0:
+		return m.counted[len(m.counted)-1].BouncedAt.Add(m.countedPs.duration(kSoftWindow))
+	}
+	return time.Time{}
+}
+
 // override returns the recipient to active and forgets everything before it.
 func (m *machine) override(o bounce.Override) {
 	m.advance(o.At)

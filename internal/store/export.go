@@ -329,7 +329,7 @@ func eachLeft(ctx context.Context, tx *sql.Tx, now time.Time, states []bounce.St
 		defer del.Close()
 	}
 	return eachSummary(ctx, tx, query("policy_exported_states"), func(addr string, s summary) error {
-		st := effective(s.state, s.expires, now)
+		st := bounce.Effective(s.state, s.expires, now)
 		if slices.Contains(states, st) {
 			return nil
 		}

@@ -86,22 +86,9 @@ type StateRow struct {
 	EvaluatedAt     time.Time
 }
 
-// Effective returns the state at now: a pause that has ended (now >= its end) and a soft
-// window that has passed (now after its end) leave the address active, exactly as a fresh
-// evaluation at now would. Every other state changes only with new events or overrides.
+// Effective returns the state at now (bounce.Effective).
 func (r *StateRow) Effective(now time.Time) bounce.State {
-	return effective(r.State, r.ExpiresAt, now)
-}
-
-func effective(st bounce.State, expires, now time.Time) bounce.State {
-	switch {
-	case expires.IsZero():
-	case st == bounce.StatePaused && !now.Before(expires):
-		return bounce.StateActive
-	case st == bounce.StateSoft && now.After(expires):
-		return bounce.StateActive
-	}
-	return st
+	return bounce.Effective(r.State, r.ExpiresAt, now)
 }
 
 // Pending reports whether events were stored since the last evaluation, without writing.
@@ -350,7 +337,7 @@ func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *Eva
 	}
 	defer delTrail.Close()
 	return eachSummary(ctx, tx, query("policy_orphan_states"), func(a string, o summary) error {
-		if was := effective(o.state, o.expires, now); was != bounce.StateActive {
+		if was := bounce.Effective(o.state, o.expires, now); was != bounce.StateActive {
 			sum.Changes[string(was)+"->active"]++
 		}
 		sum.Removed++
@@ -528,7 +515,7 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 			sum.States[now]++
 			was := bounce.StateActive
 			if b, ok := before[a]; ok {
-				was = effective(b.state, b.expires, ev.Now)
+				was = bounce.Effective(b.state, b.expires, ev.Now)
 			}
 			if was != now {
 				sum.Changes[string(was)+"->"+string(now)]++
@@ -665,7 +652,7 @@ func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o bounce.Override)
 		if !ok {
 			return ErrUnknownAddress
 		}
-		before = effective(b.state, b.expires, ev.Now)
+		before = bounce.Effective(b.state, b.expires, ev.Now)
 		if _, err := tx.ExecContext(ctx, query("policy_insert_override"), o.Recipient, o.At.Unix(), o.By,
 			o.Why, ev.Now.Unix()); err != nil {
 			return err
