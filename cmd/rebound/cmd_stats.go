@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"context"
 	"fmt"
 	"io"
@@ -144,7 +146,7 @@ func writeSkipped(w io.Writer, format kpi.Format, info store.StatsInfo, limit, w
 }
 
 // writeFindingsSection ends the table and Markdown output of stats with the recommendations.
-func writeFindingsSection(w io.Writer, ds *kpi.Dataset, info store.StatsInfo, format kpi.Format, opts kpi.Options) error {
+func writeFindingsSection(w io.Writer, ds *stats.Dataset, info store.StatsInfo, format kpi.Format, opts kpi.Options) error {
 	fs := kpi.Recommend(ds)
 	if format == kpi.FormatMarkdown {
 		if _, err := fmt.Fprintf(w, "\n### Recommendations\n\n"); err != nil {

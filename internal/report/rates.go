@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"maps"
 	"slices"
 	"strings"
@@ -79,7 +81,7 @@ type sentVolumes struct {
 // volumes keeps the rows dated within the period (undated rows always apply) and, under a
 // provider filter, only the rows of that provider, and of those only the campaigns that keep
 // returns true for.
-func volumes(rows []SentRow, q Query, keep func(campaign string) bool) *sentVolumes {
+func volumes(rows []stats.SentRow, q stats.Query, keep func(campaign string) bool) *sentVolumes {
 	v := &sentVolumes{campaign: map[string]int{}, provider: map[string]int{}, splitCampaign: map[string]bool{}}
 	for _, r := range rows {
 		if r.Count <= 0 || !sentApplies(r, q) || !keep(r.Campaign) {
@@ -95,15 +97,15 @@ func volumes(rows []SentRow, q Query, keep func(campaign string) bool) *sentVolu
 	return v
 }
 
-func sentApplies(r SentRow, q Query) bool {
+func sentApplies(r stats.SentRow, q stats.Query) bool {
 	if q.Provider != "" && r.Provider != q.Provider {
 		return false
 	}
 	if r.Date == "" || q.Period.From.IsZero() {
 		return true
 	}
-	first := dayKey(q.Period.From)
-	last := dayKey(q.Period.To.Add(-time.Nanosecond))
+	first := stats.DayKey(q.Period.From)
+	last := stats.DayKey(q.Period.To.Add(-time.Nanosecond))
 	return r.Date >= first && r.Date <= last
 }
 
@@ -113,7 +115,7 @@ func sentApplies(r SentRow, q Query) bool {
 // campaign matches no bounce, a misspelling such as "Black-Friday" for bounces attributed to
 // "black-friday", would otherwise lower every rate it is part of. Such volumes are listed in
 // Stats.SentUnmatched, with the campaign they were probably meant for.
-func applyRates(s *Stats, ds *Dataset) {
+func applyRates(s *Stats, ds *stats.Dataset) {
 	bounced := map[string]bool{}
 	for i := range s.Campaigns {
 		if g := &s.Campaigns[i]; g.Key != "" && g.Bounces > 0 {
@@ -160,14 +162,14 @@ func applyRates(s *Stats, ds *Dataset) {
 }
 
 // providerCounts counts bounces per provider, for the campaigns in split only.
-func providerCounts(ds *Dataset, split map[string]bool) map[string]*Group {
+func providerCounts(ds *stats.Dataset, split map[string]bool) map[string]*Group {
 	out := map[string]*Group{}
 	if len(split) == 0 {
 		return out
 	}
 	for i := range ds.Campaigns {
 		r := &ds.Campaigns[i]
-		if !split[r.Campaign] || !Counted(r.Type) || (ds.Query.Provider != "" && r.Provider != ds.Query.Provider) {
+		if !split[r.Campaign] || !stats.Counted(r.Type) || (ds.Query.Provider != "" && r.Provider != ds.Query.Provider) {
 			continue
 		}
 		g := out[r.Provider]

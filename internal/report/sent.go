@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -18,7 +20,7 @@ import (
 //
 // Every problem of every line is reported, in one run, as "name:line: problem"; when there is
 // any, no row is returned. With providers, a provider that is not one of them is a problem too.
-func ParseSent(r io.Reader, name string, providers ...string) ([]SentRow, error) {
+func ParseSent(r io.Reader, name string, providers ...string) ([]stats.SentRow, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
@@ -32,7 +34,7 @@ func ParseSent(r io.Reader, name string, providers ...string) ([]SentRow, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s:1: %w", name, err)
 	}
-	p := sentParser{cols: cols, seen: map[SentRow]int{}, providers: providers}
+	p := sentParser{cols: cols, seen: map[stats.SentRow]int{}, providers: providers}
 	var errs []error
 	lastBad := -1
 	for {
@@ -107,9 +109,9 @@ func sentColumns(header []string) (sentCols, error) {
 
 type sentParser struct {
 	cols      sentCols
-	rows      []SentRow
-	seen      map[SentRow]int // key (Count 0) -> line
-	providers []string        // known provider ids; nil: not checked
+	rows      []stats.SentRow
+	seen      map[stats.SentRow]int // key (Count 0) -> line
+	providers []string              // known provider ids; nil: not checked
 }
 
 // add reads one record; it returns every problem of the line.
@@ -121,7 +123,7 @@ func (p *sentParser) add(rec []string, line int) []error {
 		return []error{fmt.Errorf("%d fields, the header has %d", len(rec), p.cols.n)}
 	}
 	var errs []error
-	row := SentRow{Campaign: strings.TrimSpace(rec[p.cols.campaign])}
+	row := stats.SentRow{Campaign: strings.TrimSpace(rec[p.cols.campaign])}
 	if row.Campaign == "" {
 		errs = append(errs, errors.New("empty campaign"))
 	}
@@ -168,7 +170,7 @@ func parseSentDate(s string) (string, error) {
 	return t.Format(time.DateOnly), nil
 }
 
-func rowQualifier(r SentRow) string {
+func rowQualifier(r stats.SentRow) string {
 	var q string
 	if r.Provider != "" {
 		q += " for provider " + r.Provider

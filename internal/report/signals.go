@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"regexp"
 	"strings"
 
@@ -26,8 +28,8 @@ type signal struct {
 }
 
 // match reports whether a diagnostic row shows the signal; lower is its diagnostic in lower case.
-func (sg *signal) match(r *DiagnosticRow, lower string) bool {
-	if !signalType(r.Type) {
+func (sg *signal) match(r *stats.DiagnosticRow, lower string) bool {
+	if !stats.SignalType(r.Type) {
 		return false
 	}
 	if r.Reason == sg.reason || sg.statuses[r.Status] {
@@ -114,8 +116,8 @@ var blocklists = []blocklist{
 }
 
 // names reports whether a diagnostic row names the list.
-func (b *blocklist) names(r *DiagnosticRow) bool {
-	return signalType(r.Type) && b.pattern.MatchString(r.Diagnostic)
+func (b *blocklist) names(r *stats.DiagnosticRow) bool {
+	return stats.SignalType(r.Type) && b.pattern.MatchString(r.Diagnostic)
 }
 
 // blocklistWords are lower-case words one of which every list's pattern needs.
@@ -136,7 +138,7 @@ func blocklistMark(i int) uint64 { return markFirstList << i }
 
 // markedRow is a diagnostic row with its marks.
 type markedRow struct {
-	*DiagnosticRow
+	*stats.DiagnosticRow
 	marks uint64
 }
 
@@ -146,7 +148,7 @@ func marked(m uint64) func(*markedRow) bool {
 
 // markRows reads every diagnostic row of the query once and returns them with their marks,
 // and the union of the marks.
-func markRows(ds *Dataset) ([]markedRow, uint64) {
+func markRows(ds *stats.Dataset) ([]markedRow, uint64) {
 	out := make([]markedRow, 0, len(ds.Diagnostics))
 	var all uint64
 	for i := range ds.Diagnostics {
@@ -161,8 +163,8 @@ func markRows(ds *Dataset) ([]markedRow, uint64) {
 	return out, all
 }
 
-func markRow(d *DiagnosticRow) uint64 {
-	if !signalType(d.Type) {
+func markRow(d *stats.DiagnosticRow) uint64 {
+	if !stats.SignalType(d.Type) {
 		return 0
 	}
 	var m uint64

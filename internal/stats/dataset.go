@@ -1,15 +1,15 @@
-// Package report turns classified bounces into per-provider KPI tables (Build, Render),
-// bounce and complaint rates against sent volumes, and recommendations (Recommend).
-//
-// Its input is a Dataset of aggregated rows. Each row type is the output of one SQL GROUP BY over
-// the store's events (the queries are in docs/stats.md), so the store can fill a Dataset without
-// reading every event; Aggregate fills the same rows from a slice of Events in memory. Tables are
-// written with tablewriter, as CSV (RFC 4180, via encoding/csv), Markdown or JSON.
+// Package stats holds what the statistics of rebound are computed from: a Dataset of
+// aggregated rows, each the output of one SQL GROUP BY over the stored events (the queries are
+// in docs/stats.md), so that internal/store can fill a Dataset from its per-day counts without
+// reading every event; Aggregate and Aggregator fill the same rows from events in memory. The
+// period and provider a Dataset describes is its Query. internal/report turns a Dataset into
+// tables and recommendations.
 //
 // Status codes are RFC 3463 enhanced codes, reply codes RFC 5321 section 4.2 codes.
-package report
+package stats
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
@@ -193,18 +193,18 @@ func Counted(t bounce.Type) bool {
 	return t != bounce.TypeAutoReply && t != bounce.TypeDelivered
 }
 
-// signalType reports whether diagnostics of events of type t are searched for signals.
-func signalType(t bounce.Type) bool {
+// SignalType reports whether diagnostics of events of type t are searched for signals.
+func SignalType(t bounce.Type) bool {
 	return t == bounce.TypeSoft || t == bounce.TypeBlock || t == bounce.TypeUnknown
 }
 
-// dayKey is the UTC date of t.
-func dayKey(t time.Time) string {
+// DayKey is the UTC date of t.
+func DayKey(t time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
-// weekKey returns the Monday of the ISO week of a YYYY-MM-DD date.
-func weekKey(day string) (string, bool) {
+// WeekKey returns the Monday of the ISO week of a YYYY-MM-DD date.
+func WeekKey(day string) (string, bool) {
 	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return "", false
@@ -213,12 +213,16 @@ func weekKey(day string) (string, bool) {
 	return t.AddDate(0, 0, -back).Format(time.DateOnly), true
 }
 
-// weekLabel returns the ISO week name ("2026-W02") of a YYYY-MM-DD date.
-func weekLabel(day string) string {
+// WeekLabel returns the ISO week name ("2026-W02") of a YYYY-MM-DD date.
+func WeekLabel(day string) string {
 	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return day
 	}
 	y, w := t.ISOWeek()
 	return isoWeek(y, w)
+}
+
+func isoWeek(year, week int) string {
+	return fmt.Sprintf("%04d-W%02d", year, week)
 }
