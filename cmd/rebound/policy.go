@@ -151,18 +151,6 @@ func evaluatePending(ctx context.Context, st *store.Store, ev pipeline.Policy) e
 	return err
 }
 
-// scanPolicy is scan's hook: the policy is checked before the scan reads anything, and the
-// addresses that got new events are evaluated after its last batch.
-func (g *globalOptions) scanPolicy() (after func(context.Context, *store.Store) error, err error) {
-	ev, _, err := g.evaluator()
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, st *store.Store) error {
-		return evaluatePending(ctx, st, ev)
-	}, nil
-}
-
 // openPolicyStore loads the policy, opens the database and evaluates what is pending: the
 // start of every command that reads states.
 func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, pipeline.Policy, *loadedPolicy, error) {

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"go/build"
 	"io"
 	"math/rand/v2"
@@ -399,7 +400,7 @@ func TestHostileFolder(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit status %d\n%s", code, stderr)
 	}
-	var sum scanSummary
+	var sum pipeline.IngestSummary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("summary %q: %v", stdout, err)
 	}
@@ -448,7 +449,7 @@ func TestHostileFolder(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("second run: exit status %d\n%s", code, stderr)
 	}
-	sum = scanSummary{}
+	sum = pipeline.IngestSummary{}
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("summary %q: %v", stdout, err)
 	}
