@@ -32,9 +32,11 @@ demo: build
 test: lint
 	$(GO) test -count=1 $(PKGS)
 
+# lint: gofmt, go vet and staticcheck (pinned as a tool in go.mod: `go get -tool` to move it).
 lint:
 	@out=$$(gofmt -l cmd internal rules); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 
 # bench: every benchmark (BENCH=regexp for some); the end-to-end ones take several minutes.
 bench:

@@ -63,7 +63,7 @@ func runPrune(ctx context.Context, g *globalOptions, o *pruneOptions) error {
 			fmt.Errorf("--older-than %s is shorter than the policy's longest window (%s): pruning could change pauses", o.olderThan, lp.why),
 			"use --older-than "+policy.FormatDuration(lp.horizon)+" or more")
 	}
-	st, ev, _, err := g.openPolicyStore(ctx)
+	st, err := g.openStore(ctx) // Prune evaluates what is pending first
 	if err != nil {
 		return err
 	}

@@ -24,9 +24,12 @@ func newRulesCmd(g *globalOptions) *cobra.Command {
 }
 
 func runRulesCheck(g *globalOptions, dir string) error {
-	errs := classify.Check(dir)
+	errs, notes := classify.Check(dir)
 	for _, e := range errs {
 		fmt.Fprintf(g.stderr, "%v\n", e)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(g.stderr, "note: %v\n", n)
 	}
 	if len(errs) > 0 {
 		return usageError("%s: %s in the rules", dir, plural(len(errs), "problem"))

@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
+
 	"strings"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
@@ -65,6 +64,12 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 
 // policyError reports every problem of a policy file on its own "rebound: file:line: ..." line.
 func policyError(err error) error {
+	return withHint(exitUsage, errors.New(problemLines(err)), policyHint)
+}
+
+// problemLines writes every problem of a joined error (errors.Join) on its own
+// "rebound: file:line: ..." line: the first gets its prefix where the error is printed.
+func problemLines(err error) string {
 	var lines []string
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
@@ -73,47 +78,17 @@ func policyError(err error) error {
 	} else {
 		lines = []string{err.Error()}
 	}
-	return withHint(exitUsage, errors.New(strings.Join(lines, "\nrebound: ")), policyHint)
+	return strings.Join(lines, "\nrebound: ")
 }
 
-// providerIDs lists the provider ids of the provider tables (the [id] sections of the
+// providerIDs lists the provider ids of the provider tables (the [provider ID] sections of the
 // embedded *.providers files and of those in --rules DIR), and "other".
 func (g *globalOptions) providerIDs() ([]string, error) {
-	ids := []string{"other"}
-	add := func(fsys fs.FS) error {
-		names, err := fs.Glob(fsys, "*.providers")
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			f, err := fsys.Open(n)
-			if err != nil {
-				return err
-			}
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				line := strings.TrimSpace(sc.Text())
-				if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-					ids = append(ids, strings.TrimSpace(line[1:len(line)-1]))
-				}
-			}
-			f.Close()
-			if err := sc.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
+	ids, err := classify.ProviderIDs(g.rulesDir)
+	if err != nil {
+		return nil, withHint(exitUsage, fmt.Errorf("rules %s: %w", g.rulesDir, err), "check --rules")
 	}
-	if err := add(rules.FS); err != nil {
-		return nil, err
-	}
-	if g.rulesDir != "" {
-		if err := add(os.DirFS(g.rulesDir)); err != nil {
-			return nil, withHint(exitUsage, fmt.Errorf("rules %s: %w", g.rulesDir, err), "check --rules")
-		}
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids), nil
+	return ids, nil
 }
 
 // nowEnv is the environment variable that fixes rebound's clock, for tests (docs/policy.md).

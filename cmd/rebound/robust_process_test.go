@@ -14,12 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"github.com/reboundhq/rebound/internal/pipeline"
+	"go/build"
 	"math/rand/v2"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -31,7 +31,7 @@ import (
 func buildRebound(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "rebound")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool := filepath.Join(build.Default.GOROOT, "bin", "go")
 	if _, err := os.Stat(goTool); err != nil {
 		goTool = "go"
 	}

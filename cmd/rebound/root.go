@@ -16,8 +16,7 @@ type globalOptions struct {
 	rulesDir   string     // --rules: a folder of user rules that win over the embedded ones
 	policyFile string     // --policy: a suppression policy file laid over rules/default.policy
 	attrib     attribFlag // --attrib: campaign attribution file (docs/attribution.md)
-	quiet      bool
-	imap       imapFlags // --password-file, --insecure-skip-verify, --imap-timeout of scan, parse, explain
+	imap       imapFlags  // --password-file, --insecure-skip-verify, --imap-timeout of scan, parse, explain
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

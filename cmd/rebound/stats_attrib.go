@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"github.com/reboundhq/rebound/internal/attrib"
@@ -26,7 +27,7 @@ func (f *attribFlag) Set(path string) error {
 	defer r.Close()
 	cfg, err := attrib.ParseConfig(r, path)
 	if err != nil {
-		return err
+		return errors.New(problemLines(err))
 	}
 	f.path, f.cfg = path, cfg
 	return nil

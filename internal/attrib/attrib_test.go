@@ -258,6 +258,15 @@ func TestAttributeReport(t *testing.T) {
 
 func TestParseConfig(t *testing.T) {
 	src := `# attribution for example.com
+sources = verp | feedback-id | x-campaign-id   # our order
+verp = bounces+{campaign}-{recipient}@
+       b#{campaign}@bounce.example.com
+feedback_id_field = 2
+message_id = ^(?P<campaign>[a-z]+)\.
+sending_domain = return-path
+`
+	// the same in the format of before issue 14: kebab-case keys, comma lists, verp repeated
+	old := `# attribution for example.com
 sources = verp, feedback-id, x-campaign-id   # our order
 verp = bounces+{campaign}-{recipient}@
 verp = b#{campaign}@bounce.example.com
@@ -265,33 +274,37 @@ feedback-id-field = 2
 message-id = ^(?P<campaign>[a-z]+)\.
 sending-domain = return-path
 `
-	c, err := ParseConfig(strings.NewReader(src), "attrib.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Order) != 3 || c.Order[1] != SourceFeedbackID || len(c.VERP) != 2 || c.FeedbackIDField != 2 {
-		t.Fatalf("parsed %+v", c)
-	}
-	if got, _ := c.Campaign(Input{ReturnPath: "b#c5@bounce.example.com"}); got != "c5" {
-		t.Errorf("second verp pattern: %q", got)
-	}
-	if got, _ := c.Campaign(Input{Headers: map[string]string{"Feedback-ID": "a:b:c:d"}}); got != "b" {
-		t.Errorf("feedback field 2: %q", got)
-	}
-	if got := c.SendingDomain(Input{From: "a@f.example", ReturnPath: "b@r.example"}); got != "r.example" {
-		t.Errorf("sending domain: %q", got)
+	for _, src := range []string{src, old} {
+		c, err := ParseConfig(strings.NewReader(src), "attrib.conf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Order) != 3 || c.Order[1] != SourceFeedbackID || len(c.VERP) != 2 || c.FeedbackIDField != 2 {
+			t.Fatalf("parsed %+v", c)
+		}
+		if got, _ := c.Campaign(Input{ReturnPath: "b#c5@bounce.example.com"}); got != "c5" {
+			t.Errorf("second verp pattern: %q", got)
+		}
+		if got, _ := c.Campaign(Input{Headers: map[string]string{"Feedback-ID": "a:b:c:d"}}); got != "b" {
+			t.Errorf("feedback field 2: %q", got)
+		}
+		if got := c.SendingDomain(Input{From: "a@f.example", ReturnPath: "b@r.example"}); got != "r.example" {
+			t.Errorf("sending domain: %q", got)
+		}
 	}
 }
 
 func TestParseConfigErrors(t *testing.T) {
 	tests := []struct{ src, want string }{
-		{"sources = verp, bogus", "c.conf:1: unknown source"},
+		{"sources = verp | bogus", "c.conf:1: unknown source"},
 		{"\n\nverp = b-{x}@", "c.conf:3: verp pattern"},
-		{"feedback-id-field = 0", "c.conf:1: feedback-id-field"},
-		{"message-id = (", "c.conf:1: message-id pattern"},
+		{"feedback_id_field = 0", "c.conf:1: feedback_id_field"},
+		{"message_id = (", "c.conf:1: message_id pattern"},
 		{"colour = red", "c.conf:1: unknown key"},
-		{"just words", "c.conf:1: want key = value"},
-		{"sending-domain = envelope", "c.conf:1: unknown sending-domain source"},
+		{"just words", "c.conf:1: expected key = value"},
+		{"sending_domain = envelope", "c.conf:1: unknown sending_domain source"},
+		{"[campaign]\nverp = x{campaign}@", "c.conf:1: an attribution file has no sections"},
+		{"message_id = a\nmessage_id = b", "c.conf:2: message_id given twice (first on line 1)"},
 	}
 	for _, tt := range tests {
 		_, err := ParseConfig(strings.NewReader(tt.src), "c.conf")
@@ -301,10 +314,33 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 }
 
+// TestParseConfigReportsEverything checks that every problem of an attribution file comes out
+// of one run, each at its line.
+func TestParseConfigReportsEverything(t *testing.T) {
+	src := "sources = verp | bogus\n" +
+		"verp = b-{x}@\n" +
+		"       ok-{campaign}@\n" +
+		"       {campaign}{recipient}@\n" +
+		"feedback_id_field = 0\n" +
+		"colour = red\n"
+	_, err := ParseConfig(strings.NewReader(src), "c.conf")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		lines = append(lines, l[:strings.Index(l, ": ")])
+	}
+	if got := strings.Join(lines, " "); got != "c.conf:1 c.conf:2 c.conf:4 c.conf:5 c.conf:6" {
+		t.Errorf("problems at %s:\n%v", got, err)
+	}
+}
+
 func FuzzParseConfig(f *testing.F) {
-	f.Add("sources = verp, list-id\nverp = bounces+{campaign}-{recipient}@\n")
-	f.Add("message-id = ^(?P<campaign>[a-z]+)\\.\nfeedback-id-field = 2")
-	f.Add("verp = {*}+{campaign}@bounce.example.com # c")
+	f.Add("sources = verp | list-id\nverp = bounces+{campaign}-{recipient}@\n")
+	f.Add("message_id = ^(?P<campaign>[a-z]+)\\.\nfeedback_id_field = 2")
+	f.Add("verp = {*}+{campaign}@bounce.example.com # c\n  x-{campaign}@")
+	f.Add("sources = verp, list-id\nfeedback-id-field = 2")
 	f.Fuzz(func(t *testing.T, src string) {
 		c, err := ParseConfig(strings.NewReader(src), "fuzz")
 		if err != nil {

@@ -1,34 +1,55 @@
 package attrib
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/reboundhq/rebound/internal/config"
 )
 
-// ParseConfig reads an attribution file: one "key = value" per line, '#' starts a comment.
+// maxConfigSize bounds an attribution file: a few lines are expected.
+const maxConfigSize = 1 << 20
+
+// ParseConfig reads an attribution file, in the format of docs/config.md: keys without
+// sections, '#' comments, lists separated by | or one item per indented line.
 //
-//	sources           = verp, x-campaign-id, feedback-id   # order of precedence
-//	verp              = bounces+{campaign}-{recipient}@    # may be repeated
-//	feedback-id-field = 1
-//	message-id        = ^(?P<campaign>[a-z0-9]+)\.
-//	sending-domain    = from, return-path
+//	sources           = verp | x-campaign-id | feedback-id   # order of precedence
+//	verp              = bounces+{campaign}-{recipient}@     # one pattern per line
+//	                    b-{campaign}@bounce.example.com
+//	feedback_id_field = 1
+//	message_id        = ^(?P<campaign>[a-z0-9]+)\.
+//	sending_domain    = from | return-path
 //
-// Keys that are absent keep their DefaultConfig value. Errors name the file and line.
+// Keys that are absent keep their DefaultConfig value. Every problem of the file is reported,
+// each as "file:line: message", joined (errors.Join). A file in the format of before issue 14
+// (kebab-case keys, lists separated by commas) loads with the same meaning.
 func ParseConfig(r io.Reader, name string) (*Config, error) {
-	c := DefaultConfig()
-	cfg := &Config{Order: c.Order, FeedbackIDField: c.FeedbackIDField, DomainOrder: c.DomainOrder}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 64*1024)
-	for line := 1; sc.Scan(); line++ {
-		if err := cfg.parseLine(sc.Text()); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
-		}
-	}
-	if err := sc.Err(); err != nil {
+	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes: not an attribution file", name, maxConfigSize)
+	}
+	f := config.Parse(name, data)
+	d := DefaultConfig()
+	cfg := &Config{Order: d.Order, FeedbackIDField: d.FeedbackIDField, DomainOrder: d.DomainOrder}
+	for _, s := range f.Sections {
+		f.Errorf(s.Line, "an attribution file has no sections: remove [%s]", s.Label())
+	}
+	seen := map[string]int{}
+	for _, e := range f.Top {
+		if prev, ok := seen[e.Key]; ok && e.Key != "verp" {
+			f.Errorf(e.Line, "%s given twice (first on line %d)", e.Key, prev)
+			continue
+		}
+		seen[e.Key] = e.Line
+		cfg.set(f, e)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
 	}
 	if err := cfg.Compile(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -36,85 +57,76 @@ func ParseConfig(r io.Reader, name string) (*Config, error) {
 	return cfg, nil
 }
 
-func (c *Config) parseLine(text string) error {
-	text = strings.TrimSpace(stripComment(text))
-	if text == "" {
-		return nil
-	}
-	key, value, ok := strings.Cut(text, "=")
-	if !ok {
-		return errorf("want key = value, got %q", text)
-	}
-	key, value = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value)
-	switch key {
+// set reads one key of an attribution file into c, recording any problem in f.
+func (c *Config) set(f *config.File, e *config.Entry) {
+	switch e.Key {
 	case "sources":
-		return c.setSources(value)
+		c.Order = nil
+		for _, v := range items(f, e) {
+			s := Source(strings.ToLower(v.Text))
+			if !knownSource(s) {
+				f.Errorf(v.Line, "unknown source %q", v.Text)
+				continue
+			}
+			c.Order = append(c.Order, s)
+		}
 	case "verp":
-		vp, err := compileVERP(value)
-		if err != nil {
-			return err
+		for _, v := range e.Lines() {
+			if vp, err := compileVERP(v.Text); err != nil {
+				f.Errorf(v.Line, "%v", err)
+			} else {
+				c.VERP = append(c.VERP, vp.src)
+			}
 		}
-		c.VERP = append(c.VERP, vp.src)
-	case "feedback-id-field":
-		n, err := strconv.Atoi(value)
-		if err != nil || n < 1 || n > 16 {
-			return errorf("feedback-id-field: want a number from 1 to 16, got %q", value)
+	case "feedback_id_field":
+		if v, ok := f.One(e); ok {
+			n, err := strconv.Atoi(v.Text)
+			if err != nil || n < 1 || n > 16 {
+				f.Errorf(v.Line, "feedback_id_field: want a number from 1 to 16, got %q", v.Text)
+				return
+			}
+			c.FeedbackIDField = n
 		}
-		c.FeedbackIDField = n
-	case "message-id":
-		if _, err := compileMessageID(value); err != nil {
-			return err
+	case "message_id":
+		if v, ok := f.One(e); ok {
+			if _, err := compileMessageID(v.Text); err != nil {
+				f.Errorf(v.Line, "%v", err)
+				return
+			}
+			c.MessageID = v.Text
 		}
-		c.MessageID = value
-	case "sending-domain":
-		return c.setDomainOrder(value)
+	case "sending_domain":
+		c.DomainOrder = []DomainSource{}
+		for _, v := range items(f, e) {
+			d := DomainSource(strings.ToLower(v.Text))
+			if d != DomainFrom && d != DomainReturnPath {
+				f.Errorf(v.Line, "unknown sending_domain source %q (want from or return-path)", v.Text)
+				continue
+			}
+			c.DomainOrder = append(c.DomainOrder, d)
+		}
 	default:
-		return errorf("unknown key %q (want sources, verp, feedback-id-field, message-id or sending-domain)", key)
+		f.Errorf(e.Line, "unknown key %q (want sources, verp, feedback_id_field, message_id or sending_domain)", e.Key)
 	}
-	return nil
 }
 
-// stripComment removes a '#' comment that starts a line or follows white space, so that '#'
-// inside a pattern (e.g. "a#b") survives.
-func stripComment(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') {
-			return s[:i]
+// items returns the items of a list of names. The old syntax, names separated by commas, is
+// read too (a name has no comma), with a note.
+func items(f *config.File, e *config.Entry) []config.Value {
+	var out []config.Value
+	for _, v := range e.List() {
+		if !strings.Contains(v.Text, ",") {
+			out = append(out, v)
+			continue
 		}
-	}
-	return s
-}
-
-func (c *Config) setSources(value string) error {
-	c.Order = nil
-	for _, f := range splitList(value) {
-		s := Source(strings.ToLower(f))
-		if !knownSource(s) {
-			return errorf("unknown source %q", f)
+		var parts []string
+		for _, p := range strings.Split(v.Text, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+				out = append(out, config.Value{Text: p, Line: v.Line})
+			}
 		}
-		c.Order = append(c.Order, s)
-	}
-	return nil
-}
-
-func (c *Config) setDomainOrder(value string) error {
-	c.DomainOrder = []DomainSource{}
-	for _, f := range splitList(value) {
-		d := DomainSource(strings.ToLower(f))
-		if d != DomainFrom && d != DomainReturnPath {
-			return errorf("unknown sending-domain source %q (want from or return-path)", f)
-		}
-		c.DomainOrder = append(c.DomainOrder, d)
-	}
-	return nil
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, f := range strings.Split(v, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
+		f.Notef(v.Line, "%s: list items are separated by | now: %q is read as %s", e.Key, v.Text, strings.Join(parts, " | "))
 	}
 	return out
 }

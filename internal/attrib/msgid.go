@@ -17,7 +17,7 @@ type messageIDPattern struct {
 func compileMessageID(src string) (*messageIDPattern, error) {
 	re, err := regexp.Compile(src)
 	if err != nil {
-		return nil, fmt.Errorf("message-id pattern: %w", err)
+		return nil, fmt.Errorf("message_id pattern: %w", err)
 	}
 	p := &messageIDPattern{re: re}
 	if i := re.SubexpIndex("campaign"); i > 0 {

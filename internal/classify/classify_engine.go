@@ -45,18 +45,6 @@ type facts struct {
 	sc         *scratch
 	specific   bool // the status table knows the status and does not mark it generic
 	statusRule *rule
-	ascii      int8 // text is all ASCII: 0 not yet known, 1 yes, -1 no
-}
-
-// isASCII reports whether the text is all ASCII, working it out once.
-func (f *facts) isASCII() bool {
-	if f.ascii == 0 {
-		f.ascii = -1
-		if isASCIIBytes(f.text) {
-			f.ascii = 1
-		}
-	}
-	return f.ascii > 0
 }
 
 // Classify decides the reason, type and action for one recipient, following the order of
@@ -124,7 +112,7 @@ func (c *Classifier) prepare(res Result, f *facts, sc *scratch, in Input) Result
 	if res.ReplyCode == "" && f.reply != "" {
 		res.ReplyCode = f.reply
 	}
-	sc.found, sc.occ = c.phrases.scan(sc.text, sc.hits, sc.found, sc.occ)
+	sc.found = c.phrases.scan(sc.text, sc.hits, sc.found)
 	for _, id := range sc.found {
 		for _, ri := range c.byPhrase[id] {
 			sc.cands[ri>>6] |= 1 << (ri & 63)
@@ -267,14 +255,13 @@ func (c *Classifier) match(r *rule, f *facts) bool {
 }
 
 // regexMatch returns the index of the first regex of r that matches the text, or -1.
-// A regex runs only when one of its required literals occurred, and then, through its plan,
-// only around the places where a match can begin.
+// A regex runs only when the text holds one literal of each of its required sets.
 func (c *Classifier) regexMatch(r *rule, f *facts) int {
 	for k := range r.regexes {
 		if !allSetsHit(r.regexIDs[k], f.sc.hits) {
 			continue
 		}
-		if r.regexPlans[k].match(f.text, f.sc.occ, f.isASCII()) {
+		if r.regexes[k].Match(f.text) {
 			return k
 		}
 	}
@@ -406,7 +393,7 @@ func (c *Classifier) explain(r *rule, f *facts) string {
 	}
 	if len(r.regexes) > 0 && firstHit(r.phraseIDs, f.sc.hits) < 0 {
 		if k := c.regexMatch(r, f); k >= 0 {
-			parts = append(parts, "regex "+strconv.Quote(strings.TrimPrefix(r.regexes[k].String(), "(?i)"))+" matched "+strconv.Quote(string(r.regexes[k].Find(f.text))))
+			parts = append(parts, "regex "+strconv.Quote(r.regexes[k].String())+" matched "+strconv.Quote(string(r.regexes[k].Find(f.text))))
 		}
 	}
 	return strings.Join(parts, ", ")

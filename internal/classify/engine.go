@@ -7,10 +7,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/reboundhq/rebound/internal/config"
 	"github.com/reboundhq/rebound/rules"
 )
 
@@ -47,7 +49,7 @@ func Load(user ...fs.FS) (*Classifier, error) {
 		}
 		srcs = append(srcs, source{fsys: u, name: name, user: true})
 	}
-	c, errs := build(srcs)
+	c, errs, _ := build(srcs)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -60,7 +62,7 @@ func LoadDir(dir string) (*Classifier, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, err
 	}
-	c, errs := build([]source{{fsys: rules.FS, name: "rules"}, {fsys: os.DirFS(dir), name: dir, user: true}})
+	c, errs, _ := build([]source{{fsys: rules.FS, name: "rules"}, {fsys: os.DirFS(dir), name: dir, user: true}})
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -82,18 +84,50 @@ func checkDir(dir string) error {
 }
 
 // Check validates the rules and providers files in dir as user rules on top of the defaults
-// and returns every problem, each formatted "file:line: message" (rebound rules check DIR).
-func Check(dir string) []error {
+// and returns every problem, and the notes on old syntax that still loads, each formatted
+// "file:line: message" (rebound rules check DIR).
+func Check(dir string) (problems []error, notes []*config.Error) {
 	if err := checkDir(dir); err != nil {
-		return []error{err}
+		return []error{err}, nil
 	}
-	_, errs := build([]source{{fsys: rules.FS, name: "rules"}, {fsys: os.DirFS(dir), name: dir, user: true}})
-	return errs
+	_, errs, notes := build([]source{{fsys: rules.FS, name: "rules"}, {fsys: os.DirFS(dir), name: dir, user: true}})
+	return errs, notes
+}
+
+// ProviderIDs lists the provider ids of the built-in provider tables and of those in dir (when
+// not ""), and "other", sorted: the names a policy's [provider NAME] sections may use. It reads
+// only the *.providers files; their problems are left to Load.
+func ProviderIDs(dir string) ([]string, error) {
+	srcs := []source{{fsys: rules.FS, name: "rules"}}
+	if dir != "" {
+		srcs = append(srcs, source{fsys: os.DirFS(dir), name: dir, user: true})
+	}
+	ids := []string{otherProvider}
+	for _, src := range srcs {
+		_, provFiles, err := listFiles(src.fsys)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", src.name, err)
+		}
+		for _, f := range provFiles {
+			data, err := fs.ReadFile(src.fsys, f)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", displayName(src, f), err)
+			}
+			var errs []error
+			var notes []*config.Error
+			for _, p := range parseProviders(displayName(src, f), data, &errs, &notes) {
+				ids = append(ids, p.id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
 }
 
 // build parses and compiles every source; it returns all errors found rather than the first.
-func build(srcs []source) (*Classifier, []error) {
+func build(srcs []source) (*Classifier, []error, []*config.Error) {
 	var errs []error
+	var notes []*config.Error
 	var all []*rule
 	var provGroups [][]*provider
 	for _, src := range srcs {
@@ -112,7 +146,7 @@ func build(srcs []source) (*Classifier, []error) {
 				errs = append(errs, fmt.Errorf("%s: %w", displayName(src, f), err))
 				continue
 			}
-			provs = append(provs, parseProviders(displayName(src, f), data, &errs)...)
+			provs = append(provs, parseProviders(displayName(src, f), data, &errs, &notes)...)
 		}
 		provGroups = append(provGroups, provs)
 		for _, f := range ruleFiles {
@@ -121,7 +155,7 @@ func build(srcs []source) (*Classifier, []error) {
 				errs = append(errs, fmt.Errorf("%s: %w", displayName(src, f), err))
 				continue
 			}
-			all = append(all, parseRules(displayName(src, f), data, src.user, &errs)...)
+			all = append(all, parseRules(displayName(src, f), data, src.user, &errs, &notes)...)
 		}
 	}
 	// user providers first: they win
@@ -132,23 +166,11 @@ func build(srcs []source) (*Classifier, []error) {
 	checkRuleIDs(all, c.providers, &errs)
 	resolveLike(all, &errs)
 	c.compile(all)
-	sortErrors(errs)
-	return c, errs
-}
-
-// sortErrors orders file:line errors by file and line, keeping other errors first.
-func sortErrors(errs []error) {
-	sort.SliceStable(errs, func(i, j int) bool {
-		a, aok := errs[i].(*posError)
-		b, bok := errs[j].(*posError)
-		if !aok || !bok {
-			return !aok && bok
-		}
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		return a.Line < b.Line
+	config.SortErrors(errs)
+	sort.SliceStable(notes, func(i, j int) bool {
+		return notes[i].File < notes[j].File || notes[i].File == notes[j].File && notes[i].Line < notes[j].Line
 	})
+	return c, errs, notes
 }
 
 func displayName(src source, f string) string {
@@ -187,15 +209,15 @@ func checkRuleIDs(all []*rule, pt *providerTable, errs *[]error) {
 	}
 	seen := map[key]*rule{}
 	for _, r := range all {
-		k := key{r.stage == stageUser, r.id}
+		k := key{r.user, r.id}
 		if prev, ok := seen[k]; ok {
-			*errs = append(*errs, &posError{r.file, r.line, fmt.Sprintf("duplicate rule id [%s] (first at %s)", r.id, prev.pos())})
+			*errs = append(*errs, config.Errorf(r.file, r.line, "duplicate rule id [%s] (first at %s)", r.id, prev.pos()))
 		} else {
 			seen[k] = r
 		}
 		for _, p := range r.providers {
 			if !pt.ids[p] && p != otherProvider {
-				*errs = append(*errs, &posError{r.file, r.line, fmt.Sprintf("[%s]: unknown provider %q", r.id, p)})
+				*errs = append(*errs, config.Errorf(r.file, r.line, "[%s]: unknown provider %q", r.id, p))
 			}
 		}
 	}
@@ -206,7 +228,7 @@ func checkRuleIDs(all []*rule, pt *providerTable, errs *[]error) {
 func resolveLike(all []*rule, errs *[]error) {
 	byID := map[string]*rule{}
 	for _, r := range all {
-		if prev, ok := byID[r.id]; !ok || r.stage == stageUser && prev.stage != stageUser {
+		if prev, ok := byID[r.id]; !ok || r.user && !prev.user {
 			byID[r.id] = r
 		}
 	}
@@ -215,17 +237,16 @@ func resolveLike(all []*rule, errs *[]error) {
 			src, ok := byID[id]
 			switch {
 			case !ok:
-				*errs = append(*errs, &posError{r.file, r.likeLine, fmt.Sprintf("[%s]: like names unknown rule [%s]", r.id, id)})
+				*errs = append(*errs, config.Errorf(r.file, r.likeLine, "[%s]: like names unknown rule [%s]", r.id, id))
 			case len(src.like) > 0:
-				*errs = append(*errs, &posError{r.file, r.likeLine, fmt.Sprintf("[%s]: like names [%s], which itself uses like", r.id, id)})
+				*errs = append(*errs, config.Errorf(r.file, r.likeLine, "[%s]: like names [%s], which itself uses like", r.id, id))
 			case len(src.phrases)+len(src.regexes) == 0:
-				*errs = append(*errs, &posError{r.file, r.likeLine, fmt.Sprintf("[%s]: like names [%s], which has no phrase or regex", r.id, id)})
+				*errs = append(*errs, config.Errorf(r.file, r.likeLine, "[%s]: like names [%s], which has no phrase or regex", r.id, id))
 			default:
 				r.phrases = append(r.phrases, src.phrases...)
 				r.notPhrases = append(r.notPhrases, src.notPhrases...)
 				r.regexes = append(r.regexes, src.regexes...)
 				r.regexLits = append(r.regexLits, src.regexLits...)
-				r.regexPlans = append(r.regexPlans, src.regexPlans...)
 			}
 		}
 	}
@@ -236,18 +257,22 @@ func resolveLike(all []*rule, errs *[]error) {
 func (c *Classifier) compile(all []*rule) {
 	userIDs := map[string]bool{}
 	for _, r := range all {
-		if r.stage == stageUser {
+		if r.user {
 			userIDs[r.id] = true
 		}
 	}
 	kept := all[:0:0]
 	for _, r := range all {
-		if r.stage != stageUser && userIDs[r.id] {
+		if !r.user && userIDs[r.id] {
 			continue
 		}
 		kept = append(kept, r)
 	}
-	sort.SliceStable(kept, func(i, j int) bool { return kept[i].stage < kept[j].stage })
+	// by stage; within a stage the user's rules (of --rules DIR) first, then in file order
+	sort.SliceStable(kept, func(i, j int) bool {
+		a, b := kept[i], kept[j]
+		return a.stage < b.stage || a.stage == b.stage && a.user && !b.user
+	})
 	c.rules = kept
 	for s, i := stage(0), 0; s <= nStages; s++ {
 		for i < len(kept) && kept[i].stage < s {
@@ -294,30 +319,7 @@ func (c *Classifier) compile(all []*rule) {
 			}
 		}
 	}
-	c.planPrefixes(kept, intern)
 	c.phrases = newMatcher(c.phraseText)
-	for _, r := range kept {
-		for k, p := range r.regexPlans {
-			if p.prefixes == nil {
-				continue
-			}
-			for _, id := range p.prefixIDs {
-				c.phrases.track[id>>6] |= 1 << (id & 63)
-			}
-			if p.required != nil {
-				continue // a plan shared through like has the same literal sets
-			}
-			p.required = [][]uint64{}
-			for _, ids := range r.regexIDs[k] {
-				set := make([]uint64, len(c.phrases.track))
-				for _, id := range ids {
-					set[id>>6] |= 1 << (id & 63)
-					c.phrases.track[id>>6] |= 1 << (id & 63)
-				}
-				p.required = append(p.required, set)
-			}
-		}
-	}
 	nPhrase, nRule := (len(c.phraseText)+63)/64, (len(kept)+63)/64
 	c.scratch.New = func() any {
 		return &scratch{
@@ -325,30 +327,6 @@ func (c *Classifier) compile(all []*rule) {
 			hits:  make([]uint64, nPhrase),
 			cands: make([]uint64, nRule),
 			found: make([]int32, 0, 16),
-			occ:   make([]occurrence, 0, 16),
-		}
-	}
-}
-
-// planPrefixes interns the prefixes of every regex plan as phrases, once per plan (rules
-// that share a regex through like share its plan), and gives each plan its set of ids.
-func (c *Classifier) planPrefixes(kept []*rule, intern func(string) int32) {
-	var plans []*regexPlan
-	for _, r := range kept {
-		for _, p := range r.regexPlans {
-			if p.prefixes != nil && p.prefixIDs == nil {
-				p.prefixIDs = make([]int32, len(p.prefixes))
-				for i, s := range p.prefixes {
-					p.prefixIDs[i] = intern(s)
-				}
-				plans = append(plans, p)
-			}
-		}
-	}
-	for _, p := range plans {
-		p.prefixBits = make([]uint64, (len(c.phraseText)+63)/64)
-		for _, id := range p.prefixIDs {
-			p.prefixBits[id>>6] |= 1 << (id & 63)
 		}
 	}
 }
@@ -362,11 +340,10 @@ func appendOnce(s []int32, v int32) []int32 {
 
 // scratch is the per-call working memory, pooled.
 type scratch struct {
-	text  []byte       // normalised diagnostic
-	hits  []uint64     // phrase id bits
-	cands []uint64     // rule index bits: rules whose text condition may hold
-	found []int32      // phrase ids that occurred
-	occ   []occurrence // places of the regex prefixes
+	text  []byte   // normalised diagnostic
+	hits  []uint64 // phrase id bits
+	cands []uint64 // rule index bits: rules whose text condition may hold
+	found []int32  // phrase ids that occurred
 }
 
 func (s *scratch) reset() {
@@ -377,21 +354,11 @@ func (s *scratch) reset() {
 		s.cands[i] = 0
 	}
 	s.found = s.found[:0]
-	s.occ = s.occ[:0]
 	s.text = s.text[:0]
 }
 
 // RuleCount returns the number of rules in use (after user rules replaced defaults).
 func (c *Classifier) RuleCount() int { return len(c.rules) }
-
-// ruleIDs lists the rule ids by stage, for tests.
-func (c *Classifier) ruleIDs() []string {
-	out := make([]string, len(c.rules))
-	for i, r := range c.rules {
-		out[i] = r.id
-	}
-	return out
-}
 
 // describe names a rule for evidence.
 func (r *rule) describe() string {

@@ -112,19 +112,6 @@ func (p statusPattern) match(s status) bool {
 	return p.parts[0].has(s.class) && p.parts[1].has(s.subject) && p.parts[2].has(s.detail)
 }
 
-// exact reports whether the pattern names a single code.
-func (p statusPattern) exact() bool {
-	if p.none {
-		return false
-	}
-	for _, r := range p.parts {
-		if r.lo != r.hi {
-			return false
-		}
-	}
-	return true
-}
-
 // replyPattern matches RFC 5321 reply codes: three characters, each a digit or x ("550", "5xx", "55x").
 type replyPattern struct {
 	text string

@@ -1,30 +1,32 @@
 package classify
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/config"
 )
 
 // stage is a step of the order of decision (docs/rules.md); earlier stages win.
 type stage int
 
 // Stages, in order. The kind step (feedback, auto-reply, delivered) comes before all of them
-// and is not driven by rules.
+// and is not driven by rules. Every rule states its stage (stage = ...), but for those of
+// --rules DIR, which are user rules unless they state another.
 const (
 	stageUser     stage = iota + 1 // rules from --rules DIR
-	stageProvider                  // rules with a provider or mta condition
-	stagePhrase                    // rules with a phrase or regex condition
-	stageHint                      // rules with a hint condition
-	stageStatus                    // rules with a status condition only: the status table
-	stageReply                     // anything else: reply code and other fallbacks
+	stageProvider                  // rules about one provider: a provider or mta condition
+	stagePhrase                    // rules on the diagnostic text: phrase, regex or like
+	stageHint                      // rules on what the decoder read from the structure
+	stageStatus                    // the status-code table
+	stageReply                     // reply code and other fallbacks
 	nStages
 )
 
@@ -40,12 +42,13 @@ var defaultConfidence = [...]float64{stageUser: 0.95, stageProvider: 0.95, stage
 // genericConfidence is the confidence of a status-table rule marked generic.
 const genericConfidence = 0.6
 
-// rule is one [id] block of a rules file.
+// rule is one [rule ID] section of a rules file.
 type rule struct {
 	id    string
 	file  string
 	line  int
 	stage stage
+	user  bool // from --rules DIR
 
 	// conditions: values of one key are OR-ed, keys are AND-ed
 	statuses   []statusPattern
@@ -54,7 +57,6 @@ type rule struct {
 	notPhrases []string
 	regexes    []*regexp.Regexp
 	regexLits  [][][]string // per regex: sets of literals; a match contains one of each set
-	regexPlans []*regexPlan // per regex: where and how far to run it
 	providers  []string
 	dsnActions []string
 	mtas       []string // host globs
@@ -88,7 +90,7 @@ func (r *rule) pos() string { return r.file + ":" + strconv.Itoa(r.line) }
 // the diagnostic or one of its regexes must match it.
 func (r *rule) hasText() bool { return len(r.phrases) > 0 || len(r.regexes) > 0 || len(r.like) > 0 }
 
-// provider is one [id] block of a providers file.
+// provider is one [provider ID] section of a providers file.
 type provider struct {
 	id      string
 	name    string
@@ -98,340 +100,268 @@ type provider struct {
 	mtas    []string // host globs ("*.protection.outlook.com")
 }
 
-// posError is an error at a line of a rules or providers file.
-type posError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *posError) Error() string {
-	if e.Line == 0 {
-		return e.File + ": " + e.Msg
-	}
-	return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Msg
-}
-
-// block is a parsed [id] section before interpretation.
-type block struct {
-	id   string
-	line int
-	keys []keyValue
-}
-
-type keyValue struct {
-	key, value string
-	line       int
-}
-
-// parseBlocks reads the INI-like layout shared by rules and providers files:
-// "# comment", "[id]", "key = value | value". Lines before the first [id] must be blank or
-// comments. A key may repeat: its values add to the alternatives.
-func parseBlocks(file string, data []byte, errs *[]error) []block {
-	var blocks []block
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
-		if n == 1 {
-			line = strings.TrimPrefix(line, "\ufeff")
-		}
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		if line[0] == '[' {
-			if !strings.HasSuffix(line, "]") {
-				*errs = append(*errs, &posError{file, n, "unterminated [id]"})
-				continue
-			}
-			id := strings.TrimSpace(line[1 : len(line)-1])
-			if !validID(id) {
-				*errs = append(*errs, &posError{file, n, fmt.Sprintf("bad id %q: use letters, digits, '.', '_' and '-'", id)})
-			}
-			blocks = append(blocks, block{id: id, line: n})
-			continue
-		}
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			*errs = append(*errs, &posError{file, n, fmt.Sprintf("expected [id] or key = value, got %q", clip(line))})
-			continue
-		}
-		if len(blocks) == 0 {
-			*errs = append(*errs, &posError{file, n, "key = value before the first [id]"})
-			continue
-		}
-		b := &blocks[len(blocks)-1]
-		b.keys = append(b.keys, keyValue{strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value), n})
-	}
-	if err := sc.Err(); err != nil {
-		*errs = append(*errs, &posError{file, n + 1, "read: " + err.Error()})
-	}
-	return blocks
-}
-
-func validID(id string) bool {
-	if id == "" || len(id) > 100 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:57] + "..."
-	}
-	return s
-}
-
-// splitValues splits "a | b | c" into trimmed non-empty values.
-func splitValues(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, "|") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // DSN Action values (RFC 3464 section 2.3.3), kinds and SMTP commands accepted in conditions.
 var (
 	dsnActionValues = []string{"failed", "delayed", "delivered", "relayed", "expanded"}
 	kindValues      = []string{"bounce", "feedback", "autoreply"}
 )
 
-// parseRules reads a rules file. user marks rules from --rules DIR, which all belong to the
-// user stage. Errors are appended to errs as file:line messages.
-func parseRules(file string, data []byte, user bool, errs *[]error) []*rule {
+// parseRules reads a rules file: [rule ID] sections (docs/config.md, docs/rules.md). user
+// marks files from --rules DIR, whose rules belong to the user stage unless they state another.
+// Problems are appended to errs and notes on old syntax to notes, each "file:line: message".
+func parseRules(file string, data []byte, user bool, errs *[]error, notes *[]*config.Error) []*rule {
+	f := config.Parse(file, data)
+	if len(f.Top) > 0 {
+		f.Errorf(f.Top[0].Line, "%s = ... before the first [rule ID] section", f.Top[0].Key)
+	}
 	var rules []*rule
-	for _, b := range parseBlocks(file, data, errs) {
-		if r := parseRule(file, b, user, errs); r != nil {
+	for _, s := range f.Sections {
+		id, ok := sectionID(f, s, "rule")
+		if !ok {
+			continue
+		}
+		if r := parseRule(f, s, id, user); r != nil {
 			rules = append(rules, r)
 		}
 	}
+	*errs = append(*errs, f.Errors...)
+	*notes = append(*notes, f.Notes...)
 	return rules
 }
 
-func parseRule(file string, b block, user bool, errs *[]error) *rule {
-	r := &rule{id: b.id, file: file, line: b.line}
-	nerr := len(*errs)
-	fail := func(line int, format string, args ...any) {
-		*errs = append(*errs, &posError{file, line, fmt.Sprintf(format, args...)})
+// sectionID returns the id of a [kind ID] section, or of an old-style [ID] one (read with a
+// note), and reports any other header.
+func sectionID(f *config.File, s *config.Section, kind string) (string, bool) {
+	id := s.Name
+	switch {
+	case s.Kind == kind && s.Name == "":
+		f.Errorf(s.Line, "[%s] needs an id: [%s ID]", kind, kind)
+		return "", false
+	case s.Name == "":
+		id = s.Kind
+		f.Notef(s.Line, "[%s] is written [%s %s] now (the old header is read for compatibility)", id, kind, id)
+	case s.Kind != kind:
+		f.Errorf(s.Line, "unknown section [%s]: this file holds [%s ID] sections", s.Label(), kind)
+		return "", false
 	}
+	if !config.ValidName(id) {
+		f.Errorf(s.Line, "bad id %q: use letters, digits, '.', '_' and '-'", id)
+		return "", false
+	}
+	return id, true
+}
+
+func parseRule(f *config.File, s *config.Section, id string, user bool) *rule {
+	r := &rule{id: id, file: f.Name, line: s.Line, user: user}
+	nerr := len(f.Errors)
 	seen := map[string]int{}
-	for _, kv := range b.keys {
-		if kv.value == "" {
-			fail(kv.line, "%s: empty value", kv.key)
+	for _, e := range s.Entries {
+		seen[e.Key]++
+		if _, ok := resultKeys[e.Key]; ok && seen[e.Key] > 1 {
+			f.Errorf(e.Line, "%s given twice in [%s]", e.Key, id)
 			continue
 		}
-		seen[kv.key]++
-		if _, ok := resultKeys[kv.key]; ok && seen[kv.key] > 1 {
-			fail(kv.line, "%s given twice in [%s]", kv.key, b.id)
-			continue
+		if e.Key == "like" {
+			r.likeLine = e.Line
 		}
-		var problems []string
-		if set, ok := resultKeys[kv.key]; ok {
-			problems = set(r, kv.value)
-		} else if set, ok := conditionKeys[kv.key]; ok {
-			problems = set(r, kv.value)
-		} else {
-			problems = []string{fmt.Sprintf("unknown key %q", kv.key)}
-		}
-		if kv.key == "like" {
-			r.likeLine = kv.line
-		}
-		for _, p := range problems {
-			fail(kv.line, "%s", p)
+		switch set, cond := resultKeys[e.Key], conditionKeys[e.Key]; {
+		case e.Key == "regex":
+			for _, v := range e.Lines() {
+				addRegex(f, r, v)
+			}
+		case cond != nil:
+			for _, v := range e.List() {
+				if p := cond(r, v.Text); p != "" {
+					f.Errorf(v.Line, "%s", p)
+				}
+			}
+		case set != nil:
+			if v, ok := f.One(e); ok {
+				if p := set(r, v.Text); p != "" {
+					f.Errorf(v.Line, "%s", p)
+				}
+			}
+		default:
+			f.Errorf(e.Line, "unknown key %q", e.Key)
 		}
 	}
 	if seen["reason"] == 0 {
-		fail(b.line, "[%s] has no result: add reason = NAME", b.id)
+		f.Errorf(s.Line, "[%s] has no result: add reason = NAME", id)
 	}
-	if len(b.keys) > 0 && !r.hasCondition() && seen["reason"] > 0 && len(*errs) == nerr {
-		fail(b.line, "[%s] has no condition: it would match everything", b.id)
+	if len(s.Entries) > 0 && !r.hasCondition() && seen["reason"] > 0 && len(f.Errors) == nerr {
+		f.Errorf(s.Line, "[%s] has no condition: it would match everything", id)
 	}
-	r.stage = inferStage(r, user)
-	if r.strong && r.stage != stagePhrase && r.stage != stageUser {
-		fail(b.line, "[%s]: strong applies to phrase rules only", b.id)
-	}
-	if r.generic && r.stage != stageStatus {
-		fail(b.line, "[%s]: generic applies to status-table rules only (a status condition and nothing else)", b.id)
-	}
-	if len(*errs) > nerr {
+	checkStage(f, r, seen["stage"] > 0)
+	if len(f.Errors) > nerr {
 		return nil
 	}
 	return r
 }
 
-// A key setter reads one value into a rule and returns what is wrong with it, if anything.
-type keySetter func(r *rule, value string) []string
+// checkStage gives a rule without a stated stage its place, and checks that the stage fits:
+// a built-in rule states its stage; one from --rules DIR is a user rule unless it states
+// another stage (a copy of a built-in rule keeps its place). A stage's rules have the
+// condition the stage is about.
+func checkStage(f *config.File, r *rule, stated bool) {
+	switch {
+	case !stated && r.user:
+		r.stage = stageUser
+	case !stated:
+		f.Errorf(r.line, "[%s] has no stage: add stage = provider, phrase, hint, status or reply (docs/rules.md)", r.id)
+		return
+	case r.stage == stageUser && !r.user:
+		f.Errorf(r.line, "[%s]: stage user is for rules of --rules DIR", r.id)
+		return
+	}
+	need := map[stage]struct {
+		has  bool
+		what string
+	}{
+		stageProvider: {len(r.providers)+len(r.mtas) > 0, "a provider or mta condition"},
+		stagePhrase:   {r.hasText(), "a phrase, regex or like condition"},
+		stageHint:     {len(r.hints)+len(r.diagTypes) > 0, "a hint or diagnostic_type condition"},
+		stageStatus:   {len(r.statuses) > 0, "a status condition"},
+	}
+	if n, ok := need[r.stage]; ok && !n.has && r.hasCondition() {
+		f.Errorf(r.line, "[%s]: a rule of the %s stage needs %s", r.id, r.stage, n.what)
+	}
+	if r.strong && r.stage != stagePhrase && r.stage != stageUser {
+		f.Errorf(r.line, "[%s]: strong applies to phrase rules only", r.id)
+	}
+	if r.generic && r.stage != stageStatus {
+		f.Errorf(r.line, "[%s]: generic applies to status-table rules only (stage = status)", r.id)
+	}
+}
 
-// conditionKeys are the keys that say when a rule applies; several values are alternatives.
+// A key setter reads one item of a key into a rule and says what is wrong with it, if
+// anything ("" when nothing).
+type keySetter func(r *rule, item string) string
+
+// conditionKeys are the keys that say when a rule applies; their items are alternatives.
+// regex is one too, read one expression per line (addRegex).
 var conditionKeys = map[string]keySetter{
-	"status": func(r *rule, v string) (bad []string) {
-		for _, s := range splitValues(v) {
-			p, err := parseStatusPattern(s)
-			if err != nil {
-				bad = append(bad, err.Error())
-				continue
-			}
-			r.statuses = append(r.statuses, p)
-		}
-		return bad
-	},
-	"reply": func(r *rule, v string) (bad []string) {
-		for _, s := range splitValues(v) {
-			p, err := parseReplyPattern(s)
-			if err != nil {
-				bad = append(bad, err.Error())
-				continue
-			}
-			r.replies = append(r.replies, p)
-		}
-		return bad
-	},
-	"phrase":     func(r *rule, v string) []string { return addPhrases(&r.phrases, "phrase", v) },
-	"not-phrase": func(r *rule, v string) []string { return addPhrases(&r.notPhrases, "not-phrase", v) },
-	"regex": func(r *rule, v string) []string {
-		// the whole value is one expression: | is alternation inside it
-		re, err := compileRegex(v)
+	"status": func(r *rule, v string) string {
+		p, err := parseStatusPattern(v)
 		if err != nil {
-			return []string{"bad regex: " + err.Error()}
+			return err.Error()
 		}
-		r.regexes = append(r.regexes, re)
-		r.regexLits = append(r.regexLits, regexLiterals(v))
-		r.regexPlans = append(r.regexPlans, newRegexPlan(re))
-		return nil
+		r.statuses = append(r.statuses, p)
+		return ""
 	},
-	"like":     func(r *rule, v string) []string { r.like = append(r.like, splitValues(v)...); return nil },
-	"provider": func(r *rule, v string) []string { return addLower(&r.providers, v) },
-	"mta":      func(r *rule, v string) []string { return addLower(&r.mtas, v) },
-	"format":   func(r *rule, v string) []string { return addLower(&r.formats, v) },
-	"hint":     func(r *rule, v string) []string { return addLower(&r.hints, v) },
-	"dsn-action": func(r *rule, v string) []string {
-		return addOneOf(&r.dsnActions, "dsn-action", v, dsnActionValues)
-	},
-	"kind":            func(r *rule, v string) []string { return addOneOf(&r.kinds, "kind", v, kindValues) },
-	"diagnostic-type": func(r *rule, v string) []string { return addLower(&r.diagTypes, v) },
-	"command": func(r *rule, v string) []string {
-		for _, s := range splitValues(v) {
-			s = strings.ToUpper(s)
-			if s == "NONE" {
-				s = "" // the decoder did not tell which command the error answered
-			}
-			r.commands = append(r.commands, s)
+	"reply": func(r *rule, v string) string {
+		p, err := parseReplyPattern(v)
+		if err != nil {
+			return err.Error()
 		}
-		return nil
+		r.replies = append(r.replies, p)
+		return ""
+	},
+	"phrase":          func(r *rule, v string) string { return addPhrase(&r.phrases, "phrase", v) },
+	"not_phrase":      func(r *rule, v string) string { return addPhrase(&r.notPhrases, "not_phrase", v) },
+	"like":            func(r *rule, v string) string { r.like = append(r.like, v); return "" },
+	"provider":        func(r *rule, v string) string { return addLower(&r.providers, v) },
+	"mta":             func(r *rule, v string) string { return addLower(&r.mtas, v) },
+	"format":          func(r *rule, v string) string { return addLower(&r.formats, v) },
+	"hint":            func(r *rule, v string) string { return addLower(&r.hints, v) },
+	"diagnostic_type": func(r *rule, v string) string { return addLower(&r.diagTypes, v) },
+	"dsn_action": func(r *rule, v string) string {
+		return addOneOf(&r.dsnActions, "dsn_action", v, dsnActionValues)
+	},
+	"kind": func(r *rule, v string) string { return addOneOf(&r.kinds, "kind", v, kindValues) },
+	"command": func(r *rule, v string) string {
+		v = strings.ToUpper(v)
+		if v == "NONE" {
+			v = "" // the decoder did not tell which command the error answered
+		}
+		r.commands = append(r.commands, v)
+		return ""
 	},
 }
 
-// resultKeys are the keys that say what a rule decides, and its flags; each may be given once.
+// resultKeys are the keys that say what a rule decides, its stage and its flags; each takes
+// one value and may be given once.
 var resultKeys = map[string]keySetter{
-	"reason": func(r *rule, v string) []string {
+	"reason": func(r *rule, v string) string {
 		reason, ok := bounce.ParseReason(v)
 		if !ok {
-			return []string{fmt.Sprintf("unknown reason %q (see docs/reasons.md)", v)}
+			return fmt.Sprintf("unknown reason %q (see docs/reasons.md)", v)
 		}
 		r.reason = reason
-		return nil
+		return ""
 	},
-	"type": func(r *rule, v string) []string {
+	"type": func(r *rule, v string) string {
 		t := bounce.Type(strings.ToLower(v))
 		if !t.Valid() {
-			return []string{fmt.Sprintf("unknown type %q", v)}
+			return fmt.Sprintf("unknown type %q", v)
 		}
 		r.typ = t
-		return nil
+		return ""
 	},
-	"action": func(r *rule, v string) []string {
+	"action": func(r *rule, v string) string {
 		a := bounce.Action(strings.ToLower(v))
 		if !a.Valid() {
-			return []string{fmt.Sprintf("unknown action %q (for the DSN Action field use dsn-action)", v)}
+			return fmt.Sprintf("unknown action %q (for the DSN Action field use dsn_action)", v)
 		}
 		r.action = a
-		return nil
+		return ""
 	},
-	"confidence": func(r *rule, v string) []string {
+	"confidence": func(r *rule, v string) string {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(f > 0 && f <= 1) {
-			return []string{fmt.Sprintf("confidence must be a number in (0, 1], got %q", v)}
+			return fmt.Sprintf("confidence must be a number in (0, 1], got %q", v)
 		}
 		r.confidence = f
-		return nil
+		return ""
 	},
-	"generic": func(r *rule, v string) []string { return setFlag(&r.generic, "generic", v) },
-	"strong":  func(r *rule, v string) []string { return setFlag(&r.strong, "strong", v) },
-}
-
-// addPhrases normalises phrases as the text will be (see normalize) and appends them.
-func addPhrases(dst *[]string, key, v string) (bad []string) {
-	for _, s := range splitValues(v) {
-		p := normalizeString(s)
-		if len(p) < 2 {
-			bad = append(bad, fmt.Sprintf("%s %q is too short", key, s))
-			continue
+	"stage": func(r *rule, v string) string {
+		for s := stageUser; s < nStages; s++ {
+			if strings.EqualFold(v, s.String()) {
+				r.stage = s
+				return ""
+			}
 		}
-		*dst = append(*dst, p)
-	}
-	return bad
+		return fmt.Sprintf("unknown stage %q: want provider, phrase, hint, status or reply (or user)", v)
+	},
+	"generic": func(r *rule, v string) string { return setFlag(&r.generic, "generic", v) },
+	"strong":  func(r *rule, v string) string { return setFlag(&r.strong, "strong", v) },
 }
 
-func addLower(dst *[]string, v string) []string {
-	for _, s := range splitValues(v) {
-		*dst = append(*dst, strings.ToLower(s))
+// addPhrase normalises a phrase as the text will be (see normalize) and appends it.
+func addPhrase(dst *[]string, key, v string) string {
+	p := normalizeString(v)
+	if len(p) < 2 {
+		return fmt.Sprintf("%s %q is too short", key, v)
 	}
-	return nil
+	*dst = append(*dst, p)
+	return ""
 }
 
-func addOneOf(dst *[]string, key, v string, allowed []string) (bad []string) {
-	for _, s := range splitValues(v) {
-		s = strings.ToLower(s)
-		if !oneOf(s, allowed) {
-			bad = append(bad, fmt.Sprintf("unknown %s %q: want one of %s", key, s, strings.Join(allowed, ", ")))
-			continue
-		}
-		*dst = append(*dst, s)
-	}
-	return bad
+func addLower(dst *[]string, v string) string {
+	*dst = append(*dst, strings.ToLower(v))
+	return ""
 }
 
-func setFlag(dst *bool, key, v string) []string {
+func addOneOf(dst *[]string, key, v string, allowed []string) string {
+	v = strings.ToLower(v)
+	if !oneOf(v, allowed) {
+		return fmt.Sprintf("unknown %s %q: want one of %s", key, v, strings.Join(allowed, ", "))
+	}
+	*dst = append(*dst, v)
+	return ""
+}
+
+func setFlag(dst *bool, key, v string) string {
 	on, ok := parseBool(v)
 	if !ok {
-		return []string{fmt.Sprintf("%s: want yes or no, got %q", key, v)}
+		return fmt.Sprintf("%s: want yes or no, got %q", key, v)
 	}
 	*dst = on
-	return nil
+	return ""
 }
+
 func (r *rule) hasCondition() bool {
 	return len(r.statuses)+len(r.replies)+len(r.phrases)+len(r.regexes)+len(r.providers)+
 		len(r.dsnActions)+len(r.mtas)+len(r.formats)+len(r.kinds)+len(r.hints)+len(r.commands)+len(r.diagTypes)+len(r.like) > 0
-}
-
-// inferStage places a rule in the order of decision from its conditions (docs/rules.md).
-func inferStage(r *rule, user bool) stage {
-	switch {
-	case user:
-		return stageUser
-	case len(r.providers) > 0 || len(r.mtas) > 0:
-		return stageProvider
-	case r.hasText():
-		return stagePhrase
-	case len(r.hints) > 0 || len(r.diagTypes) > 0:
-		// the Diagnostic-Code type, like a hint, tells what answered from the structure
-		return stageHint
-	case len(r.statuses) > 0:
-		return stageStatus
-	}
-	return stageReply
 }
 
 func parseBool(s string) (bool, bool) {
@@ -453,49 +383,133 @@ func oneOf(s string, list []string) bool {
 	return false
 }
 
-// parseProviders reads a providers file.
-func parseProviders(file string, data []byte, errs *[]error) []*provider {
+// parseProviders reads a providers file: [provider ID] sections with name, domain and mta.
+func parseProviders(file string, data []byte, errs *[]error, notes *[]*config.Error) []*provider {
+	f := config.Parse(file, data)
+	if len(f.Top) > 0 {
+		f.Errorf(f.Top[0].Line, "%s = ... before the first [provider ID] section", f.Top[0].Key)
+	}
 	var out []*provider
-	for _, b := range parseBlocks(file, data, errs) {
-		p := &provider{id: strings.ToLower(b.id), file: file, line: b.line}
-		nerr := len(*errs)
-		for _, kv := range b.keys {
-			switch kv.key {
+	for _, s := range f.Sections {
+		id, ok := sectionID(f, s, "provider")
+		if !ok {
+			continue
+		}
+		p := &provider{id: strings.ToLower(id), file: file, line: s.Line}
+		nerr := len(f.Errors)
+		for _, e := range s.Entries {
+			switch e.Key {
 			case "name":
-				p.name = kv.value
+				if v, ok := f.One(e); ok {
+					p.name = v.Text
+				}
 			case "domain":
-				for _, v := range splitValues(kv.value) {
-					p.domains = append(p.domains, strings.TrimSuffix(strings.ToLower(v), "."))
+				for _, v := range e.List() {
+					p.domains = append(p.domains, strings.TrimSuffix(strings.ToLower(v.Text), "."))
 				}
 			case "mta":
-				for _, v := range splitValues(kv.value) {
-					p.mtas = append(p.mtas, strings.TrimSuffix(strings.ToLower(v), "."))
+				for _, v := range e.List() {
+					p.mtas = append(p.mtas, strings.TrimSuffix(strings.ToLower(v.Text), "."))
 				}
 			default:
-				*errs = append(*errs, &posError{file, kv.line, fmt.Sprintf("unknown key %q (providers take name, domain, mta)", kv.key)})
+				f.Errorf(e.Line, "unknown key %q (providers take name, domain, mta)", e.Key)
 			}
 		}
 		if p.id == otherProvider {
-			*errs = append(*errs, &posError{file, b.line, `provider id "other" is reserved`})
+			f.Errorf(s.Line, `provider id "other" is reserved`)
 		}
 		if len(p.domains)+len(p.mtas) == 0 {
-			*errs = append(*errs, &posError{file, b.line, fmt.Sprintf("provider [%s] has no domain or mta", b.id)})
+			f.Errorf(s.Line, "provider [%s] has no domain or mta", id)
 		}
-		if len(*errs) == nerr {
+		if len(f.Errors) == nerr {
 			out = append(out, p)
 		}
 	}
+	*errs = append(*errs, f.Errors...)
+	*notes = append(*notes, f.Notes...)
 	return out
 }
 
-// compileRegex compiles a rule's regex for matching against normalised (lower-case) text.
-// A pattern without upper-case letters needs no case folding, which is much faster; one with
-// them is compiled case-insensitive.
-func compileRegex(expr string) (*regexp.Regexp, error) {
-	if strings.ToLower(expr) == expr {
-		return regexp.Compile(expr)
+// addRegex compiles one regex line of a rule. The text is matched in lower case, so an
+// expression that spells an upper-case letter could never match it: that is an error, unless
+// the expression folds case itself with the i flag ((?i) at its start, or (?i:...)).
+func addRegex(f *config.File, r *rule, v config.Value) {
+	if c, ok := upperLetter(v.Text); ok && !foldsCase(v.Text) {
+		f.Errorf(v.Line, "regex %q has the upper-case letter %q, but the text is matched in lower case: "+
+			"write the regex in lower case, or begin it with (?i) to fold case", v.Text, c)
+		return
 	}
-	return regexp.Compile("(?i)" + expr)
+	re, err := regexp.Compile(v.Text)
+	if err != nil {
+		f.Errorf(v.Line, "bad regex: %v", err)
+		return
+	}
+	r.regexes = append(r.regexes, re)
+	r.regexLits = append(r.regexLits, regexLiterals(v.Text))
+}
+
+// upperLetter returns the first upper-case letter of a regular expression that it would have
+// to match, skipping escapes (\S, \W, \pL, \p{Lu}, ...), flag groups ((?U)) and group names
+// ((?P<Name>...)).
+func upperLetter(expr string) (rune, bool) {
+	for i := 0; i < len(expr); {
+		switch {
+		case expr[i] == '\\' && i+1 < len(expr):
+			i += 2
+			if c := expr[i-1]; (c == 'p' || c == 'P' || c == 'x') && i < len(expr) && expr[i] == '{' {
+				i = skipTo(expr, i, '}')
+			} else if c == 'p' || c == 'P' {
+				i++ // \pL
+			}
+			continue
+		case strings.HasPrefix(expr[i:], "(?P<") || strings.HasPrefix(expr[i:], "(?<"):
+			i = skipTo(expr, i, '>')
+			continue
+		case strings.HasPrefix(expr[i:], "(?"):
+			i = skipFlags(expr, i+2)
+			continue
+		}
+		c, n := utf8.DecodeRuneInString(expr[i:])
+		if unicode.IsUpper(c) {
+			return c, true
+		}
+		i += n
+	}
+	return 0, false
+}
+
+// skipTo returns the index after the first c at or after i, or the end.
+func skipTo(s string, i int, c byte) int {
+	if j := strings.IndexByte(s[i:], c); j >= 0 {
+		return i + j + 1
+	}
+	return len(s)
+}
+
+// skipFlags returns the index after the flags of a (?flags) or (?flags: group starting at i.
+func skipFlags(s string, i int) int {
+	for i < len(s) && s[i] != ')' && s[i] != ':' {
+		i++
+	}
+	return i
+}
+
+// foldsCase reports whether the expression turns on case folding ((?i), (?i:...), (?si)...).
+func foldsCase(expr string) bool {
+	for i := 0; ; {
+		j := strings.Index(expr[i:], "(?")
+		if j < 0 {
+			return false
+		}
+		i += j + 2
+		if strings.HasPrefix(expr[i:], "P<") || strings.HasPrefix(expr[i:], "<") {
+			continue
+		}
+		flags := expr[i:skipFlags(expr, i)]
+		if on, _, _ := strings.Cut(flags, "-"); strings.Contains(on, "i") {
+			return true
+		}
+	}
 }
 
 // regexLiterals returns sets of strings such that every match of the expression contains at

@@ -1,8 +1,9 @@
 package classify
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/reboundhq/rebound/internal/config"
 )
 
 // otherProvider is the provider of a recipient no table entry recognises.
@@ -32,7 +33,7 @@ func newProviderTable(groups [][]*provider, errs *[]error) *providerTable {
 		ids := map[string]*provider{}
 		for _, p := range group {
 			if prev, ok := ids[p.id]; ok {
-				*errs = append(*errs, &posError{p.file, p.line, fmt.Sprintf("duplicate provider [%s] (first at %s:%d)", p.id, prev.file, prev.line)})
+				*errs = append(*errs, config.Errorf(p.file, p.line, "duplicate provider [%s] (first at %s:%d)", p.id, prev.file, prev.line))
 				continue
 			}
 			ids[p.id] = p
@@ -40,7 +41,7 @@ func newProviderTable(groups [][]*provider, errs *[]error) *providerTable {
 			for _, d := range p.domains {
 				key := "domain " + d
 				if prev, ok := owner[key]; ok {
-					*errs = append(*errs, &posError{p.file, p.line, fmt.Sprintf("domain %q is already given to [%s] at %s:%d", d, prev.id, prev.file, prev.line)})
+					*errs = append(*errs, config.Errorf(p.file, p.line, "domain %q is already given to [%s] at %s:%d", d, prev.id, prev.file, prev.line))
 					continue
 				}
 				owner[key] = p
@@ -49,7 +50,7 @@ func newProviderTable(groups [][]*provider, errs *[]error) *providerTable {
 			for _, m := range p.mtas {
 				key := "mta " + m
 				if prev, ok := owner[key]; ok {
-					*errs = append(*errs, &posError{p.file, p.line, fmt.Sprintf("mta %q is already given to [%s] at %s:%d", m, prev.id, prev.file, prev.line)})
+					*errs = append(*errs, config.Errorf(p.file, p.line, "mta %q is already given to [%s] at %s:%d", m, prev.id, prev.file, prev.line))
 					continue
 				}
 				owner[key] = p

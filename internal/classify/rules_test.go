@@ -85,7 +85,7 @@ func TestUserRulesWin(t *testing.T) {
 	}
 	user := fstest.MapFS{"local.rules": {Data: []byte(`
 # our relay says "no such mailbox" while an account is being migrated
-[migrating-mailbox]
+[rule migrating-mailbox]
 phrase = no such mailbox here
 reason = suspend
 action = manual_review
@@ -103,7 +103,7 @@ action = manual_review
 	}
 
 	// a user rule reusing a default id replaces the default rule
-	replace := fstest.MapFS{"x.rules": {Data: []byte("[status-x.1.1]\nstatus = 5.1.1\nreason = filtered\n")}}
+	replace := fstest.MapFS{"x.rules": {Data: []byte("[rule status-x.1.1]\nstatus = 5.1.1\nreason = filtered\n")}}
 	c, err = Load(replace)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ action = manual_review
 	}
 
 	// user providers win over default ones
-	prov := fstest.MapFS{"p.providers": {Data: []byte("[corp]\ndomain = gmail.com | corp.example\nmta = *.mx.corp.example\n")}}
+	prov := fstest.MapFS{"p.providers": {Data: []byte("[provider corp]\ndomain = gmail.com | corp.example\nmta = *.mx.corp.example\n")}}
 	c, err = Load(prov)
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ action = manual_review
 
 func TestLoadDir(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "mine.rules"), "[greylist]\nphrase = greylisted\nreason = ratelimited\n")
+	writeFile(t, filepath.Join(dir, "mine.rules"), "[rule greylist]\nphrase = greylisted\nreason = ratelimited\n")
 	c, err := LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestLoadDir(t *testing.T) {
 	if _, err := LoadDir(missing); err == nil || err.Error() != missing+": no such directory" {
 		t.Errorf("LoadDir of a missing directory: %v", err)
 	}
-	if errs := Check(filepath.Join(dir, "mine.rules")); len(errs) != 1 || !strings.HasSuffix(errs[0].Error(), "mine.rules: not a directory") {
+	if errs, _ := Check(filepath.Join(dir, "mine.rules")); len(errs) != 1 || !strings.HasSuffix(errs[0].Error(), "mine.rules: not a directory") {
 		t.Errorf("Check of a file: %v", errs)
 	}
 }
@@ -155,93 +155,169 @@ func writeFile(t *testing.T, name, data string) {
 	}
 }
 
+// TestCheck checks that rules check reports every problem of a folder in one run, each at its
+// file and line.
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "broken.rules"), `# a broken file
-[ok-rule]
+[rule ok-rule]
 phrase = fine
 reason = blocked
 
-[bad-key]
+[rule bad-key]
 phrase = something
 colour = blue
 reason = blocked
 
-[bad-regex]
+[rule bad-regex]
 regex = (unclosed
 reason = blocked
 
-[bad-reason]
+[rule bad-reason]
 status = 5.1.1
 reason = nosuchthing
 
-[bad-status]
-status = 5.x.1
+[rule bad-status]
+status = 5.1.1 |
+         5.x.1
 reason = blocked
 
-[no-result]
+[rule no-result]
 phrase = lonely
 
-[ok-rule]
+[rule ok-rule]
 phrase = again
 reason = blocked
 
-[bad-provider]
+[rule bad-provider]
 provider = nosuchprovider
 reason = blocked
 
-[bad-reply]
+[rule bad-reply]
 reply = 6xx
 reason = blocked
+reason =
 orphan line
+[rule]
+[rules x]
 `)
-	writeFile(t, filepath.Join(dir, "bad.providers"), "[acme]\ndomain = acme.example\nowner = me\n[gmail]\n")
-	errs := Check(dir)
-	var got []string
-	for _, e := range errs {
-		got = append(got, e.Error())
-	}
+	writeFile(t, filepath.Join(dir, "bad.providers"), "[provider acme]\ndomain = acme.example\nowner = me\n[provider gmail]\n")
+	errs, _ := Check(dir)
 	p := filepath.Join(dir, "broken.rules") + ":"
 	pp := filepath.Join(dir, "bad.providers") + ":"
-	want := []string{
+	checkErrors(t, errs, []string{
 		p + `8: unknown key "colour"`,
 		p + `12: bad regex: error parsing regexp: missing closing ): ` + "`(unclosed`",
 		p + `17: unknown reason "nosuchthing"`,
-		p + `20: bad status pattern "5.x.1"`,
-		p + `23: [no-result] has no result`,
-		p + `26: duplicate rule id [ok-rule] (first at ` + p + `2)`,
-		p + `30: [bad-provider]: unknown provider "nosuchprovider"`,
-		p + `35: bad reply pattern "6xx"`,
-		p + `37: expected [id] or key = value, got "orphan line"`,
+		p + `21: bad status pattern "5.x.1"`,
+		p + `24: [no-result] has no result`,
+		p + `27: duplicate rule id [ok-rule] (first at ` + p + `2)`,
+		p + `31: [bad-provider]: unknown provider "nosuchprovider"`,
+		p + `36: bad reply pattern "6xx"`,
+		p + `38: reason has no value`,
+		p + `39: expected key = value, a [section] or a # comment, got "orphan line"`,
+		p + `40: [rule] needs an id: [rule ID]`,
+		p + `41: unknown section [rules x]: this file holds [rule ID] sections`,
 		pp + `3: unknown key "owner"`,
 		pp + `4: provider [gmail] has no domain or mta`,
-	}
-	for _, w := range want {
-		found := false
-		for _, g := range got {
-			if strings.HasPrefix(g, w) {
-				found = true
-			}
-		}
-		if !found {
-			t.Errorf("missing error %q", w)
-		}
-	}
-	if len(got) != len(want) || t.Failed() {
-		t.Errorf("got %d errors, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
-	}
+	})
 	if _, err := LoadDir(dir); err == nil {
 		t.Error("LoadDir accepted a broken directory")
 	}
 
 	good := t.TempDir()
-	writeFile(t, filepath.Join(good, "ok.rules"), "[x]\nphrase = x-phrase\nreason = blocked\n")
-	if errs := Check(good); len(errs) != 0 {
-		t.Errorf("good dir: %v", errs)
+	writeFile(t, filepath.Join(good, "ok.rules"), "[rule x]\nphrase = x-phrase\nreason = blocked\n")
+	if errs, notes := Check(good); len(errs)+len(notes) != 0 {
+		t.Errorf("good dir: %v %v", errs, notes)
 	}
 	empty := t.TempDir()
-	if errs := Check(empty); len(errs) != 1 || !strings.Contains(errs[0].Error(), "no *.rules") {
+	if errs, _ := Check(empty); len(errs) != 1 || !strings.Contains(errs[0].Error(), "no *.rules") {
 		t.Errorf("empty dir: %v", errs)
+	}
+}
+
+// TestLegacyRules checks that a rules folder written before issue 14 (kebab-case keys, [id]
+// headers, no stage) loads as it did, each old form with a note saying how to write it now.
+func TestLegacyRules(t *testing.T) {
+	dir := t.TempDir()
+	legacy, err := os.ReadFile("testdata/rules/legacy.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "legacy.rules"), string(legacy))
+	writeFile(t, filepath.Join(dir, "old.providers"), "[acme]\ndomain = acme.example\n")
+	errs, notes := Check(dir)
+	if len(errs) != 0 {
+		t.Fatalf("legacy rules: %v", errs)
+	}
+	var got []string
+	for _, n := range notes {
+		got = append(got, strings.TrimPrefix(n.Error(), dir+string(filepath.Separator)))
+	}
+	want := []string{
+		"legacy.rules:2: [seed-phrase] is written [rule seed-phrase] now",
+		`legacy.rules:4: key "not-phrase" is written not_phrase now`,
+		"legacy.rules:7: [seed-status] is written [rule seed-status] now",
+		`legacy.rules:10: key "dsn-action" is written dsn_action now`,
+		"legacy.rules:17: [seed-regex] is written [rule seed-regex] now",
+		"legacy.rules:26: [seed-like] is written [rule seed-like] now",
+		"old.providers:1: [acme] is written [provider acme] now",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("notes:\n%s", strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("note %q, want %q", got[i], want[i])
+		}
+	}
+	c, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Recipient: "a@acme.example", Diagnostic: "451 greylisted, try again in 5 minutes"}
+	if got := c.Classify(in); got.Rule != "seed-phrase" || got.Provider != "acme" || got.Confidence != defaultConfidence[stageUser] {
+		t.Errorf("legacy user rule: %s at %s, %v", got.Rule, got.Provider, got.Confidence)
+	}
+}
+
+// TestCopyOfBuiltinRules checks that a copy of the built-in rules/ folder is a valid --rules
+// DIR, and that it classifies as the built-in rules do: each copied rule states its stage and
+// replaces the built-in rule of its id in that stage.
+func TestCopyOfBuiltinRules(t *testing.T) {
+	dir := t.TempDir()
+	entries, err := os.ReadDir("../../rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("../../rules", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, e.Name()), string(data))
+	}
+	errs, notes := Check(dir)
+	if len(errs)+len(notes) != 0 {
+		t.Fatalf("rules check of a copy of rules/: %v %v", errs, notes)
+	}
+	c, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := defaultClassifier(t)
+	if c.RuleCount() != def.RuleCount() {
+		t.Errorf("%d rules in effect, want %d", c.RuleCount(), def.RuleCount())
+	}
+	inputs := append([]Input(nil), benchInputs...)
+	for _, d := range readDiagnostics(t) {
+		inputs = append(inputs, Input{Diagnostic: d}, Input{Diagnostic: d, Status: "5.1.1", Recipient: "a@gmail.com"})
+	}
+	for _, in := range inputs {
+		a, b := def.Classify(in), c.Classify(in)
+		if a.Reason != b.Reason || a.Rule != b.Rule || a.Type != b.Type || a.Confidence != b.Confidence {
+			t.Errorf("%q: built-in %s by %s (%v), copy %s by %s (%v)", in.Diagnostic, a.Reason, a.Rule, a.Confidence, b.Reason, b.Rule, b.Confidence)
+		}
 	}
 }
 
@@ -270,7 +346,7 @@ func TestDocs(t *testing.T) {
 		b = b[:strings.Index(b, "```")]
 		if strings.Contains(b, "reason") {
 			ruleText.WriteString(b + "\n")
-		} else if !strings.Contains(b, "[gmail]") { // the gmail example repeats a default
+		} else if !strings.Contains(b, "[provider gmail]") { // the gmail example repeats a default
 			provText.WriteString(b + "\n")
 		}
 	}

@@ -129,24 +129,13 @@ type matcher struct {
 	// phrases ending at each state (through failure links too): outIDs[outStart[s]:outStart[s+1]]
 	outStart []int32
 	outIDs   []int32
-	// phrases whose places scan records (the prefixes of regexes), and every phrase's length
-	track []uint64
-	plen  []int32
-}
-
-// occurrence is a place where a tracked phrase occurs: text[start:end].
-type occurrence struct {
-	id, start, end int32
 }
 
 // denseStates is how many of the shallowest states get a dense row.
 const denseStates = 768
 
 func newMatcher(phrases []string) *matcher {
-	m := &matcher{width: 1, track: make([]uint64, (len(phrases)+63)/64), plen: make([]int32, len(phrases))}
-	for id, p := range phrases {
-		m.plen[id] = int32(len(p))
-	}
+	m := &matcher{width: 1}
 	for _, p := range phrases {
 		for i := 0; i < len(p); i++ {
 			if m.class[p[i]] == 0 {
@@ -257,24 +246,21 @@ func (m *matcher) step(s int32, c uint16) int32 {
 	}
 }
 
-// scan sets in hits the bit of every phrase that occurs in text, appends to found the id
-// of each phrase the first time it is seen and to occ every place of a tracked phrase.
-func (m *matcher) scan(text []byte, hits []uint64, found []int32, occ []occurrence) ([]int32, []occurrence) {
+// scan sets in hits the bit of every phrase that occurs in text and appends to found the id
+// of each phrase the first time it is seen.
+func (m *matcher) scan(text []byte, hits []uint64, found []int32) []int32 {
 	s := int32(0)
-	for i, b := range text {
+	for _, b := range text {
 		s = m.step(s, m.class[b])
 		for _, id := range m.outIDs[m.outStart[s]:m.outStart[s+1]] {
 			w, bit := id>>6, uint64(1)<<(id&63)
-			if m.track[w]&bit != 0 {
-				occ = append(occ, occurrence{id, int32(i+1) - m.plen[id], int32(i + 1)})
-			}
 			if hits[w]&bit == 0 {
 				hits[w] |= bit
 				found = append(found, id)
 			}
 		}
 	}
-	return found, occ
+	return found
 }
 
 func hasBit(bits []uint64, i int32) bool { return bits[i>>6]&(1<<(i&63)) != 0 }

@@ -129,16 +129,6 @@ func isOriginalType(mt string) bool {
 	return false
 }
 
-// isStatusType reports whether a media type is a machine-readable delivery or feedback report.
-func isStatusType(mt string) bool {
-	switch mt {
-	case "message/delivery-status", "message/global-delivery-status", "message/feedback-report",
-		"text/delivery-status", "message/disposition-notification":
-		return true
-	}
-	return false
-}
-
 // originalPart returns the first part that holds the returned message, or nil.
 func (m *message) originalPart() *part {
 	for i := range m.parts {

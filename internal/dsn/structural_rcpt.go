@@ -371,7 +371,7 @@ func (ft *failureText) position(i int, label, prefix, suffix, blk string) (int, 
 // leading weighs an address that starts its line, with blk the explanation under it.
 func (ft *failureText) leading(i int, suffix, blk string) (int, string) {
 	ctx := ft.inContext(i) || ft.telling(blk)
-	rest := strings.TrimLeft(suffix, ":,;.-–—>. \t")
+	rest := strings.TrimLeft(suffix, ":,;.-–—> \t")
 	switch {
 	case isListLine(suffix):
 		if ctx {

@@ -27,12 +27,6 @@ func (m *message) hasText(s string) bool {
 	return strings.Contains(m.head(), s)
 }
 
-// hasTextFold reports whether the bounce text contains s, ignoring ASCII case. It is slower
-// than hasText: use it after a cheaper check.
-func (m *message) hasTextFold(s string) bool {
-	return containsFold(m.head(), s)
-}
-
 // subjectHas reports whether the subject contains s, ignoring case.
 func (m *message) subjectHas(s string) bool {
 	return containsFold(m.subject, s)

@@ -11,12 +11,13 @@ import (
 // "Architecture"): a package may import only packages of a lower rank, so that the two
 // packages of one rank (store and policy; report and export) never import each other.
 //
-//	bounce, address, rules <- mailbox <- dsn <- classify, attrib <- scan, stats <- store, policy <-
+//	bounce, address, rules, config <- mailbox <- dsn <- classify, attrib <- scan, stats <- store, policy <-
 //	pipeline <- report, export, gen <- cmd/rebound
 //
 // The helpers: internal/bounce is the shared vocabulary and event record, imported by all;
 // internal/address normalises addresses (store, policy's callers, export) and rules holds the
-// embedded rule, policy and provider files: both import nothing of the module. internal/attrib
+// embedded rule, policy and provider files, which internal/config reads (for classify, policy
+// and attrib): they import nothing of the module. internal/attrib
 // reads campaign attribution from decoded messages, beside classify. internal/scan is the
 // decode-and-classify step of Ingest (mailbox -> dsn -> classify for one message), below the
 // store. internal/gen writes synthetic mailboxes for benchmarks and `rebound generate`, from
@@ -26,6 +27,7 @@ var layers = map[string]int{
 	"internal/bounce":   0,
 	"internal/address":  0,
 	"rules":             0,
+	"internal/config":   0,
 	"internal/imaptest": 0,
 	"internal/mailbox":  1,
 	"internal/dsn":      2,

@@ -3,29 +3,26 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/config"
 )
 
 // ParseError is a problem at one line of a policy file. Its text is "file:line: message".
-type ParseError struct {
-	File string
-	Line int
-	Msg  string
-}
+type ParseError = config.Error
 
-func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
-
-// joinErrors reports every problem, each on its own line.
 func joinErrors(errs []error) error {
+	config.SortErrors(errs)
 	return errors.Join(errs...)
 }
 
-// Parse reads one policy file. name is used in error messages ("file:line: ..."). Every
-// problem found is reported, joined (see errors.Join); *ParseError values can be extracted
-// with errors.As. The result need not be complete: Load lays it over the defaults.
+// Parse reads one policy file (the format of docs/config.md: [default], [reason NAME] and
+// [provider NAME] sections of key = value settings). name is used in error messages
+// ("file:line: ..."). Every problem found is reported, joined (see errors.Join); *ParseError
+// values can be extracted with errors.As. The result need not be complete: Load lays it over
+// the defaults.
 func Parse(name string, data []byte) (*Policy, error) {
 	p, errs := parse(name, data)
 	if len(errs) > 0 {
@@ -37,86 +34,49 @@ func Parse(name string, data []byte) (*Policy, error) {
 // parse reads one policy file, returning what it could read (the lines in error left out) and
 // every problem.
 func parse(name string, data []byte) (*Policy, []error) {
+	f := config.Parse(name, data)
 	p := &Policy{}
-	var errs []error
-	var cur *Section
-	skip := false // after a bad header, the section's lines are skipped: their errors would be noise
-	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
-		n := i + 1
-		fail := func(format string, args ...any) {
-			errs = append(errs, &ParseError{File: name, Line: n, Msg: fmt.Sprintf(format, args...)})
+	for _, e := range f.Top {
+		f.Errorf(e.Line, "setting outside a section: start with [default], [reason NAME] or [provider NAME]")
+	}
+	for _, sec := range f.Sections {
+		s, err := parseHeader(sec)
+		if err != nil {
+			f.Errorf(sec.Line, "%v", err) // the section's settings are left out: their errors would be noise
+			continue
 		}
-		line = strings.TrimSpace(stripComment(line))
-		switch {
-		case line == "":
-		case line[0] == '[':
-			s, err := parseHeader(line)
-			if err != nil {
-				fail("%v", err)
-				cur, skip = nil, true
-				continue
-			}
-			s.File, s.Line = name, n
-			if prev := p.section(s.Kind, s.Name); prev != nil {
-				fail("duplicate section [%s] (first on line %d)", s.Label(), prev.Line)
-				cur, skip = nil, true
-				continue
-			}
-			cur, skip = s, false
-			p.add(s)
-		case skip:
-		case cur == nil:
-			fail("setting outside a section: start with [default], [reason NAME] or [provider NAME]")
-		default:
-			if err := cur.set(name, n, line); err != nil {
-				fail("%v", err)
-			}
+		s.File, s.Line = name, sec.Line
+		if prev := p.section(s.Kind, s.Name); prev != nil {
+			f.Errorf(sec.Line, "duplicate section [%s] (first on line %d)", s.Label(), prev.Line)
+			continue
+		}
+		p.add(s)
+		for _, e := range sec.Entries {
+			s.set(f, e)
 		}
 	}
-	return p, errs
+	return p, f.Errors
 }
 
-// stripComment removes a # or ; comment: at the start of a line, or after a space.
-func stripComment(line string) string {
-	t := strings.TrimSpace(line)
-	if strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") {
-		return ""
-	}
-	if i := strings.Index(line, " #"); i >= 0 {
-		line = line[:i]
-	}
-	if i := strings.Index(line, "\t#"); i >= 0 {
-		line = line[:i]
-	}
-	return line
-}
-
-// parseHeader parses "[default]", "[reason NAME]" or "[provider NAME]".
-func parseHeader(line string) (*Section, error) {
-	if !strings.HasSuffix(line, "]") {
-		return nil, fmt.Errorf("bad section header %q: missing ]", line)
-	}
-	words := strings.Fields(line[1 : len(line)-1])
-	if len(words) == 0 {
-		return nil, errors.New("empty section header []")
-	}
-	kind := SectionKind(words[0])
+// parseHeader reads a [default], [reason NAME] or [provider NAME] header.
+func parseHeader(sec *config.Section) (*Section, error) {
+	kind := SectionKind(sec.Kind)
 	switch kind {
 	case KindDefault:
-		if len(words) != 1 {
-			return nil, fmt.Errorf("bad section header %q: [default] takes no name", line)
+		if sec.Name != "" {
+			return nil, fmt.Errorf("bad section header \"[%s]\": [default] takes no name", sec.Label())
 		}
 		return &Section{Kind: kind}, nil
 	case KindReason, KindProvider:
-		if len(words) != 2 {
-			return nil, fmt.Errorf("bad section header %q: want [%s NAME]", line, kind)
+		if sec.Name == "" {
+			return nil, fmt.Errorf("bad section header \"[%s]\": want [%s NAME]", sec.Label(), kind)
 		}
-		if !validName(words[1]) {
-			return nil, fmt.Errorf("bad %s name %q: use lower-case letters, digits, '.', '_' and '-'", kind, words[1])
+		if !validName(sec.Name) {
+			return nil, fmt.Errorf("bad %s name %q: use lower-case letters, digits, '.', '_' and '-'", kind, sec.Name)
 		}
-		return &Section{Kind: kind, Name: words[1]}, nil
+		return &Section{Kind: kind, Name: sec.Name}, nil
 	}
-	return nil, fmt.Errorf("unknown section kind %q in %s: want default, reason or provider", words[0], line)
+	return nil, fmt.Errorf("unknown section kind %q in [%s]: want default, reason or provider", sec.Kind, sec.Label())
 }
 
 func validName(s string) bool {
@@ -130,38 +90,63 @@ func validName(s string) bool {
 	return s != ""
 }
 
-// set parses a "key = value" line into the section.
-func (s *Section) set(file string, line int, text string) error {
-	name, val, ok := strings.Cut(text, "=")
+// set reads one setting into the section, recording any problem in f.
+func (s *Section) set(f *config.File, e *config.Entry) {
+	k, ok := lookupKey(e.Key)
 	if !ok {
-		return fmt.Errorf("expected key = value, got %q", text)
-	}
-	name, val = strings.TrimSpace(name), strings.TrimSpace(val)
-	k, ok := lookupKey(name)
-	if !ok {
-		return fmt.Errorf("unknown key %q (known: %s)", name, strings.Join(Keys(), ", "))
+		f.Errorf(e.Line, "unknown key %q (known: %s)", e.Key, strings.Join(Keys(), ", "))
+		return
 	}
 	for _, prev := range s.Settings {
-		if prev.Key == name {
-			return fmt.Errorf("duplicate key %q (first set on line %d)", name, prev.Line)
+		if prev.Key == e.Key {
+			f.Errorf(e.Line, "duplicate key %q (first set on line %d)", e.Key, prev.Line)
+			return
 		}
 	}
-	v, err := parseValue(k, val)
+	var v *value
+	var err error
+	if keySpecs[k].kind == vList {
+		v, err = parseList(f, e)
+	} else if one, ok := f.One(e); ok {
+		v, err = parseValue(k, one.Text)
+	} else {
+		return
+	}
 	if err != nil {
-		return fmt.Errorf("%s: %v", name, err)
+		f.Errorf(e.Line, "%s: %v", e.Key, err)
+		return
 	}
 	v.src = s.Label()
 	s.vals[k] = v
-	s.Settings = append(s.Settings, Setting{Key: name, Value: v.text, File: file, Line: line})
-	return nil
+	s.Settings = append(s.Settings, Setting{Key: e.Key, Value: v.text, File: f.Name, Line: e.Line})
+}
+
+// parseList reads complaint_types: feedback types separated by | or one per line. The old
+// syntax, separated by spaces or commas, is read too (a feedback type has neither), with a note.
+func parseList(f *config.File, e *config.Entry) (*value, error) {
+	v := &value{}
+	for _, item := range e.List() {
+		words := strings.Fields(strings.ToLower(strings.ReplaceAll(item.Text, ",", " ")))
+		if len(words) > 1 {
+			f.Notef(item.Line, "%s: list items are separated by | now: %q is read as %s", e.Key, item.Text, strings.Join(words, " | "))
+		}
+		for _, w := range words {
+			if !validName(w) {
+				return nil, fmt.Errorf("bad feedback type %q", w)
+			}
+			v.list = append(v.list, w)
+		}
+	}
+	if len(v.list) == 0 {
+		return nil, errors.New("empty list: to ignore complaints set complaint = ignore")
+	}
+	v.text = strings.Join(v.list, " ")
+	return v, nil
 }
 
 func parseValue(k key, text string) (*value, error) {
 	spec := keySpecs[k]
 	v := &value{text: text}
-	if text == "" {
-		return nil, errors.New("missing value")
-	}
 	switch spec.kind {
 	case vTreatment:
 		v.t = Treatment(text)
@@ -180,17 +165,6 @@ func parseValue(k key, text string) (*value, error) {
 			return nil, err
 		}
 		v.d = d
-	case vList:
-		v.list = strings.Fields(strings.ToLower(strings.ReplaceAll(text, ",", " ")))
-		for _, item := range v.list {
-			if !validName(item) {
-				return nil, fmt.Errorf("bad feedback type %q", item)
-			}
-		}
-		if len(v.list) == 0 {
-			return nil, errors.New("empty list: to ignore complaints set complaint = ignore")
-		}
-		v.text = strings.Join(v.list, " ")
 	}
 	return v, nil
 }
@@ -346,25 +320,9 @@ func LoadChecked(defaults []byte, name string, user []byte, reasons, providers [
 	q, errs := parse(name, user)
 	errs = append(errs, q.check(reasons, providers)...)
 	if len(errs) > 0 {
-		slices.SortStableFunc(errs, byLine)
 		return nil, joinErrors(errs)
 	}
 	return p.Overlay(q), nil
-}
-
-// byLine orders problems by their line (errors without one last).
-func byLine(a, b error) int {
-	var pa, pb *ParseError
-	okA, okB := errors.As(a, &pa), errors.As(b, &pb)
-	switch {
-	case okA && okB:
-		return pa.Line - pb.Line
-	case okA:
-		return -1
-	case okB:
-		return 1
-	}
-	return 0
 }
 
 // DefaultName is the name under which the embedded defaults are reported in errors and audit.

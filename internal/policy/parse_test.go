@@ -90,16 +90,18 @@ func TestParseErrors(t *testing.T) {
 		{"negative pauses", "[default]\npauses_to_suppress = -1\n", `x.policy:2: pauses_to_suppress: bad number "-1"`},
 		{"bad treatment", "[default]\nhard = delete\n", `x.policy:2: hard: bad value "delete": want one of suppress, pause, review, ignore`},
 		{"block never suppresses", "[default]\nblock = suppress\n", `x.policy:2: block: bad value "suppress"`},
-		{"missing value", "[default]\nhard =\n", `x.policy:2: hard: missing value`},
+		{"missing value", "[default]\nhard =\n", `x.policy:2: hard has no value`},
 		{"no equals", "[default]\nhard suppress\n", `x.policy:2: expected key = value`},
 		{"duplicate key", "[default]\nhard = suppress\nhard = review\n", `x.policy:3: duplicate key "hard" (first set on line 2)`},
-		{"bad complaint type", "[default]\ncomplaint_types = abuse, Not_Spam!\n", `x.policy:2: complaint_types: bad feedback type "not_spam!"`},
+		{"bad complaint type", "[default]\ncomplaint_types = abuse | Not_Spam!\n", `x.policy:2: complaint_types: bad feedback type "not_spam!"`},
+		{"empty list", "[default]\ncomplaint_types = |\n", `x.policy:2: complaint_types: empty list`},
+		{"two lines", "[default]\npause = 3d\n  4d\n", `x.policy:3: pause takes one value`},
 		{"outside section", "hard = suppress\n", `x.policy:1: setting outside a section`},
 		{"unknown section kind", "[reasons mailboxfull]\nsoft_threshold = 5\n", `x.policy:1: unknown section kind "reasons"`},
 		{"reason without name", "[default]\n[reason]\n", `x.policy:2: bad section header "[reason]": want [reason NAME]`},
-		{"provider with two names", "[provider gmail yahoo]\n", `x.policy:1: bad section header "[provider gmail yahoo]"`},
+		{"provider with two names", "[provider gmail yahoo]\n", `x.policy:1: section header "[provider gmail yahoo]" has 3 words`},
 		{"default with a name", "[default gmail]\n", `x.policy:1: bad section header "[default gmail]": [default] takes no name`},
-		{"unterminated header", "[reason mailboxfull\n", `x.policy:1: bad section header "[reason mailboxfull": missing ]`},
+		{"unterminated header", "[reason mailboxfull\n", `x.policy:1: section header "[reason mailboxfull" has no closing ]`},
 		{"empty header", "[]\n", `x.policy:1: empty section header`},
 		{"bad name", "[reason MailboxFull]\n", `x.policy:1: bad reason name "MailboxFull"`},
 		{"duplicate section", "[reason expired]\n\n[reason expired]\n", `x.policy:3: duplicate section [reason expired] (first on line 1)`},
@@ -142,16 +144,22 @@ func TestParseReportsEveryError(t *testing.T) {
 	}
 }
 
+// TestParseSyntax reads a policy in the config format, and one in the format of before issue
+// 14 (; comments, lists separated by spaces or commas), which still loads with the same meaning.
 func TestParseSyntax(t *testing.T) {
-	text := "\ufeff# comment\n; another\r\n[default]   \r\n  hard=review   # inline\r\n\tpause = 2w\t# tab comment\n" +
+	text := "\ufeff# comment\n[default]   \r\n  hard=review   # inline\r\n  pause = 2w\t# tab comment\n" +
+		"[provider gmail.com-x_1]\ncomplaint_types = abuse |\n    fraud\n    virus\n"
+	old := "\ufeff# comment\n; another\r\n[default]   \r\n  hard=review   # inline\r\n\tpause = 2w\t# tab comment\n" +
 		"[provider gmail.com-x_1]\ncomplaint_types = abuse,fraud  virus\n"
-	p, err := Parse("x.policy", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := p.resolve("expired", "gmail.com-x_1")
-	if ps.treatment(kHard) != Review || ps.duration(kPause) != 14*24*time.Hour || ps[kComplaintTypes].text != "abuse fraud virus" {
-		t.Errorf("parsed %s", ps.describe(kHard, kPause, kComplaintTypes))
+	for _, text := range []string{text, old} {
+		p, err := Parse("x.policy", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := p.resolve("expired", "gmail.com-x_1")
+		if ps.treatment(kHard) != Review || ps.duration(kPause) != 14*24*time.Hour || ps[kComplaintTypes].text != "abuse fraud virus" {
+			t.Errorf("parsed %s", ps.describe(kHard, kPause, kComplaintTypes))
+		}
 	}
 }
 
