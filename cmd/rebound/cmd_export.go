@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,10 +43,11 @@ func newExportCmd(g *globalOptions) *cobra.Command {
 		Short: "Write the suppression list for a CRM or a sending service",
 		Long: `export writes one row per address the policy has suppressed for good, sorted by address, as
 CSV (RFC 4180, with a header row), JSON Lines, or the suppression import of a service (--format
-mailchimp, hubspot, sendgrid, mailgun, ses). --include-paused adds the addresses paused for a
+mailchimp, hubspot, sendgrid, mailgun, mailgun-complaints, ses). --include-paused adds the addresses paused for a
 while, with the end of the pause (CSV and JSON Lines only: the services' lists have no end time,
 and would keep a paused address suppressed for good). The columns and formats are described in
-docs/export.md.
+docs/export.md. Mailgun keeps complaints in a list of their own: --format mailgun writes the
+bounces, --format mailgun-complaints the complaints.
 
 It reads the stored states: they are evaluated after every scan (docs/policy.md), and a pause
 that has ended by now is left out. --new writes only the rows that are new or changed since the
@@ -56,6 +59,7 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
   rebound export --new --out /srv/crm/changes.csv
   rebound export --include-paused --format jsonl
   rebound export --format mailgun --out bounces-import.csv
+  rebound export --format mailgun-complaints --out complaints-import.csv
   rebound export --since 7d --type hard,complaint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -64,7 +68,7 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 	}
 	f := c.Flags()
 	f.StringVarP(&o.out, "out", "o", "", "write to `file`, atomically (- is standard output, the default)")
-	f.StringVar(&o.format, "format", "csv", "output `format`: csv, jsonl, mailchimp, hubspot, sendgrid, mailgun or ses")
+	f.StringVar(&o.format, "format", "csv", "output `format`: csv, jsonl, mailchimp, hubspot, sendgrid, mailgun, mailgun-complaints or ses")
 	f.StringVar(&o.since, "since", "", "only addresses that entered their state since `when`: a duration (7d, 72h) or a date (2026-03-01, RFC 3339)")
 	f.StringSliceVar(&o.states, "state", nil, "only these `states`: suppressed, paused, review (default suppressed)")
 	f.StringSliceVar(&o.types, "type", nil, "only these `types` of the deciding bounce: hard, soft, complaint, ...")
@@ -84,13 +88,22 @@ type exportFilter struct {
 	types     []string
 	providers []string
 	since     time.Time
+
+	aside  string // a type the format cannot hold (complaints in Mailgun's bounces list)
+	asideN int    // rows of that type left out
 }
 
 func (f *exportFilter) match(r *store.StateRow, eff bounce.State) bool {
-	return slices.Contains(f.states, eff) &&
-		(len(f.types) == 0 || slices.Contains(f.types, r.Type)) &&
-		(len(f.providers) == 0 || slices.Contains(f.providers, r.Provider)) &&
-		(f.since.IsZero() || !r.Since.Before(f.since))
+	if !slices.Contains(f.states, eff) ||
+		(len(f.providers) > 0 && !slices.Contains(f.providers, r.Provider)) ||
+		(!f.since.IsZero() && r.Since.Before(f.since)) {
+		return false
+	}
+	if f.aside != "" && r.Type == f.aside {
+		f.asideN++
+		return false
+	}
+	return len(f.types) == 0 || slices.Contains(f.types, r.Type)
 }
 
 // listStates are the states an export can list: the suppression list and the review list.
@@ -132,6 +145,9 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 		}
 		f.types = append(f.types, t)
 	}
+	if err := f.mailgunLists(format); err != nil {
+		return nil, "", err
+	}
 	if len(o.providers) > 0 {
 		known, err := g.providerIDs()
 		if err != nil {
@@ -152,6 +168,28 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 		}
 	}
 	return f, format, nil
+}
+
+// mailgunLists sends each row to the Mailgun import that takes it: Mailgun keeps complaints in
+// a list of their own, with its own import, so --format mailgun (the bounces import) sets them
+// aside and --format mailgun-complaints holds nothing else.
+func (f *exportFilter) mailgunLists(format export.Format) error {
+	complaint := string(bounce.TypeComplaint)
+	switch format {
+	case export.Mailgun:
+		if slices.Contains(f.types, complaint) {
+			return withHint(exitUsage, fmt.Errorf("--format mailgun is Mailgun's bounces import: it takes no complaints"),
+				"export them with --format mailgun-complaints, for Mailgun's complaints import")
+		}
+		f.aside = complaint
+	case export.MailgunComplaints:
+		if i := slices.IndexFunc(f.types, func(t string) bool { return t != complaint }); i >= 0 {
+			return withHint(exitUsage, fmt.Errorf("--format mailgun-complaints is Mailgun's complaints import: it takes no %s bounces", f.types[i]),
+				"export them with --format mailgun, for Mailgun's bounces import")
+		}
+		f.types = []string{complaint}
+	}
+	return nil
 }
 
 // fileMode reads --mode: an octal permission such as 640 or 0640; 0 when not given.
@@ -206,6 +244,11 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 		return err
 	}
 	toFile := o.out != "" && o.out != "-"
+	if toFile {
+		if err := checkOutPath(o.out); err != nil {
+			return err
+		}
+	}
 	records := (toFile || o.onlyNew) && !o.dryRun
 	open := g.openPolicyReader // a look at the list writes nothing: any user who may read the database may look
 	if records {
@@ -228,7 +271,9 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	var sum exportSummary
 	// Rows go out as they are read, in address order: memory stays flat however long the list.
 	write := func(w io.Writer, lr *store.Lister) error {
-		ew, err := export.NewWriter(w, format, opts)
+		cw := &countWriter{w: w}
+		defer func() { sum.bytes = cw.n }()
+		ew, err := export.NewWriter(cw, format, opts)
 		if err != nil {
 			return err
 		}
@@ -294,6 +339,13 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	if err != nil {
 		return err
 	}
+	if w := importLimitWarning(format, target, sum.bytes); w != "" {
+		fmt.Fprintln(g.stderr, w)
+	}
+	if filter.asideN > 0 && !o.quiet {
+		g.warnf("note: %s left out: Mailgun takes complaints in its complaints import; export them with --format mailgun-complaints",
+			plural(filter.asideN, "complaint"))
+	}
 	if !o.quiet {
 		g.printExportSummary(target, o, &sum)
 		if err := g.noteMalformed(ctx, st); err != nil {
@@ -305,8 +357,47 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 
 // exportSummary is what an export delivered, for its summary line.
 type exportSummary struct {
-	res store.ExportResult
-	bad []string // listed addresses that are not valid addresses: not written
+	res   store.ExportResult
+	bad   []string // listed addresses that are not valid addresses: not written
+	bytes int64    // bytes written
+}
+
+// checkOutPath refuses an --out that names a directory, or a file in a directory that does not
+// exist, before anything is read: the export is a file written in place of FILE.
+func checkOutPath(out string) error {
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return withHint(exitUsage, fmt.Errorf("--out %s is a directory", out),
+			"give the path of a file to write, such as "+filepath.Join(out, "suppressions.csv"))
+	}
+	dir := filepath.Dir(out)
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+		return withHint(exitUsage, fmt.Errorf("--out %s: no directory %s", out, dir),
+			"create the directory first, or give the path of a file in one that exists")
+	}
+	return nil
+}
+
+// importLimitWarning returns the warning for an export of n bytes in a service's format that
+// is over the size its import takes, "" when it is not.
+func importLimitWarning(format export.Format, target string, n int64) string {
+	limit := format.ImportLimit()
+	if limit == 0 || n <= limit {
+		return ""
+	}
+	return fmt.Sprintf("rebound: warning: %s is %s bytes, over the %s bytes of the largest file the %s import takes\n"+
+		"hint: split the list with --provider or --since, one file per import", target, thousands(int(n)), thousands(int(limit)), format)
+}
+
+// countWriter counts the bytes written to w.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // printExportSummary writes the summary line of an export to stderr: rows written, and how the

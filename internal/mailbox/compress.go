@@ -93,6 +93,11 @@ func openXZ(r io.Reader) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The decoder reads a stream header followed by nothing as an empty stream: it is a file
+	// cut after its first 12 bytes (an empty stream still has its index and footer).
+	if _, err := br.Peek(1); err == io.EOF {
+		return nil, io.ErrUnexpectedEOF
+	}
 	return io.NopCloser(zr), nil
 }
 

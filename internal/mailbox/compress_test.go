@@ -203,8 +203,8 @@ func TestCompressedResume(t *testing.T) {
 	}
 }
 
-// Damaged compressed data gives an error naming the file and the format, after the messages
-// read before it; a file that is not what its magic bytes say too.
+// Damaged compressed data gives an error naming the file, the message being read and the
+// format, after the messages read before it; a file that is not what its magic bytes say too.
 func TestCompressedDamaged(t *testing.T) {
 	dir := t.TempDir()
 	var mbox strings.Builder
@@ -216,14 +216,35 @@ func TestCompressedDamaged(t *testing.T) {
 	write(t, trunc, string(gz[:len(gz)/2]))
 	got := walk(t, Options{}, trunc)
 	last := got[len(got)-1]
-	if len(got) < 100 || last.Key != "" || last.Position != trunc ||
-		!strings.Contains(fmt.Sprint(last.Err), "gzip: compressed data ends early") {
+	at := fmt.Sprintf("%s:%d", trunc, len(got)) // the message being read when the data ended
+	if len(got) < 100 || last.Key != "" || last.Position != at ||
+		fmt.Sprint(last.Err) != at+": gzip: compressed data ends early (a truncated file, or one still being written)" {
 		t.Fatalf("truncated gzip gave %d messages, last %+v", len(got), last)
 	}
 	for _, m := range got[:len(got)-1] {
 		if m.Err != nil || m.Checkpoint != nil {
 			t.Fatalf("before the error: %+v", m)
 		}
+	}
+	// Cut before a first message is read (the xz and zstd decoders give nothing of a block
+	// cut short): the error names the file.
+	for _, tt := range []struct {
+		name string
+		data []byte
+	}{{"head.gz", gz[:20]}, {"cut.xz", xzed(t, mbox.String())}, {"cut.zst", zstded(t, mbox.String())}} {
+		cut := filepath.Join(dir, tt.name)
+		write(t, cut, string(tt.data[:len(tt.data)/2]))
+		format := map[string]string{".gz": "gzip", ".xz": "xz", ".zst": "zstd"}[filepath.Ext(cut)]
+		if ms := walk(t, Options{}, cut); len(ms) != 1 || ms[0].Position != cut ||
+			fmt.Sprint(ms[0].Err) != cut+": "+format+": compressed data ends early (a truncated file, or one still being written)" {
+			t.Errorf("%s:\n%s", tt.name, summary(ms))
+		}
+	}
+
+	stub := filepath.Join(dir, "stub.xz") // an xz stream header and nothing else
+	write(t, stub, string(xzed(t, "")[:12]))
+	if ms := walk(t, Options{}, stub); len(ms) != 1 || !strings.HasPrefix(fmt.Sprint(ms[0].Err), stub+": xz: compressed data ends early") {
+		t.Errorf("xz stream header alone:\n%s", summary(ms))
 	}
 
 	bad := filepath.Join(dir, "folder", "bad.xz")
