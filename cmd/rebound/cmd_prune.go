@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/spf13/cobra"
 )
@@ -60,14 +61,14 @@ func runPrune(ctx context.Context, g *globalOptions, o *pruneOptions) error {
 	if age < lp.horizon {
 		return withHint(exitUsage,
 			fmt.Errorf("--older-than %s is shorter than the policy's longest window (%s): pruning could change pauses", o.olderThan, lp.why),
-			"use --older-than "+formatDuration(lp.horizon)+" or more")
+			"use --older-than "+policy.FormatDuration(lp.horizon)+" or more")
 	}
-	st, ev, _, err := g.openPolicyStore(ctx)
+	st, err := g.openStore(ctx) // Prune evaluates what is pending first
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sum, err := st.Prune(ctx, ev.Now.Add(-age), ev.Now, o.dryRun)
+	sum, err := pipeline.Prune(ctx, st, ev, age, o.dryRun)
 	if err != nil {
 		return err
 	}

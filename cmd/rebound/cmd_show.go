@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
-	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -95,11 +95,11 @@ func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error 
 type shown struct {
 	Address     string
 	Malformed   string       // why the address cannot be evaluated
-	State       policy.State // effective now
+	State       bounce.State // effective now
 	Stored      *store.StateRow
 	Events      []store.Event
-	Transitions []policy.Transition
-	Overrides   []policy.Override
+	Transitions []bounce.Transition
+	Overrides   []bounce.Override
 	Exports     []store.ExportChange
 	OtherPolicy bool // the stored state was evaluated with another policy than the one in force
 }
@@ -195,14 +195,14 @@ func (sh *shown) stateLine() string {
 	switch {
 	case r == nil:
 		return "not evaluated"
-	case sh.State != r.State && r.State == policy.StatePaused:
+	case sh.State != r.State && r.State == bounce.StatePaused:
 		return fmt.Sprintf("active (the pause ended %s)", fmtTime(r.ExpiresAt))
-	case sh.State != r.State && r.State == policy.StateSoft:
+	case sh.State != r.State && r.State == bounce.StateSoft:
 		return fmt.Sprintf("active (the soft window ended %s)", fmtTime(r.ExpiresAt))
-	case r.State == policy.StatePaused:
+	case r.State == bounce.StatePaused:
 		return fmt.Sprintf("paused until %s (%d soft bounces in the window, pause %d within the pause window)",
 			fmtTime(r.SuppressedUntil), r.SoftCount, r.PauseCount)
-	case r.State == policy.StateSoft:
+	case r.State == bounce.StateSoft:
 		return fmt.Sprintf("soft(%d) until %s", r.SoftCount, fmtTime(r.ExpiresAt))
 	}
 	return string(r.State)
@@ -232,7 +232,7 @@ func (sh *shown) print(w io.Writer) {
 	for _, e := range sh.Events {
 		fmt.Fprintf(w, "  %s  %s  %s  %s  %s  rule=%s  provider=%s  id=%s  at %s\n", fmtTime(e.BouncedAt), e.Type,
 			e.Reason, dash(e.Status), dash(e.ReplyCode), dash(e.Rule), dash(e.Provider),
-			policy.EventID(e.MessageKey, e.Idx), e.Position)
+			bounce.EventID(e.MessageKey, e.Idx), e.Position)
 		if e.FeedbackType != "" {
 			fmt.Fprintf(w, "      feedback-type: %s\n", e.FeedbackType)
 		}
@@ -246,7 +246,7 @@ func (sh *shown) print(w io.Writer) {
 	fmt.Fprintf(w, "\ntransitions (%d)\n", len(sh.Transitions))
 	for i, t := range sh.Transitions {
 		line := t.String()
-		if t.From == policy.StateSoft && i > 0 {
+		if t.From == bounce.StateSoft && i > 0 {
 			// A lone transition does not know its from-count; the previous one does.
 			line = strings.Replace(line, " soft->", fmt.Sprintf(" soft(%d)->", sh.Transitions[i-1].SoftCount), 1)
 		}
@@ -375,7 +375,7 @@ func (sh *shown) json() showJSON {
 			Policy: r.Policy, EvaluatedAt: r.EvaluatedAt.UTC().Format(timeFmt)}
 	}
 	for _, e := range sh.Events {
-		out.Events = append(out.Events, eventJSON{ID: policy.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
+		out.Events = append(out.Events, eventJSON{ID: bounce.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
 			Recipient: e.Recipient, Type: e.Type, Reason: e.Reason, Status: jsStr(e.Status),
 			ReplyCode: jsStr(e.ReplyCode), Provider: jsStr(e.Provider), Rule: jsStr(e.Rule),
 			Diagnostic: jsStr(e.Diagnostic), FeedbackType: jsStr(e.FeedbackType), Position: e.Position})
