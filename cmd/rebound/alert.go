@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/spf13/pflag"
 )
 
@@ -16,11 +16,11 @@ func (f *failOnFlag) register(fs *pflag.FlagSet) {
 }
 
 // level returns the level asked for ("" without --fail-on).
-func (f *failOnFlag) level() (kpi.Severity, error) {
+func (f *failOnFlag) level() (report.Severity, error) {
 	if f.value == "" {
 		return "", nil
 	}
-	l, err := kpi.ParseFailLevel(f.value)
+	l, err := report.ParseFailLevel(f.value)
 	if err != nil {
 		return "", withHint(exitUsage, fmt.Errorf("--fail-on: %v", err), "--fail-on warning also fails on critical findings")
 	}
@@ -29,11 +29,11 @@ func (f *failOnFlag) level() (kpi.Severity, error) {
 
 // check returns the alert error when fs has a finding at or above level, after the output was
 // written: the findings are on stdout, and stderr says why the status is not 0.
-func (f *failOnFlag) check(level kpi.Severity, fs []kpi.Finding) error {
+func (f *failOnFlag) check(level report.Severity, fs []report.Finding) error {
 	if level == "" {
 		return nil
 	}
-	if a := kpi.AlertOn(fs, level); a.Raised() {
+	if a := report.AlertOn(fs, level); a.Raised() {
 		return &cliError{code: exitAlert, err: fmt.Errorf("--fail-on %s: %s", level, a)}
 	}
 	return nil

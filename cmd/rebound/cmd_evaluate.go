@@ -7,7 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -41,7 +42,7 @@ func runEvaluate(ctx context.Context, g *globalOptions) error {
 		return err
 	}
 	defer st.Close()
-	sum, err := st.EvaluateAll(ctx, ev)
+	sum, err := pipeline.Evaluate(ctx, st, ev)
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func runEvaluate(ctx context.Context, g *globalOptions) error {
 func printEvalSummary(w io.Writer, sum store.EvalSummary, name, id string) {
 	fmt.Fprintf(w, "evaluated %s with %s (policy %s)\n", plural(sum.Addresses, "address"), name, id)
 	var parts []string
-	for _, s := range policy.States {
+	for _, s := range bounce.States {
 		if n := sum.States[s]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n))
 		}

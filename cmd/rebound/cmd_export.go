@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
@@ -84,7 +84,7 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 
 // exportFilter selects rows.
 type exportFilter struct {
-	states    []policy.State
+	states    []bounce.State
 	types     []string
 	providers []string
 	since     time.Time
@@ -93,7 +93,7 @@ type exportFilter struct {
 	asideN int    // rows of that type left out
 }
 
-func (f *exportFilter) match(r *store.StateRow, eff policy.State) bool {
+func (f *exportFilter) match(r *store.StateRow, eff bounce.State) bool {
 	if !slices.Contains(f.states, eff) ||
 		(len(f.providers) > 0 && !slices.Contains(f.providers, r.Provider)) ||
 		(!f.since.IsZero() && r.Since.Before(f.since)) {
@@ -107,29 +107,29 @@ func (f *exportFilter) match(r *store.StateRow, eff policy.State) bool {
 }
 
 // listStates are the states an export can list: the suppression list and the review list.
-var listStates = []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
+var listStates = []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 
 func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFilter, export.Format, error) {
 	format, err := export.ParseFormat(o.format)
 	if err != nil {
 		return nil, "", usageError("%v", err)
 	}
-	f := &exportFilter{states: []policy.State{policy.StateSuppressed}}
+	f := &exportFilter{states: []bounce.State{bounce.StateSuppressed}}
 	if len(o.states) > 0 {
 		f.states = nil
 		for _, s := range o.states {
-			st := policy.State(strings.TrimSpace(s))
+			st := bounce.State(strings.TrimSpace(s))
 			if !slices.Contains(listStates, st) {
 				return nil, "", usageError("unknown --state %q: want suppressed, paused or review", s)
 			}
 			f.states = append(f.states, st)
 		}
 	}
-	if o.includePaused && !slices.Contains(f.states, policy.StatePaused) {
-		f.states = append(f.states, policy.StatePaused)
+	if o.includePaused && !slices.Contains(f.states, bounce.StatePaused) {
+		f.states = append(f.states, bounce.StatePaused)
 	}
 	if format.Permanent() {
-		if i := slices.IndexFunc(f.states, func(s policy.State) bool { return s != policy.StateSuppressed }); i >= 0 {
+		if i := slices.IndexFunc(f.states, func(s bounce.State) bool { return s != bounce.StateSuppressed }); i >= 0 {
 			return nil, "", withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.states[i]),
 				"a service's suppression list has no end time: a pause or a review would stay suppressed there for good; export them with --format csv or jsonl")
 		}
@@ -140,7 +140,7 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 	}
 	for _, t := range o.types {
 		t = strings.TrimSpace(t)
-		if !slices.Contains(classify.Types, classify.Type(t)) {
+		if !slices.Contains(bounce.Types, bounce.Type(t)) {
 			return nil, "", usageError("unknown --type %q: want one of %s", t, joinTypes())
 		}
 		f.types = append(f.types, t)
@@ -174,7 +174,7 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 // a list of their own, with its own import, so --format mailgun (the bounces import) sets them
 // aside and --format mailgun-complaints holds nothing else.
 func (f *exportFilter) mailgunLists(format export.Format) error {
-	complaint := string(classify.TypeComplaint)
+	complaint := string(bounce.TypeComplaint)
 	switch format {
 	case export.Mailgun:
 		if slices.Contains(f.types, complaint) {
@@ -205,8 +205,8 @@ func (o *exportOptions) fileMode() (fs.FileMode, error) {
 }
 
 func joinTypes() string {
-	s := make([]string, len(classify.Types))
-	for i, t := range classify.Types {
+	s := make([]string, len(bounce.Types))
+	for i, t := range bounce.Types {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
@@ -304,9 +304,9 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 			return err
 		}
 		if o.onlyNew {
-			err = lr.Left(func(addr string, st policy.State) error {
+			err = lr.Left(func(addr string, st bounce.State) error {
 				if st == "" {
-					st = policy.StateActive
+					st = bounce.StateActive
 				}
 				err := ew.Write(export.Row{Email: addr, State: st, Change: export.ChangeRemoved})
 				if errors.Is(err, export.ErrBadAddress) {
@@ -438,7 +438,7 @@ func (g *globalOptions) noteMalformed(ctx context.Context, st *store.Store) erro
 // codes, provider, rule and diagnostic (docs/export.md). The writer cleans the diagnostic.
 func exportRow(r *store.StateRow) export.Row {
 	return export.Row{
-		Email: r.Address, State: r.State, Type: classify.Type(r.Type), Reason: classify.Reason(r.Reason),
+		Email: r.Address, State: r.State, Type: bounce.Type(r.Type), Reason: bounce.Reason(r.Reason),
 		Status: r.Status, ReplyCode: r.ReplyCode, Provider: r.Provider, FirstBounce: r.FirstBounce,
 		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount,
 		SuppressedUntil: r.SuppressedUntil, Rule: r.Rule, LastDiagnostic: r.Diagnostic,

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/dsn"
 	"github.com/reboundhq/rebound/internal/scan"
 	"github.com/spf13/cobra"
@@ -41,10 +41,10 @@ func (o *parseOptions) shows(k string) bool {
 // hidden says which --include kind a record belongs to when the default output leaves it out,
 // or "" when it is always printed.
 func hidden(r *scan.Record) string {
-	switch classify.Reason(r.Reason) {
-	case classify.ReasonVacation:
+	switch bounce.Reason(r.Reason) {
+	case bounce.ReasonVacation:
 		return includeAutoReply
-	case classify.ReasonDelivered:
+	case bounce.ReasonDelivered:
 		return includeDelivered
 	}
 	return ""

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
@@ -60,7 +62,7 @@ func runPrune(ctx context.Context, g *globalOptions, o *pruneOptions) error {
 	if o.olderThan == "" && o.pseudoOlder == "" {
 		return usageError("prune needs --older-than DURATION (for example 180d) or --pseudonymise-older-than DURATION")
 	}
-	_, lp, err := g.evaluator()
+	ev, lp, err := g.evaluator()
 	if err != nil {
 		return err
 	}
@@ -72,20 +74,23 @@ func runPrune(ctx context.Context, g *globalOptions, o *pruneOptions) error {
 	if err != nil {
 		return err
 	}
-	st, ev, _, err := g.openPolicyStore(ctx)
+	st, err := g.openStore(ctx) // Prune and Pseudonymise evaluate what is pending first
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if o.olderThan != "" {
-		if err := o.prune(ctx, g, st, ev.Now, age); err != nil {
+		if err := o.prune(ctx, g, st, ev, age); err != nil {
 			return err
 		}
 	}
 	if o.pseudoOlder == "" {
 		return nil
 	}
-	ps, err := pseudonymise(ctx, st, ev.Now.Add(-pseudoAge), ev.Now, o.dryRun)
+	ps, err := pipeline.Pseudonymise(ctx, st, ev, pseudoAge, o.dryRun)
+	if errors.Is(err, pipeline.ErrDamagedSecret) {
+		return withHint(exitDatabase, err, "restore the database from a backup: its pseudonyms cannot be matched without the secret")
+	}
 	if err != nil {
 		return err
 	}
@@ -114,14 +119,14 @@ func pruneAge(flag, value string, lp *loadedPolicy) (time.Duration, error) {
 	if age < lp.horizon {
 		return 0, withHint(exitUsage,
 			fmt.Errorf("%s %s is shorter than the policy's longest window (%s): pruning could change pauses", flag, value, lp.why),
-			"use "+flag+" "+formatDuration(lp.horizon)+" or more")
+			"use "+flag+" "+policy.FormatDuration(lp.horizon)+" or more")
 	}
 	return age, nil
 }
 
-// prune deletes what bounced more than age before now.
-func (o *pruneOptions) prune(ctx context.Context, g *globalOptions, st *store.Store, now time.Time, age time.Duration) error {
-	sum, err := st.Prune(ctx, now.Add(-age), now, o.dryRun)
+// prune deletes what bounced more than age before the policy's time.
+func (o *pruneOptions) prune(ctx context.Context, g *globalOptions, st *store.Store, ev pipeline.Policy, age time.Duration) error {
+	sum, err := pipeline.Prune(ctx, st, ev, age, o.dryRun)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/spf13/cobra"
 )
 
@@ -43,7 +43,7 @@ period (stats does so only up to 75,000 bounces).`,
 }
 
 func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) error {
-	format, err := kpi.ParseFormat(o.format)
+	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "recommend writes text, table, markdown, csv or json")
 	}
@@ -59,12 +59,12 @@ func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) er
 	if err != nil {
 		return err
 	}
-	if format != kpi.FormatJSON {
+	if format != report.FormatJSON {
 		sanitizeDataset(ds)
 	}
-	opts := kpi.Options{Color: (format == kpi.FormatText || format == kpi.FormatTable) && g.color(), Width: g.termWidth(o.wide)}
-	fs := kpi.Recommend(ds)
-	if err := kpi.RenderFindings(g.stdout, fs, format, opts); err != nil {
+	opts := report.Options{Color: (format == report.FormatText || format == report.FormatTable) && g.color(), Width: g.termWidth(o.wide)}
+	fs := report.Recommend(ds)
+	if err := report.RenderFindings(g.stdout, fs, format, opts); err != nil {
 		return err
 	}
 	return o.failOn.check(level, fs)

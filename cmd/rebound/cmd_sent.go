@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -14,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/spf13/cobra"
 )
 
@@ -61,7 +63,7 @@ func newSentAddCmd(g *globalOptions) *cobra.Command {
 }
 
 func runSentAdd(ctx context.Context, g *globalOptions, o *sentAddOptions) error {
-	row := kpi.SentRow{Campaign: strings.TrimSpace(o.campaign), Count: o.count}
+	row := stats.SentRow{Campaign: strings.TrimSpace(o.campaign), Count: o.count}
 	switch {
 	case row.Campaign == "":
 		return withHint(exitUsage, errors.New("sent add needs --campaign"), "rebound sent add --campaign C --count N")
@@ -81,14 +83,14 @@ func runSentAdd(ctx context.Context, g *globalOptions, o *sentAddOptions) error 
 		}
 		row.Date = d.Format(time.DateOnly)
 	}
-	if err := g.addSent(ctx, []kpi.SentRow{row}); err != nil {
+	if err := g.addSent(ctx, []stats.SentRow{row}); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stderr, "recorded %s sent for campaign %s%s\n", thousands(row.Count), printable(row.Campaign), sentQualifier(row))
 	return nil
 }
 
-func sentQualifier(r kpi.SentRow) string {
+func sentQualifier(r stats.SentRow) string {
 	var q string
 	if r.Provider != "" {
 		q += " at " + r.Provider
@@ -133,7 +135,7 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := kpi.ParseSent(bytes.NewReader(data), name, known...)
+	rows, err := report.ParseSent(bytes.NewReader(data), name, known...)
 	if err != nil {
 		hint := "nothing was imported; fix every line above and import the file again"
 		if strings.Contains(err.Error(), "unknown provider") {
@@ -155,7 +157,7 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 // addSent records sent volumes, and notes the campaigns that no bounce was ever attributed to:
 // until one is, stats leaves their volume out of the rates. A volume may well come before its
 // bounces, so it is a note, not an error; a close spelling of a known campaign is suggested.
-func (g *globalOptions) addSent(ctx context.Context, rows []kpi.SentRow) error {
+func (g *globalOptions) addSent(ctx context.Context, rows []stats.SentRow) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -178,7 +180,7 @@ func (g *globalOptions) addSent(ctx context.Context, rows []kpi.SentRow) error {
 		}
 		noted[r.Campaign] = true
 		msg := "note: no bounce is attributed to campaign " + printable(r.Campaign) + " so far"
-		if m := kpi.DidYouMean(r.Campaign, known); m != "" {
+		if m := report.DidYouMean(r.Campaign, known); m != "" {
 			msg += "; did you mean " + printable(m) + "?"
 		} else {
 			msg += "."
@@ -221,7 +223,7 @@ func runSentList(ctx context.Context, g *globalOptions, format string) error {
 	switch format {
 	case "json":
 		if rows == nil {
-			rows = []kpi.SentRow{}
+			rows = []stats.SentRow{}
 		}
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")

@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -95,11 +96,11 @@ func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error 
 type shown struct {
 	Address     string
 	Malformed   string       // why the address cannot be evaluated
-	State       policy.State // effective now
+	State       bounce.State // effective now
 	Stored      *store.StateRow
 	Events      []store.Event
-	Transitions []policy.Transition
-	Overrides   []policy.Override
+	Transitions []bounce.Transition
+	Overrides   []bounce.Override
 	Exports     []store.ExportChange
 	OtherPolicy bool // the stored state was evaluated with another policy than the one in force
 }
@@ -141,7 +142,7 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 		return err
 	}
 	if !ok && len(sh.Events) == 0 && len(sh.Overrides) == 0 {
-		if p, found, err := pseudonymOf(ctx, st, addr); err != nil || found {
+		if p, found, err := pipeline.PseudonymOf(ctx, st, addr); err != nil || found {
 			if err == nil {
 				fmt.Fprintf(g.stderr, "%s is pseudonymised: its history is stored as %s\n", addr, p)
 				return runShow(ctx, g, p, asJSON)
@@ -150,7 +151,7 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 		}
 		return noEvents(addr)
 	}
-	if p, found, err := pseudonymOf(ctx, st, addr); err != nil {
+	if p, found, err := pipeline.PseudonymOf(ctx, st, addr); err != nil {
 		return err
 	} else if found {
 		fmt.Fprintf(g.stderr, "%s has older history pseudonymised: rebound show %s\n", addr, p)
@@ -207,14 +208,14 @@ func (sh *shown) stateLine() string {
 	switch {
 	case r == nil:
 		return "not evaluated"
-	case sh.State != r.State && r.State == policy.StatePaused:
+	case sh.State != r.State && r.State == bounce.StatePaused:
 		return fmt.Sprintf("active (the pause ended %s)", fmtTime(r.ExpiresAt))
-	case sh.State != r.State && r.State == policy.StateSoft:
+	case sh.State != r.State && r.State == bounce.StateSoft:
 		return fmt.Sprintf("active (the soft window ended %s)", fmtTime(r.ExpiresAt))
-	case r.State == policy.StatePaused:
+	case r.State == bounce.StatePaused:
 		return fmt.Sprintf("paused until %s (%d soft bounces in the window, pause %d within the pause window)",
 			fmtTime(r.SuppressedUntil), r.SoftCount, r.PauseCount)
-	case r.State == policy.StateSoft:
+	case r.State == bounce.StateSoft:
 		return fmt.Sprintf("soft(%d) until %s", r.SoftCount, fmtTime(r.ExpiresAt))
 	}
 	return string(r.State)
@@ -244,7 +245,7 @@ func (sh *shown) print(w io.Writer) {
 	for _, e := range sh.Events {
 		fmt.Fprintf(w, "  %s  %s  %s  %s  %s  rule=%s  provider=%s  id=%s  at %s\n", fmtTime(e.BouncedAt), e.Type,
 			e.Reason, dash(e.Status), dash(e.ReplyCode), dash(e.Rule), dash(e.Provider),
-			policy.EventID(e.MessageKey, e.Idx), e.Position)
+			bounce.EventID(e.MessageKey, e.Idx), e.Position)
 		if e.FeedbackType != "" {
 			fmt.Fprintf(w, "      feedback-type: %s\n", e.FeedbackType)
 		}
@@ -258,7 +259,7 @@ func (sh *shown) print(w io.Writer) {
 	fmt.Fprintf(w, "\ntransitions (%d)\n", len(sh.Transitions))
 	for i, t := range sh.Transitions {
 		line := t.String()
-		if t.From == policy.StateSoft && i > 0 {
+		if t.From == bounce.StateSoft && i > 0 {
 			// A lone transition does not know its from-count; the previous one does.
 			line = strings.Replace(line, " soft->", fmt.Sprintf(" soft(%d)->", sh.Transitions[i-1].SoftCount), 1)
 		}
@@ -387,7 +388,7 @@ func (sh *shown) json() showJSON {
 			Policy: r.Policy, EvaluatedAt: r.EvaluatedAt.UTC().Format(timeFmt)}
 	}
 	for _, e := range sh.Events {
-		out.Events = append(out.Events, eventJSON{ID: policy.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
+		out.Events = append(out.Events, eventJSON{ID: bounce.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
 			Recipient: e.Recipient, Type: e.Type, Reason: e.Reason, Status: jsStr(e.Status),
 			ReplyCode: jsStr(e.ReplyCode), Provider: jsStr(e.Provider), Rule: jsStr(e.Rule),
 			Diagnostic: jsStr(e.Diagnostic), FeedbackType: jsStr(e.FeedbackType), Position: e.Position})

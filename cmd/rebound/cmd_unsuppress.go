@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/reboundhq/rebound/internal/address"
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -72,7 +72,7 @@ func runUnsuppress(ctx context.Context, g *globalOptions, o *unsuppressOptions, 
 		return err
 	}
 	defer st.Close()
-	before, after, err := st.Unsuppress(ctx, ev, policy.Override{Recipient: addr, At: ev.Now, By: by, Why: reason})
+	before, after, err := pipeline.Unsuppress(ctx, st, ev, addr, by, reason)
 	if errors.Is(err, store.ErrUnknownAddress) {
 		return noEvents(addr)
 	}

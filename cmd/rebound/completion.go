@@ -3,9 +3,9 @@ package main
 import (
 	"strings"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/spf13/cobra"
 )
 
@@ -66,8 +66,8 @@ func exportFormats() []string {
 }
 
 func typeNames() []string {
-	out := make([]string, len(classify.Types))
-	for i, t := range classify.Types {
+	out := make([]string, len(bounce.Types))
+	for i, t := range bounce.Types {
 		out[i] = string(t)
 	}
 	return out
@@ -78,7 +78,7 @@ func addCompletions(root *cobra.Command, g *globalOptions) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "stats":
-			registerCompletions(c, g, map[string][]string{"by": kpi.ByValues, "format": {"table", "json", "csv", "markdown"}, "fail-on": {"critical", "warning"}})
+			registerCompletions(c, g, map[string][]string{"by": report.ByValues, "format": {"table", "json", "csv", "markdown"}, "fail-on": {"critical", "warning"}})
 		case "recommend":
 			registerCompletions(c, g, map[string][]string{"format": {"text", "table", "markdown", "csv", "json"}, "fail-on": {"critical", "warning"}})
 		case "export":

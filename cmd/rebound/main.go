@@ -23,5 +23,5 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
-	return report(stderr, err)
+	return exitStatus(stderr, err)
 }

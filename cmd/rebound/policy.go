@@ -2,17 +2,17 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
+
 	"strings"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/reboundhq/rebound/rules"
@@ -25,7 +25,7 @@ import (
 // loadedPolicy is the policy in force, with its id and its longest time horizon.
 type loadedPolicy struct {
 	p       *policy.Policy
-	id      string        // policyID
+	id      string        // policy.ID
 	horizon time.Duration // longest span over which events decide a state that is not permanent
 	why     string        // the settings that make the horizon, for messages
 }
@@ -49,16 +49,16 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 	if err != nil {
 		return nil, err
 	}
-	reasons := make([]string, len(classify.Reasons))
-	for i, r := range classify.Reasons {
+	reasons := make([]string, len(bounce.Reasons))
+	for i, r := range bounce.Reasons {
 		reasons[i] = string(r.Reason)
 	}
 	p, err := policy.LoadChecked(rules.DefaultPolicy, name, data, reasons, providers)
 	if err != nil {
 		return nil, policyError(err)
 	}
-	lp := &loadedPolicy{p: p, id: policyID(p)}
-	lp.horizon, lp.why = horizon(p)
+	lp := &loadedPolicy{p: p, id: p.ID()}
+	lp.horizon, lp.why = p.Horizon()
 	return lp, nil
 }
 
@@ -91,56 +91,6 @@ func (g *globalOptions) providerIDs() ([]string, error) {
 	return ids, nil
 }
 
-// policyID identifies a policy by its effective settings: a short hex SHA-256 of every
-// section's settings, sections and keys sorted. Comments, order and the file name do not
-// change it. It is stored with every evaluated state, so that export and show can tell when
-// states were evaluated with another policy.
-func policyID(p *policy.Policy) string {
-	var lines []string
-	for _, s := range p.Sections {
-		for _, st := range s.Settings {
-			lines = append(lines, s.Label()+"\x00"+st.Key+"\x00"+st.Value)
-		}
-	}
-	slices.Sort(lines)
-	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
-	return hex.EncodeToString(h[:6])
-}
-
-// horizon is how far back events can decide a state that is not permanent: a pause (its soft
-// window and its length) or a pause count (pause_window), with the longest settings of any
-// section. Pruning younger events could change states; suppressions and reviews are kept by
-// keeping their evidence (store.Prune).
-func horizon(p *policy.Policy) (time.Duration, string) {
-	longest := map[string]time.Duration{}
-	for _, s := range p.Sections {
-		for _, st := range s.Settings {
-			switch st.Key {
-			case "soft_window", "pause", "pause_window":
-				if d, err := policy.ParseDuration(st.Value); err == nil && d > longest[st.Key] {
-					longest[st.Key] = d
-				}
-			}
-		}
-	}
-	paused := longest["soft_window"] + longest["pause"]
-	if pw := longest["pause_window"]; pw >= paused {
-		return pw, "pause_window " + formatDuration(pw)
-	}
-	return paused, "soft_window + pause " + formatDuration(paused)
-}
-
-// formatDuration writes a duration in the policy's units: 30d, 72h, 90m.
-func formatDuration(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	}
-	return fmt.Sprintf("%dm", d/time.Minute)
-}
-
 // nowEnv is the environment variable that fixes rebound's clock, for tests (docs/policy.md).
 const nowEnv = "REBOUND_NOW"
 
@@ -157,44 +107,28 @@ func (g *globalOptions) now() (time.Time, error) {
 }
 
 // evaluator returns the policy in force and the clock, as the store needs them.
-func (g *globalOptions) evaluator() (store.Evaluator, *loadedPolicy, error) {
+func (g *globalOptions) evaluator() (pipeline.Policy, *loadedPolicy, error) {
 	lp, err := g.loadPolicy()
 	if err != nil {
-		return store.Evaluator{}, nil, err
+		return pipeline.Policy{}, nil, err
 	}
 	now, err := g.now()
 	if err != nil {
-		return store.Evaluator{}, nil, err
+		return pipeline.Policy{}, nil, err
 	}
-	return store.Evaluator{Policy: lp.p, ID: lp.id, Now: now}, lp, nil
+	return pipeline.Policy{Policy: lp.p, ID: lp.id, Now: now}, lp, nil
 }
 
 // evaluatePending brings the stored states up to date with the events stored since the last
 // evaluation (by this scan, or by a scan that was killed before it could evaluate).
-func evaluatePending(ctx context.Context, st *store.Store, ev store.Evaluator) error {
-	pending, err := st.Pending(ctx)
-	if err != nil || !pending {
-		return err
-	}
-	_, err = st.EvaluatePending(ctx, ev)
+func evaluatePending(ctx context.Context, st *store.Store, ev pipeline.Policy) error {
+	_, err := pipeline.EvaluatePending(ctx, st, ev)
 	return err
-}
-
-// scanPolicy is scan's hook: the policy is checked before the scan reads anything, and the
-// addresses that got new events are evaluated after its last batch.
-func (g *globalOptions) scanPolicy() (after func(context.Context, *store.Store) error, err error) {
-	ev, _, err := g.evaluator()
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, st *store.Store) error {
-		return evaluatePending(ctx, st, ev)
-	}, nil
 }
 
 // openPolicyStore loads the policy, opens the database and evaluates what is pending: the
 // start of every command that reads states.
-func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, store.Evaluator, *loadedPolicy, error) {
+func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, pipeline.Policy, *loadedPolicy, error) {
 	ev, lp, err := g.evaluator()
 	if err != nil {
 		return nil, ev, nil, err
@@ -214,7 +148,7 @@ func (g *globalOptions) openPolicyStore(ctx context.Context) (*store.Store, stor
 // when it records nothing): the database is opened read-only (openReader). Events a killed scan
 // left unevaluated are evaluated first when this user may write the database (its owner, or
 // root); anyone else is told that states are as of the last evaluation.
-func (g *globalOptions) openPolicyReader(ctx context.Context) (*store.Store, store.Evaluator, *loadedPolicy, error) {
+func (g *globalOptions) openPolicyReader(ctx context.Context) (*store.Store, pipeline.Policy, *loadedPolicy, error) {
 	ev, lp, err := g.evaluator()
 	if err != nil {
 		return nil, ev, nil, err

@@ -104,7 +104,7 @@ func TestPolicyID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return policyID(p)
+		return p.ID()
 	}
 	a := load("[reason mailboxfull]\nsoft_threshold = 5\n[provider gmail]\npause = 3d\n")
 	b := load("# same settings, other order\n[provider gmail]\npause = 3d   # shorter\n\n[reason mailboxfull]\nsoft_threshold = 5\n")
@@ -119,7 +119,7 @@ func TestPolicyID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if policyID(def) == a {
+	if def.ID() == a {
 		t.Error("the defaults have the id of a changed policy")
 	}
 }
@@ -142,7 +142,7 @@ func TestHorizon(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, why := horizon(p); got != c.want || why != c.why {
+		if got, why := p.Horizon(); got != c.want || why != c.why {
 			t.Errorf("%q: horizon %v (%s), want %v (%s)", c.user, got, why, c.want, c.why)
 		}
 	}

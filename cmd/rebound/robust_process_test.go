@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"go/build"
 	"math/rand/v2"
 	"net/url"
@@ -130,9 +131,9 @@ func (p *scanProc) wait(t *testing.T) (killed bool) {
 }
 
 // summary returns the run summary printed with --json.
-func (p *scanProc) summary(t *testing.T) scanSummary {
+func (p *scanProc) summary(t *testing.T) pipeline.IngestSummary {
 	t.Helper()
-	var s scanSummary
+	var s pipeline.IngestSummary
 	if err := json.Unmarshal(p.stdout.Bytes(), &s); err != nil {
 		t.Fatalf("summary %q: %v", p.stdout.String(), err)
 	}

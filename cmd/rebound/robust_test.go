@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"go/build"
 	"io"
 	"math/rand/v2"
@@ -400,7 +401,7 @@ func TestHostileFolder(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit status %d\n%s", code, stderr)
 	}
-	var sum scanSummary
+	var sum pipeline.IngestSummary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("summary %q: %v", stdout, err)
 	}
@@ -449,7 +450,7 @@ func TestHostileFolder(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("second run: exit status %d\n%s", code, stderr)
 	}
-	sum = scanSummary{}
+	sum = pipeline.IngestSummary{}
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("summary %q: %v", stdout, err)
 	}
@@ -991,7 +992,7 @@ func TestTruncatedCompressed(t *testing.T) {
 	if code != 4 {
 		t.Fatalf("exit status %d, want 4\n%s", code, stderr)
 	}
-	var sum scanSummary
+	var sum pipeline.IngestSummary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("summary %q: %v", stdout, err)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/reboundhq/rebound/internal/classify"
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -31,19 +32,19 @@ func (p *periodFlags) register(f *pflag.FlagSet) {
 }
 
 // query checks the flags and returns the query they describe. "Now" is $REBOUND_NOW when set.
-func (p *periodFlags) query(g *globalOptions) (kpi.Query, error) {
+func (p *periodFlags) query(g *globalOptions) (stats.Query, error) {
 	now, err := g.now()
 	if err != nil {
-		return kpi.Query{}, err
+		return stats.Query{}, err
 	}
-	period, err := kpi.ParsePeriod(now, p.since, p.from, p.to)
+	period, err := stats.ParsePeriod(now, p.since, p.from, p.to)
 	if err != nil {
-		return kpi.Query{}, withHint(exitUsage, err, "--since 7d, or --from 2026-03-01 --to 2026-03-31")
+		return stats.Query{}, withHint(exitUsage, err, "--since 7d, or --from 2026-03-01 --to 2026-03-31")
 	}
-	q := kpi.Query{Period: period}
+	q := stats.Query{Period: period}
 	if p.provider != "" {
 		if q.Provider, err = g.checkProvider(p.provider, "--provider"); err != nil {
-			return kpi.Query{}, err
+			return stats.Query{}, err
 		}
 	}
 	return q, nil
@@ -70,7 +71,7 @@ func providerHint(known []string) string {
 
 // readDataset opens the database and reads the rows of q, reading the events one by one when
 // the period has at most limit bounces (0: always).
-func (g *globalOptions) readDataset(ctx context.Context, q kpi.Query, limit int) (*kpi.Dataset, store.StatsInfo, error) {
+func (g *globalOptions) readDataset(ctx context.Context, q stats.Query, limit int) (*stats.Dataset, store.StatsInfo, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -131,16 +132,16 @@ func (g *globalOptions) color() bool {
 
 // sanitizeDataset makes the text of a dataset safe to show (see printable): campaigns, sending
 // domains, recipient domains and diagnostics come from the bounced messages, written by
-// strangers. Rows that become equal are added up by kpi.Build.
-func sanitizeDataset(ds *kpi.Dataset) {
+// strangers. Rows that become equal are added up by report.Build.
+func sanitizeDataset(ds *stats.Dataset) {
 	for i := range ds.Counts {
 		c := &ds.Counts[i]
-		c.Provider, c.Type, c.Reason = printable(c.Provider), classify.Type(printable(string(c.Type))), classify.Reason(printable(string(c.Reason)))
+		c.Provider, c.Type, c.Reason = printable(c.Provider), bounce.Type(printable(string(c.Type))), bounce.Reason(printable(string(c.Reason)))
 	}
 	for i := range ds.Campaigns {
 		c := &ds.Campaigns[i]
 		c.Campaign, c.SendingDomain, c.Provider = printable(c.Campaign), printable(c.SendingDomain), printable(c.Provider)
-		c.Type, c.Reason = classify.Type(printable(string(c.Type))), classify.Reason(printable(string(c.Reason)))
+		c.Type, c.Reason = bounce.Type(printable(string(c.Type))), bounce.Reason(printable(string(c.Reason)))
 	}
 	for i := range ds.Distinct {
 		ds.Distinct[i].Key = printable(ds.Distinct[i].Key)

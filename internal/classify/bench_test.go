@@ -1,6 +1,10 @@
 package classify
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/reboundhq/rebound/internal/bounce"
+)
 
 // benchInputs are typical recipients: a specific status, a phrase decision, a provider rule,
 // a long multi-line reply and one that no rule decides.
@@ -50,7 +54,7 @@ func BenchmarkLoad(b *testing.B) {
 // TestBenchInputs keeps the benchmark honest: its inputs are classified as intended.
 func TestBenchInputs(t *testing.T) {
 	c := defaultClassifier(t)
-	want := []Reason{ReasonUserUnknown, ReasonMailboxFull, ReasonAuthFailure, ReasonBlocked, ReasonOnHold}
+	want := []bounce.Reason{bounce.ReasonUserUnknown, bounce.ReasonMailboxFull, bounce.ReasonAuthFailure, bounce.ReasonBlocked, bounce.ReasonOnHold}
 	for i, in := range benchInputs {
 		if got := c.Classify(in); got.Reason != want[i] {
 			t.Errorf("input %d: %s by %s, want %s\n%v", i, got.Reason, got.Rule, want[i], got.Evidence)

@@ -10,6 +10,8 @@
 // report kind (RFC 6522 delivery reports, RFC 5965 feedback reports, RFC 3834 auto-replies).
 package classify
 
+import "github.com/reboundhq/rebound/internal/bounce"
+
 // Input is what the classifier looks at for one recipient.
 type Input struct {
 	Recipient  string // bare address
@@ -32,9 +34,9 @@ type Input struct {
 
 // Result is the classifier's decision for one recipient.
 type Result struct {
-	Reason     Reason
-	Type       Type
-	Action     Action
+	Reason     bounce.Reason
+	Type       bounce.Type
+	Action     bounce.Action
 	Provider   string  // provider id from rules/providers, or "other"
 	Rule       string  // id of the rule that decided
 	Confidence float64 // 0..1
@@ -44,4 +46,4 @@ type Result struct {
 }
 
 // Hard reports whether the result is a permanent failure of the address.
-func (r Result) Hard() bool { return r.Type == TypeHard }
+func (r Result) Hard() bool { return r.Type == bounce.TypeHard }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Confidence of decisions that no rule took.
@@ -82,11 +84,11 @@ func (c *Classifier) byKind(res Result, f *facts, feedbackType string) (Result, 
 		if feedbackType != "" {
 			ev += " (feedback type " + feedbackType + ")"
 		}
-		return c.finish(res, f, ReasonFeedback, "kind-feedback", kindConfidence, "", "", ev), true
+		return c.finish(res, f, bounce.ReasonFeedback, "kind-feedback", kindConfidence, "", "", ev), true
 	case f.kind == "autoreply":
-		return c.finish(res, f, ReasonVacation, "kind-autoreply", kindConfidence, "", "", "kind autoreply: an automatic reply"), true
+		return c.finish(res, f, bounce.ReasonVacation, "kind-autoreply", kindConfidence, "", "", "kind autoreply: an automatic reply"), true
 	case f.dsnAction == "delivered" || f.dsnAction == "relayed" || f.dsnAction == "expanded":
-		return c.finish(res, f, ReasonDelivered, "dsn-action-"+f.dsnAction, kindConfidence, "", "", "DSN action "+f.dsnAction+": not a failure"), true
+		return c.finish(res, f, bounce.ReasonDelivered, "dsn-action-"+f.dsnAction, kindConfidence, "", "", "DSN action "+f.dsnAction+": not a failure"), true
 	}
 	return res, false
 }
@@ -155,9 +157,9 @@ func (c *Classifier) decide(res Result, f *facts) Result {
 		return c.finish(res, f, r.reason, r.id, conf, r.typ, r.action, r.describe()+": "+c.explain(r, f))
 	}
 	if len(f.text) > 0 || f.hasStatus || f.reply != "" {
-		return c.finish(res, f, ReasonOnHold, "no-rule", onHoldConfidence, "", "", "no rule matched: the bounce gives too little to decide")
+		return c.finish(res, f, bounce.ReasonOnHold, "no-rule", onHoldConfidence, "", "", "no rule matched: the bounce gives too little to decide")
 	}
-	return c.finish(res, f, ReasonUndefined, "no-evidence", undefinedConfidence, "", "", "no status, reply code or diagnostic to classify")
+	return c.finish(res, f, bounce.ReasonUndefined, "no-evidence", undefinedConfidence, "", "", "no status, reply code or diagnostic to classify")
 }
 
 // codes fills the status and reply code facts: from the input, else from the diagnostic.
@@ -398,7 +400,7 @@ func (c *Classifier) explain(r *rule, f *facts) string {
 }
 
 // finish fills type, action, confidence and status of a decision.
-func (c *Classifier) finish(res Result, f *facts, reason Reason, ruleID string, conf float64, typ Type, action Action, ev string) Result {
+func (c *Classifier) finish(res Result, f *facts, reason bounce.Reason, ruleID string, conf float64, typ bounce.Type, action bounce.Action, ev string) Result {
 	info, _ := reason.Info()
 	res.Reason, res.Rule, res.Confidence = reason, ruleID, conf
 	res.Evidence = append(res.Evidence, ev)
@@ -406,13 +408,13 @@ func (c *Classifier) finish(res Result, f *facts, reason Reason, ruleID string, 
 	res.Type = typ
 	if res.Type == "" {
 		res.Type = info.Type
-		if reason == ReasonNotAccept && temporary {
-			res.Type = TypeSoft
+		if reason == bounce.ReasonNotAccept && temporary {
+			res.Type = bounce.TypeSoft
 		}
 	}
-	if f.dsnAction == "delayed" && res.Type == TypeHard {
+	if f.dsnAction == "delayed" && res.Type == bounce.TypeHard {
 		// a delay notice: the sending MTA still tries, the address has not failed yet
-		res.Type = TypeSoft
+		res.Type = bounce.TypeSoft
 		res.Evidence = append(res.Evidence, "type soft: a delay notice, delivery is still being tried")
 	}
 	res.Action = action
@@ -451,39 +453,39 @@ func (f *facts) temporary() bool {
 }
 
 // reasonStatus gives the RFC 3463 subject.detail used when a bounce carries no status code.
-var reasonStatus = map[Reason]string{
-	ReasonUserUnknown:     "1.1",
-	ReasonHostUnknown:     "1.2",
-	ReasonHasMoved:        "1.6",
-	ReasonRejected:        "1.8",
-	ReasonNotAccept:       "1.10",
-	ReasonSuspend:         "2.1",
-	ReasonMailboxFull:     "2.2",
-	ReasonFiltered:        "2.0",
-	ReasonSystemError:     "3.0",
-	ReasonMailerError:     "3.0",
-	ReasonSystemFull:      "3.1",
-	ReasonEmailTooLarge:   "3.4",
-	ReasonNetworkError:    "4.0",
-	ReasonExpired:         "4.7",
-	ReasonSyntaxError:     "5.2",
-	ReasonContentError:    "6.0",
-	ReasonNotCompliantRFC: "6.0",
-	ReasonSecurityError:   "7.0",
-	ReasonBlocked:         "7.1",
-	ReasonSpamDetected:    "7.1",
-	ReasonPolicyViolation: "7.1",
-	ReasonVirusDetected:   "7.1",
-	ReasonNoRelaying:      "7.1",
-	ReasonBadReputation:   "7.1",
-	ReasonRateLimited:     "7.0",
-	ReasonFailedSTARTTLS:  "7.10",
-	ReasonRequirePTR:      "7.25",
-	ReasonAuthFailure:     "7.26",
+var reasonStatus = map[bounce.Reason]string{
+	bounce.ReasonUserUnknown:     "1.1",
+	bounce.ReasonHostUnknown:     "1.2",
+	bounce.ReasonHasMoved:        "1.6",
+	bounce.ReasonRejected:        "1.8",
+	bounce.ReasonNotAccept:       "1.10",
+	bounce.ReasonSuspend:         "2.1",
+	bounce.ReasonMailboxFull:     "2.2",
+	bounce.ReasonFiltered:        "2.0",
+	bounce.ReasonSystemError:     "3.0",
+	bounce.ReasonMailerError:     "3.0",
+	bounce.ReasonSystemFull:      "3.1",
+	bounce.ReasonEmailTooLarge:   "3.4",
+	bounce.ReasonNetworkError:    "4.0",
+	bounce.ReasonExpired:         "4.7",
+	bounce.ReasonSyntaxError:     "5.2",
+	bounce.ReasonContentError:    "6.0",
+	bounce.ReasonNotCompliantRFC: "6.0",
+	bounce.ReasonSecurityError:   "7.0",
+	bounce.ReasonBlocked:         "7.1",
+	bounce.ReasonSpamDetected:    "7.1",
+	bounce.ReasonPolicyViolation: "7.1",
+	bounce.ReasonVirusDetected:   "7.1",
+	bounce.ReasonNoRelaying:      "7.1",
+	bounce.ReasonBadReputation:   "7.1",
+	bounce.ReasonRateLimited:     "7.0",
+	bounce.ReasonFailedSTARTTLS:  "7.10",
+	bounce.ReasonRequirePTR:      "7.25",
+	bounce.ReasonAuthFailure:     "7.26",
 }
 
 // deriveStatus returns the status code a reason implies, or "" when it implies none.
-func deriveStatus(r Reason, temporary bool) string {
+func deriveStatus(r bounce.Reason, temporary bool) string {
 	sd, ok := reasonStatus[r]
 	if !ok {
 		return ""

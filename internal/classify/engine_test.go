@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/config"
 )
 
@@ -364,10 +365,10 @@ func FuzzClassify(f *testing.F) {
 		got := c.Classify(Input{Diagnostic: d, Status: st, ReplyCode: reply, Command: cmd, Recipient: rcpt,
 			RemoteMTA: mta, ReportingMTA: mta, DiagnosticType: dtype, Hint: d, Action: st})
 		info, ok := got.Reason.Info()
-		if !ok || !validType(got.Type) || !validAction(got.Action) || got.Rule == "" {
+		if !ok || !got.Type.Valid() || !got.Action.Valid() || got.Rule == "" {
 			t.Fatalf("bad result %+v", got)
 		}
-		if got.Type != info.Type && got.Reason != ReasonNotAccept {
+		if got.Type != info.Type && got.Reason != bounce.ReasonNotAccept {
 			t.Fatalf("type %s for %s", got.Type, got.Reason)
 		}
 		if got.Confidence <= 0 || got.Confidence > 1 || len(got.Evidence) == 0 {

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/config"
 )
 
@@ -71,9 +72,9 @@ type rule struct {
 	generic bool // status rule whose code says little: phrase rules win over it
 
 	// result
-	reason     Reason
-	typ        Type   // "" when derived from the reason
-	action     Action // "" when derived from the reason and type
+	reason     bounce.Reason
+	typ        bounce.Type   // "" when derived from the reason
+	action     bounce.Action // "" when derived from the reason and type
 	confidence float64
 
 	// filled by compile
@@ -281,7 +282,7 @@ var conditionKeys = map[string]keySetter{
 // one value and may be given once.
 var resultKeys = map[string]keySetter{
 	"reason": func(r *rule, v string) string {
-		reason, ok := ParseReason(v)
+		reason, ok := bounce.ParseReason(v)
 		if !ok {
 			return fmt.Sprintf("unknown reason %q (see docs/reasons.md)", v)
 		}
@@ -289,16 +290,16 @@ var resultKeys = map[string]keySetter{
 		return ""
 	},
 	"type": func(r *rule, v string) string {
-		t := Type(strings.ToLower(v))
-		if !validType(t) {
+		t := bounce.Type(strings.ToLower(v))
+		if !t.Valid() {
 			return fmt.Sprintf("unknown type %q", v)
 		}
 		r.typ = t
 		return ""
 	},
 	"action": func(r *rule, v string) string {
-		a := Action(strings.ToLower(v))
-		if !validAction(a) {
+		a := bounce.Action(strings.ToLower(v))
+		if !a.Valid() {
 			return fmt.Sprintf("unknown action %q (for the DSN Action field use dsn_action)", v)
 		}
 		r.action = a

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/rules"
 )
 
@@ -19,65 +20,6 @@ func defaultClassifier(t testing.TB) *Classifier {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// TestVocabulary checks the closed vocabulary: every reason of DEVELOPERS.md is listed once,
-// with a valid type and action, and the type/action pairs are the documented defaults.
-func TestVocabulary(t *testing.T) {
-	want := strings.Fields(`authfailure badreputation blocked contenterror delivered emailtoolarge expired
-		failedstarttls feedback filtered hasmoved hostunknown mailboxfull mailererror networkerror
-		norelaying notaccept notcompliantrfc onhold policyviolation ratelimited rejected requireptr
-		securityerror spamdetected suspend syntaxerror systemerror systemfull undefined
-		userunknown vacation virusdetected`)
-	seen := map[Reason]bool{}
-	for _, ri := range Reasons {
-		if seen[ri.Reason] {
-			t.Errorf("reason %s listed twice", ri.Reason)
-		}
-		seen[ri.Reason] = true
-		if !validType(ri.Type) || !validAction(ri.Action) {
-			t.Errorf("reason %s: bad type %q or action %q", ri.Reason, ri.Type, ri.Action)
-		}
-		if ri.Meaning == "" || !strings.HasSuffix(ri.Meaning, ".") {
-			t.Errorf("reason %s: meaning should be one sentence", ri.Reason)
-		}
-	}
-	for _, w := range want {
-		if !seen[Reason(w)] {
-			t.Errorf("reason %s missing from Reasons", w)
-		}
-	}
-	if len(Reasons) != len(want) {
-		t.Errorf("Reasons has %d entries, DEVELOPERS.md lists %d", len(Reasons), len(want))
-	}
-	hard := map[Reason]bool{ReasonUserUnknown: true, ReasonHostUnknown: true, ReasonHasMoved: true, ReasonNotAccept: true}
-	actions := map[Reason]Action{
-		ReasonBlocked: ActionInvestigateReputation, ReasonBadReputation: ActionInvestigateReputation,
-		ReasonSpamDetected: ActionInvestigateReputation, ReasonRateLimited: ActionInvestigateReputation,
-		ReasonRejected: ActionInvestigateReputation, ReasonAuthFailure: ActionFixTechnical,
-		ReasonRequirePTR: ActionFixTechnical, ReasonSecurityError: ActionFixTechnical,
-		ReasonFailedSTARTTLS: ActionFixTechnical, ReasonNotCompliantRFC: ActionFixTechnical,
-		ReasonNoRelaying: ActionFixTechnical, ReasonPolicyViolation: ActionReviewContent,
-		ReasonContentError: ActionReviewContent, ReasonVirusDetected: ActionReviewContent,
-	}
-	for _, ri := range Reasons {
-		if hard[ri.Reason] != (ri.Type == TypeHard) {
-			t.Errorf("reason %s: type %s, hard should be exactly userunknown, hostunknown, hasmoved, notaccept", ri.Reason, ri.Type)
-		}
-		if a, ok := actions[ri.Reason]; ok {
-			if ri.Action != a || ri.Type != TypeBlock {
-				t.Errorf("reason %s: %s/%s, want block/%s", ri.Reason, ri.Type, ri.Action, a)
-			}
-		} else if ri.Action != ri.Type.DefaultAction() {
-			t.Errorf("reason %s: action %s, want the default of type %s (%s)", ri.Reason, ri.Action, ri.Type, ri.Type.DefaultAction())
-		}
-	}
-	if r, ok := ParseReason("TooManyConn"); !ok || r != ReasonRateLimited {
-		t.Errorf("ParseReason(TooManyConn) = %q, %v", r, ok)
-	}
-	if _, ok := ParseReason("nosuchreason"); ok {
-		t.Error("ParseReason accepted an unknown name")
-	}
 }
 
 // TestRulesInVocabulary checks every embedded rule's result against the vocabulary.
@@ -92,10 +34,10 @@ func TestRulesInVocabulary(t *testing.T) {
 			t.Errorf("%s: [%s] reason %q not in Reasons", r.pos(), r.id, r.reason)
 			continue
 		}
-		if r.typ != "" && !validType(r.typ) {
+		if r.typ != "" && !r.typ.Valid() {
 			t.Errorf("%s: [%s] type %q not in Types", r.pos(), r.id, r.typ)
 		}
-		if r.action != "" && !validAction(r.action) {
+		if r.action != "" && !r.action.Valid() {
 			t.Errorf("%s: [%s] action %q not in Actions", r.pos(), r.id, r.action)
 		}
 		if r.typ != "" && r.typ != info.Type {
@@ -138,7 +80,7 @@ func TestUserRulesWin(t *testing.T) {
 	in := Input{Recipient: "bob@example.org", Status: "5.1.1", ReplyCode: "550",
 		Diagnostic: "550 5.1.1 <bob@example.org>: no such mailbox here"}
 	def := defaultClassifier(t).Classify(in)
-	if def.Reason != ReasonUserUnknown {
+	if def.Reason != bounce.ReasonUserUnknown {
 		t.Fatalf("default: %s, want userunknown", def.Reason)
 	}
 	user := fstest.MapFS{"local.rules": {Data: []byte(`
@@ -153,7 +95,7 @@ action = manual_review
 		t.Fatal(err)
 	}
 	got := c.Classify(in)
-	if got.Reason != ReasonSuspend || got.Rule != "migrating-mailbox" || got.Action != ActionManualReview || got.Type != TypeSoft {
+	if got.Reason != bounce.ReasonSuspend || got.Rule != "migrating-mailbox" || got.Action != bounce.ActionManualReview || got.Type != bounce.TypeSoft {
 		t.Errorf("user rule: got %s/%s/%s by %s, want suspend/soft/manual_review by migrating-mailbox", got.Reason, got.Type, got.Action, got.Rule)
 	}
 	if got.Confidence != defaultConfidence[stageUser] {
@@ -166,7 +108,7 @@ action = manual_review
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Classify(Input{Status: "5.1.1", Diagnostic: "no clue here"}); got.Reason != ReasonFiltered {
+	if got := c.Classify(Input{Status: "5.1.1", Diagnostic: "no clue here"}); got.Reason != bounce.ReasonFiltered {
 		t.Errorf("replaced status rule: got %s", got.Reason)
 	}
 	if n, m := c.RuleCount(), defaultClassifier(t).RuleCount(); n != m {
@@ -385,7 +327,7 @@ func TestDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ri := range Reasons {
+	for _, ri := range bounce.Reasons {
 		row := "| `" + string(ri.Reason) + "` | " + string(ri.Type) + " | " + string(ri.Action) + " | " + strings.Join(ri.Codes, ", ") + " | " + ri.Meaning + " |"
 		if !strings.Contains(string(reasons), row) {
 			t.Errorf("docs/reasons.md lacks the row\n%s", row)

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/policy"
 )
 
@@ -26,21 +26,21 @@ var t0 = time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)
 // diagnostic, non-UTC times, unsorted input.
 func goldenRows() []Row {
 	return []Row{
-		{Email: "zoe@example.org", State: policy.StatePaused, Type: classify.TypeSoft, Reason: "mailboxfull",
+		{Email: "zoe@example.org", State: bounce.StatePaused, Type: bounce.TypeSoft, Reason: "mailboxfull",
 			Status: "4.2.2", ReplyCode: "452", Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(70 * time.Hour),
 			Bounces: 3, WindowBounces: 3, SuppressedUntil: t0.Add(70*time.Hour + 7*24*time.Hour), Rule: "quota-452",
 			LastDiagnostic: "452 4.2.2 The email account that you tried to reach is over quota."},
-		{Email: "=1+1@example.com", State: policy.StateSuppressed, Type: classify.TypeHard, Reason: "userunknown",
+		{Email: "=1+1@example.com", State: bounce.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown",
 			Status: "5.1.1", ReplyCode: "550", Provider: "other",
 			FirstBounce: t0.In(time.FixedZone("CET", 3600)), LastBounce: t0, Bounces: 1, Rule: "status-5.1.1",
 			LastDiagnostic: "550 5.1.1 <=1+1@example.com>: Recipient address rejected:\r\n\tUser unknown, \"sorry\", bye"},
-		{Email: "ann@example.com", State: policy.StateSuppressed, Type: classify.TypeComplaint, Reason: "feedback",
+		{Email: "ann@example.com", State: bounce.StateSuppressed, Type: bounce.TypeComplaint, Reason: "feedback",
 			Provider: "@provider", FirstBounce: t0, LastBounce: t0, Bounces: 1, Rule: "\tarf",
 			LastDiagnostic: "-" + strings.Repeat("very long text, ", 20)},
-		{Email: "bob@xn--bcher-kva.example", State: policy.StateSuppressed, Type: classify.TypeSoft,
+		{Email: "bob@xn--bcher-kva.example", State: bounce.StateSuppressed, Type: bounce.TypeSoft,
 			Reason: "expired", Status: "+4.4.7", ReplyCode: "-", Provider: "\rcr", FirstBounce: t0, LastBounce: t0,
 			Bounces: 9, WindowBounces: 3, Rule: "expired", LastDiagnostic: "@ délai dépassé"},
-		{Email: "'quote@example.org", State: policy.StateSuppressed, Type: classify.TypeHard, Reason: "userunknown",
+		{Email: "'quote@example.org", State: bounce.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown",
 			Provider: "other", FirstBounce: t0, LastBounce: t0, Bounces: 1, Rule: "'rule"},
 	}
 }
@@ -259,7 +259,7 @@ func TestFingerprint(t *testing.T) {
 	}
 	changes := []func(*Row){
 		func(r *Row) { r.Email = "zoe@example.net" },
-		func(r *Row) { r.State = policy.StateSuppressed },
+		func(r *Row) { r.State = bounce.StateSuppressed },
 		func(r *Row) { r.Reason = "expired" },
 		func(r *Row) { r.SuppressedUntil = r.SuppressedUntil.Add(time.Hour) },
 		func(r *Row) { r.Rule = "other" },
@@ -277,20 +277,20 @@ func TestFingerprint(t *testing.T) {
 func TestRowsFromResults(t *testing.T) {
 	until := t0.Add(200 * time.Hour)
 	results := []policy.Result{
-		{Recipient: "b@example.com", State: policy.StatePaused, SoftCount: 3, SuppressedUntil: until, Bounces: 3,
+		{Recipient: "b@example.com", State: bounce.StatePaused, SoftCount: 3, SuppressedUntil: until, Bounces: 3,
 			FirstBounce: t0, LastBounce: t0.Add(time.Hour),
-			Decision: policy.Event{Type: classify.TypeSoft, Reason: "mailboxfull", Status: "4.2.2", ReplyCode: "452",
+			Decision: bounce.Event{Type: bounce.TypeSoft, Reason: "mailboxfull", Status: "4.2.2", ReplyCode: "452",
 				Provider: "gmail", Rule: "r1", Diagnostic: "full\n  mailbox"}},
-		{Recipient: "c@example.com", State: policy.StateActive},
-		{Recipient: "d@example.com", State: policy.StateReview},
-		{Recipient: "e@example.com", State: policy.StateSoft},
-		{Recipient: "a@example.com", State: policy.StateSuppressed, Bounces: 1,
-			Decision: policy.Event{Type: classify.TypeHard, Reason: "userunknown"}},
+		{Recipient: "c@example.com", State: bounce.StateActive},
+		{Recipient: "d@example.com", State: bounce.StateReview},
+		{Recipient: "e@example.com", State: bounce.StateSoft},
+		{Recipient: "a@example.com", State: bounce.StateSuppressed, Bounces: 1,
+			Decision: bounce.Event{Type: bounce.TypeHard, Reason: "userunknown"}},
 	}
 	got := Rows(results)
 	want := []Row{
-		{Email: "a@example.com", State: policy.StateSuppressed, Type: classify.TypeHard, Reason: "userunknown", Bounces: 1},
-		{Email: "b@example.com", State: policy.StatePaused, Type: classify.TypeSoft, Reason: "mailboxfull",
+		{Email: "a@example.com", State: bounce.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown", Bounces: 1},
+		{Email: "b@example.com", State: bounce.StatePaused, Type: bounce.TypeSoft, Reason: "mailboxfull",
 			Status: "4.2.2", ReplyCode: "452", Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(time.Hour),
 			Bounces: 3, WindowBounces: 3, SuppressedUntil: until, Rule: "r1", LastDiagnostic: "full mailbox"},
 	}

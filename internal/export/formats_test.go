@@ -7,17 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // formatRows are two permanent suppressions: a hard bounce and a complaint.
 func formatRows() []Row {
 	return []Row{
-		{Email: "+plus@example.com", State: policy.StateSuppressed, Type: classify.TypeHard, Reason: "userunknown",
+		{Email: "+plus@example.com", State: bounce.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown",
 			Status: "5.1.1", ReplyCode: "550", Provider: "other", FirstBounce: t0, LastBounce: t0, Bounces: 1,
 			Rule: "status-5.1.1", LastDiagnostic: "=HYPERLINK(\"x\") 550 5.1.1 no such user"},
-		{Email: "ann@example.com", State: policy.StateSuppressed, Type: classify.TypeComplaint, Reason: "feedback",
+		{Email: "ann@example.com", State: bounce.StateSuppressed, Type: bounce.TypeComplaint, Reason: "feedback",
 			Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(26 * time.Hour), Bounces: 1, Rule: "arf"},
 	}
 }
@@ -93,10 +92,10 @@ func TestAddressColumn(t *testing.T) {
 	for _, bad := range []string{"=HYPERLINK(\"http://x\")@example.com", "Ann@Example.com", "no-at-sign", " ann@example.com"} {
 		buf.Reset()
 		w, _ = NewWriter(&buf, CSV, Options{})
-		if err := w.Write(Row{Email: bad, State: policy.StateSuppressed}); !errors.Is(err, ErrBadAddress) {
+		if err := w.Write(Row{Email: bad, State: bounce.StateSuppressed}); !errors.Is(err, ErrBadAddress) {
 			t.Errorf("%q: %v, want ErrBadAddress", bad, err)
 		}
-		if err := w.Write(Row{Email: "ok@example.com", State: policy.StateSuppressed}); err != nil {
+		if err := w.Write(Row{Email: "ok@example.com", State: bounce.StateSuppressed}); err != nil {
 			t.Errorf("after a bad address: %v", err)
 		}
 		w.Flush()
@@ -111,8 +110,8 @@ func TestAddressColumn(t *testing.T) {
 func TestChanges(t *testing.T) {
 	rows := formatRows()
 	rows[0].Change, rows[1].Change = ChangeAdded, ChangeChanged
-	removed := []Row{{Email: "bob@example.com", State: policy.StateActive, Change: ChangeRemoved},
-		{Email: "cat@example.com", State: policy.StateSoft, Change: ChangeRemoved}}
+	removed := []Row{{Email: "bob@example.com", State: bounce.StateActive, Change: ChangeRemoved},
+		{Email: "cat@example.com", State: bounce.StateSoft, Change: ChangeRemoved}}
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, CSV, Options{Changes: true})
 	if err != nil {
@@ -123,7 +122,7 @@ func TestChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Write(Row{Email: "zed@example.com", State: policy.StateSuppressed, Change: ChangeAdded}); err == nil {
+	if err := w.Write(Row{Email: "zed@example.com", State: bounce.StateSuppressed, Change: ChangeAdded}); err == nil {
 		t.Error("a listed row after the removed ones is accepted")
 	}
 	w.Flush()

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/policy"
 )
 
@@ -27,9 +27,9 @@ const MaxDiagnostic = 200
 // Row is one exported address.
 type Row struct {
 	Email           string
-	State           policy.State // suppressed or paused
-	Type            classify.Type
-	Reason          classify.Reason
+	State           bounce.State // suppressed or paused
+	Type            bounce.Type
+	Reason          bounce.Reason
 	Status          string
 	ReplyCode       string
 	Provider        string
@@ -53,7 +53,7 @@ type Row struct {
 func Rows(results []policy.Result) []Row {
 	var rows []Row
 	for _, r := range results {
-		if r.State != policy.StateSuppressed && r.State != policy.StatePaused {
+		if r.State != bounce.StateSuppressed && r.State != bounce.StatePaused {
 			continue
 		}
 		d := r.Decision

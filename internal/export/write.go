@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Format is an export format: rebound's own CSV and JSON Lines, and the suppression imports of
@@ -259,7 +259,7 @@ func (w *Writer) Write(r Row) error {
 		w.rec[0], w.rec[1] = email, formatDate(r.LastBounce, time.RFC1123Z)
 	case SES:
 		w.rec[0], w.rec[1] = email, "BOUNCE"
-		if r.Type == classify.TypeComplaint {
+		if r.Type == bounce.TypeComplaint {
 			w.rec[1] = "COMPLAINT"
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/dsn"
 	"github.com/reboundhq/rebound/internal/scan"
@@ -117,7 +118,7 @@ func newPlanner(g *Generator) *planner {
 	if err != nil {
 		return nil
 	}
-	byType := map[classify.Type][]int{}
+	byType := map[bounce.Type][]int{}
 	for i, s := range g.samples {
 		rep, err := dsn.Decode(s.data)
 		if err != nil || len(rep.Recipients) == 0 {
@@ -138,19 +139,19 @@ func newPlanner(g *Generator) *planner {
 	for _, c := range repeatClasses {
 		switch c.habit {
 		case habitHard:
-			c.samples = byType[classify.TypeHard]
+			c.samples = byType[bounce.TypeHard]
 		case habitBlock:
-			c.samples = byType[classify.TypeBlock]
+			c.samples = byType[bounce.TypeBlock]
 		case habitOnce:
-			c.samples = append(append(append([]int(nil), byType[classify.TypeComplaint]...),
-				byType[classify.TypeUnknown]...), byType[classify.TypeDelivered]...)
+			c.samples = append(append(append([]int(nil), byType[bounce.TypeComplaint]...),
+				byType[bounce.TypeUnknown]...), byType[bounce.TypeDelivered]...)
 		case habitVacation:
-			c.samples = byType[classify.TypeAutoReply]
+			c.samples = byType[bounce.TypeAutoReply]
 		case habitSoft:
-			c.samples = byType[classify.TypeSoft]
+			c.samples = byType[bounce.TypeSoft]
 		case habitHeavy: // a soft bouncer if there is one, else any recipient
-			c.samples = byType[classify.TypeSoft]
-			for _, t := range []classify.Type{classify.TypeBlock, classify.TypeHard} {
+			c.samples = byType[bounce.TypeSoft]
+			for _, t := range []bounce.Type{bounce.TypeBlock, bounce.TypeHard} {
 				if len(c.samples) == 0 {
 					c.samples = byType[t]
 				}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/dsn"
 	"github.com/reboundhq/rebound/internal/scan"
@@ -42,10 +43,10 @@ func TestRepeatDeterministic(t *testing.T) {
 	}
 }
 
-// bounce is one decoded and classified recipient of a generated message.
-type bounce struct {
+// decoded is one decoded and classified recipient of a generated message.
+type decoded struct {
 	at  time.Time
-	typ classify.Type
+	typ bounce.Type
 }
 
 // TestRepeatDistribution checks, on the 50,000 messages of the benchmarks' repeated mailbox
@@ -60,7 +61,7 @@ func TestRepeatDistribution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byAddr := map[string][]bounce{}
+	byAddr := map[string][]decoded{}
 	var buf []byte
 	var prev time.Time
 	for i := range n {
@@ -76,7 +77,7 @@ func TestRepeatDistribution(t *testing.T) {
 		}
 		rc := &rep.Recipients[0]
 		addr := strings.ToLower(rc.Recipient)
-		byAddr[addr] = append(byAddr[addr], bounce{at, cl.Classify(scan.Input(rep, rc)).Type})
+		byAddr[addr] = append(byAddr[addr], decoded{at, cl.Classify(scan.Input(rep, rc)).Type})
 	}
 	if span := g.latest.Sub(prev); span < 80*day || span > 100*day {
 		t.Errorf("%d messages span %.1f days, want about 90", n, span.Hours()/24)
@@ -94,7 +95,7 @@ func TestRepeatDistribution(t *testing.T) {
 		if len(bs) > top {
 			top, topAddr = len(bs), addr
 		}
-		if bs[0].typ == classify.TypeHard {
+		if bs[0].typ == bounce.TypeHard {
 			hard++
 			switch gap := bs[0].at.Sub(bs[len(bs)-1].at); {
 			case len(bs) > 2:
@@ -111,7 +112,7 @@ func TestRepeatDistribution(t *testing.T) {
 		}
 		// A daily soft bouncer: soft bounces on 30 days or more, not many more bounces than days
 		// (unlike the heavy recipients').
-		if bs[0].typ == classify.TypeSoft && len(days) >= 30 && len(bs) <= len(days)*6/5 {
+		if bs[0].typ == bounce.TypeSoft && len(days) >= 30 && len(bs) <= len(days)*6/5 {
 			daily++
 			var gaps []time.Duration
 			for k := 1; k < len(bs); k++ {
@@ -136,7 +137,7 @@ func TestRepeatDistribution(t *testing.T) {
 		t.Errorf("%d soft bouncers bounced about daily for 30 days or more, want at least 100", daily)
 	}
 	heavy := byAddr[topAddr]
-	if top < 1000 || heavy[0].typ != classify.TypeSoft || heavy[0].at.Sub(heavy[top-1].at) < 30*day {
+	if top < 1000 || heavy[0].typ != bounce.TypeSoft || heavy[0].at.Sub(heavy[top-1].at) < 30*day {
 		t.Errorf("the most frequent address %s bounced %d times (%s) over %s, want soft bounces by the thousand over months",
 			topAddr, top, heavy[0].typ, heavy[0].at.Sub(heavy[top-1].at))
 	}

@@ -3,80 +3,26 @@ package policy
 import (
 	"cmp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
-
-// Event is one classified recipient of one bounce, as stored by the scan.
-type Event struct {
-	ID           string // stable: message key + "#" + index (see EventID)
-	Recipient    string // normalised address (internal/address)
-	Type         classify.Type
-	Reason       classify.Reason
-	Provider     string
-	Status       string // RFC 3463 enhanced status code
-	ReplyCode    string // RFC 5321 reply code
-	Rule         string // id of the classification rule that decided
-	Diagnostic   string
-	FeedbackType string // ARF Feedback-Type, for complaints
-	BouncedAt    time.Time
-	Position     string // where the message is (file, mbox offset), for people
-}
-
-// EventID returns the stable id of the idx-th recipient of the message with the given key.
-func EventID(messageKey string, idx int) string { return messageKey + "#" + strconv.Itoa(idx) }
-
-// Override is an operator's decision to return an address to active ("unsuppress"): events
-// before At no longer count.
-type Override struct {
-	Recipient string
-	At        time.Time
-	By        string // who
-	Why       string // why
-}
-
-// State is the suppression state of a recipient.
-type State string
-
-// States.
-const (
-	StateActive     State = "active"     // mail may be sent
-	StateSoft       State = "soft"       // soft bounces inside the window, below the threshold
-	StatePaused     State = "paused"     // do not send until SuppressedUntil
-	StateSuppressed State = "suppressed" // do not send, permanently
-	StateReview     State = "review"     // an unknown bounce: a person should look
-)
-
-// States lists every State.
-var States = []State{StateActive, StateSoft, StatePaused, StateSuppressed, StateReview}
-
-// Transition is one step of a recipient's audit trail.
-type Transition struct {
-	At        time.Time // bounce time of the triggering event, pause end, window end or override time
-	From, To  State
-	SoftCount int      // soft bounces counted in the window after the step (soft(n)); the count that triggered a pause
-	Events    []string // ids of the events that triggered it; none for pause ends and overrides
-	Rule      string   // classification rule of the triggering event
-	Setting   string   // policy settings that applied: "reason mailboxfull: soft_threshold=5 soft_window=72h"
-	Note      string   // for people: "pause ended", "unsuppressed by alice: fixed typo"
-}
 
 // Result is the evaluated state of one recipient.
 type Result struct {
 	Recipient       string
-	State           State
+	State           bounce.State
 	SoftCount       int       // soft: bounces in the current window; paused/suppressed: the count that triggered
 	PauseCount      int       // pauses inside pause_window up to the last pause (the one turned into a suppression included)
 	SuppressedUntil time.Time // paused: end of the pause; zero otherwise (suppressed is permanent)
+	Expires         time.Time // when the state ends by time alone (see bounce.Effective): paused, the pause end; soft, the end of the soft window; zero otherwise
 	FirstBounce     time.Time // of the events that count (since the last override; ignored types excluded)
 	LastBounce      time.Time
 	Bounces         int
-	Decision        Event  // the event that triggered the last transition with an event; zero if none
-	Setting         string // the policy settings of that transition
-	Transitions     []Transition
+	Decision        bounce.Event // the event that triggered the last transition with an event; zero if none
+	Setting         string       // the policy settings of that transition
+	Transitions     []bounce.Transition
 }
 
 // Evaluate applies the policy to the events and overrides and returns one Result per
@@ -85,12 +31,12 @@ type Result struct {
 // BouncedAt, then ID (then the remaining fields), and overrides in order of At, By, Why; an
 // override takes effect before events of the same instant. now decides whether a pause or a
 // soft window has ended. Recipients are compared as given: normalise them first.
-func Evaluate(p *Policy, events []Event, overrides []Override, now time.Time) []Result {
-	byRcpt := map[string][]Event{}
+func Evaluate(p *Policy, events []bounce.Event, overrides []bounce.Override, now time.Time) []Result {
+	byRcpt := map[string][]bounce.Event{}
 	for _, e := range events {
 		byRcpt[e.Recipient] = append(byRcpt[e.Recipient], e)
 	}
-	ovByRcpt := map[string][]Override{}
+	ovByRcpt := map[string][]bounce.Override{}
 	for _, o := range overrides {
 		ovByRcpt[o.Recipient] = append(ovByRcpt[o.Recipient], o)
 	}
@@ -116,8 +62,8 @@ func Evaluate(p *Policy, events []Event, overrides []Override, now time.Time) []
 }
 
 // run feeds one recipient's sorted events and overrides through the state machine.
-func run(res *resolver, rcpt string, evs []Event, ovs []Override, now time.Time) Result {
-	m := &machine{res: res, r: Result{Recipient: rcpt, State: StateActive}}
+func run(res *resolver, rcpt string, evs []bounce.Event, ovs []bounce.Override, now time.Time) Result {
+	m := &machine{res: res, r: Result{Recipient: rcpt, State: bounce.StateActive}}
 	for len(evs) > 0 || len(ovs) > 0 {
 		if len(ovs) > 0 && (len(evs) == 0 || !ovs[0].At.After(evs[0].BouncedAt)) {
 			m.override(ovs[0])
@@ -128,10 +74,11 @@ func run(res *resolver, rcpt string, evs []Event, ovs []Override, now time.Time)
 		evs = evs[1:]
 	}
 	m.advance(now)
+	m.r.Expires = m.expires()
 	return m.r
 }
 
-func compareEvents(a, b Event) int {
+func compareEvents(a, b bounce.Event) int {
 	if c := a.BouncedAt.Compare(b.BouncedAt); c != 0 {
 		return c
 	}
@@ -149,7 +96,7 @@ func compareEvents(a, b Event) int {
 	)
 }
 
-func compareOverrides(a, b Override) int {
+func compareOverrides(a, b bounce.Override) int {
 	if c := a.At.Compare(b.At); c != 0 {
 		return c
 	}
@@ -166,7 +113,7 @@ func newResolver(p *Policy) *resolver {
 	return &resolver{p: p, cache: map[[2]string]*params{}}
 }
 
-func (r *resolver) params(e *Event) *params {
+func (r *resolver) params(e *bounce.Event) *params {
 	k := [2]string{string(e.Reason), e.Provider}
 	ps, ok := r.cache[k]
 	if !ok {
@@ -178,19 +125,19 @@ func (r *resolver) params(e *Event) *params {
 
 // treatmentKey is the setting that decides what an event type does. Types outside the
 // vocabulary are treated as unknown.
-func treatmentKey(t classify.Type) key {
+func treatmentKey(t bounce.Type) key {
 	switch t {
-	case classify.TypeHard:
+	case bounce.TypeHard:
 		return kHard
-	case classify.TypeSoft:
+	case bounce.TypeSoft:
 		return kSoft
-	case classify.TypeComplaint:
+	case bounce.TypeComplaint:
 		return kComplaint
-	case classify.TypeBlock:
+	case bounce.TypeBlock:
 		return kBlock
-	case classify.TypeAutoReply:
+	case bounce.TypeAutoReply:
 		return kAutoreply
-	case classify.TypeDelivered:
+	case bounce.TypeDelivered:
 		return kDelivered
 	}
 	return kUnknown
@@ -206,7 +153,7 @@ type ProviderBlocks struct {
 
 // BlockCounts counts, per provider, the events whose treatment is "provider" (block = provider
 // in the default policy). Sorted by provider; independent of event order.
-func BlockCounts(p *Policy, events []Event) []ProviderBlocks {
+func BlockCounts(p *Policy, events []bounce.Event) []ProviderBlocks {
 	res := newResolver(p)
 	byProv := map[string]*ProviderBlocks{}
 	rcpts := map[[2]string]bool{}
@@ -238,30 +185,4 @@ func BlockCounts(p *Policy, events []Event) []ProviderBlocks {
 	}
 	slices.SortFunc(out, func(a, b ProviderBlocks) int { return strings.Compare(a.Provider, b.Provider) })
 	return out
-}
-
-// String renders a transition on one line for logs and `rebound explain`:
-// "2026-03-03T23:00:00Z soft(2)->paused events=[k1#1 k2#1 k3#1] rule=quota setting=(default:
-// soft_threshold=3 soft_window=72h pause=7d)". The from-count is not known to a lone
-// transition, so a soft origin is written "soft".
-func (t Transition) String() string {
-	var b strings.Builder
-	b.WriteString(t.At.UTC().Format(time.RFC3339))
-	b.WriteString(" " + string(t.From) + "->" + string(t.To))
-	if t.To == StateSoft {
-		b.WriteString("(" + strconv.Itoa(t.SoftCount) + ")")
-	}
-	if len(t.Events) > 0 {
-		b.WriteString(" events=[" + strings.Join(t.Events, " ") + "]")
-	}
-	if t.Rule != "" {
-		b.WriteString(" rule=" + t.Rule)
-	}
-	if t.Setting != "" {
-		b.WriteString(" setting=(" + t.Setting + ")")
-	}
-	if t.Note != "" {
-		b.WriteString(" note=" + strconv.Quote(t.Note))
-	}
-	return b.String()
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // machine is the state of one recipient while its events are replayed in time order.
@@ -12,16 +14,16 @@ type machine struct {
 	res *resolver
 	r   Result
 
-	counted   []Event     // soft events inside the current window, not yet consumed by a pause
-	countedPs *params     // settings of the last counted event: its window decides expiry
-	pauses    []time.Time // pause starts inside pause_window (since the last override)
-	pausePs   *params     // settings that set the current pause
+	counted   []bounce.Event // soft events inside the current window, not yet consumed by a pause
+	countedPs *params        // settings of the last counted event: its window decides expiry
+	pauses    []time.Time    // pause starts inside pause_window (since the last override)
+	pausePs   *params        // settings that set the current pause
 }
 
 // move records a transition when the state (or, in state soft, the count) changes.
-func (m *machine) move(t Transition) bool {
+func (m *machine) move(t bounce.Transition) bool {
 	t.From = m.r.State
-	if t.From == t.To && (t.To != StateSoft || t.SoftCount == m.r.SoftCount) {
+	if t.From == t.To && (t.To != bounce.StateSoft || t.SoftCount == m.r.SoftCount) {
 		return false
 	}
 	m.r.State, m.r.SoftCount = t.To, t.SoftCount
@@ -30,7 +32,7 @@ func (m *machine) move(t Transition) bool {
 }
 
 // decide records a transition triggered by event e and makes e the deciding event.
-func (m *machine) decide(e *Event, t Transition) {
+func (m *machine) decide(e *bounce.Event, t bounce.Transition) {
 	t.At, t.Rule = e.BouncedAt, e.Rule
 	if t.Events == nil {
 		t.Events = []string{e.ID}
@@ -43,10 +45,10 @@ func (m *machine) decide(e *Event, t Transition) {
 // advance applies what time alone does up to t: a pause ends at its end, and soft bounces
 // leave the window soft_window after the last counted one.
 func (m *machine) advance(t time.Time) {
-	if m.r.State == StatePaused && !m.r.SuppressedUntil.After(t) {
+	if m.r.State == bounce.StatePaused && !m.r.SuppressedUntil.After(t) {
 		end := m.r.SuppressedUntil
 		m.r.SuppressedUntil = time.Time{}
-		m.move(Transition{At: end, To: StateActive, Setting: m.pausePs.describe(kPause), Note: "pause ended"})
+		m.move(bounce.Transition{At: end, To: bounce.StateActive, Setting: m.pausePs.describe(kPause), Note: "pause ended"})
 		return
 	}
 	if len(m.counted) == 0 {
@@ -58,23 +60,36 @@ func (m *machine) advance(t time.Time) {
 		return
 	}
 	m.counted = nil
-	if m.r.State == StateSoft {
-		m.move(Transition{At: last.Add(win), To: StateActive, Setting: m.countedPs.describe(kSoftWindow),
+	if m.r.State == bounce.StateSoft {
+		m.move(bounce.Transition{At: last.Add(win), To: bounce.StateActive, Setting: m.countedPs.describe(kSoftWindow),
 			Note: "soft window expired"})
 	}
 	m.r.SoftCount = 0
 }
 
-// override returns the recipient to active and forgets everything before it.
-func (m *machine) override(o Override) {
-	m.advance(o.At)
-	t := Transition{At: o.At, From: m.r.State, To: StateActive, Setting: "override", Note: overrideNote(o)}
-	m.r.Transitions = append(m.r.Transitions, t)
-	tr := m.r.Transitions
-	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: StateActive, Transitions: tr}}
+// expires is when the current state ends if no event or override comes: a pause at its end, a
+// soft state when its window passes (the "soft window expired" transition advance makes
+// then); zero for the other states.
+func (m *machine) expires() time.Time {
+	switch {
+	case m.r.State == bounce.StatePaused:
+		return m.r.SuppressedUntil
+	case m.r.State == bounce.StateSoft && len(m.counted) > 0:
+		return m.counted[len(m.counted)-1].BouncedAt.Add(m.countedPs.duration(kSoftWindow))
+	}
+	return time.Time{}
 }
 
-func overrideNote(o Override) string {
+// override returns the recipient to active and forgets everything before it.
+func (m *machine) override(o bounce.Override) {
+	m.advance(o.At)
+	t := bounce.Transition{At: o.At, From: m.r.State, To: bounce.StateActive, Setting: "override", Note: overrideNote(o)}
+	m.r.Transitions = append(m.r.Transitions, t)
+	tr := m.r.Transitions
+	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: bounce.StateActive, Transitions: tr}}
+}
+
+func overrideNote(o bounce.Override) string {
 	by := cmp.Or(strings.TrimSpace(o.By), "unknown operator")
 	if why := strings.TrimSpace(o.Why); why != "" {
 		return "unsuppressed by " + by + ": " + why
@@ -83,7 +98,7 @@ func overrideNote(o Override) string {
 }
 
 // event applies one event.
-func (m *machine) event(e Event) {
+func (m *machine) event(e bounce.Event) {
 	m.advance(e.BouncedAt)
 	ps := m.res.params(&e)
 	k := treatmentKey(e.Type)
@@ -117,7 +132,7 @@ func complaintType(ft string) string {
 }
 
 // count updates the bounce counters.
-func (m *machine) count(e *Event) {
+func (m *machine) count(e *bounce.Event) {
 	if m.r.Bounces == 0 || e.BouncedAt.Before(m.r.FirstBounce) {
 		m.r.FirstBounce = e.BouncedAt
 	}
@@ -135,25 +150,25 @@ func describeTreatment(ps *params, k key) string {
 	return ps.describe(k)
 }
 
-func (m *machine) suppress(e *Event, ps *params, k key) {
-	if m.r.State == StateSuppressed {
+func (m *machine) suppress(e *bounce.Event, ps *params, k key) {
+	if m.r.State == bounce.StateSuppressed {
 		return
 	}
 	m.counted, m.r.SuppressedUntil = nil, time.Time{}
-	m.decide(e, Transition{To: StateSuppressed, Setting: describeTreatment(ps, k)})
+	m.decide(e, bounce.Transition{To: bounce.StateSuppressed, Setting: describeTreatment(ps, k)})
 }
 
-func (m *machine) review(e *Event, ps *params, k key) {
-	if m.r.State == StateSuppressed || m.r.State == StatePaused {
+func (m *machine) review(e *bounce.Event, ps *params, k key) {
+	if m.r.State == bounce.StateSuppressed || m.r.State == bounce.StatePaused {
 		return
 	}
-	m.decide(e, Transition{To: StateReview, SoftCount: m.r.SoftCount, Setting: describeTreatment(ps, k)})
+	m.decide(e, bounce.Transition{To: bounce.StateReview, SoftCount: m.r.SoftCount, Setting: describeTreatment(ps, k)})
 }
 
 // soft counts a soft event and pauses (or suppresses) when the threshold is reached. Soft
 // events while paused or suppressed change nothing: see docs/policy.md.
-func (m *machine) soft(e *Event, ps *params, k key) {
-	if m.r.State == StateSuppressed || m.r.State == StatePaused {
+func (m *machine) soft(e *bounce.Event, ps *params, k key) {
+	if m.r.State == bounce.StateSuppressed || m.r.State == bounce.StatePaused {
 		return
 	}
 	win := ps.duration(kSoftWindow)
@@ -170,11 +185,11 @@ func (m *machine) soft(e *Event, ps *params, k key) {
 		why = append([]key{k}, why...)
 	}
 	if n < ps.num(kSoftThreshold) {
-		if m.r.State == StateReview {
+		if m.r.State == bounce.StateReview {
 			m.r.SoftCount = n // stays on the review list; the count is kept for a later pause
 			return
 		}
-		m.decide(e, Transition{To: StateSoft, SoftCount: n, Setting: ps.describe(why...)})
+		m.decide(e, bounce.Transition{To: bounce.StateSoft, SoftCount: n, Setting: ps.describe(why...)})
 		return
 	}
 	m.pause(e, ps, why)
@@ -182,7 +197,7 @@ func (m *machine) soft(e *Event, ps *params, k key) {
 
 // pause consumes the counted events: the address is paused, or suppressed when this is the
 // pauses_to_suppress-th pause inside pause_window.
-func (m *machine) pause(e *Event, ps *params, why []key) {
+func (m *machine) pause(e *bounce.Event, ps *params, why []key) {
 	ids := make([]string, len(m.counted))
 	for i, c := range m.counted {
 		ids[i] = c.ID
@@ -200,13 +215,13 @@ func (m *machine) pause(e *Event, ps *params, why []key) {
 	m.pauses = append(kept, t)
 	m.r.PauseCount = len(m.pauses)
 	if limit := ps.num(kPausesToSuppress); limit > 0 && len(m.pauses) >= limit {
-		m.decide(e, Transition{To: StateSuppressed, SoftCount: n, Events: ids,
+		m.decide(e, bounce.Transition{To: bounce.StateSuppressed, SoftCount: n, Events: ids,
 			Setting: ps.describe(append(why, kPausesToSuppress, kPauseWindow)...),
 			Note:    fmt.Sprintf("pause %d within %s: soft turned hard", len(m.pauses), ps[kPauseWindow].text)})
 		return
 	}
 	m.pausePs = ps
 	m.r.SuppressedUntil = t.Add(ps.duration(kPause))
-	m.decide(e, Transition{To: StatePaused, SoftCount: n, Events: ids,
+	m.decide(e, bounce.Transition{To: bounce.StatePaused, SoftCount: n, Events: ids,
 		Setting: ps.describe(append(why, kPause)...)})
 }

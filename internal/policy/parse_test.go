@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 func TestDefaultPolicy(t *testing.T) {
@@ -236,11 +236,11 @@ func FuzzParsePolicy(f *testing.F) {
 			t.Fatalf("parsed alone but not over the defaults: %v", err)
 		}
 		// Every event resolves to complete settings, whatever sections the file has.
-		var evs []Event
+		var evs []bounce.Event
 		for i, s := range q.Sections {
-			for j, ty := range classify.Types {
-				evs = append(evs, Event{ID: EventID(s.Name, j), Recipient: "r@example.com", Type: ty,
-					Reason: classify.Reason(s.Name), Provider: s.Name, BouncedAt: t0.Add(time.Duration(i+j) * time.Hour)})
+			for j, ty := range bounce.Types {
+				evs = append(evs, bounce.Event{ID: bounce.EventID(s.Name, j), Recipient: "r@example.com", Type: ty,
+					Reason: bounce.Reason(s.Name), Provider: s.Name, BouncedAt: t0.Add(time.Duration(i+j) * time.Hour)})
 			}
 		}
 		for _, e := range evs {

@@ -1,35 +1,37 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/gen"
 )
 
 // synthetic returns n events over 30 days with a realistic spread: 12 providers, 20 reasons,
 // 50 campaigns, 3 sending domains, n/4 recipients.
-func synthetic(n int) ([]Event, Query) {
+func synthetic(n int) ([]stats.Event, stats.Query) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	providers := []string{"gmail", "microsoft", "yahoo", "apple", "aol", "gmx", "webde", "orange", "comcast", "zoho", "yandex", "other"}
 	type rt struct {
-		r classify.Reason
-		t classify.Type
+		r bounce.Reason
+		t bounce.Type
 	}
 	reasons := []rt{{"userunknown", "hard"}, {"hostunknown", "hard"}, {"mailboxfull", "soft"}, {"expired", "soft"},
 		{"blocked", "block"}, {"spamdetected", "block"}, {"ratelimited", "block"}, {"authfailure", "block"},
 		{"feedback", "complaint"}, {"undefined", "unknown"}, {"vacation", "autoreply"}, {"suspend", "soft"},
 		{"systemerror", "soft"}, {"policyviolation", "block"}, {"requireptr", "block"}, {"badreputation", "block"},
 		{"notaccept", "hard"}, {"networkerror", "soft"}, {"filtered", "soft"}, {"rejected", "block"}}
-	events := make([]Event, n)
+	events := make([]stats.Event, n)
 	for i := range events {
 		x := reasons[rng.IntN(len(reasons))]
-		events[i] = Event{
+		events[i] = stats.Event{
 			Time:          from.Add(time.Duration(rng.Int64N(int64(30 * 24 * time.Hour)))),
 			Recipient:     fmt.Sprintf("user%d@domain%d.example", rng.IntN(n/4), rng.IntN(5000)),
 			Provider:      providers[rng.IntN(len(providers))],
@@ -43,31 +45,31 @@ func synthetic(n int) ([]Event, Query) {
 			SendingDomain: fmt.Sprintf("news%d.example.com", rng.IntN(3)),
 		}
 	}
-	return events, Query{Period: Period{From: from, To: from.AddDate(0, 0, 30)}}
+	return events, stats.Query{Period: stats.Period{From: from, To: from.AddDate(0, 0, 30)}}
 }
 
 // storeLike returns n events over a year with the diagnostics of the store's BenchmarkStats1M:
 // most name the recipient (n/3 of them, at 2,000 domains), so nearly every diagnostic row is
 // distinct, while some are shared by every recipient (a block list, a rejection).
-func storeLike(n int) ([]Event, Query) {
+func storeLike(n int) ([]stats.Event, stats.Query) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	events := make([]Event, n)
+	events := make([]stats.Event, n)
 	for i := range events {
 		k := gen.Kinds[rng.IntN(len(gen.Kinds))]
 		rcpt := fmt.Sprintf("user%d@example%d.org", rng.IntN(n/3), rng.IntN(2000))
 		campaign := i * 212 / n
-		events[i] = Event{
+		events[i] = stats.Event{
 			Time:      from.Add(time.Duration(i) * (365 * 24 * time.Hour / time.Duration(n))),
 			Recipient: rcpt, Provider: gen.Providers[rng.IntN(len(gen.Providers))],
-			Type: classify.Type(k.Type), Reason: classify.Reason(k.Reason), Status: k.Status,
+			Type: bounce.Type(k.Type), Reason: bounce.Reason(k.Reason), Status: k.Status,
 			ReplyCode: k.ReplyCode, Diagnostic: k.DiagnosticFor(rcpt),
 			Confidence:    []float64{0.4, 0.7, 0.9, 0.95, 1}[rng.IntN(5)],
 			Campaign:      fmt.Sprintf("camp-%d", campaign),
 			SendingDomain: []string{"shop.example", "news.shop.example", "mail.example.com"}[campaign%3],
 		}
 	}
-	return events, Query{Period: Period{From: from, To: from.AddDate(1, 0, 0)}}
+	return events, stats.Query{Period: stats.Period{From: from, To: from.AddDate(1, 0, 0)}}
 }
 
 // The tables of a million events come from a few thousand rows: building, rendering and
@@ -78,7 +80,7 @@ func TestMillionEventsFromRows(t *testing.T) {
 		t.Skip("slow")
 	}
 	events, q := synthetic(1_000_000)
-	ds := Aggregate(events, q)
+	ds := stats.Aggregate(events, q)
 	start := time.Now()
 	s := Build(ds)
 	if err := Render(io.Discard, s, "", FormatTable, Options{}); err != nil {
@@ -101,17 +103,17 @@ func BenchmarkAggregate1M(b *testing.B) { benchAggregate(b, synthetic) }
 // the store does for `rebound recommend` (BenchmarkStats1M/year-detail).
 func BenchmarkAggregate1MStoreLike(b *testing.B) { benchAggregate(b, storeLike) }
 
-func benchAggregate(b *testing.B, events func(int) ([]Event, Query)) {
+func benchAggregate(b *testing.B, events func(int) ([]stats.Event, stats.Query)) {
 	evs, q := events(1_000_000)
 	b.ResetTimer()
 	for range b.N {
-		Aggregate(evs, q)
+		stats.Aggregate(evs, q)
 	}
 }
 
 func BenchmarkBuildRender(b *testing.B) {
 	events, q := synthetic(1_000_000)
-	ds := Aggregate(events, q)
+	ds := stats.Aggregate(events, q)
 	b.ResetTimer()
 	for range b.N {
 		s := Build(ds)
@@ -126,8 +128,8 @@ func BenchmarkRecommend(b *testing.B) { benchRecommend(b, synthetic) }
 // BenchmarkRecommendStoreLike judges the half a million diagnostic rows of storeLike.
 func BenchmarkRecommendStoreLike(b *testing.B) { benchRecommend(b, storeLike) }
 
-func benchRecommend(b *testing.B, events func(int) ([]Event, Query)) {
-	ds := Aggregate(events(1_000_000))
+func benchRecommend(b *testing.B, events func(int) ([]stats.Event, stats.Query)) {
+	ds := stats.Aggregate(events(1_000_000))
 	b.ResetTimer()
 	for range b.N {
 		Recommend(ds)

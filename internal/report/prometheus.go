@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/stats"
 )
 
 // Metrics is what `rebound stats --format prometheus` exposes: all-time counters from the
@@ -55,7 +56,7 @@ func WritePrometheus(w io.Writer, m *Metrics) error {
 		return strings.Compare(orUnknown(a.Provider)+"\x00"+a.Type+"\x00"+a.Reason, orUnknown(b.Provider)+"\x00"+b.Type+"\x00"+b.Reason)
 	})
 	for _, b := range bs {
-		if !Counted(classify.Type(b.Type)) {
+		if !stats.Counted(bounce.Type(b.Type)) {
 			continue // auto-replies and delivery notices are not bounces, as in the tables
 		}
 		p.sample("rebound_bounces_total", float64(b.Count), "provider", orUnknown(b.Provider), "type", b.Type, "reason", b.Reason)

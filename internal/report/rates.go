@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"maps"
 	"slices"
 	"strings"
@@ -108,7 +110,7 @@ func (c *coverage) provider(provider string) bool { return c != nil && c.provide
 // volumes keeps the rows dated within the period (undated rows always apply) and, under a
 // provider filter, only the rows of that provider, and of those only the campaigns that keep
 // returns true for.
-func volumes(rows []SentRow, q Query, keep func(campaign string) bool) *sentVolumes {
+func volumes(rows []stats.SentRow, q stats.Query, keep func(campaign string) bool) *sentVolumes {
 	v := &sentVolumes{campaign: map[string]int{}, provider: map[string]int{}, covers: map[string]*coverage{}}
 	for _, r := range rows {
 		if r.Count <= 0 || !sentApplies(r, q) || !keep(r.Campaign) {
@@ -131,15 +133,15 @@ func volumes(rows []SentRow, q Query, keep func(campaign string) bool) *sentVolu
 	return v
 }
 
-func sentApplies(r SentRow, q Query) bool {
+func sentApplies(r stats.SentRow, q stats.Query) bool {
 	if q.Provider != "" && r.Provider != q.Provider {
 		return false
 	}
 	if r.Date == "" || q.Period.From.IsZero() {
 		return true
 	}
-	first := dayKey(q.Period.From)
-	last := dayKey(q.Period.To.Add(-time.Nanosecond))
+	first := stats.DayKey(q.Period.From)
+	last := stats.DayKey(q.Period.To.Add(-time.Nanosecond))
 	return r.Date >= first && r.Date <= last
 }
 
@@ -156,7 +158,7 @@ func sentApplies(r SentRow, q Query) bool {
 // a volume whose campaign matches no bounce, a misspelling such as "Black-Friday" for bounces
 // attributed to "black-friday", would otherwise lower every rate it is part of. Such volumes
 // are listed in Stats.SentUnmatched, with the campaign they were probably meant for.
-func applyRates(s *Stats, ds *Dataset) {
+func applyRates(s *Stats, ds *stats.Dataset) {
 	bounced := map[string]bool{}
 	for i := range s.Campaigns {
 		if g := &s.Campaigns[i]; g.Key != "" && g.Bounces > 0 {
@@ -237,9 +239,9 @@ func orZero(g *Group) *Group {
 
 // coveredCounts counts the bounces of each campaign, and at each provider, that the campaigns'
 // volumes cover.
-func coveredCounts(ds *Dataset, covers map[string]*coverage) *covered {
+func coveredCounts(ds *stats.Dataset, covers map[string]*coverage) *covered {
 	n := &covered{campaigns: map[string]*Group{}, providers: map[string]*Group{}}
-	add := func(m map[string]*Group, k string, r *CampaignRow) {
+	add := func(m map[string]*Group, k string, r *stats.CampaignRow) {
 		g := m[k]
 		if g == nil {
 			g = &Group{}
@@ -249,7 +251,7 @@ func coveredCounts(ds *Dataset, covers map[string]*coverage) *covered {
 	}
 	for i := range ds.Campaigns {
 		r := &ds.Campaigns[i]
-		if !Counted(r.Type) || (ds.Query.Provider != "" && r.Provider != ds.Query.Provider) {
+		if !stats.Counted(r.Type) || (ds.Query.Provider != "" && r.Provider != ds.Query.Provider) {
 			continue
 		}
 		cov := covers[r.Campaign]

@@ -1,9 +1,13 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Thresholds of the recommendations (docs/recommend.md). Min* fire at the value or above, *Over
@@ -93,7 +97,7 @@ type Suggestion struct {
 
 // Recommend judges a Dataset and returns its findings, most urgent first (then by kind,
 // provider and subject).
-func Recommend(ds *Dataset) []Finding {
+func Recommend(ds *stats.Dataset) []Finding {
 	r := &recommender{ds: ds, s: Build(ds)}
 	r.rows, r.seen = markRows(ds)
 	var out []Finding
@@ -105,7 +109,7 @@ func Recommend(ds *Dataset) []Finding {
 }
 
 type recommender struct {
-	ds   *Dataset
+	ds   *stats.Dataset
 	s    *Stats
 	rows []markedRow // the diagnostic rows of the query, with their signals
 	seen uint64      // every mark of rows
@@ -132,7 +136,7 @@ func sortFindings(fs []Finding) {
 		if c := rank[a.Kind] - rank[b.Kind]; c != 0 {
 			return c
 		}
-		return cmpStrings([]string{a.Provider, a.Subject}, []string{b.Provider, b.Subject}, 0)
+		return stats.CompareStrings([]string{a.Provider, a.Subject}, []string{b.Provider, b.Subject}, 0)
 	})
 }
 
@@ -181,7 +185,7 @@ func (r *recommender) hardBounces() []Finding {
 					x.name(), ratePct(TargetHardRate).text),
 				Evidence: []string{fmt.Sprintf("%s hard bounces for %s sent; top reason %s",
 					thousands(rt.HardCount), thousands(rt.Sent), topReason(x.g).text)},
-				Examples: r.examples(func(d *markedRow) bool { return d.Type == "hard" && x.has(d) }),
+				Examples: r.examples(func(d *markedRow) bool { return d.Type == bounce.TypeHard && x.has(d) }),
 				Action:   action})
 		}
 		return out
@@ -195,7 +199,7 @@ func (r *recommender) hardBounces() []Finding {
 		Title:     fmt.Sprintf("Hard bounces are %s of all bounces", pct(t.HardShare).text),
 		Evidence: []string{fmt.Sprintf("%s hard of %s; top hard reasons: %s", thousands(t.Hard),
 			Plural(t.Bounces, "bounce", "bounces"), r.topHardReasons()), "no sent volume known: import it (rebound sent import) to get rates"},
-		Examples: r.examples(func(d *markedRow) bool { return d.Type == "hard" }),
+		Examples: r.examples(func(d *markedRow) bool { return d.Type == bounce.TypeHard }),
 		Action:   action}}
 }
 
@@ -208,7 +212,7 @@ func (x rated) has(d *markedRow) bool {
 func (r *recommender) topHardReasons() string {
 	var parts []string
 	for _, g := range r.s.Reasons {
-		if g.Type == "hard" && len(parts) < 3 {
+		if g.Type == bounce.TypeHard && len(parts) < 3 {
 			parts = append(parts, fmt.Sprintf("%s %s", g.Key, thousands(g.Bounces)))
 		}
 	}
@@ -440,7 +444,7 @@ func (r *recommender) providerConcentration() []Finding {
 			Evidence: []string{fmt.Sprintf("%s of %s: %s hard, %s soft, %s block, %s; top reason %s",
 				thousands(g.Bounces), Plural(r.s.Total.Bounces, "bounce", "bounces"), thousands(g.Hard), thousands(g.Soft),
 				thousands(g.Block), Plural(g.Complaints, "complaint", "complaints"), topReason(g).text)},
-			Examples: r.examples(func(d *markedRow) bool { return d.Provider == p && signalType(d.Type) }),
+			Examples: r.examples(func(d *markedRow) bool { return d.Provider == p && stats.SignalType(d.Type) }),
 			Action: fmt.Sprintf("Investigate %s: compare with its share of your list, read its postmaster "+
 				"tools, and look at `rebound stats --provider %s --by reason`.", p, p)})
 	}
@@ -449,7 +453,7 @@ func (r *recommender) providerConcentration() []Finding {
 
 func (r *recommender) lowConfidence() []Finding {
 	t := &r.s.Total
-	low := r.s.Confidence[ConfLow]
+	low := r.s.Confidence[stats.ConfLow]
 	if t.Bounces < MinEventsForShare || low.Share <= LowConfidenceOver {
 		return nil
 	}
@@ -457,7 +461,7 @@ func (r *recommender) lowConfidence() []Finding {
 		Threshold: LowConfidenceOver,
 		Title:     fmt.Sprintf("%s of bounces were classified with low confidence", pct(low.Share).text),
 		Evidence: []string{fmt.Sprintf("%s of %s %s a confidence below %.1f",
-			thousands(low.Count), Plural(t.Bounces, "bounce", "bounces"), map[bool]string{true: "has", false: "have"}[low.Count == 1], ConfMediumFrom)},
+			thousands(low.Count), Plural(t.Bounces, "bounce", "bounces"), map[bool]string{true: "has", false: "have"}[low.Count == 1], stats.ConfMediumFrom)},
 		Action: "Review the rules: run `rebound explain` on a few of them and add rules for the " +
 			"diagnostics they miss (docs/rules.md)."}}
 }

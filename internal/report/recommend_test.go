@@ -1,49 +1,51 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // trow is a test row: a count of events, with a campaign when rates are tested.
 type trow struct {
 	provider string
-	typ      classify.Type
-	reason   classify.Reason
+	typ      bounce.Type
+	reason   bounce.Reason
 	n        int
 	campaign string
-	conf     ConfBucket
+	conf     stats.ConfBucket
 }
 
-func cnt(provider string, typ classify.Type, reason classify.Reason, n int) trow {
-	return trow{provider: provider, typ: typ, reason: reason, n: n, conf: ConfHigh}
+func cnt(provider string, typ bounce.Type, reason bounce.Reason, n int) trow {
+	return trow{provider: provider, typ: typ, reason: reason, n: n, conf: stats.ConfHigh}
 }
 
 func camp(r trow, campaign string) trow { r.campaign = campaign; return r }
 
 // rows builds a Dataset over the test period, with the count and campaign rows of each trow.
-func rows(ts ...trow) *Dataset {
-	ds := &Dataset{Query: Query{Period: period}}
+func rows(ts ...trow) *stats.Dataset {
+	ds := &stats.Dataset{Query: stats.Query{Period: period}}
 	for _, r := range ts {
-		ds.Counts = append(ds.Counts, CountRow{Provider: r.provider, Type: r.typ, Reason: r.reason,
+		ds.Counts = append(ds.Counts, stats.CountRow{Provider: r.provider, Type: r.typ, Reason: r.reason,
 			Day: "2026-01-05", Confidence: r.conf, Count: r.n})
-		ds.Campaigns = append(ds.Campaigns, CampaignRow{Campaign: r.campaign, Provider: r.provider,
+		ds.Campaigns = append(ds.Campaigns, stats.CampaignRow{Campaign: r.campaign, Provider: r.provider,
 			Type: r.typ, Reason: r.reason, Count: r.n})
 	}
 	return ds
 }
 
-func diag(provider string, typ classify.Type, reason classify.Reason, status, reply, text string, n int) DiagnosticRow {
-	return DiagnosticRow{Provider: provider, Type: typ, Reason: reason, Status: status, ReplyCode: reply, Diagnostic: text, Count: n}
+func diag(provider string, typ bounce.Type, reason bounce.Reason, status, reply, text string, n int) stats.DiagnosticRow {
+	return stats.DiagnosticRow{Provider: provider, Type: typ, Reason: reason, Status: status, ReplyCode: reply, Diagnostic: text, Count: n}
 }
 
 // withDiags adds diagnostic rows and the count rows that go with them.
-func withDiags(ds *Dataset, diags ...DiagnosticRow) *Dataset {
+func withDiags(ds *stats.Dataset, diags ...stats.DiagnosticRow) *stats.Dataset {
 	for _, d := range diags {
 		ds.Diagnostics = append(ds.Diagnostics, d)
 		more := rows(cnt(d.Provider, d.Type, d.Reason, d.Count))
@@ -53,7 +55,7 @@ func withDiags(ds *Dataset, diags ...DiagnosticRow) *Dataset {
 	return ds
 }
 
-func findings(ds *Dataset, kind Kind) []Finding {
+func findings(ds *stats.Dataset, kind Kind) []Finding {
 	var out []Finding
 	for _, f := range Recommend(ds) {
 		if f.Kind == kind {
@@ -65,7 +67,7 @@ func findings(ds *Dataset, kind Kind) []Finding {
 
 // threshold checks that a kind of finding is absent below its threshold and present at or above
 // it, with the severity and provider given.
-func threshold(t *testing.T, kind Kind, below, above *Dataset, sev Severity, provider string) Finding {
+func threshold(t *testing.T, kind Kind, below, above *stats.Dataset, sev Severity, provider string) Finding {
 	t.Helper()
 	if fs := findings(below, kind); len(fs) != 0 {
 		t.Errorf("%s fired below its threshold: %+v", kind, fs)
@@ -82,7 +84,7 @@ func threshold(t *testing.T, kind Kind, below, above *Dataset, sev Severity, pro
 }
 
 func TestHardShare(t *testing.T) {
-	mk := func(hard, soft int) *Dataset {
+	mk := func(hard, soft int) *stats.Dataset {
 		return withDiags(rows(cnt("gmail", "soft", "mailboxfull", soft)),
 			diag("gmail", "hard", "userunknown", "5.1.1", "550", "550 5.1.1 no such user here", hard))
 	}
@@ -97,9 +99,9 @@ func TestHardShare(t *testing.T) {
 }
 
 func TestHardRate(t *testing.T) {
-	mk := func(hard int) *Dataset {
+	mk := func(hard int) *stats.Dataset {
 		ds := rows(camp(cnt("gmail", "hard", "userunknown", hard), "spring"))
-		ds.Sent = []SentRow{{Campaign: "spring", Count: 1000}}
+		ds.Sent = []stats.SentRow{{Campaign: "spring", Count: 1000}}
 		return ds
 	}
 	f := threshold(t, KindHardBounces, mk(19), mk(20), Critical, "")
@@ -108,7 +110,7 @@ func TestHardRate(t *testing.T) {
 	}
 	// Volumes per provider give provider findings too.
 	ds := rows(camp(cnt("gmail", "hard", "userunknown", 3), "spring"), camp(cnt("yahoo", "soft", "mailboxfull", 50), "spring"))
-	ds.Sent = []SentRow{{Campaign: "spring", Provider: "gmail", Count: 100}, {Campaign: "spring", Provider: "yahoo", Count: 900}}
+	ds.Sent = []stats.SentRow{{Campaign: "spring", Provider: "gmail", Count: 100}, {Campaign: "spring", Provider: "yahoo", Count: 900}}
 	fs := findings(ds, KindHardBounces)
 	if len(fs) != 1 || fs[0].Provider != "gmail" || fs[0].Value != 0.03 {
 		t.Errorf("provider hard rate: %+v", fs)
@@ -116,10 +118,10 @@ func TestHardRate(t *testing.T) {
 }
 
 func TestBounceRate(t *testing.T) {
-	mk := func(soft int) *Dataset {
+	mk := func(soft int) *stats.Dataset {
 		ds := rows(camp(cnt("gmail", "soft", "mailboxfull", soft), "spring"),
 			camp(cnt("gmail", "complaint", "feedback", 1), "spring")) // complaints are not bounces here
-		ds.Sent = []SentRow{{Campaign: "spring", Count: 100}}
+		ds.Sent = []stats.SentRow{{Campaign: "spring", Count: 100}}
 		return ds
 	}
 	f := threshold(t, KindBounceRate, mk(4), mk(5), Warning, "")
@@ -129,12 +131,12 @@ func TestBounceRate(t *testing.T) {
 }
 
 func TestComplaints(t *testing.T) {
-	mk := func(n int) *Dataset { return rows(cnt("yahoo", "complaint", "feedback", n)) }
+	mk := func(n int) *stats.Dataset { return rows(cnt("yahoo", "complaint", "feedback", n)) }
 	threshold(t, KindComplaints, mk(MinComplaints-1), mk(MinComplaints), Warning, "")
 
-	rated := func(n, sent int) *Dataset {
+	rated := func(n, sent int) *stats.Dataset {
 		ds := rows(camp(cnt("yahoo", "complaint", "feedback", n), "spring"))
-		ds.Sent = []SentRow{{Campaign: "spring", Count: sent}}
+		ds.Sent = []stats.SentRow{{Campaign: "spring", Count: sent}}
 		return ds
 	}
 	threshold(t, KindComplaints, rated(1, 1001), rated(1, 1000), Warning, "") // 0.0999%, 0.1%
@@ -200,7 +202,7 @@ func TestBlocklistNames(t *testing.T) {
 }
 
 func TestAuthFailure(t *testing.T) {
-	mk := func(n int) *Dataset {
+	mk := func(n int) *stats.Dataset {
 		ds := withDiags(rows(),
 			diag("yahoo", "block", "blocked", "5.7.1", "550", "550 5.7.1 Email rejected per DMARC policy for example.com", 1),
 			diag("yahoo", "block", "authfailure", "", "550", "550 message not accepted", 1),
@@ -238,7 +240,7 @@ func TestAuthCodesInText(t *testing.T) {
 }
 
 func TestPTRHelo(t *testing.T) {
-	base := func() *Dataset {
+	base := func() *stats.Dataset {
 		return withDiags(rows(),
 			diag("gmail", "block", "requireptr", "", "550", "550 no PTR record", 1),
 			diag("microsoft", "block", "blocked", "", "504", "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname", 1),
@@ -253,7 +255,7 @@ func TestPTRHelo(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
-	base := func() *Dataset {
+	base := func() *stats.Dataset {
 		return withDiags(rows(),
 			diag("gmail", "block", "failedstarttls", "", "", "", 1),
 			diag("other", "block", "blocked", "5.7.10", "530", "530 5.7.10 Must issue a STARTTLS command first", 1))
@@ -263,7 +265,7 @@ func TestTLS(t *testing.T) {
 }
 
 func TestRateLimited(t *testing.T) {
-	mk := func(n int) *Dataset {
+	mk := func(n int) *stats.Dataset {
 		return withDiags(rows(),
 			diag("gmail", "soft", "ratelimited", "4.7.28", "421", "421 4.7.28 unusual rate of unsolicited mail", n-3),
 			diag("gmail", "soft", "undefined", "", "450", "450 4.2.0 Greylisted, please try again later", 1),
@@ -279,9 +281,9 @@ func TestRateLimited(t *testing.T) {
 }
 
 func TestSoftTurningHard(t *testing.T) {
-	mk := func(rcpts, supp int) *Dataset {
+	mk := func(rcpts, supp int) *stats.Dataset {
 		ds := rows(cnt("gmail", "hard", "userunknown", rcpts))
-		ds.SoftToHard = []SoftHardRow{{"gmail", rcpts}}
+		ds.SoftToHard = []stats.SoftHardRow{{Provider: "gmail", Recipients: rcpts}}
 		ds.SoftSuppressions = supp
 		return ds
 	}
@@ -289,30 +291,30 @@ func TestSoftTurningHard(t *testing.T) {
 	threshold(t, KindSoftTurningHard, mk(0, MinSoftSuppressions-1), mk(0, MinSoftSuppressions), Warning, "")
 
 	// From events: soft then hard counts, hard then soft does not.
-	var events []Event
+	var events []stats.Event
 	for i := range 10 {
 		r := fmt.Sprintf("u%d@x.example", i)
-		first, second := classify.Type("soft"), classify.Type("hard")
+		first, second := bounce.Type("soft"), bounce.Type("hard")
 		if i == 0 {
 			first, second = second, first
 		}
 		events = append(events, ev(day(2, 1), r, "gmail", first, "mailboxfull", "", "", 1),
 			ev(day(3, 1), r, "gmail", second, "userunknown", "", "", 1))
 	}
-	if fs := findings(Aggregate(events, Query{Period: period}), KindSoftTurningHard); len(fs) != 0 {
+	if fs := findings(stats.Aggregate(events, stats.Query{Period: period}), KindSoftTurningHard); len(fs) != 0 {
 		t.Errorf("9 recipients fired: %+v", fs)
 	}
 	events = append(events, ev(day(4, 1), "u0@x.example", "gmail", "hard", "userunknown", "", "", 1))
-	if fs := findings(Aggregate(events, Query{Period: period}), KindSoftTurningHard); len(fs) != 1 || fs[0].Count != 10 {
+	if fs := findings(stats.Aggregate(events, stats.Query{Period: period}), KindSoftTurningHard); len(fs) != 1 || fs[0].Count != 10 {
 		t.Errorf("10 recipients: %+v", fs)
 	}
 }
 
 func TestTypoDomainsFinding(t *testing.T) {
 	below := rows(cnt("gmail", "hard", "userunknown", 5))
-	below.Domains = []DomainRow{{"gmail.com", 3, 3}, {"mail.com", 2, 2}}
+	below.Domains = []stats.DomainRow{{Domain: "gmail.com", Events: 3, Recipients: 3}, {Domain: "mail.com", Events: 2, Recipients: 2}}
 	above := rows(cnt("gmail", "hard", "userunknown", 9))
-	above.Domains = []DomainRow{{"gmail.com", 3, 3}, {"gamil.com", 1, 1}, {"hotmial.com", 4, 3}, {"yaho.com", 1, 1}}
+	above.Domains = []stats.DomainRow{{Domain: "gmail.com", Events: 3, Recipients: 3}, {Domain: "gamil.com", Events: 1, Recipients: 1}, {Domain: "hotmial.com", Events: 4, Recipients: 3}, {Domain: "yaho.com", Events: 1, Recipients: 1}}
 	f := threshold(t, KindTypoDomains, below, above, Warning, "")
 	want := []Suggestion{{"hotmial.com", "hotmail.com", 4, 3}, {"gamil.com", "gmail.com", 1, 1}, {"yaho.com", "yahoo.com", 1, 1}}
 	if f.Count != 6 || len(f.Suggestions) != 3 {
@@ -329,7 +331,7 @@ func TestTypoDomainsFinding(t *testing.T) {
 }
 
 func TestProviderConcentration(t *testing.T) {
-	mk := func(gmail, rest int) *Dataset {
+	mk := func(gmail, rest int) *stats.Dataset {
 		return rows(cnt("gmail", "hard", "userunknown", gmail), cnt("other", "hard", "userunknown", rest))
 	}
 	threshold(t, KindProviderConcentration, mk(60, 140), mk(51, 113), Info, "gmail") // 30% exactly; 31.1%
@@ -347,9 +349,9 @@ func TestProviderConcentration(t *testing.T) {
 }
 
 func TestLowConfidence(t *testing.T) {
-	mk := func(low, high int) *Dataset {
+	mk := func(low, high int) *stats.Dataset {
 		lo := cnt("gmail", "unknown", "undefined", low)
-		lo.conf = ConfLow
+		lo.conf = stats.ConfLow
 		return rows(lo, cnt("gmail", "hard", "userunknown", high))
 	}
 	threshold(t, KindLowConfidence, mk(4, 16), mk(5, 15), Info, "")
@@ -370,7 +372,7 @@ func TestUndecodable(t *testing.T) {
 // A clean dataset has no findings at all.
 func TestNoFindings(t *testing.T) {
 	ds := rows(cnt("gmail", "hard", "userunknown", 5), cnt("yahoo", "soft", "mailboxfull", 15))
-	ds.Domains = []DomainRow{{"gmail.com", 5, 5}, {"ymail.com", 15, 15}}
+	ds.Domains = []stats.DomainRow{{Domain: "gmail.com", Events: 5, Recipients: 5}, {Domain: "ymail.com", Events: 15, Recipients: 15}}
 	if fs := Recommend(ds); len(fs) != 0 {
 		t.Errorf("findings %+v", fs)
 	}

@@ -1,6 +1,13 @@
+// Package report turns a stats.Dataset into per-provider KPI tables (Build, Render), bounce
+// and complaint rates against sent volumes, and recommendations (Recommend). Tables are written
+// with tablewriter, as CSV (RFC 4180, via encoding/csv), Markdown or JSON.
+//
+// Status codes are RFC 3463 enhanced codes, reply codes RFC 5321 section 4.2 codes.
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -170,7 +177,7 @@ func (s *Stats) writeSummary(p *printer, format Format, width int) {
 	say("Period: %s to %s UTC, %s", fmtTime(s.Period.From), fmtTime(s.Period.To), who)
 	t := &s.Total
 	recips := ""
-	if s.HasRecipients(DimAll) {
+	if s.HasRecipients(stats.DimAll) {
 		recips = ", " + Plural(t.Recipients, "recipient", "recipients")
 	}
 	say("Bounces: %s%s: %s hard, %s soft, %s block, %s, %s unknown", thousands(t.Bounces), recips,
@@ -284,21 +291,21 @@ func fmtTime(t time.Time) string {
 func (s *Stats) table(by string, opts Options) *table {
 	switch by {
 	case "provider":
-		return s.kpiTable("By provider", "Provider", s.Providers, DimProvider, "no bounces in the period")
+		return s.kpiTable("By provider", "Provider", s.Providers, stats.DimProvider, "no bounces in the period")
 	case "campaign":
-		return s.kpiTable("By campaign", "Campaign", s.Campaigns, DimCampaign,
+		return s.kpiTable("By campaign", "Campaign", s.Campaigns, stats.DimCampaign,
 			"no campaign known in the period (see docs/attribution.md)")
 	case "domain":
-		return s.kpiTable("By sending domain", "Sending domain", s.Domains, DimDomain,
+		return s.kpiTable("By sending domain", "Sending domain", s.Domains, stats.DimDomain,
 			"no sending domain known in the period")
 	case "reason":
 		return s.reasonTable()
 	case "type":
 		return s.typeTable()
 	case "day":
-		return s.trendTable("By day", s.Days, DimDay)
+		return s.trendTable("By day", s.Days, stats.DimDay)
 	}
-	return s.trendTable("By week", s.Weeks, DimWeek)
+	return s.trendTable("By week", s.Weeks, stats.DimWeek)
 }
 
 // keyCell shows a key; the empty key is an unknown value, left empty in CSV.
@@ -318,7 +325,7 @@ func topReason(g *Group) cell {
 
 // kpiTable is the table of providers, campaigns or sending domains: shares, or rates when sent
 // volumes are known for some of its groups.
-func (s *Stats) kpiTable(title, keyHead string, groups []Group, dim Dimension, empty string) *table {
+func (s *Stats) kpiTable(title, keyHead string, groups []Group, dim stats.Dimension, empty string) *table {
 	withRates := false
 	for i := range groups {
 		withRates = withRates || groups[i].Rates != nil
@@ -330,10 +337,10 @@ func (s *Stats) kpiTable(title, keyHead string, groups []Group, dim Dimension, e
 		t.rows = append(t.rows, kpiRow(&groups[i], keyCell(groups[i].Key), withRates, recips))
 	}
 	total := s.Total
-	if withRates && dim != DimCampaign {
+	if withRates && dim != stats.DimCampaign {
 		total.Rates = nil // the total rate covers the campaigns, not this table's groups
 	}
-	if withRates && dim == DimProvider {
+	if withRates && dim == stats.DimProvider {
 		t.note = "Provider rates count the bounces of the campaigns whose sent volume is given per provider."
 	}
 	t.footer = kpiRow(&total, txt("total"), withRates, recips)
@@ -405,7 +412,7 @@ func rateCells(r *Rates, g *Group) []cell {
 }
 
 func (s *Stats) reasonTable() *table {
-	recips := s.HasRecipients(DimReason)
+	recips := s.HasRecipients(stats.DimReason)
 	t := &table{title: "By reason", empty: "no bounces in the period"}
 	t.cols = []column{{"Reason", "reason", colText, 0}, {"Type", "type", colText, 0}, {"Bounces", "bounces", colNum, 0}}
 	if recips {
@@ -428,7 +435,7 @@ func (s *Stats) reasonTable() *table {
 }
 
 func (s *Stats) typeTable() *table {
-	recips := s.HasRecipients(DimType)
+	recips := s.HasRecipients(stats.DimType)
 	t := &table{title: "By type", empty: "no bounces in the period"}
 	t.cols = []column{{"Type", "type", colText, 0}, {"Bounces", "bounces", colNum, 0}}
 	if recips {
@@ -450,10 +457,10 @@ func (s *Stats) typeTable() *table {
 }
 
 // trendTable is the table of days or weeks, with a bar scaled to the busiest one.
-func (s *Stats) trendTable(title string, groups []Group, dim Dimension) *table {
+func (s *Stats) trendTable(title string, groups []Group, dim stats.Dimension) *table {
 	recips := s.HasRecipients(dim)
 	t := &table{title: title, empty: "no bounces in the period"}
-	if dim == DimWeek {
+	if dim == stats.DimWeek {
 		t.cols = []column{{"Week", "week", colText, 0}, {"From", "from", colText, 8}}
 	} else {
 		t.cols = []column{{"Day", "day", colText, 0}, {"Weekday", "weekday", colText, 8}}
@@ -478,7 +485,7 @@ func (s *Stats) trendTable(title string, groups []Group, dim Dimension) *table {
 	for i := range groups {
 		g := &groups[i]
 		first, second := g.Key, weekday(g.Key)
-		if dim == DimWeek {
+		if dim == stats.DimWeek {
 			first, second = g.Label, g.Key
 		}
 		t.rows = append(t.rows, row(g, first, second, barCell(g.Bounces, max)))
@@ -523,12 +530,12 @@ func renderJSON(w io.Writer, s *Stats, by string) error {
 		rows = []Group{}
 	}
 	return enc.Encode(struct {
-		Period      Period  `json:"period"`
-		Provider    string  `json:"provider,omitempty"`
-		By          string  `json:"by"`
-		Total       Group   `json:"total"`
-		Rows        []Group `json:"rows"`
-		Undecodable int     `json:"undecodable"`
+		Period      stats.Period `json:"period"`
+		Provider    string       `json:"provider,omitempty"`
+		By          string       `json:"by"`
+		Total       Group        `json:"total"`
+		Rows        []Group      `json:"rows"`
+		Undecodable int          `json:"undecodable"`
 	}{s.Period, s.Provider, by, s.Total, rows, s.Undecodable})
 }
 

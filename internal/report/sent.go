@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -24,7 +26,7 @@ import (
 // reading goes on from the next line: a quote opened and never closed would otherwise swallow
 // the rest of the file, and with it every later line's problems. Sent volumes have no field
 // that spans lines, so the lines a broken quoted field ran over are records of their own.
-func ParseSent(r io.Reader, name string, providers ...string) ([]SentRow, error) {
+func ParseSent(r io.Reader, name string, providers ...string) ([]stats.SentRow, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -42,7 +44,7 @@ func ParseSent(r io.Reader, name string, providers ...string) ([]SentRow, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s:1: %w", name, err)
 	}
-	p := sentParser{cols: cols, seen: map[SentRow]int{}, providers: providers}
+	p := sentParser{cols: cols, seen: map[stats.SentRow]int{}, providers: providers}
 	var errs []error
 	base := 0 // the lines before the part of data cr reads
 	for {
@@ -145,9 +147,9 @@ func sentColumns(header []string) (sentCols, error) {
 
 type sentParser struct {
 	cols      sentCols
-	rows      []SentRow
-	seen      map[SentRow]int // key (Count 0) -> line
-	providers []string        // known provider ids; nil: not checked
+	rows      []stats.SentRow
+	seen      map[stats.SentRow]int // key (Count 0) -> line
+	providers []string              // known provider ids; nil: not checked
 }
 
 // add reads one record; it returns every problem of the line.
@@ -159,7 +161,7 @@ func (p *sentParser) add(rec []string, line int) []error {
 		return []error{fmt.Errorf("%d fields, the header has %d", len(rec), p.cols.n)}
 	}
 	var errs []error
-	row := SentRow{Campaign: strings.TrimSpace(rec[p.cols.campaign])}
+	row := stats.SentRow{Campaign: strings.TrimSpace(rec[p.cols.campaign])}
 	if row.Campaign == "" {
 		errs = append(errs, errors.New("empty campaign"))
 	}
@@ -206,7 +208,7 @@ func parseSentDate(s string) (string, error) {
 	return t.Format(time.DateOnly), nil
 }
 
-func rowQualifier(r SentRow) string {
+func rowQualifier(r stats.SentRow) string {
 	var q string
 	if r.Provider != "" {
 		q += " for provider " + r.Provider

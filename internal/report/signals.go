@@ -1,30 +1,26 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"regexp"
 	"strings"
 
-	"github.com/reboundhq/rebound/internal/classify"
-)
-
-// Reasons the signals look at (the vocabulary of internal/classify).
-const (
-	reasonAuthFailure    classify.Reason = "authfailure"
-	reasonRateLimited    classify.Reason = "ratelimited"
-	reasonRequirePTR     classify.Reason = "requireptr"
-	reasonFailedSTARTTLS classify.Reason = "failedstarttls"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // mailboxReasons are about the recipient's mailbox: their diagnostics ("mailbox full, try again
 // later") say nothing about the sender, so phrases and reply codes are not read in them.
-var mailboxReasons = map[classify.Reason]bool{
-	"userunknown": true, "hostunknown": true, "hasmoved": true, "notaccept": true, "mailboxfull": true,
-	"suspend": true, "systemfull": true, "emailtoolarge": true, "vacation": true, "feedback": true,
+var mailboxReasons = map[bounce.Reason]bool{
+	bounce.ReasonUserUnknown: true, bounce.ReasonHostUnknown: true, bounce.ReasonHasMoved: true,
+	bounce.ReasonNotAccept: true, bounce.ReasonMailboxFull: true, bounce.ReasonSuspend: true,
+	bounce.ReasonSystemFull: true, bounce.ReasonEmailTooLarge: true, bounce.ReasonVacation: true,
+	bounce.ReasonFeedback: true,
 }
 
 // signal is a kind of sender-side problem recognised in diagnostics.
 type signal struct {
-	reason   classify.Reason
+	reason   bounce.Reason
 	statuses map[string]bool // RFC 3463 codes that mean it
 	replies  map[string]bool // RFC 5321 reply codes that mean it
 	keywords []string        // lower-case; a phrase matches only where one of them occurs
@@ -32,8 +28,8 @@ type signal struct {
 }
 
 // match reports whether a diagnostic row shows the signal; lower is its diagnostic in lower case.
-func (sg *signal) match(r *DiagnosticRow, lower string) bool {
-	if !signalType(r.Type) {
+func (sg *signal) match(r *stats.DiagnosticRow, lower string) bool {
+	if !stats.SignalType(r.Type) {
 		return false
 	}
 	if r.Reason == sg.reason || sg.statuses[r.Status] {
@@ -56,7 +52,7 @@ func containsAny(s string, words []string) bool {
 
 var (
 	authSignal = &signal{
-		reason: reasonAuthFailure,
+		reason: bounce.ReasonAuthFailure,
 		statuses: setOf("5.7.20", "5.7.21", "5.7.22", "5.7.23", "5.7.24", "5.7.26", "4.7.26",
 			"5.7.509", "5.7.515"),
 		// The codes, not "5.7.": most 5.7.x diagnostics (5.7.1 spam, block lists) are not about
@@ -68,7 +64,7 @@ var (
 			`authentication (?:check|fail|level)|sender authentication|\b5\.7\.(?:2[0-46]|509|515)\b`),
 	}
 	rateSignal = &signal{
-		reason:   reasonRateLimited,
+		reason:   bounce.ReasonRateLimited,
 		statuses: setOf("4.7.28"),
 		replies:  setOf("421"),
 		keywords: []string{"again", "too many", "rate", "throttl", "list", "defer", "slow down", "ts0", "4.7.28"},
@@ -77,7 +73,7 @@ var (
 			`deferred due to|slow down|unusual rate|\bts0[1-4]\b|\b4\.7\.28\b`),
 	}
 	ptrSignal = &signal{
-		reason:   reasonRequirePTR,
+		reason:   bounce.ReasonRequirePTR,
 		statuses: setOf("5.7.25", "4.7.25"),
 		keywords: []string{"dns", "ptr", "reverse", "hostname", "helo", "ehlo", "5.7.25"},
 		phrases: regexp.MustCompile(`(?i)reverse dns|\brdns\b|\bptr\b|reverse (?:lookup|mapping|hostname)|` +
@@ -86,7 +82,7 @@ var (
 			`need fully-qualified hostname|\b5\.7\.25\b`),
 	}
 	tlsSignal = &signal{
-		reason:   reasonFailedSTARTTLS,
+		reason:   bounce.ReasonFailedSTARTTLS,
 		keywords: []string{"tls", "ssl", "certificate", "handshake"},
 		phrases:  regexp.MustCompile(`(?i)\bstarttls\b|\btls\b|\bssl\b|certificate (?:verif|expired|has expired|not trusted)|handshake fail`),
 	}
@@ -120,8 +116,8 @@ var blocklists = []blocklist{
 }
 
 // names reports whether a diagnostic row names the list.
-func (b *blocklist) names(r *DiagnosticRow) bool {
-	return signalType(r.Type) && b.pattern.MatchString(r.Diagnostic)
+func (b *blocklist) names(r *stats.DiagnosticRow) bool {
+	return stats.SignalType(r.Type) && b.pattern.MatchString(r.Diagnostic)
 }
 
 // blocklistWords are lower-case words one of which every list's pattern needs.
@@ -142,7 +138,7 @@ func blocklistMark(i int) uint64 { return markFirstList << i }
 
 // markedRow is a diagnostic row with its marks.
 type markedRow struct {
-	*DiagnosticRow
+	*stats.DiagnosticRow
 	marks uint64
 }
 
@@ -152,7 +148,7 @@ func marked(m uint64) func(*markedRow) bool {
 
 // markRows reads every diagnostic row of the query once and returns them with their marks,
 // and the union of the marks.
-func markRows(ds *Dataset) ([]markedRow, uint64) {
+func markRows(ds *stats.Dataset) ([]markedRow, uint64) {
 	out := make([]markedRow, 0, len(ds.Diagnostics))
 	var all uint64
 	for i := range ds.Diagnostics {
@@ -167,8 +163,8 @@ func markRows(ds *Dataset) ([]markedRow, uint64) {
 	return out, all
 }
 
-func markRow(d *DiagnosticRow) uint64 {
-	if !signalType(d.Type) {
+func markRow(d *stats.DiagnosticRow) uint64 {
+	if !stats.SignalType(d.Type) {
 		return 0
 	}
 	var m uint64

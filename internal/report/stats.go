@@ -1,12 +1,13 @@
 package report
 
 import (
-	"fmt"
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // maxFillDays bounds the days shown without bounces: longer periods show only days with data.
@@ -14,24 +15,24 @@ const maxFillDays = 400
 
 // Group is one line of a table: the counted events having one key.
 type Group struct {
-	Key            string          `json:"key"`
-	Label          string          `json:"label,omitempty"` // weeks: ISO week, "2026-W02"
-	Bounces        int             `json:"bounces"`         // every counted event (see Counted)
-	Recipients     int             `json:"recipients,omitempty"`
-	Hard           int             `json:"hard"`
-	Soft           int             `json:"soft"`
-	Block          int             `json:"block"`
-	Complaints     int             `json:"complaints"`
-	Unknown        int             `json:"unknown"`
-	Share          float64         `json:"share"`      // of all bounces in the period
-	HardShare      float64         `json:"hard_share"` // Hard / Bounces
-	TopReason      classify.Reason `json:"top_reason,omitempty"`
-	TopReasonCount int             `json:"top_reason_count,omitempty"`
-	Type           classify.Type   `json:"type,omitempty"` // reasons: the type most of its events have
-	Rates          *Rates          `json:"rates,omitempty"`
+	Key            string        `json:"key"`
+	Label          string        `json:"label,omitempty"` // weeks: ISO week, "2026-W02"
+	Bounces        int           `json:"bounces"`         // every counted event (see stats.Counted)
+	Recipients     int           `json:"recipients,omitempty"`
+	Hard           int           `json:"hard"`
+	Soft           int           `json:"soft"`
+	Block          int           `json:"block"`
+	Complaints     int           `json:"complaints"`
+	Unknown        int           `json:"unknown"`
+	Share          float64       `json:"share"`      // of all bounces in the period
+	HardShare      float64       `json:"hard_share"` // Hard / Bounces
+	TopReason      bounce.Reason `json:"top_reason,omitempty"`
+	TopReasonCount int           `json:"top_reason_count,omitempty"`
+	Type           bounce.Type   `json:"type,omitempty"` // reasons: the type most of its events have
+	Rates          *Rates        `json:"rates,omitempty"`
 
-	reasons map[classify.Reason]int
-	types   map[classify.Type]int
+	reasons map[bounce.Reason]int
+	types   map[bounce.Type]int
 }
 
 // Failures returns the bounces that are not complaints: the numerator of the bounce rate.
@@ -46,7 +47,7 @@ type ConfidenceRow struct {
 
 // Stats holds every table for a period.
 type Stats struct {
-	Period      Period          `json:"period"`
+	Period      stats.Period    `json:"period"`
 	Provider    string          `json:"provider,omitempty"` // the provider filter, "" for all
 	Total       Group           `json:"total"`
 	Providers   []Group         `json:"providers"`
@@ -71,7 +72,7 @@ type Stats struct {
 	// the first and last day of all the bounces stored: a period that shows few of them says so.
 	Outside *Outside `json:"outside_period,omitempty"`
 
-	recipients map[Dimension]bool
+	recipients map[stats.Dimension]bool
 }
 
 // Outside is what lies outside the period of a Stats.
@@ -82,10 +83,10 @@ type Outside struct {
 }
 
 // HasRecipients reports whether distinct recipient counts are known for a dimension.
-func (s *Stats) HasRecipients(d Dimension) bool { return s.recipients[d] }
+func (s *Stats) HasRecipients(d stats.Dimension) bool { return s.recipients[d] }
 
 // Build computes the tables from a Dataset.
-func Build(ds *Dataset) *Stats {
+func Build(ds *stats.Dataset) *Stats {
 	b := newBuilder(ds.Query.Provider)
 	for i := range ds.Counts {
 		b.add(&ds.Counts[i])
@@ -96,7 +97,7 @@ func Build(ds *Dataset) *Stats {
 	s := b.finish(ds)
 	applyRates(s, ds)
 	if n := ds.AllBounces - s.Total.Bounces; n > 0 && !ds.FirstDay.IsZero() {
-		s.Outside = &Outside{Bounces: n, FirstDay: dayKey(ds.FirstDay), LastDay: dayKey(ds.LastDay)}
+		s.Outside = &Outside{Bounces: n, FirstDay: stats.DayKey(ds.FirstDay), LastDay: stats.DayKey(ds.LastDay)}
 	}
 	return s
 }
@@ -104,54 +105,54 @@ func Build(ds *Dataset) *Stats {
 type builder struct {
 	provider string
 	total    Group
-	groups   map[Dimension]map[string]*Group
+	groups   map[stats.Dimension]map[string]*Group
 	conf     [3]int
 	auto     int
 	delivery int
 }
 
 func newBuilder(provider string) *builder {
-	b := &builder{provider: provider, groups: map[Dimension]map[string]*Group{}}
-	for _, d := range Dimensions[1:] {
+	b := &builder{provider: provider, groups: map[stats.Dimension]map[string]*Group{}}
+	for _, d := range stats.Dimensions[1:] {
 		b.groups[d] = map[string]*Group{}
 	}
 	return b
 }
 
-func (b *builder) add(r *CountRow) {
+func (b *builder) add(r *stats.CountRow) {
 	if b.provider != "" && r.Provider != b.provider {
 		return
 	}
 	switch r.Type {
-	case classify.TypeAutoReply:
+	case bounce.TypeAutoReply:
 		b.auto += r.Count
 		return
-	case classify.TypeDelivered:
+	case bounce.TypeDelivered:
 		b.delivery += r.Count
 		return
 	}
-	if r.Confidence >= ConfLow && r.Confidence <= ConfHigh {
+	if r.Confidence >= stats.ConfLow && r.Confidence <= stats.ConfHigh {
 		b.conf[r.Confidence] += r.Count
 	}
-	week, _ := weekKey(r.Day)
+	week, _ := stats.WeekKey(r.Day)
 	b.total.count(r.Type, r.Reason, r.Count)
-	b.group(DimProvider, r.Provider).count(r.Type, r.Reason, r.Count)
-	b.group(DimReason, string(r.Reason)).count(r.Type, r.Reason, r.Count)
-	b.group(DimType, string(r.Type)).count(r.Type, r.Reason, r.Count)
-	b.group(DimDay, r.Day).count(r.Type, r.Reason, r.Count)
-	b.group(DimWeek, week).count(r.Type, r.Reason, r.Count)
+	b.group(stats.DimProvider, r.Provider).count(r.Type, r.Reason, r.Count)
+	b.group(stats.DimReason, string(r.Reason)).count(r.Type, r.Reason, r.Count)
+	b.group(stats.DimType, string(r.Type)).count(r.Type, r.Reason, r.Count)
+	b.group(stats.DimDay, r.Day).count(r.Type, r.Reason, r.Count)
+	b.group(stats.DimWeek, week).count(r.Type, r.Reason, r.Count)
 }
 
-func (b *builder) addCampaign(r *CampaignRow) {
-	if (b.provider != "" && r.Provider != b.provider) || !Counted(r.Type) {
+func (b *builder) addCampaign(r *stats.CampaignRow) {
+	if (b.provider != "" && r.Provider != b.provider) || !stats.Counted(r.Type) {
 		return
 	}
-	b.group(DimCampaign, r.Campaign).count(r.Type, r.Reason, r.Count)
-	b.group(DimDomain, r.SendingDomain).count(r.Type, r.Reason, r.Count)
+	b.group(stats.DimCampaign, r.Campaign).count(r.Type, r.Reason, r.Count)
+	b.group(stats.DimDomain, r.SendingDomain).count(r.Type, r.Reason, r.Count)
 }
 
 // group returns the group of a key, creating it.
-func (b *builder) group(d Dimension, key string) *Group {
+func (b *builder) group(d stats.Dimension, key string) *Group {
 	g := b.groups[d][key]
 	if g == nil {
 		g = &Group{Key: key}
@@ -161,42 +162,42 @@ func (b *builder) group(d Dimension, key string) *Group {
 }
 
 // count adds n events of a type and reason to the group.
-func (g *Group) count(typ classify.Type, reason classify.Reason, n int) {
+func (g *Group) count(typ bounce.Type, reason bounce.Reason, n int) {
 	g.Bounces += n
 	switch typ {
-	case classify.TypeHard:
+	case bounce.TypeHard:
 		g.Hard += n
-	case classify.TypeSoft:
+	case bounce.TypeSoft:
 		g.Soft += n
-	case classify.TypeBlock:
+	case bounce.TypeBlock:
 		g.Block += n
-	case classify.TypeComplaint:
+	case bounce.TypeComplaint:
 		g.Complaints += n
 	default:
 		g.Unknown += n
 	}
 	if g.reasons == nil {
-		g.reasons = map[classify.Reason]int{}
-		g.types = map[classify.Type]int{}
+		g.reasons = map[bounce.Reason]int{}
+		g.types = map[bounce.Type]int{}
 	}
 	g.reasons[reason] += n
 	g.types[typ] += n
 }
 
-func (b *builder) finish(ds *Dataset) *Stats {
+func (b *builder) finish(ds *stats.Dataset) *Stats {
 	s := &Stats{
 		Period:      ds.Query.Period,
 		Provider:    ds.Query.Provider,
 		Undecodable: ds.Undecodable,
 		AutoReplies: b.auto,
 		Deliveries:  b.delivery,
-		recipients:  map[Dimension]bool{},
+		recipients:  map[stats.Dimension]bool{},
 	}
 	s.Total = b.total
 	s.Total.Key = "total"
 	b.fillDays(ds.Query.Period)
-	lists := map[Dimension]*[]Group{DimProvider: &s.Providers, DimReason: &s.Reasons, DimType: &s.Types,
-		DimDay: &s.Days, DimWeek: &s.Weeks, DimCampaign: &s.Campaigns, DimDomain: &s.Domains}
+	lists := map[stats.Dimension]*[]Group{stats.DimProvider: &s.Providers, stats.DimReason: &s.Reasons, stats.DimType: &s.Types,
+		stats.DimDay: &s.Days, stats.DimWeek: &s.Weeks, stats.DimCampaign: &s.Campaigns, stats.DimDomain: &s.Domains}
 	for d, dst := range lists {
 		*dst = b.list(d)
 	}
@@ -208,7 +209,7 @@ func (b *builder) finish(ds *Dataset) *Stats {
 		}
 	}
 	for i := range s.Weeks {
-		s.Weeks[i].Label = weekLabel(s.Weeks[i].Key)
+		s.Weeks[i].Label = stats.WeekLabel(s.Weeks[i].Key)
 	}
 	for i := range s.Reasons {
 		s.Reasons[i].Type = topType(s.Reasons[i].types)
@@ -224,32 +225,32 @@ func (b *builder) finish(ds *Dataset) *Stats {
 }
 
 // fillDays adds the days of the period without bounces, so that the trend shows them.
-func (b *builder) fillDays(p Period) {
+func (b *builder) fillDays(p stats.Period) {
 	if p.From.IsZero() || !p.To.After(p.From) || p.To.Sub(p.From) > maxFillDays*24*time.Hour {
 		return
 	}
 	last := p.To.Add(-time.Nanosecond).UTC()
-	for t := p.From.UTC(); !t.After(last) || dayKey(t) == dayKey(last); t = t.AddDate(0, 0, 1) {
-		d := dayKey(t)
-		if b.groups[DimDay][d] == nil {
-			b.groups[DimDay][d] = &Group{Key: d}
+	for t := p.From.UTC(); !t.After(last) || stats.DayKey(t) == stats.DayKey(last); t = t.AddDate(0, 0, 1) {
+		d := stats.DayKey(t)
+		if b.groups[stats.DimDay][d] == nil {
+			b.groups[stats.DimDay][d] = &Group{Key: d}
 		}
-		w, _ := weekKey(d)
-		if b.groups[DimWeek][w] == nil {
-			b.groups[DimWeek][w] = &Group{Key: w}
+		w, _ := stats.WeekKey(d)
+		if b.groups[stats.DimWeek][w] == nil {
+			b.groups[stats.DimWeek][w] = &Group{Key: w}
 		}
 	}
 }
 
 // list returns the groups of a dimension in table order: by time for days and weeks, else by
 // bounces (most first), then key, with the unknown key ("") last.
-func (b *builder) list(d Dimension) []Group {
+func (b *builder) list(d stats.Dimension) []Group {
 	m := b.groups[d]
 	out := make([]Group, 0, len(m))
 	for _, g := range m {
 		out = append(out, *g)
 	}
-	if d == DimDay || d == DimWeek {
+	if d == stats.DimDay || d == stats.DimWeek {
 		slices.SortFunc(out, func(x, y Group) int { return strings.Compare(x.Key, y.Key) })
 		return out
 	}
@@ -269,8 +270,8 @@ func (b *builder) list(d Dimension) []Group {
 }
 
 // applyDistinct copies the distinct recipient counts into the groups.
-func (s *Stats) applyDistinct(rows []DistinctRow) {
-	index := map[Dimension]map[string]int{}
+func (s *Stats) applyDistinct(rows []stats.DistinctRow) {
+	index := map[stats.Dimension]map[string]int{}
 	for _, r := range rows {
 		if index[r.Dim] == nil {
 			index[r.Dim] = map[string]int{}
@@ -278,9 +279,9 @@ func (s *Stats) applyDistinct(rows []DistinctRow) {
 		index[r.Dim][r.Key] += r.Recipients
 		s.recipients[r.Dim] = true
 	}
-	s.Total.Recipients = index[DimAll][""]
-	lists := map[Dimension][]Group{DimProvider: s.Providers, DimReason: s.Reasons, DimType: s.Types,
-		DimDay: s.Days, DimWeek: s.Weeks, DimCampaign: s.Campaigns, DimDomain: s.Domains}
+	s.Total.Recipients = index[stats.DimAll][""]
+	lists := map[stats.Dimension][]Group{stats.DimProvider: s.Providers, stats.DimReason: s.Reasons, stats.DimType: s.Types,
+		stats.DimDay: s.Days, stats.DimWeek: s.Weeks, stats.DimCampaign: s.Campaigns, stats.DimDomain: s.Domains}
 	for d, list := range lists {
 		for i := range list {
 			list[i].Recipients = index[d][list[i].Key]
@@ -299,8 +300,8 @@ func (g *Group) finish(total int) {
 	}
 }
 
-func topType(types map[classify.Type]int) classify.Type {
-	var top classify.Type
+func topType(types map[bounce.Type]int) bounce.Type {
+	var top bounce.Type
 	best := 0
 	for t, n := range types {
 		if n > best || (n == best && t < top) {
@@ -313,7 +314,7 @@ func topType(types map[classify.Type]int) classify.Type {
 func confidenceRows(conf [3]int, total int) []ConfidenceRow {
 	rows := make([]ConfidenceRow, 0, len(conf))
 	for b, n := range conf {
-		rows = append(rows, ConfidenceRow{Band: ConfBucket(b).Label(), Count: n, Share: ratio(n, total)})
+		rows = append(rows, ConfidenceRow{Band: stats.ConfBucket(b).Label(), Count: n, Share: ratio(n, total)})
 	}
 	return rows
 }
@@ -333,8 +334,4 @@ func ratio(n, d int) float64 {
 		return 0
 	}
 	return float64(n) / float64(d)
-}
-
-func isoWeek(year, week int) string {
-	return fmt.Sprintf("%04d-W%02d", year, week)
 }

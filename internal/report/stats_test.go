@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -10,24 +12,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 func day(d, h int) time.Time { return time.Date(2026, 1, d, h, 0, 0, 0, time.UTC) }
 
 // period is 2026-01-01 (a Thursday) to 2026-01-07 (a Wednesday): ISO week 2026-W01 ends on
 // Sunday 01-04 and 2026-W02 starts on Monday 01-05.
-var period = Period{From: day(1, 0), To: day(8, 0)}
+var period = stats.Period{From: day(1, 0), To: day(8, 0)}
 
-func ev(t time.Time, rcpt, provider string, typ classify.Type, reason classify.Reason, campaign, domain string, conf float64) Event {
-	return Event{Time: t, Recipient: rcpt, Provider: provider, Type: typ, Reason: reason,
+func ev(t time.Time, rcpt, provider string, typ bounce.Type, reason bounce.Reason, campaign, domain string, conf float64) stats.Event {
+	return stats.Event{Time: t, Recipient: rcpt, Provider: provider, Type: typ, Reason: reason,
 		Campaign: campaign, SendingDomain: domain, Confidence: conf}
 }
 
 // fixture is a composed dataset whose tables are worked out by hand in the tests.
-func fixture() []Event {
+func fixture() []stats.Event {
 	const news, shop = "news.example.com", "shop.example.com"
-	return []Event{
+	return []stats.Event{
 		ev(day(1, 9), "a@gmail.com", "gmail", "hard", "userunknown", "spring", news, 0.9),
 		ev(day(2, 9), "b@gmail.com", "gmail", "soft", "mailboxfull", "spring", news, 0.6),
 		ev(day(3, 9), "b@gmail.com", "gmail", "hard", "userunknown", "spring", news, 0.9),
@@ -47,9 +49,9 @@ func fixture() []Event {
 	}
 }
 
-func fixtureStats(t *testing.T, sent ...SentRow) *Stats {
+func fixtureStats(t *testing.T, sent ...stats.SentRow) *Stats {
 	t.Helper()
-	ds := Aggregate(fixture(), Query{Period: period})
+	ds := stats.Aggregate(fixture(), stats.Query{Period: period})
 	ds.Undecodable = 2
 	ds.Sent = sent
 	return Build(ds)
@@ -273,8 +275,8 @@ func TestBar(t *testing.T) {
 }
 
 func TestEmptyDaysFilled(t *testing.T) {
-	ds := Aggregate([]Event{ev(day(3, 12), "a@x.example", "other", "hard", "userunknown", "", "", 1)},
-		Query{Period: Period{From: day(1, 12), To: day(5, 12)}})
+	ds := stats.Aggregate([]stats.Event{ev(day(3, 12), "a@x.example", "other", "hard", "userunknown", "", "", 1)},
+		stats.Query{Period: stats.Period{From: day(1, 12), To: day(5, 12)}})
 	s := Build(ds)
 	var keys []string
 	for _, g := range s.Days {
@@ -321,7 +323,7 @@ func TestJSON(t *testing.T) {
 }
 
 func TestProviderFilter(t *testing.T) {
-	ds := Aggregate(fixture(), Query{Period: period, Provider: "microsoft"})
+	ds := stats.Aggregate(fixture(), stats.Query{Period: period, Provider: "microsoft"})
 	s := Build(ds)
 	want := `key,bounces,recipients,hard,soft,block,complaints,share_pct,hard_pct,top_reason,top_reason_count
 microsoft,3,2,0,1,1,1,100.00,0.00,blocked,1
@@ -335,7 +337,7 @@ microsoft,3,2,0,1,1,1,100.00,0.00,blocked,1
 }
 
 func TestColor(t *testing.T) {
-	sent := []SentRow{{Campaign: "spring", Count: 100}}
+	sent := []stats.SentRow{{Campaign: "spring", Count: 100}}
 	s := fixtureStats(t, sent...)
 	plain := render(t, s, "campaign", FormatTable, Options{})
 	if strings.Contains(plain, "\x1b[") {
@@ -368,10 +370,10 @@ func TestRenderErrors(t *testing.T) {
 
 func TestRates(t *testing.T) {
 	s := fixtureStats(t,
-		SentRow{Campaign: "spring", Count: 100},
-		SentRow{Campaign: "spring", Date: "2026-02-01", Count: 1000}, // after the period
-		SentRow{Campaign: "summer", Provider: "gmail", Date: "2026-01-05", Count: 40},
-		SentRow{Campaign: "summer", Provider: "yahoo", Count: 10},
+		stats.SentRow{Campaign: "spring", Count: 100},
+		stats.SentRow{Campaign: "spring", Date: "2026-02-01", Count: 1000}, // after the period
+		stats.SentRow{Campaign: "summer", Provider: "gmail", Date: "2026-01-05", Count: 40},
+		stats.SentRow{Campaign: "summer", Provider: "yahoo", Count: 10},
 	)
 	want := `key,sent,bounces,recipients,hard,complaints,hard_rate_pct,bounce_rate_pct,complaint_rate_pct,over_target,top_reason,top_reason_count
 spring,100,5,4,2,1,2.000,4.000,1.000,"hard, complaint",userunknown,2
@@ -408,10 +410,10 @@ yahoo,10,2,2,1,0,10.000,10.000,0.000,"hard, bounce",hostunknown,1
 // campaign it was probably meant for.
 func TestRatesUnmatched(t *testing.T) {
 	s := fixtureStats(t,
-		SentRow{Campaign: "spring", Count: 100},
-		SentRow{Campaign: "Summer", Count: 5000},                   // bounces are attributed to "summer"
-		SentRow{Campaign: "sprng", Provider: "gmail", Count: 9000}, // a typo of spring
-		SentRow{Campaign: "autumn", Count: 7000},                   // no bounce, nothing close
+		stats.SentRow{Campaign: "spring", Count: 100},
+		stats.SentRow{Campaign: "Summer", Count: 5000},                   // bounces are attributed to "summer"
+		stats.SentRow{Campaign: "sprng", Provider: "gmail", Count: 9000}, // a typo of spring
+		stats.SentRow{Campaign: "autumn", Count: 7000},                   // no bounce, nothing close
 	)
 	r := s.Total.Rates
 	if r == nil || r.Sent != 100 || r.HardCount != 2 || r.BounceCount != 4 || r.Complaints != 1 {
@@ -442,7 +444,7 @@ func TestRatesUnmatched(t *testing.T) {
 		t.Errorf("JSON lacks the unmatched volumes:\n%s", js)
 	}
 	// Nothing matched: no rates at all, shares in the tables.
-	none := fixtureStats(t, SentRow{Campaign: "Spring", Count: 100})
+	none := fixtureStats(t, stats.SentRow{Campaign: "Spring", Count: 100})
 	if none.Total.Rates != nil || !none.SentKnown || len(none.SentUnmatched) != 1 {
 		t.Errorf("no volume matches: %+v %+v", none.Total.Rates, none.SentUnmatched)
 	}
@@ -458,9 +460,9 @@ func TestRatesPartlyCovered(t *testing.T) {
 	// spring: 3 bounces at gmail (2 hard, 1 soft), 2 at microsoft (a block, a complaint);
 	// summer: 2 at gmail (a block, a hard), 1 at yahoo (a hard).
 	s := fixtureStats(t,
-		SentRow{Campaign: "spring", Provider: "gmail", Count: 100},
-		SentRow{Campaign: "summer", Provider: "yahoo", Count: 10},
-		SentRow{Campaign: "summer", Provider: "microsoft", Count: 50}, // no summer bounce there
+		stats.SentRow{Campaign: "spring", Provider: "gmail", Count: 100},
+		stats.SentRow{Campaign: "summer", Provider: "yahoo", Count: 10},
+		stats.SentRow{Campaign: "summer", Provider: "microsoft", Count: 50}, // no summer bounce there
 	)
 	rates := map[string]*Rates{}
 	for _, g := range append(append([]Group{}, s.Campaigns...), s.Providers...) {
@@ -500,7 +502,7 @@ func TestRatesPartlyCovered(t *testing.T) {
 		}
 	}
 	// A volume not given per provider covers the campaign's bounces everywhere.
-	s = fixtureStats(t, SentRow{Campaign: "spring", Provider: "gmail", Count: 100}, SentRow{Campaign: "spring", Count: 900})
+	s = fixtureStats(t, stats.SentRow{Campaign: "spring", Provider: "gmail", Count: 100}, stats.SentRow{Campaign: "spring", Count: 900})
 	if r := s.Campaigns[0].Rates; r == nil || r.Sent != 1000 || r.BounceCount != 4 || r.Complaints != 1 || r.LeftOut != 0 || r.Only != nil {
 		t.Errorf("spring with a volume for every provider: %+v", r)
 	}
@@ -543,8 +545,8 @@ func TestRateTargets(t *testing.T) {
 }
 
 func TestRatesUnderProviderFilter(t *testing.T) {
-	ds := Aggregate(fixture(), Query{Period: period, Provider: "gmail"})
-	ds.Sent = []SentRow{{Campaign: "summer", Provider: "gmail", Count: 40}, {Campaign: "spring", Count: 100}}
+	ds := stats.Aggregate(fixture(), stats.Query{Period: period, Provider: "gmail"})
+	ds.Sent = []stats.SentRow{{Campaign: "summer", Provider: "gmail", Count: 40}, {Campaign: "spring", Count: 100}}
 	s := Build(ds)
 	// spring has no gmail volume: no rate; summer at gmail: 1 hard of 40.
 	if s.Campaigns[0].Key != "spring" || s.Campaigns[0].Rates != nil {
@@ -558,20 +560,20 @@ func TestRatesUnderProviderFilter(t *testing.T) {
 // Build reads rows, not events: rows written as a SQL GROUP BY would return them give the same
 // tables as the in-memory aggregation.
 func TestBuildFromSQLShapedRows(t *testing.T) {
-	ds := &Dataset{
-		Query: Query{Period: period},
-		Counts: []CountRow{
-			{Provider: "gmail", Type: "hard", Reason: "userunknown", Day: "2026-01-04", Confidence: ConfHigh, Count: 7},
-			{Provider: "gmail", Type: "hard", Reason: "userunknown", Day: "2026-01-05", Confidence: ConfHigh, Count: 3},
-			{Provider: "gmail", Type: "soft", Reason: "mailboxfull", Day: "2026-01-05", Confidence: ConfMedium, Count: 5},
-			{Provider: "other", Type: "autoreply", Reason: "vacation", Day: "2026-01-05", Confidence: ConfHigh, Count: 4},
+	ds := &stats.Dataset{
+		Query: stats.Query{Period: period},
+		Counts: []stats.CountRow{
+			{Provider: "gmail", Type: "hard", Reason: "userunknown", Day: "2026-01-04", Confidence: stats.ConfHigh, Count: 7},
+			{Provider: "gmail", Type: "hard", Reason: "userunknown", Day: "2026-01-05", Confidence: stats.ConfHigh, Count: 3},
+			{Provider: "gmail", Type: "soft", Reason: "mailboxfull", Day: "2026-01-05", Confidence: stats.ConfMedium, Count: 5},
+			{Provider: "other", Type: "autoreply", Reason: "vacation", Day: "2026-01-05", Confidence: stats.ConfHigh, Count: 4},
 		},
-		Distinct: []DistinctRow{
-			{DimAll, "", 12}, {DimProvider, "gmail", 12}, {DimWeek, "2025-12-29", 7}, {DimWeek, "2026-01-05", 6},
+		Distinct: []stats.DistinctRow{
+			{Dim: stats.DimAll, Key: "", Recipients: 12}, {Dim: stats.DimProvider, Key: "gmail", Recipients: 12}, {Dim: stats.DimWeek, Key: "2025-12-29", Recipients: 7}, {Dim: stats.DimWeek, Key: "2026-01-05", Recipients: 6},
 		},
 	}
 	// Per-day pre-aggregates come as several rows of one key: they add up.
-	ds.Campaigns = []CampaignRow{
+	ds.Campaigns = []stats.CampaignRow{
 		{Campaign: "c1", Provider: "gmail", Type: "hard", Reason: "userunknown", Count: 7},
 		{Campaign: "c1", Provider: "gmail", Type: "hard", Reason: "userunknown", Count: 3},
 		{Campaign: "c1", Provider: "gmail", Type: "soft", Reason: "mailboxfull", Count: 5},
@@ -586,7 +588,7 @@ func TestBuildFromSQLShapedRows(t *testing.T) {
 	if len(s.Weeks) != 2 || s.Weeks[0].Bounces != 7 || s.Weeks[1].Bounces != 8 || s.Weeks[1].Recipients != 6 {
 		t.Errorf("weeks %+v", s.Weeks)
 	}
-	if !s.HasRecipients(DimWeek) || s.HasRecipients(DimReason) {
+	if !s.HasRecipients(stats.DimWeek) || s.HasRecipients(stats.DimReason) {
 		t.Error("recipients known only for the dimensions given")
 	}
 	if csv := render(t, s, "reason", FormatCSV, Options{}); csv != "reason,type,bounces,share_pct\nuserunknown,hard,10,66.67\nmailboxfull,soft,5,33.33\n" {
@@ -595,7 +597,7 @@ func TestBuildFromSQLShapedRows(t *testing.T) {
 }
 
 func TestAggregateRows(t *testing.T) {
-	events := []Event{
+	events := []stats.Event{
 		ev(day(2, 1), "a@x.example", "gmail", "soft", "mailboxfull", "c1", "d.example", 0.7),
 		ev(day(2, 2), "a@x.example", "gmail", "soft", "mailboxfull", "c1", "d.example", 0.7),
 		ev(day(3, 1), "a@x.example", "gmail", "hard", "userunknown", "c1", "d.example", 0.9),
@@ -603,13 +605,13 @@ func TestAggregateRows(t *testing.T) {
 		ev(day(4, 2), "b@x.example", "yahoo", "soft", "mailboxfull", "c1", "d.example", 0.9), // soft after hard
 		ev(day(4, 3), "c@x.example", "yahoo", "autoreply", "vacation", "", "", 1),
 	}
-	ds := Aggregate(events, Query{Period: period})
-	wantCounts := []CountRow{
-		{"gmail", "soft", "mailboxfull", "2026-01-02", ConfMedium, 2},
-		{"gmail", "hard", "userunknown", "2026-01-03", ConfHigh, 1},
-		{"yahoo", "hard", "userunknown", "2026-01-03", ConfHigh, 1},
-		{"yahoo", "autoreply", "vacation", "2026-01-04", ConfHigh, 1},
-		{"yahoo", "soft", "mailboxfull", "2026-01-04", ConfHigh, 1},
+	ds := stats.Aggregate(events, stats.Query{Period: period})
+	wantCounts := []stats.CountRow{
+		{Provider: "gmail", Type: "soft", Reason: "mailboxfull", Day: "2026-01-02", Confidence: stats.ConfMedium, Count: 2},
+		{Provider: "gmail", Type: "hard", Reason: "userunknown", Day: "2026-01-03", Confidence: stats.ConfHigh, Count: 1},
+		{Provider: "yahoo", Type: "hard", Reason: "userunknown", Day: "2026-01-03", Confidence: stats.ConfHigh, Count: 1},
+		{Provider: "yahoo", Type: "autoreply", Reason: "vacation", Day: "2026-01-04", Confidence: stats.ConfHigh, Count: 1},
+		{Provider: "yahoo", Type: "soft", Reason: "mailboxfull", Day: "2026-01-04", Confidence: stats.ConfHigh, Count: 1},
 	}
 	if len(ds.Counts) != len(wantCounts) {
 		t.Fatalf("counts %+v", ds.Counts)
@@ -619,12 +621,12 @@ func TestAggregateRows(t *testing.T) {
 			t.Errorf("count %d: %+v, want %+v", i, ds.Counts[i], wantCounts[i])
 		}
 	}
-	wantCampaigns := []CampaignRow{
-		{"", "", "yahoo", "autoreply", "vacation", 1},
-		{"c1", "d.example", "gmail", "hard", "userunknown", 1},
-		{"c1", "d.example", "gmail", "soft", "mailboxfull", 2},
-		{"c1", "d.example", "yahoo", "hard", "userunknown", 1},
-		{"c1", "d.example", "yahoo", "soft", "mailboxfull", 1},
+	wantCampaigns := []stats.CampaignRow{
+		{Campaign: "", SendingDomain: "", Provider: "yahoo", Type: "autoreply", Reason: "vacation", Count: 1},
+		{Campaign: "c1", SendingDomain: "d.example", Provider: "gmail", Type: "hard", Reason: "userunknown", Count: 1},
+		{Campaign: "c1", SendingDomain: "d.example", Provider: "gmail", Type: "soft", Reason: "mailboxfull", Count: 2},
+		{Campaign: "c1", SendingDomain: "d.example", Provider: "yahoo", Type: "hard", Reason: "userunknown", Count: 1},
+		{Campaign: "c1", SendingDomain: "d.example", Provider: "yahoo", Type: "soft", Reason: "mailboxfull", Count: 1},
 	}
 	if len(ds.Campaigns) != len(wantCampaigns) {
 		t.Fatalf("campaigns %+v", ds.Campaigns)
@@ -645,10 +647,10 @@ func TestAggregateRows(t *testing.T) {
 			t.Errorf("distinct %s = %d, want %d", k, distinct[k], want)
 		}
 	}
-	if len(ds.SoftToHard) != 1 || ds.SoftToHard[0] != (SoftHardRow{"gmail", 1}) {
+	if len(ds.SoftToHard) != 1 || ds.SoftToHard[0] != (stats.SoftHardRow{Provider: "gmail", Recipients: 1}) {
 		t.Errorf("soft then hard %+v", ds.SoftToHard)
 	}
-	if len(ds.Domains) != 1 || ds.Domains[0] != (DomainRow{"x.example", 5, 2}) {
+	if len(ds.Domains) != 1 || ds.Domains[0] != (stats.DomainRow{Domain: "x.example", Events: 5, Recipients: 2}) {
 		t.Errorf("domains %+v", ds.Domains)
 	}
 }
@@ -656,7 +658,7 @@ func TestAggregateRows(t *testing.T) {
 // TestRenderWidth: at any width from 60 columns, every line of the tables and the findings
 // fits; the table keeps its key and the numbers that matter, and wraps rather than cuts text.
 func TestRenderWidth(t *testing.T) {
-	s := fixtureStats(t, SentRow{Campaign: "spring", Count: 100})
+	s := fixtureStats(t, stats.SentRow{Campaign: "spring", Count: 100})
 	wide := render(t, s, "", FormatTable, Options{})
 	if maxLine(wide) <= 80 {
 		t.Fatalf("the fixture is too narrow to test with (%d columns)", maxLine(wide))
@@ -672,7 +674,7 @@ func TestRenderWidth(t *testing.T) {
 			}
 		}
 		var buf bytes.Buffer
-		if err := RenderFindings(&buf, Recommend(Aggregate(fixture(), Query{Period: period})), FormatText, Options{Width: width}); err != nil {
+		if err := RenderFindings(&buf, Recommend(stats.Aggregate(fixture(), stats.Query{Period: period})), FormatText, Options{Width: width}); err != nil {
 			t.Fatal(err)
 		}
 		if n := maxLine(buf.String()); n > width {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // This file is the store's side of `rebound export` (docs/export.md): the listed addresses are
@@ -49,7 +49,7 @@ type ListFunc func(*Listed) (fingerprint string, err error)
 
 // LeftFunc is called with each address that left the lists: delivered by an earlier export and
 // now in none of the listed states. state is its effective state now ("" when it has none).
-type LeftFunc func(address string, state policy.State) error
+type LeftFunc func(address string, state bounce.State) error
 
 // Lister hands an export's rows to its delivery (Export).
 type Lister struct {
@@ -79,7 +79,7 @@ func (l *Lister) Left(fn LeftFunc) error { return l.left(fn) }
 // export was recorded).
 //
 // deliver's own errors come back unchanged; database errors are *Error.
-func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State, rec *Export,
+func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State, rec *Export,
 	deliver func(*Lister) error) (ExportResult, error) {
 	var res ExportResult
 	run := func(tx *sql.Tx) error {
@@ -130,7 +130,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []policy.State
 		left := func(fn LeftFunc) error {
 			leftDone = true
 			var fnErr error
-			err := eachLeft(ctx, tx, now, states, rc, &res, func(addr string, st policy.State) error {
+			err := eachLeft(ctx, tx, now, states, rc, &res, func(addr string, st bounce.State) error {
 				if fn == nil {
 					return nil
 				}
@@ -221,7 +221,7 @@ func (c *listCursor) next() error {
 // eachListed calls fn with every address whose effective state at now is one of states, in
 // address order: the rows of each state come in address order from the states index, and are
 // merged here. A pause that has ended by now is left out.
-func eachListed(ctx context.Context, tx *sql.Tx, now time.Time, states []policy.State, fn func(*Listed) error) error {
+func eachListed(ctx context.Context, tx *sql.Tx, now time.Time, states []bounce.State, fn func(*Listed) error) error {
 	cursors := make([]*listCursor, 0, len(states))
 	defer func() {
 		for _, c := range cursors {
@@ -318,8 +318,8 @@ func (r *recorder) finish() error {
 // eachLeft calls fn with every address delivered before whose effective state at now is none of
 // states, in address order. With rc, each is forgotten as "left" (deleted from exported, with a
 // left entry in its history).
-func eachLeft(ctx context.Context, tx *sql.Tx, now time.Time, states []policy.State, rc *recorder,
-	res *ExportResult, fn func(string, policy.State) error) error {
+func eachLeft(ctx context.Context, tx *sql.Tx, now time.Time, states []bounce.State, rc *recorder,
+	res *ExportResult, fn func(string, bounce.State) error) error {
 	var del *sql.Stmt
 	if rc != nil {
 		var err error
@@ -329,7 +329,7 @@ func eachLeft(ctx context.Context, tx *sql.Tx, now time.Time, states []policy.St
 		defer del.Close()
 	}
 	return eachSummary(ctx, tx, query("policy_exported_states"), func(addr string, s summary) error {
-		st := effective(s.state, s.expires, now)
+		st := bounce.Effective(s.state, s.expires, now)
 		if slices.Contains(states, st) {
 			return nil
 		}

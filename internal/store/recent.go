@@ -7,8 +7,7 @@ import (
 	"sync"
 	"time"
 
-	vocab "github.com/reboundhq/rebound/internal/classify"
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // recentEvents are the events this Store stored and has not evaluated yet, as the policy sees
@@ -24,14 +23,14 @@ import (
 type recentEvents struct {
 	mu     sync.Mutex
 	ids    []int64        // in the order stored, ascending within a batch
-	evs    []policy.Event // evs[i] has the id ids[i]
+	evs    []bounce.Event // evs[i] has the id ids[i]
 	pruned string         // events_pruned when they were stored
 	lost   bool           // some were dropped: more than pendingInMemory, or a prune
 }
 
 // add records the events a committed batch stored, under the prune count read in its
 // transaction.
-func (r *recentEvents) add(ids []int64, evs []policy.Event, pruned string) {
+func (r *recentEvents) add(ids []int64, evs []bounce.Event, pruned string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.ids) == 0 && !r.lost {
@@ -47,13 +46,13 @@ func (r *recentEvents) add(ids []int64, evs []policy.Event, pruned string) {
 
 // pending returns the events with an id above mark, in id order, when they are all the events
 // up to maxID and were stored under the prune count pruned; otherwise nil.
-func (r *recentEvents) pending(mark, maxID int64, pruned string) []policy.Event {
+func (r *recentEvents) pending(mark, maxID int64, pruned string) []bounce.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lost || pruned != r.pruned || len(r.ids) == 0 {
 		return nil
 	}
-	var out []policy.Event
+	var out []bounce.Event
 	last := mark
 	for i, id := range r.ids {
 		if id <= mark {
@@ -101,17 +100,17 @@ func countPrune(ctx context.Context, q queryer) error {
 
 // policyEvent is the j-th event of m as policy_pending_events reads it back: the recipient as
 // stored, times in whole seconds, the scan time standing in for an unknown bounce time.
-func policyEvent(m *Message, j int, scanned int64) policy.Event {
+func policyEvent(m *Message, j int, scanned int64) bounce.Event {
 	e := &m.Events[j]
 	at := scanned
 	if !e.BouncedAt.IsZero() {
 		at = e.BouncedAt.Unix()
 	}
-	return policy.Event{
-		ID:           policy.EventID(m.Key, j+1),
+	return bounce.Event{
+		ID:           bounce.EventID(m.Key, j+1),
 		Recipient:    NormalizeRecipient(e.Recipient),
-		Type:         vocab.Type(e.Type),
-		Reason:       vocab.Reason(e.Reason),
+		Type:         bounce.Type(e.Type),
+		Reason:       bounce.Reason(e.Reason),
 		Provider:     e.Provider,
 		Status:       e.Status,
 		ReplyCode:    e.ReplyCode,

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Outcomes lists the values of Message.Outcome, the fate of a message (the same words as
@@ -63,8 +63,8 @@ type Event struct {
 	Diagnostic        string
 	RemoteMTA         string
 	ReportingMTA      string
-	Reason            string // classify.Reason
-	Type              string // classify.Type
+	Reason            string // bounce.Reason
+	Type              string // bounce.Type
 	Hard              bool
 	Provider          string
 	Rule              string // the rule that classified it
@@ -110,7 +110,7 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 	}
 	now := time.Now()
 	var ids []int64        // of the events stored, for EvaluatePending (recent.go)
-	var evs []policy.Event // the events stored, as the policy sees them
+	var evs []bounce.Event // the events stored, as the policy sees them
 	var pruned string      // the prune count they were stored under
 	err = s.write(ctx, "save batch", func(tx *sql.Tx) error {
 		var err error

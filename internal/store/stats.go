@@ -1,13 +1,14 @@
 package store
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"context"
 	"database/sql"
 	"fmt"
 	"time"
 
-	vocab "github.com/reboundhq/rebound/internal/classify"
-	"github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // The statistics of `rebound stats` and `rebound recommend` (docs/stats.md).
@@ -21,7 +22,7 @@ import (
 //
 // Distinct recipients and the rows the recommendations need (diagnostics, recipient domains,
 // soft bounces turned hard) cannot be summed over days: they are read from the events of the
-// period, one by one, into a report.Aggregator. That costs a few microseconds per event, so
+// period, one by one, into a stats.Aggregator. That costs a few microseconds per event, so
 // Dataset reads them only when the period has at most StatsOptions.DetailLimit counted events.
 
 // secondsPerDay is the length of a UTC day: unix time has no leap seconds.
@@ -45,7 +46,7 @@ func ceilUnix(t time.Time) int64 {
 type dayCountKey struct {
 	day                   int64
 	provider, typ, reason string
-	band                  report.ConfBucket
+	band                  stats.ConfBucket
 }
 
 // dayCampaignKey is a row of campaign_counts without its count.
@@ -70,7 +71,7 @@ func addStats(ctx context.Context, tx *sql.Tx, msgs []Message) error {
 				continue
 			}
 			day := dayStart(e.BouncedAt.Unix())
-			counts[dayCountKey{day, e.Provider, e.Type, e.Reason, report.Bucket(e.Confidence)}]++
+			counts[dayCountKey{day, e.Provider, e.Type, e.Reason, stats.Bucket(e.Confidence)}]++
 			camps[dayCampaignKey{day, e.Campaign, e.SendingDomain, e.Provider, e.Type, e.Reason}]++
 		}
 	}
@@ -115,7 +116,7 @@ type StatsOptions struct {
 
 // StatsInfo says what Dataset read.
 type StatsInfo struct {
-	Bounces  int  // counted events in the period (report.Counted)
+	Bounces  int  // counted events in the period (stats.Counted)
 	Detailed bool // Distinct, Diagnostics, Domains, SoftToHard and SoftSuppressions were read
 }
 
@@ -124,9 +125,9 @@ type StatsInfo struct {
 // need the events one by one (Distinct, Diagnostics, Domains, SoftToHard, SoftSuppressions) when
 // the period has at most o.DetailLimit bounces. Everything is read in one read transaction, so
 // a scan running meanwhile is either wholly in the result or not at all.
-func (s *Store) Dataset(ctx context.Context, q report.Query, o StatsOptions) (*report.Dataset, StatsInfo, error) {
+func (s *Store) Dataset(ctx context.Context, q stats.Query, o StatsOptions) (*stats.Dataset, StatsInfo, error) {
 	var info StatsInfo
-	ds := &report.Dataset{Query: q}
+	ds := &stats.Dataset{Query: q}
 	err := s.read(ctx, "read stats", func(tx *sql.Tx) error {
 		// Bounce times are whole seconds: the period holds the seconds [ceil(From), ceil(To)).
 		r := statsReader{ctx: ctx, tx: tx, q: q, from: ceilUnix(q.Period.From), to: ceilUnix(q.Period.To)}
@@ -134,7 +135,7 @@ func (s *Store) Dataset(ctx context.Context, q report.Query, o StatsOptions) (*r
 			return err
 		}
 		for _, c := range ds.Counts {
-			if report.Counted(c.Type) {
+			if stats.Counted(c.Type) {
 				info.Bounces += c.Count
 			}
 		}
@@ -175,13 +176,13 @@ func (s *Store) Dataset(ctx context.Context, q report.Query, o StatsOptions) (*r
 type statsReader struct {
 	ctx      context.Context
 	tx       *sql.Tx
-	q        report.Query
+	q        stats.Query
 	from, to int64
 }
 
 // counts fills Counts and Campaigns: the whole days from the per-day counts, the ends of the
 // period from the events.
-func (r *statsReader) counts(ds *report.Dataset) error {
+func (r *statsReader) counts(ds *stats.Dataset) error {
 	if r.to <= r.from {
 		return nil
 	}
@@ -199,7 +200,7 @@ func (r *statsReader) counts(ds *report.Dataset) error {
 }
 
 // dayCounts reads the whole days [first, last) from event_counts and campaign_counts.
-func (r *statsReader) dayCounts(ds *report.Dataset, first, last int64) error {
+func (r *statsReader) dayCounts(ds *stats.Dataset, first, last int64) error {
 	rows, err := r.tx.QueryContext(r.ctx, query("stats_day_counts"), first, last, r.q.Provider, r.q.Provider)
 	if err != nil {
 		return err
@@ -222,7 +223,7 @@ type campaignKey struct {
 // sumCampaignRows sums rows of (campaign, domain, provider, type, reason, count) over the days
 // and appends the sums to ds.Campaigns: a campaign lasts many days, and summing in a map costs
 // less than SQLite's sorter.
-func sumCampaignRows(rows *sql.Rows, ds *report.Dataset) error {
+func sumCampaignRows(rows *sql.Rows, ds *stats.Dataset) error {
 	defer rows.Close()
 	sums := map[campaignKey]int{}
 	var k campaignKey
@@ -237,14 +238,14 @@ func sumCampaignRows(rows *sql.Rows, ds *report.Dataset) error {
 		return err
 	}
 	for k, n := range sums {
-		ds.Campaigns = append(ds.Campaigns, report.CampaignRow{Campaign: k.campaign, SendingDomain: k.domain,
-			Provider: k.provider, Type: vocab.Type(k.typ), Reason: vocab.Reason(k.reason), Count: n})
+		ds.Campaigns = append(ds.Campaigns, stats.CampaignRow{Campaign: k.campaign, SendingDomain: k.domain,
+			Provider: k.provider, Type: bounce.Type(k.typ), Reason: bounce.Reason(k.reason), Count: n})
 	}
 	return nil
 }
 
 // eventCounts counts the events of [from, to) from the events table.
-func (r *statsReader) eventCounts(ds *report.Dataset, from, to int64) error {
+func (r *statsReader) eventCounts(ds *stats.Dataset, from, to int64) error {
 	if to <= from {
 		return nil
 	}
@@ -264,12 +265,12 @@ func (r *statsReader) eventCounts(ds *report.Dataset, from, to int64) error {
 
 // scanCountRows appends rows of (day, provider, type, reason, band, count) to ds.Counts. The
 // days are formatted once each: a period has few.
-func scanCountRows(rows *sql.Rows, ds *report.Dataset) error {
+func scanCountRows(rows *sql.Rows, ds *stats.Dataset) error {
 	defer rows.Close()
 	days := map[int64]string{}
 	for rows.Next() {
 		var day int64
-		var c report.CountRow
+		var c stats.CountRow
 		var typ, reason string
 		var band int
 		if err := rows.Scan(&day, &c.Provider, &typ, &reason, &band, &c.Count); err != nil {
@@ -280,7 +281,7 @@ func scanCountRows(rows *sql.Rows, ds *report.Dataset) error {
 			d = time.Unix(day, 0).UTC().Format(time.DateOnly)
 			days[day] = d
 		}
-		c.Day, c.Type, c.Reason, c.Confidence = d, vocab.Type(typ), vocab.Reason(reason), report.ConfBucket(band)
+		c.Day, c.Type, c.Reason, c.Confidence = d, bounce.Type(typ), bounce.Reason(reason), stats.ConfBucket(band)
 		ds.Counts = append(ds.Counts, c)
 	}
 	return rows.Err()
@@ -288,30 +289,30 @@ func scanCountRows(rows *sql.Rows, ds *report.Dataset) error {
 
 // scanCampaignRows appends rows of (campaign, domain, provider, type, reason, count) to
 // ds.Campaigns.
-func scanCampaignRows(rows *sql.Rows, ds *report.Dataset) error {
+func scanCampaignRows(rows *sql.Rows, ds *stats.Dataset) error {
 	defer rows.Close()
 	for rows.Next() {
-		var c report.CampaignRow
+		var c stats.CampaignRow
 		var typ, reason string
 		if err := rows.Scan(&c.Campaign, &c.SendingDomain, &c.Provider, &typ, &reason, &c.Count); err != nil {
 			return err
 		}
-		c.Type, c.Reason = vocab.Type(typ), vocab.Reason(reason)
+		c.Type, c.Reason = bounce.Type(typ), bounce.Reason(reason)
 		ds.Campaigns = append(ds.Campaigns, c)
 	}
 	return rows.Err()
 }
 
-// detail reads the counted events of the period one by one into a report.Aggregator, for the
+// detail reads the counted events of the period one by one into a stats.Aggregator, for the
 // rows that cannot be summed over days.
-func (r *statsReader) detail(ds *report.Dataset) error {
+func (r *statsReader) detail(ds *stats.Dataset) error {
 	rows, err := r.tx.QueryContext(r.ctx, query("stats_detail_events"), r.from, r.to, r.q.Provider, r.q.Provider)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	agg := report.NewAggregator(r.q)
-	var e report.Event
+	agg := stats.NewAggregator(r.q)
+	var e stats.Event
 	var typ, reason string
 	var at int64
 	for rows.Next() {
@@ -319,7 +320,7 @@ func (r *statsReader) detail(ds *report.Dataset) error {
 			&e.Diagnostic, &e.Confidence, &e.Campaign, &e.SendingDomain); err != nil {
 			return err
 		}
-		e.Time, e.Type, e.Reason = time.Unix(at, 0), vocab.Type(typ), vocab.Reason(reason)
+		e.Time, e.Type, e.Reason = time.Unix(at, 0), bounce.Type(typ), bounce.Reason(reason)
 		agg.Add(&e)
 	}
 	if err := rows.Err(); err != nil {
@@ -339,7 +340,7 @@ func (r *statsReader) count(name string, args ...any) (int, error) {
 
 // AddSent records sent volumes; a row with the campaign, provider and date of a stored one
 // replaces it. All rows are stored in one transaction, or none.
-func (s *Store) AddSent(ctx context.Context, rows []report.SentRow) error {
+func (s *Store) AddSent(ctx context.Context, rows []stats.SentRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -384,22 +385,22 @@ func (s *Store) Campaigns(ctx context.Context) ([]string, error) {
 }
 
 // Sent returns the recorded sent volumes.
-func (s *Store) Sent(ctx context.Context) ([]report.SentRow, error) {
+func (s *Store) Sent(ctx context.Context) ([]stats.SentRow, error) {
 	rows, err := sentRows(ctx, s.db)
 	return rows, classify(s.path, "read sent volumes", err)
 }
 
 func sentRows(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) ([]report.SentRow, error) {
+}) ([]stats.SentRow, error) {
 	rows, err := q.QueryContext(ctx, query("stats_sent"))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []report.SentRow
+	var out []stats.SentRow
 	for rows.Next() {
-		var r report.SentRow
+		var r stats.SentRow
 		if err := rows.Scan(&r.Campaign, &r.Provider, &r.Date, &r.Count); err != nil {
 			return nil, err
 		}

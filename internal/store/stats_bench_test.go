@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"context"
 	"fmt"
 	"os"
@@ -102,18 +104,18 @@ func BenchmarkStats1M(b *testing.B) {
 	s := statsBenchStore(b, end)
 	defer s.Close()
 	now := end.Add(-7*time.Hour - 13*time.Minute) // the ends of the period are parts of days
-	month := report.Period{From: now.Add(-report.DefaultSince), To: now}
-	year := report.Period{From: now.Add(-366 * 24 * time.Hour), To: now}
+	month := stats.Period{From: now.Add(-stats.DefaultSince), To: now}
+	year := stats.Period{From: now.Add(-366 * 24 * time.Hour), To: now}
 	cases := []struct {
 		name  string
-		q     report.Query
+		q     stats.Query
 		limit int
 	}{
-		{"30d", report.Query{Period: month}, DefaultDetailLimit},
-		{"30d-gmail", report.Query{Period: month, Provider: "gmail"}, DefaultDetailLimit},
-		{"year", report.Query{Period: year}, DefaultDetailLimit},
-		{"year-gmail", report.Query{Period: year, Provider: "gmail"}, DefaultDetailLimit},
-		{"year-detail", report.Query{Period: year}, 0}, // rebound recommend, or stats --detail
+		{"30d", stats.Query{Period: month}, DefaultDetailLimit},
+		{"30d-gmail", stats.Query{Period: month, Provider: "gmail"}, DefaultDetailLimit},
+		{"year", stats.Query{Period: year}, DefaultDetailLimit},
+		{"year-gmail", stats.Query{Period: year, Provider: "gmail"}, DefaultDetailLimit},
+		{"year-detail", stats.Query{Period: year}, 0}, // rebound recommend, or stats --detail
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

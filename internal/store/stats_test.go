@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/reboundhq/rebound/internal/stats"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	vocab "github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/report"
 )
 
@@ -69,11 +71,11 @@ func saveEvents(t testing.TB, s *Store, events []Event, batch int) {
 	}
 }
 
-func toReport(events []Event) []report.Event {
-	out := make([]report.Event, len(events))
+func toReport(events []Event) []stats.Event {
+	out := make([]stats.Event, len(events))
 	for i, e := range events {
-		out[i] = report.Event{Time: e.BouncedAt, Recipient: NormalizeRecipient(e.Recipient),
-			Provider: e.Provider, Type: vocab.Type(e.Type), Reason: vocab.Reason(e.Reason),
+		out[i] = stats.Event{Time: e.BouncedAt, Recipient: NormalizeRecipient(e.Recipient),
+			Provider: e.Provider, Type: bounce.Type(e.Type), Reason: bounce.Reason(e.Reason),
 			Status: e.Status, ReplyCode: e.ReplyCode, Diagnostic: e.Diagnostic, Confidence: e.Confidence,
 			Campaign: e.Campaign, SendingDomain: e.SendingDomain}
 	}
@@ -82,9 +84,9 @@ func toReport(events []Event) []report.Event {
 
 // normalize sums the rows of one key and sorts them, so that two datasets with the same
 // content compare equal whatever their rows' order and split.
-func normalize(ds *report.Dataset) *report.Dataset {
+func normalize(ds *stats.Dataset) *stats.Dataset {
 	out := *ds
-	counts := map[report.CountRow]int{}
+	counts := map[stats.CountRow]int{}
 	for _, c := range ds.Counts {
 		n := c.Count
 		c.Count = 0
@@ -95,10 +97,10 @@ func normalize(ds *report.Dataset) *report.Dataset {
 		c.Count = n
 		out.Counts = append(out.Counts, c)
 	}
-	slices.SortFunc(out.Counts, func(a, b report.CountRow) int {
+	slices.SortFunc(out.Counts, func(a, b stats.CountRow) int {
 		return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 	})
-	camps := map[report.CampaignRow]int{}
+	camps := map[stats.CampaignRow]int{}
 	for _, c := range ds.Campaigns {
 		n := c.Count
 		c.Count = 0
@@ -109,13 +111,13 @@ func normalize(ds *report.Dataset) *report.Dataset {
 		c.Count = n
 		out.Campaigns = append(out.Campaigns, c)
 	}
-	slices.SortFunc(out.Campaigns, func(a, b report.CampaignRow) int {
+	slices.SortFunc(out.Campaigns, func(a, b stats.CampaignRow) int {
 		return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 	})
 	return &out
 }
 
-// TestDatasetMatchesAggregate checks the store's rows against report.Aggregate over the same
+// TestDatasetMatchesAggregate checks the store's rows against stats.Aggregate over the same
 // events, for periods of whole days, of parts of days, within one day, with sub-second bounds
 // and with a provider filter: the per-day counts and the ends read from the events must add up
 // to the same tables, and the detail rows must be the same.
@@ -127,18 +129,18 @@ func TestDatasetMatchesAggregate(t *testing.T) {
 	saveEvents(t, s, events[:90], 5) // stored before: counted once
 	all := toReport(events)
 	day := 24 * time.Hour
-	queries := []report.Query{
-		{Period: report.Period{From: mustTime("2026-03-01T00:00:00Z"), To: mustTime("2026-03-20T00:00:00Z")}},
-		{Period: report.Period{From: mustTime("2026-03-02T00:00:00Z"), To: mustTime("2026-03-05T00:00:00Z")}},
-		{Period: report.Period{From: start.Add(90 * time.Minute), To: start.Add(4*day + 7*time.Hour)}},
-		{Period: report.Period{From: start.Add(2*day + time.Hour), To: start.Add(2*day + 9*time.Hour)}},
-		{Period: report.Period{From: start.Add(20*time.Hour + 500*time.Millisecond), To: start.Add(2*day + 37*time.Minute + 1)}},
+	queries := []stats.Query{
+		{Period: stats.Period{From: mustTime("2026-03-01T00:00:00Z"), To: mustTime("2026-03-20T00:00:00Z")}},
+		{Period: stats.Period{From: mustTime("2026-03-02T00:00:00Z"), To: mustTime("2026-03-05T00:00:00Z")}},
+		{Period: stats.Period{From: start.Add(90 * time.Minute), To: start.Add(4*day + 7*time.Hour)}},
+		{Period: stats.Period{From: start.Add(2*day + time.Hour), To: start.Add(2*day + 9*time.Hour)}},
+		{Period: stats.Period{From: start.Add(20*time.Hour + 500*time.Millisecond), To: start.Add(2*day + 37*time.Minute + 1)}},
 		// Bounds a fraction of a second around the times of events 20 and 100.
-		{Period: report.Period{From: start.Add(20*37*time.Minute - 500*time.Millisecond), To: start.Add(100*37*time.Minute + 1)}},
-		{Period: report.Period{From: start.Add(20*37*time.Minute + 1), To: start.Add(100 * 37 * time.Minute)}},
-		{Period: report.Period{From: start.Add(-day), To: start.Add(30 * day)}, Provider: "gmail"},
-		{Period: report.Period{From: start.Add(5 * time.Hour), To: start.Add(6 * day)}, Provider: "microsoft"},
-		{Period: report.Period{From: start.Add(40 * day), To: start.Add(41 * day)}},
+		{Period: stats.Period{From: start.Add(20*37*time.Minute - 500*time.Millisecond), To: start.Add(100*37*time.Minute + 1)}},
+		{Period: stats.Period{From: start.Add(20*37*time.Minute + 1), To: start.Add(100 * 37 * time.Minute)}},
+		{Period: stats.Period{From: start.Add(-day), To: start.Add(30 * day)}, Provider: "gmail"},
+		{Period: stats.Period{From: start.Add(5 * time.Hour), To: start.Add(6 * day)}, Provider: "microsoft"},
+		{Period: stats.Period{From: start.Add(40 * day), To: start.Add(41 * day)}},
 	}
 	for _, q := range queries {
 		name := fmt.Sprintf("%s..%s/%s", q.Period.From.Format(time.RFC3339Nano), q.Period.To.Format(time.RFC3339Nano), q.Provider)
@@ -147,13 +149,13 @@ func TestDatasetMatchesAggregate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := report.Aggregate(all, q)
+			want := stats.Aggregate(all, q)
 			if !info.Detailed {
 				t.Error("not detailed without a limit")
 			}
 			bounces := 0
 			for _, c := range want.Counts {
-				if report.Counted(c.Type) {
+				if stats.Counted(c.Type) {
 					bounces += c.Count
 				}
 			}
@@ -192,7 +194,7 @@ func TestDatasetDetailLimit(t *testing.T) {
 	s, _ := openTemp(t)
 	start := mustTime("2026-03-02T05:17:00Z")
 	saveEvents(t, s, statsEvents(200, start), 50)
-	q := report.Query{Period: report.Period{From: start.Add(-time.Hour), To: start.Add(30 * 24 * time.Hour)}}
+	q := stats.Query{Period: stats.Period{From: start.Add(-time.Hour), To: start.Add(30 * 24 * time.Hour)}}
 	full, info, err := s.Dataset(context.Background(), q, StatsOptions{})
 	if err != nil || !info.Detailed || len(full.Distinct) == 0 {
 		t.Fatalf("no limit: detailed %v, %d distinct rows, %v", info.Detailed, len(full.Distinct), err)
@@ -281,7 +283,7 @@ func TestStatsSaveBatchFailure(t *testing.T) {
 func TestSentVolumes(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
-	rows := []report.SentRow{
+	rows := []stats.SentRow{
 		{Campaign: "spring", Count: 1000},
 		{Campaign: "weekly", Provider: "gmail", Date: "2026-03-05", Count: 400},
 		{Campaign: "weekly", Provider: "microsoft", Date: "2026-03-05", Count: 250},
@@ -290,7 +292,7 @@ func TestSentVolumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same campaign, provider and date replaces the count; another date is another row.
-	if err := s.AddSent(ctx, []report.SentRow{{Campaign: "spring", Count: 1200},
+	if err := s.AddSent(ctx, []stats.SentRow{{Campaign: "spring", Count: 1200},
 		{Campaign: "weekly", Provider: "gmail", Date: "2026-03-06", Count: 10}}); err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +300,7 @@ func TestSentVolumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []report.SentRow{
+	want := []stats.SentRow{
 		{Campaign: "spring", Count: 1200},
 		{Campaign: "weekly", Provider: "gmail", Date: "2026-03-05", Count: 400},
 		{Campaign: "weekly", Provider: "gmail", Date: "2026-03-06", Count: 10},
@@ -307,12 +309,12 @@ func TestSentVolumes(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("sent:\n got %v\nwant %v", got, want)
 	}
-	ds, _, err := s.Dataset(ctx, report.Query{Period: report.Period{From: mustTime("2026-03-01T00:00:00Z"),
+	ds, _, err := s.Dataset(ctx, stats.Query{Period: stats.Period{From: mustTime("2026-03-01T00:00:00Z"),
 		To: mustTime("2026-03-31T00:00:00Z")}}, StatsOptions{})
 	if err != nil || !reflect.DeepEqual(ds.Sent, want) {
 		t.Errorf("dataset sent: %v, %v", ds.Sent, err)
 	}
-	if err := s.AddSent(ctx, []report.SentRow{{Campaign: "x", Count: 1}, {Count: 3}}); err == nil {
+	if err := s.AddSent(ctx, []stats.SentRow{{Campaign: "x", Count: 1}, {Count: 3}}); err == nil {
 		t.Error("a row without a campaign was accepted")
 	}
 	if got, _ := s.Sent(ctx); len(got) != len(want) {
@@ -348,7 +350,7 @@ func TestDatasetUndecodableAndSuppressions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	q := report.Query{Period: report.Period{From: mustTime("2026-03-01T00:00:00Z"), To: mustTime("2026-03-31T00:00:00Z")}}
+	q := stats.Query{Period: stats.Period{From: mustTime("2026-03-01T00:00:00Z"), To: mustTime("2026-03-31T00:00:00Z")}}
 	ds, _, err := s.Dataset(ctx, q, StatsOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,8 @@
-package main
+package pipeline
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -12,6 +13,9 @@ import (
 
 // metaPseudoSecret is the meta key of the database's pseudonymisation secret (docs/privacy.md).
 const metaPseudoSecret = "pseudonym_secret"
+
+// ErrDamagedSecret is returned when the stored pseudonymisation secret cannot be read.
+var ErrDamagedSecret = errors.New("the pseudonymisation secret is damaged")
 
 // keyer returns the pseudonyms of the database: its secret, created on first use when create
 // (a dry run and show never create one), and false when it has none.
@@ -34,15 +38,19 @@ func keyer(ctx context.Context, st *store.Store, create bool) (*pseudo.Keyer, bo
 	}
 	k, err := pseudo.NewKeyer(secret)
 	if err != nil {
-		return nil, false, withHint(exitDatabase, err, "restore the database from a backup: its pseudonyms cannot be matched without the secret")
+		return nil, false, errors.Join(ErrDamagedSecret, err)
 	}
 	return k, true, nil
 }
 
-// pseudonymise replaces, as of now, every address whose events all bounced before cutoff and
-// that is kept in clear for no reason (suppressed, under review, paused, exported) by its
-// pseudonym (docs/privacy.md). The policy must have been evaluated.
-func pseudonymise(ctx context.Context, st *store.Store, cutoff, now time.Time, dry bool) (store.PseudonymSummary, error) {
+// Pseudonymise replaces, as of the policy's time, every address whose events all bounced more
+// than age before it and that is kept in clear for no reason (suppressed, under review, paused,
+// exported) by its pseudonym (docs/privacy.md), after evaluating what is pending; with dry it
+// only counts (and creates no secret). The caller checks age against the policy's horizon.
+func Pseudonymise(ctx context.Context, st *store.Store, p Policy, age time.Duration, dry bool) (store.PseudonymSummary, error) {
+	if _, err := EvaluatePending(ctx, st, p); err != nil {
+		return store.PseudonymSummary{}, err
+	}
 	k, ok, err := keyer(ctx, st, !dry)
 	if err != nil {
 		return store.PseudonymSummary{}, err
@@ -56,7 +64,7 @@ func pseudonymise(ctx context.Context, st *store.Store, cutoff, now time.Time, d
 			return store.PseudonymSummary{}, err
 		}
 	}
-	addrs, malformed, err := st.PseudonymCandidates(ctx, cutoff, now)
+	addrs, malformed, err := st.PseudonymCandidates(ctx, p.Now.Add(-age), p.Now)
 	if err != nil {
 		return store.PseudonymSummary{}, err
 	}
@@ -71,16 +79,16 @@ func pseudonymise(ctx context.Context, st *store.Store, cutoff, now time.Time, d
 }
 
 // redactRecords removes each record's recipient (address and local part) from its diagnostic:
-// scan --redact-diagnostics, after classification and before the records are stored.
+// IngestOptions.RedactDiagnostics, after classification and before the records are stored.
 func redactRecords(rs []scan.Record) {
 	for i := range rs {
 		rs[i].Diagnostic = pseudo.Redact(rs[i].Diagnostic, rs[i].Recipient)
 	}
 }
 
-// pseudonymOf returns the pseudonym of addr when the database has a secret and something is
+// PseudonymOf returns the pseudonym of addr when the database has a secret and something is
 // stored under that pseudonym (show ADDRESS of a pseudonymised address).
-func pseudonymOf(ctx context.Context, st *store.Store, addr string) (string, bool, error) {
+func PseudonymOf(ctx context.Context, st *store.Store, addr string) (string, bool, error) {
 	if pseudo.Is(addr) {
 		return "", false, nil
 	}

@@ -1,6 +1,9 @@
-package classify
+package bounce
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Reason is why a delivery failed, in Sisimai's vocabulary so that users can compare results.
 type Reason string
@@ -177,20 +180,8 @@ func (t Type) DefaultAction() Action {
 	return ActionManualReview
 }
 
-func validType(t Type) bool {
-	for _, v := range Types {
-		if v == t {
-			return true
-		}
-	}
-	return false
-}
+// Valid reports whether t is in Types.
+func (t Type) Valid() bool { return slices.Contains(Types, t) }
 
-func validAction(a Action) bool {
-	for _, v := range Actions {
-		if v == a {
-			return true
-		}
-	}
-	return false
-}
+// Valid reports whether a is in Actions.
+func (a Action) Valid() bool { return slices.Contains(Actions, a) }

@@ -1,18 +1,18 @@
-// Package report turns classified bounces into per-provider KPI tables (Build, Render),
-// bounce and complaint rates against sent volumes, and recommendations (Recommend).
-//
-// Its input is a Dataset of aggregated rows. Each row type is the output of one SQL GROUP BY over
-// the store's events (the queries are in docs/stats.md), so the store can fill a Dataset without
-// reading every event; Aggregate fills the same rows from a slice of Events in memory. Tables are
-// written with tablewriter, as CSV (RFC 4180, via encoding/csv), Markdown or JSON.
+// Package stats holds what the statistics of rebound are computed from: a Dataset of
+// aggregated rows, each the output of one SQL GROUP BY over the stored events (the queries are
+// in docs/stats.md), so that internal/store can fill a Dataset from its per-day counts without
+// reading every event; Aggregate and Aggregator fill the same rows from events in memory. The
+// period and provider a Dataset describes is its Query. internal/report turns a Dataset into
+// tables and recommendations.
 //
 // Status codes are RFC 3463 enhanced codes, reply codes RFC 5321 section 4.2 codes.
-package report
+package stats
 
 import (
+	"fmt"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Period is the half-open interval [From, To) of bounce times, in UTC.
@@ -96,8 +96,8 @@ var Dimensions = []Dimension{DimAll, DimProvider, DimReason, DimType, DimDay, Di
 // Rows of every type are welcome: auto-replies and delivery notices are reported apart.
 type CountRow struct {
 	Provider   string
-	Type       classify.Type
-	Reason     classify.Reason
+	Type       bounce.Type
+	Reason     bounce.Reason
 	Day        string // UTC date, YYYY-MM-DD
 	Confidence ConfBucket
 	Count      int
@@ -110,8 +110,8 @@ type CampaignRow struct {
 	Campaign      string // "" when unknown
 	SendingDomain string // "" when unknown
 	Provider      string
-	Type          classify.Type
-	Reason        classify.Reason
+	Type          bounce.Type
+	Reason        bounce.Reason
 	Count         int
 }
 
@@ -134,8 +134,8 @@ type DistinctRow struct {
 // complaints, auto-replies and delivery notices may be left out.
 type DiagnosticRow struct {
 	Provider   string
-	Type       classify.Type
-	Reason     classify.Reason
+	Type       bounce.Type
+	Reason     bounce.Reason
 	Status     string
 	ReplyCode  string
 	Diagnostic string
@@ -189,22 +189,22 @@ type Dataset struct {
 
 // Counted reports whether events of type t are counted as bounces in the tables. Auto-replies
 // and delivery notices are not; complaints and unknown failures are.
-func Counted(t classify.Type) bool {
-	return t != classify.TypeAutoReply && t != classify.TypeDelivered
+func Counted(t bounce.Type) bool {
+	return t != bounce.TypeAutoReply && t != bounce.TypeDelivered
 }
 
-// signalType reports whether diagnostics of events of type t are searched for signals.
-func signalType(t classify.Type) bool {
-	return t == classify.TypeSoft || t == classify.TypeBlock || t == classify.TypeUnknown
+// SignalType reports whether diagnostics of events of type t are searched for signals.
+func SignalType(t bounce.Type) bool {
+	return t == bounce.TypeSoft || t == bounce.TypeBlock || t == bounce.TypeUnknown
 }
 
-// dayKey is the UTC date of t.
-func dayKey(t time.Time) string {
+// DayKey is the UTC date of t.
+func DayKey(t time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
-// weekKey returns the Monday of the ISO week of a YYYY-MM-DD date.
-func weekKey(day string) (string, bool) {
+// WeekKey returns the Monday of the ISO week of a YYYY-MM-DD date.
+func WeekKey(day string) (string, bool) {
 	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return "", false
@@ -213,12 +213,16 @@ func weekKey(day string) (string, bool) {
 	return t.AddDate(0, 0, -back).Format(time.DateOnly), true
 }
 
-// weekLabel returns the ISO week name ("2026-W02") of a YYYY-MM-DD date.
-func weekLabel(day string) string {
+// WeekLabel returns the ISO week name ("2026-W02") of a YYYY-MM-DD date.
+func WeekLabel(day string) string {
 	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return day
 	}
 	y, w := t.ISOWeek()
 	return isoWeek(y, w)
+}
+
+func isoWeek(year, week int) string {
+	return fmt.Sprintf("%04d-W%02d", year, week)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/rules"
 )
@@ -22,7 +23,7 @@ func defaultEvaluator(t testing.TB, now string) Evaluator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Evaluator{Policy: p, ID: "default", Now: mustTime(now)}
+	return policyEvaluator(p, "default", mustTime(now))
 }
 
 // soft, hard, block and complaint events for the policy tests.
@@ -92,7 +93,7 @@ func listed(t *testing.T, s *Store, now string) string {
 	for _, r := range allStates(t, s) {
 		eff := r.Effective(mustTime(now))
 		fmt.Fprintf(&b, "%s %s", r.Address, eff)
-		if eff == policy.StateSuppressed || eff == policy.StatePaused || eff == policy.StateReview {
+		if eff == bounce.StateSuppressed || eff == bounce.StatePaused || eff == bounce.StateReview {
 			r.EvaluatedAt = time.Time{}
 			fmt.Fprintf(&b, " %+v", r)
 		}
@@ -147,7 +148,7 @@ func TestExportDatabaseError(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := &Export{At: ev.Now, Target: "out.csv", Format: "csv", Policy: "default"}
-	lists := []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
+	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	listed := 0
 	_, err := s.Export(ctx, ev.Now, lists, x, func(lr *Lister) error {
 		err := lr.List(func(l *Listed) (string, error) { listed++; return "f " + l.State.Address, nil })
@@ -180,7 +181,7 @@ func TestExportListed(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	lists := []policy.State{policy.StateSuppressed, policy.StatePaused}
+	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused}
 	_, err := s.Export(ctx, ev.Now, lists, nil, func(lr *Lister) error {
 		return lr.List(func(l *Listed) (string, error) {
 			r := l.State
@@ -223,11 +224,11 @@ func TestEvaluatePending(t *testing.T) {
 	if sum.Addresses != 8 || sum.Malformed != 1 {
 		t.Errorf("summary %+v: want 8 addresses, 1 malformed", sum)
 	}
-	want := map[string]policy.State{
-		"ann@example.org": policy.StatePaused, "ben@example.org": policy.StateSoft,
-		"cat@example.org": policy.StateSuppressed, "dan@example.org": policy.StateActive,
-		"eve@example.org": policy.StateSuppressed, "fay@example.org": policy.StateActive,
-		"gus@example.org": policy.StateReview, "user@xn--bcher-kva.example": policy.StatePaused,
+	want := map[string]bounce.State{
+		"ann@example.org": bounce.StatePaused, "ben@example.org": bounce.StateSoft,
+		"cat@example.org": bounce.StateSuppressed, "dan@example.org": bounce.StateActive,
+		"eve@example.org": bounce.StateSuppressed, "fay@example.org": bounce.StateActive,
+		"gus@example.org": bounce.StateReview, "user@xn--bcher-kva.example": bounce.StatePaused,
 	}
 	for a, st := range want {
 		r, ok, err := s.State(ctx, a)
@@ -273,18 +274,18 @@ func TestEvaluatePending(t *testing.T) {
 func TestEffective(t *testing.T) {
 	end := mustTime("2026-03-10T00:00:00Z")
 	for _, c := range []struct {
-		st   policy.State
+		st   bounce.State
 		now  string
-		want policy.State
+		want bounce.State
 	}{
-		{policy.StatePaused, "2026-03-09T23:59:59Z", policy.StatePaused},
-		{policy.StatePaused, "2026-03-10T00:00:00Z", policy.StateActive}, // a pause has ended at its end
-		{policy.StateSoft, "2026-03-10T00:00:00Z", policy.StateSoft},     // a window includes its end
-		{policy.StateSoft, "2026-03-10T00:00:01Z", policy.StateActive},
-		{policy.StateSuppressed, "2030-01-01T00:00:00Z", policy.StateSuppressed},
+		{bounce.StatePaused, "2026-03-09T23:59:59Z", bounce.StatePaused},
+		{bounce.StatePaused, "2026-03-10T00:00:00Z", bounce.StateActive}, // a pause has ended at its end
+		{bounce.StateSoft, "2026-03-10T00:00:00Z", bounce.StateSoft},     // a window includes its end
+		{bounce.StateSoft, "2026-03-10T00:00:01Z", bounce.StateActive},
+		{bounce.StateSuppressed, "2030-01-01T00:00:00Z", bounce.StateSuppressed},
 	} {
 		r := StateRow{State: c.st, ExpiresAt: end}
-		if c.st == policy.StateSuppressed {
+		if c.st == bounce.StateSuppressed {
 			r.ExpiresAt = time.Time{}
 		}
 		if got := r.Effective(mustTime(c.now)); got != c.want {
@@ -393,7 +394,7 @@ func TestEvaluateAllPages(t *testing.T) {
 		if _, err := s.EvaluatePending(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
-		o := policy.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "fixed"}
+		o := bounce.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "fixed"}
 		if _, _, err := s.Unsuppress(ctx, ev, o); err != nil {
 			t.Fatal(err)
 		}
@@ -461,7 +462,7 @@ func TestEvaluatePendingMovedRecipient(t *testing.T) {
 		t.Fatalf("state: %v %v", ok, err)
 	}
 	// Three soft bounces within 72 hours pause the address; the third alone would not.
-	if row.Bounces != 3 || row.State != policy.StatePaused {
+	if row.Bounces != 3 || row.State != bounce.StatePaused {
 		t.Errorf("ann@example.org: %d bounces, state %s; want 3 bounces, paused", row.Bounces, row.State)
 	}
 }
@@ -480,7 +481,7 @@ func TestEvaluateAllPolicyChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := s.EvaluateAll(ctx, Evaluator{Policy: p, ID: "five", Now: ev.Now})
+	sum, err := s.EvaluateAll(ctx, policyEvaluator(p, "five", ev.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,27 +507,27 @@ func TestUnsuppress(t *testing.T) {
 	if _, err := s.EvaluatePending(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	o := policy.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "typo fixed"}
+	o := bounce.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "typo fixed"}
 	before, after, err := s.Unsuppress(ctx, ev, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if before != policy.StateSuppressed || after.State != policy.StateActive || after.Bounces != 0 {
+	if before != bounce.StateSuppressed || after.State != bounce.StateActive || after.Bounces != 0 {
 		t.Errorf("Unsuppress: %s -> %+v", before, after)
 	}
 	ovs, err := s.Overrides(ctx, "cat@example.org")
-	if err != nil || !reflect.DeepEqual(ovs, []policy.Override{o}) {
+	if err != nil || !reflect.DeepEqual(ovs, []bounce.Override{o}) {
 		t.Errorf("Overrides = %+v, %v", ovs, err)
 	}
 	trs, _ := s.Transitions(ctx, "cat@example.org")
-	if last := trs[len(trs)-1]; last.To != policy.StateActive || last.Note != "unsuppressed by alice: typo fixed" {
+	if last := trs[len(trs)-1]; last.To != bounce.StateActive || last.Note != "unsuppressed by alice: typo fixed" {
 		t.Errorf("last transition %v", last)
 	}
 	// The override survives a full evaluation: it is primary data.
 	if _, err := s.EvaluateAll(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	if r, _, _ := s.State(ctx, "cat@example.org"); r.State != policy.StateActive {
+	if r, _, _ := s.State(ctx, "cat@example.org"); r.State != bounce.StateActive {
 		t.Errorf("after EvaluateAll: %s", r.State)
 	}
 	o.Recipient = "nobody@example.org"
@@ -550,13 +551,13 @@ func TestExport(t *testing.T) {
 	if _, err := s.EvaluatePending(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	lists := []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
+	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	var want []string
-	pausedAt := map[string]policy.State{}
+	pausedAt := map[string]bounce.State{}
 	for _, r := range allStates(t, s) {
 		if st := r.Effective(ev.Now); slices.Contains(lists, st) {
 			want = append(want, r.Address)
-			if st == policy.StatePaused {
+			if st == bounce.StatePaused {
 				pausedAt[r.Address] = st
 			}
 		}
@@ -618,7 +619,7 @@ func TestExport(t *testing.T) {
 
 	// want[0] changes, want[1] is filtered out, want[2] leaves the list.
 	fps[want[0]] = "f2"
-	o := policy.Override{Recipient: want[2], At: ev.Now, By: "alice", Why: "fixed"}
+	o := bounce.Override{Recipient: want[2], At: ev.Now, By: "alice", Why: "fixed"}
 	if _, _, err := s.Unsuppress(ctx, ev, o); err != nil {
 		t.Fatal(err)
 	}
@@ -659,7 +660,7 @@ func TestExport(t *testing.T) {
 	res, got = run(ev.Now.AddDate(10, 0, 0), x, "")
 	left := 0
 	for i, a := range want {
-		if i != 2 && pausedAt[a] == policy.StatePaused {
+		if i != 2 && pausedAt[a] == bounce.StatePaused {
 			left++
 			if slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, a+"=") }) {
 				t.Errorf("%s listed after its pause ended", a)
@@ -734,7 +735,7 @@ func TestPrune(t *testing.T) {
 	if esum.Removed != 1 || len(esum.Changes) != 0 {
 		t.Errorf("evaluate after prune: %+v", esum)
 	}
-	for a, st := range map[string]policy.State{"cat@example.org": policy.StateSuppressed, "gus@example.org": policy.StateReview} {
+	for a, st := range map[string]bounce.State{"cat@example.org": bounce.StateSuppressed, "gus@example.org": bounce.StateReview} {
 		if r, _, _ := s.State(ctx, a); r.State != st {
 			t.Errorf("%s after prune and evaluate: %s, want %s", a, r.State, st)
 		}
@@ -789,7 +790,7 @@ func BenchmarkPolicyMillion(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	lists := []policy.State{policy.StateSuppressed, policy.StatePaused, policy.StateReview}
+	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	b.ResetTimer()
 	for b.Loop() {
 		n := 0

@@ -1,4 +1,4 @@
-package report
+package stats
 
 import (
 	"math"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // Event is one classified recipient of a bounce, as the store keeps it.
@@ -14,8 +14,8 @@ type Event struct {
 	Time          time.Time
 	Recipient     string
 	Provider      string
-	Type          classify.Type
-	Reason        classify.Reason
+	Type          bounce.Type
+	Reason        bounce.Reason
 	Status        string
 	ReplyCode     string
 	Diagnostic    string
@@ -152,18 +152,18 @@ func (a *Aggregator) Add(e *Event) {
 	a.seen = append(a.seen, seen{
 		rcpt: rcpt,
 		keys: [nKeyed]int32{provider, reason, typ, day, a.weekOf[day], campaign, domain},
-		soft: e.Type == classify.TypeSoft,
-		hard: e.Type == classify.TypeHard,
+		soft: e.Type == bounce.TypeSoft,
+		hard: e.Type == bounce.TypeHard,
 		unix: e.Time.Unix(),
 	})
 }
 
 func (a *Aggregator) addDiagnostic(e *Event, provider, typ, reason int32) {
-	if !signalType(e.Type) && e.Type != classify.TypeHard {
+	if !SignalType(e.Type) && e.Type != bounce.TypeHard {
 		return
 	}
 	dk := diagKey{provider: provider, typ: typ, reason: reason, status: e.Status, reply: e.ReplyCode}
-	if signalType(e.Type) {
+	if SignalType(e.Type) {
 		dk.diag = e.Diagnostic
 		a.diags[dk]++
 		return
@@ -188,10 +188,10 @@ func (a *Aggregator) day(t time.Time) int32 {
 	}
 	id, ok := a.dayIDs[n]
 	if !ok {
-		d := dayKey(t)
+		d := DayKey(t)
 		id = a.days.id(d)
 		a.dayIDs[n] = id
-		w, _ := weekKey(d)
+		w, _ := WeekKey(d)
 		a.weekOf = append(a.weekOf, a.weeks.id(w))
 	}
 	a.lastDay, a.lastDayID = n, id
@@ -203,16 +203,16 @@ func (a *Aggregator) Dataset() *Dataset {
 	ds := &Dataset{Query: a.q}
 	for k, n := range a.counts {
 		ds.Counts = append(ds.Counts, CountRow{
-			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
-			Reason: classify.Reason(a.reasons.names[k.reason]), Day: a.days.names[k.day],
+			Provider: a.providers.names[k.provider], Type: bounce.Type(a.types.names[k.typ]),
+			Reason: bounce.Reason(a.reasons.names[k.reason]), Day: a.days.names[k.day],
 			Confidence: k.conf, Count: n,
 		})
 	}
 	for k, n := range a.camps {
 		ds.Campaigns = append(ds.Campaigns, CampaignRow{
 			Campaign: a.campaigns.names[k.campaign], SendingDomain: a.domains.names[k.domain],
-			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
-			Reason: classify.Reason(a.reasons.names[k.reason]), Count: n,
+			Provider: a.providers.names[k.provider], Type: bounce.Type(a.types.names[k.typ]),
+			Reason: bounce.Reason(a.reasons.names[k.reason]), Count: n,
 		})
 	}
 	ds.Diagnostics = a.diagnosticRows()
@@ -257,7 +257,7 @@ func (a *Aggregator) diagnosticRows() []DiagnosticRow {
 	}
 	slices.SortFunc(order, func(i, j int32) int {
 		x, y := &groups[i], &groups[j]
-		return cmpStrings(
+		return CompareStrings(
 			[]string{a.providers.names[x.provider], a.types.names[x.typ], a.reasons.names[x.reason], x.status, x.reply},
 			[]string{a.providers.names[y.provider], a.types.names[y.typ], a.reasons.names[y.reason], y.status, y.reply}, 0)
 	})
@@ -278,8 +278,8 @@ func (a *Aggregator) diagnosticRows() []DiagnosticRow {
 	for i, e := range entries {
 		k := &groups[order[e.group]]
 		rows[i] = DiagnosticRow{
-			Provider: a.providers.names[k.provider], Type: classify.Type(a.types.names[k.typ]),
-			Reason: classify.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
+			Provider: a.providers.names[k.provider], Type: bounce.Type(a.types.names[k.typ]),
+			Reason: bounce.Reason(a.reasons.names[k.reason]), Status: k.status, ReplyCode: k.reply,
 			Diagnostic: e.example, Count: e.count,
 		}
 	}
@@ -291,7 +291,7 @@ func (a *Aggregator) domainRows() []DomainRow {
 	index := map[string]int{}
 	var rows []DomainRow
 	for id, r := range a.recipients.names {
-		d := recipientDomain(r)
+		d := RecipientDomain(r)
 		i, ok := index[d]
 		if !ok {
 			i = len(rows)
@@ -405,8 +405,8 @@ func (a *Aggregator) cohortRows(cohort map[int32]int) []SoftHardRow {
 	return rows
 }
 
-// recipientDomain returns the lower-case domain of an address, or "".
-func recipientDomain(addr string) string {
+// RecipientDomain returns the lower-case domain of an address, or "".
+func RecipientDomain(addr string) string {
 	i := strings.LastIndexByte(addr, '@')
 	if i < 0 {
 		return ""
@@ -444,25 +444,25 @@ func (in *interner) id(s string) int32 {
 // (diagnosticRows sorts the Diagnostics).
 func sortDataset(ds *Dataset) {
 	slices.SortFunc(ds.Counts, func(x, y CountRow) int {
-		return cmpStrings(
+		return CompareStrings(
 			[]string{x.Day, x.Provider, string(x.Type), string(x.Reason)},
 			[]string{y.Day, y.Provider, string(y.Type), string(y.Reason)},
 			int(x.Confidence-y.Confidence))
 	})
 	slices.SortFunc(ds.Campaigns, func(x, y CampaignRow) int {
-		return cmpStrings(
+		return CompareStrings(
 			[]string{x.Campaign, x.SendingDomain, x.Provider, string(x.Type), string(x.Reason)},
 			[]string{y.Campaign, y.SendingDomain, y.Provider, string(y.Type), string(y.Reason)}, 0)
 	})
 	slices.SortFunc(ds.Distinct, func(x, y DistinctRow) int {
-		return cmpStrings([]string{string(x.Dim), x.Key}, []string{string(y.Dim), y.Key}, 0)
+		return CompareStrings([]string{string(x.Dim), x.Key}, []string{string(y.Dim), y.Key}, 0)
 	})
 	slices.SortFunc(ds.Domains, func(x, y DomainRow) int { return strings.Compare(x.Domain, y.Domain) })
 	slices.SortFunc(ds.SoftToHard, func(x, y SoftHardRow) int { return strings.Compare(x.Provider, y.Provider) })
 }
 
-// cmpStrings compares two tuples of strings, then falls back to tie.
-func cmpStrings(x, y []string, tie int) int {
+// CompareStrings compares two tuples of strings, then falls back to tie.
+func CompareStrings(x, y []string, tie int) int {
 	for i := range x {
 		if c := strings.Compare(x[i], y[i]); c != 0 {
 			return c

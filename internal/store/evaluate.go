@@ -8,19 +8,16 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
-	vocab "github.com/reboundhq/rebound/internal/classify"
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
-// This file keeps the suppression policy's results (docs/policy.md, "Storage"): the state and
-// audit trail of every address, operator overrides, the export history and the prune log
-// (migration 0002). States are derived data: they are recomputed by policy.Evaluate from the
-// stored events and overrides, per address and in one transaction, so the same events give the
-// same states however and in whatever order they were scanned.
+// This file is the store's side of the suppression policy's evaluation (docs/policy.md,
+// "Storage"): states are derived data, recomputed by an Evaluator (internal/policy, supplied by
+// internal/pipeline) from the stored events and overrides, per address and in one transaction,
+// so the same events give the same states however and in whatever order they were scanned.
 //
 // Recipients are stored in events lower-case; the policy works on addresses normalised by
 // internal/address, kept in recipient_addresses (several spellings may share an address; a
@@ -30,12 +27,22 @@ import (
 // whose recipient has been evaluated, so EvaluatePending re-evaluates exactly the addresses
 // that got events since, also after a scan that was killed before its evaluation ran.
 
-// Evaluator is what (re)computing states needs: the policy, an id for it, and the time that
-// decides whether pauses and soft windows have ended.
+// Evaluator decides the states of addresses for the store's evaluations (EvaluatePending,
+// EvaluateAll, Unsuppress), which read the events and overrides and write the states and
+// transitions in one transaction. The store does not know the policy: the pipeline supplies
+// Decide from internal/policy.
 type Evaluator struct {
-	Policy *policy.Policy
-	ID     string // identifies the policy's settings; stored with every state
-	Now    time.Time
+	// Decide returns the state of each address that has events or overrides, from all of them
+	// (Recipient is the normalised address), with its audit trail; Address, Policy and
+	// EvaluatedAt of every state are set.
+	Decide func(evs []bounce.Event, ovs []bounce.Override) []Decided
+	Now    time.Time // the time of the evaluation: it decides the effective states counted
+}
+
+// Decided is the evaluated state of one address and its audit trail, as stored.
+type Decided struct {
+	State       StateRow
+	Transitions []bounce.Transition
 }
 
 // EvalSummary says what an evaluation did.
@@ -43,56 +50,12 @@ type EvalSummary struct {
 	Addresses int                  // addresses evaluated
 	Malformed int                  // recipients looked at whose address is malformed (not evaluated)
 	Removed   int                  // stored states removed: the address has no events or overrides any more
-	States    map[policy.State]int // effective states (see Effective) of the addresses evaluated
+	States    map[bounce.State]int // effective states (see Effective) of the addresses evaluated
 	Changes   map[string]int       // effective state changes, "paused->active": count
 }
 
 func newSummary() EvalSummary {
-	return EvalSummary{States: map[policy.State]int{}, Changes: map[string]int{}}
-}
-
-// StateRow is the stored state of one address.
-type StateRow struct {
-	Address         string
-	State           policy.State // as evaluated at EvaluatedAt; see Effective
-	SoftCount       int
-	PauseCount      int
-	SuppressedUntil time.Time // paused: the end of the pause
-	ExpiresAt       time.Time // paused: the pause end; soft: the end of the soft window; else zero
-	Since           time.Time // time of the transition into State
-	FirstBounce     time.Time
-	LastBounce      time.Time
-	Bounces         int
-	EventID         string // the deciding event (policy.EventID); "" when none
-	Type            string // of the deciding event
-	Reason          string
-	Status          string
-	ReplyCode       string
-	Provider        string
-	Rule            string
-	Diagnostic      string
-	DecidedAt       time.Time // bounce time of the deciding event
-	Setting         string    // policy settings of the deciding transition
-	Policy          string    // id of the policy that evaluated it
-	EvaluatedAt     time.Time
-}
-
-// Effective returns the state at now: a pause that has ended (now >= its end) and a soft
-// window that has passed (now after its end) leave the address active, exactly as a fresh
-// evaluation at now would. Every other state changes only with new events or overrides.
-func (r *StateRow) Effective(now time.Time) policy.State {
-	return effective(r.State, r.ExpiresAt, now)
-}
-
-func effective(st policy.State, expires, now time.Time) policy.State {
-	switch {
-	case expires.IsZero():
-	case st == policy.StatePaused && !now.Before(expires):
-		return policy.StateActive
-	case st == policy.StateSoft && now.After(expires):
-		return policy.StateActive
-	}
-	return st
+	return EvalSummary{States: map[bounce.State]int{}, Changes: map[string]int{}}
 }
 
 // Pending reports whether events were stored since the last evaluation, without writing.
@@ -216,7 +179,7 @@ var pendingInMemory int64 = 100_000
 // fifth of the evaluation (docs/performance.md).
 type eventSource struct {
 	upTo      int64
-	pending   map[string][]policy.Event
+	pending   map[string][]bounce.Event
 	stateless bool
 }
 
@@ -224,7 +187,7 @@ type eventSource struct {
 var allEvents = eventSource{upTo: math.MaxInt64}
 
 // distinctRecipients returns the recipients of events (as stored), each once, in order.
-func distinctRecipients(evs []policy.Event) []string {
+func distinctRecipients(evs []bounce.Event) []string {
 	seen := make(map[string]bool)
 	var out []string
 	for _, e := range evs {
@@ -238,8 +201,8 @@ func distinctRecipients(evs []policy.Event) []string {
 
 // groupPending groups events by the normalised address of their recipient, which becomes the
 // events' Recipient as policy.Evaluate expects; events of malformed recipients are left out.
-func groupPending(evs []policy.Event, addrOf map[string]string) map[string][]policy.Event {
-	m := make(map[string][]policy.Event)
+func groupPending(evs []bounce.Event, addrOf map[string]string) map[string][]bounce.Event {
+	m := make(map[string][]bounce.Event)
 	for _, e := range evs {
 		if a, ok := addrOf[e.Recipient]; ok {
 			e.Recipient = a
@@ -341,7 +304,7 @@ func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *Eva
 	}
 	defer delTrail.Close()
 	return eachSummary(ctx, tx, query("policy_orphan_states"), func(a string, o summary) error {
-		if was := effective(o.state, o.expires, now); was != policy.StateActive {
+		if was := bounce.Effective(o.state, o.expires, now); was != bounce.StateActive {
 			sum.Changes[string(was)+"->active"]++
 		}
 		sum.Removed++
@@ -423,7 +386,7 @@ func distinctAddresses(addrOf map[string]string) []string {
 
 // summary is what evaluation needs of a stored state to report changes.
 type summary struct {
-	state   policy.State
+	state   bounce.State
 	expires time.Time
 }
 
@@ -450,7 +413,7 @@ func eachSummary(ctx context.Context, q queryer, text string, fn func(string, su
 		if err := rows.Scan(&a, &st, &exp); err != nil {
 			return err
 		}
-		if err := fn(a, summary{policy.State(st), fromUnix(exp)}); err != nil {
+		if err := fn(a, summary{bounce.State(st), fromUnix(exp)}); err != nil {
 			return err
 		}
 	}
@@ -488,8 +451,8 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 				}
 			}
 		}
-		var evs []policy.Event
-		var ovs []policy.Override
+		var evs []bounce.Event
+		var ovs []bounce.Override
 		if len(stored) > 0 {
 			var err error
 			if evs, err = policyEvents(ctx, tx, stored, src.upTo); err != nil {
@@ -505,28 +468,21 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 		for _, a := range part {
 			evs = append(evs, src.pending[a]...)
 		}
-		results := policy.Evaluate(ev.Policy, evs, ovs, ev.Now)
-		byAddr := groupEvents(evs)
-		evaluated := make(map[string]bool, len(results))
-		for i := range results {
-			r := &results[i]
-			evaluated[r.Recipient] = true
-			expires := time.Time{}
-			switch r.State {
-			case policy.StatePaused:
-				expires = r.SuppressedUntil
-			case policy.StateSoft:
-				expires = softExpiry(ev, byAddr[r.Recipient], ovs, r.Recipient)
+		decided := ev.Decide(evs, ovs)
+		evaluated := make(map[string]bool, len(decided))
+		for i := range decided {
+			d := &decided[i]
+			a := d.State.Address
+			evaluated[a] = true
+			if err := saveDecided(ctx, upState, insTr, d); err != nil {
+				return fmt.Errorf("address %s: %w", a, err)
 			}
-			if err := saveResult(ctx, upState, insTr, ev, r, expires); err != nil {
-				return fmt.Errorf("address %s: %w", r.Recipient, err)
-			}
-			now := effective(r.State, expires, ev.Now)
+			now := d.State.Effective(ev.Now)
 			sum.Addresses++
 			sum.States[now]++
-			was := policy.StateActive
-			if b, ok := before[r.Recipient]; ok {
-				was = effective(b.state, b.expires, ev.Now)
+			was := bounce.StateActive
+			if b, ok := before[a]; ok {
+				was = bounce.Effective(b.state, b.expires, ev.Now)
 			}
 			if was != now {
 				sum.Changes[string(was)+"->"+string(now)]++
@@ -543,77 +499,24 @@ func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []st
 	})
 }
 
-// softExpiry is the end of the soft window of an address in state soft: the time of the
-// "soft window expired" transition that an evaluation far in the future finds.
-func softExpiry(ev Evaluator, evs []policy.Event, ovs []policy.Override, addr string) time.Time {
-	var mine []policy.Override
-	for _, o := range ovs {
-		if o.Recipient == addr {
-			mine = append(mine, o)
-		}
-	}
-	far := ev.Now.AddDate(20, 0, 0) // beyond any policy duration (at most ten years)
-	res := policy.Evaluate(ev.Policy, evs, mine, far)
-	if len(res) != 1 || len(res[0].Transitions) == 0 {
-		return time.Time{}
-	}
-	t := res[0].Transitions[len(res[0].Transitions)-1]
-	if t.From != policy.StateSoft || t.To != policy.StateActive {
-		return time.Time{}
-	}
-	return t.At
-}
-
-func groupEvents(evs []policy.Event) map[string][]policy.Event {
-	m := map[string][]policy.Event{}
-	for _, e := range evs {
-		m[e.Recipient] = append(m[e.Recipient], e)
-	}
-	return m
-}
-
-// saveResult stores one evaluated address: its state row and its transitions.
-func saveResult(ctx context.Context, upState, insTr *sql.Stmt, ev Evaluator, r *policy.Result, expires time.Time) error {
-	var since time.Time
-	if n := len(r.Transitions); n > 0 {
-		since = r.Transitions[n-1].At
-	}
-	d := &r.Decision
-	if _, err := upState.ExecContext(ctx, r.Recipient, string(r.State), r.SoftCount, r.PauseCount,
-		unix(r.SuppressedUntil), unix(expires), unix(since), unix(r.FirstBounce), unix(r.LastBounce),
-		r.Bounces, null(d.ID), null(string(d.Type)), null(string(d.Reason)), null(d.Status),
-		null(d.ReplyCode), null(d.Provider), null(d.Rule), null(d.Diagnostic), unix(d.BouncedAt),
-		null(r.Setting), ev.ID, ev.Now.Unix()); err != nil {
-		return err
-	}
-	for i, t := range r.Transitions {
-		if _, err := insTr.ExecContext(ctx, r.Recipient, i+1, t.At.Unix(), string(t.From), string(t.To),
-			t.SoftCount, null(strings.Join(t.Events, " ")), null(t.Rule), null(t.Setting),
-			null(t.Note)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // policyEvents reads the events of the given addresses with an id up to upTo, as the policy
 // sees them (Recipient is the normalised address).
-func policyEvents(ctx context.Context, q queryer, addrs []string, upTo int64) ([]policy.Event, error) {
+func policyEvents(ctx context.Context, q queryer, addrs []string, upTo int64) ([]bounce.Event, error) {
 	return readEvents(ctx, q, listQuery("policy_events", len(addrs)), append(anys(addrs), upTo)...)
 }
 
 // readEvents runs a query whose rows are events as the policy sees them: recipient, message
 // key, index, position, type, reason, provider, status, reply code, rule, diagnostic, feedback
 // type and time.
-func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]policy.Event, error) {
+func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]bounce.Event, error) {
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []policy.Event
+	var out []bounce.Event
 	for rows.Next() {
-		var e policy.Event
+		var e bounce.Event
 		var key string
 		var idx int
 		var typ, reason string
@@ -623,8 +526,8 @@ func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]pol
 			&reply, &rule, &diag, &feedback, &at); err != nil {
 			return nil, err
 		}
-		e.ID = policy.EventID(key, idx)
-		e.Type, e.Reason = vocab.Type(typ), vocab.Reason(reason)
+		e.ID = bounce.EventID(key, idx)
+		e.Type, e.Reason = bounce.Type(typ), bounce.Reason(reason)
 		e.Provider, e.Status, e.ReplyCode = provider.String, status.String, reply.String
 		e.Rule, e.Diagnostic, e.FeedbackType = rule.String, diag.String, feedback.String
 		e.BouncedAt = fromUnix(at)
@@ -633,15 +536,15 @@ func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]pol
 	return out, rows.Err()
 }
 
-func policyOverrides(ctx context.Context, q queryer, addrs []string) ([]policy.Override, error) {
+func policyOverrides(ctx context.Context, q queryer, addrs []string) ([]bounce.Override, error) {
 	rows, err := q.QueryContext(ctx, listQuery("policy_overrides", len(addrs)), anys(addrs)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []policy.Override
+	var out []bounce.Override
 	for rows.Next() {
-		var o policy.Override
+		var o bounce.Override
 		var at int64
 		if err := rows.Scan(&o.Recipient, &at, &o.By, &o.Why); err != nil {
 			return nil, err
@@ -686,7 +589,7 @@ var ErrUnknownAddress = errors.New("no events for this address")
 // re-evaluates the address, in one transaction. It returns the effective state before and the
 // stored state after. An address without events or a state is ErrUnknownAddress. Call
 // EvaluatePending first, so that the address's latest events are mapped.
-func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o policy.Override) (before policy.State, after StateRow, err error) {
+func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o bounce.Override) (before bounce.State, after StateRow, err error) {
 	err = s.write(ctx, "unsuppress", func(tx *sql.Tx) error {
 		old, err := readSummaries(ctx, tx, listQuery("policy_states_in", 1), o.Recipient)
 		if err != nil {
@@ -696,7 +599,7 @@ func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o policy.Override)
 		if !ok {
 			return ErrUnknownAddress
 		}
-		before = effective(b.state, b.expires, ev.Now)
+		before = bounce.Effective(b.state, b.expires, ev.Now)
 		if _, err := tx.ExecContext(ctx, query("policy_insert_override"), o.Recipient, o.At.Unix(), o.By,
 			o.Why, ev.Now.Unix()); err != nil {
 			return err
@@ -719,287 +622,4 @@ func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o policy.Override)
 		return "", StateRow{}, ErrUnknownAddress
 	}
 	return before, after, err
-}
-
-// State returns the stored state of an address; ok is false when there is none.
-func (s *Store) State(ctx context.Context, addr string) (StateRow, bool, error) {
-	r, ok, err := stateOf(ctx, s.db, addr)
-	return r, ok, classify(s.path, "read state", err)
-}
-
-func stateOf(ctx context.Context, q queryer, addr string) (StateRow, bool, error) {
-	rows, err := q.QueryContext(ctx, query("policy_state"), addr)
-	if err != nil {
-		return StateRow{}, false, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return StateRow{}, false, rows.Err()
-	}
-	r, err := scanState(rows)
-	return r, err == nil, err
-}
-
-func scanState(rows *sql.Rows) (StateRow, error) {
-	var r StateRow
-	var st string
-	var until, expires, since, first, last, decided sql.NullInt64
-	var evID, typ, reason, status, reply, provider, rule, diag, setting sql.NullString
-	var evaluated int64
-	if err := rows.Scan(&r.Address, &st, &r.SoftCount, &r.PauseCount, &until, &expires, &since, &first,
-		&last, &r.Bounces, &evID, &typ, &reason, &status, &reply, &provider, &rule, &diag, &decided,
-		&setting, &r.Policy, &evaluated); err != nil {
-		return r, err
-	}
-	r.State = policy.State(st)
-	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
-	r.FirstBounce, r.LastBounce, r.DecidedAt = fromUnix(first), fromUnix(last), fromUnix(decided)
-	r.EventID, r.Type, r.Reason, r.Status = evID.String, typ.String, reason.String, status.String
-	r.ReplyCode, r.Provider, r.Rule, r.Diagnostic = reply.String, provider.String, rule.String, diag.String
-	r.Setting = setting.String
-	r.EvaluatedAt = time.Unix(evaluated, 0).UTC()
-	return r, nil
-}
-
-// Transitions returns the stored audit trail of an address, in order.
-func (s *Store) Transitions(ctx context.Context, addr string) ([]policy.Transition, error) {
-	rows, err := s.db.QueryContext(ctx, query("policy_transitions_of"), addr)
-	if err != nil {
-		return nil, classify(s.path, "read transitions", err)
-	}
-	defer rows.Close()
-	var out []policy.Transition
-	for rows.Next() {
-		var t policy.Transition
-		var at int64
-		var from, to string
-		var ids, rule, setting, note sql.NullString
-		if err := rows.Scan(&at, &from, &to, &t.SoftCount, &ids, &rule, &setting, &note); err != nil {
-			return nil, classify(s.path, "read transitions", err)
-		}
-		t.At, t.From, t.To = time.Unix(at, 0).UTC(), policy.State(from), policy.State(to)
-		t.Events = strings.Fields(ids.String)
-		t.Rule, t.Setting, t.Note = rule.String, setting.String, note.String
-		out = append(out, t)
-	}
-	return out, classify(s.path, "read transitions", rows.Err())
-}
-
-// Overrides returns the overrides of an address, oldest first.
-func (s *Store) Overrides(ctx context.Context, addr string) ([]policy.Override, error) {
-	rows, err := s.db.QueryContext(ctx, query("policy_overrides_of"), addr)
-	if err != nil {
-		return nil, classify(s.path, "read overrides", err)
-	}
-	defer rows.Close()
-	var out []policy.Override
-	for rows.Next() {
-		o := policy.Override{Recipient: addr}
-		var at int64
-		if err := rows.Scan(&at, &o.By, &o.Why); err != nil {
-			return nil, classify(s.path, "read overrides", err)
-		}
-		o.At = time.Unix(at, 0).UTC()
-		out = append(out, o)
-	}
-	return out, classify(s.path, "read overrides", rows.Err())
-}
-
-// EventsOf returns the events of an address (every stored spelling of it), oldest first with
-// those of unknown time before the others, with MessageKey, Idx and Position set. Only
-// evaluated events are mapped to their address: call EvaluatePending first.
-func (s *Store) EventsOf(ctx context.Context, addr string) ([]Event, error) {
-	return s.queryEvents(ctx, "policy_events_of", addr)
-}
-
-func scanEvent(rows *sql.Rows) (Event, error) {
-	var e Event
-	var hard int
-	var bounced sql.NullInt64
-	var action, status, reply, diag, remote, reporting, provider, rule, sender, subject,
-		origID, campaign, domain, feedback sql.NullString
-	if err := rows.Scan(&e.MessageKey, &e.Idx, &e.Position, &e.Recipient, &action, &status,
-		&reply, &diag, &remote, &reporting, &e.Reason, &e.Type, &hard, &provider, &rule,
-		&e.Confidence, &bounced, &sender, &subject, &origID, &campaign, &domain,
-		&feedback); err != nil {
-		return e, err
-	}
-	e.Action, e.Status, e.ReplyCode, e.Diagnostic = action.String, status.String, reply.String, diag.String
-	e.RemoteMTA, e.ReportingMTA, e.Provider, e.Rule = remote.String, reporting.String, provider.String, rule.String
-	e.Sender, e.Subject, e.OriginalMessageID = sender.String, subject.String, origID.String
-	e.Campaign, e.SendingDomain, e.FeedbackType = campaign.String, domain.String, feedback.String
-	e.Hard = hard != 0
-	e.BouncedAt = fromUnix(bounced)
-	return e, nil
-}
-
-// Recipient returns the address a stored (lower-case) recipient maps to, or why it is
-// malformed; ok is false when the recipient has not been evaluated.
-func (s *Store) Recipient(ctx context.Context, raw string) (addr, malformed string, ok bool, err error) {
-	var a, e sql.NullString
-	err = s.db.QueryRowContext(ctx, query("policy_recipient"), NormalizeRecipient(raw)).Scan(&a, &e)
-	if err == sql.ErrNoRows {
-		return "", "", false, nil
-	}
-	if err != nil {
-		return "", "", false, classify(s.path, "read recipient", err)
-	}
-	return a.String, e.String, true, nil
-}
-
-// Malformed counts the stored recipients whose address is malformed (they are not evaluated).
-func (s *Store) Malformed(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, query("policy_malformed")).Scan(&n)
-	return n, classify(s.path, "count malformed recipients", err)
-}
-
-// MalformedRecipient is a stored recipient whose address is malformed: it is never evaluated nor
-// exported.
-type MalformedRecipient struct {
-	Recipient  string // as stored (lower case)
-	Error      string // why it is malformed
-	Events     int
-	LastBounce time.Time
-}
-
-// MalformedRecipients lists the recipients whose address is malformed, by recipient.
-func (s *Store) MalformedRecipients(ctx context.Context) ([]MalformedRecipient, error) {
-	rows, err := s.db.QueryContext(ctx, query("policy_malformed_list"))
-	if err != nil {
-		return nil, classify(s.path, "list malformed recipients", err)
-	}
-	defer rows.Close()
-	var out []MalformedRecipient
-	for rows.Next() {
-		var m MalformedRecipient
-		var last sql.NullInt64
-		if err := rows.Scan(&m.Recipient, &m.Error, &m.Events, &last); err != nil {
-			return nil, classify(s.path, "list malformed recipients", err)
-		}
-		m.LastBounce = fromUnix(last)
-		out = append(out, m)
-	}
-	return out, classify(s.path, "list malformed recipients", rows.Err())
-}
-
-// OtherPolicy counts the addresses last evaluated with a policy whose id is not id.
-func (s *Store) OtherPolicy(ctx context.Context, id string) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, query("policy_other_policy"), id).Scan(&n)
-	return n, classify(s.path, "read states", err)
-}
-
-// ExportChange is one entry of an address's export history.
-type ExportChange struct {
-	ExportID int64
-	At       time.Time
-	Target   string
-	Kind     string // new, changed, left
-}
-
-// ExportChanges returns the export history of an address, oldest first.
-func (s *Store) ExportChanges(ctx context.Context, addr string) ([]ExportChange, error) {
-	rows, err := s.db.QueryContext(ctx, query("policy_export_changes_of"), addr)
-	if err != nil {
-		return nil, classify(s.path, "read export history", err)
-	}
-	defer rows.Close()
-	var out []ExportChange
-	for rows.Next() {
-		var c ExportChange
-		var at int64
-		if err := rows.Scan(&c.ExportID, &at, &c.Target, &c.Kind); err != nil {
-			return nil, classify(s.path, "read export history", err)
-		}
-		c.At = time.Unix(at, 0).UTC()
-		out = append(out, c)
-	}
-	return out, classify(s.path, "read export history", rows.Err())
-}
-
-// PruneSummary says what a prune did (or, dry, would do).
-type PruneSummary struct {
-	Cutoff          time.Time
-	EventsDeleted   int // events that bounced before the cutoff
-	EventsKept      int // old events kept as the evidence of a suppression or a review (details removed)
-	MessagesCleared int // messages whose subject, sender, Message-ID and error text were removed
-	StatesCleared   int // states whose stored diagnostic was removed
-	Forgotten       int // recipient spellings without events any more
-}
-
-// errDryRun rolls a dry-run prune back.
-var errDryRun = errors.New("dry run")
-
-// Prune deletes, in one transaction, the events that bounced before cutoff, except the
-// evidence of every suppression and review (the events of an address in state suppressed or
-// review since its last override, so that evaluating again gives the same state); removes the
-// diagnostic, sender, subject and Message-ID of the old events kept, the subject, sender,
-// Message-ID and error text of messages dated before cutoff (the message rows stay, so a
-// rescan does not store them again), the diagnostic of states decided before cutoff, and the
-// per-address history of exports made before cutoff. States and transitions stay. With dry,
-// it reports the counts and changes nothing. Call EvaluatePending first.
-func (s *Store) Prune(ctx context.Context, cutoff, now time.Time, dry bool) (PruneSummary, error) {
-	sum := PruneSummary{Cutoff: cutoff}
-	c := cutoff.Unix()
-	err := s.write(ctx, "prune", func(tx *sql.Tx) error {
-		// Deleted rows are overwritten with zeros, not left readable in free pages. SQLite-only,
-		// like the PRAGMAs of the connection string; it stays on for this connection.
-		if _, err := tx.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
-			return err
-		}
-		steps := []struct {
-			name string
-			n    *int
-			args []any
-		}{
-			{"policy_prune_events", &sum.EventsDeleted, []any{c, int64(math.MinInt64)}},
-			{"policy_prune_blank_events", &sum.EventsKept, []any{c}},
-			{"policy_prune_messages", &sum.MessagesCleared, []any{c}},
-			{"policy_prune_legacy", new(int), []any{c}},
-			{"policy_prune_states", &sum.StatesCleared, []any{c}},
-			{"policy_delete_orphan_addresses", &sum.Forgotten, nil},
-			{"policy_prune_export_changes", new(int), []any{c}},
-		}
-		for _, st := range steps {
-			res, err := tx.ExecContext(ctx, query(st.name), st.args...)
-			if err != nil {
-				return fmt.Errorf("%s: %w", st.name, err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			*st.n = int(n)
-		}
-		// SQLite may reuse the ids of deleted events: keep the mark at or below the highest id,
-		// so that events stored later are seen as pending, and count the prune, so that no
-		// process takes its recent events for the pending ones (recent.go).
-		if sum.EventsDeleted > 0 {
-			if err := countPrune(ctx, tx); err != nil {
-				return err
-			}
-		}
-		mark, maxID, err := marks(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if mark > maxID {
-			if err := setMark(ctx, tx, maxID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, query("policy_insert_prune"), now.Unix(), c, sum.EventsDeleted,
-			sum.EventsKept, sum.MessagesCleared); err != nil {
-			return err
-		}
-		if dry {
-			return errDryRun
-		}
-		return nil
-	})
-	if errors.Is(err, errDryRun) {
-		err = nil
-	}
-	return sum, err
 }

@@ -1,0 +1,60 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ID identifies a policy by its effective settings: a short hex SHA-256 of every
+// section's settings, sections and keys sorted. Comments, order and the file name do not
+// change it. It is stored with every evaluated state, so that export and show can tell when
+// states were evaluated with another policy.
+func (p *Policy) ID() string {
+	var lines []string
+	for _, s := range p.Sections {
+		for _, st := range s.Settings {
+			lines = append(lines, s.Label()+"\x00"+st.Key+"\x00"+st.Value)
+		}
+	}
+	slices.Sort(lines)
+	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(h[:6])
+}
+
+// Horizon is how far back events can decide a state that is not permanent: a pause (its soft
+// window and its length) or a pause count (pause_window), with the longest settings of any
+// section. Pruning younger events could change states; suppressions and reviews are kept by
+// keeping their evidence (store.Prune).
+func (p *Policy) Horizon() (time.Duration, string) {
+	longest := map[string]time.Duration{}
+	for _, s := range p.Sections {
+		for _, st := range s.Settings {
+			switch st.Key {
+			case "soft_window", "pause", "pause_window":
+				if d, err := ParseDuration(st.Value); err == nil && d > longest[st.Key] {
+					longest[st.Key] = d
+				}
+			}
+		}
+	}
+	paused := longest["soft_window"] + longest["pause"]
+	if pw := longest["pause_window"]; pw >= paused {
+		return pw, "pause_window " + FormatDuration(pw)
+	}
+	return paused, "soft_window + pause " + FormatDuration(paused)
+}
+
+// FormatDuration writes a duration in the policy's units: 30d, 72h, 90m.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return fmt.Sprintf("%dm", d/time.Minute)
+}

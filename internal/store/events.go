@@ -1,0 +1,36 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// This file reads the events of one address, over every stored spelling of it.
+
+// EventsOf returns the events of an address (every stored spelling of it), oldest first with
+// those of unknown time before the others, with MessageKey, Idx and Position set. Only
+// evaluated events are mapped to their address: call EvaluatePending first.
+func (s *Store) EventsOf(ctx context.Context, addr string) ([]Event, error) {
+	return s.queryEvents(ctx, "policy_events_of", addr)
+}
+
+func scanEvent(rows *sql.Rows) (Event, error) {
+	var e Event
+	var hard int
+	var bounced sql.NullInt64
+	var action, status, reply, diag, remote, reporting, provider, rule, sender, subject,
+		origID, campaign, domain, feedback sql.NullString
+	if err := rows.Scan(&e.MessageKey, &e.Idx, &e.Position, &e.Recipient, &action, &status,
+		&reply, &diag, &remote, &reporting, &e.Reason, &e.Type, &hard, &provider, &rule,
+		&e.Confidence, &bounced, &sender, &subject, &origID, &campaign, &domain,
+		&feedback); err != nil {
+		return e, err
+	}
+	e.Action, e.Status, e.ReplyCode, e.Diagnostic = action.String, status.String, reply.String, diag.String
+	e.RemoteMTA, e.ReportingMTA, e.Provider, e.Rule = remote.String, reporting.String, provider.String, rule.String
+	e.Sender, e.Subject, e.OriginalMessageID = sender.String, subject.String, origID.String
+	e.Campaign, e.SendingDomain, e.FeedbackType = campaign.String, domain.String, feedback.String
+	e.Hard = hard != 0
+	e.BouncedAt = fromUnix(bounced)
+	return e, nil
+}

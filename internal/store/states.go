@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/bounce"
+)
+
+// This file keeps the evaluated state of every address (table states, migration 0002) and reads
+// the mapping of stored recipients to addresses (recipient_addresses).
+
+// StateRow is the stored state of one address.
+type StateRow struct {
+	Address         string
+	State           bounce.State // as evaluated at EvaluatedAt; see Effective
+	SoftCount       int
+	PauseCount      int
+	SuppressedUntil time.Time // paused: the end of the pause
+	ExpiresAt       time.Time // paused: the pause end; soft: the end of the soft window; else zero
+	Since           time.Time // time of the transition into State
+	FirstBounce     time.Time
+	LastBounce      time.Time
+	Bounces         int
+	EventID         string // the deciding event (bounce.EventID); "" when none
+	Type            string // of the deciding event
+	Reason          string
+	Status          string
+	ReplyCode       string
+	Provider        string
+	Rule            string
+	Diagnostic      string
+	DecidedAt       time.Time // bounce time of the deciding event
+	Setting         string    // policy settings of the deciding transition
+	Policy          string    // id of the policy that evaluated it
+	EvaluatedAt     time.Time
+}
+
+// Effective returns the state at now (bounce.Effective).
+func (r *StateRow) Effective(now time.Time) bounce.State {
+	return bounce.Effective(r.State, r.ExpiresAt, now)
+}
+
+// saveDecided stores one evaluated address: its state row and its transitions.
+func saveDecided(ctx context.Context, upState, insTr *sql.Stmt, d *Decided) error {
+	r := &d.State
+	if _, err := upState.ExecContext(ctx, r.Address, string(r.State), r.SoftCount, r.PauseCount,
+		unix(r.SuppressedUntil), unix(r.ExpiresAt), unix(r.Since), unix(r.FirstBounce), unix(r.LastBounce),
+		r.Bounces, null(r.EventID), null(r.Type), null(r.Reason), null(r.Status),
+		null(r.ReplyCode), null(r.Provider), null(r.Rule), null(r.Diagnostic), unix(r.DecidedAt),
+		null(r.Setting), r.Policy, r.EvaluatedAt.Unix()); err != nil {
+		return err
+	}
+	for i, t := range d.Transitions {
+		if _, err := insTr.ExecContext(ctx, r.Address, i+1, t.At.Unix(), string(t.From), string(t.To),
+			t.SoftCount, null(strings.Join(t.Events, " ")), null(t.Rule), null(t.Setting),
+			null(t.Note)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// State returns the stored state of an address; ok is false when there is none.
+func (s *Store) State(ctx context.Context, addr string) (StateRow, bool, error) {
+	r, ok, err := stateOf(ctx, s.db, addr)
+	return r, ok, classify(s.path, "read state", err)
+}
+
+func stateOf(ctx context.Context, q queryer, addr string) (StateRow, bool, error) {
+	rows, err := q.QueryContext(ctx, query("policy_state"), addr)
+	if err != nil {
+		return StateRow{}, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return StateRow{}, false, rows.Err()
+	}
+	r, err := scanState(rows)
+	return r, err == nil, err
+}
+
+func scanState(rows *sql.Rows) (StateRow, error) {
+	var r StateRow
+	var st string
+	var until, expires, since, first, last, decided sql.NullInt64
+	var evID, typ, reason, status, reply, provider, rule, diag, setting sql.NullString
+	var evaluated int64
+	if err := rows.Scan(&r.Address, &st, &r.SoftCount, &r.PauseCount, &until, &expires, &since, &first,
+		&last, &r.Bounces, &evID, &typ, &reason, &status, &reply, &provider, &rule, &diag, &decided,
+		&setting, &r.Policy, &evaluated); err != nil {
+		return r, err
+	}
+	r.State = bounce.State(st)
+	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
+	r.FirstBounce, r.LastBounce, r.DecidedAt = fromUnix(first), fromUnix(last), fromUnix(decided)
+	r.EventID, r.Type, r.Reason, r.Status = evID.String, typ.String, reason.String, status.String
+	r.ReplyCode, r.Provider, r.Rule, r.Diagnostic = reply.String, provider.String, rule.String, diag.String
+	r.Setting = setting.String
+	r.EvaluatedAt = time.Unix(evaluated, 0).UTC()
+	return r, nil
+}
+
+// Recipient returns the address a stored (lower-case) recipient maps to, or why it is
+// malformed; ok is false when the recipient has not been evaluated.
+func (s *Store) Recipient(ctx context.Context, raw string) (addr, malformed string, ok bool, err error) {
+	var a, e sql.NullString
+	err = s.db.QueryRowContext(ctx, query("policy_recipient"), NormalizeRecipient(raw)).Scan(&a, &e)
+	if err == sql.ErrNoRows {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, classify(s.path, "read recipient", err)
+	}
+	return a.String, e.String, true, nil
+}
+
+// Malformed counts the stored recipients whose address is malformed (they are not evaluated).
+func (s *Store) Malformed(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, query("policy_malformed")).Scan(&n)
+	return n, classify(s.path, "count malformed recipients", err)
+}
+
+// MalformedRecipient is a stored recipient whose address is malformed: it is never evaluated nor
+// exported.
+type MalformedRecipient struct {
+	Recipient  string // as stored (lower case)
+	Error      string // why it is malformed
+	Events     int
+	LastBounce time.Time
+}
+
+// MalformedRecipients lists the recipients whose address is malformed, by recipient.
+func (s *Store) MalformedRecipients(ctx context.Context) ([]MalformedRecipient, error) {
+	rows, err := s.db.QueryContext(ctx, query("policy_malformed_list"))
+	if err != nil {
+		return nil, classify(s.path, "list malformed recipients", err)
+	}
+	defer rows.Close()
+	var out []MalformedRecipient
+	for rows.Next() {
+		var m MalformedRecipient
+		var last sql.NullInt64
+		if err := rows.Scan(&m.Recipient, &m.Error, &m.Events, &last); err != nil {
+			return nil, classify(s.path, "list malformed recipients", err)
+		}
+		m.LastBounce = fromUnix(last)
+		out = append(out, m)
+	}
+	return out, classify(s.path, "list malformed recipients", rows.Err())
+}
+
+// OtherPolicy counts the addresses last evaluated with a policy whose id is not id.
+func (s *Store) OtherPolicy(ctx context.Context, id string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, query("policy_other_policy"), id).Scan(&n)
+	return n, classify(s.path, "read states", err)
+}
