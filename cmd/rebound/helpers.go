@@ -14,7 +14,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/mailbox"
@@ -178,25 +177,16 @@ func storeExit(err error) (code int, hint string, ok bool) {
 	return 0, "", false
 }
 
-// renderTable prints rows under header as a plain table. Cells are made safe for a terminal
-// first (see printable): they hold text from the messages.
-func renderTable(w io.Writer, header []string, rows [][]string) {
-	t := tablewriter.NewTable(w)
-	t.Header(header)
-	for _, r := range rows {
-		safe := make([]string, len(r))
-		for i, c := range r {
-			safe[i] = printable(c)
-		}
-		_ = t.Append(safe)
-	}
-	_ = t.Render()
-}
-
 // renderFitted prints rows under header as a table that fits the output's width (termWidth):
 // the widest columns are wrapped, the first only unless wholeFirst. Cells are made safe for a
 // terminal first (see printable).
 func (g *globalOptions) renderFitted(header []string, rows [][]string, wholeFirst bool) error {
+	return g.renderFittedTo(g.stdout, header, nil, rows, wholeFirst)
+}
+
+// renderFittedTo is renderFitted writing to w (a buffer in front of standard output), leaving
+// out the columns with drop > 0 (the highest first) when the table cannot fit otherwise.
+func (g *globalOptions) renderFittedTo(w io.Writer, header []string, drop []int, rows [][]string, wholeFirst bool) error {
 	safe := make([][]string, len(rows))
 	for i, r := range rows {
 		safe[i] = make([]string, len(r))
@@ -204,7 +194,7 @@ func (g *globalOptions) renderFitted(header []string, rows [][]string, wholeFirs
 			safe[i][j] = printable(c)
 		}
 	}
-	return report.WriteTextTable(g.stdout, header, safe, g.termWidth(false), wholeFirst)
+	return report.WriteTextTableDrop(w, header, drop, safe, g.termWidth(false), wholeFirst)
 }
 
 // printable shows control characters (ESC, CR, LF, NUL, C1 controls such as CSI) and the
