@@ -217,6 +217,12 @@ type skipped struct {
 	Why      string `json:"why"`
 }
 
+// warnf prints a warning as "rebound: ..."; a hint the message carries ("...; hint: ...", as
+// the mailbox and IMAP errors write them) goes on its own "hint:" line.
 func (g *globalOptions) warnf(format string, args ...any) {
-	fmt.Fprintf(g.stderr, "rebound: "+format+"\n", args...)
+	msg := fmt.Sprintf(format, args...)
+	if i := strings.Index(msg, "; hint: "); i >= 0 {
+		msg = msg[:i] + "\nhint: " + msg[i+len("; hint: "):]
+	}
+	fmt.Fprintf(g.stderr, "rebound: %s\n", msg)
 }

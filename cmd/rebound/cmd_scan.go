@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/mailbox"
 	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/scan"
@@ -114,27 +115,33 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 }
 
 func printSummary(w io.Writer, s *pipeline.IngestSummary) {
-	fmt.Fprintf(w, "messages read %d, new %d, already seen %d", s.Read, s.New, s.Seen)
+	fmt.Fprintf(w, "messages read %s, new %s, already seen %s", thousands(s.Read), thousands(s.New), thousands(s.Seen))
 	if s.Duplicates > 0 {
-		fmt.Fprintf(w, ", copies of stored messages %d (counted once)", s.Duplicates)
+		fmt.Fprintf(w, ", copies of stored messages %s (counted once)", thousands(s.Duplicates))
 	}
 	fmt.Fprintln(w)
+	// Auto-replies and success notices are recorded per recipient, but they are no bounces.
+	notBounce := map[string]string{string(bounce.TypeAutoReply): "auto-replies", string(bounce.TypeDelivered): "delivery notices"}
 	types := make([]string, 0, len(s.Bounces))
 	total := 0
 	for t, n := range s.Bounces {
-		types = append(types, t)
-		total += n
+		if _, ok := notBounce[t]; !ok {
+			types = append(types, t)
+			total += n
+		}
 	}
 	sort.Strings(types)
-	fmt.Fprintf(w, "bounced recipients %d", total)
+	fmt.Fprintf(w, "bounced recipients %s", thousands(total))
 	for i, t := range types {
 		sep := ", "
 		if i == 0 {
 			sep = ": "
 		}
-		fmt.Fprintf(w, "%s%s %d", sep, t, s.Bounces[t])
+		fmt.Fprintf(w, "%s%s %s", sep, t, thousands(s.Bounces[t]))
 	}
-	fmt.Fprintf(w, "\nnot bounces %d, undecodable %d, unreadable %d, paths not read %d\n", s.NotBounces, s.Undecodable, s.Unreadable, s.BadPaths)
+	fmt.Fprintf(w, "\nauto-replies %s, delivery notices %s, not bounces %s, undecodable %s, unreadable %s, paths not read %s\n",
+		thousands(s.Bounces[string(bounce.TypeAutoReply)]), thousands(s.Bounces[string(bounce.TypeDelivered)]),
+		thousands(s.NotBounces), thousands(s.Undecodable), thousands(s.Unreadable), thousands(s.BadPaths))
 	fmt.Fprintf(w, "elapsed %.2fs, %.0f messages/s\n", s.Elapsed, s.Rate)
 }
 

@@ -36,8 +36,10 @@ nor exported. Each line says why, how many events it has and when it last bounce
 			switch {
 			case malformed && len(args) > 0:
 				return usageError("give either an ADDRESS or --malformed, not both")
-			case !malformed && len(args) != 1:
+			case !malformed && len(args) == 0:
 				return usageError("show needs an ADDRESS (or --malformed)")
+			case !malformed && len(args) > 1:
+				return usageError("show takes one ADDRESS, not %d", len(args))
 			}
 			return nil
 		},

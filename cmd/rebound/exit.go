@@ -52,7 +52,7 @@ func exitStatus(w io.Writer, err error) int {
 		code, hint = ce.code, ce.hint
 	} else if isUsage(err) {
 		code = exitUsage
-		hint = "run 'rebound help' for usage"
+		hint = "run 'rebound --help' for usage"
 	}
 	if code, hint2, ok := storeExit(err); ok && ce == nil {
 		return printErr(w, err, pick(hint, hint2), code)

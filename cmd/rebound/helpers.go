@@ -27,11 +27,32 @@ func (g *globalOptions) classifier() (*classify.Classifier, error) {
 	if g.rulesDir == "" {
 		return classify.Default()
 	}
+	if err := checkRulesDir(g.rulesDir); err != nil {
+		return nil, err
+	}
 	cl, err := classify.LoadDir(g.rulesDir)
 	if err != nil {
-		return nil, withHint(exitUsage, err, "check the rules with 'rebound rules check "+g.rulesDir+"'")
+		// One problem a line, each with its prefix as the policy's (problemLines).
+		return nil, withHint(exitUsage, errors.New(strings.ReplaceAll(strings.TrimRight(err.Error(), "\n"), "\n", "\nrebound: ")),
+			"check the rules with 'rebound rules check "+g.rulesDir+"'")
 	}
 	return cl, nil
+}
+
+// checkRulesDir makes sure a rules folder (--rules, rules check) is one: a usage error saying
+// that it does not exist, or is a file, otherwise.
+func checkRulesDir(dir string) error {
+	const hint = "give a folder of .rules and .providers files (docs/rules.md)"
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return withHint(exitUsage, fmt.Errorf("rules folder %s does not exist", dir), hint)
+	case err != nil:
+		return withHint(exitUsage, fmt.Errorf("rules folder: %w", err), hint)
+	case !fi.IsDir():
+		return withHint(exitUsage, fmt.Errorf("rules folder %s is a file, not a folder", dir), hint)
+	}
+	return nil
 }
 
 // attributor finds campaigns and sending domains (docs/attribution.md): the --attrib file, or
@@ -145,8 +166,15 @@ func (g *globalOptions) open(opts ...store.Option) (*store.Store, error) {
 	}
 	st, err := store.Open(path, opts...)
 	if errors.Is(err, store.ErrNotExist) {
+		fix := "give the database's path with --db PATH (or $REBOUND_DB)"
+		switch {
+		case g.db != "":
+			fix = "check the path given with --db"
+		case os.Getenv("REBOUND_DB") != "":
+			fix = "set $REBOUND_DB to the database's path (or give --db PATH)"
+		}
 		return nil, withHint(exitDatabase, err, "only 'rebound scan' creates a database; this path "+g.dbSource()+
-			": run scan first, or give the database's path with --db PATH (or $REBOUND_DB)")
+			": run scan first, or "+fix)
 	}
 	return st, err
 }

@@ -22,6 +22,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
-	return exitStatus(stderr, err)
+	cmd, err := root.ExecuteC()
+	return exitStatus(stderr, houseStyle(cmd, err))
 }

@@ -703,14 +703,14 @@ func TestDatabaseFaults(t *testing.T) {
 		junk := randomBytes(3, 8192)
 		writeFile(t, db, junk)
 		code, stderr := scanInto(db)
-		checkDatabaseError(t, code, stderr, []string{db, "is not a sqlite database"}, "move it aside")
+		checkDatabaseError(t, code, stderr, []string{db, "is not a sqlite database"}, "restore it from a backup first")
 	})
 	t.Run("damaged", func(t *testing.T) { // a SQLite header, then garbage
 		db := filepath.Join(t.TempDir(), "rebound.db")
 		junk := randomBytes(5, 8192)
 		writeFile(t, db, append([]byte("SQLite format 3\x00"), junk...))
 		code, stderr := scanInto(db)
-		checkDatabaseError(t, code, stderr, []string{db, "is corrupt or not a sqlite database"}, "move it aside")
+		checkDatabaseError(t, code, stderr, []string{db, "is corrupt or not a sqlite database"}, "restore it from a backup first")
 	})
 	t.Run("truncated", func(t *testing.T) { // a real database cut in half
 		db := filepath.Join(t.TempDir(), "rebound.db")
@@ -723,7 +723,7 @@ func TestDatabaseFaults(t *testing.T) {
 		}
 		writeFile(t, db, b[:len(b)/2])
 		code, stderr := scanInto(db)
-		checkDatabaseError(t, code, stderr, []string{db, "corrupt"}, "move it aside")
+		checkDatabaseError(t, code, stderr, []string{db, "corrupt"}, "restore it from a backup first")
 	})
 	t.Run("another program's", func(t *testing.T) {
 		db := filepath.Join(t.TempDir(), "other.db")
