@@ -63,6 +63,10 @@ complaint. Nothing is stored.
 Auto-replies (reason vacation), success notices (reason delivered) and messages that gave
 no record are left out unless asked for: --include autoreply,delivered,skipped names the
 ones to add, --all adds all three. scan stores every message's outcome whatever these flags.`,
+		Example: `  rebound parse bounce.eml
+  rebound parse --all /var/mail/bounces
+  rebound parse --format jsonl --include autoreply /var/mail/bounces > records.jsonl
+  cat bounce.eml | rebound parse -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runParse(g, o, args)

@@ -21,7 +21,9 @@ func newRulesCmd(g *globalOptions) *cobra.Command {
 	c.AddCommand(&cobra.Command{
 		Use:   "check DIR",
 		Short: "Validate a folder of user rules; errors are printed as file:line: message",
-		Args:  cobra.ExactArgs(1),
+		Example: `  rebound rules check /etc/rebound/rules
+  rebound --rules /etc/rebound/rules explain bounce.eml`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRulesCheck(g, args[0])
 		},

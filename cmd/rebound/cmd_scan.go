@@ -39,6 +39,10 @@ gzip, bzip2, xz or zstd compressed), standard input ("-") or IMAP mailboxes
 bounce and stores the results. Every message is recorded with its outcome, so a second run adds
 nothing and reads only what is new. The IMAP password comes from --password-file, else
 $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
+		Example: `  rebound scan /var/mail/bounces
+  rebound scan ~/Maildir/.Bounces /var/log/bounces.mbox.1.gz
+  rebound --db /var/lib/rebound/rebound.db scan --quiet /var/mail/bounces
+  rebound scan imaps://bounces@mail.example.com/INBOX`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd.Context(), g, o, args)
@@ -47,8 +51,8 @@ $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 	f := c.Flags()
 	f.BoolVar(&o.json, "json", false, "print the run summary as one JSON object on stdout")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors")
-	f.IntVar(&o.batch, "batch", 1000, "messages per database `transaction`")
-	f.IntVar(&o.workers, "workers", 0, "decoding `workers` (default: one per CPU)")
+	f.IntVar(&o.batch, "batch", 1000, "store `N` messages per database transaction")
+	f.IntVar(&o.workers, "workers", 0, "decode with `N` workers (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
 	addMaxSizeFlag(f, &o.maxSize)
 	addIMAPFlags(f, &g.imap)

@@ -10,11 +10,13 @@ import (
 
 // Exit statuses. They are documented in README.md ("Exit status"); keep the two in step.
 const (
-	exitOK          = 0 // the command finished (undecodable messages do not change this)
-	exitFailure     = 1 // the command stopped on an error (I/O, interrupted, ...)
-	exitUsage       = 2 // bad command line: unknown flag, missing argument, invalid value
-	exitDatabase    = 3 // the database cannot be used: corrupt, read-only, newer schema, disk full
-	exitPartialRead = 4 // the scan finished but one or more PATH arguments could not be read
+	exitOK          = 0   // the command finished (undecodable messages do not change this)
+	exitFailure     = 1   // the command stopped on an error (I/O, interrupted, ...)
+	exitUsage       = 2   // bad command line: unknown flag, missing argument, invalid value
+	exitDatabase    = 3   // the database cannot be used: corrupt, read-only, newer schema, disk full
+	exitPartialRead = 4   // the scan finished but one or more PATH arguments could not be read
+	exitInterrupted = 130 // stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it
+	exitTerminated  = 143 // stopped by SIGTERM: 128 + 15
 )
 
 // cliError is an error with an exit status and an optional hint for the user.

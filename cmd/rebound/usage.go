@@ -92,3 +92,20 @@ func subcommands(cmd *cobra.Command) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// hideGlobalFlags leaves the global flags a command does not use (--db of a command that opens
+// no database, ...) out of its help and of its subcommands' help: unused maps a command's path
+// ("rebound rules") to the flags' names.
+func hideGlobalFlags(root *cobra.Command, unused map[string][]string) {
+	help := root.HelpFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		for p := c; p != nil; p = p.Parent() {
+			for _, n := range unused[p.CommandPath()] {
+				if f := c.InheritedFlags().Lookup(n); f != nil {
+					f.Hidden = true
+				}
+			}
+		}
+		help(c, args)
+	})
+}
