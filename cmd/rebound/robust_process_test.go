@@ -260,6 +260,40 @@ func TestProcesses(t *testing.T) {
 	t.Run("reader during a scan", func(t *testing.T) { testSnapshot(t, bin, corpus, total) })
 	t.Run("scan waits for a lock", func(t *testing.T) { testBusy(t, bin, corpus, want) })
 	t.Run("unreadable file as another user", func(t *testing.T) { testOtherUser(t, bin) })
+	t.Run("SIGINT", func(t *testing.T) { testInterrupt(t, bin, corpus, full, want) })
+}
+
+// testInterrupt stops scans with SIGINT, as Ctrl-C does: each says so and exits with status
+// 130, the database stays consistent, and a last run completes it to the reference.
+func testInterrupt(t *testing.T, bin, corpus string, full time.Duration, want []string) {
+	db := filepath.Join(t.TempDir(), "rebound.db")
+	interrupted := 0
+	for delay := full / 2; delay > time.Millisecond && interrupted < 3; delay /= 2 {
+		p := startScan(t, bin, db, []string{"--batch", "20"}, corpus)
+		timer := time.AfterFunc(delay, func() { p.cmd.Process.Signal(os.Interrupt) })
+		err := p.cmd.Wait()
+		timer.Stop()
+		if err == nil {
+			continue // finished before the signal: try sooner
+		}
+		interrupted++
+		if code := p.cmd.ProcessState.ExitCode(); code != exitInterrupted {
+			t.Fatalf("interrupted after %v: exit status %d (%v), want %d\n%s", delay, code, err, exitInterrupted, p.stderr.String())
+		}
+		if !strings.Contains(p.stderr.String(), "rebound: interrupted (SIGINT); what was already stored is kept\n") {
+			t.Errorf("interrupted after %v, stderr:\n%s", delay, p.stderr.String())
+		}
+		if fi, err := os.Stat(db); err == nil && fi.Size() > 0 {
+			checkConsistent(t, db)
+		}
+	}
+	if interrupted == 0 {
+		t.Fatal("no SIGINT hit a running scan")
+	}
+	if p := startScan(t, bin, db, nil, corpus); p.wait(t) {
+		t.Fatal("last run killed")
+	}
+	sameDatabase(t, db, want)
 }
 
 // testKill starts scans and kills them with SIGKILL after a random delay between 5 ms and the

@@ -59,6 +59,12 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newGenerateCmd(g),
 	)
 	addCompletions(root, g)
+	hideGlobalFlags(root, map[string][]string{
+		"rebound parse":      {"db", "policy"},
+		"rebound explain":    {"db", "policy", "attrib"},
+		"rebound rules":      {"db", "policy", "attrib", "rules"},
+		"rebound completion": {"db", "policy", "attrib", "rules"},
+	})
 	return root
 }
 
