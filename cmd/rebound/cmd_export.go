@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"slices"
 	"strconv"
@@ -78,46 +77,28 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 	return c
 }
 
-// exportFilter selects rows.
-type exportFilter struct {
-	states    []bounce.State
-	types     []string
-	providers []string
-	since     time.Time
-}
-
-func (f *exportFilter) match(r *store.StateRow, eff bounce.State) bool {
-	return slices.Contains(f.states, eff) &&
-		(len(f.types) == 0 || slices.Contains(f.types, r.Type)) &&
-		(len(f.providers) == 0 || slices.Contains(f.providers, r.Provider)) &&
-		(f.since.IsZero() || !r.Since.Before(f.since))
-}
-
-// listStates are the states an export can list: the suppression list and the review list.
-var listStates = []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
-
-func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFilter, export.Format, error) {
+func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*export.Filter, export.Format, error) {
 	format, err := export.ParseFormat(o.format)
 	if err != nil {
 		return nil, "", usageError("%v", err)
 	}
-	f := &exportFilter{states: []bounce.State{bounce.StateSuppressed}}
+	f := &export.Filter{States: []bounce.State{bounce.StateSuppressed}}
 	if len(o.states) > 0 {
-		f.states = nil
+		f.States = nil
 		for _, s := range o.states {
 			st := bounce.State(strings.TrimSpace(s))
-			if !slices.Contains(listStates, st) {
+			if !slices.Contains(export.ListStates, st) {
 				return nil, "", usageError("unknown --state %q: want suppressed, paused or review", s)
 			}
-			f.states = append(f.states, st)
+			f.States = append(f.States, st)
 		}
 	}
-	if o.includePaused && !slices.Contains(f.states, bounce.StatePaused) {
-		f.states = append(f.states, bounce.StatePaused)
+	if o.includePaused && !slices.Contains(f.States, bounce.StatePaused) {
+		f.States = append(f.States, bounce.StatePaused)
 	}
 	if format.Permanent() {
-		if i := slices.IndexFunc(f.states, func(s bounce.State) bool { return s != bounce.StateSuppressed }); i >= 0 {
-			return nil, "", withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.states[i]),
+		if i := slices.IndexFunc(f.States, func(s bounce.State) bool { return s != bounce.StateSuppressed }); i >= 0 {
+			return nil, "", withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.States[i]),
 				"a service's suppression list has no end time: a pause or a review would stay suppressed there for good; export them with --format csv or jsonl")
 		}
 		if o.onlyNew {
@@ -130,7 +111,7 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 		if !slices.Contains(bounce.Types, bounce.Type(t)) {
 			return nil, "", usageError("unknown --type %q: want one of %s", t, joinTypes())
 		}
-		f.types = append(f.types, t)
+		f.Types = append(f.Types, t)
 	}
 	if len(o.providers) > 0 {
 		known, err := g.providerIDs()
@@ -143,11 +124,11 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFi
 				return nil, "", withHint(exitUsage, fmt.Errorf("unknown --provider %q", p),
 					"provider ids are the [id] sections of rules/default.providers (and of --rules), or other")
 			}
-			f.providers = append(f.providers, p)
+			f.Providers = append(f.Providers, p)
 		}
 	}
 	if o.since != "" {
-		if f.since, err = parseSince(o.since, now); err != nil {
+		if f.Since, err = parseSince(o.since, now); err != nil {
 			return nil, "", err
 		}
 	}
@@ -224,78 +205,17 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 			rec.Target = "-"
 		}
 	}
-	opts := export.Options{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe}
-	var sum exportSummary
-	// Rows go out as they are read, in address order: memory stays flat however long the list.
-	write := func(w io.Writer, lr *store.Lister) error {
-		ew, err := export.NewWriter(w, format, opts)
-		if err != nil {
-			return err
-		}
-		err = lr.List(func(l *store.Listed) (string, error) {
-			if !filter.match(l.State, l.State.State) {
-				return "", nil
-			}
-			row := exportRow(l.State)
-			fp := row.Fingerprint()
-			if o.onlyNew {
-				if fp == l.Last {
-					return "", nil // delivered before, unchanged
-				}
-				row.Change = export.ChangeChanged
-				if l.Last == "" {
-					row.Change = export.ChangeAdded
-				}
-			}
-			if err := ew.Write(row); errors.Is(err, export.ErrBadAddress) {
-				sum.bad = append(sum.bad, l.State.Address)
-				return "", nil
-			} else if err != nil {
-				return "", err
-			}
-			return fp, nil
-		})
-		if err != nil {
-			return err
-		}
-		if o.onlyNew {
-			err = lr.Left(func(addr string, st bounce.State) error {
-				if st == "" {
-					st = bounce.StateActive
-				}
-				err := ew.Write(export.Row{Email: addr, State: st, Change: export.ChangeRemoved})
-				if errors.Is(err, export.ErrBadAddress) {
-					sum.bad = append(sum.bad, addr)
-					return nil
-				}
-				return err
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return ew.Flush()
+	sum, err := export.Deliver(ctx, st, export.DeliverOptions{Now: ev.Now, Format: format, Filter: *filter,
+		Changes: o.onlyNew, Options: export.Options{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe},
+		Record: rec, Out: o.out, Perm: perm, Stdout: g.stdout})
+	if errors.Is(err, export.ErrOwner) {
+		return withHint(exitFailure, err, "nothing was replaced: run the export as the file's owner or as root, or remove the file once so that rebound creates it")
 	}
-	target := "standard output"
-	sum.res, err = st.Export(ctx, ev.Now, listStates, rec, func(lr *store.Lister) error {
-		if !toFile {
-			return write(g.stdout, lr)
-		}
-		kind, err := export.WriteFile(o.out, export.FileOptions{Perm: perm}, func(w io.Writer) error { return write(w, lr) })
-		target = o.out
-		if kind == export.Device {
-			target += " (written to, not replaced: not a regular file)"
-		}
-		if errors.Is(err, export.ErrOwner) {
-			return withHint(exitFailure, err, "nothing was replaced: run the export as the file's owner or as root, or remove the file once so that rebound creates it")
-		}
-		return err
-	})
 	if err != nil {
 		return err
 	}
 	if !o.quiet {
-		g.printExportSummary(target, o, &sum)
+		g.printExportSummary(o, &sum)
 		if err := g.noteMalformed(ctx, st); err != nil {
 			return err
 		}
@@ -303,16 +223,10 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	return g.warnOtherPolicy(ctx, st, lp)
 }
 
-// exportSummary is what an export delivered, for its summary line.
-type exportSummary struct {
-	res store.ExportResult
-	bad []string // listed addresses that are not valid addresses: not written
-}
-
 // printExportSummary writes the summary line of an export to stderr: rows written, and how the
 // list changed since the last delivered export.
-func (g *globalOptions) printExportSummary(target string, o *exportOptions, sum *exportSummary) {
-	r := sum.res
+func (g *globalOptions) printExportSummary(o *exportOptions, sum *export.Delivery) {
+	r, target := sum.Result, sum.Target
 	rows := r.Rows
 	if o.onlyNew {
 		rows += r.Left
@@ -326,9 +240,9 @@ func (g *globalOptions) printExportSummary(target string, o *exportOptions, sum 
 		}
 	}
 	fmt.Fprintln(g.stderr, line)
-	if len(sum.bad) > 0 {
-		g.warnf("note: %s on the list %s not a valid address and %s left out: %s", plural(len(sum.bad), "address"),
-			verb(len(sum.bad), "is", "are"), verb(len(sum.bad), "was", "were"), strings.Join(sum.bad, ", "))
+	if len(sum.Bad) > 0 {
+		g.warnf("note: %s on the list %s not a valid address and %s left out: %s", plural(len(sum.Bad), "address"),
+			verb(len(sum.Bad), "is", "are"), verb(len(sum.Bad), "was", "were"), strings.Join(sum.Bad, ", "))
 	}
 }
 
@@ -341,17 +255,6 @@ func (g *globalOptions) noteMalformed(ctx context.Context, st *store.Store) erro
 	g.warnf("note: %s with a malformed address %s not exported; 'rebound show --malformed' lists them",
 		plural(n, "recipient"), verb(n, "is", "are"))
 	return nil
-}
-
-// exportRow turns a stored state into an export row: the deciding event fills type, reason,
-// codes, provider, rule and diagnostic (docs/export.md). The writer cleans the diagnostic.
-func exportRow(r *store.StateRow) export.Row {
-	return export.Row{
-		Email: r.Address, State: r.State, Type: bounce.Type(r.Type), Reason: bounce.Reason(r.Reason),
-		Status: r.Status, ReplyCode: r.ReplyCode, Provider: r.Provider, FirstBounce: r.FirstBounce,
-		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount,
-		SuppressedUntil: r.SuppressedUntil, Rule: r.Rule, LastDiagnostic: r.Diagnostic,
-	}
 }
 
 // describe renders the filters for the export record.
