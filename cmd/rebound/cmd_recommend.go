@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/spf13/cobra"
 )
 
@@ -40,7 +40,7 @@ period (stats does so only up to 75,000 bounces).`,
 }
 
 func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) error {
-	format, err := kpi.ParseFormat(o.format)
+	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "recommend writes text, table, markdown, csv or json")
 	}
@@ -52,9 +52,9 @@ func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) er
 	if err != nil {
 		return err
 	}
-	if format != kpi.FormatJSON {
+	if format != report.FormatJSON {
 		sanitizeDataset(ds)
 	}
-	opts := kpi.Options{Color: (format == kpi.FormatText || format == kpi.FormatTable) && g.color(), Width: g.termWidth(o.wide)}
-	return kpi.RenderFindings(g.stdout, kpi.Recommend(ds), format, opts)
+	opts := report.Options{Color: (format == report.FormatText || format == report.FormatTable) && g.color(), Width: g.termWidth(o.wide)}
+	return report.RenderFindings(g.stdout, report.Recommend(ds), format, opts)
 }

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/spf13/cobra"
 )
 
@@ -135,7 +135,7 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := kpi.ParseSent(bytes.NewReader(data), name, known...)
+	rows, err := report.ParseSent(bytes.NewReader(data), name, known...)
 	if err != nil {
 		hint := "nothing was imported; fix every line above and import the file again"
 		if strings.Contains(err.Error(), "unknown provider") {
@@ -180,7 +180,7 @@ func (g *globalOptions) addSent(ctx context.Context, rows []stats.SentRow) error
 		}
 		noted[r.Campaign] = true
 		msg := "note: no bounce is attributed to campaign " + printable(r.Campaign) + " so far"
-		if m := kpi.DidYouMean(r.Campaign, known); m != "" {
+		if m := report.DidYouMean(r.Campaign, known); m != "" {
 			msg += "; did you mean " + printable(m) + "?"
 		} else {
 			msg += "."

@@ -12,7 +12,7 @@ import (
 
 	"github.com/reboundhq/rebound/internal/export"
 
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -61,14 +61,14 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 }
 
 func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
-	format, err := kpi.ParseFormat(o.format)
-	if err != nil || format == kpi.FormatText {
+	format, err := report.ParseFormat(o.format)
+	if err != nil || format == report.FormatText {
 		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "stats writes table, json, csv or markdown")
 	}
-	if err := kpi.CheckBy(o.by); err != nil {
+	if err := report.CheckBy(o.by); err != nil {
 		return usageError("%v", err)
 	}
-	if o.outDir != "" && format != kpi.FormatCSV {
+	if o.outDir != "" && format != report.FormatCSV {
 		return withHint(exitUsage, fmt.Errorf("--out-dir writes CSV files"), "add --format csv")
 	}
 	q, err := o.period.query(g)
@@ -83,18 +83,18 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 	if err != nil {
 		return err
 	}
-	if format != kpi.FormatJSON {
+	if format != report.FormatJSON {
 		sanitizeDataset(ds)
 	}
-	opts := kpi.Options{Color: format == kpi.FormatTable && g.color(), Width: g.termWidth(o.wide)}
-	s := kpi.Build(ds)
+	opts := report.Options{Color: format == report.FormatTable && g.color(), Width: g.termWidth(o.wide)}
+	s := report.Build(ds)
 	if o.outDir != "" {
 		return g.writeCSVTables(o, s)
 	}
-	if err := kpi.Render(g.stdout, s, o.by, format, opts); err != nil {
+	if err := report.Render(g.stdout, s, o.by, format, opts); err != nil {
 		return err
 	}
-	if format != kpi.FormatTable && format != kpi.FormatMarkdown {
+	if format != report.FormatTable && format != report.FormatMarkdown {
 		return nil
 	}
 	if !info.Detailed && info.Bounces > 0 {
@@ -108,8 +108,8 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 
 // writeCSVTables writes every table of s (or the --by one) to its own CSV file in --out-dir,
 // each replaced atomically.
-func (g *globalOptions) writeCSVTables(o *statsOptions, s *kpi.Stats) error {
-	names := kpi.CSVTables
+func (g *globalOptions) writeCSVTables(o *statsOptions, s *report.Stats) error {
+	names := report.CSVTables
 	if o.by != "" {
 		names = []string{o.by}
 	}
@@ -120,7 +120,7 @@ func (g *globalOptions) writeCSVTables(o *statsOptions, s *kpi.Stats) error {
 	for i, name := range names {
 		files[i] = name + ".csv"
 		_, err := export.WriteFile(filepath.Join(o.outDir, files[i]), export.FileOptions{},
-			func(w io.Writer) error { return kpi.CSVTable(w, s, name) })
+			func(w io.Writer) error { return report.CSVTable(w, s, name) })
 		if err != nil {
 			return err
 		}
@@ -135,27 +135,27 @@ var detailLimit = store.DefaultDetailLimit
 
 // writeSkipped says that the recipients and the recommendations read from diagnostics were
 // left out, and how to get them.
-func writeSkipped(w io.Writer, format kpi.Format, info store.StatsInfo, limit, width int) {
+func writeSkipped(w io.Writer, format report.Format, info store.StatsInfo, limit, width int) {
 	bullet := ""
-	if format == kpi.FormatMarkdown {
+	if format == report.FormatMarkdown {
 		bullet, width = "- ", 0
 	}
-	fmt.Fprintf(w, "\n%s\n", kpi.Wrap(fmt.Sprintf("%sRecipients and the recommendations read from diagnostics are left out: %s bounces "+
+	fmt.Fprintf(w, "\n%s\n", report.Wrap(fmt.Sprintf("%sRecipients and the recommendations read from diagnostics are left out: %s bounces "+
 		"in the period, more than the %s read one by one; --detail reads them all (several seconds per million).",
 		bullet, thousands(info.Bounces), thousands(limit)), width))
 }
 
 // writeFindingsSection ends the table and Markdown output of stats with the recommendations.
-func writeFindingsSection(w io.Writer, ds *stats.Dataset, info store.StatsInfo, format kpi.Format, opts kpi.Options) error {
-	fs := kpi.Recommend(ds)
-	if format == kpi.FormatMarkdown {
+func writeFindingsSection(w io.Writer, ds *stats.Dataset, info store.StatsInfo, format report.Format, opts report.Options) error {
+	fs := report.Recommend(ds)
+	if format == report.FormatMarkdown {
 		if _, err := fmt.Fprintf(w, "\n### Recommendations\n\n"); err != nil {
 			return err
 		}
-		return kpi.RenderFindings(w, fs, kpi.FormatMarkdown, opts)
+		return report.RenderFindings(w, fs, report.FormatMarkdown, opts)
 	}
 	if _, err := fmt.Fprintf(w, "\nRecommendations\n"); err != nil {
 		return err
 	}
-	return kpi.RenderFindings(w, fs, kpi.FormatText, opts)
+	return report.RenderFindings(w, fs, report.FormatText, opts)
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/spf13/cobra"
 )
 
@@ -78,7 +78,7 @@ func addCompletions(root *cobra.Command, g *globalOptions) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "stats":
-			registerCompletions(c, g, map[string][]string{"by": kpi.ByValues, "format": {"table", "json", "csv", "markdown"}})
+			registerCompletions(c, g, map[string][]string{"by": report.ByValues, "format": {"table", "json", "csv", "markdown"}})
 		case "recommend":
 			registerCompletions(c, g, map[string][]string{"format": {"text", "table", "markdown", "csv", "json"}})
 		case "export":

@@ -39,8 +39,8 @@ func withHint(code int, err error, hint string) error {
 // errPartial is returned by scan when some paths could not be read; they were reported already.
 var errPartial = &cliError{code: exitPartialRead, err: errors.New("some paths could not be read")}
 
-// report prints err, if any, as "rebound: ..." with its hint, and returns the exit status.
-func report(w io.Writer, err error) int {
+// exitStatus prints err, if any, as "rebound: ..." with its hint, and returns the exit status.
+func exitStatus(w io.Writer, err error) int {
 	if err == nil {
 		return exitOK
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/mailbox"
-	kpi "github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/pflag"
 )
@@ -194,7 +194,7 @@ func (g *globalOptions) renderFitted(header []string, rows [][]string, wholeFirs
 			safe[i][j] = printable(c)
 		}
 	}
-	return kpi.WriteTextTable(g.stdout, header, safe, g.termWidth(false), wholeFirst)
+	return report.WriteTextTable(g.stdout, header, safe, g.termWidth(false), wholeFirst)
 }
 
 // printable shows control characters (ESC, CR, LF, NUL, C1 controls such as CSI) and the

@@ -22,5 +22,5 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
-	return report(stderr, err)
+	return exitStatus(stderr, err)
 }

@@ -132,7 +132,7 @@ func (g *globalOptions) color() bool {
 
 // sanitizeDataset makes the text of a dataset safe to show (see printable): campaigns, sending
 // domains, recipient domains and diagnostics come from the bounced messages, written by
-// strangers. Rows that become equal are added up by kpi.Build.
+// strangers. Rows that become equal are added up by report.Build.
 func sanitizeDataset(ds *stats.Dataset) {
 	for i := range ds.Counts {
 		c := &ds.Counts[i]
