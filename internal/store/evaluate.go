@@ -122,7 +122,7 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		}
 		if maxID-mark > pendingInMemory {
 			err := pages(ctx, tx, "policy_pending_recipients_from", func(raws []string) error {
-				addrOf, malformed, _, err := mapRecipients(ctx, tx, raws)
+				addrOf, malformed, _, err := s.mapRecipients(ctx, tx, raws)
 				if err != nil {
 					return err
 				}
@@ -144,7 +144,7 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 				return err
 			}
 		}
-		addrOf, malformed, moved, err := mapRecipients(ctx, tx, distinctRecipients(pending))
+		addrOf, malformed, moved, err := s.mapRecipients(ctx, tx, distinctRecipients(pending))
 		if err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 			return err
 		}
 		err = pages(ctx, tx, "policy_recipients_from", func(raws []string) error {
-			_, malformed, _, err := mapRecipients(ctx, tx, raws)
+			_, malformed, _, err := s.mapRecipients(ctx, tx, raws)
 			sum.Malformed += malformed
 			return err
 		})
@@ -321,8 +321,9 @@ func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *Eva
 // address of each well-formed recipient and the number of malformed recipients. Only new or
 // changed mappings are written; moved is true when a recipient stored before now normalises to
 // another address or none (after a change to address.Normalize), so that its older events
-// belong to an address that may have no state yet.
-func mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) (addrOf map[string]string, malformed int, moved bool, err error) {
+// belong to an address that may have no state yet. The addresses that the scan's workers
+// computed (recent) are taken as they are; the others are normalised here.
+func (s *Store) mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) (addrOf map[string]string, malformed int, moved bool, err error) {
 	type mapping struct{ address, error sql.NullString }
 	stored := make(map[string]mapping, len(raws))
 	err = chunks(raws, func(part []string) error {
@@ -352,13 +353,20 @@ func mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) (addrOf map[s
 	addrOf = make(map[string]string, len(raws))
 	for _, raw := range raws {
 		var want mapping
-		a, nerr := address.Normalize(raw)
-		if nerr != nil {
+		m, ok := s.recent.address(raw)
+		if !ok {
+			a, nerr := address.Normalize(raw)
+			m.address = a
+			if nerr != nil {
+				m.error = nerr.Error()
+			}
+		}
+		if m.error != "" {
 			malformed++
-			want.error = sql.NullString{String: nerr.Error(), Valid: true}
+			want.error = sql.NullString{String: m.error, Valid: true}
 		} else {
-			want.address = sql.NullString{String: a, Valid: true}
-			addrOf[raw] = a
+			want.address = sql.NullString{String: m.address, Valid: true}
+			addrOf[raw] = m.address
 		}
 		old, ok := stored[raw]
 		if ok && old == want {
