@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,10 +43,11 @@ func newExportCmd(g *globalOptions) *cobra.Command {
 		Short: "Write the suppression list for a CRM or a sending service",
 		Long: `export writes one row per address the policy has suppressed for good, sorted by address, as
 CSV (RFC 4180, with a header row), JSON Lines, or the suppression import of a service (--format
-mailchimp, hubspot, sendgrid, mailgun, ses). --include-paused adds the addresses paused for a
+mailchimp, hubspot, sendgrid, mailgun, mailgun-complaints, ses). --include-paused adds the addresses paused for a
 while, with the end of the pause (CSV and JSON Lines only: the services' lists have no end time,
 and would keep a paused address suppressed for good). The columns and formats are described in
-docs/export.md.
+docs/export.md. Mailgun keeps complaints in a list of their own: --format mailgun writes the
+bounces, --format mailgun-complaints the complaints.
 
 It reads the stored states: they are evaluated after every scan (docs/policy.md), and a pause
 that has ended by now is left out. --new writes only the rows that are new or changed since the
@@ -55,6 +59,7 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
   rebound export --new --out /srv/crm/changes.csv
   rebound export --include-paused --format jsonl
   rebound export --format mailgun --out bounces-import.csv
+  rebound export --format mailgun-complaints --out complaints-import.csv
   rebound export --since 7d --type hard,complaint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -63,7 +68,7 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 	}
 	f := c.Flags()
 	f.StringVarP(&o.out, "out", "o", "", "write to `file`, atomically (- is standard output, the default)")
-	f.StringVar(&o.format, "format", "csv", "output `format`: csv, jsonl, mailchimp, hubspot, sendgrid, mailgun or ses")
+	f.StringVar(&o.format, "format", "csv", "output `format`: csv, jsonl, mailchimp, hubspot, sendgrid, mailgun, mailgun-complaints or ses")
 	f.StringVar(&o.since, "since", "", "only addresses that entered their state since `when`: a duration (7d, 72h) or a date (2026-03-01, RFC 3339)")
 	f.StringSliceVar(&o.states, "state", nil, "only these `states`: suppressed, paused, review (default suppressed)")
 	f.StringSliceVar(&o.types, "type", nil, "only these `types` of the deciding bounce: hard, soft, complaint, ...")
@@ -77,28 +82,55 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 	return c
 }
 
-func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*export.Filter, export.Format, error) {
+// exportFilter selects rows.
+type exportFilter struct {
+	states    []bounce.State
+	types     []string
+	providers []string
+	since     time.Time
+
+	aside  string // a type the format cannot hold (complaints in Mailgun's bounces list)
+	asideN int    // rows of that type left out
+}
+
+func (f *exportFilter) match(r *store.StateRow, eff bounce.State) bool {
+	if !slices.Contains(f.states, eff) ||
+		(len(f.providers) > 0 && !slices.Contains(f.providers, r.Provider)) ||
+		(!f.since.IsZero() && r.Since.Before(f.since)) {
+		return false
+	}
+	if f.aside != "" && r.Type == f.aside {
+		f.asideN++
+		return false
+	}
+	return len(f.types) == 0 || slices.Contains(f.types, r.Type)
+}
+
+// listStates are the states an export can list: the suppression list and the review list.
+var listStates = []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
+
+func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFilter, export.Format, error) {
 	format, err := export.ParseFormat(o.format)
 	if err != nil {
 		return nil, "", usageError("%v", err)
 	}
-	f := &export.Filter{States: []bounce.State{bounce.StateSuppressed}}
+	f := &exportFilter{states: []bounce.State{bounce.StateSuppressed}}
 	if len(o.states) > 0 {
-		f.States = nil
+		f.states = nil
 		for _, s := range o.states {
 			st := bounce.State(strings.TrimSpace(s))
-			if !slices.Contains(export.ListStates, st) {
+			if !slices.Contains(listStates, st) {
 				return nil, "", usageError("unknown --state %q: want suppressed, paused or review", s)
 			}
-			f.States = append(f.States, st)
+			f.states = append(f.states, st)
 		}
 	}
-	if o.includePaused && !slices.Contains(f.States, bounce.StatePaused) {
-		f.States = append(f.States, bounce.StatePaused)
+	if o.includePaused && !slices.Contains(f.states, bounce.StatePaused) {
+		f.states = append(f.states, bounce.StatePaused)
 	}
 	if format.Permanent() {
-		if i := slices.IndexFunc(f.States, func(s bounce.State) bool { return s != bounce.StateSuppressed }); i >= 0 {
-			return nil, "", withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.States[i]),
+		if i := slices.IndexFunc(f.states, func(s bounce.State) bool { return s != bounce.StateSuppressed }); i >= 0 {
+			return nil, "", withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.states[i]),
 				"a service's suppression list has no end time: a pause or a review would stay suppressed there for good; export them with --format csv or jsonl")
 		}
 		if o.onlyNew {
@@ -111,7 +143,10 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*export.F
 		if !slices.Contains(bounce.Types, bounce.Type(t)) {
 			return nil, "", usageError("unknown --type %q: want one of %s", t, joinTypes())
 		}
-		f.Types = append(f.Types, t)
+		f.types = append(f.types, t)
+	}
+	if err := f.mailgunLists(format); err != nil {
+		return nil, "", err
 	}
 	if len(o.providers) > 0 {
 		known, err := g.providerIDs()
@@ -124,15 +159,37 @@ func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*export.F
 				return nil, "", withHint(exitUsage, fmt.Errorf("unknown --provider %q", p),
 					"provider ids are the [id] sections of rules/default.providers (and of --rules), or other")
 			}
-			f.Providers = append(f.Providers, p)
+			f.providers = append(f.providers, p)
 		}
 	}
 	if o.since != "" {
-		if f.Since, err = parseSince(o.since, now); err != nil {
+		if f.since, err = parseSince(o.since, now); err != nil {
 			return nil, "", err
 		}
 	}
 	return f, format, nil
+}
+
+// mailgunLists sends each row to the Mailgun import that takes it: Mailgun keeps complaints in
+// a list of their own, with its own import, so --format mailgun (the bounces import) sets them
+// aside and --format mailgun-complaints holds nothing else.
+func (f *exportFilter) mailgunLists(format export.Format) error {
+	complaint := string(bounce.TypeComplaint)
+	switch format {
+	case export.Mailgun:
+		if slices.Contains(f.types, complaint) {
+			return withHint(exitUsage, fmt.Errorf("--format mailgun is Mailgun's bounces import: it takes no complaints"),
+				"export them with --format mailgun-complaints, for Mailgun's complaints import")
+		}
+		f.aside = complaint
+	case export.MailgunComplaints:
+		if i := slices.IndexFunc(f.types, func(t string) bool { return t != complaint }); i >= 0 {
+			return withHint(exitUsage, fmt.Errorf("--format mailgun-complaints is Mailgun's complaints import: it takes no %s bounces", f.types[i]),
+				"export them with --format mailgun, for Mailgun's bounces import")
+		}
+		f.types = []string{complaint}
+	}
+	return nil
 }
 
 // fileMode reads --mode: an octal permission such as 640 or 0640; 0 when not given.
@@ -187,6 +244,11 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 		return err
 	}
 	toFile := o.out != "" && o.out != "-"
+	if toFile {
+		if err := checkOutPath(o.out); err != nil {
+			return err
+		}
+	}
 	records := (toFile || o.onlyNew) && !o.dryRun
 	open := g.openPolicyReader // a look at the list writes nothing: any user who may read the database may look
 	if records {
@@ -205,17 +267,87 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 			rec.Target = "-"
 		}
 	}
-	sum, err := export.Deliver(ctx, st, export.DeliverOptions{Now: ev.Now, Format: format, Filter: *filter,
-		Changes: o.onlyNew, Options: export.Options{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe},
-		Record: rec, Out: o.out, Perm: perm, Stdout: g.stdout})
-	if errors.Is(err, export.ErrOwner) {
-		return withHint(exitFailure, err, "nothing was replaced: run the export as the file's owner or as root, or remove the file once so that rebound creates it")
+	opts := export.Options{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe}
+	var sum exportSummary
+	// Rows go out as they are read, in address order: memory stays flat however long the list.
+	write := func(w io.Writer, lr *store.Lister) error {
+		cw := &countWriter{w: w}
+		defer func() { sum.bytes = cw.n }()
+		ew, err := export.NewWriter(cw, format, opts)
+		if err != nil {
+			return err
+		}
+		err = lr.List(func(l *store.Listed) (string, error) {
+			if !filter.match(l.State, l.State.State) {
+				return "", nil
+			}
+			row := exportRow(l.State)
+			fp := row.Fingerprint()
+			if o.onlyNew {
+				if fp == l.Last {
+					return "", nil // delivered before, unchanged
+				}
+				row.Change = export.ChangeChanged
+				if l.Last == "" {
+					row.Change = export.ChangeAdded
+				}
+			}
+			if err := ew.Write(row); errors.Is(err, export.ErrBadAddress) {
+				sum.bad = append(sum.bad, l.State.Address)
+				return "", nil
+			} else if err != nil {
+				return "", err
+			}
+			return fp, nil
+		})
+		if err != nil {
+			return err
+		}
+		if o.onlyNew {
+			err = lr.Left(func(addr string, st bounce.State) error {
+				if st == "" {
+					st = bounce.StateActive
+				}
+				err := ew.Write(export.Row{Email: addr, State: st, Change: export.ChangeRemoved})
+				if errors.Is(err, export.ErrBadAddress) {
+					sum.bad = append(sum.bad, addr)
+					return nil
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return ew.Flush()
 	}
+	target := "standard output"
+	sum.res, err = st.Export(ctx, ev.Now, listStates, rec, func(lr *store.Lister) error {
+		if !toFile {
+			return write(g.stdout, lr)
+		}
+		kind, err := export.WriteFile(o.out, export.FileOptions{Perm: perm}, func(w io.Writer) error { return write(w, lr) })
+		target = o.out
+		if kind == export.Device {
+			target += " (written to, not replaced: not a regular file)"
+		}
+		if errors.Is(err, export.ErrOwner) {
+			return withHint(exitFailure, err, "nothing was replaced: run the export as the file's owner or as root, or remove the file once so that rebound creates it")
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	if w := importLimitWarning(format, target, sum.bytes); w != "" {
+		fmt.Fprintln(g.stderr, w)
+	}
+	if filter.asideN > 0 && !o.quiet {
+		g.warnf("note: %s left out: Mailgun takes complaints in its complaints import; export them with --format mailgun-complaints",
+			plural(filter.asideN, "complaint"))
+	}
 	if !o.quiet {
-		g.printExportSummary(o, &sum)
+		g.printExportSummary(target, o, &sum)
 		if err := g.noteMalformed(ctx, st); err != nil {
 			return err
 		}
@@ -223,10 +355,55 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	return g.warnOtherPolicy(ctx, st, lp)
 }
 
+// exportSummary is what an export delivered, for its summary line.
+type exportSummary struct {
+	res   store.ExportResult
+	bad   []string // listed addresses that are not valid addresses: not written
+	bytes int64    // bytes written
+}
+
+// checkOutPath refuses an --out that names a directory, or a file in a directory that does not
+// exist, before anything is read: the export is a file written in place of FILE.
+func checkOutPath(out string) error {
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return withHint(exitUsage, fmt.Errorf("--out %s is a directory", out),
+			"give the path of a file to write, such as "+filepath.Join(out, "suppressions.csv"))
+	}
+	dir := filepath.Dir(out)
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+		return withHint(exitUsage, fmt.Errorf("--out %s: no directory %s", out, dir),
+			"create the directory first, or give the path of a file in one that exists")
+	}
+	return nil
+}
+
+// importLimitWarning returns the warning for an export of n bytes in a service's format that
+// is over the size its import takes, "" when it is not.
+func importLimitWarning(format export.Format, target string, n int64) string {
+	limit := format.ImportLimit()
+	if limit == 0 || n <= limit {
+		return ""
+	}
+	return fmt.Sprintf("rebound: warning: %s is %s bytes, over the %s bytes of the largest file the %s import takes\n"+
+		"hint: split the list with --provider or --since, one file per import", target, thousands(int(n)), thousands(int(limit)), format)
+}
+
+// countWriter counts the bytes written to w.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // printExportSummary writes the summary line of an export to stderr: rows written, and how the
 // list changed since the last delivered export.
-func (g *globalOptions) printExportSummary(o *exportOptions, sum *export.Delivery) {
-	r, target := sum.Result, sum.Target
+func (g *globalOptions) printExportSummary(target string, o *exportOptions, sum *exportSummary) {
+	r := sum.res
 	rows := r.Rows
 	if o.onlyNew {
 		rows += r.Left
@@ -240,9 +417,9 @@ func (g *globalOptions) printExportSummary(o *exportOptions, sum *export.Deliver
 		}
 	}
 	fmt.Fprintln(g.stderr, line)
-	if len(sum.Bad) > 0 {
-		g.warnf("note: %s on the list %s not a valid address and %s left out: %s", plural(len(sum.Bad), "address"),
-			verb(len(sum.Bad), "is", "are"), verb(len(sum.Bad), "was", "were"), strings.Join(sum.Bad, ", "))
+	if len(sum.bad) > 0 {
+		g.warnf("note: %s on the list %s not a valid address and %s left out: %s", plural(len(sum.bad), "address"),
+			verb(len(sum.bad), "is", "are"), verb(len(sum.bad), "was", "were"), strings.Join(sum.bad, ", "))
 	}
 }
 
@@ -255,6 +432,17 @@ func (g *globalOptions) noteMalformed(ctx context.Context, st *store.Store) erro
 	g.warnf("note: %s with a malformed address %s not exported; 'rebound show --malformed' lists them",
 		plural(n, "recipient"), verb(n, "is", "are"))
 	return nil
+}
+
+// exportRow turns a stored state into an export row: the deciding event fills type, reason,
+// codes, provider, rule and diagnostic (docs/export.md). The writer cleans the diagnostic.
+func exportRow(r *store.StateRow) export.Row {
+	return export.Row{
+		Email: r.Address, State: r.State, Type: bounce.Type(r.Type), Reason: bounce.Reason(r.Reason),
+		Status: r.Status, ReplyCode: r.ReplyCode, Provider: r.Provider, FirstBounce: r.FirstBounce,
+		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount,
+		SuppressedUntil: r.SuppressedUntil, Rule: r.Rule, LastDiagnostic: r.Diagnostic,
+	}
 }
 
 // describe renders the filters for the export record.

@@ -13,6 +13,7 @@ type recommendOptions struct {
 	period periodFlags
 	format string
 	wide   bool
+	failOn failOnFlag
 }
 
 func newRecommendCmd(g *globalOptions) *cobra.Command {
@@ -26,7 +27,8 @@ The findings and their thresholds are listed in docs/recommend.md. It reads ever
 period (stats does so only up to 75,000 bounces).`,
 		Example: `  rebound recommend
   rebound recommend --since 7d --provider gmail
-  rebound recommend --format json`,
+  rebound recommend --format json
+  rebound recommend --since 1d --fail-on critical`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRecommend(cmd.Context(), g, o)
@@ -34,6 +36,7 @@ period (stats does so only up to 75,000 bounces).`,
 	}
 	f := c.Flags()
 	o.period.register(f)
+	o.failOn.register(f)
 	f.StringVar(&o.format, "format", "text", "output `format`: text, table, markdown, csv or json")
 	f.BoolVar(&o.wide, "wide", false, "every column and the whole text, however wide (default: fit the terminal, 80 columns when not one)")
 	return c
@@ -43,6 +46,10 @@ func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) er
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "recommend writes text, table, markdown, csv or json")
+	}
+	level, err := o.failOn.level()
+	if err != nil {
+		return err
 	}
 	q, err := o.period.query(g)
 	if err != nil {
@@ -56,5 +63,9 @@ func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) er
 		sanitizeDataset(ds)
 	}
 	opts := report.Options{Color: (format == report.FormatText || format == report.FormatTable) && g.color(), Width: g.termWidth(o.wide)}
-	return report.RenderFindings(g.stdout, report.Recommend(ds), format, opts)
+	fs := report.Recommend(ds)
+	if err := report.RenderFindings(g.stdout, fs, format, opts); err != nil {
+		return err
+	}
+	return o.failOn.check(level, fs)
 }

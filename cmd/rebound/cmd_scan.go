@@ -23,6 +23,7 @@ type scanOptions struct {
 	batch     int  // messages per database transaction
 	workers   int
 	noProgess bool
+	redact    bool     // --redact-diagnostics
 	maxSize   sizeFlag // --max-message-size
 	limits    dsn.Limits
 }
@@ -49,6 +50,7 @@ $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 	f.IntVar(&o.batch, "batch", 1000, "messages per database `transaction`")
 	f.IntVar(&o.workers, "workers", 0, "decoding `workers` (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
+	f.BoolVar(&o.redact, "redact-diagnostics", false, "remove each recipient's address and local part from the diagnostics stored (docs/privacy.md)")
 	addMaxSizeFlag(f, &o.maxSize)
 	addIMAPFlags(f, &g.imap)
 	addLimitFlags(f, &o.limits)
@@ -93,6 +95,8 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		Progress: prog.update,
 		Warn:     func(s string) { g.warnf("%s", s) },
 		Quiet:    o.quiet,
+
+		RedactDiagnostics: o.redact,
 	})
 	prog.done()
 	if err != nil {

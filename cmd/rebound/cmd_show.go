@@ -11,6 +11,7 @@ import (
 	"github.com/reboundhq/rebound/internal/address"
 	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/export"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -141,7 +142,19 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 		return err
 	}
 	if !ok && len(sh.Events) == 0 && len(sh.Overrides) == 0 {
+		if p, found, err := pipeline.PseudonymOf(ctx, st, addr); err != nil || found {
+			if err == nil {
+				fmt.Fprintf(g.stderr, "%s is pseudonymised: its history is stored as %s\n", addr, p)
+				return runShow(ctx, g, p, asJSON)
+			}
+			return err
+		}
 		return noEvents(addr)
+	}
+	if p, found, err := pipeline.PseudonymOf(ctx, st, addr); err != nil {
+		return err
+	} else if found {
+		fmt.Fprintf(g.stderr, "%s has older history pseudonymised: rebound show %s\n", addr, p)
 	}
 	if asJSON {
 		return writeJSON(g.stdout, sh.json())

@@ -25,6 +25,8 @@ type statsOptions struct {
 	detail bool
 	wide   bool
 	outDir string
+	out    string
+	failOn failOnFlag
 }
 
 func newStatsCmd(g *globalOptions) *cobra.Command {
@@ -44,7 +46,9 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
   rebound stats --since 7d --by provider
   rebound stats --from 2026-03-01 --to 2026-03-31 --provider gmail --by reason
   rebound stats --by week --format csv > weeks.csv
-  rebound stats --format csv --out-dir /srv/reports/2026-03`,
+  rebound stats --format csv --out-dir /srv/reports/2026-03
+  rebound stats --since 1d --fail-on warning
+  rebound stats --format prometheus --out /var/lib/node_exporter/textfile/rebound.prom`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStats(cmd.Context(), g, o)
@@ -52,8 +56,10 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 	}
 	f := c.Flags()
 	o.period.register(f)
+	o.failOn.register(f)
 	f.StringVar(&o.by, "by", "", "show one `table`: provider, reason, type, day, week, campaign or domain (default all)")
-	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv or markdown")
+	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv, markdown or prometheus (docs/metrics.md)")
+	f.StringVar(&o.out, "out", "", "with --format prometheus: write the metrics to `file`, replaced atomically (node_exporter's textfile collector)")
 	f.BoolVar(&o.detail, "detail", false, "read every event of the period for recipients and recommendations, however many")
 	f.StringVar(&o.outDir, "out-dir", "", "with --format csv: write each table to `dir`/TABLE.csv (provider.csv, ..., confidence.csv) instead of standard output")
 	f.BoolVar(&o.wide, "wide", false, "every column and the whole text, however wide (default: fit the terminal, 80 columns when not one)")
@@ -61,9 +67,16 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 }
 
 func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
+	prom := o.format == formatPrometheus
 	format, err := report.ParseFormat(o.format)
-	if err != nil || format == report.FormatText {
-		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "stats writes table, json, csv or markdown")
+	if (err != nil || format == report.FormatText) && !prom {
+		return withHint(exitUsage, fmt.Errorf("unknown --format %q", o.format), "stats writes table, json, csv, markdown or prometheus")
+	}
+	if o.out != "" && !prom {
+		return withHint(exitUsage, fmt.Errorf("--out writes the metrics"), "add --format prometheus (CSV tables: --out-dir)")
+	}
+	if prom && (o.by != "" || o.outDir != "") {
+		return withHint(exitUsage, fmt.Errorf("--format prometheus writes every metric"), "leave out --by and --out-dir")
 	}
 	if err := report.CheckBy(o.by); err != nil {
 		return usageError("%v", err)
@@ -71,15 +84,15 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 	if o.outDir != "" && format != report.FormatCSV {
 		return withHint(exitUsage, fmt.Errorf("--out-dir writes CSV files"), "add --format csv")
 	}
+	level, err := o.failOn.level()
+	if err != nil {
+		return err
+	}
 	q, err := o.period.query(g)
 	if err != nil {
 		return err
 	}
-	limit := detailLimit
-	if o.detail {
-		limit = 0
-	}
-	ds, info, err := g.readDataset(ctx, q, limit)
+	ds, info, err := g.readDataset(ctx, q, o.limit())
 	if err != nil {
 		return err
 	}
@@ -87,6 +100,24 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 		sanitizeDataset(ds)
 	}
 	opts := report.Options{Color: format == report.FormatTable && g.color(), Width: g.termWidth(o.wide)}
+	var fs []report.Finding
+	withFindings := o.outDir == "" && o.by == "" && (format == report.FormatTable || format == report.FormatMarkdown)
+	if level != "" || withFindings || prom {
+		fs = report.Recommend(ds)
+	}
+	if prom {
+		err = g.writePrometheus(ctx, o, ds, fs)
+	} else {
+		err = o.write(g, ds, info, fs, withFindings, format, opts)
+	}
+	if err != nil {
+		return err
+	}
+	return o.failOn.check(level, fs)
+}
+
+// write writes the tables of stats (and the findings fs when withFindings) to stdout or --out-dir.
+func (o *statsOptions) write(g *globalOptions, ds *stats.Dataset, info store.StatsInfo, fs []report.Finding, withFindings bool, format report.Format, opts report.Options) error {
 	s := report.Build(ds)
 	if o.outDir != "" {
 		return g.writeCSVTables(o, s)
@@ -98,12 +129,20 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 		return nil
 	}
 	if !info.Detailed && info.Bounces > 0 {
-		writeSkipped(g.stdout, format, info, limit, opts.Width)
+		writeSkipped(g.stdout, format, info, o.limit(), opts.Width)
 	}
-	if o.by != "" {
+	if !withFindings {
 		return nil
 	}
-	return writeFindingsSection(g.stdout, ds, info, format, opts)
+	return writeFindingsSection(g.stdout, fs, format, opts)
+}
+
+// limit is the most bounces read one by one.
+func (o *statsOptions) limit() int {
+	if o.detail {
+		return 0
+	}
+	return detailLimit
 }
 
 // writeCSVTables writes every table of s (or the --by one) to its own CSV file in --out-dir,
@@ -146,8 +185,7 @@ func writeSkipped(w io.Writer, format report.Format, info store.StatsInfo, limit
 }
 
 // writeFindingsSection ends the table and Markdown output of stats with the recommendations.
-func writeFindingsSection(w io.Writer, ds *stats.Dataset, info store.StatsInfo, format report.Format, opts report.Options) error {
-	fs := report.Recommend(ds)
+func writeFindingsSection(w io.Writer, fs []report.Finding, format report.Format, opts report.Options) error {
 	if format == report.FormatMarkdown {
 		if _, err := fmt.Fprintf(w, "\n### Recommendations\n\n"); err != nil {
 			return err

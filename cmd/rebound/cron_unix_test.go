@@ -85,6 +85,51 @@ func TestNightlyJob(t *testing.T) {
 	bin := buildRebound(t, t.TempDir())
 	t.Run("cron line", func(t *testing.T) { testCronLine(t, bin) })
 	t.Run("systemd unit", func(t *testing.T) { testSystemdUnit(t, bin) })
+	t.Run("alert line", func(t *testing.T) { testAlertLine(t, bin) })
+}
+
+// testAlertLine runs the README's second crontab line (recommend --fail-on): it prints, and
+// cron mails, the findings only when one is critical.
+func testAlertLine(t *testing.T, bin string) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^    30 6 \* \* \*\s+(.+)$`).FindStringSubmatch(string(readme))
+	if m == nil {
+		t.Fatal("no alert crontab line (30 6 * * * ...) in README.md")
+	}
+	if strings.Contains(m[1], "%") || !strings.Contains(m[1], "--fail-on") {
+		t.Fatalf("the alert line has a %% or no --fail-on: %q", m[1])
+	}
+	p := newCronPaths(t, bin)
+	scan := exec.Command(bin, "--db", p.db, "scan", "--quiet", p.mailbox)
+	if out, err := scan.CombinedOutput(); err != nil {
+		t.Fatalf("scan: %v %s", err, out)
+	}
+	run := func(now string) string {
+		c := exec.Command("/bin/sh", "-c", p.replace(m[1]))
+		// The demo's bounces are dated November 2026: the job runs on a day after them.
+		c.Env, c.Dir = append(p.cronEnv(), "REBOUND_NOW="+now), p.home
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("the alert line failed: %v %s", err, out)
+		}
+		return string(out)
+	}
+	// The demo's day before 2026-11-20 has a rejection naming Spamhaus, critical: the findings
+	// are printed, with why the status was not 0.
+	out := run("2026-11-20T06:30:00Z")
+	if !strings.Contains(out, "CRITICAL  blocklist") || !strings.Contains(out, "rebound: --fail-on critical: 1 critical finding") {
+		t.Errorf("a night with a critical finding printed %q", out)
+	}
+	// The day before 2026-11-05 has a typo domain (a warning), the day before 2026-11-25
+	// nothing: cron mails nothing.
+	for _, now := range []string{"2026-11-05T06:30:00Z", "2026-11-25T06:30:00Z"} {
+		if out := run(now); out != "" {
+			t.Errorf("%s: a night without critical findings printed %q", now, out)
+		}
+	}
 }
 
 func testCronLine(t *testing.T, bin string) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 )
 
@@ -14,6 +15,7 @@ const (
 	exitUsage       = 2 // bad command line: unknown flag, missing argument, invalid value
 	exitDatabase    = 3 // the database cannot be used: corrupt, read-only, newer schema, disk full
 	exitPartialRead = 4 // the scan finished but one or more PATH arguments could not be read
+	exitAlert       = 5 // recommend/stats --fail-on: a finding at or above the level exists
 )
 
 // cliError is an error with an exit status and an optional hint for the user.
@@ -93,4 +95,31 @@ func isUsage(err error) bool {
 		}
 	}
 	return false
+}
+
+// recoverInternal turns a panic of the command into an error line and exit status 1 rather
+// than a stack trace and status 2: deferred by run, it names the function that panicked (the
+// frame below the deepest panic on the stack, the first one when a deferred function panicked
+// again), for the bug report. Panics of other goroutines are not seen here; scan recovers from
+// those of each message itself.
+func recoverInternal(w io.Writer, code *int) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	where, panicking := "", false
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for f, more := frames.Next(); more; f, more = frames.Next() {
+		switch {
+		case f.Function == "runtime.gopanic" || f.Function == "runtime.sigpanic":
+			panicking = true
+		case panicking && !strings.HasPrefix(f.Function, "runtime."):
+			where = fmt.Sprintf(" (in %s, %s:%d)", f.Function[strings.LastIndex(f.Function, "/")+1:],
+				f.File[strings.LastIndex(f.File, "/")+1:], f.Line)
+			panicking = false
+		}
+	}
+	*code = printErr(w, fmt.Errorf("internal error: %v%s", p, where),
+		"this is a bug in rebound: please report it with the command line and the output of 'rebound --version'", exitFailure)
 }

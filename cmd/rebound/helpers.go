@@ -140,12 +140,22 @@ func (g *globalOptions) createStore(ctx context.Context) (*store.Store, error) {
 
 // open opens the database with opts; a missing one is an error naming where its path came from.
 func (g *globalOptions) open(opts ...store.Option) (*store.Store, error) {
-	st, err := store.Open(g.dbPath(), opts...)
+	path, err := g.dbPath()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(path, opts...)
 	if errors.Is(err, store.ErrNotExist) {
 		return nil, withHint(exitDatabase, err, "only 'rebound scan' creates a database; this path "+g.dbSource()+
 			": run scan first, or give the database's path with --db PATH (or $REBOUND_DB)")
 	}
 	return st, err
+}
+
+// mayWriteDB reports whether this user may write the database (store.MayWrite).
+func (g *globalOptions) mayWriteDB() bool {
+	path, err := g.dbPath()
+	return err == nil && store.MayWrite(path)
 }
 
 // dbSource says where dbPath found the path, for messages.

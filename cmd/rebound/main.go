@@ -31,7 +31,8 @@ func setMemoryLimit() {
 }
 
 // run executes one rebound command line and returns its exit status (see exit.go).
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer recoverInternal(stderr, &code)
 	g := &globalOptions{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(g)
 	root.SetArgs(args)

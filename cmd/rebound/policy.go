@@ -162,7 +162,7 @@ func (g *globalOptions) openPolicyReader(ctx context.Context) (*store.Store, pip
 	case err != nil:
 		st.Close()
 		return nil, ev, nil, err
-	case pending && store.MayWrite(g.dbPath()):
+	case pending && g.mayWriteDB():
 		st.Close()
 		return g.openPolicyStore(ctx)
 	case pending:

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -242,7 +243,7 @@ var hostileDir = filepath.Join("..", "..", "testdata", "hostile")
 
 // hostileFixtures is what a scan must store for each file of testdata/hostile.
 var hostileFixtures = map[string][]hostileCase{
-	"empty.eml":    {{outcome: "undecodable", errText: "empty message"}},
+	"empty.eml":    {}, // an mbox of no message: nothing stored (an empty maildir file is below)
 	"random.bin":   {{outcome: "undecodable", errText: "no headers"}},
 	"nul-only.eml": {{outcome: "undecodable", errText: "no headers"}},
 	// Two whole bounces, then one cut in the middle of its delivery status.
@@ -962,5 +963,45 @@ func TestMessageDataIsInert(t *testing.T) {
 				t.Errorf("internal/%s imports %s", pkg, imp)
 			}
 		}
+	}
+}
+
+// TestTruncatedCompressed: a compressed mailbox cut short (a copy interrupted, a rotation
+// still being compressed) is named with the message being read in one "rebound: ..." line;
+// the messages before the damage and the other paths are stored, and the exit status says a
+// path was not read whole.
+func TestTruncatedCompressed(t *testing.T) {
+	dir := t.TempDir()
+	var mbox strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&mbox, "From MAILER-DAEMON Mon Nov  9 10:00:00 2026\n%s\n", composeDSN(i, fmt.Sprintf("r%d@example.org", i), ""))
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := io.WriteString(zw, mbox.String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cut, good := filepath.Join(dir, "bounces.1.gz"), filepath.Join(dir, "good.eml")
+	writeFile(t, cut, gz.Bytes()[:gz.Len()/2])
+	writeFile(t, good, []byte(composeDSN(9999, "ann@example.org", "")))
+	db := filepath.Join(dir, "rebound.db")
+	code, stdout, stderr := cli(t, nil, "--db", db, "scan", "--json", cut, good)
+	if code != 4 {
+		t.Fatalf("exit status %d, want 4\n%s", code, stderr)
+	}
+	var sum pipeline.IngestSummary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("summary %q: %v", stdout, err)
+	}
+	before := sum.Read - 1 // the messages of the cut file read whole
+	line := fmt.Sprintf("rebound: %s:%d: gzip: compressed data ends early (a truncated file, or one still being written)\n", cut, before+1)
+	if before < 100 || sum.New != sum.Read || sum.BadPaths != 1 || !strings.Contains(stderr, line) {
+		t.Errorf("summary %+v, stderr:\n%s\nwant the line %q", sum, stderr, line)
+	}
+	if got := readMessages(t, db); len(got) != sum.Read || got[good] == nil {
+		t.Errorf("%d messages stored, want %d with %s", len(got), sum.Read, good)
 	}
 }

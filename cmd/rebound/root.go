@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -125,21 +126,25 @@ func versionString(bi *debug.BuildInfo, fallback string) string {
 }
 
 // dbPath resolves the database location: --db, $REBOUND_DB, $XDG_DATA_HOME/rebound/rebound.db,
-// ~/.local/share/rebound/rebound.db.
-func (g *globalOptions) dbPath() string {
+// ~/.local/share/rebound/rebound.db; an error (exit status 2) when there is no home directory.
+func (g *globalOptions) dbPath() (string, error) {
 	if g.db != "" {
-		return g.db
+		return g.db, nil
 	}
 	if p := os.Getenv("REBOUND_DB"); p != "" {
-		return p
+		return p, nil
 	}
+	// The XDG Base Directory Specification: a relative $XDG_DATA_HOME is invalid and ignored.
 	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" {
+	if !filepath.IsAbs(base) {
+		// Never a path relative to the current directory (cron's, a service's): a
+		// database there would be another one at each run.
 		home, err := os.UserHomeDir()
-		if err != nil {
-			home = "."
+		if err != nil || !filepath.IsAbs(home) {
+			return "", withHint(exitUsage, errors.New("cannot find a home directory"),
+				"give --db PATH or set $REBOUND_DB")
 		}
 		base = filepath.Join(home, ".local", "share")
 	}
-	return filepath.Join(base, "rebound", "rebound.db")
+	return filepath.Join(base, "rebound", "rebound.db"), nil
 }

@@ -93,7 +93,7 @@ func (g *globalOptions) openReader(ctx context.Context) (*store.Store, error) {
 	if err == nil || !errors.Is(err, store.ErrOldSchema) {
 		return st, err
 	}
-	if !store.MayWrite(g.dbPath()) {
+	if !g.mayWriteDB() {
 		return nil, withHint(exitDatabase, err, "the database's owner upgrades it with the next command that writes it, such as 'rebound scan'")
 	}
 	return g.openStore(ctx)

@@ -89,11 +89,50 @@ func openXZ(r io.Reader) (io.ReadCloser, error) {
 	if err := checkXZDict(br); err != nil {
 		return nil, err
 	}
-	zr, err := xz.NewReader(br)
+	tail := &xzTail{r: br}
+	zr, err := xz.NewReader(tail)
 	if err != nil {
 		return nil, err
 	}
-	return io.NopCloser(zr), nil
+	// The decoder reads a stream header followed by nothing as an empty stream: it is a file
+	// cut after its first 12 bytes (an empty stream still has its index and footer).
+	if _, err := br.Peek(1); err == io.EOF {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return io.NopCloser(&xzChecked{zr: zr, tail: tail}), nil
+}
+
+// xzTail passes an xz file through and keeps the last two bytes read that are not stream
+// padding (null bytes, xz file format 1.1.0 section 2.2): in a whole file they are the footer's
+// magic "YZ" (section 2.1.2.4).
+type xzTail struct {
+	r    io.Reader
+	last [2]byte
+}
+
+func (t *xzTail) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	for _, b := range p[:n] {
+		if b != 0 {
+			t.last[0], t.last[1] = t.last[1], b
+		}
+	}
+	return n, err
+}
+
+// xzChecked reports a file whose stream does not end with a footer as cut short: the decoder
+// reads a file cut inside a block header as a stream that ends there, without an error.
+type xzChecked struct {
+	zr   io.Reader
+	tail *xzTail
+}
+
+func (c *xzChecked) Read(p []byte) (int, error) {
+	n, err := c.zr.Read(p)
+	if err == io.EOF && c.tail.last != [2]byte{'Y', 'Z'} {
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, err
 }
 
 // checkXZDict refuses an xz stream whose first block asks for a dictionary over maxXZDict: the

@@ -203,8 +203,8 @@ func TestCompressedResume(t *testing.T) {
 	}
 }
 
-// Damaged compressed data gives an error naming the file and the format, after the messages
-// read before it; a file that is not what its magic bytes say too.
+// Damaged compressed data gives an error naming the file, the message being read and the
+// format, after the messages read before it; a file that is not what its magic bytes say too.
 func TestCompressedDamaged(t *testing.T) {
 	dir := t.TempDir()
 	var mbox strings.Builder
@@ -216,14 +216,45 @@ func TestCompressedDamaged(t *testing.T) {
 	write(t, trunc, string(gz[:len(gz)/2]))
 	got := walk(t, Options{}, trunc)
 	last := got[len(got)-1]
-	if len(got) < 100 || last.Key != "" || last.Position != trunc ||
-		!strings.Contains(fmt.Sprint(last.Err), "gzip: compressed data ends early") {
+	at := fmt.Sprintf("%s:%d", trunc, len(got)) // the message being read when the data ended
+	if len(got) < 100 || last.Key != "" || last.Position != at ||
+		fmt.Sprint(last.Err) != at+": gzip: compressed data ends early (a truncated file, or one still being written)" {
 		t.Fatalf("truncated gzip gave %d messages, last %+v", len(got), last)
 	}
 	for _, m := range got[:len(got)-1] {
 		if m.Err != nil || m.Checkpoint != nil {
 			t.Fatalf("before the error: %+v", m)
 		}
+	}
+	// Cut before a first message is read (the xz and zstd decoders give nothing of a block
+	// cut short): the error names the file.
+	for _, tt := range []struct {
+		name string
+		data []byte
+	}{{"head.gz", gz[:20]}, {"cut.xz", xzed(t, mbox.String())}, {"cut.zst", zstded(t, mbox.String())}} {
+		cut := filepath.Join(dir, tt.name)
+		write(t, cut, string(tt.data[:len(tt.data)/2]))
+		format := map[string]string{".gz": "gzip", ".xz": "xz", ".zst": "zstd"}[filepath.Ext(cut)]
+		if ms := walk(t, Options{}, cut); len(ms) != 1 || ms[0].Position != cut ||
+			fmt.Sprint(ms[0].Err) != cut+": "+format+": compressed data ends early (a truncated file, or one still being written)" {
+			t.Errorf("%s:\n%s", tt.name, summary(ms))
+		}
+	}
+
+	// An xz stream header and nothing else, and files cut inside the first block header (the
+	// decoder reads both as a stream that ends there): each is reported, never an empty mailbox.
+	whole := xzed(t, mbox.String())
+	for cut := 12; cut < 24; cut++ {
+		stub := filepath.Join(dir, fmt.Sprintf("stub%d.xz", cut))
+		write(t, stub, string(whole[:cut]))
+		if ms := walk(t, Options{}, stub); len(ms) != 1 || !strings.HasPrefix(fmt.Sprint(ms[0].Err), stub+": xz: compressed data ends early") {
+			t.Errorf("xz file cut after %d bytes:\n%s", cut, summary(ms))
+		}
+	}
+	empty := filepath.Join(dir, "empty.xz") // a whole xz file of nothing: an empty mailbox
+	write(t, empty, string(xzed(t, "")))
+	if ms := walk(t, Options{}, empty); len(ms) != 0 {
+		t.Errorf("whole empty xz file:\n%s", summary(ms))
 	}
 
 	bad := filepath.Join(dir, "folder", "bad.xz")
@@ -330,15 +361,21 @@ func FuzzCompressed(f *testing.F) {
 	maxXZDict, maxZstdWindow = 1<<20, 1<<20
 	f.Cleanup(func() { maxXZDict, maxZstdWindow = xzDict, zstdWindow })
 	f.Fuzz(func(t *testing.T, data []byte) {
+		content := data // what the walk reads: blank content is a mailbox of no message
 		if c := sniff(bufio.NewReader(bytes.NewReader(data))); c != nil {
 			// A few bytes can decompress to gigabytes: reading them is right but slow, and
 			// would stall the fuzzer. Inputs that hold over 4 MiB are left out.
 			zr, err := c.open(bytes.NewReader(data))
+			content = nil
 			if err == nil {
-				n, _ := io.CopyN(io.Discard, zr, 4<<20+1)
+				var buf bytes.Buffer
+				n, err := io.CopyN(&buf, zr, 4<<20+1)
 				zr.Close()
 				if n > 4<<20 {
 					t.Skip("holds over 4 MiB")
+				}
+				if err == io.EOF {
+					content = buf.Bytes()
 				}
 			}
 		}
@@ -348,7 +385,7 @@ func FuzzCompressed(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ms) == 0 {
+		if len(ms) == 0 && (content == nil || len(bytes.TrimSpace(content)) > 0) {
 			t.Fatal("nothing yielded")
 		}
 		for i, m := range ms {

@@ -29,6 +29,12 @@
 // in the file itself, or, in a stream (standard input, compressed data), within the 64 KiB
 // read buffer.
 //
+// A file (or standard input, or what a compressed file holds) that is empty or holds nothing
+// but blank lines is an mbox of no message, such as the one logrotate's "create" leaves after
+// a rotation: nothing is yielded for it. A file of a maildir is always one message: an empty
+// one is yielded with ErrEmpty, since maildir delivery is atomic (written in tmp/, then moved)
+// and such a file was delivered empty, which the postmaster should see.
+//
 // An mbox may be appended to while it is read. For a caller that keeps checkpoints
 // (Options.Resume), the last message is left for the next run when it may still be being
 // written: a writer held the mbox's lock (dotlock or fcntl) when the reading started or at its
@@ -154,7 +160,9 @@ const (
 	bufSize     = 64 << 10 // read buffer
 )
 
-// ErrEmpty is the error of a message with no bytes at all.
+// ErrEmpty is the error of a message with no bytes at all: a maildir file, an mbox message
+// (a From_ line followed by no line) or an IMAP message. An empty file elsewhere is an mbox of
+// no message.
 var ErrEmpty = errors.New("empty message")
 
 // ErrTooLarge is wrapped by the error of a message over Options.MaxMessageSize.
@@ -288,13 +296,28 @@ func failedKey(key, path string) string {
 // readFailed reports an error reading s: a message that could not be read when s was found in
 // a directory, a path that could not be read when it was named in the paths.
 func (w *walker) readFailed(s *source, err error) error {
+	return w.failAt(s, s.path, 0, err)
+}
+
+// failAt reports an error reading s at position pos (s.path, or the position of the mbox
+// message being read), after message n of an mbox when n > 0. The error of a path named in
+// the paths names the position, since it is all that is printed of it: "box.gz:3: gzip:
+// compressed data ends early".
+func (w *walker) failAt(s *source, pos string, n int, err error) error {
 	if s.z != nil {
 		err = decompressError(s.z.c, err)
 	}
-	if s.entry {
-		return w.fail(s.path, s.failedKey(), withoutPath(err))
+	if n > 0 {
+		err = fmt.Errorf("after message %d: %w", n, err)
 	}
-	return w.fail(s.path, "", err)
+	if s.entry {
+		return w.yield(Message{Key: s.failedKey(), Position: pos, Path: s.path, Err: withoutPath(err)})
+	}
+	var pe *fs.PathError
+	if pos != s.path || !errors.As(err, &pe) || pe.Path != s.path {
+		err = fmt.Errorf("%s: %w", pos, err)
+	}
+	return w.yield(Message{Position: pos, Path: s.path, Err: err})
 }
 
 // read reads r: compressed data is read through a decompressor (see compress.go), then what it
@@ -342,6 +365,9 @@ func (w *walker) rewind(s *source) error {
 // maildir file), a single message otherwise.
 func (w *walker) readPlain(s *source, br *bufio.Reader) error {
 	if s.key == "" {
+		if blankOnly(br) {
+			return nil // an mbox of no message, such as the one logrotate's create leaves
+		}
 		// A caller that keeps checkpoints may be reading a new mbox while its first From_
 		// line is being written: the next run reads it from the start.
 		lead, ok, err := mboxStart(br, w.opt.Resume != nil && s.seekable())
@@ -388,6 +414,21 @@ func mboxStart(br *bufio.Reader, partial bool) (lead int, ok bool, err error) {
 		return i, true, nil
 	}
 	return 0, false, nil
+}
+
+// blankOnly reports whether br holds nothing, or nothing but blank lines, within checkWindow
+// bytes.
+func blankOnly(br *bufio.Reader) bool {
+	head, err := br.Peek(checkWindow)
+	if err != io.EOF {
+		return false
+	}
+	for _, c := range head {
+		if !isSpace(c) && c != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }

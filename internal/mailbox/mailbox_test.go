@@ -429,7 +429,7 @@ func TestFolder(t *testing.T) {
 	write(t, filepath.Join(root, "c", "d.eml"), "Subject: d\n\nd\n")
 	write(t, filepath.Join(root, "c", "box.mbox"), "From x\nSubject: m1\n\nm1\n\nFrom y\nSubject: m2\n\nm2\n\n")
 	write(t, filepath.Join(root, "c", "md", "new", "k1"), "Subject: k1\n\nk1\n")
-	write(t, filepath.Join(root, "e.eml"), "")
+	write(t, filepath.Join(root, "e.eml"), "") // an empty mbox: nothing (TestEmptyFiles)
 	// Link loops and links to directories are not followed; links to files are.
 	for link, target := range map[string]string{"c/loop": "..", "self": ".", "zlink.eml": "a", "dangling": "missing"} {
 		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
@@ -463,11 +463,51 @@ func TestFolder(t *testing.T) {
 		{"c/d.eml", fileKey("Subject: d\n\nd\n"), ""},
 		{"c/md/new/k1", "k1", ""},
 		{"dangling", "failed:" + filepath.Join(root, "dangling"), "stat: no such file or directory"},
-		{"e.eml", fileKey(""), "empty message"},
 		{"zlink.eml", fileKey("Subject: a\n\na\n"), ""},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got\n%v\nwant\n%v", got, want)
+	}
+}
+
+// TestEmptyFiles: a file that is empty or holds only blank lines (logrotate's "create" leaves
+// an empty one) is an mbox of no message, given alone, in a folder, on standard input or
+// compressed; an empty file of a maildir is a message delivered empty.
+func TestEmptyFiles(t *testing.T) {
+	dir := t.TempDir()
+	empty, blank := filepath.Join(dir, "bounces"), filepath.Join(dir, "blank.mbox")
+	write(t, empty, "")
+	write(t, blank, "\n \r\n\t\n")
+	write(t, filepath.Join(dir, "folder", "bounces"), "")
+	write(t, filepath.Join(dir, "folder", "bounces.1.gz"), string(gzipped(t, "")))
+	for _, paths := range [][]string{{empty}, {blank}, {filepath.Join(dir, "folder")}} {
+		if ms := walk(t, Options{}, paths...); len(ms) != 0 {
+			t.Errorf("%s:\n%s", paths, summary(ms))
+		}
+	}
+	for _, in := range []string{"", "\n\n", string(gzipped(t, "")), string(xzed(t, ""))} {
+		if ms := walk(t, Options{Stdin: strings.NewReader(in)}, "-"); len(ms) != 0 {
+			t.Errorf("standard input %q:\n%s", in, summary(ms))
+		}
+	}
+	// Rotated to empty and written again: read from the start.
+	var cp Checkpoint
+	resume := Options{Resume: func(string) (Checkpoint, bool) { return cp, cp.Offset > 0 }}
+	write(t, empty, "From a\nSubject: 1\n\n")
+	cp = checkpoint(t, walk(t, resume, empty))
+	write(t, empty, "")
+	if ms := walk(t, resume, empty); len(ms) != 0 {
+		t.Errorf("emptied mbox:\n%s", summary(ms))
+	}
+	write(t, empty, "From b\nSubject: 2\n\n")
+	if ms := messages(walk(t, resume, empty)); len(ms) != 1 || string(ms[0].Data) != "Subject: 2\n" {
+		t.Errorf("mbox written again:\n%s", summary(ms))
+	}
+	// A maildir's files are messages: maildir delivery is atomic, so this one came empty.
+	md := filepath.Join(dir, "md")
+	write(t, filepath.Join(md, "new", "1700000000.M1.host"), "")
+	if ms := walk(t, Options{}, md); len(ms) != 1 || ms[0].Err != ErrEmpty || ms[0].Key != "1700000000.M1.host" {
+		t.Errorf("empty maildir message:\n%s", summary(ms))
 	}
 }
 
@@ -829,12 +869,16 @@ func FuzzMbox(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ms) == 0 {
-			t.Fatal("no message yielded")
-		}
 		br := bufio.NewReader(bytes.NewReader(data))
 		if sniff(br) != nil {
 			return // compressed: FuzzCompressed
+		}
+		blank := len(data) <= checkWindow && len(bytes.Trim(data, " \t\r\n")) == 0
+		if blank != (len(ms) == 0) {
+			t.Fatalf("blank input %v, yielded:\n%s", blank, summary(ms))
+		}
+		if blank {
+			return // an mbox of no message
 		}
 		if lead, ok, _ := mboxStart(br, false); !ok || crOnlyFromLine(br, lead) > 0 {
 			if len(ms) != 1 || ms[0].Position != "-" {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"hash"
 	"io"
 	"os"
@@ -112,10 +111,19 @@ func (w *walker) mbox(s *source, br *bufio.Reader, lead int) error {
 			break
 		}
 		if err != nil && err != bufio.ErrBufferFull {
-			return w.readFailed(s, fmt.Errorf("after message %d: %w", m.n, err))
+			return m.failed(err)
 		}
 	}
 	return m.finish()
+}
+
+// failed reports an error reading the mbox: it names the message being read, if any, else
+// the last one read.
+func (m *mboxReader) failed(err error) error {
+	if m.in {
+		return m.w.failAt(m.s, m.s.path+":"+strconv.Itoa(m.n+1), 0, err)
+	}
+	return m.w.failAt(m.s, m.s.path, m.n, err)
 }
 
 // discard skips n bytes of br.

@@ -49,6 +49,9 @@ type IngestOptions struct {
 	// EvaluateEvery is how many new messages are stored between two evaluations (0:
 	// DefaultEvaluateEvery).
 	EvaluateEvery int
+	// RedactDiagnostics removes each recipient's address and local part from the diagnostic
+	// stored for it, after classification (scan --redact-diagnostics, docs/privacy.md).
+	RedactDiagnostics bool
 }
 
 // Ingest reads the messages of src, decodes and classifies them with a pool of workers
@@ -65,6 +68,7 @@ func Ingest(ctx context.Context, st *store.Store, src Source, o IngestOptions) (
 		prog = func(s *IngestSummary) { o.Progress(s.Read+int(k.read.Load()), s.New) }
 	}
 	w := newWriter(ctx, st, sum, o.Batch, prog, o.Warn, o.Quiet)
+	w.redact = o.RedactDiagnostics
 	evaluate := func(context.Context, *store.Store) error { return nil }
 	if o.Policy != nil {
 		p := *o.Policy
@@ -91,6 +95,10 @@ func Ingest(ctx context.Context, st *store.Store, src Source, o IngestOptions) (
 	if sum.Elapsed > 0 {
 		sum.Rate = float64(sum.Read) / sum.Elapsed
 	}
+	if err == nil {
+		err = st.RecordScan(ctx, store.ScanRun{Started: start, Finished: time.Now(), Duration: time.Since(start),
+			Read: sum.Read, New: sum.New})
+	}
 	return sum, err
 }
 
@@ -99,19 +107,20 @@ func Ingest(ctx context.Context, st *store.Store, src Source, o IngestOptions) (
 // the workers go on decoding. Only the writer goroutine touches the database, the summary and
 // stderr, so warnings come out in message order.
 type writer struct {
-	ctx   context.Context
-	st    *store.Store
-	sum   *IngestSummary
-	size  int                  // messages per batch
-	cur   *batch               // being filled by add
-	full  chan *batch          // to the writer goroutine
-	free  chan *batch          // emptied batches, for reuse
-	fail  chan struct{}        // closed when the writer stopped on an error
-	done  chan struct{}        // closed when the writer goroutine returned
-	err   error                // the writer's error; read after fail or done is closed
-	prog  func(*IngestSummary) // progress display, called by the writer after each batch; may be nil
-	warn  func(string)         // warnings, in message order
-	quiet bool                 // no warnings about undecodable messages
+	redact bool // IngestOptions.RedactDiagnostics
+	ctx    context.Context
+	st     *store.Store
+	sum    *IngestSummary
+	size   int                  // messages per batch
+	cur    *batch               // being filled by add
+	full   chan *batch          // to the writer goroutine
+	free   chan *batch          // emptied batches, for reuse
+	fail   chan struct{}        // closed when the writer stopped on an error
+	done   chan struct{}        // closed when the writer goroutine returned
+	err    error                // the writer's error; read after fail or done is closed
+	prog   func(*IngestSummary) // progress display, called by the writer after each batch; may be nil
+	warn   func(string)         // warnings, in message order
+	quiet  bool                 // no warnings about undecodable messages
 
 	// evaluate, when set, brings the policy states up to date with the stored events. The
 	// writer calls it every EvaluateEvery new messages, so that the addresses evaluated at
@@ -183,6 +192,9 @@ func (w *writer) add(it *scan.Item) error {
 	}
 	if it.Outcome == scan.OutcomeUnreadable {
 		b.notes = append(b.notes, note{at: len(b.msgs), text: it.Msg.Position + ": " + it.Err.Error()})
+	}
+	if w.redact {
+		redactRecords(it.Records)
 	}
 	b.msgs = append(b.msgs, storeMessage(it))
 	for _, r := range it.Records {

@@ -29,12 +29,19 @@ const (
 type Rates struct {
 	Sent        int      `json:"sent"`
 	HardCount   int      `json:"hard_count"`
+	SoftCount   int      `json:"soft_count"`
+	BlockCount  int      `json:"block_count"`
 	BounceCount int      `json:"bounce_count"` // bounces other than complaints
 	Complaints  int      `json:"complaint_count"`
 	Hard        float64  `json:"hard_rate"`
 	Bounce      float64  `json:"bounce_rate"`
 	Complaint   float64  `json:"complaint_rate"`
 	Over        []string `json:"over,omitempty"` // OverHard, OverBounce, OverComplaint
+
+	// A campaign whose volume is given for some providers only is rated on its bounces at
+	// those providers (Only); LeftOut counts its bounces elsewhere, which no volume covers.
+	Only    []string `json:"only_providers,omitempty"`
+	LeftOut int      `json:"bounces_left_out,omitempty"`
 }
 
 // IsOver reports whether a flag is set.
@@ -62,6 +69,13 @@ func newRates(sent, hard, bounces, complaints int) *Rates {
 	return r
 }
 
+// ratesOf rates the counts of c against sent.
+func ratesOf(sent int, c *Group) *Rates {
+	r := newRates(sent, c.Hard, c.Failures(), c.Complaints)
+	r.SoftCount, r.BlockCount = c.Soft, c.Block
+	return r
+}
+
 // SentVolume is the sent volume of one campaign in a period, as stats reports it: whether it
 // matched bounces (and counts in the rates) or not.
 type SentVolume struct {
@@ -72,27 +86,49 @@ type SentVolume struct {
 
 // sentVolumes sums the sent rows that apply to a query.
 type sentVolumes struct {
-	campaign      map[string]int
-	provider      map[string]int
-	splitCampaign map[string]bool // campaigns whose volume is given per provider
-	total         int
+	campaign map[string]int
+	provider map[string]int
+	covers   map[string]*coverage
+	total    int
 }
+
+// coverage is where a campaign's volume was sent: to every provider when one of its rows names
+// none (that row is the volume not given per provider), else to the providers its rows name.
+type coverage struct {
+	all       bool
+	providers map[string]bool
+}
+
+// campaign reports whether the campaign's volume covers its bounces at a provider.
+func (c *coverage) campaign(provider string) bool {
+	return c != nil && (c.all || c.providers[provider])
+}
+
+// provider reports whether the campaign's volume at a provider is known.
+func (c *coverage) provider(provider string) bool { return c != nil && c.providers[provider] }
 
 // volumes keeps the rows dated within the period (undated rows always apply) and, under a
 // provider filter, only the rows of that provider, and of those only the campaigns that keep
 // returns true for.
 func volumes(rows []stats.SentRow, q stats.Query, keep func(campaign string) bool) *sentVolumes {
-	v := &sentVolumes{campaign: map[string]int{}, provider: map[string]int{}, splitCampaign: map[string]bool{}}
+	v := &sentVolumes{campaign: map[string]int{}, provider: map[string]int{}, covers: map[string]*coverage{}}
 	for _, r := range rows {
 		if r.Count <= 0 || !sentApplies(r, q) || !keep(r.Campaign) {
 			continue
 		}
 		v.campaign[r.Campaign] += r.Count
 		v.total += r.Count
-		if r.Provider != "" {
-			v.provider[r.Provider] += r.Count
-			v.splitCampaign[r.Campaign] = true
+		c := v.covers[r.Campaign]
+		if c == nil {
+			c = &coverage{providers: map[string]bool{}}
+			v.covers[r.Campaign] = c
 		}
+		if r.Provider == "" {
+			c.all = true
+			continue
+		}
+		v.provider[r.Provider] += r.Count
+		c.providers[r.Provider] = true
 	}
 	return v
 }
@@ -109,12 +145,19 @@ func sentApplies(r stats.SentRow, q stats.Query) bool {
 	return r.Date >= first && r.Date <= last
 }
 
-// applyRates sets the rates of campaigns, of providers (from the campaigns whose volume is given
-// per provider) and of the total (from the campaigns whose volume is known). Only the volumes of
-// campaigns with bounces in the period (under the provider filter) count: a volume whose
-// campaign matches no bounce, a misspelling such as "Black-Friday" for bounces attributed to
-// "black-friday", would otherwise lower every rate it is part of. Such volumes are listed in
-// Stats.SentUnmatched, with the campaign they were probably meant for.
+// applyRates sets the rates of campaigns, of providers and of the total. A rate's numerator
+// counts only the bounces its volume covers:
+//
+//   - a campaign: its bounces at every provider when it has a volume not given per provider,
+//     else only at the providers its volume is given for (Rates.Only, with the bounces left out
+//     in Rates.LeftOut): dividing its bounces everywhere by its Gmail volume would inflate it;
+//   - a provider: the bounces there of the campaigns with a volume given for that provider;
+//   - the total: the bounces the campaigns' rates count, over all their volume.
+//
+// Only the volumes of campaigns with bounces in the period (under the provider filter) count:
+// a volume whose campaign matches no bounce, a misspelling such as "Black-Friday" for bounces
+// attributed to "black-friday", would otherwise lower every rate it is part of. Such volumes
+// are listed in Stats.SentUnmatched, with the campaign they were probably meant for.
 func applyRates(s *Stats, ds *stats.Dataset) {
 	bounced := map[string]bool{}
 	for i := range s.Campaigns {
@@ -140,46 +183,86 @@ func applyRates(s *Stats, ds *stats.Dataset) {
 	if v.total == 0 {
 		return
 	}
+	n := coveredCounts(ds, v.covers)
 	var total Group
 	for i := range s.Campaigns {
 		g := &s.Campaigns[i]
-		if sent := v.campaign[g.Key]; sent > 0 && g.Key != "" {
-			g.Rates = newRates(sent, g.Hard, g.Failures(), g.Complaints)
-			total.Hard += g.Hard
-			total.Bounces += g.Bounces
-			total.Complaints += g.Complaints
+		sent := v.campaign[g.Key]
+		if sent <= 0 || g.Key == "" {
+			continue
 		}
+		c := n.campaign(g.Key)
+		g.Rates = ratesOf(sent, c)
+		if cov := v.covers[g.Key]; !cov.all {
+			g.Rates.Only = slices.Sorted(maps.Keys(cov.providers))
+			g.Rates.LeftOut = g.Bounces - c.Bounces
+		}
+		total.addCounts(c)
 	}
-	s.Total.Rates = newRates(v.total, total.Hard, total.Failures(), total.Complaints)
-	perProvider := providerCounts(ds, v.splitCampaign)
+	s.Total.Rates = ratesOf(v.total, &total)
 	for i := range s.Providers {
 		g := &s.Providers[i]
 		if sent := v.provider[g.Key]; sent > 0 {
-			c := perProvider[g.Key]
-			g.Rates = newRates(sent, c.Hard, c.Failures(), c.Complaints)
+			g.Rates = ratesOf(sent, n.provider(g.Key))
 		}
 	}
 }
 
-// providerCounts counts bounces per provider, for the campaigns in split only.
-func providerCounts(ds *stats.Dataset, split map[string]bool) map[string]*Group {
-	out := map[string]*Group{}
-	if len(split) == 0 {
-		return out
+// covered holds the counts of the bounces that sent volumes cover, per campaign and per
+// provider (see applyRates).
+type covered struct {
+	campaigns, providers map[string]*Group
+}
+
+// campaign returns the counts of a campaign, zero when none of its bounces is covered.
+func (n *covered) campaign(k string) *Group { return orZero(n.campaigns[k]) }
+
+// provider returns the counts of a provider, zero when none of its bounces is covered.
+func (n *covered) provider(k string) *Group { return orZero(n.providers[k]) }
+
+// addCounts adds the counts of o to g.
+func (g *Group) addCounts(o *Group) {
+	g.Bounces += o.Bounces
+	g.Hard += o.Hard
+	g.Soft += o.Soft
+	g.Block += o.Block
+	g.Complaints += o.Complaints
+	g.Unknown += o.Unknown
+}
+
+func orZero(g *Group) *Group {
+	if g == nil {
+		return &Group{}
 	}
-	for i := range ds.Campaigns {
-		r := &ds.Campaigns[i]
-		if !split[r.Campaign] || !stats.Counted(r.Type) || (ds.Query.Provider != "" && r.Provider != ds.Query.Provider) {
-			continue
-		}
-		g := out[r.Provider]
+	return g
+}
+
+// coveredCounts counts the bounces of each campaign, and at each provider, that the campaigns'
+// volumes cover.
+func coveredCounts(ds *stats.Dataset, covers map[string]*coverage) *covered {
+	n := &covered{campaigns: map[string]*Group{}, providers: map[string]*Group{}}
+	add := func(m map[string]*Group, k string, r *stats.CampaignRow) {
+		g := m[k]
 		if g == nil {
 			g = &Group{}
-			out[r.Provider] = g
+			m[k] = g
 		}
 		g.count(r.Type, r.Reason, r.Count)
 	}
-	return out
+	for i := range ds.Campaigns {
+		r := &ds.Campaigns[i]
+		if !stats.Counted(r.Type) || (ds.Query.Provider != "" && r.Provider != ds.Query.Provider) {
+			continue
+		}
+		cov := covers[r.Campaign]
+		if cov.campaign(r.Provider) {
+			add(n.campaigns, r.Campaign, r)
+		}
+		if cov.provider(r.Provider) {
+			add(n.providers, r.Provider, r)
+		}
+	}
+	return n
 }
 
 // DidYouMean returns the one of known that name probably meant: the same once case, spaces,

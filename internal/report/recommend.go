@@ -231,8 +231,8 @@ func (r *recommender) bounceRate() []Finding {
 			Title: fmt.Sprintf("Bounce rate %s for %s (target below %s)", ratePct(rt.Bounce).text, x.name(),
 				ratePct(TargetBounceRate).text),
 			Evidence: []string{fmt.Sprintf("%s for %s sent: %s hard, %s soft, %s block",
-				Plural(rt.BounceCount, "bounce", "bounces"), thousands(rt.Sent), thousands(x.g.Hard), thousands(x.g.Soft),
-				thousands(x.g.Block))},
+				Plural(rt.BounceCount, "bounce", "bounces"), thousands(rt.Sent), thousands(rt.HardCount),
+				thousands(rt.SoftCount), thousands(rt.BlockCount))},
 			Action: "Remove addresses that have not engaged for months, re-confirm old segments, and " +
 				"act on the block findings: blocks count as bounces."})
 	}

@@ -187,6 +187,9 @@ func (s *Stats) writeSummary(p *printer, format Format, width int) {
 		say("Sent: %s (%s); hard rate %s, bounce rate %s, complaint rate %s", thousands(r.Sent),
 			volumeNames(s.SentMatched), ratePct(r.Hard).text, ratePct(r.Bounce).text, ratePct(r.Complaint).text)
 	}
+	for _, line := range s.partlyCovered() {
+		say("%s", line)
+	}
 	for i, v := range s.SentUnmatched {
 		if i == maxUnmatchedShown {
 			say("... and %s left out of the rates (--format json lists them)",
@@ -221,6 +224,30 @@ func Plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return thousands(n) + " " + many
+}
+
+// partlyCovered says, for each campaign whose sent volume is given for some providers only and
+// that has bounces elsewhere, that its rates (and the total's) count only the bounces at those
+// providers.
+func (s *Stats) partlyCovered() []string {
+	var out []string
+	for i := range s.Campaigns {
+		g := &s.Campaigns[i]
+		if r := g.Rates; r != nil && r.LeftOut > 0 {
+			out = append(out, fmt.Sprintf("Campaign %s has a sent volume for %s only: its rates count its bounces there, "+
+				"leaving out %s elsewhere (record its other volume without --provider to rate them all)",
+				g.Key, joinAnd(r.Only), Plural(r.LeftOut, "bounce", "bounces")))
+		}
+	}
+	return out
+}
+
+// joinAnd joins names as "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // maxUnmatchedShown bounds the sent volumes without bounces listed in the summary.

@@ -3,6 +3,7 @@ package report
 import (
 	"github.com/reboundhq/rebound/internal/stats"
 
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -20,15 +21,24 @@ import (
 //
 // Every problem of every line is reported, in one run, as "name:line: problem"; when there is
 // any, no row is returned. With providers, a provider that is not one of them is a problem too.
+//
+// A record the CSV reader cannot read (a stray quote) is reported on the line it starts, and
+// reading goes on from the next line: a quote opened and never closed would otherwise swallow
+// the rest of the file, and with it every later line's problems. Sent volumes have no field
+// that spans lines, so the lines a broken quoted field ran over are records of their own.
 func ParseSent(r io.Reader, name string, providers ...string) ([]stats.SentRow, error) {
-	cr := csv.NewReader(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: empty file, want a header: campaign,count[,provider][,date]", name)
 	}
 	if err != nil {
-		return nil, csvError(name, err)
+		return nil, csvError(name, err, 0)
 	}
 	cols, err := sentColumns(header)
 	if err != nil {
@@ -36,25 +46,31 @@ func ParseSent(r io.Reader, name string, providers ...string) ([]stats.SentRow, 
 	}
 	p := sentParser{cols: cols, seen: map[stats.SentRow]int{}, providers: providers}
 	var errs []error
-	lastBad := -1
+	base := 0 // the lines before the part of data cr reads
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
-			// A line the CSV reader cannot read (a stray quote): report it and go on with the
-			// next, unless the reader cannot get past it.
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) || pe.Line == lastBad {
-				errs = append(errs, csvError(name, err))
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			errs = append(errs, csvError(name, err, base))
+			// Go on from the line after the one the broken record starts on.
+			base += pe.StartLine
+			rest := afterLines(data, base)
+			if rest < 0 {
 				break
 			}
-			lastBad = pe.Line
-			errs = append(errs, csvError(name, err))
+			cr = csv.NewReader(bytes.NewReader(data[rest:]))
+			cr.FieldsPerRecord = -1
 			continue
 		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			break
+		}
 		line, _ := cr.FieldPos(0)
+		line += base
 		for _, err := range p.add(rec, line) {
 			errs = append(errs, fmt.Errorf("%s:%d: %w", name, line, err))
 		}
@@ -65,13 +81,35 @@ func ParseSent(r io.Reader, name string, providers ...string) ([]stats.SentRow, 
 	return p.rows, nil
 }
 
-// csvError writes a csv.ParseError as "name:line: problem".
-func csvError(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s:%d: %w", name, pe.Line, pe.Err)
+// afterLines returns the offset in data of the line after the first n, as encoding/csv counts
+// lines (ended by \n), or -1 when there is none.
+func afterLines(data []byte, n int) int {
+	off := 0
+	for ; n > 0; n-- {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
 	}
-	return fmt.Errorf("%s: %w", name, err)
+	if off >= len(data) {
+		return -1
+	}
+	return off
+}
+
+// csvError writes a csv.ParseError as "name:line: problem", on the line where its record
+// starts (base lines after the start of the file), saying how far a quoted field ran.
+func csvError(name string, err error, base int) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if pe.Line > pe.StartLine {
+		return fmt.Errorf("%s:%d: %w (the field quoted on this line runs on to line %d)",
+			name, base+pe.StartLine, pe.Err, base+pe.Line)
+	}
+	return fmt.Errorf("%s:%d: %w", name, base+pe.StartLine, pe.Err)
 }
 
 type sentCols struct {

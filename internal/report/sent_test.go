@@ -3,6 +3,7 @@ package report
 import (
 	"github.com/reboundhq/rebound/internal/stats"
 
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -67,15 +68,53 @@ func TestParseSentErrors(t *testing.T) {
 	}
 }
 
+// TestParseSentQuotes: a broken quoted field is reported on the line it starts, and the lines
+// after that line are read and checked too, so that one run reports every problem.
+func TestParseSentQuotes(t *testing.T) {
+	tests := []struct{ src, want string }{
+		// A quote opened and never closed: the reader gives up at the end of the file.
+		{"campaign,count\na,1\n\"b,2\nc,3\nd,zz\n", `q.csv:3: extraneous or missing " in quoted-field (the field quoted on this line runs on to line 5)
+q.csv:5: count "zz" is not a whole number of messages`},
+		// Closed on a later line but followed by text; a bare quote; \r\n line ends.
+		{"campaign,count\r\n\"a,1\r\nb,x\r\n\"c,2\r\nd,3,\r\ne\"f,4\r\ng,-1\r\n", `q.csv:2: extraneous or missing " in quoted-field (the field quoted on this line runs on to line 4)
+q.csv:3: count "x" is not a whole number of messages
+q.csv:4: extraneous or missing " in quoted-field (the field quoted on this line runs on to line 6)
+q.csv:5: 3 fields, the header has 2
+q.csv:6: bare " in non-quoted-field
+q.csv:7: count "-1" is not a whole number of messages`},
+		// On the last line, without a line end.
+		{"campaign,count\na,1\n\"b,2", `q.csv:3: extraneous or missing " in quoted-field`},
+	}
+	for _, tt := range tests {
+		rows, err := ParseSent(strings.NewReader(tt.src), "q.csv")
+		if err == nil || err.Error() != tt.want || rows != nil {
+			t.Errorf("%q:\n got %v\nwant %s", tt.src, err, tt.want)
+		}
+	}
+}
+
 func FuzzParseSent(f *testing.F) {
 	f.Add("campaign,count,provider,date\nspring,10,gmail,2026-01-05\n")
 	f.Add("count,campaign\n1,a\n")
 	f.Add("campaign,count\n\"a\nb\",3\n")
+	f.Add("campaign,count\na,1\n\"b,2\nc,3\nd,zz\n\"e\"x,3\r\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		rows, err := ParseSent(strings.NewReader(src), "fuzz.csv")
 		if err != nil {
-			if rows != nil || !strings.HasPrefix(err.Error(), "fuzz.csv") {
-				t.Fatalf("rows with error, or error without the file name: %v", err)
+			if rows != nil {
+				t.Fatalf("rows with error: %v", err)
+			}
+			// Every problem names the file, and a line of it when it names one.
+			lines := strings.Count(src, "\n") + 1
+			for _, msg := range strings.Split(err.Error(), "\n") {
+				rest, ok := strings.CutPrefix(msg, "fuzz.csv")
+				if !ok {
+					t.Fatalf("error without the file name: %q", msg)
+				}
+				var n int
+				if _, e := fmt.Sscanf(rest, ":%d:", &n); e == nil && (n < 1 || n > lines) {
+					t.Fatalf("line %d of a file of %d lines: %q", n, lines, msg)
+				}
 			}
 			return
 		}

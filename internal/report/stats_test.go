@@ -453,6 +453,64 @@ func TestRatesUnmatched(t *testing.T) {
 	}
 }
 
+// TestRatesPartlyCovered: a campaign whose volume is given for some providers only is rated on
+// its bounces at those providers, and a provider on the bounces there of the campaigns with a
+// volume for it; a provider with a volume but no such bounce has a rate of zero (it panicked).
+func TestRatesPartlyCovered(t *testing.T) {
+	// spring: 3 bounces at gmail (2 hard, 1 soft), 2 at microsoft (a block, a complaint);
+	// summer: 2 at gmail (a block, a hard), 1 at yahoo (a hard).
+	s := fixtureStats(t,
+		stats.SentRow{Campaign: "spring", Provider: "gmail", Count: 100},
+		stats.SentRow{Campaign: "summer", Provider: "yahoo", Count: 10},
+		stats.SentRow{Campaign: "summer", Provider: "microsoft", Count: 50}, // no summer bounce there
+	)
+	rates := map[string]*Rates{}
+	for _, g := range append(append([]Group{}, s.Campaigns...), s.Providers...) {
+		rates[g.Key] = g.Rates
+	}
+	check := func(key string, sent, hard, bounces, complaints, leftOut int, only ...string) {
+		t.Helper()
+		r := rates[key]
+		if key == "total" {
+			r = s.Total.Rates
+		}
+		if r == nil {
+			t.Fatalf("%s: no rates", key)
+		}
+		if r.Sent != sent || r.HardCount != hard || r.BounceCount != bounces || r.Complaints != complaints ||
+			r.LeftOut != leftOut || !slices.Equal(r.Only, only) {
+			t.Errorf("%s: %+v; want sent %d, hard %d, bounces %d, complaints %d, left out %d, only %v",
+				key, r, sent, hard, bounces, complaints, leftOut, only)
+		}
+	}
+	check("spring", 100, 2, 3, 0, 2, "gmail")
+	check("summer", 60, 1, 1, 0, 2, "microsoft", "yahoo")
+	check("gmail", 100, 2, 3, 0, 0)    // spring's only: summer has no gmail volume
+	check("microsoft", 50, 0, 0, 0, 0) // summer's, none: spring has no microsoft volume
+	check("yahoo", 10, 1, 1, 0, 0)     // summer's hard bounce
+	check("total", 160, 3, 4, 0, 0)    // the bounces the campaign rates count
+	if r := rates["spring"]; r.Hard != 0.02 || r.Bounce != 0.03 || r.Complaint != 0 {
+		t.Errorf("spring rates %+v: want its gmail bounces over its gmail volume", r)
+	}
+	out := render(t, s, "campaign", FormatTable, Options{Width: 200})
+	for _, line := range []string{
+		"Campaign spring has a sent volume for gmail only: its rates count its bounces there, leaving out 2 bounces elsewhere",
+		"Campaign summer has a sent volume for microsoft and yahoo only: its rates count its bounces there, leaving out 2 bounces elsewhere",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("summary lacks %q:\n%s", line, out)
+		}
+	}
+	// A volume not given per provider covers the campaign's bounces everywhere.
+	s = fixtureStats(t, stats.SentRow{Campaign: "spring", Provider: "gmail", Count: 100}, stats.SentRow{Campaign: "spring", Count: 900})
+	if r := s.Campaigns[0].Rates; r == nil || r.Sent != 1000 || r.BounceCount != 4 || r.Complaints != 1 || r.LeftOut != 0 || r.Only != nil {
+		t.Errorf("spring with a volume for every provider: %+v", r)
+	}
+	if out := render(t, s, "", FormatTable, Options{}); strings.Contains(out, "has a sent volume for") {
+		t.Errorf("a fully covered campaign is said to be partly covered:\n%s", out)
+	}
+}
+
 func TestDidYouMean(t *testing.T) {
 	known := []string{"black-friday", "spring", "summer", "spring-2", "newsletter-12", "newsletter-13"}
 	for name, want := range map[string]string{

@@ -1,0 +1,4 @@
+-- pseudo_override moves an override to the pseudonym of its address, with its reason redacted.
+UPDATE overrides
+SET address = ?, why = ?
+WHERE id = ?
