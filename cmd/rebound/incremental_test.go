@@ -72,8 +72,8 @@ func TestIncrementalEqualsFull(t *testing.T) {
 		}
 		if want == "" {
 			want = full
-			if s := strings.Count(full, "\nstate "); s < 100 || !strings.Contains(full, "soft turned hard") ||
-				!strings.Contains(full, "pause ended") || !strings.Contains(full, " paused ") {
+			if s := strings.Count(full, "\nstate|"); s < 100 || !strings.Contains(full, "soft turned hard") ||
+				!strings.Contains(full, "pause ended") || !strings.Contains(full, "|paused|") {
 				t.Fatalf("test mailbox too simple: %d states, want pauses ended and soft turned hard:\n%.3000s", s, full)
 			}
 		} else if full, _ := dump(t, db, true); full != want {
@@ -127,27 +127,8 @@ func dump(t *testing.T, db string, carry bool) (string, int) {
 		states,
 		"SELECT 'transition', address, seq, at, from_state, to_state, soft_count, event_ids, rule, setting, note FROM transitions ORDER BY address, seq",
 	} {
-		rows, err := d.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			b.WriteString("\n")
-			for _, v := range vals {
-				fmt.Fprintf(&b, "%v ", v)
-			}
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
+		for _, l := range queryLines(t, d, q) {
+			b.WriteString("\n" + l)
 		}
 	}
 	var split int
@@ -157,6 +138,37 @@ func dump(t *testing.T, db string, carry bool) (string, int) {
 		t.Fatal(err)
 	}
 	return b.String(), split
+}
+
+// queryLines runs a query and returns its rows, each as its fields joined with "|".
+func queryLines(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var out []string
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		fields := make([]string, len(vals))
+		for i, v := range vals {
+			fields[i] = fmt.Sprint(v)
+		}
+		out = append(out, strings.Join(fields, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // diff returns the first lines where a and b differ.
