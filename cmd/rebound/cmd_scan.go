@@ -24,6 +24,7 @@ type scanOptions struct {
 	workers   int
 	noProgess bool
 	redact    bool     // --redact-diagnostics
+	redactSet bool     // --redact-diagnostics given: it overrides the policy's redact_diagnostics
 	maxSize   sizeFlag // --max-message-size
 	limits    dsn.Limits
 }
@@ -41,6 +42,7 @@ nothing and reads only what is new. The IMAP password comes from --password-file
 $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.redactSet = cmd.Flags().Changed("redact-diagnostics")
 			return runScan(cmd.Context(), g, o, args)
 		},
 	}
@@ -50,7 +52,7 @@ $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 	f.IntVar(&o.batch, "batch", 1000, "messages per database `transaction`")
 	f.IntVar(&o.workers, "workers", 0, "decoding `workers` (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
-	f.BoolVar(&o.redact, "redact-diagnostics", false, "remove each recipient's address and local part from the diagnostics stored (docs/privacy.md)")
+	f.BoolVar(&o.redact, "redact-diagnostics", false, "remove each recipient's address and local part from the diagnostics stored; default: the policy's redact_diagnostics, no (docs/privacy.md)")
 	addMaxSizeFlag(f, &o.maxSize)
 	addIMAPFlags(f, &g.imap)
 	addLimitFlags(f, &o.limits)
@@ -96,7 +98,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		Warn:     func(s string) { g.warnf("%s", s) },
 		Quiet:    o.quiet,
 
-		RedactDiagnostics: o.redact,
+		RedactDiagnostics: o.redactDiagnostics(pol),
 	})
 	prog.done()
 	if err != nil {
@@ -115,6 +117,15 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		return errPartial
 	}
 	return nil
+}
+
+// redactDiagnostics is --redact-diagnostics when given (=false turns the policy's setting off
+// for this run), else the policy's redact_diagnostics.
+func (o *scanOptions) redactDiagnostics(pol pipeline.Policy) bool {
+	if o.redactSet {
+		return o.redact
+	}
+	return pol.Policy.Privacy.RedactDiagnostics
 }
 
 func printSummary(w io.Writer, s *pipeline.IngestSummary) {
