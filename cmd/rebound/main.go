@@ -9,12 +9,29 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	setMemoryLimit()
 	exitOnSignal(os.Stderr)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// defaultMemoryLimit is the Go heap's soft limit (runtime/debug.SetMemoryLimit) unless
+// GOMEMLIMIT says otherwise. A scan's live heap is 20-60 MB (batches in flight, the events of
+// an evaluation); without a limit the garbage collector lets the heap grow to twice the live
+// heap, so a long scan's RSS climbed with it. The limit is soft: a run that needs more (one
+// 50 MB message) gets it, at the cost of more frequent collections. docs/performance.md,
+// "Memory", has the numbers.
+const defaultMemoryLimit = 64 << 20
+
+// setMemoryLimit sets the default soft memory limit unless GOMEMLIMIT is set.
+func setMemoryLimit() {
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 }
 
 // exitOnSignal makes SIGINT (Ctrl-C) and SIGTERM end the process at once, as they would

@@ -156,30 +156,7 @@ func dumpDatabase(t *testing.T, path string) []string {
 			coalesce(original_message_id, ''), coalesce(campaign, '') FROM events`,
 		`SELECT 'mbox', path, byte_offset, message_count, checksum FROM mbox_progress`,
 	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fields := make([]string, len(vals))
-			for i, v := range vals {
-				fields[i] = fmt.Sprint(v)
-			}
-			out = append(out, strings.Join(fields, "|"))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
+		out = append(out, queryLines(t, db, q)...)
 	}
 	slices.Sort(out)
 	return out

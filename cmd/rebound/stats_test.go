@@ -78,6 +78,7 @@ func TestStatsUpgrade(t *testing.T) {
 	}
 	for _, q := range []string{"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent",
 		"DROP TABLE message_contents", "DROP TABLE legacy_messages", "ALTER TABLE messages DROP COLUMN duplicate_of",
+		"ALTER TABLE states DROP COLUMN carry",
 		"DELETE FROM schema_migrations WHERE version >= 3"} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)

@@ -50,6 +50,7 @@ func TestSetUp(t *testing.T) {
 var undoMigration = map[int][]string{
 	3: {"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent"},
 	5: {"DROP TABLE message_contents", "DROP TABLE legacy_messages", "ALTER TABLE messages DROP COLUMN duplicate_of"},
+	6: {"ALTER TABLE states DROP COLUMN carry"},
 }
 
 // downgrade takes the closed database at p back to schema version, keeping its messages and
