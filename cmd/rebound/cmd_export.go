@@ -29,6 +29,7 @@ type exportOptions struct {
 	types           []string
 	providers       []string
 	onlyNew         bool
+	sync            string
 	dryRun          bool
 	includePaused   bool
 	spreadsheetSafe bool
@@ -50,13 +51,17 @@ docs/export.md. Mailgun keeps complaints in a list of their own: --format mailgu
 bounces, --format mailgun-complaints the complaints.
 
 It reads the stored states: they are evaluated after every scan (docs/policy.md), and a pause
-that has ended by now is left out. --new writes only the rows that are new or changed since the
-last export that was delivered, and the addresses that left the list since (change column:
-added, changed, removed). An export with --out FILE or --new is recorded as delivered (unless
---dry-run). --out replaces FILE atomically, keeping its owner, group and mode; a device or a
-pipe (/dev/stdout) is written to, and - is standard output. A summary line goes to stderr.`,
+that has ended by now is left out. An export to --out FILE is recorded as delivered to that
+file (unless --dry-run); --sync NAME records it under a name instead (for a file whose name
+changes each run, or standard output). --new writes only the rows that are new or changed since
+the last export delivered to the same file or name, and the addresses that left the list since
+(change column: added, changed, removed); to standard output it needs --sync. A look at standard
+output records nothing. --out replaces FILE atomically, keeping its owner, group and mode; a
+device or a pipe (/dev/stdout) is written to, and - is standard output. A summary line goes to
+stderr.`,
 		Example: `  rebound export --out /srv/crm/suppressions.csv
   rebound export --new --out /srv/crm/changes.csv
+  rebound export --new --sync crm --out /srv/crm/changes-$(date +%F).csv
   rebound export --include-paused --format jsonl
   rebound export --format mailgun --out bounces-import.csv
   rebound export --format mailgun-complaints --out complaints-import.csv
@@ -73,7 +78,8 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 	f.StringSliceVar(&o.states, "state", nil, "only these `states`: suppressed, paused, review (default suppressed)")
 	f.StringSliceVar(&o.types, "type", nil, "only these `types` of the deciding bounce: hard, soft, complaint, ...")
 	f.StringSliceVar(&o.providers, "provider", nil, "only these `providers` (provider ids: gmail, microsoft, other, ...)")
-	f.BoolVar(&o.onlyNew, "new", false, "only rows new or changed since the last delivered export, and those that left the list")
+	f.BoolVar(&o.onlyNew, "new", false, "only rows new or changed since the last export delivered to the same file or --sync name, and those that left the list")
+	f.StringVar(&o.sync, "sync", "", "record the export as delivered to the sync `name` (letters, digits, . _ -), not to the --out file")
 	f.BoolVar(&o.dryRun, "dry-run", false, "write as usual but do not record the export as delivered")
 	f.BoolVar(&o.includePaused, "include-paused", false, "add the paused addresses (temporary suppressions, with their end time)")
 	f.BoolVar(&o.spreadsheetSafe, "spreadsheet-safe", false, "neutralise the email column too, for a file opened in a spreadsheet")
@@ -249,7 +255,15 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 			return err
 		}
 	}
-	records := (toFile || o.onlyNew) && !o.dryRun
+	base, err := o.baseline()
+	if err != nil {
+		return err
+	}
+	if o.onlyNew && base.Name == "" {
+		return withHint(exitUsage, fmt.Errorf("--new to %s needs --sync NAME", targetName(o.out)),
+			"--new writes what changed since the last export delivered to the same target: a file is a target of its own; name the target of standard output, a pipe or a device with --sync (such as --sync crm), the same name each run")
+	}
+	records := base.Name != "" && !o.dryRun
 	open := g.openPolicyReader // a look at the list writes nothing: any user who may read the database may look
 	if records {
 		open = g.openPolicyStore
@@ -322,7 +336,7 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 		return ew.Flush()
 	}
 	target := "standard output"
-	sum.res, err = st.Export(ctx, ev.Now, listStates, rec, func(lr *store.Lister) error {
+	sum.res, err = st.Export(ctx, ev.Now, listStates, base, rec, func(lr *store.Lister) error {
 		if !toFile {
 			return write(g.stdout, lr)
 		}
@@ -347,7 +361,7 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 			plural(filter.asideN, "complaint"))
 	}
 	if !o.quiet {
-		g.printExportSummary(target, o, &sum)
+		g.printExportSummary(target, o, base, &sum)
 		if err := g.noteMalformed(ctx, st); err != nil {
 			return err
 		}
@@ -402,16 +416,19 @@ func (c *countWriter) Write(p []byte) (int, error) {
 
 // printExportSummary writes the summary line of an export to stderr: rows written, and how the
 // list changed since the last delivered export.
-func (g *globalOptions) printExportSummary(target string, o *exportOptions, sum *exportSummary) {
+func (g *globalOptions) printExportSummary(target string, o *exportOptions, base store.Baseline, sum *exportSummary) {
 	r := sum.res
 	rows := r.Rows
 	if o.onlyNew {
 		rows += r.Left
 	}
 	line := fmt.Sprintf("exported %s to %s (not recorded as delivered)", plural(rows, "row"), target)
-	if o.onlyNew || (o.out != "" && o.out != "-") {
+	if base.Name != "" {
 		line = fmt.Sprintf("exported %s to %s: %s added, %s changed, %s removed since the last delivered export",
 			plural(rows, "row"), target, thousands(r.New), thousands(r.Changed), thousands(r.Left))
+		if o.sync != "" {
+			line += " of --sync " + o.sync
+		}
 		if o.dryRun {
 			line += " (dry run: not recorded)"
 		}
@@ -443,6 +460,58 @@ func exportRow(r *store.StateRow) export.Row {
 		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount,
 		SuppressedUntil: r.SuppressedUntil, Rule: r.Rule, LastDiagnostic: r.Diagnostic,
 	}
+}
+
+// baseline returns the delivery baseline of the export (docs/export.md): the --sync name, else
+// the file written (absolute, cleaned); none for standard output, a device or a pipe.
+func (o *exportOptions) baseline() (store.Baseline, error) {
+	if o.sync != "" {
+		return syncBaseline(o.sync)
+	}
+	if o.out == "" || o.out == "-" {
+		return store.Baseline{}, nil
+	}
+	if fi, err := os.Stat(o.out); err == nil && !fi.Mode().IsRegular() {
+		return store.Baseline{}, nil
+	}
+	return fileBaseline(o.out)
+}
+
+// fileBaseline is the baseline of the file at p: its absolute path. Exports recorded before
+// baselines were kept apart named the file as given, or absolute.
+func fileBaseline(p string) (store.Baseline, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return store.Baseline{}, fmt.Errorf("%s: %w", p, err)
+	}
+	b := store.Baseline{Name: abs, Targets: []string{p}}
+	if abs != p {
+		b.Targets = append(b.Targets, abs)
+	}
+	return b, nil
+}
+
+// syncBaseline reads --sync: a name of letters, digits, '.', '_' and '-', or the path of a file
+// whose baseline to use (to see what --new would deliver to it, with --dry-run).
+func syncBaseline(s string) (store.Baseline, error) {
+	if strings.ContainsAny(s, `/\`) || filepath.IsAbs(s) {
+		return fileBaseline(s)
+	}
+	for i, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || (i > 0 && strings.ContainsRune("._-", r))
+		if !ok {
+			return store.Baseline{}, usageError("bad --sync %q: want a name of letters, digits, '.', '_' and '-' (or the path of a file)", s)
+		}
+	}
+	return store.Baseline{Name: s, Sync: true}, nil
+}
+
+// targetName names the target of an export for a message.
+func targetName(out string) string {
+	if out == "" || out == "-" {
+		return "standard output"
+	}
+	return out
 }
 
 // describe renders the filters for the export record.
