@@ -150,7 +150,7 @@ func TestExportDatabaseError(t *testing.T) {
 	x := &Export{At: ev.Now, Target: "out.csv", Format: "csv", Policy: "default"}
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	listed := 0
-	_, err := s.Export(ctx, ev.Now, lists, x, func(lr *Lister) error {
+	_, err := s.Export(ctx, ev.Now, lists, Baseline{Name: "/out.csv"}, x, func(lr *Lister) error {
 		err := lr.List(func(l *Listed) (string, error) { listed++; return "f " + l.State.Address, nil })
 		return fmt.Errorf("write out.csv: %w", err)
 	})
@@ -182,7 +182,7 @@ func TestExportListed(t *testing.T) {
 	}
 	var got []string
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused}
-	_, err := s.Export(ctx, ev.Now, lists, nil, func(lr *Lister) error {
+	_, err := s.Export(ctx, ev.Now, lists, Baseline{}, nil, func(lr *Lister) error {
 		return lr.List(func(l *Listed) (string, error) {
 			r := l.State
 			full, _, _ := s.State(ctx, r.Address)
@@ -574,7 +574,7 @@ func TestExport(t *testing.T) {
 	run := func(now time.Time, rec *Export, skip string) (ExportResult, []string) {
 		t.Helper()
 		var got []string
-		res, err := s.Export(ctx, now, lists, rec, func(lr *Lister) error {
+		res, err := s.Export(ctx, now, lists, Baseline{Name: "crm"}, rec, func(lr *Lister) error {
 			return lr.List(func(l *Listed) (string, error) {
 				got = append(got, l.State.Address+"="+l.Last)
 				if l.State.Address == skip {
@@ -643,7 +643,7 @@ func TestExport(t *testing.T) {
 
 	// A failed delivery records nothing and comes back unchanged.
 	boom := errors.New("disk full")
-	_, err := s.Export(ctx, ev.Now, lists, x, func(lr *Lister) error {
+	_, err := s.Export(ctx, ev.Now, lists, Baseline{Name: "crm"}, x, func(lr *Lister) error {
 		if err := lr.List(func(l *Listed) (string, error) { return "f3", nil }); err != nil {
 			return err
 		}
@@ -794,7 +794,7 @@ func BenchmarkPolicyMillion(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		n := 0
-		_, err := s.Export(ctx, mustTime("2026-01-05T00:00:00Z"), lists, nil, func(lr *Lister) error {
+		_, err := s.Export(ctx, mustTime("2026-01-05T00:00:00Z"), lists, Baseline{}, nil, func(lr *Lister) error {
 			return lr.List(func(*Listed) (string, error) { n++; return "", nil })
 		})
 		if err != nil {

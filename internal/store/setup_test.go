@@ -51,6 +51,11 @@ var undoMigration = map[int][]string{
 	3: {"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent"},
 	5: {"DROP TABLE message_contents", "DROP TABLE legacy_messages", "ALTER TABLE messages DROP COLUMN duplicate_of"},
 	6: {"ALTER TABLE states DROP COLUMN carry"},
+	// 0007: back to one shared record, each address with the row of the last export that delivered it.
+	7: {"DROP INDEX exports_baseline_idx", "ALTER TABLE exports DROP COLUMN baseline",
+		"CREATE TABLE exported_one (address TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, export_id INTEGER NOT NULL)",
+		"INSERT INTO exported_one SELECT address, fingerprint, MAX(export_id) FROM exported GROUP BY address",
+		"DROP TABLE exported", "ALTER TABLE exported_one RENAME TO exported"},
 }
 
 // downgrade takes the closed database at p back to schema version, keeping its messages and
