@@ -37,6 +37,21 @@ func pev(rcpt, typ, at string) Event {
 	return e
 }
 
+// evaluatedStore opens a new store holding policyBatch's messages, evaluated at now by the
+// default policy, and returns it with its path and the evaluator.
+func evaluatedStore(t testing.TB, now string) (*Store, string, Evaluator) {
+	t.Helper()
+	s, p := openTemp(t)
+	if _, err := s.SaveBatch(context.Background(), policyBatch(), nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := defaultEvaluator(t, now)
+	if _, err := s.EvaluatePending(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	return s, p, ev
+}
+
 // policyBatch is a mailbox of bounces for the policy tests, one message per event.
 func policyBatch() []Message {
 	evs := []Event{
@@ -172,14 +187,7 @@ func TestExportDatabaseError(t *testing.T) {
 // in address order across the states.
 func TestExportListed(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, _, ev := evaluatedStore(t, "2026-03-05T00:00:00Z")
 	var got []string
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused}
 	_, err := s.Export(ctx, ev.Now, lists, Baseline{}, nil, func(lr *Lister) error {
@@ -469,14 +477,7 @@ func TestEvaluatePendingMovedRecipient(t *testing.T) {
 
 func TestEvaluateAllPolicyChange(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-08T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, _, ev := evaluatedStore(t, "2026-03-08T00:00:00Z")
 	p, err := policy.Load(rules.DefaultPolicy, "five.policy", []byte("[reason mailboxfull]\nsoft_threshold = 5\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -499,14 +500,7 @@ func TestEvaluateAllPolicyChange(t *testing.T) {
 
 func TestUnsuppress(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, _, ev := evaluatedStore(t, "2026-03-05T00:00:00Z")
 	o := bounce.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "typo fixed"}
 	before, after, err := s.Unsuppress(ctx, ev, o)
 	if err != nil {
@@ -543,14 +537,7 @@ func TestUnsuppress(t *testing.T) {
 // delivery fails.
 func TestExport(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, _, ev := evaluatedStore(t, "2026-03-05T00:00:00Z")
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	var want []string
 	pausedAt := map[string]bounce.State{}

@@ -12,14 +12,7 @@ import (
 // written then, a sync name) and by no other.
 func TestExportBaselines(t *testing.T) {
 	ctx := context.Background()
-	s, p := openTemp(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, p, ev := evaluatedStore(t, "2026-03-05T00:00:00Z")
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	// export delivers every listed row (recording it when rec) and returns how many had been
 	// delivered before to b.
