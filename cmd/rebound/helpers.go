@@ -136,8 +136,8 @@ func (s *sizeFlag) Type() string { return "size" }
 // addLimitFlags registers the MIME structure limits (docs/robustness.md) on a command that
 // decodes messages.
 func addLimitFlags(f *pflag.FlagSet, l *dsn.Limits) {
-	f.IntVar(&l.MaxDepth, "max-mime-depth", dsn.DefaultLimits.MaxDepth, "multipart nesting read in one message; deeper parts are read as text")
-	f.IntVar(&l.MaxParts, "max-mime-parts", dsn.DefaultLimits.MaxParts, "MIME parts read in one message; later parts are ignored")
+	f.IntVar(&l.MaxDepth, "max-mime-depth", dsn.DefaultLimits.MaxDepth, "`N` levels of multipart nesting read in one message; deeper parts are read as text")
+	f.IntVar(&l.MaxParts, "max-mime-parts", dsn.DefaultLimits.MaxParts, "`N` MIME parts read in one message; later parts are ignored")
 }
 
 // addMaxSizeFlag registers --max-message-size on a command that reads mailboxes.

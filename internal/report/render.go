@@ -29,7 +29,7 @@ func CheckBy(by string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown --by %q (want %s)", by, strings.Join(ByValues, ", "))
+	return fmt.Errorf("unknown --by %q (want %s, or all)", by, strings.Join(ByValues, ", "))
 }
 
 // Render writes the tables of s: the one named by by, or all of them when by is "". CSV of all
