@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/reboundhq/rebound/internal/dsn"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/reboundhq/rebound/internal/config"
+	"github.com/reboundhq/rebound/internal/dsn"
 
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
@@ -132,6 +135,23 @@ func (s *sizeFlag) Set(v string) error {
 }
 
 func (s *sizeFlag) Type() string { return "size" }
+
+// durationFlag is a duration flag read with the one duration parser of rebound, that of the
+// policy (docs/config.md, "Durations"): 45s, 90m, 72h, 7d, 2w.
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return config.FormatDuration(time.Duration(*d)) }
+
+func (d *durationFlag) Set(v string) error {
+	p, err := config.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return err
+	}
+	*d = durationFlag(p)
+	return nil
+}
+
+func (d *durationFlag) Type() string { return "duration" }
 
 // addLimitFlags registers the MIME structure limits (docs/robustness.md) on a command that
 // decodes messages.

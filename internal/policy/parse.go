@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/reboundhq/rebound/internal/config"
 )
@@ -168,7 +167,7 @@ func parseValue(k key, text string) (*value, error) {
 		}
 		v.n = n
 	case vDuration:
-		d, err := ParseDuration(text)
+		d, err := config.ParseDuration(text)
 		if err != nil {
 			return nil, err
 		}
@@ -192,32 +191,6 @@ func joinTreatments(list []Treatment) string {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
-}
-
-// maxDuration bounds durations to ten years, far from time.Duration overflow.
-const maxDuration = 10 * 365 * 24 * time.Hour
-
-// ParseDuration parses a policy duration: a positive integer followed by m (minutes),
-// h (hours), d (days of 24 hours) or w (weeks): 90m, 72h, 7d, 2w.
-func ParseDuration(s string) (time.Duration, error) {
-	units := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
-	bad := fmt.Errorf("bad duration %q: want a positive number with a unit m, h, d or w (72h, 7d)", s)
-	if len(s) < 2 {
-		return 0, bad
-	}
-	unit, ok := units[s[len(s)-1]]
-	if !ok {
-		return 0, bad
-	}
-	digits := s[:len(s)-1]
-	if strings.TrimLeft(digits, "0123456789") != "" {
-		return 0, bad
-	}
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || n <= 0 || n > int64(maxDuration/unit) {
-		return 0, bad
-	}
-	return time.Duration(n) * unit, nil
 }
 
 // section finds a section by kind and name.

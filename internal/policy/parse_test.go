@@ -197,21 +197,6 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestParseDuration(t *testing.T) {
-	tests := map[string]time.Duration{"90m": 90 * time.Minute, "72h": 72 * time.Hour, "7d": 7 * 24 * time.Hour,
-		"2w": 14 * 24 * time.Hour, "030d": 30 * 24 * time.Hour}
-	for in, want := range tests {
-		if got, err := ParseDuration(in); err != nil || got != want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "d", "-1d", "+1d", "1.5d", "1d12h", "1D", " 1d", "0h"} {
-		if got, err := ParseDuration(in); err == nil {
-			t.Errorf("ParseDuration(%q) = %v, want error", in, got)
-		}
-	}
-}
-
 func FuzzParsePolicy(f *testing.F) {
 	f.Add(defaults(f))
 	seeds, _ := filepath.Glob("testdata/*.policy")

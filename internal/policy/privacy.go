@@ -79,7 +79,7 @@ func (pv *Privacy) set(f *config.File, e *config.Entry) {
 	}
 	switch e.Key {
 	case "pseudonymise_after":
-		d, err := ParseDuration(v.Text)
+		d, err := config.ParseDuration(v.Text)
 		if err != nil {
 			f.Errorf(e.Line, "%s: %v", e.Key, err)
 			return
@@ -140,5 +140,5 @@ func (p *Policy) checkPrivacy() []error {
 	}
 	return []error{&ParseError{File: st.File, Line: st.Line, Msg: fmt.Sprintf(
 		"pseudonymise_after %s is shorter than the policy's longest window (%s): pseudonymising could change pauses; use %s or more",
-		st.Value, why, FormatDuration(horizon))}}
+		st.Value, why, config.FormatDuration(horizon))}}
 }
