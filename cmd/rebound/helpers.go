@@ -25,10 +25,36 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// loaded keeps the --rules and --policy read, so that each is read once per command.
+type loaded struct {
+	cl     *classify.Classifier
+	policy *loadedPolicy
+}
+
+// checkConfigFiles reads the --rules folder and the --policy file when given, and reports the
+// first that is missing or bad: every command does it before it runs, so that a wrong path
+// or a typo stops stats as it stops export, with exit status 2 (usage).
+func (g *globalOptions) checkConfigFiles() error {
+	if g.rulesDir != "" {
+		if _, err := g.classifier(); err != nil {
+			return err
+		}
+	}
+	if g.policyFile != "" {
+		if _, err := g.loadPolicy(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // classifier loads the built-in rules and, with --rules, the user's rules on top.
 func (g *globalOptions) classifier() (*classify.Classifier, error) {
 	if g.rulesDir == "" {
 		return classify.Default()
+	}
+	if g.loaded.cl != nil {
+		return g.loaded.cl, nil
 	}
 	if err := checkRulesDir(g.rulesDir); err != nil {
 		return nil, err
@@ -39,6 +65,7 @@ func (g *globalOptions) classifier() (*classify.Classifier, error) {
 		return nil, withHint(exitUsage, errors.New(strings.ReplaceAll(strings.TrimRight(err.Error(), "\n"), "\n", "\nrebound: ")),
 			"check the rules with 'rebound rules check "+g.rulesDir+"'")
 	}
+	g.loaded.cl = cl
 	return cl, nil
 }
 

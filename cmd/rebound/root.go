@@ -18,6 +18,7 @@ type globalOptions struct {
 	policyFile string     // --policy: a suppression policy file laid over rules/default.policy
 	attrib     attribFlag // --attrib: campaign attribution file (docs/attribution.md)
 	imap       imapFlags  // --password-file, --insecure-skip-verify, --imap-timeout of scan, parse, explain
+	loaded     loaded     // the --rules and --policy read, once (checkConfigFiles)
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -33,6 +34,9 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command checks the --rules and --policy given, whether it uses them or not, so
+		// that a missing or bad one is reported the same way everywhere (docs/config.md).
+		PersistentPreRunE: func(*cobra.Command, []string) error { return g.checkConfigFiles() },
 	}
 	root.SetVersionTemplate("rebound {{.Version}}\n")
 	pf := root.PersistentFlags()
