@@ -162,8 +162,7 @@ func (g *globalOptions) exportFilter(o *exportOptions, format export.Format, now
 		for _, p := range o.providers {
 			p = strings.TrimSpace(p)
 			if !slices.Contains(known, p) {
-				return f, withHint(exitUsage, fmt.Errorf("unknown --provider %q", p),
-					"provider ids are the [id] sections of rules/default.providers (and of --rules), or other")
+				return f, unknownProvider("--provider", p, known)
 			}
 			f.Providers = append(f.Providers, p)
 		}

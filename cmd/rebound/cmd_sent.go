@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/config"
 	"github.com/reboundhq/rebound/internal/pipeline"
-	"github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/stats"
 	"github.com/spf13/cobra"
 )
@@ -194,7 +194,7 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 func (g *globalOptions) noteUnattributed(a *pipeline.SentAdded) {
 	for _, c := range a.Unattributed {
 		msg := "note: no bounce is attributed to campaign " + printable(c) + " so far"
-		if m := report.DidYouMean(c, a.Campaigns); m != "" {
+		if m := config.DidYouMean(c, a.Campaigns); m != "" {
 			msg += "; did you mean " + printable(m) + "?"
 		} else {
 			msg += "."

@@ -79,7 +79,16 @@ func parseHeader(sec *config.Section) (*Section, error) {
 		}
 		return &Section{Kind: kind, Name: sec.Name}, nil
 	}
-	return nil, fmt.Errorf("unknown section kind %q in [%s]: want default, reason, provider or privacy", sec.Kind, sec.Label())
+	return nil, fmt.Errorf("unknown section kind %q in [%s]: want default, reason, provider or privacy%s", sec.Kind, sec.Label(),
+		didYouMean(sec.Kind, []string{string(KindDefault), string(KindReason), string(KindProvider), string(KindPrivacy)}))
+}
+
+// didYouMean is "; did you mean X?" when X of known is probably what name meant, else "".
+func didYouMean(name string, known []string) string {
+	if m := config.DidYouMean(name, known); m != "" {
+		return "; did you mean " + m + "?"
+	}
+	return ""
 }
 
 func validName(s string) bool {
@@ -101,7 +110,7 @@ func (s *Section) set(f *config.File, e *config.Entry) {
 		return
 	}
 	if !ok {
-		f.Errorf(e.Line, "unknown key %q (known: %s)", e.Key, strings.Join(Keys(), ", "))
+		f.Errorf(e.Line, "unknown key %q (known: %s)%s", e.Key, strings.Join(Keys(), ", "), didYouMean(e.Key, append(Keys(), privacyKeys...)))
 		return
 	}
 	for _, prev := range s.Settings {
@@ -158,7 +167,11 @@ func parseValue(k key, text string) (*value, error) {
 	case vTreatment:
 		v.t = Treatment(text)
 		if !containsTreatment(spec.allowed, v.t) {
-			return nil, fmt.Errorf("bad value %q: want one of %s", text, joinTreatments(spec.allowed))
+			names := make([]string, len(spec.allowed))
+			for i, t := range spec.allowed {
+				names[i] = string(t)
+			}
+			return nil, fmt.Errorf("bad value %q: want one of %s%s", text, joinTreatments(spec.allowed), didYouMean(text, names))
 		}
 	case vInt:
 		n, err := strconv.Atoi(text)

@@ -89,6 +89,9 @@ func TestParseErrors(t *testing.T) {
 		{"zero threshold", "[default]\nsoft_threshold = 0\n", `x.policy:2: soft_threshold: bad number "0"`},
 		{"negative pauses", "[default]\npauses_to_suppress = -1\n", `x.policy:2: pauses_to_suppress: bad number "-1"`},
 		{"bad treatment", "[default]\nhard = delete\n", `x.policy:2: hard: bad value "delete": want one of suppress, pause, review, ignore`},
+		{"mistyped treatment", "[default]\ncomplaint = suppres\n", `x.policy:2: complaint: bad value "suppres": want one of suppress, review, ignore; did you mean suppress?`},
+		{"mistyped key", "[default]\nsoft_treshold = 3\n", `; did you mean soft_threshold?`},
+		{"mistyped section kind", "[provder gmail]\n", `x.policy:1: unknown section kind "provder" in [provder gmail]: want default, reason, provider or privacy; did you mean provider?`},
 		{"block never suppresses", "[default]\nblock = suppress\n", `x.policy:2: block: bad value "suppress"`},
 		{"missing value", "[default]\nhard =\n", `x.policy:2: hard has no value`},
 		{"no equals", "[default]\nhard suppress\n", `x.policy:2: expected key = value`},
@@ -187,8 +190,8 @@ func TestCheck(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	want := "x.policy:3: unknown reason \"mailboxful\" in section [reason mailboxful]\n" +
-		"x.policy:5: unknown provider \"gmial\" in section [provider gmial]"
+	want := "x.policy:3: unknown reason \"mailboxful\" in section [reason mailboxful]; did you mean mailboxfull?\n" +
+		"x.policy:5: unknown provider \"gmial\" in section [provider gmial]; did you mean gmail?"
 	if err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}

@@ -66,7 +66,7 @@ func (pv *Privacy) set(f *config.File, e *config.Entry) {
 			f.Errorf(e.Line, "%s decides states: it belongs in [default], [reason NAME] or [provider NAME], not [privacy]", e.Key)
 			return
 		}
-		f.Errorf(e.Line, "unknown key %q in [privacy] (known: %s)", e.Key, strings.Join(privacyKeys, ", "))
+		f.Errorf(e.Line, "unknown key %q in [privacy] (known: %s)%s", e.Key, strings.Join(privacyKeys, ", "), didYouMean(e.Key, privacyKeys))
 		return
 	}
 	if prev, ok := pv.Setting(e.Key); ok {

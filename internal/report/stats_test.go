@@ -511,19 +511,6 @@ func TestRatesPartlyCovered(t *testing.T) {
 	}
 }
 
-func TestDidYouMean(t *testing.T) {
-	known := []string{"black-friday", "spring", "summer", "spring-2", "newsletter-12", "newsletter-13"}
-	for name, want := range map[string]string{
-		"Black-Friday": "black-friday", "black_friday": "black-friday", "Black Friday": "black-friday",
-		"blackfriday": "black-friday", "sprng": "spring", "spring": "", "winter": "", "newsletter-1": "",
-		"SUMMER": "summer", "x": "",
-	} {
-		if got := DidYouMean(name, known); got != want {
-			t.Errorf("DidYouMean(%q) = %q, want %q", name, got, want)
-		}
-	}
-}
-
 func TestRateTargets(t *testing.T) {
 	tests := []struct {
 		sent, hard, bounces, complaints int
