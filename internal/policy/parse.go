@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -128,6 +129,9 @@ func (s *Section) set(f *config.File, e *config.Entry) {
 	} else {
 		return
 	}
+	if errors.Is(err, errReported) {
+		return
+	}
 	if err != nil {
 		f.Errorf(e.Line, "%s: %v", e.Key, err)
 		return
@@ -137,10 +141,22 @@ func (s *Section) set(f *config.File, e *config.Entry) {
 	s.Settings = append(s.Settings, Setting{Key: e.Key, Value: v.text, File: f.Name, Line: e.Line})
 }
 
+// FeedbackTypes are the ARF feedback types complaint_types may name: the IANA registry of
+// Feedback-Type values, RFC 5965 section 7.3 (abuse, fraud, other, virus), with auth-failure
+// (RFC 6591) and not-spam (RFC 6430).
+var FeedbackTypes = []string{"abuse", "fraud", "other", "virus", "auth-failure", "not-spam"}
+
+// errReported is returned by a value's parser that recorded its problems itself, each at its
+// own line.
+var errReported = errors.New("reported")
+
 // parseList reads complaint_types: feedback types separated by | or one per line. The old
 // syntax, separated by spaces or commas, is read too (a feedback type has neither), with a note.
+// A type outside the registry (FeedbackTypes) is a problem at its line, so that a typo does not
+// silently leave complaints uncounted.
 func parseList(f *config.File, e *config.Entry) (*value, error) {
 	v := &value{}
+	unknown := false
 	for _, item := range e.List() {
 		words := strings.Fields(strings.ToLower(strings.ReplaceAll(item.Text, ",", " ")))
 		if len(words) > 1 {
@@ -150,8 +166,17 @@ func parseList(f *config.File, e *config.Entry) (*value, error) {
 			if !validName(w) {
 				return nil, fmt.Errorf("bad feedback type %q", w)
 			}
+			if !slices.Contains(FeedbackTypes, w) {
+				f.Errorf(item.Line, "%s: unknown feedback type %q: want one of %s (the ARF registry: RFC 5965, 6591, 6430)%s",
+					e.Key, w, strings.Join(FeedbackTypes, ", "), didYouMean(w, FeedbackTypes))
+				unknown = true
+				continue
+			}
 			v.list = append(v.list, w)
 		}
+	}
+	if unknown {
+		return nil, errReported
 	}
 	if len(v.list) == 0 {
 		return nil, errors.New("empty list: to ignore complaints set complaint = ignore")

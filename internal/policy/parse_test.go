@@ -98,6 +98,9 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate key", "[default]\nhard = suppress\nhard = review\n", `x.policy:3: duplicate key "hard" (first set on line 2)`},
 		{"bad complaint type", "[default]\ncomplaint_types = abuse | Not_Spam!\n", `x.policy:2: complaint_types: bad feedback type "not_spam!"`},
 		{"empty list", "[default]\ncomplaint_types = |\n", `x.policy:2: complaint_types: empty list`},
+		{"unknown complaint type", "[default]\ncomplaint_types = abuse fraud nonsense\n",
+			`x.policy:2: complaint_types: unknown feedback type "nonsense": want one of abuse, fraud, other, virus, auth-failure, not-spam (the ARF registry: RFC 5965, 6591, 6430)`},
+		{"mistyped complaint type", "[default]\ncomplaint_types = abuse |\n    virs\n", `x.policy:3: complaint_types: unknown feedback type "virs": want one of abuse, fraud, other, virus, auth-failure, not-spam (the ARF registry: RFC 5965, 6591, 6430); did you mean virus?`},
 		{"two lines", "[default]\npause = 3d\n  4d\n", `x.policy:3: pause takes one value`},
 		{"outside section", "hard = suppress\n", `x.policy:1: setting outside a section`},
 		{"unknown section kind", "[reasons mailboxfull]\nsoft_threshold = 5\n", `x.policy:1: unknown section kind "reasons"`},
@@ -177,6 +180,26 @@ func TestLoadNeedsCompleteDefaults(t *testing.T) {
 	if _, err := Load(defaults(t), "user.policy", []byte("[default]\nhard = nope\n")); err == nil ||
 		!strings.HasPrefix(err.Error(), "user.policy:2:") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestFeedbackTypes: every type of the ARF registry is accepted, in any case, and each unknown
+// one is a problem at its own line.
+func TestFeedbackTypes(t *testing.T) {
+	p, err := Parse("x.policy", []byte("[default]\ncomplaint_types = Abuse | fraud | other | virus | auth-failure | NOT-SPAM\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Sections[0].Settings[0].Value; got != "abuse fraud other virus auth-failure not-spam" {
+		t.Errorf("complaint_types = %q", got)
+	}
+	_, err = Parse("x.policy", []byte("[default]\ncomplaint_types = abuse | spam\n    fraud | phishing\n"))
+	want := "x.policy:2: complaint_types: unknown feedback type \"spam\"" +
+		": want one of abuse, fraud, other, virus, auth-failure, not-spam (the ARF registry: RFC 5965, 6591, 6430)\n" +
+		"x.policy:3: complaint_types: unknown feedback type \"phishing\"" +
+		": want one of abuse, fraud, other, virus, auth-failure, not-spam (the ARF registry: RFC 5965, 6591, 6430)"
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}
 }
 
