@@ -474,7 +474,8 @@ func (r *recommender) undecodable() []Finding {
 	return []Finding{{Severity: Info, Kind: KindUndecodable, Count: n, Threshold: MinUndecodable,
 		Title:    fmt.Sprintf("%s not be decoded", Plural(n, "message could", "messages could")),
 		Evidence: []string{fmt.Sprintf("%s in the period %s recorded as undecodable", Plural(n, "message", "messages"), map[bool]string{true: "was", false: "were"}[n == 1])},
-		Action:   "Check them: `rebound parse --all` lists them with the reason; report samples that are real bounces."}}
+		Action: "Check them: `rebound show --undecodable` lists them, where each is and why; " +
+			"`rebound parse --all FILE` reads one again; report samples that are real bounces."}}
 }
 
 // matched sums the diagnostic rows that show something.

@@ -364,7 +364,7 @@ func TestUndecodable(t *testing.T) {
 	below, above := rows(), rows()
 	above.Undecodable = MinUndecodable
 	f := threshold(t, KindUndecodable, below, above, Info, "")
-	if !strings.Contains(f.Action, "rebound parse --all") {
+	if !strings.Contains(f.Action, "rebound show --undecodable") {
 		t.Errorf("action %q", f.Action)
 	}
 }
@@ -414,7 +414,7 @@ func TestRenderFindings(t *testing.T) {
 
 INFO  undecodable  1 message could not be decoded
   evidence  1 message in the period was recorded as undecodable
-  action    Check them: ` + "`rebound parse --all`" + ` lists them with the reason; report samples that are real bounces.
+  action    Check them: ` + "`rebound show --undecodable`" + ` lists them, where each is and why; ` + "`rebound parse --all FILE`" + ` reads one again; report samples that are real bounces.
 `
 	if b.String() != want {
 		t.Errorf("text:\n%s\nwant\n%s", b.String(), want)

@@ -277,7 +277,7 @@ func undecodableHint(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return " (see them with `rebound parse --all`)"
+	return " (list them with `rebound show --undecodable`)"
 }
 
 func fmtTime(t time.Time) string {
