@@ -68,8 +68,18 @@ scanned. 'rebound parse --all FILE' reads one again.`,
 	return c
 }
 
-// runShowMalformed lists the stored recipients whose address is malformed.
-func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error {
+// storedList is a list show prints from the database (--malformed, --undecodable): read reads
+// it, row gives an item's JSON object, and table prints the items (never none).
+type storedList[T any] struct {
+	read  func(*store.Store, context.Context) ([]T, error)
+	row   func(T) any
+	empty string // printed when there is no item
+	table func([]T) error
+}
+
+// show opens the database read-only and prints the list: a JSON array with asJSON, else the
+// empty line or the table.
+func (l storedList[T]) show(ctx context.Context, g *globalOptions, asJSON bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -78,79 +88,79 @@ func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error 
 		return err
 	}
 	defer st.Close()
-	list, err := st.MalformedRecipients(ctx)
-	if err != nil {
+	list, err := l.read(st, ctx)
+	switch {
+	case err != nil:
 		return err
-	}
-	if asJSON {
-		type row struct {
-			Recipient  string  `json:"recipient"`
-			Why        string  `json:"why"`
-			Events     int     `json:"events"`
-			LastBounce *string `json:"last_bounce"`
-		}
-		out := make([]row, 0, len(list))
-		for _, m := range list {
-			out = append(out, row{m.Recipient, m.Error, m.Events, jsTime(m.LastBounce)})
+	case asJSON:
+		out := make([]any, len(list))
+		for i, m := range list {
+			out[i] = l.row(m)
 		}
 		return writeJSON(g.stdout, out)
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(g.stdout, "No recipient with a malformed address.")
+	case len(list) == 0:
+		fmt.Fprintln(g.stdout, l.empty)
 		return nil
 	}
-	// The address stays on one line (wholeFirst), shortened in the middle when it would take
-	// more than its share of the width: a malformed address can be thousands of bytes long.
-	limit := max(20, g.termWidth(false)/4)
-	rows := make([][]string, len(list))
-	for i, m := range list {
-		rows[i] = []string{addressEllipsis(printable(m.Recipient), limit), thousands(m.Events), fmtTime(m.LastBounce), m.Error}
+	return l.table(list)
+}
+
+// runShowMalformed lists the stored recipients whose address is malformed.
+func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error {
+	type row struct {
+		Recipient  string  `json:"recipient"`
+		Why        string  `json:"why"`
+		Events     int     `json:"events"`
+		LastBounce *string `json:"last_bounce"`
 	}
-	return g.renderFitted([]string{"Recipient", "Events", "Last bounce", "Why"}, rows, true)
+	return storedList[store.MalformedRecipient]{
+		read: (*store.Store).MalformedRecipients,
+		row: func(m store.MalformedRecipient) any {
+			return row{m.Recipient, m.Error, m.Events, jsTime(m.LastBounce)}
+		},
+		empty: "No recipient with a malformed address.",
+		table: func(list []store.MalformedRecipient) error {
+			// The address stays on one line (wholeFirst), shortened in the middle when it would
+			// take more than its share of the width: a malformed address can be thousands of
+			// bytes long.
+			limit := max(20, g.termWidth(false)/4)
+			rows := make([][]string, len(list))
+			for i, m := range list {
+				rows[i] = []string{addressEllipsis(printable(m.Recipient), limit), thousands(m.Events), fmtTime(m.LastBounce), m.Error}
+			}
+			return g.renderFitted([]string{"Recipient", "Events", "Last bounce", "Why"}, rows, true)
+		},
+	}.show(ctx, g, asJSON)
 }
 
 // runShowUndecodable lists the stored messages recorded as undecodable.
 func runShowUndecodable(ctx context.Context, g *globalOptions, asJSON bool) error {
-	if ctx == nil {
-		ctx = context.Background()
+	type row struct {
+		Position  string  `json:"position"`
+		Why       string  `json:"why"`
+		Date      *string `json:"date"`
+		ScannedAt *string `json:"scanned_at"`
+		Subject   *string `json:"subject"`
+		From      *string `json:"from"`
 	}
-	st, err := g.openReader(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	list, err := st.UndecodableMessages(ctx)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		type row struct {
-			Position  string  `json:"position"`
-			Why       string  `json:"why"`
-			Date      *string `json:"date"`
-			ScannedAt *string `json:"scanned_at"`
-			Subject   *string `json:"subject"`
-			From      *string `json:"from"`
-		}
-		out := make([]row, 0, len(list))
-		for _, m := range list {
-			out = append(out, row{m.Position, m.Error, jsTime(m.Date), jsTime(m.ScannedAt), jsStr(m.Subject), jsStr(m.From)})
-		}
-		return writeJSON(g.stdout, out)
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(g.stdout, "No undecodable message.")
-		return nil
-	}
-	// The position stays on one line, shortened in the middle when it would take more than half
-	// the width (a long path); the reason wraps; when the table cannot fit, the scan time is
-	// left out, then the date.
-	limit := max(20, g.termWidth(false)/2)
-	rows := make([][]string, len(list))
-	for i, m := range list {
-		rows[i] = []string{addressEllipsis(printable(m.Position), limit), m.Error, fmtMinute(m.Date), fmtMinute(m.ScannedAt)}
-	}
-	return g.renderFittedTo(g.stdout, []string{"Message", "Why", "Date (UTC)", "Scanned (UTC)"}, []int{0, 0, 1, 2}, rows, true)
+	return storedList[store.UndecodableMessage]{
+		read: (*store.Store).UndecodableMessages,
+		row: func(m store.UndecodableMessage) any {
+			return row{m.Position, m.Error, jsTime(m.Date), jsTime(m.ScannedAt), jsStr(m.Subject), jsStr(m.From)}
+		},
+		empty: "No undecodable message.",
+		table: func(list []store.UndecodableMessage) error {
+			// The position stays on one line, shortened in the middle when it would take more
+			// than half the width (a long path); the reason wraps; when the table cannot fit,
+			// the scan time is left out, then the date.
+			limit := max(20, g.termWidth(false)/2)
+			rows := make([][]string, len(list))
+			for i, m := range list {
+				rows[i] = []string{addressEllipsis(printable(m.Position), limit), m.Error, fmtMinute(m.Date), fmtMinute(m.ScannedAt)}
+			}
+			return g.renderFittedTo(g.stdout, []string{"Message", "Why", "Date (UTC)", "Scanned (UTC)"}, []int{0, 0, 1, 2}, rows, true)
+		},
+	}.show(ctx, g, asJSON)
 }
 
 // fmtMinute is a time to the minute, UTC, for a narrow column: 2026-03-01 08:00 ("-": none).
