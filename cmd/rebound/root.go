@@ -57,6 +57,7 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newExplainCmd(g),
 		newRulesCmd(g),
 		newGenerateCmd(g),
+		newDBCmd(g),
 	)
 	addCompletions(root, g)
 	return root
