@@ -185,3 +185,15 @@ func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 func (t *txn) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
 	return t.Tx.PrepareContext(ctx, t.d.sql(q))
 }
+
+// secureDelete has the rows the transaction deletes overwritten with zeros, not left readable in
+// free pages: SQLite's secure_delete, like the PRAGMAs of the connection string (it stays on for
+// the connection). PostgreSQL has no such setting: dead rows stay in the table's files until
+// VACUUM reuses their space (VACUUM FULL after pseudonymise: compact; docs/postgres.md).
+func (t *txn) secureDelete(ctx context.Context) error {
+	if t.d != sqliteDialect {
+		return nil
+	}
+	_, err := t.ExecContext(ctx, "PRAGMA secure_delete = ON")
+	return err
+}

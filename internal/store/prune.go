@@ -36,13 +36,8 @@ func (s *Store) Prune(ctx context.Context, cutoff, now time.Time, dry bool) (Pru
 	sum := PruneSummary{Cutoff: cutoff}
 	c := cutoff.Unix()
 	err := s.write(ctx, "prune", func(tx *txn) error {
-		// Deleted rows are overwritten with zeros, not left readable in free pages. SQLite-only,
-		// like the PRAGMAs of the connection string; it stays on for this connection. (PostgreSQL
-		// leaves dead rows until VACUUM reuses their space: docs/postgres.md.)
-		if s.db.d.name == "sqlite" {
-			if _, err := tx.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
-				return err
-			}
+		if err := tx.secureDelete(ctx); err != nil {
+			return err
 		}
 		steps := []struct {
 			name string

@@ -84,7 +84,7 @@ type PseudonymSummary struct {
 func (s *Store) Pseudonymise(ctx context.Context, ps []Pseudonym, r Redactors, dry bool) (PseudonymSummary, error) {
 	var sum PseudonymSummary
 	err := s.write(ctx, "pseudonymise", func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+		if err := tx.secureDelete(ctx); err != nil {
 			return err
 		}
 		for _, p := range ps {
