@@ -43,8 +43,10 @@ lint:
 	$(GO) tool staticcheck $(PKGS)
 
 # bench: every benchmark (BENCH=regexp for some); the end-to-end ones take several minutes.
+# BenchmarkBackends1M runs a second time on PostgreSQL (internal/pgtest's cluster, skipped without).
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m $(PKGS)
+	REBOUND_TEST_BACKEND=postgres $(GO) test -run '^$$' -bench 'Backends1M' -benchmem -timeout 60m ./internal/store
 
 # fuzz: run every fuzz target for FUZZTIME each (the seeds also run in `make test`).
 fuzz:
