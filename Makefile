@@ -29,12 +29,13 @@ demo: build
 	@echo '$$ rebound export'
 	@$(BIN) --db $(DEMO_DB) export
 
-# test runs every test on SQLite, then the store's tests and the CLI's on PostgreSQL: a throwaway
-# cluster (internal/pgtest), or $REBOUND_TEST_PG; they skip without PostgreSQL.
+# test runs every test on SQLite, then the store's tests, the CLI's scripts and incremental
+# evaluation's on PostgreSQL: a throwaway cluster (internal/pgtest), or $REBOUND_TEST_PG; they
+# skip without PostgreSQL.
 test: lint
 	$(GO) test -count=1 $(PKGS)
 	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 ./internal/store
-	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 -run '^TestScript$$' ./cmd/rebound
+	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 -run '^(TestScript|TestIncrementalEqualsFull)$$' ./cmd/rebound
 
 # lint: gofmt, go vet and staticcheck (pinned as a tool in go.mod: `go get -tool` to move it).
 lint:

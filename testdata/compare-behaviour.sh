@@ -86,7 +86,7 @@ database() {
 	cp "$db/x.csv" "$out/$name-export-new1.csv" 2>/dev/null || true
 	run "$name-export-file" --db x.db export --out y.csv --mode 0600
 	cp "$db/y.csv" "$out/$name-export-file.csv" 2>/dev/null || true
-	run "$name-export-new2" --db x.db export --new
+	run "$name-export-new2" --db x.db export --new --out x.csv
 	period="--from 1990-01-01 --to 2030-12-31"
 	for by in "" provider reason type day week campaign domain; do
 		for fmt in table json csv markdown; do
@@ -123,7 +123,7 @@ database() {
 	if [ -n "$first" ]; then
 		run "$name-unsuppress" --db x.db unsuppress "$first" --reason "test" --by tester
 		run "$name-unsuppress-show" --db x.db show --json "$first"
-		run "$name-unsuppress-export" --db x.db export --new
+		run "$name-unsuppress-export" --db x.db export --new --out x.csv
 	fi
 	run "$name-prune-short" --db x.db prune --older-than 1d
 	run "$name-prune-dry" --db x.db prune --older-than 400d --dry-run

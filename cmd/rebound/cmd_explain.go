@@ -70,72 +70,66 @@ type explanation struct {
 	Bounce []string `json:"bounce_evidence,omitempty"`
 }
 
-func runExplain(g *globalOptions, o *explainOptions, files []string) (retErr error) {
+func runExplain(g *globalOptions, o *explainOptions, files []string) error {
 	cl, err := g.classifier()
 	if err != nil {
 		return err
 	}
-	var out []explanation
+	// Each message is explained as it is read, so that the output follows the mailbox's order.
+	enc := json.NewEncoder(g.stdout)
+	enc.SetEscapeHTML(false)
+	emit := func(e explanation) error {
+		if o.json {
+			return enc.Encode(e)
+		}
+		printExplanation(g.stdout, e)
+		return nil
+	}
 	if o.diagnostic != "" {
 		in := classify.Input{Recipient: o.recipient, Status: o.status, Diagnostic: o.diagnostic,
 			RemoteMTA: o.remoteMTA, Kind: string(dsn.KindBounce)}
-		out = append(out, explain(cl.Classify(in), "", in))
-	} else {
-		bad, read, decoded := 0, 0, 0
-		err := scan.Run(g.source(files, nil, 0), &scan.Options{Classifier: cl}, func(it *scan.Item) error {
-			switch {
-			case it.Msg.Key == "" && it.Err != nil:
-				bad++
-				g.warnf("%v", it.Err)
-				return nil
-			case it.Msg.Checkpoint != nil:
-				return nil
-			}
-			read++
-			switch {
-			case it.Err != nil:
-				g.warnf("%s: %s: %v", it.Msg.Position, it.Outcome, it.Err)
-			case it.Report == nil:
-			case len(it.Report.Recipients) == 0:
-				decoded++
-				fmt.Fprintf(g.stdout, "%s: %s: %s\n\n", it.Msg.Position, it.Outcome, it.Why())
-			default:
-				decoded++
-				for i := range it.Report.Recipients {
-					in := scan.Input(it.Report, &it.Report.Recipients[i])
-					e := explain(cl.Classify(in), it.Msg.Position, in)
-					e.Format, e.Bounce = it.Report.Format, it.Report.Evidence
-					out = append(out, e)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		defer func() {
-			switch {
-			case retErr != nil:
-			case bad > 0:
-				retErr = errPartial // some paths could not be read (they were named on stderr)
-			case decoded == 0:
-				retErr = withHint(exitFailure, fmt.Errorf("nothing could be decoded: %s read", plural(read, "message")),
-					"the messages above say why; 'rebound parse --all' lists every message with its outcome")
-			}
-		}()
+		return emit(explain(cl.Classify(in), "", in))
 	}
-	if o.json {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetEscapeHTML(false)
-		for _, e := range out {
-			if err := enc.Encode(e); err != nil {
-				return err
+	bad, read, decoded := 0, 0, 0
+	err = scan.Run(g.source(files, nil, 0), &scan.Options{Classifier: cl}, func(it *scan.Item) error {
+		switch {
+		case it.Msg.Key == "" && it.Err != nil:
+			bad++
+			g.warnf("%v", it.Err)
+			return nil
+		case it.Msg.Checkpoint != nil:
+			return nil
+		}
+		read++
+		switch {
+		case it.Err != nil:
+			g.warnf("%s: %s: %v", it.Msg.Position, it.Outcome, it.Err)
+		case it.Report == nil:
+		case len(it.Report.Recipients) == 0:
+			decoded++
+			fmt.Fprintf(g.stdout, "%s: %s: %s\n\n", it.Msg.Position, it.Outcome, it.Why())
+		default:
+			decoded++
+			for i := range it.Report.Recipients {
+				in := scan.Input(it.Report, &it.Report.Recipients[i])
+				e := explain(cl.Classify(in), it.Msg.Position, in)
+				e.Format, e.Bounce = it.Report.Format, it.Report.Evidence
+				if err := emit(e); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
+	})
+	if err != nil {
+		return err
 	}
-	for _, e := range out {
-		printExplanation(g.stdout, e)
+	switch {
+	case bad > 0:
+		return errPartial // some paths could not be read (they were named on stderr)
+	case decoded == 0:
+		return withHint(exitFailure, fmt.Errorf("nothing could be decoded: %s read", plural(read, "message")),
+			"the messages above say why; 'rebound parse --all' lists every message with its outcome")
 	}
 	return nil
 }

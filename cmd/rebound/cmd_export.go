@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,6 +28,7 @@ type exportOptions struct {
 	types           []string
 	providers       []string
 	onlyNew         bool
+	sync            string
 	dryRun          bool
 	includePaused   bool
 	spreadsheetSafe bool
@@ -50,13 +50,17 @@ docs/export.md. Mailgun keeps complaints in a list of their own: --format mailgu
 bounces, --format mailgun-complaints the complaints.
 
 It reads the stored states: they are evaluated after every scan (docs/policy.md), and a pause
-that has ended by now is left out. --new writes only the rows that are new or changed since the
-last export that was delivered, and the addresses that left the list since (change column:
-added, changed, removed). An export with --out FILE or --new is recorded as delivered (unless
---dry-run). --out replaces FILE atomically, keeping its owner, group and mode; a device or a
-pipe (/dev/stdout) is written to, and - is standard output. A summary line goes to stderr.`,
+that has ended by now is left out. An export to --out FILE is recorded as delivered to that
+file (unless --dry-run); --sync NAME records it under a name instead (for a file whose name
+changes each run, or standard output). --new writes only the rows that are new or changed since
+the last export delivered to the same file or name, and the addresses that left the list since
+(change column: added, changed, removed); to standard output it needs --sync. A look at standard
+output records nothing. --out replaces FILE atomically, keeping its owner, group and mode; a
+device or a pipe (/dev/stdout) is written to, and - is standard output. A summary line goes to
+stderr.`,
 		Example: `  rebound export --out /srv/crm/suppressions.csv
   rebound export --new --out /srv/crm/changes.csv
+  rebound export --new --sync crm --out /srv/crm/changes-$(date +%F).csv
   rebound export --include-paused --format jsonl
   rebound export --format mailgun --out bounces-import.csv
   rebound export --format mailgun-complaints --out complaints-import.csv
@@ -73,7 +77,8 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 	f.StringSliceVar(&o.states, "state", nil, "only these `states`: suppressed, paused, review (default suppressed)")
 	f.StringSliceVar(&o.types, "type", nil, "only these `types` of the deciding bounce: hard, soft, complaint, ...")
 	f.StringSliceVar(&o.providers, "provider", nil, "only these `providers` (provider ids: gmail, microsoft, other, ...)")
-	f.BoolVar(&o.onlyNew, "new", false, "only rows new or changed since the last delivered export, and those that left the list")
+	f.BoolVar(&o.onlyNew, "new", false, "only rows new or changed since the last export delivered to the same file or --sync name, and those that left the list")
+	f.StringVar(&o.sync, "sync", "", "record the export as delivered to the sync `name` (letters, digits, . _ -), not to the --out file")
 	f.BoolVar(&o.dryRun, "dry-run", false, "write as usual but do not record the export as delivered")
 	f.BoolVar(&o.includePaused, "include-paused", false, "add the paused addresses (temporary suppressions, with their end time)")
 	f.BoolVar(&o.spreadsheetSafe, "spreadsheet-safe", false, "neutralise the email column too, for a file opened in a spreadsheet")
@@ -82,112 +87,112 @@ pipe (/dev/stdout) is written to, and - is standard output. A summary line goes 
 	return c
 }
 
-// exportFilter selects rows.
-type exportFilter struct {
-	states    []bounce.State
-	types     []string
-	providers []string
-	since     time.Time
-
-	aside  string // a type the format cannot hold (complaints in Mailgun's bounces list)
-	asideN int    // rows of that type left out
-}
-
-func (f *exportFilter) match(r *store.StateRow, eff bounce.State) bool {
-	if !slices.Contains(f.states, eff) ||
-		(len(f.providers) > 0 && !slices.Contains(f.providers, r.Provider)) ||
-		(!f.since.IsZero() && r.Since.Before(f.since)) {
-		return false
+// exportRequest reads the flags into an export: format, filters, file and baseline.
+func (g *globalOptions) exportRequest(o *exportOptions, now time.Time) (export.Request, error) {
+	req := export.Request{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe, Out: o.out, Stdout: g.stdout}
+	var err error
+	if req.Format, err = export.ParseFormat(o.format); err != nil {
+		return req, usageError("%v", err)
 	}
-	if f.aside != "" && r.Type == f.aside {
-		f.asideN++
-		return false
+	if req.Filter, err = g.exportFilter(o, req.Format, now); err != nil {
+		return req, err
 	}
-	return len(f.types) == 0 || slices.Contains(f.types, r.Type)
-}
-
-// listStates are the states an export can list: the suppression list and the review list.
-var listStates = []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
-
-func (g *globalOptions) exportFilter(o *exportOptions, now time.Time) (*exportFilter, export.Format, error) {
-	format, err := export.ParseFormat(o.format)
-	if err != nil {
-		return nil, "", usageError("%v", err)
+	if req.File.Perm, err = o.fileMode(); err != nil {
+		return req, err
 	}
-	f := &exportFilter{states: []bounce.State{bounce.StateSuppressed}}
-	if len(o.states) > 0 {
-		f.states = nil
-		for _, s := range o.states {
-			st := bounce.State(strings.TrimSpace(s))
-			if !slices.Contains(listStates, st) {
-				return nil, "", usageError("unknown --state %q: want suppressed, paused or review", s)
-			}
-			f.states = append(f.states, st)
+	if o.out != "" && o.out != "-" {
+		if err := checkOutPath(o.out); err != nil {
+			return req, err
 		}
 	}
-	if o.includePaused && !slices.Contains(f.states, bounce.StatePaused) {
-		f.states = append(f.states, bounce.StatePaused)
+	req.Baseline, err = export.BaselineOf(o.out, o.sync)
+	if errors.Is(err, export.ErrSyncName) {
+		return req, usageError("bad --sync %q: %v", o.sync, err)
+	} else if err != nil {
+		return req, err
+	}
+	if o.onlyNew && req.Baseline.Name == "" {
+		return req, withHint(exitUsage, fmt.Errorf("--new to %s needs --sync NAME", targetName(o.out)),
+			"--new writes what changed since the last export delivered to the same target: a file is a target of its own; name the target of standard output, a pipe or a device with --sync (such as --sync crm), the same name each run")
+	}
+	return req, nil
+}
+
+// exportFilter reads the filters: --state (with --include-paused), --type, --provider and --since.
+func (g *globalOptions) exportFilter(o *exportOptions, format export.Format, now time.Time) (export.Filter, error) {
+	f := export.Filter{States: []bounce.State{bounce.StateSuppressed}}
+	if len(o.states) > 0 {
+		f.States = nil
+		for _, s := range o.states {
+			st := bounce.State(strings.TrimSpace(s))
+			if !slices.Contains(export.ListStates, st) {
+				return f, usageError("unknown --state %q: want suppressed, paused or review", s)
+			}
+			f.States = append(f.States, st)
+		}
+	}
+	if o.includePaused && !slices.Contains(f.States, bounce.StatePaused) {
+		f.States = append(f.States, bounce.StatePaused)
 	}
 	if format.Permanent() {
-		if i := slices.IndexFunc(f.states, func(s bounce.State) bool { return s != bounce.StateSuppressed }); i >= 0 {
-			return nil, "", withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.states[i]),
+		if i := slices.IndexFunc(f.States, func(s bounce.State) bool { return s != bounce.StateSuppressed }); i >= 0 {
+			return f, withHint(exitUsage, fmt.Errorf("--format %s takes permanent suppressions only, not %s addresses", format, f.States[i]),
 				"a service's suppression list has no end time: a pause or a review would stay suppressed there for good; export them with --format csv or jsonl")
 		}
 		if o.onlyNew {
-			return nil, "", withHint(exitUsage, fmt.Errorf("--new needs --format csv or jsonl"),
+			return f, withHint(exitUsage, fmt.Errorf("--new needs --format csv or jsonl"),
 				"their change column says which addresses left the list; a "+string(format)+" import can only add, so export the whole list to it each time")
 		}
 	}
 	for _, t := range o.types {
 		t = strings.TrimSpace(t)
 		if !slices.Contains(bounce.Types, bounce.Type(t)) {
-			return nil, "", usageError("unknown --type %q: want one of %s", t, joinTypes())
+			return f, usageError("unknown --type %q: want one of %s", t, joinTypes())
 		}
-		f.types = append(f.types, t)
+		f.Types = append(f.Types, t)
 	}
-	if err := f.mailgunLists(format); err != nil {
-		return nil, "", err
+	if err := mailgunTypes(format, f.Types); err != nil {
+		return f, err
 	}
 	if len(o.providers) > 0 {
 		known, err := g.providerIDs()
 		if err != nil {
-			return nil, "", err
+			return f, err
 		}
 		for _, p := range o.providers {
 			p = strings.TrimSpace(p)
 			if !slices.Contains(known, p) {
-				return nil, "", withHint(exitUsage, fmt.Errorf("unknown --provider %q", p),
+				return f, withHint(exitUsage, fmt.Errorf("unknown --provider %q", p),
 					"provider ids are the [id] sections of rules/default.providers (and of --rules), or other")
 			}
-			f.providers = append(f.providers, p)
+			f.Providers = append(f.Providers, p)
 		}
 	}
 	if o.since != "" {
-		if f.since, err = parseSince(o.since, now); err != nil {
-			return nil, "", err
+		var err error
+		if f.Since, err = parseSince(o.since, now); err != nil {
+			return f, err
 		}
 	}
-	return f, format, nil
+	return f, nil
 }
 
-// mailgunLists sends each row to the Mailgun import that takes it: Mailgun keeps complaints in
-// a list of their own, with its own import, so --format mailgun (the bounces import) sets them
-// aside and --format mailgun-complaints holds nothing else.
-func (f *exportFilter) mailgunLists(format export.Format) error {
+// mailgunTypes refuses a --type that the Mailgun import of format does not take: Mailgun keeps
+// complaints in a list of their own, with its own import (export.Deliver sends each row to its
+// list).
+func mailgunTypes(format export.Format, types []string) error {
 	complaint := string(bounce.TypeComplaint)
 	switch format {
 	case export.Mailgun:
-		if slices.Contains(f.types, complaint) {
+		if slices.Contains(types, complaint) {
 			return withHint(exitUsage, fmt.Errorf("--format mailgun is Mailgun's bounces import: it takes no complaints"),
 				"export them with --format mailgun-complaints, for Mailgun's complaints import")
 		}
-		f.aside = complaint
 	case export.MailgunComplaints:
-		if i := slices.IndexFunc(f.types, func(t string) bool { return t != complaint }); i >= 0 {
-			return withHint(exitUsage, fmt.Errorf("--format mailgun-complaints is Mailgun's complaints import: it takes no %s bounces", f.types[i]),
+		if i := slices.IndexFunc(types, func(t string) bool { return t != complaint }); i >= 0 {
+			return withHint(exitUsage, fmt.Errorf("--format mailgun-complaints is Mailgun's complaints import: it takes no %s bounces", types[i]),
 				"export them with --format mailgun, for Mailgun's bounces import")
 		}
-		f.types = []string{complaint}
 	}
 	return nil
 }
@@ -235,21 +240,11 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	if err != nil {
 		return err
 	}
-	filter, format, err := g.exportFilter(o, now)
+	req, err := g.exportRequest(o, now)
 	if err != nil {
 		return err
 	}
-	perm, err := o.fileMode()
-	if err != nil {
-		return err
-	}
-	toFile := o.out != "" && o.out != "-"
-	if toFile {
-		if err := checkOutPath(o.out); err != nil {
-			return err
-		}
-	}
-	records := (toFile || o.onlyNew) && !o.dryRun
+	records := req.Baseline.Name != "" && !o.dryRun
 	open := g.openPolicyReader // a look at the list writes nothing: any user who may read the database may look
 	if records {
 		open = g.openPolicyStore
@@ -259,107 +254,34 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 		return err
 	}
 	defer st.Close()
-	var rec *store.Export
+	req.Now = ev.Now
 	if records {
-		rec = &store.Export{At: ev.Now, Target: o.out, Format: string(format), OnlyNew: o.onlyNew,
+		req.Record = &store.Export{At: ev.Now, Target: o.out, Format: string(req.Format), OnlyNew: o.onlyNew,
 			Filters: o.describe(), Policy: lp.id}
-		if !toFile {
-			rec.Target = "-"
+		if o.out == "" {
+			req.Record.Target = "-"
 		}
 	}
-	opts := export.Options{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe}
-	var sum exportSummary
-	// Rows go out as they are read, in address order: memory stays flat however long the list.
-	write := func(w io.Writer, lr *store.Lister) error {
-		cw := &countWriter{w: w}
-		defer func() { sum.bytes = cw.n }()
-		ew, err := export.NewWriter(cw, format, opts)
-		if err != nil {
-			return err
-		}
-		err = lr.List(func(l *store.Listed) (string, error) {
-			if !filter.match(l.State, l.State.State) {
-				return "", nil
-			}
-			row := exportRow(l.State)
-			fp := row.Fingerprint()
-			if o.onlyNew {
-				if fp == l.Last {
-					return "", nil // delivered before, unchanged
-				}
-				row.Change = export.ChangeChanged
-				if l.Last == "" {
-					row.Change = export.ChangeAdded
-				}
-			}
-			if err := ew.Write(row); errors.Is(err, export.ErrBadAddress) {
-				sum.bad = append(sum.bad, l.State.Address)
-				return "", nil
-			} else if err != nil {
-				return "", err
-			}
-			return fp, nil
-		})
-		if err != nil {
-			return err
-		}
-		if o.onlyNew {
-			err = lr.Left(func(addr string, st bounce.State) error {
-				if st == "" {
-					st = bounce.StateActive
-				}
-				err := ew.Write(export.Row{Email: addr, State: st, Change: export.ChangeRemoved})
-				if errors.Is(err, export.ErrBadAddress) {
-					sum.bad = append(sum.bad, addr)
-					return nil
-				}
-				return err
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return ew.Flush()
-	}
-	target := "standard output"
-	sum.res, err = st.Export(ctx, ev.Now, listStates, rec, func(lr *store.Lister) error {
-		if !toFile {
-			return write(g.stdout, lr)
-		}
-		kind, err := export.WriteFile(o.out, export.FileOptions{Perm: perm}, func(w io.Writer) error { return write(w, lr) })
-		target = o.out
-		if kind == export.Device {
-			target += " (written to, not replaced: not a regular file)"
-		}
-		if errors.Is(err, export.ErrOwner) {
-			return withHint(exitFailure, err, "nothing was replaced: run the export as the file's owner or as root, or remove the file once so that rebound creates it")
-		}
-		return err
-	})
-	if err != nil {
+	d, err := export.Deliver(ctx, st, req)
+	if errors.Is(err, export.ErrOwner) {
+		return withHint(exitFailure, err, "nothing was replaced: run the export as the file's owner or as root, or remove the file once so that rebound creates it")
+	} else if err != nil {
 		return err
 	}
-	if w := importLimitWarning(format, target, sum.bytes); w != "" {
+	if w := importLimitWarning(req.Format, d.Target, d.Bytes); w != "" {
 		fmt.Fprintln(g.stderr, w)
 	}
-	if filter.asideN > 0 && !o.quiet {
+	if d.Aside > 0 && !o.quiet {
 		g.warnf("note: %s left out: Mailgun takes complaints in its complaints import; export them with --format mailgun-complaints",
-			plural(filter.asideN, "complaint"))
+			plural(d.Aside, "complaint"))
 	}
 	if !o.quiet {
-		g.printExportSummary(target, o, &sum)
+		g.printExportSummary(o, req.Baseline, &d)
 		if err := g.noteMalformed(ctx, st); err != nil {
 			return err
 		}
 	}
 	return g.warnOtherPolicy(ctx, st, lp)
-}
-
-// exportSummary is what an export delivered, for its summary line.
-type exportSummary struct {
-	res   store.ExportResult
-	bad   []string // listed addresses that are not valid addresses: not written
-	bytes int64    // bytes written
 }
 
 // checkOutPath refuses an --out that names a directory, or a file in a directory that does not
@@ -388,38 +310,29 @@ func importLimitWarning(format export.Format, target string, n int64) string {
 		"hint: split the list with --provider or --since, one file per import", target, thousands(int(n)), thousands(int(limit)), format)
 }
 
-// countWriter counts the bytes written to w.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // printExportSummary writes the summary line of an export to stderr: rows written, and how the
 // list changed since the last delivered export.
-func (g *globalOptions) printExportSummary(target string, o *exportOptions, sum *exportSummary) {
-	r := sum.res
+func (g *globalOptions) printExportSummary(o *exportOptions, base store.Baseline, d *export.Delivered) {
+	r, target := d.ExportResult, d.Target
 	rows := r.Rows
 	if o.onlyNew {
 		rows += r.Left
 	}
 	line := fmt.Sprintf("exported %s to %s (not recorded as delivered)", plural(rows, "row"), target)
-	if o.onlyNew || (o.out != "" && o.out != "-") {
+	if base.Name != "" {
 		line = fmt.Sprintf("exported %s to %s: %s added, %s changed, %s removed since the last delivered export",
 			plural(rows, "row"), target, thousands(r.New), thousands(r.Changed), thousands(r.Left))
+		if o.sync != "" {
+			line += " of --sync " + o.sync
+		}
 		if o.dryRun {
 			line += " (dry run: not recorded)"
 		}
 	}
 	fmt.Fprintln(g.stderr, line)
-	if len(sum.bad) > 0 {
-		g.warnf("note: %s on the list %s not a valid address and %s left out: %s", plural(len(sum.bad), "address"),
-			verb(len(sum.bad), "is", "are"), verb(len(sum.bad), "was", "were"), strings.Join(sum.bad, ", "))
+	if len(d.Bad) > 0 {
+		g.warnf("note: %s on the list %s not a valid address and %s left out: %s", plural(len(d.Bad), "address"),
+			verb(len(d.Bad), "is", "are"), verb(len(d.Bad), "was", "were"), strings.Join(d.Bad, ", "))
 	}
 }
 
@@ -434,15 +347,12 @@ func (g *globalOptions) noteMalformed(ctx context.Context, st *store.Store) erro
 	return nil
 }
 
-// exportRow turns a stored state into an export row: the deciding event fills type, reason,
-// codes, provider, rule and diagnostic (docs/export.md). The writer cleans the diagnostic.
-func exportRow(r *store.StateRow) export.Row {
-	return export.Row{
-		Email: r.Address, State: r.State, Type: bounce.Type(r.Type), Reason: bounce.Reason(r.Reason),
-		Status: r.Status, ReplyCode: r.ReplyCode, Provider: r.Provider, FirstBounce: r.FirstBounce,
-		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount,
-		SuppressedUntil: r.SuppressedUntil, Rule: r.Rule, LastDiagnostic: r.Diagnostic,
+// targetName names the target of an export for a message.
+func targetName(out string) string {
+	if out == "" || out == "-" {
+		return "standard output"
 	}
+	return out
 }
 
 // describe renders the filters for the export record.

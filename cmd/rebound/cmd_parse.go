@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +63,10 @@ complaint. Nothing is stored.
 Auto-replies (reason vacation), success notices (reason delivered) and messages that gave
 no record are left out unless asked for: --include autoreply,delivered,skipped names the
 ones to add, --all adds all three. scan stores every message's outcome whatever these flags.`,
+		Example: `  rebound parse bounce.eml
+  rebound parse --all /var/mail/bounces
+  rebound parse --format jsonl --include autoreply /var/mail/bounces > records.jsonl
+  cat bounce.eml | rebound parse -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runParse(g, o, args)
@@ -93,9 +98,9 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 	defer out.Flush()
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	var rows [][]string
+	var rows, skips [][]string
 	var line []byte // reused for each JSON line
-	unreadable := 0
+	unreadable, read, decoded := 0, 0, 0
 	sink := func(it *scan.Item) error {
 		if it.Msg.Key == "" {
 			if it.Err != nil { // a path that could not be read at all
@@ -104,8 +109,13 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 			}
 			return nil // or an mbox checkpoint marker
 		}
-		if it.Outcome == scan.OutcomeUnreadable {
-			g.warnf("%s: %v", it.Msg.Position, it.Err)
+		read++
+		switch {
+		case it.Err == nil:
+			decoded++
+		case it.Outcome == scan.OutcomeUnreadable || !o.shows(includeSkipped):
+			// An undecodable message listed with --include skipped says why there.
+			g.warnf("%s: %s: %v", it.Msg.Position, it.Outcome, it.Err)
 		}
 		printed := 0
 		for i := range it.Records {
@@ -133,7 +143,7 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 		if o.format == "jsonl" {
 			return enc.Encode(skipped{File: it.Msg.Path, Position: it.Msg.Position, Outcome: string(it.Outcome), Why: why})
 		}
-		rows = append(rows, []string{it.Msg.Position, "", string(it.Outcome), "", "", "", "", why})
+		skips = append(skips, []string{it.Msg.Position, string(it.Outcome), why})
 		return nil
 	}
 	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Limits: o.limits}
@@ -141,15 +151,50 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 		return err
 	}
 	if o.format == "table" {
-		renderTable(out, []string{"position", "recipient", "type", "reason", "status", "reply", "provider", "confidence"}, rows)
+		if err := g.parseTables(out, o, rows, skips, read); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
 	}
 	if err := out.Flush(); err != nil { // a full disk or a closed pipe: the output is incomplete
 		return fmt.Errorf("write output: %w", err)
 	}
-	if unreadable > 0 {
+	switch {
+	case unreadable > 0:
 		return errPartial
+	case read > 0 && decoded == 0:
+		hint := "the messages above say why; 'rebound parse --all' lists every message with its outcome"
+		if o.shows(includeSkipped) {
+			hint = "the output says why"
+		}
+		return withHint(exitFailure, fmt.Errorf("nothing could be decoded: %s read", plural(read, "message")), hint)
 	}
 	return nil
+}
+
+// parseTables writes parse's table output: the records, then with --include skipped the
+// messages that printed none, each table fitted to the output's width like the other
+// commands' tables: confidence, then the reply code, then the provider are left out when the
+// table cannot fit otherwise (--format jsonl has every field).
+func (g *globalOptions) parseTables(w io.Writer, o *parseOptions, rows, skips [][]string, read int) error {
+	if len(rows) == 0 {
+		what := "No failed or delayed recipient and no complaint"
+		if o.shows(includeAutoReply) || o.shows(includeDelivered) {
+			what = "No record"
+		}
+		if _, err := fmt.Fprintf(w, "%s in %s.\n", what, plural(read, "message")); err != nil {
+			return err
+		}
+	} else if err := g.renderFittedTo(w, []string{"Position", "Recipient", "Type", "Reason", "Status", "Reply",
+		"Provider", "Confidence"}, []int{0, 0, 0, 0, 0, 2, 1, 3}, rows, false); err != nil {
+		return err
+	}
+	if len(skips) == 0 {
+		return nil
+	}
+	if _, err := fmt.Fprintf(w, "\nMessages without a record\n"); err != nil {
+		return err
+	}
+	return g.renderFittedTo(w, []string{"Position", "Outcome", "Why"}, nil, skips, false)
 }
 
 // skipWhy says why a message printed no record: why it gave none, or which kinds of record it
@@ -176,6 +221,12 @@ type skipped struct {
 	Why      string `json:"why"`
 }
 
+// warnf prints a warning as "rebound: ..."; a hint the message carries ("...; hint: ...", as
+// the mailbox and IMAP errors write them) goes on its own "hint:" line.
 func (g *globalOptions) warnf(format string, args ...any) {
-	fmt.Fprintf(g.stderr, "rebound: "+format+"\n", args...)
+	msg := fmt.Sprintf(format, args...)
+	if i := strings.Index(msg, "; hint: "); i >= 0 {
+		msg = msg[:i] + "\nhint: " + msg[i+len("; hint: "):]
+	}
+	fmt.Fprintf(g.stderr, "rebound: %s\n", msg)
 }

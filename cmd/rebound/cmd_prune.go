@@ -22,7 +22,7 @@ type pruneOptions struct {
 func newPruneCmd(g *globalOptions) *cobra.Command {
 	o := &pruneOptions{}
 	c := &cobra.Command{
-		Use:   "prune --older-than DURATION | --pseudonymise-older-than DURATION",
+		Use:   "prune [--older-than DURATION] [--pseudonymise-older-than DURATION]",
 		Short: "Delete old events and stored personal details, keeping every address's state",
 		Long: `prune deletes the events that bounced more than DURATION ago, with their diagnostics, and
 removes the subject, sender, Message-ID and error text of older messages. Every address keeps
@@ -36,13 +36,15 @@ how long.
 more than DURATION ago by a keyed hash (HMAC-SHA-256 with the database's secret) at the same
 domain, in its events, state, audit trail and overrides, and removes the address from their
 texts; suppressed, paused and under-review addresses stay in clear (the export needs them).
-'rebound show' finds them by address or by pseudonym.
+'rebound show' finds them by address or by pseudonym. Without the flag, prune pseudonymises
+by the policy's pseudonymise_after ([privacy] section, docs/policy.md) when it is set.
 
 DURATION uses the policy's units (90m, 72h, 180d, 26w) and must be at least the policy's
 longest window, so that pruning cannot change a pause.`,
 		Example: `  rebound prune --older-than 180d
   rebound prune --older-than 180d --dry-run
-  rebound prune --older-than 400d --pseudonymise-older-than 30d`,
+  rebound prune --older-than 400d --pseudonymise-older-than 30d
+  rebound --policy /etc/rebound/my.policy prune --older-than 400d   # and pseudonymise_after`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPrune(cmd.Context(), g, o)
@@ -50,7 +52,7 @@ longest window, so that pruning cannot change a pause.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.olderThan, "older-than", "", "prune what is older than this `duration` (180d, 26w; required)")
-	f.StringVar(&o.pseudoOlder, "pseudonymise-older-than", "", "replace by a keyed hash the addresses not suppressed whose events are all older than this `duration` (docs/privacy.md)")
+	f.StringVar(&o.pseudoOlder, "pseudonymise-older-than", "", "replace by a keyed hash the addresses not suppressed whose events are all older than this `duration`; default: the policy's pseudonymise_after (docs/privacy.md)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "report what would be pruned and change nothing")
 	return c
 }
@@ -59,12 +61,18 @@ func runPrune(ctx context.Context, g *globalOptions, o *pruneOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if o.olderThan == "" && o.pseudoOlder == "" {
-		return usageError("prune needs --older-than DURATION (for example 180d) or --pseudonymise-older-than DURATION")
-	}
 	ev, lp, err := g.evaluator()
 	if err != nil {
 		return err
+	}
+	by := "" // where the pseudonymisation age comes from, when not from the flag
+	if st, ok := lp.p.Privacy.Setting("pseudonymise_after"); ok && o.pseudoOlder == "" {
+		o.pseudoOlder = st.Value
+		by = fmt.Sprintf(", by the policy's pseudonymise_after %s (%s:%d)", st.Value, st.File, st.Line)
+	}
+	if o.olderThan == "" && o.pseudoOlder == "" {
+		return withHint(exitUsage, errors.New("prune needs --older-than DURATION (for example 180d) or --pseudonymise-older-than DURATION"),
+			"or set pseudonymise_after in the [privacy] section of the policy (docs/privacy.md)")
 	}
 	age, err := pruneAge("--older-than", o.olderThan, lp)
 	if err != nil {
@@ -98,8 +106,8 @@ func runPrune(ctx context.Context, g *globalOptions, o *pruneOptions) error {
 	if o.dryRun {
 		verb = "would pseudonymise (dry run)"
 	}
-	fmt.Fprintf(g.stderr, "%s %s whose events all bounced before %s (%s)\n", verb, plural(ps.Addresses, "address"),
-		fmtTime(ev.Now.Add(-pseudoAge)), plural(ps.Events, "event"))
+	fmt.Fprintf(g.stderr, "%s %s whose events all bounced before %s (%s)%s\n", verb, plural(ps.Addresses, "address"),
+		fmtTime(ev.Now.Add(-pseudoAge)), plural(ps.Events, "event"), by)
 	if ps.Addresses > 0 && !o.dryRun && !ps.Compacted {
 		fmt.Fprintf(g.stderr, "rebound: the database's write-ahead log is in use by another process: old texts stay in it until the next checkpoint\nhint: run the prune again when no rebound runs\n")
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/spf13/cobra"
@@ -11,11 +13,17 @@ func newRulesCmd(g *globalOptions) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "rules",
 		Short: "Work with classification rules (see docs/rules.md)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usageError("rules needs a subcommand: check")
+		},
 	}
 	c.AddCommand(&cobra.Command{
 		Use:   "check DIR",
 		Short: "Validate a folder of user rules; errors are printed as file:line: message",
-		Args:  cobra.ExactArgs(1),
+		Example: `  rebound rules check /etc/rebound/rules
+  rebound --rules /etc/rebound/rules explain bounce.eml`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRulesCheck(g, args[0])
 		},
@@ -24,19 +32,24 @@ func newRulesCmd(g *globalOptions) *cobra.Command {
 }
 
 func runRulesCheck(g *globalOptions, dir string) error {
+	if err := checkRulesDir(dir); err != nil {
+		return err
+	}
 	errs, notes := classify.Check(dir)
 	for _, e := range errs {
-		fmt.Fprintf(g.stderr, "%v\n", e)
+		g.warnf("%v", e)
 	}
 	for _, n := range notes {
-		fmt.Fprintf(g.stderr, "note: %v\n", n)
+		g.warnf("note: %v", n)
 	}
 	if len(errs) > 0 {
-		return usageError("%s: %s in the rules", dir, plural(len(errs), "problem"))
+		return withHint(exitUsage, fmt.Errorf("%s: %s in the rules", dir, plural(len(errs), "problem")),
+			"each line above names the file and line; the format is in docs/config.md")
 	}
 	cl, err := classify.LoadDir(dir)
 	if err != nil {
-		return usageError("%v", err)
+		return withHint(exitUsage, errors.New(strings.ReplaceAll(strings.TrimRight(err.Error(), "\n"), "\n", "\nrebound: ")),
+			"the format is in docs/config.md")
 	}
 	fmt.Fprintf(g.stdout, "%s: ok, %s in effect with the built-in ones\n", dir, plural(cl.RuleCount(), "rule"))
 	return nil

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/mailbox"
 	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/scan"
@@ -26,6 +27,7 @@ type scanOptions struct {
 	workers   int
 	noProgess bool
 	redact    bool     // --redact-diagnostics
+	redactSet bool     // --redact-diagnostics given: it overrides the policy's redact_diagnostics
 	maxSize   sizeFlag // --max-message-size
 	limits    dsn.Limits
 	host      string // --host: the prefix of the message keys; "" for none
@@ -42,18 +44,23 @@ gzip, bzip2, xz or zstd compressed), standard input ("-") or IMAP mailboxes
 bounce and stores the results. Every message is recorded with its outcome, so a second run adds
 nothing and reads only what is new. The IMAP password comes from --password-file, else
 $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
+		Example: `  rebound scan /var/mail/bounces
+  rebound scan ~/Maildir/.Bounces /var/log/bounces.mbox.1.gz
+  rebound --db /var/lib/rebound/rebound.db scan --quiet /var/mail/bounces
+  rebound scan imaps://bounces@mail.example.com/INBOX`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.redactSet = cmd.Flags().Changed("redact-diagnostics")
 			return runScan(cmd.Context(), g, o, args)
 		},
 	}
 	f := c.Flags()
 	f.BoolVar(&o.json, "json", false, "print the run summary as one JSON object on stdout")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors")
-	f.IntVar(&o.batch, "batch", 1000, "messages per database `transaction`")
-	f.IntVar(&o.workers, "workers", 0, "decoding `workers` (default: one per CPU)")
+	f.IntVar(&o.batch, "batch", 1000, "store `N` messages per database transaction")
+	f.IntVar(&o.workers, "workers", 0, "decode with `N` workers (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
-	f.BoolVar(&o.redact, "redact-diagnostics", false, "remove each recipient's address and local part from the diagnostics stored (docs/privacy.md)")
+	f.BoolVar(&o.redact, "redact-diagnostics", false, "remove each recipient's address and local part from the diagnostics stored; default: the policy's redact_diagnostics, no (docs/privacy.md)")
 	f.StringVar(&o.host, "host", "", "`name` of this host in the message keys (default: the machine's host name with a PostgreSQL --db, none with a SQLite file)")
 	addMaxSizeFlag(f, &o.maxSize)
 	addIMAPFlags(f, &g.imap)
@@ -126,7 +133,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		Warn:     func(s string) { g.warnf("%s", s) },
 		Quiet:    o.quiet,
 
-		RedactDiagnostics: o.redact,
+		RedactDiagnostics: o.redactDiagnostics(pol),
 	})
 	prog.done()
 	if err != nil {
@@ -147,28 +154,43 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	return nil
 }
 
+// redactDiagnostics is --redact-diagnostics when given (=false turns the policy's setting off
+// for this run), else the policy's redact_diagnostics.
+func (o *scanOptions) redactDiagnostics(pol pipeline.Policy) bool {
+	if o.redactSet {
+		return o.redact
+	}
+	return pol.Policy.Privacy.RedactDiagnostics
+}
+
 func printSummary(w io.Writer, s *pipeline.IngestSummary) {
-	fmt.Fprintf(w, "messages read %d, new %d, already seen %d", s.Read, s.New, s.Seen)
+	fmt.Fprintf(w, "messages read %s, new %s, already seen %s", thousands(s.Read), thousands(s.New), thousands(s.Seen))
 	if s.Duplicates > 0 {
-		fmt.Fprintf(w, ", copies of stored messages %d (counted once)", s.Duplicates)
+		fmt.Fprintf(w, ", copies of stored messages %s (counted once)", thousands(s.Duplicates))
 	}
 	fmt.Fprintln(w)
+	// Auto-replies and success notices are recorded per recipient, but they are no bounces.
+	notBounce := map[string]string{string(bounce.TypeAutoReply): "auto-replies", string(bounce.TypeDelivered): "delivery notices"}
 	types := make([]string, 0, len(s.Bounces))
 	total := 0
 	for t, n := range s.Bounces {
-		types = append(types, t)
-		total += n
+		if _, ok := notBounce[t]; !ok {
+			types = append(types, t)
+			total += n
+		}
 	}
 	sort.Strings(types)
-	fmt.Fprintf(w, "bounced recipients %d", total)
+	fmt.Fprintf(w, "bounced recipients %s", thousands(total))
 	for i, t := range types {
 		sep := ", "
 		if i == 0 {
 			sep = ": "
 		}
-		fmt.Fprintf(w, "%s%s %d", sep, t, s.Bounces[t])
+		fmt.Fprintf(w, "%s%s %s", sep, t, thousands(s.Bounces[t]))
 	}
-	fmt.Fprintf(w, "\nnot bounces %d, undecodable %d, unreadable %d, paths not read %d\n", s.NotBounces, s.Undecodable, s.Unreadable, s.BadPaths)
+	fmt.Fprintf(w, "\nauto-replies %s, delivery notices %s, not bounces %s, undecodable %s, unreadable %s, paths not read %s\n",
+		thousands(s.Bounces[string(bounce.TypeAutoReply)]), thousands(s.Bounces[string(bounce.TypeDelivered)]),
+		thousands(s.NotBounces), thousands(s.Undecodable), thousands(s.Unreadable), thousands(s.BadPaths))
 	fmt.Fprintf(w, "elapsed %.2fs, %.0f messages/s\n", s.Elapsed, s.Rate)
 }
 

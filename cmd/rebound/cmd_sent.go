@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/reboundhq/rebound/internal/stats"
-
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -11,12 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/stats"
 	"github.com/spf13/cobra"
 )
 
@@ -83,9 +82,19 @@ func runSentAdd(ctx context.Context, g *globalOptions, o *sentAddOptions) error 
 		}
 		row.Date = d.Format(time.DateOnly)
 	}
-	if err := g.addSent(ctx, []stats.SentRow{row}); err != nil {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st, err := g.openStore(ctx)
+	if err != nil {
 		return err
 	}
+	defer st.Close()
+	added, err := pipeline.AddSent(ctx, st, []stats.SentRow{row})
+	if err != nil {
+		return err
+	}
+	g.noteUnattributed(&added)
 	fmt.Fprintf(g.stderr, "recorded %s sent for campaign %s%s\n", thousands(row.Count), printable(row.Campaign), sentQualifier(row))
 	return nil
 }
@@ -119,6 +128,9 @@ input.`,
 }
 
 func runSentImport(ctx context.Context, g *globalOptions, path string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	var data []byte
 	var err error
 	name := path
@@ -135,59 +147,35 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := report.ParseSent(bytes.NewReader(data), name, known...)
-	if err != nil {
+	added, err := pipeline.ImportSent(ctx, g.openStore, bytes.NewReader(data), name, known)
+	var bad *pipeline.SentFileError
+	if errors.As(err, &bad) {
 		hint := "nothing was imported; fix every line above and import the file again"
 		if strings.Contains(err.Error(), "unknown provider") {
 			hint += "; " + providerHint(known)
 		}
-		return withHint(exitUsage, err, hint)
-	}
-	if err := g.addSent(ctx, rows); err != nil {
+		return withHint(exitUsage, bad.Err, hint)
+	} else if err != nil {
 		return err
 	}
-	total := 0
-	for _, r := range rows {
-		total += r.Count
-	}
-	fmt.Fprintf(g.stderr, "imported %s (%s) from %s\n", plural(len(rows), "sent volume"), plural(total, "message"), name)
+	g.noteUnattributed(&added)
+	fmt.Fprintf(g.stderr, "imported %s (%s) from %s\n", plural(len(added.Rows), "sent volume"), plural(added.Messages, "message"), name)
 	return nil
 }
 
-// addSent records sent volumes, and notes the campaigns that no bounce was ever attributed to:
+// noteUnattributed notes the campaigns given a volume that no bounce was ever attributed to:
 // until one is, stats leaves their volume out of the rates. A volume may well come before its
 // bounces, so it is a note, not an error; a close spelling of a known campaign is suggested.
-func (g *globalOptions) addSent(ctx context.Context, rows []stats.SentRow) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	st, err := g.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.AddSent(ctx, rows); err != nil {
-		return err
-	}
-	known, err := st.Campaigns(ctx)
-	if err != nil {
-		return err
-	}
-	noted := map[string]bool{}
-	for _, r := range rows {
-		if noted[r.Campaign] || r.Count == 0 || slices.Contains(known, r.Campaign) {
-			continue
-		}
-		noted[r.Campaign] = true
-		msg := "note: no bounce is attributed to campaign " + printable(r.Campaign) + " so far"
-		if m := report.DidYouMean(r.Campaign, known); m != "" {
+func (g *globalOptions) noteUnattributed(a *pipeline.SentAdded) {
+	for _, c := range a.Unattributed {
+		msg := "note: no bounce is attributed to campaign " + printable(c) + " so far"
+		if m := report.DidYouMean(c, a.Campaigns); m != "" {
 			msg += "; did you mean " + printable(m) + "?"
 		} else {
 			msg += "."
 		}
 		g.warnf("%s Until one is, stats leaves its volume out of the rates ('rebound stats --by campaign' lists the campaigns as attributed)", msg)
 	}
-	return nil
 }
 
 func newSentListCmd(g *globalOptions) *cobra.Command {

@@ -37,8 +37,10 @@ nor exported. Each line says why, how many events it has and when it last bounce
 			switch {
 			case malformed && len(args) > 0:
 				return usageError("give either an ADDRESS or --malformed, not both")
-			case !malformed && len(args) != 1:
+			case !malformed && len(args) == 0:
 				return usageError("show needs an ADDRESS (or --malformed)")
+			case !malformed && len(args) > 1:
+				return usageError("show takes one ADDRESS, not %d", len(args))
 			}
 			return nil
 		},
@@ -85,9 +87,12 @@ func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error 
 		fmt.Fprintln(g.stdout, "No recipient with a malformed address.")
 		return nil
 	}
+	// The address stays on one line (wholeFirst), shortened in the middle when it would take
+	// more than its share of the width: a malformed address can be thousands of bytes long.
+	limit := max(20, g.termWidth(false)/4)
 	rows := make([][]string, len(list))
 	for i, m := range list {
-		rows[i] = []string{m.Recipient, thousands(m.Events), fmtTime(m.LastBounce), m.Error}
+		rows[i] = []string{addressEllipsis(printable(m.Recipient), limit), thousands(m.Events), fmtTime(m.LastBounce), m.Error}
 	}
 	return g.renderFitted([]string{"Recipient", "Events", "Last bounce", "Why"}, rows, true)
 }
@@ -159,7 +164,7 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 	if asJSON {
 		return writeJSON(g.stdout, sh.json())
 	}
-	sh.print(g.stdout)
+	sh.print(g.stdout, g.termWidth(false))
 	return nil
 }
 
@@ -182,7 +187,7 @@ func showMalformed(ctx context.Context, g *globalOptions, st *store.Store, arg s
 	if asJSON {
 		return writeJSON(g.stdout, sh.json())
 	}
-	sh.print(g.stdout)
+	sh.print(g.stdout, g.termWidth(false))
 	return nil
 }
 
@@ -221,36 +226,42 @@ func (sh *shown) stateLine() string {
 	return string(r.State)
 }
 
-func (sh *shown) print(w io.Writer) {
-	fmt.Fprintf(w, "address      %s\n", sh.Address)
+// print writes what show knows about the address for people, every line within width (0: no
+// limit): the fields of a line are wrapped under an indent, and a value too long for a line
+// (a malformed address, a path) is shortened in the middle with an ellipsis. --json has them
+// whole.
+func (sh *shown) print(w io.Writer, width int) {
+	f := &fitter{w: w, width: width}
+	const field = "             " // under the values of "address      ..."
+	f.words("address      ", " ", field, sh.Address)
 	if sh.Malformed != "" {
-		fmt.Fprintf(w, "state        not evaluated: malformed (%s)\n", sh.Malformed)
+		f.text("state        ", field, "not evaluated: malformed ("+sh.Malformed+")")
 	} else {
-		fmt.Fprintf(w, "state        %s\n", sh.stateLine())
+		f.text("state        ", field, sh.stateLine())
 	}
 	if r := sh.Stored; r != nil {
-		fmt.Fprintf(w, "since        %s\n", fmtTime(r.Since))
+		f.words("since        ", " ", field, fmtTime(r.Since))
 		if r.EventID != "" {
-			fmt.Fprintf(w, "decided by   %s %s %s %s %s rule=%s\n", r.EventID, fmtTime(r.DecidedAt), r.Type, r.Reason,
-				dash(strings.TrimSpace(r.Status+" "+r.ReplyCode)), dash(r.Rule))
-			fmt.Fprintf(w, "setting      %s\n", dash(r.Setting))
+			f.words("decided by   ", " ", field, r.EventID, fmtTime(r.DecidedAt), r.Type, r.Reason,
+				dash(strings.TrimSpace(r.Status+" "+r.ReplyCode)), "rule="+dash(r.Rule))
+			f.text("setting      ", field, dash(r.Setting))
 		}
-		fmt.Fprintf(w, "bounces      %d (first %s, last %s)\n", r.Bounces, fmtTime(r.FirstBounce), fmtTime(r.LastBounce))
-		fmt.Fprintf(w, "evaluated    %s with policy %s\n", fmtTime(r.EvaluatedAt), r.Policy)
+		f.text("bounces      ", field, fmt.Sprintf("%d (first %s, last %s)", r.Bounces, fmtTime(r.FirstBounce), fmtTime(r.LastBounce)))
+		f.text("evaluated    ", field, fmt.Sprintf("%s with policy %s", fmtTime(r.EvaluatedAt), r.Policy))
 		if sh.OtherPolicy {
-			fmt.Fprintf(w, "note         the policy in force now is another one: run 'rebound evaluate'\n")
+			f.text("note         ", field, "the policy in force now is another one: run 'rebound evaluate'")
 		}
 	}
+	const sub = "      " // under an event's time, for its other lines
 	fmt.Fprintf(w, "\nevents (%d)\n", len(sh.Events))
 	for _, e := range sh.Events {
-		fmt.Fprintf(w, "  %s  %s  %s  %s  %s  rule=%s  provider=%s  id=%s  at %s\n", fmtTime(e.BouncedAt), e.Type,
-			e.Reason, dash(e.Status), dash(e.ReplyCode), dash(e.Rule), dash(e.Provider),
-			bounce.EventID(e.MessageKey, e.Idx), e.Position)
+		f.words("  ", "  ", sub, fmtTime(e.BouncedAt), e.Type, e.Reason, dash(e.Status), dash(e.ReplyCode),
+			"rule="+dash(e.Rule), "provider="+dash(e.Provider), "id="+bounce.EventID(e.MessageKey, e.Idx), "at "+e.Position)
 		if e.FeedbackType != "" {
-			fmt.Fprintf(w, "      feedback-type: %s\n", e.FeedbackType)
+			f.words(sub+"feedback-type: ", " ", sub, e.FeedbackType)
 		}
 		if d := export.CleanDiagnostic(e.Diagnostic); d != "" {
-			fmt.Fprintf(w, "      %s\n", d)
+			f.text(sub, sub, d)
 		}
 	}
 	if sh.Malformed != "" {
@@ -263,15 +274,15 @@ func (sh *shown) print(w io.Writer) {
 			// A lone transition does not know its from-count; the previous one does.
 			line = strings.Replace(line, " soft->", fmt.Sprintf(" soft(%d)->", sh.Transitions[i-1].SoftCount), 1)
 		}
-		fmt.Fprintf(w, "  %s\n", line)
+		f.text("  ", sub, line)
 	}
 	fmt.Fprintf(w, "\noverrides (%d)\n", len(sh.Overrides))
 	for _, o := range sh.Overrides {
-		fmt.Fprintf(w, "  %s by %s: %s\n", fmtTime(o.At), o.By, o.Why)
+		f.text("  ", sub, fmt.Sprintf("%s by %s: %s", fmtTime(o.At), o.By, o.Why))
 	}
 	fmt.Fprintf(w, "\nexports (%d)\n", len(sh.Exports))
 	for _, x := range sh.Exports {
-		fmt.Fprintf(w, "  %s export %d to %s: %s\n", fmtTime(x.At), x.ExportID, x.Target, x.Kind)
+		f.words("  ", " ", sub, fmtTime(x.At), fmt.Sprintf("export %d to", x.ExportID), x.Target+":", x.Kind)
 	}
 }
 

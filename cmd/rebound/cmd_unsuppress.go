@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/reboundhq/rebound/internal/address"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
@@ -27,7 +28,8 @@ func newUnsuppressCmd(g *globalOptions) *cobra.Command {
 		Short: "Return an address to active, recording who and why",
 		Long: `unsuppress records an operator override: the address becomes active now, whatever its
 state, and the events before now no longer count (later bounces count again). The override is
-kept in the audit trail with who made it and why; 'rebound show ADDRESS' lists it.`,
+kept in the audit trail with who made it and why; 'rebound show ADDRESS' lists it. An address
+that is already active is left as it is: nothing is recorded.`,
 		Example: `  rebound unsuppress ann@example.org --reason "customer fixed the mailbox" --by alice`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -35,8 +37,8 @@ kept in the audit trail with who made it and why; 'rebound show ADDRESS' lists i
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.reason, "reason", "", "why the address may be mailed again (required)")
-	f.StringVar(&o.by, "by", "", "who decides (default $USER, else the OS user)")
+	f.StringVar(&o.reason, "reason", "", "`TEXT`: why the address may be mailed again (required)")
+	f.StringVar(&o.by, "by", "", "`WHO` decides (default $USER, else the OS user)")
 	return c
 }
 
@@ -72,6 +74,17 @@ func runUnsuppress(ctx context.Context, g *globalOptions, o *unsuppressOptions, 
 		return err
 	}
 	defer st.Close()
+	// An address already active has nothing to undo: no override is recorded (its state is
+	// brought up to date with the stored bounces first).
+	if _, err := pipeline.EvaluatePending(ctx, st, ev); err != nil {
+		return err
+	}
+	if row, ok, err := st.State(ctx, addr); err != nil {
+		return err
+	} else if ok && row.Effective(ev.Now) == bounce.StateActive {
+		fmt.Fprintf(g.stdout, "%s: already active; nothing recorded\n", addr)
+		return nil
+	}
 	before, after, err := pipeline.Unsuppress(ctx, st, ev, addr, by, reason)
 	if errors.Is(err, store.ErrUnknownAddress) {
 		return noEvents(addr)

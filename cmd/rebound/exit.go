@@ -10,12 +10,14 @@ import (
 
 // Exit statuses. They are documented in README.md ("Exit status"); keep the two in step.
 const (
-	exitOK          = 0 // the command finished (undecodable messages do not change this)
-	exitFailure     = 1 // the command stopped on an error (I/O, interrupted, ...)
-	exitUsage       = 2 // bad command line: unknown flag, missing argument, invalid value
-	exitDatabase    = 3 // the database cannot be used: corrupt, read-only, newer schema, disk full
-	exitPartialRead = 4 // the scan finished but one or more PATH arguments could not be read
-	exitAlert       = 5 // recommend/stats --fail-on: a finding at or above the level exists
+	exitOK          = 0   // the command finished (undecodable messages do not change this)
+	exitFailure     = 1   // the command stopped on an error (I/O, interrupted, ...)
+	exitUsage       = 2   // bad command line: unknown flag, missing argument, invalid value
+	exitDatabase    = 3   // the database cannot be used: corrupt, read-only, newer schema, disk full
+	exitPartialRead = 4   // the scan finished but one or more PATH arguments could not be read
+	exitAlert       = 5   // recommend/stats --fail-on: a finding at or above the level exists
+	exitInterrupted = 130 // stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it
+	exitTerminated  = 143 // stopped by SIGTERM: 128 + 15
 )
 
 // cliError is an error with an exit status and an optional hint for the user.
@@ -53,7 +55,7 @@ func exitStatus(w io.Writer, err error) int {
 		code, hint = ce.code, ce.hint
 	} else if isUsage(err) {
 		code = exitUsage
-		hint = "run 'rebound help' for usage"
+		hint = "run 'rebound --help' for usage"
 	}
 	if code, hint2, ok := storeExit(err); ok && ce == nil {
 		return printErr(w, err, pick(hint, hint2), code)

@@ -14,7 +14,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/mailbox"
@@ -28,11 +27,32 @@ func (g *globalOptions) classifier() (*classify.Classifier, error) {
 	if g.rulesDir == "" {
 		return classify.Default()
 	}
+	if err := checkRulesDir(g.rulesDir); err != nil {
+		return nil, err
+	}
 	cl, err := classify.LoadDir(g.rulesDir)
 	if err != nil {
-		return nil, withHint(exitUsage, err, "check the rules with 'rebound rules check "+g.rulesDir+"'")
+		// One problem a line, each with its prefix as the policy's (problemLines).
+		return nil, withHint(exitUsage, errors.New(strings.ReplaceAll(strings.TrimRight(err.Error(), "\n"), "\n", "\nrebound: ")),
+			"check the rules with 'rebound rules check "+g.rulesDir+"'")
 	}
 	return cl, nil
+}
+
+// checkRulesDir makes sure a rules folder (--rules, rules check) is one: a usage error saying
+// that it does not exist, or is a file, otherwise.
+func checkRulesDir(dir string) error {
+	const hint = "give a folder of .rules and .providers files (docs/rules.md)"
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return withHint(exitUsage, fmt.Errorf("rules folder %s does not exist", dir), hint)
+	case err != nil:
+		return withHint(exitUsage, fmt.Errorf("rules folder: %w", err), hint)
+	case !fi.IsDir():
+		return withHint(exitUsage, fmt.Errorf("rules folder %s is a file, not a folder", dir), hint)
+	}
+	return nil
 }
 
 // attributor finds campaigns and sending domains (docs/attribution.md): the --attrib file, or
@@ -146,8 +166,15 @@ func (g *globalOptions) open(opts ...store.Option) (*store.Store, error) {
 	}
 	st, err := store.Open(path, opts...)
 	if errors.Is(err, store.ErrNotExist) {
+		fix := "give the database's path with --db PATH (or $REBOUND_DB)"
+		switch {
+		case g.db != "":
+			fix = "check the path given with --db"
+		case os.Getenv("REBOUND_DB") != "":
+			fix = "set $REBOUND_DB to the database's path (or give --db PATH)"
+		}
 		return nil, withHint(exitDatabase, err, "only 'rebound scan' creates a database; this path "+g.dbSource()+
-			": run scan first, or give the database's path with --db PATH (or $REBOUND_DB)")
+			": run scan first, or "+fix)
 	}
 	return st, err
 }
@@ -178,25 +205,16 @@ func storeExit(err error) (code int, hint string, ok bool) {
 	return 0, "", false
 }
 
-// renderTable prints rows under header as a plain table. Cells are made safe for a terminal
-// first (see printable): they hold text from the messages.
-func renderTable(w io.Writer, header []string, rows [][]string) {
-	t := tablewriter.NewTable(w)
-	t.Header(header)
-	for _, r := range rows {
-		safe := make([]string, len(r))
-		for i, c := range r {
-			safe[i] = printable(c)
-		}
-		_ = t.Append(safe)
-	}
-	_ = t.Render()
-}
-
 // renderFitted prints rows under header as a table that fits the output's width (termWidth):
 // the widest columns are wrapped, the first only unless wholeFirst. Cells are made safe for a
 // terminal first (see printable).
 func (g *globalOptions) renderFitted(header []string, rows [][]string, wholeFirst bool) error {
+	return g.renderFittedTo(g.stdout, header, nil, rows, wholeFirst)
+}
+
+// renderFittedTo is renderFitted writing to w (a buffer in front of standard output), leaving
+// out the columns with drop > 0 (the highest first) when the table cannot fit otherwise.
+func (g *globalOptions) renderFittedTo(w io.Writer, header []string, drop []int, rows [][]string, wholeFirst bool) error {
 	safe := make([][]string, len(rows))
 	for i, r := range rows {
 		safe[i] = make([]string, len(r))
@@ -204,7 +222,7 @@ func (g *globalOptions) renderFitted(header []string, rows [][]string, wholeFirs
 			safe[i][j] = printable(c)
 		}
 	}
-	return report.WriteTextTable(g.stdout, header, safe, g.termWidth(false), wholeFirst)
+	return report.WriteTextTableDrop(w, header, drop, safe, g.termWidth(false), wholeFirst)
 }
 
 // printable shows control characters (ESC, CR, LF, NUL, C1 controls such as CSI) and the

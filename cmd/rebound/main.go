@@ -5,12 +5,51 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
 )
 
 func main() {
+	setMemoryLimit()
+	exitOnSignal(os.Stderr)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// defaultMemoryLimit is the Go heap's soft limit (runtime/debug.SetMemoryLimit) unless
+// GOMEMLIMIT says otherwise. A scan's live heap is 20-60 MB (batches in flight, the events of
+// an evaluation); without a limit the garbage collector lets the heap grow to twice the live
+// heap, so a long scan's RSS climbed with it. The limit is soft: a run that needs more (one
+// 50 MB message) gets it, at the cost of more frequent collections. docs/performance.md,
+// "Memory", has the numbers.
+const defaultMemoryLimit = 64 << 20
+
+// setMemoryLimit sets the default soft memory limit unless GOMEMLIMIT is set.
+func setMemoryLimit() {
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+}
+
+// exitOnSignal makes SIGINT (Ctrl-C) and SIGTERM end the process at once, as they would
+// without a handler, but with a line saying so and the shell's status for them (128 + the
+// signal's number: 130, 143). Every command may be killed at any moment (docs/robustness.md):
+// what a scan committed stays, and the next run goes on from there.
+func exitOnSignal(stderr io.Writer) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-c
+		code, name := exitInterrupted, "SIGINT"
+		if sig == syscall.SIGTERM {
+			code, name = exitTerminated, "SIGTERM"
+		}
+		fmt.Fprintf(stderr, "rebound: interrupted (%s); what was already stored is kept\n", name)
+		os.Exit(code)
+	}()
 }
 
 // run executes one rebound command line and returns its exit status (see exit.go).
@@ -22,6 +61,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
-	return exitStatus(stderr, err)
+	cmd, err := root.ExecuteC()
+	return exitStatus(stderr, houseStyle(cmd, err))
 }

@@ -28,7 +28,7 @@ func (p *progress) update(read, stored int) {
 	if el > 0 {
 		rate = float64(read) / el
 	}
-	fmt.Fprintf(p.w, "\r\033[Kscanning: %s read, %d new, %.0f/s", plural(read, "message"), stored, rate)
+	fmt.Fprintf(p.w, "\r\033[Kscanning: %s read, %s new, %s/s", plural(read, "message"), thousands(stored), thousands(int(rate+0.5)))
 }
 
 func (p *progress) done() {

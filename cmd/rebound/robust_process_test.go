@@ -157,30 +157,7 @@ func dumpDatabase(t *testing.T, path string) []string {
 			coalesce(original_message_id, ''), coalesce(campaign, '') FROM events`,
 		`SELECT 'mbox', path, byte_offset, message_count, checksum FROM mbox_progress`,
 	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fields := make([]string, len(vals))
-			for i, v := range vals {
-				fields[i] = fmt.Sprint(v)
-			}
-			out = append(out, strings.Join(fields, "|"))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
+		out = append(out, queryLines(t, db, q)...)
 	}
 	slices.Sort(out)
 	return out
@@ -262,6 +239,40 @@ func TestProcesses(t *testing.T) {
 	t.Run("scan waits for a lock", func(t *testing.T) { testBusy(t, bin, corpus, want) })
 	t.Run("unreadable file as another user", func(t *testing.T) { testOtherUser(t, bin) })
 	t.Run("kill -9 on PostgreSQL", func(t *testing.T) { testKillPostgres(t, bin, corpus, full) })
+	t.Run("SIGINT", func(t *testing.T) { testInterrupt(t, bin, corpus, full, want) })
+}
+
+// testInterrupt stops scans with SIGINT, as Ctrl-C does: each says so and exits with status
+// 130, the database stays consistent, and a last run completes it to the reference.
+func testInterrupt(t *testing.T, bin, corpus string, full time.Duration, want []string) {
+	db := filepath.Join(t.TempDir(), "rebound.db")
+	interrupted := 0
+	for delay := full / 2; delay > time.Millisecond && interrupted < 3; delay /= 2 {
+		p := startScan(t, bin, db, []string{"--batch", "20"}, corpus)
+		timer := time.AfterFunc(delay, func() { p.cmd.Process.Signal(os.Interrupt) })
+		err := p.cmd.Wait()
+		timer.Stop()
+		if err == nil {
+			continue // finished before the signal: try sooner
+		}
+		interrupted++
+		if code := p.cmd.ProcessState.ExitCode(); code != exitInterrupted {
+			t.Fatalf("interrupted after %v: exit status %d (%v), want %d\n%s", delay, code, err, exitInterrupted, p.stderr.String())
+		}
+		if !strings.Contains(p.stderr.String(), "rebound: interrupted (SIGINT); what was already stored is kept\n") {
+			t.Errorf("interrupted after %v, stderr:\n%s", delay, p.stderr.String())
+		}
+		if fi, err := os.Stat(db); err == nil && fi.Size() > 0 {
+			checkConsistent(t, db)
+		}
+	}
+	if interrupted == 0 {
+		t.Fatal("no SIGINT hit a running scan")
+	}
+	if p := startScan(t, bin, db, nil, corpus); p.wait(t) {
+		t.Fatal("last run killed")
+	}
+	sameDatabase(t, db, want)
 }
 
 // testKillPostgres kills scans into a PostgreSQL database with SIGKILL at random moments until

@@ -594,7 +594,7 @@ func TestLargeMessages(t *testing.T) {
 	writeFile(t, path, huge.Bytes())
 	huge = bytes.Buffer{}
 	code, stdout, stderr := cliWithin(t, 60*time.Second, "parse", "--all", "--format", "jsonl", path)
-	if code != 0 || !strings.Contains(stdout, `"outcome":"undecodable","why":"message too large: 104857`) {
+	if code != exitFailure || !strings.Contains(stdout, `"outcome":"undecodable","why":"message too large: 104857`) {
 		t.Errorf("100 MB under the default limit: exit status %d\n%.300s\n%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = cliWithin(t, 60*time.Second, "parse", "--max-message-size", "128M", "--format", "jsonl", path)
@@ -703,14 +703,14 @@ func TestDatabaseFaults(t *testing.T) {
 		junk := randomBytes(3, 8192)
 		writeFile(t, db, junk)
 		code, stderr := scanInto(db)
-		checkDatabaseError(t, code, stderr, []string{db, "is not a sqlite database"}, "move it aside")
+		checkDatabaseError(t, code, stderr, []string{db, "is not a sqlite database"}, "restore it from a backup first")
 	})
 	t.Run("damaged", func(t *testing.T) { // a SQLite header, then garbage
 		db := filepath.Join(t.TempDir(), "rebound.db")
 		junk := randomBytes(5, 8192)
 		writeFile(t, db, append([]byte("SQLite format 3\x00"), junk...))
 		code, stderr := scanInto(db)
-		checkDatabaseError(t, code, stderr, []string{db, "is corrupt or not a sqlite database"}, "move it aside")
+		checkDatabaseError(t, code, stderr, []string{db, "is corrupt or not a sqlite database"}, "restore it from a backup first")
 	})
 	t.Run("truncated", func(t *testing.T) { // a real database cut in half
 		db := filepath.Join(t.TempDir(), "rebound.db")
@@ -723,7 +723,7 @@ func TestDatabaseFaults(t *testing.T) {
 		}
 		writeFile(t, db, b[:len(b)/2])
 		code, stderr := scanInto(db)
-		checkDatabaseError(t, code, stderr, []string{db, "corrupt"}, "move it aside")
+		checkDatabaseError(t, code, stderr, []string{db, "corrupt"}, "restore it from a backup first")
 	})
 	t.Run("another program's", func(t *testing.T) {
 		db := filepath.Join(t.TempDir(), "other.db")
@@ -860,11 +860,14 @@ func TestAdversarialOutput(t *testing.T) {
 		}
 	}
 
+	t.Setenv("COLUMNS", "1000") // no cell wrapped: one line per row
 	code, stdout, stderr = cli(t, nil, "parse", "--all", path, bad)
 	if code != 0 {
 		t.Fatalf("table: exit status %d\n%s", code, stderr)
 	}
-	if strings.Count(stdout, "\n") != 3+len(lines)+1 { // top border, header, rule, rows, bottom border
+	// The records' table (top border, header, rule, rows, bottom border), a blank line, a
+	// title and the table of the message without a record.
+	if strings.Count(stdout, "\n") != 4+len(recipients)+2+5 {
 		t.Errorf("table lines broken:\n%s", stdout)
 	}
 	for _, r := range stdout {

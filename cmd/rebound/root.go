@@ -60,6 +60,12 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newDBCmd(g),
 	)
 	addCompletions(root, g)
+	hideGlobalFlags(root, map[string][]string{
+		"rebound parse":      {"db", "policy"},
+		"rebound explain":    {"db", "policy", "attrib"},
+		"rebound rules":      {"db", "policy", "attrib", "rules"},
+		"rebound completion": {"db", "policy", "attrib", "rules"},
+	})
 	return root
 }
 

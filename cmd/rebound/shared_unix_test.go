@@ -152,7 +152,7 @@ func TestSharedDatabase(t *testing.T) {
 		{append([]string{"recommend", "--format", "csv"}, period...), "severity"},
 		{[]string{"show", "user1@example.org"}, "state        suppressed"},
 		{[]string{"export"}, "user9@example.org,suppressed,hard,"},
-		{[]string{"export", "--new", "--dry-run"}, "email,state,type,"}, // the owner delivered the rows
+		{[]string{"export", "--new", "--dry-run", "--sync", filepath.Join(dir, "list.csv")}, "email,state,type,"}, // the owner delivered the rows
 		{[]string{"sent", "list"}, "No sent volumes recorded"},
 	}
 	readAll := func(when string) {

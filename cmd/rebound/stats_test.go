@@ -76,8 +76,11 @@ func TestStatsUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent",
+	for _, q := range []string{"DROP INDEX exports_baseline_idx", "ALTER TABLE exports DROP COLUMN baseline",
+		"DROP TABLE exported", "CREATE TABLE exported (address TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, export_id INTEGER NOT NULL)",
+		"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent",
 		"DROP TABLE message_contents", "DROP TABLE legacy_messages", "ALTER TABLE messages DROP COLUMN duplicate_of",
+		"ALTER TABLE states DROP COLUMN carry",
 		"DELETE FROM schema_migrations WHERE version >= 3"} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)

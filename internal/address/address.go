@@ -56,6 +56,13 @@ func Normalize(s string) (string, error) {
 	return out, nil
 }
 
+// Stored is the form a recipient is stored and looked up in as written in the bounce:
+// lower-case, without surrounding space. Normalize(Stored(r)) is the address the store maps
+// a stored recipient to.
+func Stored(r string) string {
+	return strings.ToLower(strings.TrimSpace(r))
+}
+
 // Domain returns the domain of an address (the text after the last @), or "" when there is
 // none. It does not normalise: pass it the output of Normalize.
 func Domain(addr string) string {

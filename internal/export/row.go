@@ -1,6 +1,8 @@
 // Package export writes the suppression list for a CRM: one row per suppressed or paused
 // address, as CSV (RFC 4180, with the CSV-injection neutralisation of OWASP's guidance) or as
-// JSON Lines, through an atomic file write. docs/export.md describes the columns and formats.
+// JSON Lines, through an atomic file write, and runs the export flow (Deliver: the listed
+// addresses from the store, filtered, marked for export --new against the target's delivery
+// baseline, written and recorded). docs/export.md describes the columns and formats.
 package export
 
 import (

@@ -102,7 +102,7 @@ func (w *walker) maildir(p string) error {
 			} else {
 				newKeys = append(newKeys, key)
 			}
-			batch = append(batch, entry{path: filepath.Join(dir, d.name), key: key, typ: d.typ})
+			batch = append(batch, entry{dir: dir, name: d.name, key: key, typ: d.typ})
 		}
 		slices.Sort(newKeys)
 		if err := w.files(batch); err != nil {
@@ -127,31 +127,41 @@ func (w *walker) folder(p string) error {
 		return err
 	}
 	for _, d := range list {
-		path := filepath.Join(p, d.name)
 		if d.typ&fs.ModeSymlink != 0 {
-			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+			if fi, err := os.Stat(filepath.Join(p, d.name)); err == nil && fi.IsDir() {
 				continue // links to directories are not followed: no loops
 			}
 		}
 		if !d.typ.IsDir() {
-			batch = append(batch, entry{path: path, typ: d.typ})
+			batch = append(batch, entry{dir: p, name: d.name, typ: d.typ})
 			continue
 		}
 		if err := flush(); err != nil {
 			return err
 		}
-		if err := w.dir(path); err != nil {
+		if err := w.dir(filepath.Join(p, d.name)); err != nil {
 			return err
 		}
 	}
 	return flush()
 }
 
-// entry is a file found in a directory.
+// entry is a file found in a directory, or named in the paths (dir ""). The directory's path
+// is shared by its entries and joined with the name only when the file is read, so that the
+// listing of a maildir of a million messages holds its names, not a million joined paths.
 type entry struct {
-	path string
-	key  string      // maildir key, "" for a file of a folder
+	dir  string
+	name string
+	key  string      // maildir key (a part of name), "" for a file of a folder
 	typ  fs.FileMode // type from the directory listing
+}
+
+// path returns the file's path.
+func (e *entry) path() string {
+	if e.dir == "" {
+		return e.name
+	}
+	return filepath.Join(e.dir, e.name)
 }
 
 // files reads the files of a directory, skipping the known ones.
@@ -186,8 +196,9 @@ func (w *walker) knownFiles(es []entry) ([]bool, error) {
 	for i, e := range es {
 		keys[i] = e.key
 		if e.key == "" && w.opt.KnownFile != nil {
-			if fi, err := os.Stat(e.path); err == nil {
-				if k, ok := w.opt.KnownFile(e.path, fi.Size(), fi.ModTime()); ok {
+			path := e.path()
+			if fi, err := os.Stat(path); err == nil {
+				if k, ok := w.opt.KnownFile(path, fi.Size(), fi.ModTime()); ok {
 					keys[i] = k
 				}
 			}
@@ -226,10 +237,11 @@ func withoutPath(err error) error {
 // again under its new name, with the same key. A file that cannot be read (a dangling link, a
 // link loop, a FIFO, no permission) is reported as a message with a failure key.
 func (w *walker) file(e entry) error {
-	failed := func(err error) error { return w.fail(e.path, failedKey(e.key, e.path), withoutPath(err)) }
+	path := e.path()
+	failed := func(err error) error { return w.fail(path, failedKey(e.key, path), withoutPath(err)) }
 	typ := e.typ
 	if typ&fs.ModeSymlink != 0 {
-		fi, err := os.Stat(e.path)
+		fi, err := os.Stat(path)
 		if err != nil {
 			return failed(err)
 		}
@@ -241,7 +253,7 @@ func (w *walker) file(e entry) error {
 	if !typ.IsRegular() {
 		return failed(errNotRegular)
 	}
-	f, err := os.Open(e.path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -256,5 +268,5 @@ func (w *walker) file(e entry) error {
 	if !fi.Mode().IsRegular() { // replaced since listed
 		return failed(errNotRegular)
 	}
-	return w.read(newSource(e.path, e.key, true, f, fi), f)
+	return w.read(newSource(path, e.key, true, f, fi), f)
 }

@@ -238,7 +238,7 @@ func (w *walker) path(p string) error {
 		return w.dir(p)
 	}
 	if fi.Mode().IsRegular() {
-		if skip, err := w.knownFiles([]entry{{path: p}}); err != nil || skip[0] {
+		if skip, err := w.knownFiles([]entry{{name: p}}); err != nil || skip[0] {
 			f.Close()
 			return err
 		}

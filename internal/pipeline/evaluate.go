@@ -19,7 +19,30 @@ type Policy struct {
 // evaluator adapts the policy to the store's evaluations: the store reads the events and
 // overrides and writes what Decide returns, in its transaction.
 func (p Policy) evaluator() store.Evaluator {
-	return store.Evaluator{Now: p.Now, Decide: p.decide}
+	return store.Evaluator{Now: p.Now, Decide: p.decide, Continue: p.resume}
+}
+
+// resume evaluates the new events of an address from its stored state (policy.Continue): the
+// carry and what the state row keeps of the result. It cannot when the state has no carry or
+// was evaluated by another policy, or when policy.Continue refuses the events.
+func (p Policy) resume(prev *store.StateRow, evs []bounce.Event) (store.Decided, bool) {
+	if prev.Carry == "" || prev.Policy != p.ID {
+		return store.Decided{}, false
+	}
+	c, err := policy.ParseCarry(prev.Carry)
+	if err != nil {
+		return store.Decided{}, false // evaluated from all its events, which writes a new carry
+	}
+	r := policy.Result{Recipient: prev.Address, PauseCount: prev.PauseCount, FirstBounce: prev.FirstBounce,
+		LastBounce: prev.LastBounce, Bounces: prev.Bounces, Setting: prev.Setting, Carry: c,
+		Decision: bounce.Event{ID: prev.EventID, Recipient: prev.Address, Type: bounce.Type(prev.Type),
+			Reason: bounce.Reason(prev.Reason), Provider: prev.Provider, Status: prev.Status,
+			ReplyCode: prev.ReplyCode, Rule: prev.Rule, Diagnostic: prev.Diagnostic, BouncedAt: prev.DecidedAt}}
+	res, ok := policy.Continue(p.Policy, &r, evs, p.Now)
+	if !ok {
+		return store.Decided{}, false
+	}
+	return store.Decided{State: p.stateRow(&res), Transitions: res.Transitions, Kept: res.Kept}, true
 }
 
 // decide evaluates the policy over the events and overrides of some addresses and returns
@@ -36,17 +59,14 @@ func (p Policy) decide(evs []bounce.Event, ovs []bounce.Override) []store.Decide
 
 // stateRow is the stored state of an evaluated address.
 func (p Policy) stateRow(r *policy.Result) store.StateRow {
-	var since time.Time
-	if n := len(r.Transitions); n > 0 {
-		since = r.Transitions[n-1].At
-	}
 	d := &r.Decision
 	return store.StateRow{Address: r.Recipient, State: r.State, SoftCount: r.SoftCount,
 		PauseCount: r.PauseCount, SuppressedUntil: r.SuppressedUntil, ExpiresAt: r.Expires,
-		Since: since, FirstBounce: r.FirstBounce, LastBounce: r.LastBounce, Bounces: r.Bounces,
+		Since: r.Since, FirstBounce: r.FirstBounce, LastBounce: r.LastBounce, Bounces: r.Bounces,
 		EventID: d.ID, Type: string(d.Type), Reason: string(d.Reason), Status: d.Status,
 		ReplyCode: d.ReplyCode, Provider: d.Provider, Rule: d.Rule, Diagnostic: d.Diagnostic,
-		DecidedAt: d.BouncedAt, Setting: r.Setting, Policy: p.ID, EvaluatedAt: p.Now}
+		DecidedAt: d.BouncedAt, Setting: r.Setting, Policy: p.ID, EvaluatedAt: p.Now,
+		Carry: r.Carry.String()}
 }
 
 // EvaluatePending brings the stored states up to date with the events stored since the last

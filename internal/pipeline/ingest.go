@@ -40,7 +40,7 @@ type Source func(sk Skipper) func(yield func(mailbox.Message) error) error
 
 // IngestOptions control Ingest.
 type IngestOptions struct {
-	Scan     scan.Options // decoding and classification; ContentKeys is set by Ingest
+	Scan     scan.Options // decoding and classification; ContentKeys and Addresses are set by Ingest
 	Batch    int          // messages per database transaction (at least 1)
 	Policy   *Policy      // when set, states are evaluated as batches are stored and at the end
 	Progress func(read, stored int)
@@ -81,6 +81,7 @@ func Ingest(ctx context.Context, st *store.Store, src Source, o IngestOptions) (
 	}
 	opt := o.Scan
 	opt.ContentKeys = true
+	opt.Addresses = true
 	err := scan.Run(src(k), &opt, w.add)
 	if werr := w.close(); err == nil {
 		err = werr
@@ -384,7 +385,7 @@ func storeMessage(it *scan.Item) store.Message {
 			Reason: r.Reason, Type: r.Type, Hard: r.Hard, Provider: r.Provider, Rule: r.Rule,
 			Confidence: r.Confidence, BouncedAt: r.BouncedAt, Sender: r.Sender, Subject: r.Subject,
 			OriginalMessageID: r.MessageID, Campaign: r.Campaign, SendingDomain: r.SendingDomain,
-			FeedbackType: r.FeedbackType,
+			FeedbackType: r.FeedbackType, Address: r.Address, AddressError: r.AddressError,
 		}
 	}
 	return m

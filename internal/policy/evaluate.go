@@ -23,6 +23,15 @@ type Result struct {
 	Decision        bounce.Event // the event that triggered the last transition with an event; zero if none
 	Setting         string       // the policy settings of that transition
 	Transitions     []bounce.Transition
+	Since           time.Time // At of the last transition (of Kept ones too); zero when none
+
+	// Carry is the state machine after the last event or override, before time alone moved
+	// it to now: what Continue needs to take later events without the earlier ones.
+	Carry Carry
+	// Kept is how many transitions of the earlier evaluation that Continue went on from come
+	// before Transitions (numbered from Kept+1); the others of that evaluation (time's, at
+	// most one) are replaced. 0 for Evaluate: Transitions is the whole trail.
+	Kept int
 }
 
 // Evaluate applies the policy to the events and overrides and returns one Result per
@@ -73,9 +82,47 @@ func run(res *resolver, rcpt string, evs []bounce.Event, ovs []bounce.Override, 
 		m.event(evs[0])
 		evs = evs[1:]
 	}
+	return m.finish(now)
+}
+
+// finish records the carry, applies what time alone does up to now and returns the result.
+func (m *machine) finish(now time.Time) Result {
+	m.r.Carry = m.carry()
 	m.advance(now)
 	m.r.Expires = m.expires()
+	m.r.Since = m.since()
 	return m.r
+}
+
+// Continue evaluates new events of one recipient from an earlier evaluation's Result, without
+// the events that evaluation took: prev's Carry and the fields time does not change
+// (Recipient, PauseCount, FirstBounce, LastBounce, Bounces, Decision, Setting) are enough; its
+// State, SoftCount, SuppressedUntil, Expires and Transitions are not read. The Result is the
+// one Evaluate gives for all the events and overrides, except that Transitions holds only the
+// steps after prev's Kept ones (Result.Kept), and Decision only the fields that prev had.
+//
+// ok is false when an event comes, in evaluation order, at or before the last event or override
+// prev took (an older bounce read late, an event taken already): the caller then evaluates
+// the recipient from all its events. Overrides are not taken here: a new override means
+// evaluating from all events.
+func Continue(p *Policy, prev *Result, events []bounce.Event, now time.Time) (r Result, ok bool) {
+	evs := slices.Clone(events)
+	slices.SortFunc(evs, compareEvents)
+	c := &prev.Carry
+	if len(evs) > 0 && !c.before(&evs[0]) {
+		return Result{}, false
+	}
+	m := resume(newResolver(p), prev)
+	for i := range evs {
+		m.event(evs[i])
+	}
+	return m.finish(now), true
+}
+
+// before reports whether e comes after the last event or override the carry took, in the
+// order Evaluate takes them (time, then id; an override before the events of its instant).
+func (c *Carry) before(e *bounce.Event) bool {
+	return e.BouncedAt.After(c.LastAt) || e.BouncedAt.Equal(c.LastAt) && e.ID > c.LastID
 }
 
 func compareEvents(a, b bounce.Event) int {

@@ -11,7 +11,8 @@ import (
 
 // ID identifies a policy by its effective settings: a short hex SHA-256 of every
 // section's settings, sections and keys sorted. Comments, order and the file name do not
-// change it. It is stored with every evaluated state, so that export and show can tell when
+// change it, nor does the [privacy] section, which decides no state (Privacy is outside
+// Sections). It is stored with every evaluated state, so that export and show can tell when
 // states were evaluated with another policy.
 func (p *Policy) ID() string {
 	var lines []string

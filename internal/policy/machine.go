@@ -18,6 +18,12 @@ type machine struct {
 	countedPs *params        // settings of the last counted event: its window decides expiry
 	pauses    []time.Time    // pause starts inside pause_window (since the last override)
 	pausePs   *params        // settings that set the current pause
+	pauseBy   [2]string      // reason and provider of the event that set the current pause: they chose pausePs
+
+	base   int       // transitions before r.Transitions (Continue: those kept of the evaluation it went on from)
+	baseAt time.Time // At of the last of them
+	lastAt time.Time // the last event or override taken
+	lastID string    // id of the last event taken at lastAt; "" when an override was last
 }
 
 // move records a transition when the state (or, in state soft, the count) changes.
@@ -86,7 +92,8 @@ func (m *machine) override(o bounce.Override) {
 	t := bounce.Transition{At: o.At, From: m.r.State, To: bounce.StateActive, Setting: "override", Note: overrideNote(o)}
 	m.r.Transitions = append(m.r.Transitions, t)
 	tr := m.r.Transitions
-	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: bounce.StateActive, Transitions: tr}}
+	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: bounce.StateActive, Transitions: tr},
+		base: m.base, baseAt: m.baseAt, lastAt: o.At}
 }
 
 func overrideNote(o bounce.Override) string {
@@ -99,6 +106,7 @@ func overrideNote(o bounce.Override) string {
 
 // event applies one event.
 func (m *machine) event(e bounce.Event) {
+	m.lastAt, m.lastID = e.BouncedAt, e.ID
 	m.advance(e.BouncedAt)
 	ps := m.res.params(&e)
 	k := treatmentKey(e.Type)
@@ -220,7 +228,7 @@ func (m *machine) pause(e *bounce.Event, ps *params, why []key) {
 			Note:    fmt.Sprintf("pause %d within %s: soft turned hard", len(m.pauses), ps[kPauseWindow].text)})
 		return
 	}
-	m.pausePs = ps
+	m.pausePs, m.pauseBy = ps, [2]string{string(e.Reason), e.Provider}
 	m.r.SuppressedUntil = t.Add(ps.duration(kPause))
 	m.decide(e, bounce.Transition{To: bounce.StatePaused, SoftCount: n, Events: ids,
 		Setting: ps.describe(append(why, kPause)...)})

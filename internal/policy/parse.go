@@ -19,7 +19,7 @@ func joinErrors(errs []error) error {
 }
 
 // Parse reads one policy file (the format of docs/config.md: [default], [reason NAME] and
-// [provider NAME] sections of key = value settings). name is used in error messages
+// [provider NAME] sections of key = value settings, and a [privacy] section). name is used in error messages
 // ("file:line: ..."). Every problem found is reported, joined (see errors.Join); *ParseError
 // values can be extracted with errors.As. The result need not be complete: Load lays it over
 // the defaults.
@@ -37,9 +37,13 @@ func parse(name string, data []byte) (*Policy, []error) {
 	f := config.Parse(name, data)
 	p := &Policy{}
 	for _, e := range f.Top {
-		f.Errorf(e.Line, "setting outside a section: start with [default], [reason NAME] or [provider NAME]")
+		f.Errorf(e.Line, "setting outside a section: start with [default], [reason NAME], [provider NAME] or [privacy]")
 	}
 	for _, sec := range f.Sections {
+		if SectionKind(sec.Kind) == KindPrivacy {
+			p.parsePrivacy(f, sec)
+			continue
+		}
 		s, err := parseHeader(sec)
 		if err != nil {
 			f.Errorf(sec.Line, "%v", err) // the section's settings are left out: their errors would be noise
@@ -76,7 +80,7 @@ func parseHeader(sec *config.Section) (*Section, error) {
 		}
 		return &Section{Kind: kind, Name: sec.Name}, nil
 	}
-	return nil, fmt.Errorf("unknown section kind %q in [%s]: want default, reason or provider", sec.Kind, sec.Label())
+	return nil, fmt.Errorf("unknown section kind %q in [%s]: want default, reason, provider or privacy", sec.Kind, sec.Label())
 }
 
 func validName(s string) bool {
@@ -93,6 +97,10 @@ func validName(s string) bool {
 // set reads one setting into the section, recording any problem in f.
 func (s *Section) set(f *config.File, e *config.Entry) {
 	k, ok := lookupKey(e.Key)
+	if !ok && isPrivacyKey(e.Key) {
+		f.Errorf(e.Line, "%s decides no state: it belongs in the [privacy] section", e.Key)
+		return
+	}
 	if !ok {
 		f.Errorf(e.Line, "unknown key %q (known: %s)", e.Key, strings.Join(Keys(), ", "))
 		return
@@ -242,7 +250,7 @@ func (p *Policy) add(s *Section) {
 // Overlay returns a new policy: p with q laid over it. A section of q replaces, key by key,
 // the settings of the same section of p; sections only in q are added.
 func (p *Policy) Overlay(q *Policy) *Policy {
-	out := &Policy{}
+	out := &Policy{Privacy: p.Privacy.overlay(q.Privacy)}
 	for _, s := range p.Sections {
 		c := *s
 		c.Settings = append([]Setting(nil), s.Settings...)
@@ -303,6 +311,9 @@ func loadDefaults(defaults []byte) (*Policy, error) {
 	if err := p.complete(DefaultName); err != nil {
 		return nil, err
 	}
+	if errs := p.checkPrivacy(); len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
 	return p, nil
 }
 
@@ -322,7 +333,11 @@ func LoadChecked(defaults []byte, name string, user []byte, reasons, providers [
 	if len(errs) > 0 {
 		return nil, joinErrors(errs)
 	}
-	return p.Overlay(q), nil
+	p = p.Overlay(q)
+	if errs := p.checkPrivacy(); len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return p, nil
 }
 
 // DefaultName is the name under which the embedded defaults are reported in errors and audit.
@@ -342,5 +357,9 @@ func Load(defaults []byte, name string, user []byte) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.Overlay(q), nil
+	p = p.Overlay(q)
+	if errs := p.checkPrivacy(); len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return p, nil
 }

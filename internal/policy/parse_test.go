@@ -222,7 +222,12 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	f.Add([]byte("[privacy]\npseudonymise_after = 90d\nredact_diagnostics = yes\n[reason expired]\npause = 40d\n"))
 	base := defaults(f)
+	loadedDefaults, err := Load(base, "", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		q, err := Parse("fuzz.policy", data)
 		if err != nil {
@@ -232,6 +237,16 @@ func FuzzParsePolicy(f *testing.F) {
 			return
 		}
 		p, err := Load(base, "fuzz.policy", data)
+		if err != nil && q.Privacy.PseudonymiseAfter > 0 {
+			// Only a pseudonymise_after shorter than the longest window of the policy as laid
+			// over the defaults loads alone but not over them.
+			st, _ := q.Privacy.Setting("pseudonymise_after")
+			if h, _ := loadedDefaults.Overlay(q).Horizon(); q.Privacy.PseudonymiseAfter >= h ||
+				!strings.HasPrefix(err.Error(), fmt.Sprintf("fuzz.policy:%d: pseudonymise_after %s is shorter", st.Line, st.Value)) {
+				t.Fatalf("pseudonymise_after %s against a horizon of %v: %v", st.Value, h, err)
+			}
+			return
+		}
 		if err != nil {
 			t.Fatalf("parsed alone but not over the defaults: %v", err)
 		}

@@ -66,9 +66,11 @@ func (s *Section) Label() string {
 	return string(s.Kind) + " " + s.Name
 }
 
-// Policy is a parsed policy: a default section and any reason and provider sections.
+// Policy is a parsed policy: a default section and any reason and provider sections, which
+// decide states, and the [privacy] section, which does not.
 type Policy struct {
 	Sections []*Section // in file order; the default section first when there is one
+	Privacy  Privacy    // the [privacy] section (not in Sections, not in ID)
 
 	def       *Section
 	reasons   map[string]*Section

@@ -177,9 +177,19 @@ func writeTable(w io.Writer, t *table, format Format, opts Options) error {
 // until it fits width (0: no limit): for the CLI's small tables. With wholeFirst, the first
 // column is never wrapped (an address).
 func WriteTextTable(w io.Writer, header []string, rows [][]string, width int, wholeFirst bool) error {
+	return WriteTextTableDrop(w, header, nil, rows, width, wholeFirst)
+}
+
+// WriteTextTableDrop is WriteTextTable for a table some of whose columns may be left out when it
+// does not fit: drop[i] > 0 for those, the highest first (as the stats tables do).
+func WriteTextTableDrop(w io.Writer, header []string, drop []int, rows [][]string, width int, wholeFirst bool) error {
 	t := &table{}
-	for _, h := range header {
-		t.cols = append(t.cols, column{head: h, kind: colText})
+	for i, h := range header {
+		c := column{head: h, kind: colText}
+		if i < len(drop) {
+			c.drop = drop[i]
+		}
+		t.cols = append(t.cols, c)
 	}
 	t.wholeFirst = wholeFirst
 	for _, r := range rows {

@@ -34,6 +34,11 @@ type Record struct {
 	SendingDomain string    `json:"sending_domain"`
 	FeedbackType  string    `json:"feedback_type"`
 	Format        string    `json:"format"`
+
+	// Address is the normalised address of Recipient (internal/address), or AddressError why
+	// it is malformed; set with Options.Addresses, not part of the JSON.
+	Address      string `json:"-"`
+	AddressError string `json:"-"`
 }
 
 // MarshalJSON writes every field, with null for unknown (empty) strings and times, so that

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/address"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/dsn"
 	"github.com/reboundhq/rebound/internal/mailbox"
@@ -65,6 +66,9 @@ type Options struct {
 	// ContentKeys sets Item.ContentKey (mailbox.ContentKey), for a caller that stores messages
 	// and counts copies of one message once.
 	ContentKeys bool
+	// Addresses sets Record.Address or Record.AddressError, for a caller that evaluates the
+	// policy on normalised addresses: normalising in the workers spares the single writer.
+	Addresses bool
 }
 
 // DefaultMaxInFlight is the default bound on raw message bytes in flight: a few large messages
@@ -183,6 +187,13 @@ func newRecord(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient, opt *Optio
 	}
 	if opt.Attributor != nil {
 		r.Campaign, r.SendingDomain = opt.Attributor.Attribute(rep, rc)
+	}
+	if opt.Addresses {
+		a, err := address.Normalize(address.Stored(r.Recipient))
+		if err != nil {
+			r.AddressError = err.Error()
+		}
+		r.Address = a
 	}
 	return r
 }

@@ -383,3 +383,31 @@ func TestProcessRecoversPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessAddresses checks the normalised address the workers compute for the store
+// (Options.Addresses): the same as the store's own normalisation of the stored recipient, or
+// why it is malformed; and nothing without the option (rebound parse does not need it).
+func TestProcessAddresses(t *testing.T) {
+	opt := testOptions(t, 1)
+	for _, tt := range []struct{ rcpt, want string }{
+		{"RCPT@gmail.com", "rcpt@gmail.com"},
+		{" Jörg@BÜCHER.example ", "jörg@xn--bcher-kva.example"},
+		{"a..b@example.com", ""},
+	} {
+		msg := mailbox.Message{Key: "a", Data: []byte(strings.Replace(dsnMessage, "RCPT@gmail.com", tt.rcpt, 1))}
+		opt.Addresses = false
+		if it := Process(msg, opt); len(it.Records) != 1 || it.Records[0].Address != "" || it.Records[0].AddressError != "" {
+			t.Errorf("%q without Options.Addresses: %+v", tt.rcpt, it.Records)
+			continue
+		}
+		opt.Addresses = true
+		it := Process(msg, opt)
+		if len(it.Records) != 1 {
+			t.Fatalf("%q: %d records", tt.rcpt, len(it.Records))
+		}
+		r := it.Records[0]
+		if r.Address != tt.want || (tt.want == "") != (r.AddressError != "") {
+			t.Errorf("%q: address %q, error %q; want %q", tt.rcpt, r.Address, r.AddressError, tt.want)
+		}
+	}
+}

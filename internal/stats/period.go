@@ -46,7 +46,15 @@ func ParsePeriod(now time.Time, since, from, to string) (Period, error) {
 		}
 	}
 	if !p.To.After(p.From) {
-		return Period{}, fmt.Errorf("empty period: %s is not before %s", p.From.Format(time.RFC3339), p.To.Format(time.RFC3339))
+		// Said with the values as they were given: --to's date means the end of its day.
+		switch {
+		case from != "" && to != "":
+			return Period{}, fmt.Errorf("empty period: --from %s is not before --to %s", from, to)
+		case from != "":
+			return Period{}, fmt.Errorf("empty period: --from %s is after now (%s)", from, now.Format(time.RFC3339))
+		}
+		return Period{}, fmt.Errorf("empty period: --to %s is before the default start, %s (%d days ago): give --from too",
+			to, p.From.Format(time.RFC3339), int(DefaultSince/(24*time.Hour)))
 	}
 	return p, nil
 }

@@ -47,7 +47,7 @@ func BenchmarkBackends1M(b *testing.B) {
 		rows := 0
 		for b.Loop() {
 			rows = 0
-			_, err := s.Export(ctx, ev.Now, []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}, nil,
+			_, err := s.Export(ctx, ev.Now, []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}, Baseline{}, nil,
 				func(l *Lister) error {
 					return l.List(func(*Listed) (string, error) { rows++; return "x", nil })
 				})

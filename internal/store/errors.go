@@ -65,7 +65,7 @@ const HintNotExist = "only 'rebound scan' creates a database: run it first, or c
 
 // Hints shared by several errors.
 const (
-	hintCorrupt  = "the file is damaged or is not a rebound database; move it aside (rebound will start a new one) or pick another with --db"
+	hintCorrupt  = "the file is damaged or is not a rebound database: restore it from a backup first; moved aside instead, the next 'rebound scan' starts an empty one, without the suppression history; or pick another with --db"
 	hintReadOnly = "make the file and its folder writable by this user, or pick another path with --db"
 	// hintCannotRead is the hint of a database this user may not read.
 	hintCannotRead = "ask the database's owner to let you read it (docs/operations.md, \"Sharing a database\"), or pick another path with --db"

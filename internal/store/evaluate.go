@@ -36,13 +36,19 @@ type Evaluator struct {
 	// (Recipient is the normalised address), with its audit trail; Address, Policy and
 	// EvaluatedAt of every state are set.
 	Decide func(evs []bounce.Event, ovs []bounce.Override) []Decided
-	Now    time.Time // the time of the evaluation: it decides the effective states counted
+	// Continue, when set, evaluates the new events of an address (Recipient is the address)
+	// from its stored state, without the earlier events: the state's Carry and the fields time
+	// does not change. ok is false when it cannot (no carry, another policy, an event older than
+	// the last one the state took): the address is then evaluated from all its events by Decide.
+	Continue func(prev *StateRow, evs []bounce.Event) (d Decided, ok bool)
+	Now      time.Time // the time of the evaluation: it decides the effective states counted
 }
 
 // Decided is the evaluated state of one address and its audit trail, as stored.
 type Decided struct {
 	State       StateRow
-	Transitions []bounce.Transition
+	Transitions []bounce.Transition // numbered from Kept+1
+	Kept        int                 // stored transitions kept before them (Continue); the later ones are replaced
 }
 
 // EvalSummary says what an evaluation did.
@@ -50,6 +56,7 @@ type EvalSummary struct {
 	Addresses int                  // addresses evaluated
 	Malformed int                  // recipients looked at whose address is malformed (not evaluated)
 	Removed   int                  // stored states removed: the address has no events or overrides any more
+	Continued int                  // addresses evaluated from their stored state and new events alone (Evaluator.Continue)
 	States    map[bounce.State]int // effective states (see Effective) of the addresses evaluated
 	Changes   map[string]int       // effective state changes, "paused->active": count
 }
@@ -97,8 +104,11 @@ func setMark(ctx context.Context, q queryer, id int64) error {
 }
 
 // EvaluatePending evaluates the addresses that got events since the last evaluation (by any
-// process), in one transaction: their events and overrides are read in full, evaluated, and
-// their states and transitions replaced.
+// process), in one transaction. An address with a stored state is evaluated from that state
+// and its new events (Evaluator.Continue; its transitions appended), unless a new event is
+// older than the last one the state took, or the state has no carry or was evaluated with
+// another policy: then, like an address in the cases below, its events and overrides are read
+// in full, evaluated, and its state and transitions replaced.
 //
 // The events stored since the last evaluation (at most pendingInMemory of them, as after each
 // part of a scan) are taken from memory when this Store stored them all (recent.go), and
@@ -122,7 +132,7 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		}
 		if maxID-mark > pendingInMemory {
 			err := pages(ctx, tx, "policy_pending_recipients_from", func(raws []string) error {
-				addrOf, malformed, _, err := mapRecipients(ctx, tx, raws)
+				addrOf, malformed, _, err := s.mapRecipients(ctx, tx, raws)
 				if err != nil {
 					return err
 				}
@@ -144,12 +154,13 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 				return err
 			}
 		}
-		addrOf, malformed, moved, err := mapRecipients(ctx, tx, distinctRecipients(pending))
+		addrOf, malformed, moved, err := s.mapRecipients(ctx, tx, distinctRecipients(pending))
 		if err != nil {
 			return err
 		}
 		sum.Malformed = malformed
-		src := eventSource{upTo: mark, pending: groupPending(pending, addrOf), stateless: !moved}
+		src := eventSource{upTo: mark, pending: groupPending(pending, addrOf), stateless: !moved,
+			incremental: !moved && ev.Continue != nil}
 		if err := evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, src, &sum); err != nil {
 			return err
 		}
@@ -177,10 +188,16 @@ var pendingInMemory int64 = 100_000
 // state row for every address with events or overrides, removing states and transitions only
 // together. On a first scan, almost every address is new, and the three lookups cost about a
 // fifth of the evaluation (docs/performance.md).
+//
+// With incremental, an address with a stored state whose pending events all come after the last
+// one it took is evaluated from that state and its pending events alone (Evaluator.Continue):
+// no older event is read and its audit trail is appended to. That holds under the same
+// condition as stateless: every event up to the mark was evaluated into the stored states.
 type eventSource struct {
-	upTo      int64
-	pending   map[string][]bounce.Event
-	stateless bool
+	upTo        int64
+	pending     map[string][]bounce.Event
+	stateless   bool
+	incremental bool
 }
 
 // allEvents reads every event of an address from the database.
@@ -230,7 +247,7 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 			return err
 		}
 		err = pages(ctx, tx, "policy_recipients_from", func(raws []string) error {
-			_, malformed, _, err := mapRecipients(ctx, tx, raws)
+			_, malformed, _, err := s.mapRecipients(ctx, tx, raws)
 			sum.Malformed += malformed
 			return err
 		})
@@ -321,8 +338,9 @@ func removeOrphanStates(ctx context.Context, tx *txn, now time.Time, sum *EvalSu
 // address of each well-formed recipient and the number of malformed recipients. Only new or
 // changed mappings are written; moved is true when a recipient stored before now normalises to
 // another address or none (after a change to address.Normalize), so that its older events
-// belong to an address that may have no state yet.
-func mapRecipients(ctx context.Context, tx *txn, raws []string) (addrOf map[string]string, malformed int, moved bool, err error) {
+// belong to an address that may have no state yet. The addresses that the scan's workers
+// computed (recent) are taken as they are; the others are normalised here.
+func (s *Store) mapRecipients(ctx context.Context, tx *txn, raws []string) (addrOf map[string]string, malformed int, moved bool, err error) {
 	type mapping struct{ address, error sql.NullString }
 	stored := make(map[string]mapping, len(raws))
 	err = chunks(raws, func(part []string) error {
@@ -352,13 +370,20 @@ func mapRecipients(ctx context.Context, tx *txn, raws []string) (addrOf map[stri
 	addrOf = make(map[string]string, len(raws))
 	for _, raw := range raws {
 		var want mapping
-		a, nerr := address.Normalize(raw)
-		if nerr != nil {
+		m, ok := s.recent.address(raw)
+		if !ok {
+			a, nerr := address.Normalize(raw)
+			m.address = a
+			if nerr != nil {
+				m.error = nerr.Error()
+			}
+		}
+		if m.error != "" {
 			malformed++
-			want.error = sql.NullString{String: nerr.Error(), Valid: true}
+			want.error = sql.NullString{String: m.error, Valid: true}
 		} else {
-			want.address = sql.NullString{String: a, Valid: true}
-			addrOf[raw] = a
+			want.address = sql.NullString{String: m.address, Valid: true}
+			addrOf[raw] = m.address
 		}
 		old, ok := stored[raw]
 		if ok && old == want {
@@ -435,7 +460,9 @@ func eachSummary(ctx context.Context, q queryer, text string, fn func(string, su
 
 // evaluateAddresses evaluates addrs (sorted) in chunks and replaces their states and
 // transitions. old holds the previous states when the caller read them all; otherwise they
-// are read per chunk.
+// are read per chunk. With src.incremental, the addresses that Continue evaluates from their
+// stored state get their new transitions appended, the others are evaluated from all their
+// events and their trails replaced.
 func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []string, old map[string]summary, src eventSource, sum *EvalSummary) error {
 	upState, err := tx.PrepareContext(ctx, query("policy_upsert_state"))
 	if err != nil {
@@ -447,9 +474,40 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 		return err
 	}
 	defer insTr.Close()
+	delAfter, err := tx.PrepareContext(ctx, query("policy_delete_transitions_after"))
+	if err != nil {
+		return err
+	}
+	defer delAfter.Close()
 	return chunks(addrs, func(part []string) error {
 		before := old
-		if before == nil {
+		var decided []Decided // evaluated from their stored state (Continue)
+		if src.incremental {
+			prev, err := readStates(ctx, tx, listQuery("policy_resume_in", len(part)), anys(part)...)
+			if err != nil {
+				return err
+			}
+			before = make(map[string]summary, len(prev))
+			rest := make([]string, 0, len(part))
+			for _, a := range part {
+				p, ok := prev[a]
+				if ok {
+					before[a] = summary{p.State, p.ExpiresAt}
+				}
+				if ok && len(src.pending[a]) > 0 {
+					if d, ok := ev.Continue(&p, src.pending[a]); ok {
+						decided = append(decided, d)
+						if _, err := delAfter.ExecContext(ctx, a, d.Kept); err != nil {
+							return err
+						}
+						continue
+					}
+				}
+				rest = append(rest, a)
+			}
+			sum.Continued += len(decided)
+			part = rest
+		} else if before == nil {
 			var err error
 			if before, err = readSummaries(ctx, tx, listQuery("policy_states_in", len(part)), anys(part)...); err != nil {
 				return err
@@ -481,7 +539,9 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 		for _, a := range part {
 			evs = append(evs, src.pending[a]...)
 		}
-		decided := ev.Decide(evs, ovs)
+		if len(part) > 0 {
+			decided = append(decided, ev.Decide(evs, ovs)...)
+		}
 		evaluated := make(map[string]bool, len(decided))
 		for i := range decided {
 			d := &decided[i]
@@ -510,6 +570,25 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 		sum.Removed += len(gone)
 		return execList(ctx, tx, "policy_delete_states", gone)
 	})
+}
+
+// readStates runs a query whose rows are whole states (policy_state's columns) and returns
+// them by address.
+func readStates(ctx context.Context, q queryer, text string, args ...any) (map[string]StateRow, error) {
+	rows, err := q.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]StateRow)
+	for rows.Next() {
+		r, err := scanState(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[r.Address] = r
+	}
+	return out, rows.Err()
 }
 
 // policyEvents reads the events of the given addresses with an id up to upTo, as the policy

@@ -37,6 +37,21 @@ func pev(rcpt, typ, at string) Event {
 	return e
 }
 
+// evaluatedStore opens a new store holding policyBatch's messages, evaluated at now by the
+// default policy, and returns it with its path (or URL: openStoreAt) and the evaluator.
+func evaluatedStore(t testing.TB, now string) (*Store, string, Evaluator) {
+	t.Helper()
+	s, p := openStoreAt(t)
+	if _, err := s.SaveBatch(context.Background(), policyBatch(), nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := defaultEvaluator(t, now)
+	if _, err := s.EvaluatePending(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	return s, p, ev
+}
+
 // policyBatch is a mailbox of bounces for the policy tests, one message per event.
 func policyBatch() []Message {
 	evs := []Event{
@@ -150,7 +165,7 @@ func TestExportDatabaseError(t *testing.T) {
 	x := &Export{At: ev.Now, Target: "out.csv", Format: "csv", Policy: "default"}
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	listed := 0
-	_, err := s.Export(ctx, ev.Now, lists, x, func(lr *Lister) error {
+	_, err := s.Export(ctx, ev.Now, lists, Baseline{Name: "/out.csv"}, x, func(lr *Lister) error {
 		err := lr.List(func(l *Listed) (string, error) { listed++; return "f " + l.State.Address, nil })
 		return fmt.Errorf("write out.csv: %w", err)
 	})
@@ -172,17 +187,10 @@ func TestExportDatabaseError(t *testing.T) {
 // in address order across the states.
 func TestExportListed(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, _, ev := evaluatedStore(t, "2026-03-05T00:00:00Z")
 	var got []string
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused}
-	_, err := s.Export(ctx, ev.Now, lists, nil, func(lr *Lister) error {
+	_, err := s.Export(ctx, ev.Now, lists, Baseline{}, nil, func(lr *Lister) error {
 		return lr.List(func(l *Listed) (string, error) {
 			r := l.State
 			full, _, _ := s.State(ctx, r.Address)
@@ -469,14 +477,7 @@ func TestEvaluatePendingMovedRecipient(t *testing.T) {
 
 func TestEvaluateAllPolicyChange(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-08T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, _, ev := evaluatedStore(t, "2026-03-08T00:00:00Z")
 	p, err := policy.Load(rules.DefaultPolicy, "five.policy", []byte("[reason mailboxfull]\nsoft_threshold = 5\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -499,14 +500,7 @@ func TestEvaluateAllPolicyChange(t *testing.T) {
 
 func TestUnsuppress(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, _, ev := evaluatedStore(t, "2026-03-05T00:00:00Z")
 	o := bounce.Override{Recipient: "cat@example.org", At: ev.Now, By: "alice", Why: "typo fixed"}
 	before, after, err := s.Unsuppress(ctx, ev, o)
 	if err != nil {
@@ -543,14 +537,7 @@ func TestUnsuppress(t *testing.T) {
 // delivery fails.
 func TestExport(t *testing.T) {
 	ctx := context.Background()
-	s := openStore(t)
-	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	if _, err := s.EvaluatePending(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	s, _, ev := evaluatedStore(t, "2026-03-05T00:00:00Z")
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	var want []string
 	pausedAt := map[string]bounce.State{}
@@ -574,7 +561,7 @@ func TestExport(t *testing.T) {
 	run := func(now time.Time, rec *Export, skip string) (ExportResult, []string) {
 		t.Helper()
 		var got []string
-		res, err := s.Export(ctx, now, lists, rec, func(lr *Lister) error {
+		res, err := s.Export(ctx, now, lists, Baseline{Name: "crm"}, rec, func(lr *Lister) error {
 			return lr.List(func(l *Listed) (string, error) {
 				got = append(got, l.State.Address+"="+l.Last)
 				if l.State.Address == skip {
@@ -643,7 +630,7 @@ func TestExport(t *testing.T) {
 
 	// A failed delivery records nothing and comes back unchanged.
 	boom := errors.New("disk full")
-	_, err := s.Export(ctx, ev.Now, lists, x, func(lr *Lister) error {
+	_, err := s.Export(ctx, ev.Now, lists, Baseline{Name: "crm"}, x, func(lr *Lister) error {
 		if err := lr.List(func(l *Listed) (string, error) { return "f3", nil }); err != nil {
 			return err
 		}
@@ -794,7 +781,7 @@ func BenchmarkPolicyMillion(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		n := 0
-		_, err := s.Export(ctx, mustTime("2026-01-05T00:00:00Z"), lists, nil, func(lr *Lister) error {
+		_, err := s.Export(ctx, mustTime("2026-01-05T00:00:00Z"), lists, Baseline{}, nil, func(lr *Lister) error {
 			return lr.List(func(*Listed) (string, error) { n++; return "", nil })
 		})
 		if err != nil {

@@ -13,8 +13,9 @@ import (
 // This file is the store's side of `rebound export` (docs/export.md): the listed addresses are
 // read in address order from one query per listed state, merged, and handed to the caller one
 // at a time, so that a list of any length is exported in constant memory; a recorded export
-// updates the export history (tables exports, exported and export_changes, migration 0002) as
-// the rows go out, in the transaction that delivers them.
+// updates the export history (tables exports, exported and export_changes, migrations 0002 and
+// 0007) as the rows go out, in the transaction that delivers them. Each target has a delivery
+// baseline of its own (Baseline): what an export compares with and moves.
 
 // Export is a delivered export, as recorded.
 type Export struct {
@@ -24,6 +25,26 @@ type Export struct {
 	OnlyNew bool
 	Filters string
 	Policy  string
+}
+
+// SharedBaseline names the delivery baseline of the exports recorded before baselines were kept
+// apart (migration 0007): it is never moved, and a baseline used for the first time that
+// continues it starts from it (Baseline).
+const SharedBaseline = "(shared)"
+
+// Baseline is the delivery baseline an export compares with and, when recorded, moves: the
+// fingerprints of the rows last delivered to one target.
+type Baseline struct {
+	// Name is the baseline's name: the absolute path of a file, or a sync name. "" is no
+	// baseline: every row counts as new, and the export cannot be recorded.
+	Name string
+	// Sync is true for a name the user gave (export --sync): used for the first time, it starts
+	// from the shared baseline, the history of before migration 0007.
+	Sync bool
+	// Targets are the spellings under which exports recorded before migration 0007 named this
+	// baseline's file (the path given and its absolute form): used for the first time, a file
+	// baseline starts from the shared baseline when one of them was written then.
+	Targets []string
 }
 
 // ExportResult says what an export delivered.
@@ -79,14 +100,20 @@ func (l *Lister) Left(fn LeftFunc) error { return l.left(fn) }
 // export was recorded).
 //
 // deliver's own errors come back unchanged; database errors are *Error.
-func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State, rec *Export,
+func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State, base Baseline, rec *Export,
 	deliver func(*Lister) error) (ExportResult, error) {
 	var res ExportResult
+	if rec != nil && base.Name == "" {
+		return res, errors.New("store: a recorded export needs a delivery baseline")
+	}
 	run := func(tx *txn) error {
+		key, err := baselineKey(ctx, tx, base, rec != nil)
+		if err != nil {
+			return err
+		}
 		var rc *recorder
 		if rec != nil {
-			var err error
-			if rc, err = newRecorder(ctx, tx, rec, &res); err != nil {
+			if rc, err = newRecorder(ctx, tx, rec, key, &res); err != nil {
 				return err
 			}
 			defer rc.close()
@@ -102,7 +129,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 		}
 		list := func(fn ListFunc) error {
 			var fnErr error
-			err := eachListed(ctx, tx, now, states, func(l *Listed) error {
+			err := eachListed(ctx, tx, now, states, key, func(l *Listed) error {
 				fp, err := fn(l)
 				if err != nil {
 					fnErr = err
@@ -130,7 +157,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 		left := func(fn LeftFunc) error {
 			leftDone = true
 			var fnErr error
-			err := eachLeft(ctx, tx, now, states, rc, &res, func(addr string, st bounce.State) error {
+			err := eachLeft(ctx, tx, now, states, key, rc, &res, func(addr string, st bounce.State) error {
 				if fn == nil {
 					return nil
 				}
@@ -174,6 +201,37 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 	return res, nil
 }
 
+// baselineKey returns the baseline whose fingerprints an export compares with. A baseline used
+// for the first time that continues the shared one of before migration 0007 (a sync name, or a
+// file written then) reads the shared one; a recorded export copies it into its own first.
+func baselineKey(ctx context.Context, tx *txn, b Baseline, record bool) (string, error) {
+	if b.Name == "" {
+		return "", nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, query("policy_baseline_used"), b.Name).Scan(&n); err != nil || n > 0 {
+		return b.Name, err
+	}
+	continues := b.Sync
+	for _, t := range b.Targets {
+		if continues {
+			break
+		}
+		if err := tx.QueryRowContext(ctx, query("policy_shared_target"), t).Scan(&n); err != nil {
+			return "", err
+		}
+		continues = n > 0
+	}
+	switch {
+	case !continues:
+		return b.Name, nil
+	case !record:
+		return SharedBaseline, nil
+	}
+	_, err := tx.ExecContext(ctx, query("policy_adopt_shared"), b.Name)
+	return b.Name, err
+}
+
 // read runs fn in a read transaction: one snapshot of the database, no write lock.
 func (s *Store) read(ctx context.Context, op string, fn func(*txn) error) error {
 	tx, err := s.db.BeginTx(ctx, s.db.d.readTx)
@@ -193,15 +251,16 @@ func (e *deliverError) Error() string { return e.err.Error() }
 // no query stays open while fn runs: a PostgreSQL connection runs one query at a time, and the
 // recorder writes between rows.
 type listCursor struct {
-	ctx   context.Context
-	tx    *txn
-	state bounce.State
-	buf   []listedRow // the page read
-	pos   int         // the next row of buf
-	done  bool        // the last page is read
-	l     Listed      // l.State is &row
-	row   StateRow
-	ok    bool // l holds a row
+	ctx      context.Context
+	tx       *txn
+	state    bounce.State
+	baseline string      // the delivery baseline of the fingerprints read
+	buf      []listedRow // the page read
+	pos      int         // the next row of buf
+	done     bool        // the last page is read
+	l        Listed      // l.State is &row
+	row      StateRow
+	ok       bool // l holds a row
 }
 
 type listedRow struct {
@@ -239,7 +298,7 @@ func (c *listCursor) next() error {
 
 // fetch reads the page of rows after the address after.
 func (c *listCursor) fetch(after string) error {
-	rows, err := c.tx.QueryContext(c.ctx, query("policy_list_export"), string(c.state), after, listPage)
+	rows, err := c.tx.QueryContext(c.ctx, query("policy_list_export"), c.baseline, string(c.state), after, listPage)
 	if err != nil {
 		return err
 	}
@@ -267,10 +326,11 @@ func (c *listCursor) fetch(after string) error {
 // eachListed calls fn with every address whose effective state at now is one of states, in
 // address order: the rows of each state come in address order from the states index, and are
 // merged here. A pause that has ended by now is left out.
-func eachListed(ctx context.Context, tx *txn, now time.Time, states []bounce.State, fn func(*Listed) error) error {
+func eachListed(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string,
+	fn func(*Listed) error) error {
 	cursors := make([]*listCursor, 0, len(states))
 	for _, st := range states {
-		c := &listCursor{ctx: ctx, tx: tx, state: st}
+		c := &listCursor{ctx: ctx, tx: tx, state: st, baseline: baseline}
 		cursors = append(cursors, c)
 		if err := c.next(); err != nil {
 			return err
@@ -302,17 +362,18 @@ type recorder struct {
 	ctx        context.Context
 	tx         *txn
 	res        *ExportResult
+	baseline   string
 	up, change *sql.Stmt
 }
 
 // newRecorder records the export (its row count is set by finish) and prepares the statements
 // that record its rows.
-func newRecorder(ctx context.Context, tx *txn, x *Export, res *ExportResult) (*recorder, error) {
+func newRecorder(ctx context.Context, tx *txn, x *Export, baseline string, res *ExportResult) (*recorder, error) {
 	if err := tx.QueryRowContext(ctx, query("policy_insert_export"), x.At.Unix(), x.Target, x.Format,
-		boolInt(x.OnlyNew), null(x.Filters), 0, x.Policy).Scan(&res.ID); err != nil {
+		boolInt(x.OnlyNew), null(x.Filters), 0, x.Policy, baseline).Scan(&res.ID); err != nil {
 		return nil, err
 	}
-	r := &recorder{ctx: ctx, tx: tx, res: res}
+	r := &recorder{ctx: ctx, tx: tx, res: res, baseline: baseline}
 	var err error
 	if r.up, err = tx.PrepareContext(ctx, query("policy_upsert_exported")); err != nil {
 		return nil, err
@@ -339,7 +400,7 @@ func (r *recorder) delivered(l *Listed, fp string) error {
 		kind = "changed"
 	}
 	addr := l.State.Address
-	if _, err := r.up.ExecContext(r.ctx, addr, fp, r.res.ID); err != nil {
+	if _, err := r.up.ExecContext(r.ctx, r.baseline, addr, fp, r.res.ID); err != nil {
 		return err
 	}
 	_, err := r.change.ExecContext(r.ctx, r.res.ID, addr, kind, fp)
@@ -353,9 +414,9 @@ func (r *recorder) finish() error {
 }
 
 // eachLeft calls fn with every address delivered before whose effective state at now is none of
-// states, in address order. With rc, each is forgotten as "left" (deleted from exported, with a
-// left entry in its history).
-func eachLeft(ctx context.Context, tx *txn, now time.Time, states []bounce.State, rc *recorder,
+// states, in address order, in one baseline. With rc, each is forgotten as "left" (deleted from
+// exported, with a left entry in its history).
+func eachLeft(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string, rc *recorder,
 	res *ExportResult, fn func(string, bounce.State) error) error {
 	var del *sql.Stmt
 	if rc != nil {
@@ -372,7 +433,7 @@ func eachLeft(ctx context.Context, tx *txn, now time.Time, states []bounce.State
 		}
 		if rc != nil {
 			// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
-			if _, err := del.ExecContext(ctx, addr); err != nil {
+			if _, err := del.ExecContext(ctx, baseline, addr); err != nil {
 				return err
 			}
 			if _, err := rc.change.ExecContext(ctx, rc.res.ID, addr, "left", nil); err != nil {
@@ -381,5 +442,5 @@ func eachLeft(ctx context.Context, tx *txn, now time.Time, states []bounce.State
 		}
 		res.Left++
 		return fn(addr, st)
-	})
+	}, baseline)
 }

@@ -70,6 +70,11 @@ func (s *Store) Prune(ctx context.Context, cutoff, now time.Time, dry bool) (Pru
 			if err := countPrune(ctx, tx); err != nil {
 				return err
 			}
+			// The states' carries hold the deleted events' effects: the next evaluation of each
+			// address reads what is left, as rebound evaluate would.
+			if _, err := tx.ExecContext(ctx, query("policy_clear_carry")); err != nil {
+				return err
+			}
 		}
 		mark, maxID, err := marks(ctx, tx)
 		if err != nil {

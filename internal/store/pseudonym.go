@@ -230,6 +230,10 @@ func moveAddress(ctx context.Context, tx *txn, p Pseudonym, redact func(string) 
 				return err
 			}
 		}
+		// The pseudonym's state did not take the events that join it now.
+		if _, err := tx.ExecContext(ctx, query("pseudo_clear_carry"), p.Pseudonym); err != nil {
+			return err
+		}
 	case hasState:
 		if _, err := tx.ExecContext(ctx, query("pseudo_state"), p.Pseudonym, redactNull(diag, redact), p.Address); err != nil {
 			return err

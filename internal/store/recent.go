@@ -26,6 +26,45 @@ type recentEvents struct {
 	evs    []bounce.Event // evs[i] has the id ids[i]
 	pruned string         // events_pruned when they were stored
 	lost   bool           // some were dropped: more than pendingInMemory, or a prune
+
+	// addrs are the normalised addresses of the recipients of the events stored, as the
+	// caller computed them (Event.Address, Event.AddressError), by stored recipient.
+	// Normalisation depends on the recipient alone, so they hold whatever events EvaluatePending
+	// takes.
+	addrs map[string]mapped
+}
+
+// mapped is the normalised address of a recipient, or why it is malformed.
+type mapped struct{ address, error string }
+
+// addAddresses records the addresses the caller computed for the recipients of the events of
+// a committed batch (at most pendingInMemory of them are kept).
+func (r *recentEvents) addAddresses(msgs []Message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range msgs {
+		for j := range msgs[i].Events {
+			e := &msgs[i].Events[j]
+			if e.Address == "" && e.AddressError == "" {
+				continue
+			}
+			if r.addrs == nil {
+				r.addrs = make(map[string]mapped)
+			}
+			if int64(len(r.addrs)) >= pendingInMemory {
+				return
+			}
+			r.addrs[NormalizeRecipient(e.Recipient)] = mapped{e.Address, e.AddressError}
+		}
+	}
+}
+
+// address returns the address recorded for a stored recipient; ok is false when there is none.
+func (r *recentEvents) address(raw string) (m mapped, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok = r.addrs[raw]
+	return m, ok
 }
 
 // add records the events a committed batch stored, under the prune count read in its
@@ -74,7 +113,7 @@ func (r *recentEvents) pending(mark, maxID int64, pruned string) []bounce.Event 
 func (r *recentEvents) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ids, r.evs, r.pruned, r.lost = nil, nil, "", false
+	r.ids, r.evs, r.pruned, r.lost, r.addrs = nil, nil, "", false, nil
 }
 
 // eventsPruned reads the prune count ("" before the first prune that deleted events).

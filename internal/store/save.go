@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/reboundhq/rebound/internal/address"
 	"github.com/reboundhq/rebound/internal/bounce"
 )
 
@@ -77,6 +78,14 @@ type Event struct {
 	Campaign          string
 	SendingDomain     string
 	FeedbackType      string // ARF Feedback-Type, RFC 5965 section 3.1
+
+	// Address is the normalised address of Recipient (address.Normalize of the stored
+	// recipient), or AddressError why it is malformed, when the caller computed it (the scan's
+	// decode workers do, so that the single writer does not); both empty: the evaluation
+	// normalises the recipient itself. Not stored in events: evaluation records it in the
+	// recipient's mapping.
+	Address      string
+	AddressError string
 }
 
 // Checkpoint is how far an mbox file has been read: Offset bytes, holding Count messages, whose
@@ -226,6 +235,7 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 		return 0, err
 	}
 	s.recent.add(ids, evs, pruned)
+	s.recent.addAddresses(msgs)
 	return inserted, nil
 }
 
@@ -261,9 +271,9 @@ func text(s string) string {
 }
 
 // NormalizeRecipient is the form recipients are stored and looked up in: lower-case, without
-// surrounding space.
+// surrounding space (address.Stored).
 func NormalizeRecipient(r string) string {
-	return strings.ToLower(strings.TrimSpace(r))
+	return address.Stored(r)
 }
 
 // write runs fn in a write transaction and commits it. Write transactions of all processes run

@@ -36,6 +36,10 @@ type StateRow struct {
 	Setting         string    // policy settings of the deciding transition
 	Policy          string    // id of the policy that evaluated it
 	EvaluatedAt     time.Time
+	// Carry is what the policy needs to evaluate the address's new events without its earlier
+	// ones (internal/policy Carry, in the policy's own text); "" when unknown (a state from
+	// before migration 0006, or after a prune): the next evaluation reads all the events.
+	Carry string
 }
 
 // Effective returns the state at now (bounce.Effective).
@@ -43,18 +47,19 @@ func (r *StateRow) Effective(now time.Time) bounce.State {
 	return bounce.Effective(r.State, r.ExpiresAt, now)
 }
 
-// saveDecided stores one evaluated address: its state row and its transitions.
+// saveDecided stores one evaluated address: its state row and its transitions, numbered after
+// the d.Kept ones already stored (the caller removed the others).
 func saveDecided(ctx context.Context, upState, insTr *sql.Stmt, d *Decided) error {
 	r := &d.State
 	if _, err := upState.ExecContext(ctx, r.Address, string(r.State), r.SoftCount, r.PauseCount,
 		unix(r.SuppressedUntil), unix(r.ExpiresAt), unix(r.Since), unix(r.FirstBounce), unix(r.LastBounce),
 		r.Bounces, null(r.EventID), null(r.Type), null(r.Reason), null(r.Status),
 		null(r.ReplyCode), null(r.Provider), null(r.Rule), null(r.Diagnostic), unix(r.DecidedAt),
-		null(r.Setting), r.Policy, r.EvaluatedAt.Unix()); err != nil {
+		null(r.Setting), r.Policy, r.EvaluatedAt.Unix(), null(r.Carry)); err != nil {
 		return err
 	}
 	for i, t := range d.Transitions {
-		if _, err := insTr.ExecContext(ctx, r.Address, i+1, t.At.Unix(), string(t.From), string(t.To),
+		if _, err := insTr.ExecContext(ctx, r.Address, d.Kept+i+1, t.At.Unix(), string(t.From), string(t.To),
 			t.SoftCount, null(strings.Join(t.Events, " ")), null(t.Rule), null(t.Setting),
 			null(t.Note)); err != nil {
 			return err
@@ -86,11 +91,11 @@ func scanState(rows *sql.Rows) (StateRow, error) {
 	var r StateRow
 	var st string
 	var until, expires, since, first, last, decided sql.NullInt64
-	var evID, typ, reason, status, reply, provider, rule, diag, setting sql.NullString
+	var evID, typ, reason, status, reply, provider, rule, diag, setting, carry sql.NullString
 	var evaluated int64
 	if err := rows.Scan(&r.Address, &st, &r.SoftCount, &r.PauseCount, &until, &expires, &since, &first,
 		&last, &r.Bounces, &evID, &typ, &reason, &status, &reply, &provider, &rule, &diag, &decided,
-		&setting, &r.Policy, &evaluated); err != nil {
+		&setting, &r.Policy, &evaluated, &carry); err != nil {
 		return r, err
 	}
 	r.State = bounce.State(st)
@@ -98,7 +103,7 @@ func scanState(rows *sql.Rows) (StateRow, error) {
 	r.FirstBounce, r.LastBounce, r.DecidedAt = fromUnix(first), fromUnix(last), fromUnix(decided)
 	r.EventID, r.Type, r.Reason, r.Status = evID.String, typ.String, reason.String, status.String
 	r.ReplyCode, r.Provider, r.Rule, r.Diagnostic = reply.String, provider.String, rule.String, diag.String
-	r.Setting = setting.String
+	r.Setting, r.Carry = setting.String, carry.String
 	r.EvaluatedAt = time.Unix(evaluated, 0).UTC()
 	return r, nil
 }

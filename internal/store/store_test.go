@@ -36,22 +36,35 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // depend on the backend (a PostgreSQL one is skipped when PostgreSQL is not available).
 func openStore(t testing.TB) *Store {
 	t.Helper()
+	s, _ := openStoreAt(t)
+	return s
+}
+
+// openStoreAt is openStore that also returns what Open takes to open the database again: the
+// SQLite file's path or the PostgreSQL database's URL.
+func openStoreAt(t testing.TB) (*Store, string) {
+	t.Helper()
 	if testBackend != "postgres" {
-		s, _ := openTemp(t)
-		return s
+		return openTemp(t)
 	}
-	s, err := Open(pgtest.URL(t))
+	u := pgtest.URL(t)
+	s, err := Open(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	return s, u
 }
 
-// rawDB opens the file directly, behind the store's back.
+// rawDB opens the database at p (a SQLite file, or a PostgreSQL URL) directly, behind the
+// store's back.
 func rawDB(t *testing.T, p string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", p)
+	driver := "sqlite"
+	if IsPostgres(p) {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, p)
 	if err != nil {
 		t.Fatal(err)
 	}

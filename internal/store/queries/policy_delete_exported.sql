@@ -1,3 +1,4 @@
--- policy_delete_exported forgets the delivered fingerprint of an address that left the list.
+-- policy_delete_exported forgets the delivered fingerprint of an address that left the list, in
+-- one delivery baseline.
 DELETE FROM exported
-WHERE address = ?
+WHERE baseline = ? AND address = ?

@@ -2,8 +2,8 @@
 INSERT INTO states (address, state, soft_count, pause_count, suppressed_until, expires_at, since,
                     first_bounce, last_bounce, bounces, event_id, type, reason, status,
                     reply_code, provider, rule, diagnostic, decided_at, setting, policy,
-                    evaluated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    evaluated_at, carry)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (address) DO UPDATE SET
     state = excluded.state,
     soft_count = excluded.soft_count,
@@ -25,4 +25,5 @@ ON CONFLICT (address) DO UPDATE SET
     decided_at = excluded.decided_at,
     setting = excluded.setting,
     policy = excluded.policy,
-    evaluated_at = excluded.evaluated_at
+    evaluated_at = excluded.evaluated_at,
+    carry = excluded.carry

@@ -1,8 +1,6 @@
-package report
+package stats
 
 import (
-	"github.com/reboundhq/rebound/internal/stats"
-
 	"fmt"
 	"strings"
 	"testing"
@@ -20,7 +18,7 @@ func TestParseSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []stats.SentRow{
+	want := []SentRow{
 		{Campaign: "spring", Date: "2026-01-05", Count: 1000},
 		{Campaign: "spring", Provider: "gmail", Date: "2026-01-05", Count: 400},
 		{Campaign: "summer, 2026", Count: 250},
@@ -36,7 +34,7 @@ func TestParseSent(t *testing.T) {
 	}
 	// Columns in another order, optional ones absent.
 	got, err = ParseSent(strings.NewReader("count,campaign\n5,a\n"), "s.csv")
-	if err != nil || len(got) != 1 || got[0] != (stats.SentRow{Campaign: "a", Count: 5}) {
+	if err != nil || len(got) != 1 || got[0] != (SentRow{Campaign: "a", Count: 5}) {
 		t.Errorf("two columns: %+v %v", got, err)
 	}
 }
@@ -130,18 +128,18 @@ func TestParsePeriod(t *testing.T) {
 	now := time.Date(2026, 3, 10, 15, 30, 0, 0, time.UTC)
 	tests := []struct {
 		since, from, to string
-		want            stats.Period
+		want            Period
 	}{
-		{"", "", "", stats.Period{From: now.AddDate(0, 0, -30), To: now}},
-		{"7d", "", "", stats.Period{From: now.AddDate(0, 0, -7), To: now}},
-		{"12h", "", "", stats.Period{From: now.Add(-12 * time.Hour), To: now}},
-		{"2w", "", "", stats.Period{From: now.AddDate(0, 0, -14), To: now}},
-		{"", "2026-03-01", "2026-03-05", stats.Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)}},
-		{"", "2026-03-01", "", stats.Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: now}},
-		{"", "2026-03-01T10:00:00+01:00", "2026-03-02T00:00:00Z", stats.Period{From: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}},
+		{"", "", "", Period{From: now.AddDate(0, 0, -30), To: now}},
+		{"7d", "", "", Period{From: now.AddDate(0, 0, -7), To: now}},
+		{"12h", "", "", Period{From: now.Add(-12 * time.Hour), To: now}},
+		{"2w", "", "", Period{From: now.AddDate(0, 0, -14), To: now}},
+		{"", "2026-03-01", "2026-03-05", Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)}},
+		{"", "2026-03-01", "", Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: now}},
+		{"", "2026-03-01T10:00:00+01:00", "2026-03-02T00:00:00Z", Period{From: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}},
 	}
 	for _, tt := range tests {
-		got, err := stats.ParsePeriod(now, tt.since, tt.from, tt.to)
+		got, err := ParsePeriod(now, tt.since, tt.from, tt.to)
 		if err != nil || !got.From.Equal(tt.want.From) || !got.To.Equal(tt.want.To) {
 			t.Errorf("%q %q %q: %v %v, want %v", tt.since, tt.from, tt.to, got, err, tt.want)
 		}
@@ -151,7 +149,7 @@ func TestParsePeriod(t *testing.T) {
 		{"7d", "2026-01-01", ""}, {"", "yesterday", ""}, {"", "", "2026-13-01"},
 		{"", "2026-03-05", "2026-03-01"},
 	} {
-		if _, err := stats.ParsePeriod(now, bad[0], bad[1], bad[2]); err == nil {
+		if _, err := ParsePeriod(now, bad[0], bad[1], bad[2]); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -1,8 +1,6 @@
-package report
+package stats
 
 import (
-	"github.com/reboundhq/rebound/internal/stats"
-
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -26,7 +24,7 @@ import (
 // reading goes on from the next line: a quote opened and never closed would otherwise swallow
 // the rest of the file, and with it every later line's problems. Sent volumes have no field
 // that spans lines, so the lines a broken quoted field ran over are records of their own.
-func ParseSent(r io.Reader, name string, providers ...string) ([]stats.SentRow, error) {
+func ParseSent(r io.Reader, name string, providers ...string) ([]SentRow, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -44,7 +42,7 @@ func ParseSent(r io.Reader, name string, providers ...string) ([]stats.SentRow, 
 	if err != nil {
 		return nil, fmt.Errorf("%s:1: %w", name, err)
 	}
-	p := sentParser{cols: cols, seen: map[stats.SentRow]int{}, providers: providers}
+	p := sentParser{cols: cols, seen: map[SentRow]int{}, providers: providers}
 	var errs []error
 	base := 0 // the lines before the part of data cr reads
 	for {
@@ -147,9 +145,9 @@ func sentColumns(header []string) (sentCols, error) {
 
 type sentParser struct {
 	cols      sentCols
-	rows      []stats.SentRow
-	seen      map[stats.SentRow]int // key (Count 0) -> line
-	providers []string              // known provider ids; nil: not checked
+	rows      []SentRow
+	seen      map[SentRow]int // key (Count 0) -> line
+	providers []string        // known provider ids; nil: not checked
 }
 
 // add reads one record; it returns every problem of the line.
@@ -161,7 +159,7 @@ func (p *sentParser) add(rec []string, line int) []error {
 		return []error{fmt.Errorf("%d fields, the header has %d", len(rec), p.cols.n)}
 	}
 	var errs []error
-	row := stats.SentRow{Campaign: strings.TrimSpace(rec[p.cols.campaign])}
+	row := SentRow{Campaign: strings.TrimSpace(rec[p.cols.campaign])}
 	if row.Campaign == "" {
 		errs = append(errs, errors.New("empty campaign"))
 	}
@@ -208,7 +206,7 @@ func parseSentDate(s string) (string, error) {
 	return t.Format(time.DateOnly), nil
 }
 
-func rowQualifier(r stats.SentRow) string {
+func rowQualifier(r SentRow) string {
 	var q string
 	if r.Provider != "" {
 		q += " for provider " + r.Provider

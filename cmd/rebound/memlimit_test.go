@@ -1,0 +1,31 @@
+package main
+
+import (
+	"math"
+	"os"
+	"runtime/debug"
+	"testing"
+)
+
+// TestMemoryLimit checks the default soft memory limit, and that GOMEMLIMIT, when set, is left
+// to decide it (a user who sets it gets what they asked for).
+func TestMemoryLimit(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	setMemoryLimit()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("with GOMEMLIMIT set: limit %d, want it left alone", got)
+	}
+
+	t.Setenv("GOMEMLIMIT", "") // set but empty counts as set; unset it for the default
+	if err := os.Unsetenv("GOMEMLIMIT"); err != nil {
+		t.Fatal(err)
+	}
+	setMemoryLimit()
+	if got := debug.SetMemoryLimit(-1); got != defaultMemoryLimit {
+		t.Errorf("without GOMEMLIMIT: limit %d, want %d", got, defaultMemoryLimit)
+	}
+}

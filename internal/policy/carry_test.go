@@ -1,0 +1,173 @@
+package policy
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/reboundhq/rebound/internal/bounce"
+)
+
+// stored keeps of a Result what the store keeps of it (a state row: the deciding event's
+// fields but FeedbackType and Position), which is what Continue gets back.
+func stored(r Result) Result {
+	d := r.Decision
+	return Result{Recipient: r.Recipient, PauseCount: r.PauseCount, FirstBounce: r.FirstBounce,
+		LastBounce: r.LastBounce, Bounces: r.Bounces, Setting: r.Setting,
+		Decision: bounce.Event{ID: d.ID, Recipient: d.Recipient, Type: d.Type, Reason: d.Reason,
+			Provider: d.Provider, Status: d.Status, ReplyCode: d.ReplyCode, Rule: d.Rule,
+			Diagnostic: d.Diagnostic, BouncedAt: d.BouncedAt}}
+}
+
+// TestContinue checks that evaluating each run's new events from the stored carry (Continue)
+// gives what evaluating all the events gives (Evaluate): the same state, counts, deciding
+// event, expiry and audit trail (the kept transitions and the new ones), for random histories
+// of soft-heavy recipients delivered in 1, 3 and 50 runs, some events late (older than what
+// an earlier run brought: Continue refuses them and the recipient is evaluated from all its
+// events), overrides recorded between runs (evaluated from all events, as unsuppress does),
+// and a policy with reason and provider sections (another window, threshold, pause and
+// pauses_to_suppress), so that pauses end, soft windows pass and soft turns hard.
+func TestContinue(t *testing.T) {
+	p := load(t, `[reason mailboxfull]
+soft_threshold = 4
+soft_window = 5d
+pause = 3d
+
+[provider gmail]
+pauses_to_suppress = 2
+pause_window = 20d
+soft_window = 48h
+`)
+	kinds := []struct {
+		t bounce.Type
+		r bounce.Reason
+		n int
+	}{{bounce.TypeSoft, "mailboxfull", 40}, {bounce.TypeSoft, "expired", 40}, {bounce.TypeHard, "userunknown", 1},
+		{bounce.TypeBlock, "blocked", 6}, {bounce.TypeUnknown, "undefined", 2}, {bounce.TypeComplaint, "feedback", 2},
+		{bounce.TypeAutoReply, "vacation", 4}}
+	for _, runs := range []int{1, 3, 50} {
+		rnd := rand.New(rand.NewPCG(uint64(runs), 7))
+		pick := func() int {
+			n := rnd.IntN(95)
+			for i, k := range kinds {
+				if n -= k.n; n < 0 {
+					return i
+				}
+			}
+			return 0
+		}
+		// 2,000 events of 25 recipients over 120 days, in time order but for one in twenty,
+		// which comes up to ten days late.
+		const n, days = 2000, 120
+		evs := make([]bounce.Event, n)
+		for i := range evs {
+			k := kinds[pick()]
+			h := float64(i) * days * 24 / n
+			if rnd.IntN(20) == 0 {
+				h -= float64(rnd.IntN(240))
+			}
+			evs[i] = bounce.Event{ID: fmt.Sprintf("m%05d#1", rnd.IntN(100000)) + fmt.Sprint(i),
+				Recipient: fmt.Sprintf("r%02d@example.com", rnd.IntN(25)), Type: k.t, Reason: k.r,
+				Provider: []string{"gmail", "other"}[rnd.IntN(2)], Rule: "rule-" + string(k.r),
+				Diagnostic: fmt.Sprintf("d%d", i), FeedbackType: []string{"abuse", "not-spam"}[rnd.IntN(2)],
+				BouncedAt: at(h).Truncate(time.Second)}
+		}
+		var ovs []bounce.Override
+		prev := map[string]Result{} // as stored, with the parsed carry
+		trails := map[string][]bounce.Transition{}
+		continued, fallback := 0, 0
+		per := (n + runs - 1) / runs
+		for run := 0; run*per < n; run++ {
+			upTo := min(n, (run+1)*per)
+			now := at(float64(upTo) * days * 24 / n).Add(time.Hour)
+			if run%7 == 3 { // an operator unsuppresses one recipient after this run
+				ovs = append(ovs, bounce.Override{Recipient: fmt.Sprintf("r%02d@example.com", run%25), At: now, By: "op"})
+			}
+			newByRcpt := map[string][]bounce.Event{}
+			for _, e := range evs[run*per : upTo] {
+				newByRcpt[e.Recipient] = append(newByRcpt[e.Recipient], e)
+			}
+			for _, w := range Evaluate(p, evs[:upTo], ovs, now) {
+				r := w.Recipient
+				var got Result
+				pr, ok := prev[r]
+				overridden := slices.ContainsFunc(ovs, func(o bounce.Override) bool { return o.Recipient == r && o.At.Equal(now) })
+				if ok && !overridden {
+					got, ok = Continue(p, &pr, newByRcpt[r], now)
+				} else {
+					ok = false
+				}
+				if ok {
+					continued++
+					trails[r] = append(trails[r][:got.Kept], got.Transitions...)
+				} else {
+					fallback++
+					var mine []bounce.Event
+					for _, e := range evs[:upTo] {
+						if e.Recipient == r {
+							mine = append(mine, e)
+						}
+					}
+					var myOvs []bounce.Override
+					for _, o := range ovs {
+						if o.Recipient == r {
+							myOvs = append(myOvs, o)
+						}
+					}
+					got = Evaluate(p, mine, myOvs, now)[0]
+					trails[r] = got.Transitions
+				}
+				if !reflect.DeepEqual(trails[r], w.Transitions) {
+					t.Fatalf("%d runs, run %d, %s (continued %v): trail\n%s\nwant\n%s", runs, run, r, ok,
+						trail(Result{Transitions: trails[r]}), trail(w))
+				}
+				got.Transitions, got.Kept, w.Kept = w.Transitions, 0, 0
+				// Continue knows of an earlier deciding event what the store kept.
+				w.Decision.FeedbackType, w.Decision.Position = "", ""
+				got.Decision.FeedbackType, got.Decision.Position = "", ""
+				if !reflect.DeepEqual(got, w) {
+					t.Fatalf("%d runs, run %d, %s (continued %v):\n%+v\nwant\n%+v", runs, run, r, ok, got, w)
+				}
+				c, err := ParseCarry(got.Carry.String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(c, got.Carry) {
+					t.Fatalf("carry %+v read back as %+v", got.Carry, c)
+				}
+				s := stored(got)
+				s.Carry = c
+				prev[r] = s
+			}
+		}
+		t.Logf("%d runs: %d evaluations continued, %d from all events", runs, continued, fallback)
+		if runs > 1 && (continued == 0 || fallback <= 25) {
+			t.Errorf("%d runs: %d continued, %d from all events: both paths should be taken", runs, continued, fallback)
+		}
+	}
+}
+
+// TestContinueLate checks that an event older than the last one taken is refused, and one of
+// the same instant is taken only when its id comes after.
+func TestContinueLate(t *testing.T) {
+	p := load(t, "")
+	r := Evaluate(p, []bounce.Event{soft(10), soft(20)}, nil, at(21))[0]
+	prev := stored(r)
+	prev.Carry = r.Carry
+	if _, ok := Continue(p, &prev, []bounce.Event{soft(30), soft(15)}, at(31)); ok {
+		t.Error("an event older than the last one taken was continued from the carry")
+	}
+	same := soft(20)
+	same.ID = "msg-0020.00#0"
+	if _, ok := Continue(p, &prev, []bounce.Event{same}, at(31)); ok {
+		t.Error("an event of the same instant with a smaller id was continued from the carry")
+	}
+	same.ID = "msg-0020.00#2"
+	got, ok := Continue(p, &prev, []bounce.Event{same}, at(31))
+	if !ok || got.State != bounce.StatePaused {
+		t.Errorf("third soft bounce of the window: ok %v, state %s; want paused", ok, got.State)
+	}
+}
