@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // copyFirst orders the tables CopyTo writes: a table before those whose foreign keys name it;
@@ -82,7 +86,8 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]TableCount, error) {
 	return counts, nil
 }
 
-// copyTable copies the rows of table name from src into dst, copyRows per INSERT.
+// copyTable copies the rows of table name from src into dst: with PostgreSQL's COPY into
+// PostgreSQL, copyRows per INSERT into SQLite.
 func copyTable(ctx context.Context, src, dst *txn, name string) (int, error) {
 	rows, err := src.QueryContext(ctx, "SELECT * FROM "+name)
 	if err != nil {
@@ -92,6 +97,9 @@ func copyTable(ctx context.Context, src, dst *txn, name string) (int, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return 0, err
+	}
+	if dst.conn != nil {
+		return copyFrom(ctx, rows, dst, name, cols)
 	}
 	one := "(" + placeholders(len(cols)) + ")"
 	var batch []any
@@ -150,3 +158,50 @@ func (d *dialect) afterCopy(ctx context.Context, tx *txn) error {
 	}
 	return nil
 }
+
+// copyFrom writes rows (of the columns cols) into the table name of the PostgreSQL transaction
+// dst with COPY, as they are read: one statement for the whole table, no parameters to bind.
+func copyFrom(ctx context.Context, rows *sql.Rows, dst *txn, name string, cols []string) (int, error) {
+	src := &rowSource{rows: rows, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
+	for i := range src.vals {
+		src.ptrs[i] = &src.vals[i]
+	}
+	var n int64
+	err := dst.raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: COPY needs a pgx connection, not %T", dc)
+		}
+		var err error
+		n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{name}, cols, src)
+		return err
+	})
+	return int(n), err
+}
+
+// rowSource is a pgx.CopyFromSource reading database/sql rows.
+type rowSource struct {
+	rows       *sql.Rows
+	vals, ptrs []any
+	err        error
+}
+
+func (r *rowSource) Next() bool {
+	if !r.rows.Next() {
+		r.err = r.rows.Err()
+		return false
+	}
+	if r.err = r.rows.Scan(r.ptrs...); r.err != nil {
+		return false
+	}
+	for i, v := range r.vals {
+		if b, ok := v.([]byte); ok {
+			r.vals[i] = string(b) // text, as every column but none holds bytes
+		}
+	}
+	return true
+}
+
+func (r *rowSource) Values() ([]any, error) { return r.vals, nil }
+
+func (r *rowSource) Err() error { return r.err }

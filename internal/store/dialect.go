@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -28,6 +29,9 @@ type dialect struct {
 	// lockWrites is run first in every write transaction (Store.write) to make the backend's
 	// writers take turns; SQLite needs none: its write transactions begin IMMEDIATE.
 	lockWrites string
+	// bulkSave has SaveBatch write with multi-row statements (save_bulk.go), not row by row, and
+	// CopyTo write with COPY (copy.go); its transactions hold their connection (txn.raw).
+	bulkSave bool
 }
 
 var (
@@ -36,7 +40,7 @@ var (
 	// (SQLite's read transactions always do).
 	postgresDialect = &dialect{name: "postgres", dollar: true, overrides: overridesOf("postgres"),
 		readTx:     &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
-		lockWrites: dialectQuery("postgres", "lock_writes")}
+		lockWrites: dialectQuery("postgres", "lock_writes"), bulkSave: true}
 )
 
 // overridesOf reads queries/NAME/*.sql into a map from the common text to the dialect's.
@@ -82,7 +86,11 @@ func (d *dialect) sql(text string) string {
 	if d.dollar {
 		t = dollarParams(t)
 	}
-	d.cache.Store(text, t) // a few hundred texts: the queries, and lists of up to maxParams
+	if len(text) < 4096 {
+		// A few hundred texts: the queries, and lists of up to maxParams. The multi-row
+		// statements of save_bulk.go, of every length up to bulkRows rows, are not kept.
+		d.cache.Store(text, t)
+	}
 	return t
 }
 
@@ -157,17 +165,58 @@ func (h dbh) Exec(q string, args ...any) (sql.Result, error) {
 }
 
 func (h dbh) BeginTx(ctx context.Context, opts *sql.TxOptions) (*txn, error) {
-	tx, err := h.DB.BeginTx(ctx, opts)
+	if !h.d.bulkSave {
+		tx, err := h.DB.BeginTx(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &txn{Tx: tx, d: h.d}, nil
+	}
+	// The transaction's own connection, for the driver's bulk operations (txn.raw).
+	conn, err := h.DB.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &txn{Tx: tx, d: h.d}, nil
+	tx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &txn{Tx: tx, d: h.d, conn: conn}, nil
 }
 
 // txn is a transaction of a Store, with the queries translated like dbh's.
 type txn struct {
 	*sql.Tx
-	d *dialect
+	d    *dialect
+	conn *sql.Conn // the connection the transaction runs on (PostgreSQL), nil for SQLite
+}
+
+// Commit and Rollback end the transaction and give its connection back to the pool.
+func (t *txn) Commit() error {
+	defer t.release()
+	return t.Tx.Commit()
+}
+
+func (t *txn) Rollback() error {
+	defer t.release()
+	return t.Tx.Rollback()
+}
+
+func (t *txn) release() {
+	if t.conn != nil {
+		t.conn.Close()
+	}
+}
+
+// raw calls fn with the driver's connection of the transaction (a *stdlib.Conn of pgx on
+// PostgreSQL), between two statements of the transaction: what fn runs on it is part of the
+// transaction.
+func (t *txn) raw(fn func(driverConn any) error) error {
+	if t.conn == nil {
+		return errors.New("store: no driver connection")
+	}
+	return t.conn.Raw(fn)
 }
 
 func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

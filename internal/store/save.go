@@ -127,88 +127,14 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 		if pruned, err = eventsPruned(ctx, tx); err != nil {
 			return err
 		}
-		insMsg, err := tx.PrepareContext(ctx, query("insert_message"))
-		if err != nil {
-			return err
-		}
-		defer insMsg.Close()
-		insEvent, err := tx.PrepareContext(ctx, query("insert_event"))
-		if err != nil {
-			return err
-		}
-		defer insEvent.Close()
-		cs, err := prepareContents(ctx, tx, legacy)
-		if err != nil {
-			return err
-		}
-		defer cs.close()
-		insDup, err := tx.PrepareContext(ctx, query("insert_duplicate"))
-		if err != nil {
-			return err
-		}
-		defer insDup.Close()
-		for i := range msgs {
-			orig := &msgs[i]
-			stored := *orig // as stored: the key with the host's prefix
-			stored.Key = s.host + orig.Key
-			m := &stored
-			scanned := m.ScannedAt
-			if scanned.IsZero() {
-				scanned = now
-			}
-			owner, err := cs.owner(ctx, m)
+		if tx.d.bulkSave && !legacy {
+			saved, err := saveBulk(ctx, tx, s.host, msgs, now)
 			if err != nil {
-				return fmt.Errorf("message %s: %w", m.Position, err)
-			}
-			if owner == m.Key {
-				continue // stored before
-			}
-			if owner != "" {
-				res, err := insDup.ExecContext(ctx, m.Key, m.Position, m.Path, null(m.MessageID), null(m.Subject),
-					null(m.From), unix(m.Date), scanned.Unix(), owner)
-				if err != nil {
-					return fmt.Errorf("message %s: %w", m.Position, err)
-				}
-				if n, err := res.RowsAffected(); err != nil {
-					return err
-				} else if n == 1 {
-					orig.Stored, orig.DuplicateOf = true, owner
-					inserted++
-				}
-				continue
-			}
-			res, err := insMsg.ExecContext(ctx, m.Key, m.Position, m.Path, m.Outcome, null(m.Error),
-				null(m.Format), null(m.MessageID), null(m.Subject), null(m.From), unix(m.Date),
-				scanned.Unix(), len(m.Events))
-			if err != nil {
-				return fmt.Errorf("message %s: %w", m.Position, err)
-			}
-			if n, err := res.RowsAffected(); err != nil {
 				return err
-			} else if n == 0 {
-				orig.Stored = false
-				continue // stored before
 			}
-			orig.Stored = true
-			inserted++
-			for j := range m.Events {
-				e := &m.Events[j]
-				var id int64
-				switch err := insEvent.QueryRowContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
-					null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
-					null(e.RemoteMTA), null(e.ReportingMTA), e.Reason, e.Type, boolInt(e.Hard),
-					null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
-					null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
-					null(e.SendingDomain), null(e.FeedbackType)).Scan(&id); {
-				case err == sql.ErrNoRows:
-					// stored before
-				case err != nil:
-					return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
-				default:
-					ids = append(ids, id)
-					evs = append(evs, policyEvent(m, j, scanned.Unix()))
-				}
-			}
+			ids, evs, inserted = saved.ids, saved.evs, saved.inserted
+		} else if err := s.saveRows(ctx, tx, msgs, legacy, now, &ids, &evs, &inserted); err != nil {
+			return err
 		}
 		if err := addStats(ctx, tx, msgs); err != nil { // the per-day counts of stats.go
 			return err
@@ -237,6 +163,96 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 	s.recent.add(ids, evs, pruned)
 	s.recent.addAddresses(msgs)
 	return inserted, nil
+}
+
+// saveRows stores msgs one statement per row (SQLite: save_bulk.go says why PostgreSQL does
+// not), appending the ids and events stored and counting the new messages.
+func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bool, now time.Time,
+	ids *[]int64, evs *[]bounce.Event, inserted *int) error {
+	insMsg, err := tx.PrepareContext(ctx, query("insert_message"))
+	if err != nil {
+		return err
+	}
+	defer insMsg.Close()
+	insEvent, err := tx.PrepareContext(ctx, query("insert_event"))
+	if err != nil {
+		return err
+	}
+	defer insEvent.Close()
+	cs, err := prepareContents(ctx, tx, legacy)
+	if err != nil {
+		return err
+	}
+	defer cs.close()
+	insDup, err := tx.PrepareContext(ctx, query("insert_duplicate"))
+	if err != nil {
+		return err
+	}
+	defer insDup.Close()
+	for i := range msgs {
+		orig := &msgs[i]
+		stored := *orig // as stored: the key with the host's prefix
+		stored.Key = s.host + orig.Key
+		m := &stored
+		scanned := m.ScannedAt
+		if scanned.IsZero() {
+			scanned = now
+		}
+		owner, err := cs.owner(ctx, m)
+		if err != nil {
+			return fmt.Errorf("message %s: %w", m.Position, err)
+		}
+		if owner == m.Key {
+			continue // stored before
+		}
+		if owner != "" {
+			res, err := insDup.ExecContext(ctx, m.Key, m.Position, m.Path, null(m.MessageID), null(m.Subject),
+				null(m.From), unix(m.Date), scanned.Unix(), owner)
+			if err != nil {
+				return fmt.Errorf("message %s: %w", m.Position, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				orig.Stored, orig.DuplicateOf = true, owner
+				*inserted++
+			}
+			continue
+		}
+		res, err := insMsg.ExecContext(ctx, m.Key, m.Position, m.Path, m.Outcome, null(m.Error),
+			null(m.Format), null(m.MessageID), null(m.Subject), null(m.From), unix(m.Date),
+			scanned.Unix(), len(m.Events))
+		if err != nil {
+			return fmt.Errorf("message %s: %w", m.Position, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			orig.Stored = false
+			continue // stored before
+		}
+		orig.Stored = true
+		*inserted++
+		for j := range m.Events {
+			e := &m.Events[j]
+			var id int64
+			switch err := insEvent.QueryRowContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
+				null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
+				null(e.RemoteMTA), null(e.ReportingMTA), e.Reason, e.Type, boolInt(e.Hard),
+				null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
+				null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
+				null(e.SendingDomain), null(e.FeedbackType)).Scan(&id); {
+			case err == sql.ErrNoRows:
+				// stored before
+			case err != nil:
+				return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
+			default:
+				*ids = append(*ids, id)
+				*evs = append(*evs, policyEvent(m, j, scanned.Unix()))
+			}
+		}
+	}
+	return nil
 }
 
 func checkMessage(m *Message) error {

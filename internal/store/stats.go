@@ -78,6 +78,23 @@ func addStats(ctx context.Context, tx *txn, msgs []Message) error {
 	if len(counts) == 0 {
 		return nil
 	}
+	if tx.d.bulkSave { // multi-row upserts (save_bulk.go)
+		rows := make([]any, 0, 6*len(counts))
+		for k, n := range counts {
+			rows = append(rows, k.day, k.provider, k.typ, k.reason, int(k.band), n)
+		}
+		if err := execRows(ctx, tx, "bulk_upsert_event_counts", 6, rows); err != nil {
+			return fmt.Errorf("event counts: %w", err)
+		}
+		rows = make([]any, 0, 7*len(camps))
+		for k, n := range camps {
+			rows = append(rows, k.day, k.campaign, k.domain, k.provider, k.typ, k.rsn, n)
+		}
+		if err := execRows(ctx, tx, "bulk_upsert_campaign_counts", 7, rows); err != nil {
+			return fmt.Errorf("campaign counts: %w", err)
+		}
+		return nil
+	}
 	up, err := tx.PrepareContext(ctx, query("stats_upsert_event_count"))
 	if err != nil {
 		return err
