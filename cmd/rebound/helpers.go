@@ -201,8 +201,8 @@ func (g *globalOptions) openStore(ctx context.Context) (*store.Store, error) {
 }
 
 // createStore opens the database for scan, creating it (and its folders) when needed.
-func (g *globalOptions) createStore(ctx context.Context) (*store.Store, error) {
-	return g.open()
+func (g *globalOptions) createStore(ctx context.Context, opts ...store.Option) (*store.Store, error) {
+	return g.open(opts...)
 }
 
 // open opens the database with opts; a missing one is an error naming where its path came from.

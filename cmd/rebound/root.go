@@ -40,7 +40,7 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 	}
 	root.SetVersionTemplate("rebound {{.Version}}\n")
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.db, "db", "", "SQLite database `path` (default $REBOUND_DB or $XDG_DATA_HOME/rebound/rebound.db)")
+	pf.StringVar(&g.db, "db", "", "SQLite database `path`, or a PostgreSQL URL postgres://USER@HOST/DB (default $REBOUND_DB or $XDG_DATA_HOME/rebound/rebound.db)")
 	pf.StringVar(&g.rulesDir, "rules", "", "`dir` of user rules that win over the built-in rules")
 	pf.StringVar(&g.policyFile, "policy", "", "suppression policy `file` laid over the built-in one (docs/policy.md)")
 	pf.Var(&g.attrib, "attrib", "campaign attribution `file`: VERP patterns and header sources (docs/attribution.md)")
@@ -61,6 +61,7 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newExplainCmd(g),
 		newRulesCmd(g),
 		newGenerateCmd(g),
+		newDBCmd(g),
 	)
 	addCompletions(root, g)
 	hideGlobalFlags(root, map[string][]string{
