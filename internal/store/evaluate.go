@@ -362,11 +362,14 @@ func (s *Store) mapRecipients(ctx context.Context, tx *txn, raws []string) (addr
 	if err != nil {
 		return nil, 0, false, err
 	}
-	up, err := tx.PrepareContext(ctx, query("policy_upsert_address"))
-	if err != nil {
-		return nil, 0, false, err
+	var up *sql.Stmt
+	var bulk []any // PostgreSQL: the rows of one multi-row upsert (save_bulk.go)
+	if !tx.d.bulkSave {
+		if up, err = tx.PrepareContext(ctx, query("policy_upsert_address")); err != nil {
+			return nil, 0, false, err
+		}
+		defer up.Close()
 	}
-	defer up.Close()
 	addrOf = make(map[string]string, len(raws))
 	for _, raw := range raws {
 		var want mapping
@@ -392,9 +395,14 @@ func (s *Store) mapRecipients(ctx context.Context, tx *txn, raws []string) (addr
 		if ok && old.address != want.address {
 			moved = true
 		}
-		if _, err := up.ExecContext(ctx, raw, want.address, want.error); err != nil {
+		if up == nil {
+			bulk = append(bulk, raw, want.address, want.error)
+		} else if _, err := up.ExecContext(ctx, raw, want.address, want.error); err != nil {
 			return nil, 0, false, err
 		}
+	}
+	if err := execRows(ctx, tx, "bulk_upsert_addresses", 3, bulk); err != nil {
+		return nil, 0, false, err
 	}
 	return addrOf, malformed, moved, nil
 }
@@ -464,21 +472,11 @@ func eachSummary(ctx context.Context, q queryer, text string, fn func(string, su
 // stored state get their new transitions appended, the others are evaluated from all their
 // events and their trails replaced.
 func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []string, old map[string]summary, src eventSource, sum *EvalSummary) error {
-	upState, err := tx.PrepareContext(ctx, query("policy_upsert_state"))
+	w, err := newDecidedWriter(ctx, tx)
 	if err != nil {
 		return err
 	}
-	defer upState.Close()
-	insTr, err := tx.PrepareContext(ctx, query("policy_insert_transition"))
-	if err != nil {
-		return err
-	}
-	defer insTr.Close()
-	delAfter, err := tx.PrepareContext(ctx, query("policy_delete_transitions_after"))
-	if err != nil {
-		return err
-	}
-	defer delAfter.Close()
+	defer w.Close()
 	return chunks(addrs, func(part []string) error {
 		before := old
 		var decided []Decided // evaluated from their stored state (Continue)
@@ -497,7 +495,7 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 				if ok && len(src.pending[a]) > 0 {
 					if d, ok := ev.Continue(&p, src.pending[a]); ok {
 						decided = append(decided, d)
-						if _, err := delAfter.ExecContext(ctx, a, d.Kept); err != nil {
+						if err := w.trim(ctx, a, d.Kept); err != nil {
 							return err
 						}
 						continue
@@ -547,7 +545,7 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 			d := &decided[i]
 			a := d.State.Address
 			evaluated[a] = true
-			if err := saveDecided(ctx, upState, insTr, d); err != nil {
+			if err := w.save(ctx, d); err != nil {
 				return fmt.Errorf("address %s: %w", a, err)
 			}
 			now := d.State.Effective(ev.Now)
@@ -568,6 +566,9 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 			}
 		}
 		sum.Removed += len(gone)
+		if err := w.flush(ctx, tx); err != nil {
+			return err
+		}
 		return execList(ctx, tx, "policy_delete_states", gone)
 	})
 }

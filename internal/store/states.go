@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,23 +48,94 @@ func (r *StateRow) Effective(now time.Time) bounce.State {
 	return bounce.Effective(r.State, r.ExpiresAt, now)
 }
 
-// saveDecided stores one evaluated address: its state row and its transitions, numbered after
-// the d.Kept ones already stored (the caller removed the others).
-func saveDecided(ctx context.Context, upState, insTr *sql.Stmt, d *Decided) error {
+// decidedWriter stores evaluated addresses: each one's state row and its transitions, numbered
+// after the d.Kept ones already stored (trim removes the others). On SQLite it writes row by row
+// with prepared statements; on PostgreSQL (bulkSave) it collects the rows and flush writes them
+// with multi-row statements, as SaveBatch does (save_bulk.go): the trims first, then the states,
+// then the transitions, so that each address's writes keep their order.
+type decidedWriter struct {
+	upState, insTr, delAfter *sql.Stmt // row by row
+	bulk                     bool
+	trims, states, trs       []any // the flattened rows of the next flush
+}
+
+func newDecidedWriter(ctx context.Context, tx *txn) (*decidedWriter, error) {
+	w := &decidedWriter{bulk: tx.d.bulkSave}
+	if w.bulk {
+		return w, nil
+	}
+	var err error
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		name string
+	}{{&w.upState, "policy_upsert_state"}, {&w.insTr, "policy_insert_transition"}, {&w.delAfter, "policy_delete_transitions_after"}} {
+		if *p.stmt, err = tx.PrepareContext(ctx, query(p.name)); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Close releases the prepared statements.
+func (w *decidedWriter) Close() {
+	for _, st := range []*sql.Stmt{w.upState, w.insTr, w.delAfter} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// trim removes the transitions of addr after the kept first ones.
+func (w *decidedWriter) trim(ctx context.Context, addr string, kept int) error {
+	if w.bulk {
+		w.trims = append(w.trims, addr, strconv.Itoa(kept))
+		return nil
+	}
+	_, err := w.delAfter.ExecContext(ctx, addr, kept)
+	return err
+}
+
+// save stores d: its state and its new transitions.
+func (w *decidedWriter) save(ctx context.Context, d *Decided) error {
 	r := &d.State
-	if _, err := upState.ExecContext(ctx, r.Address, string(r.State), r.SoftCount, r.PauseCount,
+	state := []any{r.Address, string(r.State), r.SoftCount, r.PauseCount,
 		unix(r.SuppressedUntil), unix(r.ExpiresAt), unix(r.Since), unix(r.FirstBounce), unix(r.LastBounce),
 		r.Bounces, null(r.EventID), null(r.Type), null(r.Reason), null(r.Status),
 		null(r.ReplyCode), null(r.Provider), null(r.Rule), null(r.Diagnostic), unix(r.DecidedAt),
-		null(r.Setting), r.Policy, r.EvaluatedAt.Unix(), null(r.Carry)); err != nil {
+		null(r.Setting), r.Policy, r.EvaluatedAt.Unix(), null(r.Carry)}
+	if w.bulk {
+		w.states = append(w.states, state...)
+	} else if _, err := w.upState.ExecContext(ctx, state...); err != nil {
 		return err
 	}
 	for i, t := range d.Transitions {
-		if _, err := insTr.ExecContext(ctx, r.Address, d.Kept+i+1, t.At.Unix(), string(t.From), string(t.To),
+		tr := []any{r.Address, d.Kept + i + 1, t.At.Unix(), string(t.From), string(t.To),
 			t.SoftCount, null(strings.Join(t.Events, " ")), null(t.Rule), null(t.Setting),
-			null(t.Note)); err != nil {
+			null(t.Note)}
+		if w.bulk {
+			w.trs = append(w.trs, tr...)
+		} else if _, err := w.insTr.ExecContext(ctx, tr...); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// flush writes what save and trim collected (PostgreSQL); on SQLite they wrote already.
+func (w *decidedWriter) flush(ctx context.Context, tx *txn) error {
+	if !w.bulk {
+		return nil
+	}
+	for _, b := range []struct {
+		name string
+		cols int
+		rows *[]any
+	}{{"bulk_trim_transitions", 2, &w.trims}, {"bulk_upsert_states", 23, &w.states}, {"bulk_insert_transitions", 10, &w.trs}} {
+		if err := execRows(ctx, tx, b.name, b.cols, *b.rows); err != nil {
+			return err
+		}
+		*b.rows = (*b.rows)[:0]
 	}
 	return nil
 }
