@@ -56,6 +56,8 @@ var undoMigration = map[int][]string{
 		"CREATE TABLE exported_one (address TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, export_id INTEGER NOT NULL)",
 		"INSERT INTO exported_one SELECT address, fingerprint, MAX(export_id) FROM exported GROUP BY address",
 		"DROP TABLE exported", "ALTER TABLE exported_one RENAME TO exported"},
+	// 0008: content keys without the day.
+	8: {"UPDATE message_contents SET content_key = substr(content_key, instr(content_key, '/') + 1)"},
 }
 
 // downgrade takes the closed database at p back to schema version, keeping its messages and
