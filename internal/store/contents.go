@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"sync"
 )
 
@@ -56,7 +57,8 @@ func (c *contentStmts) owner(ctx context.Context, m *Message) (string, error) {
 	if m.ContentKey == "" {
 		return "", nil
 	}
-	res, err := c.ins.ExecContext(ctx, m.ContentKey, m.Key)
+	ck := storedContentKey(m)
+	res, err := c.ins.ExecContext(ctx, ck, m.Key)
 	if err != nil {
 		return "", err
 	}
@@ -66,7 +68,7 @@ func (c *contentStmts) owner(ctx context.Context, m *Message) (string, error) {
 	}
 	if n == 0 {
 		var owner string
-		err := c.getOwner.QueryRowContext(ctx, m.ContentKey).Scan(&owner)
+		err := c.getOwner.QueryRowContext(ctx, ck).Scan(&owner)
 		return owner, err
 	}
 	if !c.hasLegacy || m.MessageID == "" || m.Date.IsZero() || len(m.Events) == 0 {
@@ -82,10 +84,24 @@ func (c *contentStmts) owner(ctx context.Context, m *Message) (string, error) {
 		return "", nil // the legacy message itself, read again: the message insert finds it
 	}
 	// A copy of a legacy message: later copies find the legacy one through the content key.
-	if _, err := c.setOwner.ExecContext(ctx, owner, m.ContentKey); err != nil {
+	if _, err := c.setOwner.ExecContext(ctx, owner, ck); err != nil {
 		return "", err
 	}
 	return owner, nil
+}
+
+// storedContentKey is the key message_contents holds for m's content (migration 0008): the UTC
+// day of the bounce's Date in days since 1970 ("-" without a Date), "/", and m.ContentKey. The
+// Date is part of the content key, so every copy of a message has the same day; and a mailbox
+// holds its bounces in about the order they were written, so a scan's keys go into the last
+// days' pages of the B-tree instead of a random page each: with hashes alone, each new message
+// read a page and wrote one to the WAL once the table outgrew the page cache, and the cost of a
+// message grew with the database.
+func storedContentKey(m *Message) string {
+	if m.Date.IsZero() {
+		return "-/" + m.ContentKey
+	}
+	return strconv.FormatInt(dayStart(m.Date.Unix())/secondsPerDay, 10) + "/" + m.ContentKey
 }
 
 // legacyState caches whether legacy_messages has rows: it never gains any, so once it is empty

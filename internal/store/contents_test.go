@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -107,5 +108,74 @@ func TestContentLegacyBridge(t *testing.T) {
 	}
 	if n := count(t, s, "legacy_messages"); n != 0 {
 		t.Errorf("%d legacy messages after prune, want 0", n)
+	}
+}
+
+// TestContentKeyDays: migration 0008 gives the content keys stored before it their day, the
+// same keys a scan stores now (a Date before 1970 and none included), so a copy of such a
+// message read after the upgrade is still recognised as one.
+func TestContentKeyDays(t *testing.T) {
+	ctx := context.Background()
+	dated := func(key, ck, date string) Message {
+		m := withContent(msg(key, "bounce", ev("ann@example.org", "hard", "userunknown", "2024-03-01T10:00:00Z")), ck)
+		m.Date = time.Time{}
+		if date != "" {
+			m.Date = mustTime(date)
+		}
+		return m
+	}
+	originals := func() []Message {
+		return []Message{dated("maildir:1", "c:1", "2024-03-01T23:59:59+01:00"), dated("maildir:2", "c:2", "1969-12-31T23:00:00Z"),
+			dated("maildir:3", "c:3", "")}
+	}
+	keys := func(s *Store) []string {
+		rows, err := s.db.Query("SELECT content_key || ' ' || message_key FROM message_contents ORDER BY 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var k string
+			rows.Scan(&k)
+			out = append(out, k)
+		}
+		return out
+	}
+	fresh, _ := openTemp(t)
+	if _, err := fresh.SaveBatch(ctx, originals(), nil); err != nil {
+		t.Fatal(err)
+	}
+	want := keys(fresh)
+	if fmt.Sprint(want) != "[-/c:3 maildir:3 -1/c:2 maildir:2 19783/c:1 maildir:1]" {
+		t.Errorf("stored content keys %q", want)
+	}
+
+	s, p := openTemp(t)
+	if _, err := s.SaveBatch(ctx, originals(), nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	downgrade(t, p, 7)
+	s, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := keys(s); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("migrated content keys %q, want %q", got, want)
+	}
+	copies := []Message{dated("mbox:1", "c:1", "2024-03-01T23:59:59+01:00"), dated("mbox:2", "c:2", "1969-12-31T23:00:00Z"),
+		dated("mbox:3", "c:3", "")}
+	if _, err := s.SaveBatch(ctx, copies, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range copies {
+		if want := fmt.Sprintf("maildir:%d", i+1); !m.Stored || m.DuplicateOf != want {
+			t.Errorf("copy %s: stored %v, duplicate of %q, want %q", m.Key, m.Stored, m.DuplicateOf, want)
+		}
+	}
+	if n := count(t, s, "events"); n != 3 {
+		t.Errorf("%d events, want 3 (the copies add none)", n)
 	}
 }

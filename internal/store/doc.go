@@ -27,7 +27,8 @@
 //   - files: per plain message file, the size, modification time and message key last seen, so
 //     a rescan can skip unchanged files without reading them.
 //   - message_contents (0005_content_keys.sql): the content key (internal/mailbox ContentKey) of
-//     every message stored since, with the message that holds its events; a message with a
+//     every message stored since, after the UTC day of its Date (0008_content_key_days.sql: keys
+//     in insertion order, not random), with the message that holds its events; a message with a
 //     known content key under another key is stored with outcome "duplicate", no events and
 //     messages.duplicate_of naming that message. legacy_messages recognises copies of the
 //     messages stored before 0005 by the Message-ID and Date of the bounce.

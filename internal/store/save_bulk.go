@@ -66,7 +66,7 @@ func saveBulk(ctx context.Context, tx *txn, host string, msgs []Message, now tim
 	for i := range msgs {
 		keys = append(keys, host+msgs[i].Key)
 		if msgs[i].ContentKey != "" {
-			contents = append(contents, msgs[i].ContentKey)
+			contents = append(contents, storedContentKey(&msgs[i]))
 		}
 	}
 	stored := map[string]bool{}
@@ -104,11 +104,12 @@ func saveBulk(ctx context.Context, tx *txn, host string, msgs []Message, now tim
 		// The content's owner, as contentStmts.owner finds it: "" when new (now m's).
 		owner := ""
 		if m.ContentKey != "" {
-			if o, ok := owners[m.ContentKey]; ok {
+			ck := storedContentKey(&m)
+			if o, ok := owners[ck]; ok {
 				owner = o
 			} else {
-				owners[m.ContentKey] = m.Key
-				newContents = append(newContents, m.ContentKey, m.Key)
+				owners[ck] = m.Key
+				newContents = append(newContents, ck, m.Key)
 			}
 		}
 		if owner == m.Key || stored[m.Key] {
