@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/store"
@@ -37,6 +38,11 @@ func (p *periodFlags) query(g *globalOptions) (stats.Query, error) {
 	now, err := g.now()
 	if err != nil {
 		return stats.Query{}, err
+	}
+	if os.Getenv(nowEnv) == "" {
+		// A period is [from, to) in whole seconds, and now is the start of this second: end it
+		// after this second, so that what a scan stored a moment ago counts.
+		now = now.Add(time.Second)
 	}
 	period, err := stats.ParsePeriod(now, p.since, p.from, p.to)
 	if err != nil {
