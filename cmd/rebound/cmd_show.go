@@ -103,7 +103,7 @@ type shown struct {
 	Malformed   string       // why the address cannot be evaluated
 	State       bounce.State // effective now
 	Stored      *store.StateRow
-	Events      []store.Event
+	Events      []bounce.Event
 	Transitions []bounce.Transition
 	Overrides   []bounce.Override
 	Exports     []store.ExportChange
@@ -241,9 +241,9 @@ func (sh *shown) print(w io.Writer, width int) {
 	}
 	if r := sh.Stored; r != nil {
 		f.words("since        ", " ", field, fmtTime(r.Since))
-		if r.EventID != "" {
-			f.words("decided by   ", " ", field, r.EventID, fmtTime(r.DecidedAt), r.Type, r.Reason,
-				dash(strings.TrimSpace(r.Status+" "+r.ReplyCode)), "rule="+dash(r.Rule))
+		if d := &r.Decision; d.ID != "" {
+			f.words("decided by   ", " ", field, d.ID, fmtTime(d.BouncedAt), string(d.Type), string(d.Reason),
+				dash(strings.TrimSpace(d.Status+" "+d.ReplyCode)), "rule="+dash(d.Rule))
 			f.text("setting      ", field, dash(r.Setting))
 		}
 		f.text("bounces      ", field, fmt.Sprintf("%d (first %s, last %s)", r.Bounces, fmtTime(r.FirstBounce), fmtTime(r.LastBounce)))
@@ -255,8 +255,8 @@ func (sh *shown) print(w io.Writer, width int) {
 	const sub = "      " // under an event's time, for its other lines
 	fmt.Fprintf(w, "\nevents (%d)\n", len(sh.Events))
 	for _, e := range sh.Events {
-		f.words("  ", "  ", sub, fmtTime(e.BouncedAt), e.Type, e.Reason, dash(e.Status), dash(e.ReplyCode),
-			"rule="+dash(e.Rule), "provider="+dash(e.Provider), "id="+bounce.EventID(e.MessageKey, e.Idx), "at "+e.Position)
+		f.words("  ", "  ", sub, fmtTime(e.BouncedAt), string(e.Type), string(e.Reason), dash(e.Status), dash(e.ReplyCode),
+			"rule="+dash(e.Rule), "provider="+dash(e.Provider), "id="+e.ID, "at "+e.Position)
 		if e.FeedbackType != "" {
 			f.words(sub+"feedback-type: ", " ", sub, e.FeedbackType)
 		}
@@ -393,14 +393,15 @@ func (sh *shown) json() showJSON {
 		out.Stored = &storedJSON{State: string(r.State), SoftCount: r.SoftCount, PauseCount: r.PauseCount,
 			SuppressedUntil: jsTime(r.SuppressedUntil), ExpiresAt: jsTime(r.ExpiresAt), Since: jsTime(r.Since),
 			FirstBounce: jsTime(r.FirstBounce), LastBounce: jsTime(r.LastBounce), Bounces: r.Bounces,
-			Event: jsStr(r.EventID), Type: jsStr(r.Type), Reason: jsStr(r.Reason), Status: jsStr(r.Status),
-			ReplyCode: jsStr(r.ReplyCode), Provider: jsStr(r.Provider), Rule: jsStr(r.Rule),
-			Diagnostic: jsStr(r.Diagnostic), DecidedAt: jsTime(r.DecidedAt), Setting: jsStr(r.Setting),
-			Policy: r.Policy, EvaluatedAt: r.EvaluatedAt.UTC().Format(timeFmt)}
+			Event: jsStr(r.Decision.ID), Type: jsStr(string(r.Decision.Type)), Reason: jsStr(string(r.Decision.Reason)),
+			Status: jsStr(r.Decision.Status), ReplyCode: jsStr(r.Decision.ReplyCode), Provider: jsStr(r.Decision.Provider),
+			Rule: jsStr(r.Decision.Rule), Diagnostic: jsStr(r.Decision.Diagnostic), DecidedAt: jsTime(r.Decision.BouncedAt),
+			Setting: jsStr(r.Setting),
+			Policy:  r.Policy, EvaluatedAt: r.EvaluatedAt.UTC().Format(timeFmt)}
 	}
 	for _, e := range sh.Events {
-		out.Events = append(out.Events, eventJSON{ID: bounce.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
-			Recipient: e.Recipient, Type: e.Type, Reason: e.Reason, Status: jsStr(e.Status),
+		out.Events = append(out.Events, eventJSON{ID: e.ID, BouncedAt: jsTime(e.BouncedAt),
+			Recipient: e.Recipient, Type: string(e.Type), Reason: string(e.Reason), Status: jsStr(e.Status),
 			ReplyCode: jsStr(e.ReplyCode), Provider: jsStr(e.Provider), Rule: jsStr(e.Rule),
 			Diagnostic: jsStr(e.Diagnostic), FeedbackType: jsStr(e.FeedbackType), Position: e.Position})
 	}

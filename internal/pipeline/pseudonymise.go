@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/pseudo"
-	"github.com/reboundhq/rebound/internal/scan"
 	"github.com/reboundhq/rebound/internal/store"
 )
 
@@ -78,11 +78,11 @@ func Pseudonymise(ctx context.Context, st *store.Store, p Policy, age time.Durat
 	return st.Pseudonymise(ctx, ps, store.Redactors{Of: pseudo.NewRedactor, All: pseudo.NewSetRedactor(slices.Concat(addrs, malformed))}, dry)
 }
 
-// redactRecords removes each record's recipient (address and local part) from its diagnostic:
-// IngestOptions.RedactDiagnostics, after classification and before the records are stored.
-func redactRecords(rs []scan.Record) {
-	for i := range rs {
-		rs[i].Diagnostic = pseudo.Redact(rs[i].Diagnostic, rs[i].Recipient)
+// redactEvents removes each event's recipient (address and local part) from its diagnostic:
+// IngestOptions.RedactDiagnostics, after classification and before the events are stored.
+func redactEvents(evs []bounce.Event) {
+	for i := range evs {
+		evs[i].Diagnostic = pseudo.Redact(evs[i].Diagnostic, evs[i].Recipient)
 	}
 }
 

@@ -150,7 +150,7 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		}
 		pending := s.recent.pending(mark, maxID, pruned)
 		if pending == nil {
-			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), mark); err != nil {
+			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), false, mark); err != nil {
 				return err
 			}
 		}
@@ -217,12 +217,12 @@ func distinctRecipients(evs []bounce.Event) []string {
 }
 
 // groupPending groups events by the normalised address of their recipient, which becomes the
-// events' Recipient as policy.Evaluate expects; events of malformed recipients are left out.
+// events' Address, as policy.Evaluate expects; events of malformed recipients are left out.
 func groupPending(evs []bounce.Event, addrOf map[string]string) map[string][]bounce.Event {
 	m := make(map[string][]bounce.Event)
 	for _, e := range evs {
 		if a, ok := addrOf[e.Recipient]; ok {
-			e.Recipient = a
+			e.Address = a
 			m[a] = append(m[a], e)
 		}
 	}
@@ -579,15 +579,15 @@ func readStates(ctx context.Context, q queryer, text string, args ...any) (map[s
 }
 
 // policyEvents reads the events of the given addresses with an id up to upTo, as the policy
-// sees them (Recipient is the normalised address).
+// sees them (with their Address; Recipient is not read).
 func policyEvents(ctx context.Context, q queryer, addrs []string, upTo int64) ([]bounce.Event, error) {
-	return readEvents(ctx, q, listQuery("policy_events", len(addrs)), append(anys(addrs), upTo)...)
+	return readEvents(ctx, q, listQuery("policy_events", len(addrs)), true, append(anys(addrs), upTo)...)
 }
 
-// readEvents runs a query whose rows are events as the policy sees them: recipient, message
-// key, index, position, type, reason, provider, status, reply code, rule, diagnostic, feedback
-// type and time.
-func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]bounce.Event, error) {
+// readEvents runs a query whose rows are events as the policy sees them: address (addressed) or
+// recipient as stored, message key, index, position, type, reason, provider, status, reply
+// code, rule, diagnostic, feedback type and time.
+func readEvents(ctx context.Context, q queryer, text string, addressed bool, args ...any) ([]bounce.Event, error) {
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
@@ -596,16 +596,18 @@ func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]bou
 	var out []bounce.Event
 	for rows.Next() {
 		var e bounce.Event
-		var key string
-		var idx int
 		var typ, reason string
 		var provider, status, reply, rule, diag, feedback sql.NullString
 		var at sql.NullInt64
-		if err := rows.Scan(&e.Recipient, &key, &idx, &e.Position, &typ, &reason, &provider, &status,
+		who := &e.Recipient
+		if addressed {
+			who = &e.Address
+		}
+		if err := rows.Scan(who, &e.Key, &e.Idx, &e.Position, &typ, &reason, &provider, &status,
 			&reply, &rule, &diag, &feedback, &at); err != nil {
 			return nil, err
 		}
-		e.ID = bounce.EventID(key, idx)
+		e.ID = bounce.EventID(e.Key, e.Idx)
 		e.Type, e.Reason = bounce.Type(typ), bounce.Reason(reason)
 		e.Provider, e.Status, e.ReplyCode = provider.String, status.String, reply.String
 		e.Rule, e.Diagnostic, e.FeedbackType = rule.String, diag.String, feedback.String

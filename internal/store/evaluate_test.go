@@ -27,7 +27,7 @@ func defaultEvaluator(t testing.TB, now string) Evaluator {
 }
 
 // soft, hard, block and complaint events for the policy tests.
-func pev(rcpt, typ, at string) Event {
+func pev(rcpt, typ, at string) bounce.Event {
 	reason := map[string]string{"soft": "mailboxfull", "hard": "userunknown", "block": "blocked",
 		"complaint": "feedback", "autoreply": "vacation", "unknown": "undefined"}[typ]
 	e := ev(rcpt, typ, reason, at)
@@ -54,7 +54,7 @@ func evaluatedStore(t testing.TB, now string) (*Store, string, Evaluator) {
 
 // policyBatch is a mailbox of bounces for the policy tests, one message per event.
 func policyBatch() []Message {
-	evs := []Event{
+	evs := []bounce.Event{
 		pev("ann@example.org", "soft", "2026-03-01T00:00:00Z"),
 		pev("ann@example.org", "soft", "2026-03-02T12:00:00Z"),
 		pev("ann@example.org", "soft", "2026-03-03T23:00:00Z"), // 71 hours: paused
@@ -194,7 +194,7 @@ func TestExportListed(t *testing.T) {
 		return lr.List(func(l *Listed) (string, error) {
 			r := l.State
 			full, _, _ := s.State(ctx, r.Address)
-			full.PauseCount, full.EventID, full.DecidedAt, full.Setting, full.Policy, full.EvaluatedAt = 0, "", time.Time{}, "", "", time.Time{}
+			full.PauseCount, full.Decision.ID, full.Decision.BouncedAt, full.Setting, full.Policy, full.EvaluatedAt = 0, "", time.Time{}, "", "", time.Time{}
 			if *r != full {
 				t.Errorf("listed %+v\nState %+v", *r, full)
 			}
@@ -249,7 +249,7 @@ func TestEvaluatePending(t *testing.T) {
 	}
 	ann, _, _ := s.State(ctx, "ann@example.org")
 	if !ann.SuppressedUntil.Equal(mustTime("2026-03-10T23:00:00Z")) || !ann.ExpiresAt.Equal(ann.SuppressedUntil) ||
-		ann.SoftCount != 3 || ann.Bounces != 3 || ann.Reason != "mailboxfull" || ann.EventID != "k02#1" ||
+		ann.SoftCount != 3 || ann.Bounces != 3 || ann.Decision.Reason != "mailboxfull" || ann.Decision.ID != "k02#1" ||
 		!ann.Since.Equal(mustTime("2026-03-03T23:00:00Z")) || ann.Policy != "default" {
 		t.Errorf("ann: %+v", ann)
 	}

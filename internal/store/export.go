@@ -57,7 +57,8 @@ type ExportResult struct {
 
 // Listed is an address on a list, as an export reads it: State has what an export needs
 // (Address, State, SoftCount, SuppressedUntil, ExpiresAt, Since, FirstBounce, LastBounce,
-// Bounces, Type, Reason, Status, ReplyCode, Provider, Rule and Diagnostic) and no more.
+// Bounces, and the Decision's Type, Reason, Status, ReplyCode, Provider, Rule and Diagnostic)
+// and no more.
 type Listed struct {
 	State *StateRow // its stored state, which is its effective state now
 	Last  string    // the fingerprint of the row last delivered for it; "" when none
@@ -270,8 +271,9 @@ func (c *listCursor) next() error {
 	}
 	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
 	r.FirstBounce, r.LastBounce = fromUnix(first), fromUnix(last)
-	r.Type, r.Reason, r.Status, r.ReplyCode = typ.String, reason.String, status.String, reply.String
-	r.Provider, r.Rule, r.Diagnostic = provider.String, rule.String, diag.String
+	d := &r.Decision
+	d.Type, d.Reason, d.Status = bounce.Type(typ.String), bounce.Reason(reason.String), status.String
+	d.ReplyCode, d.Provider, d.Rule, d.Diagnostic = reply.String, provider.String, rule.String, diag.String
 	c.l.State, c.ok = r, true
 	return nil
 }

@@ -4,22 +4,24 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // EventsFor returns the events of one recipient (compared in NormalizeRecipient form), oldest
-// first with those of unknown time before the others, with MessageKey, Idx and Position set.
-func (s *Store) EventsFor(ctx context.Context, recipient string) ([]Event, error) {
+// first with those of unknown time before the others, with ID, Key, Idx and Position set.
+func (s *Store) EventsFor(ctx context.Context, recipient string) ([]bounce.Event, error) {
 	return s.queryEvents(ctx, "events_for", NormalizeRecipient(recipient))
 }
 
 // queryEvents runs a named query whose rows are events (the columns scanEvent reads).
-func (s *Store) queryEvents(ctx context.Context, name string, args ...any) ([]Event, error) {
+func (s *Store) queryEvents(ctx context.Context, name string, args ...any) ([]bounce.Event, error) {
 	rows, err := s.db.QueryContext(ctx, query(name), args...)
 	if err != nil {
 		return nil, classify(s.path, "read events", err)
 	}
 	defer rows.Close()
-	var out []Event
+	var out []bounce.Event
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {

@@ -22,18 +22,18 @@ const OutcomeDuplicate = "duplicate"
 // Message is one message read from a mailbox, with its events (one per recipient). Strings may
 // be empty when unknown (stored as NULL); times may be zero when unknown.
 type Message struct {
-	Key       string    // stable key from internal/mailbox; required, unique
-	Position  string    // "path" or "path:N"
-	Path      string    // the file the message is in
-	Outcome   string    // one of Outcomes
-	Error     string    // why undecodable or unreadable
-	Format    string    // the bounce format the decoder recognised
-	MessageID string    // Message-ID of the bounce itself
-	Subject   string    // Subject of the bounce
-	From      string    // From of the bounce
-	Date      time.Time // Date of the bounce
-	ScannedAt time.Time // when it was read; zero means now
-	Events    []Event   // in recipient order; stored with Idx 1, 2, ...
+	Key       string         // stable key from internal/mailbox; required, unique
+	Position  string         // "path" or "path:N"
+	Path      string         // the file the message is in
+	Outcome   string         // one of Outcomes
+	Error     string         // why undecodable or unreadable
+	Format    string         // the bounce format the decoder recognised
+	MessageID string         // Message-ID of the bounce itself
+	Subject   string         // Subject of the bounce
+	From      string         // From of the bounce
+	Date      time.Time      // Date of the bounce
+	ScannedAt time.Time      // when it was read; zero means now
+	Events    []bounce.Event // in recipient order; stored with Idx 1, 2, ... (the events' Key and Idx are not read)
 
 	// ContentKey identifies the message by its content (internal/mailbox ContentKey); "" when
 	// unknown (a message that could not be read). A message whose content key is stored under
@@ -47,43 +47,6 @@ type Message struct {
 	// DuplicateOf is set by SaveBatch on a message it stored as a duplicate: the key of the
 	// message with the same content, which holds the events.
 	DuplicateOf string
-}
-
-// Event is one recipient of a message: the decoded delivery status and its classification.
-type Event struct {
-	// Set by reads (EventsFor), ignored by SaveBatch.
-	MessageKey string // the message the event belongs to
-	Idx        int    // recipient index within the message, from 1
-	Position   string // position of the message
-
-	Recipient         string // stored lower-case, surrounding space removed
-	Action            string // DSN Action, RFC 3464 section 2.3.3
-	Status            string // enhanced status code, RFC 3463
-	ReplyCode         string // SMTP reply code, RFC 5321 section 4.2
-	Diagnostic        string
-	RemoteMTA         string
-	ReportingMTA      string
-	Reason            string // bounce.Reason
-	Type              string // bounce.Type
-	Hard              bool
-	Provider          string
-	Rule              string // the rule that classified it
-	Confidence        float64
-	BouncedAt         time.Time
-	Sender            string // From of the original message
-	Subject           string // Subject of the original message
-	OriginalMessageID string // Message-ID of the original message
-	Campaign          string
-	SendingDomain     string
-	FeedbackType      string // ARF Feedback-Type, RFC 5965 section 3.1
-
-	// Address is the normalised address of Recipient (address.Normalize of the stored
-	// recipient), or AddressError why it is malformed, when the caller computed it (the scan's
-	// decode workers do, so that the single writer does not); both empty: the evaluation
-	// normalises the recipient itself. Not stored in events: evaluation records it in the
-	// recipient's mapping.
-	Address      string
-	AddressError string
 }
 
 // Checkpoint is how far an mbox file has been read: Offset bytes, holding Count messages, whose
@@ -190,7 +153,7 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 				e := &m.Events[j]
 				res, err := insEvent.ExecContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
 					null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
-					null(e.RemoteMTA), null(e.ReportingMTA), e.Reason, e.Type, boolInt(e.Hard),
+					null(e.RemoteMTA), null(e.ReportingMTA), string(e.Reason), string(e.Type), boolInt(e.Hard),
 					null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
 					null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
 					null(e.SendingDomain), null(e.FeedbackType))
@@ -205,7 +168,7 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 						return err
 					}
 					ids = append(ids, id)
-					evs = append(evs, policyEvent(m, j, scanned.Unix()))
+					evs = append(evs, storedEvent(m, j, scanned.Unix()))
 				}
 			}
 		}

@@ -24,18 +24,12 @@ type StateRow struct {
 	FirstBounce     time.Time
 	LastBounce      time.Time
 	Bounces         int
-	EventID         string // the deciding event (bounce.EventID); "" when none
-	Type            string // of the deciding event
-	Reason          string
-	Status          string
-	ReplyCode       string
-	Provider        string
-	Rule            string
-	Diagnostic      string
-	DecidedAt       time.Time // bounce time of the deciding event
-	Setting         string    // policy settings of the deciding transition
-	Policy          string    // id of the policy that evaluated it
-	EvaluatedAt     time.Time
+	// Decision is the deciding event (policy.Result's), as stored with the state: its ID, Type,
+	// Reason, Status, ReplyCode, Provider, Rule, Diagnostic and BouncedAt; ID is "" when none.
+	Decision    bounce.Event
+	Setting     string // policy settings of the deciding transition
+	Policy      string // id of the policy that evaluated it
+	EvaluatedAt time.Time
 	// Carry is what the policy needs to evaluate the address's new events without its earlier
 	// ones (internal/policy Carry, in the policy's own text); "" when unknown (a state from
 	// before migration 0006, or after a prune): the next evaluation reads all the events.
@@ -50,11 +44,11 @@ func (r *StateRow) Effective(now time.Time) bounce.State {
 // saveDecided stores one evaluated address: its state row and its transitions, numbered after
 // the d.Kept ones already stored (the caller removed the others).
 func saveDecided(ctx context.Context, upState, insTr *sql.Stmt, d *Decided) error {
-	r := &d.State
+	r, e := &d.State, &d.State.Decision
 	if _, err := upState.ExecContext(ctx, r.Address, string(r.State), r.SoftCount, r.PauseCount,
 		unix(r.SuppressedUntil), unix(r.ExpiresAt), unix(r.Since), unix(r.FirstBounce), unix(r.LastBounce),
-		r.Bounces, null(r.EventID), null(r.Type), null(r.Reason), null(r.Status),
-		null(r.ReplyCode), null(r.Provider), null(r.Rule), null(r.Diagnostic), unix(r.DecidedAt),
+		r.Bounces, null(e.ID), null(string(e.Type)), null(string(e.Reason)), null(e.Status),
+		null(e.ReplyCode), null(e.Provider), null(e.Rule), null(e.Diagnostic), unix(e.BouncedAt),
 		null(r.Setting), r.Policy, r.EvaluatedAt.Unix(), null(r.Carry)); err != nil {
 		return err
 	}
@@ -100,9 +94,11 @@ func scanState(rows *sql.Rows) (StateRow, error) {
 	}
 	r.State = bounce.State(st)
 	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
-	r.FirstBounce, r.LastBounce, r.DecidedAt = fromUnix(first), fromUnix(last), fromUnix(decided)
-	r.EventID, r.Type, r.Reason, r.Status = evID.String, typ.String, reason.String, status.String
-	r.ReplyCode, r.Provider, r.Rule, r.Diagnostic = reply.String, provider.String, rule.String, diag.String
+	r.FirstBounce, r.LastBounce = fromUnix(first), fromUnix(last)
+	d := &r.Decision
+	d.ID, d.Type, d.Reason, d.Status = evID.String, bounce.Type(typ.String), bounce.Reason(reason.String), status.String
+	d.ReplyCode, d.Provider, d.Rule, d.Diagnostic = reply.String, provider.String, rule.String, diag.String
+	d.BouncedAt = fromUnix(decided)
 	r.Setting, r.Carry = setting.String, carry.String
 	r.EvaluatedAt = time.Unix(evaluated, 0).UTC()
 	return r, nil
