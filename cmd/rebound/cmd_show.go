@@ -125,28 +125,10 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 		return showMalformed(ctx, g, st, arg, nerr, asJSON)
 	}
 	sh.Address = addr
-	row, ok, err := st.State(ctx, addr)
-	if err != nil {
+	if err := st.Read(ctx, "read state", func(tx *store.Tx) error { return sh.read(tx, ev.Now, lp.id) }); err != nil {
 		return err
 	}
-	if ok {
-		sh.Stored = &row
-		sh.State = row.Effective(ev.Now)
-		sh.OtherPolicy = row.Policy != lp.id
-	}
-	if sh.Events, err = st.EventsOf(ctx, addr); err != nil {
-		return err
-	}
-	if sh.Transitions, err = st.Transitions(ctx, addr); err != nil {
-		return err
-	}
-	if sh.Overrides, err = st.Overrides(ctx, addr); err != nil {
-		return err
-	}
-	if sh.Exports, err = st.ExportChanges(ctx, addr); err != nil {
-		return err
-	}
-	if !ok && len(sh.Events) == 0 && len(sh.Overrides) == 0 {
+	if sh.Stored == nil && len(sh.Events) == 0 && len(sh.Overrides) == 0 {
 		if p, found, err := pipeline.PseudonymOf(ctx, st, addr); err != nil || found {
 			if err == nil {
 				fmt.Fprintf(g.stderr, "%s is pseudonymised: its history is stored as %s\n", addr, p)
@@ -165,6 +147,44 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 		return writeJSON(g.stdout, sh.json())
 	}
 	sh.print(g.stdout, g.termWidth(false))
+	return nil
+}
+
+// read reads what show prints about sh.Address, in one snapshot.
+func (sh *shown) read(tx *store.Tx, now time.Time, policyID string) error {
+	row, ok, err := tx.State(sh.Address)
+	if err != nil {
+		return err
+	}
+	if ok {
+		sh.Stored = &row
+		sh.State = row.Effective(now)
+		sh.OtherPolicy = row.Policy != policyID
+	}
+	for e, err := range tx.Events(sh.Address) {
+		if err != nil {
+			return err
+		}
+		sh.Events = append(sh.Events, e)
+	}
+	for t, err := range tx.Transitions(sh.Address) {
+		if err != nil {
+			return err
+		}
+		sh.Transitions = append(sh.Transitions, t)
+	}
+	for o, err := range tx.Overrides(sh.Address) {
+		if err != nil {
+			return err
+		}
+		sh.Overrides = append(sh.Overrides, o)
+	}
+	for x, err := range tx.ExportChanges(sh.Address) {
+		if err != nil {
+			return err
+		}
+		sh.Exports = append(sh.Exports, x)
+	}
 	return nil
 }
 

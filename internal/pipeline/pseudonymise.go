@@ -97,9 +97,18 @@ func PseudonymOf(ctx context.Context, st *store.Store, addr string) (string, boo
 		return "", false, err
 	}
 	p := k.Of(addr)
-	if _, ok, err := st.State(ctx, p); err != nil || ok {
-		return p, ok, err
-	}
-	evs, err := st.EventsOf(ctx, p)
-	return p, len(evs) > 0, err
+	found := false
+	err = st.Read(ctx, "read state", func(tx *store.Tx) error {
+		_, ok, err := tx.State(p)
+		if err != nil || ok {
+			found = ok
+			return err
+		}
+		for _, err := range tx.Events(p) { // one is enough
+			found = err == nil
+			return err
+		}
+		return nil
+	})
+	return p, found, err
 }

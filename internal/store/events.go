@@ -1,20 +1,12 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 
 	"github.com/reboundhq/rebound/internal/bounce"
 )
 
-// This file reads the events of one address, over every stored spelling of it.
-
-// EventsOf returns the events of an address (every stored spelling of it), oldest first with
-// those of unknown time before the others, with ID, Key, Idx and Position set. Only
-// evaluated events are mapped to their address: call EvaluatePending first.
-func (s *Store) EventsOf(ctx context.Context, addr string) ([]bounce.Event, error) {
-	return s.queryEvents(ctx, "policy_events_of", addr)
-}
+// This file reads stored events (Tx.Events, Tx.RecipientEvents).
 
 // scanEvent reads a row of events_for's columns.
 func scanEvent(rows *sql.Rows) (bounce.Event, error) {

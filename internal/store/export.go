@@ -233,16 +233,6 @@ func baselineKey(ctx context.Context, tx *sql.Tx, b Baseline, record bool) (stri
 	return b.Name, err
 }
 
-// read runs fn in a read transaction: one snapshot of the database, no write lock.
-func (s *Store) read(ctx context.Context, op string, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return classify(s.path, op, err)
-	}
-	defer tx.Rollback()
-	return classify(s.path, op, fn(tx))
-}
-
 // deliverError carries the delivery's own error through the transaction untouched.
 type deliverError struct{ err error }
 

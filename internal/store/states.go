@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"iter"
 	"strings"
 	"time"
 
@@ -63,9 +64,18 @@ func saveDecided(ctx context.Context, upState, insTr *sql.Stmt, d *Decided) erro
 }
 
 // State returns the stored state of an address; ok is false when there is none.
-func (s *Store) State(ctx context.Context, addr string) (StateRow, bool, error) {
-	r, ok, err := stateOf(ctx, s.db, addr)
-	return r, ok, classify(s.path, "read state", err)
+func (tx *Tx) State(addr string) (StateRow, bool, error) {
+	r, ok, err := stateOf(tx.ctx, tx.tx, addr)
+	return r, ok, classify(tx.s.path, "read state", err)
+}
+
+// State returns the stored state of an address; ok is false when there is none (Tx.State).
+func (s *Store) State(ctx context.Context, addr string) (r StateRow, ok bool, err error) {
+	err = s.Read(ctx, "read state", func(tx *Tx) error {
+		r, ok, err = tx.State(addr)
+		return err
+	})
+	return r, ok, err
 }
 
 func stateOf(ctx context.Context, q queryer, addr string) (StateRow, bool, error) {
@@ -134,24 +144,23 @@ type MalformedRecipient struct {
 	LastBounce time.Time
 }
 
-// MalformedRecipients lists the recipients whose address is malformed, by recipient.
-func (s *Store) MalformedRecipients(ctx context.Context) ([]MalformedRecipient, error) {
-	rows, err := s.db.QueryContext(ctx, query("policy_malformed_list"))
-	if err != nil {
-		return nil, classify(s.path, "list malformed recipients", err)
-	}
-	defer rows.Close()
-	var out []MalformedRecipient
-	for rows.Next() {
+// MalformedRecipients yields the recipients whose address is malformed, by recipient.
+func (tx *Tx) MalformedRecipients() iter.Seq2[MalformedRecipient, error] {
+	return rows(tx, "list malformed recipients", func(rows *sql.Rows) (MalformedRecipient, error) {
 		var m MalformedRecipient
 		var last sql.NullInt64
-		if err := rows.Scan(&m.Recipient, &m.Error, &m.Events, &last); err != nil {
-			return nil, classify(s.path, "list malformed recipients", err)
-		}
+		err := rows.Scan(&m.Recipient, &m.Error, &m.Events, &last)
 		m.LastBounce = fromUnix(last)
-		out = append(out, m)
-	}
-	return out, classify(s.path, "list malformed recipients", rows.Err())
+		return m, err
+	}, query("policy_malformed_list"))
+}
+
+// MalformedRecipients lists the recipients whose address is malformed, by recipient
+// (Tx.MalformedRecipients).
+func (s *Store) MalformedRecipients(ctx context.Context) ([]MalformedRecipient, error) {
+	return readAll(s, ctx, "list malformed recipients", func(tx *Tx) iter.Seq2[MalformedRecipient, error] {
+		return tx.MalformedRecipients()
+	})
 }
 
 // OtherPolicy counts the addresses last evaluated with a policy whose id is not id.
