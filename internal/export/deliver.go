@@ -93,17 +93,32 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 		if err != nil {
 			return err
 		}
-		if err := lr.List(func(l *store.Listed) (string, error) {
-			if !f.match(l.State, l.State.State, aside, &d.Aside) {
-				return "", nil
+		for l, err := range lr.Listed() {
+			if err != nil {
+				return err
 			}
-			return d.listed(ew, l, req.Changes)
-		}); err != nil {
-			return err
+			if !f.match(l.State, l.State.State, aside, &d.Aside) {
+				continue
+			}
+			fp, err := d.listed(ew, l, req.Changes)
+			if err != nil {
+				return err
+			}
+			if fp == "" {
+				continue
+			}
+			if err := lr.Deliver(l, fp); err != nil {
+				return err
+			}
 		}
 		if req.Changes {
-			if err := lr.Left(func(addr string, st bounce.State) error { return d.removed(ew, addr, st) }); err != nil {
-				return err
+			for gone, err := range lr.Left() {
+				if err != nil {
+					return err
+				}
+				if err := d.removed(ew, gone.Address, gone.State); err != nil {
+					return err
+				}
 			}
 		}
 		return ew.Flush()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"iter"
 	"slices"
 	"time"
 
@@ -64,35 +65,101 @@ type Listed struct {
 	Last  string    // the fingerprint of the row last delivered for it; "" when none
 }
 
-// ListFunc is called with each listed address in turn. It returns the fingerprint of the row
-// it delivered for the address, or "" when it did not deliver one (filtered out, or unchanged
-// for export --new). The Listed and its StateRow are reused for the next address.
-type ListFunc func(*Listed) (fingerprint string, err error)
-
-// LeftFunc is called with each address that left the lists: delivered by an earlier export and
-// now in none of the listed states. state is its effective state now ("" when it has none).
-type LeftFunc func(address string, state bounce.State) error
-
-// Lister hands an export's rows to its delivery (Export).
-type Lister struct {
-	list func(ListFunc) error
-	left func(LeftFunc) error
+// LeftAddress is an address that left the lists: delivered by an earlier export and now in
+// none of the listed states.
+type LeftAddress struct {
+	Address string
+	State   bounce.State // its effective state now; "" when it has none
 }
 
-// List calls fn with every address whose effective state is one of the listed states, in
-// address order.
-func (l *Lister) List(fn ListFunc) error { return l.list(fn) }
+// Lister hands an export's rows to its delivery (Export), in the export's transaction.
+type Lister struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	now      time.Time
+	states   []bounce.State
+	baseline string    // the delivery baseline compared with
+	rc       *recorder // nil when the export is not recorded
+	res      *ExportResult
+	leftDone bool
+	// dbErr is the first database error met: Export returns it whatever the delivery made of it
+	// (export.WriteFile names its file in the errors it returns).
+	dbErr error
+}
 
-// Left calls fn with every address delivered before that left the lists, in address order
-// (after List, for a delivery that writes both). A recorded export forgets them as it goes.
-func (l *Lister) Left(fn LeftFunc) error { return l.left(fn) }
+// Listed yields every address whose effective state is one of the listed states, in address
+// order. The Listed and its StateRow are reused for the next address. For each row it
+// delivers, the loop calls Deliver before taking the next.
+func (l *Lister) Listed() iter.Seq2[*Listed, error] {
+	return func(yield func(*Listed, error) bool) {
+		stopped := false
+		err := eachListed(l.ctx, l.tx, l.now, l.states, l.baseline, func(x *Listed) error {
+			if !yield(x, nil) {
+				stopped = true
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !stopped {
+			yield(nil, l.failed(err))
+		}
+	}
+}
 
-// Export runs an export. deliver writes the output; to get the rows it calls List, which calls
-// fn with every address whose effective state at now is one of states, in address order, and,
-// for export --new, Left, which calls fn with the addresses that left the lists.
+// Deliver counts the row of fingerprint fp delivered for x, new, changed or the same as the
+// one delivered last, and a recorded export records it.
+func (l *Lister) Deliver(x *Listed, fp string) error {
+	l.res.Rows++
+	switch x.Last {
+	case fp:
+	case "":
+		l.res.New++
+	default:
+		l.res.Changed++
+	}
+	if l.rc == nil {
+		return nil
+	}
+	return l.failed(l.rc.delivered(x, fp))
+}
+
+// Left yields every address delivered before that left the lists, in address order (after
+// Listed, for a delivery that writes both). A recorded export forgets them as it goes.
+func (l *Lister) Left() iter.Seq2[LeftAddress, error] {
+	return func(yield func(LeftAddress, error) bool) {
+		l.leftDone = true
+		stopped := false
+		err := eachLeft(l.ctx, l.tx, l.now, l.states, l.baseline, l.rc, l.res, func(addr string, st bounce.State) error {
+			if !yield(LeftAddress{addr, st}, nil) {
+				stopped = true
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !stopped {
+			yield(LeftAddress{}, l.failed(err))
+		}
+	}
+}
+
+// failed keeps the first database error.
+func (l *Lister) failed(err error) error {
+	if err != nil && l.dbErr == nil {
+		l.dbErr = err
+	}
+	return err
+}
+
+// errStopped ends a callback-driven read when the loop over its iterator stopped.
+var errStopped = errors.New("store: iteration stopped")
+
+// Export runs an export. deliver writes the output; it takes the rows from the Lister: Listed
+// yields every address whose effective state at now is one of states, in address order, and
+// Deliver records the fingerprint of each row delivered; for export --new, Left yields the
+// addresses that left the lists.
 //
 // With rec, the export is recorded, in one write transaction (so concurrent exports are
-// serialised) around deliver: the fingerprints fn returns replace the ones delivered before,
+// serialised) around deliver: the fingerprints delivered replace the ones delivered before,
 // and every address delivered before that is on no list now (whatever the filters) is forgotten
 // as "left", so that it counts as new if it comes back (by Left, or after deliver when it did
 // not call Left). If deliver fails, nothing is recorded. Without rec, the export reads in one
@@ -119,69 +186,24 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 			}
 			defer rc.close()
 		}
-		// A database error while listing reaches deliver, which may wrap it (export.WriteFile
-		// names its file); it is kept apart so that it comes back as a database error.
-		var dbErr error
-		keep := func(err, fnErr error) error {
-			if err != nil && err != fnErr {
-				dbErr = err
-			}
-			return err
-		}
-		list := func(fn ListFunc) error {
-			var fnErr error
-			err := eachListed(ctx, tx, now, states, key, func(l *Listed) error {
-				fp, err := fn(l)
-				if err != nil {
-					fnErr = err
-					return err
-				}
-				if fp == "" {
-					return nil
-				}
-				res.Rows++
-				switch l.Last {
-				case fp:
-				case "":
-					res.New++
-				default:
-					res.Changed++
-				}
-				if rc == nil {
-					return nil
-				}
-				return rc.delivered(l, fp)
-			})
-			return keep(err, fnErr)
-		}
-		leftDone := false
-		left := func(fn LeftFunc) error {
-			leftDone = true
-			var fnErr error
-			err := eachLeft(ctx, tx, now, states, key, rc, &res, func(addr string, st bounce.State) error {
-				if fn == nil {
-					return nil
-				}
-				if err := fn(addr, st); err != nil {
-					fnErr = err
-					return err
-				}
-				return nil
-			})
-			return keep(err, fnErr)
-		}
-		if err := deliver(&Lister{list: list, left: left}); err != nil {
-			if dbErr != nil {
-				return dbErr
+		lr := &Lister{ctx: ctx, tx: tx, now: now, states: states, baseline: key, rc: rc, res: &res}
+		if err := deliver(lr); err != nil {
+			if lr.dbErr != nil {
+				return lr.dbErr
 			}
 			return &deliverError{err}
+		}
+		if lr.dbErr != nil {
+			return lr.dbErr // met by the delivery, which went on
 		}
 		if rc == nil {
 			return nil
 		}
-		if !leftDone {
-			if err := left(nil); err != nil {
-				return err
+		if !lr.leftDone {
+			for _, err := range lr.Left() {
+				if err != nil {
+					return err
+				}
 			}
 		}
 		return rc.finish()

@@ -17,7 +17,9 @@ import (
 
 // Tx is a transaction of a Store. It is valid only inside the function Read or Write gave it
 // to, and not safe for concurrent use. The database errors of its methods are *Error or name
-// the database and the operation, as the Store's do.
+// the database and the operation, as the Store's do. While the loop over one of its iterators
+// runs, its query is open: the loop must not call the Tx's other methods (a PostgreSQL
+// connection runs one query at a time).
 type Tx struct {
 	ctx context.Context
 	s   *Store
