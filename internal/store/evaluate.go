@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -131,16 +132,18 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 			return nil
 		}
 		if maxID-mark > pendingInMemory {
-			err := pages(ctx, tx, "policy_pending_recipients_from", func(raws []string) error {
+			for raws, err := range pages(ctx, tx, "policy_pending_recipients_from", mark) {
+				if err != nil {
+					return err
+				}
 				addrOf, malformed, _, err := s.mapRecipients(ctx, tx, raws)
 				if err != nil {
 					return err
 				}
 				sum.Malformed += malformed
-				return evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, allEvents, &sum)
-			}, mark)
-			if err != nil {
-				return err
+				if err := evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, allEvents, &sum); err != nil {
+					return err
+				}
 			}
 			return setMark(ctx, tx, maxID)
 		}
@@ -246,24 +249,28 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 		if _, err := tx.ExecContext(ctx, query("policy_delete_orphan_addresses")); err != nil {
 			return err
 		}
-		err = pages(ctx, tx, "policy_recipients_from", func(raws []string) error {
+		for raws, err := range pages(ctx, tx, "policy_recipients_from") {
+			if err != nil {
+				return err
+			}
 			_, malformed, _, err := s.mapRecipients(ctx, tx, raws)
 			sum.Malformed += malformed
-			return err
-		})
-		if err != nil {
-			return err
+			if err != nil {
+				return err
+			}
 		}
-		err = pages(ctx, tx, "policy_addresses_from", func(addrs []string) error {
+		for addrs, err := range pages(ctx, tx, "policy_addresses_from") {
+			if err != nil {
+				return err
+			}
 			// The page's stored states in one range read, cheaper than lookups by address.
 			old, err := readSummaries(ctx, tx, query("policy_states_between"), addrs[0], addrs[len(addrs)-1])
 			if err != nil {
 				return err
 			}
-			return evaluateAddresses(ctx, tx, ev, addrs, old, allEvents, &sum)
-		})
-		if err != nil {
-			return err
+			if err := evaluateAddresses(ctx, tx, ev, addrs, old, allEvents, &sum); err != nil {
+				return err
+			}
 		}
 		if err := removeOrphanStates(ctx, tx, ev.Now, &sum); err != nil {
 			return err
@@ -279,31 +286,35 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 // keysPerPage is how many keys pages reads at a time.
 var keysPerPage = 10_000 // a variable so that tests can take many pages
 
-// pages calls fn with the keys of a sorted list, keysPerPage at a time, in order. The query name
+// pages yields the keys of a sorted list, keysPerPage at a time, in order. The query name
 // takes a key, a count and args, and returns, in order, at most that many keys from that key
 // on (included); each page starts from the last key of the one before, which is not repeated.
-func pages(ctx context.Context, q queryer, name string, fn func([]string) error, args ...any) error {
-	n := max(keysPerPage, 2) // a page of one would only repeat its key
-	from, first := "", true
-	for {
-		page, err := strings1(ctx, q, query(name), append([]any{from, n}, args...)...)
-		if err != nil {
-			return err
-		}
-		full := len(page) == n
-		if !first && len(page) > 0 && page[0] == from {
-			page = page[1:]
-		}
-		if len(page) > 0 {
-			if err := fn(page); err != nil {
-				return err
+// No query is open while the loop runs.
+func pages(ctx context.Context, q queryer, name string, args ...any) iter.Seq2[[]string, error] {
+	return func(yield func([]string, error) bool) {
+		n := max(keysPerPage, 2) // a page of one would only repeat its key
+		from, first := "", true
+		for {
+			page, err := strings1(ctx, q, query(name), append([]any{from, n}, args...)...)
+			if err != nil {
+				yield(nil, err)
+				return
 			}
-			from = page[len(page)-1]
+			full := len(page) == n
+			if !first && len(page) > 0 && page[0] == from {
+				page = page[1:]
+			}
+			if len(page) > 0 {
+				if !yield(page, nil) {
+					return
+				}
+				from = page[len(page)-1]
+			}
+			if !full {
+				return
+			}
+			first = false
 		}
-		if !full {
-			return nil
-		}
-		first = false
 	}
 }
 

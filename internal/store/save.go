@@ -217,21 +217,6 @@ func NormalizeRecipient(r string) string {
 	return address.Stored(r)
 }
 
-// write runs fn in a write transaction (BEGIN IMMEDIATE) and commits it.
-func (s *Store) write(ctx context.Context, op string, fn func(*sql.Tx) error) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return classify(s.path, op, err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return classify(s.path, op, err)
-	}
-	return classify(s.path, op, tx.Commit())
-}
-
 // Known reports which of keys are stored: the result holds true for each stored key and
 // nothing for the others.
 func (s *Store) Known(ctx context.Context, keys []string) (map[string]bool, error) {

@@ -24,6 +24,8 @@ type Tx struct {
 	ctx context.Context
 	s   *Store
 	tx  *sql.Tx
+	// committed are run once the write transaction committed (Store.Write).
+	committed []func()
 }
 
 // Read runs fn in a read transaction: one snapshot of the database, no write lock. fn's own
@@ -41,6 +43,37 @@ func (s *Store) Read(ctx context.Context, op string, fn func(*Tx) error) error {
 // classified as op's.
 func (s *Store) read(ctx context.Context, op string, fn func(*sql.Tx) error) error {
 	return s.Read(ctx, op, func(tx *Tx) error { return classify(s.path, op, fn(tx.tx)) })
+}
+
+// Write runs fn in a write transaction and commits it when fn returns nil; fn's own errors
+// come back unchanged, and roll it back. Write transactions of this process and of others run
+// one at a time: SQLite's BEGIN IMMEDIATE takes the database's write lock up front (doc.go,
+// "Crash safety and concurrency").
+func (s *Store) Write(ctx context.Context, op string, fn func(*Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(s.path, op, err)
+	}
+	t := &Tx{ctx: ctx, s: s, tx: tx}
+	if err := fn(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return classify(s.path, op, err)
+	}
+	for _, f := range t.committed {
+		f()
+	}
+	return nil
+}
+
+// write runs fn, which writes with the transaction's SQL, in a write transaction; its errors
+// are classified as op's.
+func (s *Store) write(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	return s.Write(ctx, op, func(tx *Tx) error { return classify(s.path, op, fn(tx.tx)) })
 }
 
 // rows runs a query in the transaction and yields each row scanned by scan, while the query is
