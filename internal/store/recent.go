@@ -79,6 +79,10 @@ func (r *recentEvents) add(ids []int64, evs []bounce.Event, pruned string) {
 		r.ids, r.evs, r.lost = nil, nil, true
 		return
 	}
+	if len(r.ids) == 0 { // the usual case, one batch between evaluations: no copy
+		r.ids, r.evs = ids, evs
+		return
+	}
 	r.ids = append(r.ids, ids...)
 	r.evs = append(r.evs, evs...)
 }

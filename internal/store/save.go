@@ -69,6 +69,18 @@ type Checkpoint struct {
 // a rescan from reading it again. So is a copy of a message stored before content keys existed
 // (migration 0005), recognised by the Message-ID and Date of the bounce.
 func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Checkpoint) (inserted int, err error) {
+	err = s.Write(ctx, "save batch", func(tx *Tx) error {
+		inserted, err = tx.SaveBatch(msgs, checkpoints)
+		return err
+	})
+	return inserted, err
+}
+
+// SaveBatch stores messages and their events and records mbox checkpoints in the transaction,
+// as Store.SaveBatch does. Message.Stored and Message.DuplicateOf say what it stored; they are
+// cleared if the transaction does not commit.
+func (t *Tx) SaveBatch(msgs []Message, checkpoints []Checkpoint) (inserted int, err error) {
+	s, ctx := t.s, t.ctx
 	for i := range msgs {
 		msgs[i].Stored, msgs[i].DuplicateOf = false, ""
 		if err := checkMessage(&msgs[i]); err != nil {
@@ -80,10 +92,19 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 		return 0, err
 	}
 	now := time.Now()
-	var ids []int64        // of the events stored, for EvaluatePending (recent.go)
-	var evs []bounce.Event // the events stored, as the policy sees them
-	var pruned string      // the prune count they were stored under
-	err = s.write(ctx, "save batch", func(tx *sql.Tx) error {
+	n := 0
+	for i := range msgs {
+		n += len(msgs[i].Events)
+	}
+	ids := make([]int64, 0, n)        // of the events stored, for EvaluatePending (recent.go)
+	evs := make([]bounce.Event, 0, n) // the events stored, as the policy sees them
+	var pruned string                 // the prune count they were stored under
+	unstore := func() {
+		for i := range msgs {
+			msgs[i].Stored, msgs[i].DuplicateOf = false, "" // the transaction was rolled back
+		}
+	}
+	save := func(tx *sql.Tx) error {
 		var err error
 		if pruned, err = eventsPruned(ctx, tx); err != nil {
 			return err
@@ -189,15 +210,16 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		for i := range msgs {
-			msgs[i].Stored, msgs[i].DuplicateOf = false, "" // the transaction was rolled back
-		}
-		return 0, err
 	}
-	s.recent.add(ids, evs, pruned)
-	s.recent.addAddresses(msgs)
+	if err := save(t.tx); err != nil {
+		unstore()
+		return 0, classify(s.path, "save batch", err)
+	}
+	t.aborted = append(t.aborted, unstore)
+	t.committed = append(t.committed, func() {
+		s.recent.add(ids, evs, pruned)
+		s.recent.addAddresses(msgs)
+	})
 	return inserted, nil
 }
 

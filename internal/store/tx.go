@@ -24,8 +24,9 @@ type Tx struct {
 	ctx context.Context
 	s   *Store
 	tx  *sql.Tx
-	// committed are run once the write transaction committed (Store.Write).
-	committed []func()
+	// committed are run once the write transaction committed, aborted once it was rolled back
+	// (Store.Write).
+	committed, aborted []func()
 }
 
 // Read runs fn in a read transaction: one snapshot of the database, no write lock. fn's own
@@ -59,15 +60,21 @@ func (s *Store) Write(ctx context.Context, op string, fn func(*Tx) error) error 
 	t := &Tx{ctx: ctx, s: s, tx: tx}
 	if err := fn(t); err != nil {
 		tx.Rollback()
+		t.run(t.aborted)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		t.run(t.aborted)
 		return classify(s.path, op, err)
 	}
-	for _, f := range t.committed {
+	t.run(t.committed)
+	return nil
+}
+
+func (t *Tx) run(fns []func()) {
+	for _, f := range fns {
 		f()
 	}
-	return nil
 }
 
 // write runs fn, which writes with the transaction's SQL, in a write transaction; its errors
