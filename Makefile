@@ -7,7 +7,7 @@ DEMO_BOX := testdata/demo/maildir
 FUZZTIME ?= 60s
 BENCH    ?= .
 
-.PHONY: build demo test bench lint fuzz corpus clean
+.PHONY: build demo test test-sqlite test-pg-store test-pg-cli bench lint fuzz corpus clean
 
 # build stamps the VCS revision: go build records it in the build info when it can
 # (-buildvcs=auto), and -X passes it for --version when it cannot (a git worktree, GOFLAGS).
@@ -29,8 +29,21 @@ demo: build
 	@echo '$$ rebound export'
 	@$(BIN) --db $(DEMO_DB) export
 
+# test runs every test on SQLite and, at the same time (each pass waits on its databases and
+# processes much of the time), the store's tests, the CLI's scripts and incremental evaluation's
+# on PostgreSQL: a throwaway cluster (internal/pgtest), or $REBOUND_TEST_PG; they skip without
+# PostgreSQL. -O prints each pass's output whole when it ends.
 test: lint
+	@$(MAKE) --no-print-directory -j3 -O test-sqlite test-pg-store test-pg-cli
+
+test-sqlite:
 	$(GO) test -count=1 $(PKGS)
+
+test-pg-store:
+	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 ./internal/store
+
+test-pg-cli:
+	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 -run '^(TestScript|TestIncrementalEqualsFull)$$' ./cmd/rebound
 
 # lint: gofmt, go vet and staticcheck (pinned as a tool in go.mod: `go get -tool` to move it).
 lint:
@@ -39,8 +52,10 @@ lint:
 	$(GO) tool staticcheck $(PKGS)
 
 # bench: every benchmark (BENCH=regexp for some); the end-to-end ones take several minutes.
+# BenchmarkBackends1M runs a second time on PostgreSQL (internal/pgtest's cluster, skipped without).
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m $(PKGS)
+	REBOUND_TEST_BACKEND=postgres $(GO) test -run '^$$' -bench 'Backends1M' -benchmem -timeout 60m ./internal/store
 
 # fuzz: run every fuzz target for FUZZTIME each (the seeds also run in `make test`).
 fuzz:

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/config"
 	"github.com/reboundhq/rebound/internal/export"
-	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -162,8 +162,7 @@ func (g *globalOptions) exportFilter(o *exportOptions, format export.Format, now
 		for _, p := range o.providers {
 			p = strings.TrimSpace(p)
 			if !slices.Contains(known, p) {
-				return f, withHint(exitUsage, fmt.Errorf("unknown --provider %q", p),
-					"provider ids are the [id] sections of rules/default.providers (and of --rules), or other")
+				return f, unknownProvider("--provider", p, known)
 			}
 			f.Providers = append(f.Providers, p)
 		}
@@ -220,7 +219,7 @@ func joinTypes() string {
 // parseSince reads --since: a policy duration before now (90m, 72h, 7d, 2w), a date
 // (2006-01-02, midnight UTC) or an RFC 3339 time.
 func parseSince(s string, now time.Time) (time.Time, error) {
-	if d, err := policy.ParseDuration(s); err == nil {
+	if d, err := config.ParseDuration(s); err == nil {
 		return now.Add(-d), nil
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/config"
 	"github.com/reboundhq/rebound/internal/pipeline"
-	"github.com/reboundhq/rebound/internal/policy"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -120,14 +120,14 @@ func pruneAge(flag, value string, lp *loadedPolicy) (time.Duration, error) {
 	if value == "" {
 		return 0, nil
 	}
-	age, err := policy.ParseDuration(value)
+	age, err := config.ParseDuration(value)
 	if err != nil {
 		return 0, usageError("%s: %v", flag, err)
 	}
 	if age < lp.horizon {
 		return 0, withHint(exitUsage,
 			fmt.Errorf("%s %s is shorter than the policy's longest window (%s): pruning could change pauses", flag, value, lp.why),
-			"use "+flag+" "+policy.FormatDuration(lp.horizon)+" or more")
+			"use "+flag+" "+config.FormatDuration(lp.horizon)+" or more")
 	}
 	return age, nil
 }

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/mailbox"
 	"github.com/reboundhq/rebound/internal/pipeline"
 	"github.com/reboundhq/rebound/internal/scan"
+	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -28,6 +30,7 @@ type scanOptions struct {
 	redactSet bool     // --redact-diagnostics given: it overrides the policy's redact_diagnostics
 	maxSize   sizeFlag // --max-message-size
 	limits    dsn.Limits
+	host      string // --host: the prefix of the message keys; "" for none
 }
 
 func newScanCmd(g *globalOptions) *cobra.Command {
@@ -58,10 +61,29 @@ $REBOUND_IMAP_PASSWORD, else ~/.netrc; never from the command line.`,
 	f.IntVar(&o.workers, "workers", 0, "decode with `N` workers (default: one per CPU)")
 	f.BoolVar(&o.noProgess, "no-progress", false, "never show a progress bar")
 	f.BoolVar(&o.redact, "redact-diagnostics", false, "remove each recipient's address and local part from the diagnostics stored; default: the policy's redact_diagnostics, no (docs/privacy.md)")
+	f.StringVar(&o.host, "host", "", "`name` of this host in the message keys (default: the machine's host name with a PostgreSQL --db, none with a SQLite file)")
 	addMaxSizeFlag(f, &o.maxSize)
 	addIMAPFlags(f, &g.imap)
 	addLimitFlags(f, &o.limits)
 	return c
+}
+
+// scanHost is the host name in the message keys: --host, else on a PostgreSQL database (shared
+// by hosts) the machine's host name, else none (a SQLite file belongs to one host; its keys stay
+// as they were before --host existed).
+func scanHost(flag string, postgres bool, hostname func() (string, error)) (string, error) {
+	if flag == "" && postgres {
+		h, err := hostname()
+		if err != nil || h == "" {
+			return "", withHint(exitUsage, fmt.Errorf("cannot find this machine's host name: %v", err),
+				"give one with --host NAME")
+		}
+		flag = h
+	}
+	if strings.ContainsAny(flag, "/\x00") {
+		return "", usageError("--host %q: a host name has no / or NUL", flag)
+	}
+	return flag, nil
 }
 
 // evaluateEvery is pipeline.IngestOptions.EvaluateEvery (a variable for tests).
@@ -82,7 +104,15 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if err != nil {
 		return err
 	}
-	st, err := g.createStore(ctx)
+	db, err := g.dbPath()
+	if err != nil {
+		return err
+	}
+	host, err := scanHost(o.host, store.IsPostgres(db), os.Hostname)
+	if err != nil {
+		return err
+	}
+	st, err := g.createStore(ctx, store.WithHost(host))
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/config"
 	"github.com/reboundhq/rebound/internal/pipeline"
-	"github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/stats"
 	"github.com/spf13/cobra"
 )
@@ -39,11 +39,36 @@ campaign, provider and date of a recorded one replaces it; a count of 0 cancels 
 // sentAddOptions are the flags of `rebound sent add`.
 type sentAddOptions struct {
 	campaign, provider, date string
-	count                    int
+	count                    countFlag
 }
 
+// countFlag is --count: a number that must be given (0 is a value: it cancels a recorded
+// volume), so its help shows no default.
+type countFlag struct {
+	n   int
+	set bool
+}
+
+func (c *countFlag) String() string {
+	if !c.set {
+		return ""
+	}
+	return strconv.Itoa(c.n)
+}
+
+func (c *countFlag) Set(v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a number of messages, 0 or more")
+	}
+	c.n, c.set = n, true
+	return nil
+}
+
+func (c *countFlag) Type() string { return "N" }
+
 func newSentAddCmd(g *globalOptions) *cobra.Command {
-	o := &sentAddOptions{count: -1}
+	o := &sentAddOptions{}
 	c := &cobra.Command{
 		Use:     "add --campaign C --count N [--provider P] [--date YYYY-MM-DD]",
 		Short:   "Record one sent volume",
@@ -55,18 +80,18 @@ func newSentAddCmd(g *globalOptions) *cobra.Command {
 	}
 	f := c.Flags()
 	f.StringVar(&o.campaign, "campaign", "", "the `campaign` id, as attributed to its bounces (docs/attribution.md)")
-	f.IntVar(&o.count, "count", -1, "messages sent (`N`, 0 or more)")
+	f.Var(&o.count, "count", "messages sent (`N`, 0 or more; required)")
 	f.StringVar(&o.provider, "provider", "", "only the messages sent to this `provider` (a provider id; default all providers)")
 	f.StringVar(&o.date, "date", "", "the `day` they were sent, YYYY-MM-DD (default: undated, counts in every period)")
 	return c
 }
 
 func runSentAdd(ctx context.Context, g *globalOptions, o *sentAddOptions) error {
-	row := stats.SentRow{Campaign: strings.TrimSpace(o.campaign), Count: o.count}
+	row := stats.SentRow{Campaign: strings.TrimSpace(o.campaign), Count: o.count.n}
 	switch {
 	case row.Campaign == "":
 		return withHint(exitUsage, errors.New("sent add needs --campaign"), "rebound sent add --campaign C --count N")
-	case o.count < 0:
+	case !o.count.set:
 		return withHint(exitUsage, errors.New("sent add needs --count, 0 or more"), "rebound sent add --campaign C --count N")
 	}
 	if o.provider != "" {
@@ -169,7 +194,7 @@ func runSentImport(ctx context.Context, g *globalOptions, path string) error {
 func (g *globalOptions) noteUnattributed(a *pipeline.SentAdded) {
 	for _, c := range a.Unattributed {
 		msg := "note: no bounce is attributed to campaign " + printable(c) + " so far"
-		if m := report.DidYouMean(c, a.Campaigns); m != "" {
+		if m := config.DidYouMean(c, a.Campaigns); m != "" {
 			msg += "; did you mean " + printable(m) + "?"
 		} else {
 			msg += "."

@@ -17,9 +17,9 @@ import (
 )
 
 func newShowCmd(g *globalOptions) *cobra.Command {
-	var asJSON, malformed bool
+	var asJSON, malformed, undecodable bool
 	c := &cobra.Command{
-		Use:   "show ADDRESS | --malformed",
+		Use:   "show ADDRESS | --malformed | --undecodable",
 		Short: "Show an address's suppression state and its whole history",
 		Long: `show prints the current policy state of an address and its history: every stored event
 (bounce time, type, reason, status, rule, diagnostic, where the message is), every transition
@@ -30,34 +30,56 @@ The address is normalised first (lower case, IDNA domain). An address the databa
 nothing about is an error (exit status 1), so scripts can tell.
 
 --malformed lists the recipients whose address is malformed instead: they are never evaluated
-nor exported. Each line says why, how many events it has and when it last bounced.`,
+nor exported. Each line says why, how many events it has and when it last bounced.
+
+--undecodable lists the messages recorded as undecodable, from which no bounce could be read:
+where each is (the file, and the message's number in an mbox), why, its date and when it was
+scanned. 'rebound parse --all FILE' reads one again.`,
 		Example: `  rebound show ann@example.org
-  rebound show --malformed`,
+  rebound show --malformed
+  rebound show --undecodable --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			list := malformed || undecodable
 			switch {
-			case malformed && len(args) > 0:
-				return usageError("give either an ADDRESS or --malformed, not both")
-			case !malformed && len(args) == 0:
-				return usageError("show needs an ADDRESS (or --malformed)")
-			case !malformed && len(args) > 1:
+			case malformed && undecodable:
+				return usageError("give either --malformed or --undecodable, not both")
+			case list && len(args) > 0:
+				return usageError("give either an ADDRESS or %s, not both", map[bool]string{true: "--malformed", false: "--undecodable"}[malformed])
+			case !list && len(args) == 0:
+				return usageError("show needs an ADDRESS (or --malformed, --undecodable)")
+			case !list && len(args) > 1:
 				return usageError("show takes one ADDRESS, not %d", len(args))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if malformed {
+			switch {
+			case malformed:
 				return runShowMalformed(cmd.Context(), g, asJSON)
+			case undecodable:
+				return runShowUndecodable(cmd.Context(), g, asJSON)
 			}
 			return runShow(cmd.Context(), g, args[0], asJSON)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (with --malformed, a JSON array)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (with --malformed or --undecodable, a JSON array)")
 	c.Flags().BoolVar(&malformed, "malformed", false, "list the recipients whose address is malformed (never evaluated nor exported)")
+	c.Flags().BoolVar(&undecodable, "undecodable", false, "list the messages recorded as undecodable: where, why, date, when scanned")
 	return c
 }
 
-// runShowMalformed lists the stored recipients whose address is malformed.
-func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error {
+// storedList is a list show prints from the database (--malformed, --undecodable): read reads
+// it, row gives an item's JSON object, and table prints the items (never none).
+type storedList[T any] struct {
+	read  func(*store.Store, context.Context) ([]T, error)
+	row   func(T) any
+	empty string // printed when there is no item
+	table func([]T) error
+}
+
+// show opens the database read-only and prints the list: a JSON array with asJSON, else the
+// empty line or the table.
+func (l storedList[T]) show(ctx context.Context, g *globalOptions, asJSON bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -66,35 +88,87 @@ func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error 
 		return err
 	}
 	defer st.Close()
-	list, err := st.MalformedRecipients(ctx)
-	if err != nil {
+	list, err := l.read(st, ctx)
+	switch {
+	case err != nil:
 		return err
-	}
-	if asJSON {
-		type row struct {
-			Recipient  string  `json:"recipient"`
-			Why        string  `json:"why"`
-			Events     int     `json:"events"`
-			LastBounce *string `json:"last_bounce"`
-		}
-		out := make([]row, 0, len(list))
-		for _, m := range list {
-			out = append(out, row{m.Recipient, m.Error, m.Events, jsTime(m.LastBounce)})
+	case asJSON:
+		out := make([]any, len(list))
+		for i, m := range list {
+			out[i] = l.row(m)
 		}
 		return writeJSON(g.stdout, out)
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(g.stdout, "No recipient with a malformed address.")
+	case len(list) == 0:
+		fmt.Fprintln(g.stdout, l.empty)
 		return nil
 	}
-	// The address stays on one line (wholeFirst), shortened in the middle when it would take
-	// more than its share of the width: a malformed address can be thousands of bytes long.
-	limit := max(20, g.termWidth(false)/4)
-	rows := make([][]string, len(list))
-	for i, m := range list {
-		rows[i] = []string{addressEllipsis(printable(m.Recipient), limit), thousands(m.Events), fmtTime(m.LastBounce), m.Error}
+	return l.table(list)
+}
+
+// runShowMalformed lists the stored recipients whose address is malformed.
+func runShowMalformed(ctx context.Context, g *globalOptions, asJSON bool) error {
+	type row struct {
+		Recipient  string  `json:"recipient"`
+		Why        string  `json:"why"`
+		Events     int     `json:"events"`
+		LastBounce *string `json:"last_bounce"`
 	}
-	return g.renderFitted([]string{"Recipient", "Events", "Last bounce", "Why"}, rows, true)
+	return storedList[store.MalformedRecipient]{
+		read: (*store.Store).MalformedRecipients,
+		row: func(m store.MalformedRecipient) any {
+			return row{m.Recipient, m.Error, m.Events, jsTime(m.LastBounce)}
+		},
+		empty: "No recipient with a malformed address.",
+		table: func(list []store.MalformedRecipient) error {
+			// The address stays on one line (wholeFirst), shortened in the middle when it would
+			// take more than its share of the width: a malformed address can be thousands of
+			// bytes long.
+			limit := max(20, g.termWidth(false)/4)
+			rows := make([][]string, len(list))
+			for i, m := range list {
+				rows[i] = []string{addressEllipsis(printable(m.Recipient), limit), thousands(m.Events), fmtTime(m.LastBounce), m.Error}
+			}
+			return g.renderFitted([]string{"Recipient", "Events", "Last bounce", "Why"}, rows, true)
+		},
+	}.show(ctx, g, asJSON)
+}
+
+// runShowUndecodable lists the stored messages recorded as undecodable.
+func runShowUndecodable(ctx context.Context, g *globalOptions, asJSON bool) error {
+	type row struct {
+		Position  string  `json:"position"`
+		Why       string  `json:"why"`
+		Date      *string `json:"date"`
+		ScannedAt *string `json:"scanned_at"`
+		Subject   *string `json:"subject"`
+		From      *string `json:"from"`
+	}
+	return storedList[store.UndecodableMessage]{
+		read: (*store.Store).UndecodableMessages,
+		row: func(m store.UndecodableMessage) any {
+			return row{m.Position, m.Error, jsTime(m.Date), jsTime(m.ScannedAt), jsStr(m.Subject), jsStr(m.From)}
+		},
+		empty: "No undecodable message.",
+		table: func(list []store.UndecodableMessage) error {
+			// The position stays on one line, shortened in the middle when it would take more
+			// than half the width (a long path); the reason wraps; when the table cannot fit,
+			// the scan time is left out, then the date.
+			limit := max(20, g.termWidth(false)/2)
+			rows := make([][]string, len(list))
+			for i, m := range list {
+				rows[i] = []string{addressEllipsis(printable(m.Position), limit), m.Error, fmtMinute(m.Date), fmtMinute(m.ScannedAt)}
+			}
+			return g.renderFittedTo(g.stdout, []string{"Message", "Why", "Date (UTC)", "Scanned (UTC)"}, []int{0, 0, 1, 2}, rows, true)
+		},
+	}.show(ctx, g, asJSON)
+}
+
+// fmtMinute is a time to the minute, UTC, for a narrow column: 2026-03-01 08:00 ("-": none).
+func fmtMinute(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
 }
 
 // shown is everything show prints about an address.

@@ -57,7 +57,7 @@ they are left out, and said so, when the period has more than 75,000 bounces, un
 	f := c.Flags()
 	o.period.register(f)
 	o.failOn.register(f)
-	f.StringVar(&o.by, "by", "", "show one `table`: provider, reason, type, day, week, campaign or domain (default all)")
+	f.StringVar(&o.by, "by", "", "show one `TABLE`: provider, reason, type, day, week, campaign or domain; all shows every table (default all)")
 	f.StringVar(&o.format, "format", "table", "output `format`: table, json, csv, markdown or prometheus (docs/metrics.md)")
 	f.StringVar(&o.out, "out", "", "with --format prometheus: write the metrics to `file`, replaced atomically (node_exporter's textfile collector)")
 	f.BoolVar(&o.detail, "detail", false, "read every event of the period for recipients and recommendations, however many")
@@ -77,6 +77,9 @@ func runStats(ctx context.Context, g *globalOptions, o *statsOptions) error {
 	}
 	if prom && (o.by != "" || o.outDir != "") {
 		return withHint(exitUsage, fmt.Errorf("--format prometheus writes every metric"), "leave out --by and --out-dir")
+	}
+	if o.by == byAll {
+		o.by = ""
 	}
 	if err := report.CheckBy(o.by); err != nil {
 		return usageError("%v", err)
@@ -136,6 +139,9 @@ func (o *statsOptions) write(g *globalOptions, ds *stats.Dataset, info store.Sta
 	}
 	return writeFindingsSection(g.stdout, fs, format, opts)
 }
+
+// byAll is the --by value that shows every table, as when --by is not given.
+const byAll = "all"
 
 // limit is the most bounces read one by one.
 func (o *statsOptions) limit() int {

@@ -78,9 +78,13 @@ func addCompletions(root *cobra.Command, g *globalOptions) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "stats":
-			registerCompletions(c, g, map[string][]string{"by": report.ByValues, "format": {"table", "json", "csv", "markdown"}, "fail-on": {"critical", "warning"}})
+			registerCompletions(c, g, map[string][]string{"by": append(append([]string{}, report.ByValues...), byAll), "format": {"table", "json", "csv", "markdown", formatPrometheus}, "fail-on": {"critical", "warning"}})
 		case "recommend":
 			registerCompletions(c, g, map[string][]string{"format": {"text", "table", "markdown", "csv", "json"}, "fail-on": {"critical", "warning"}})
+		case "parse":
+			registerCompletions(c, g, map[string][]string{"format": {"jsonl", "table"}, "include": includeKinds})
+		case "generate":
+			registerCompletions(c, g, map[string][]string{"format": {"maildir", "mbox"}})
 		case "export":
 			registerCompletions(c, g, map[string][]string{"format": exportFormats(),
 				"state": {"suppressed", "paused", "review"}, "type": typeNames()})

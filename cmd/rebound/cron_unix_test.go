@@ -199,6 +199,19 @@ func testSystemdUnit(t *testing.T, bin string) {
 		t.Fatalf("%d ExecStart lines in docs/operations.md, want the scan and the export", len(starts))
 	}
 	usesDocPaths(t, starts[0][1]+" "+starts[1][1])
+	// The unit and the crontab run as the account the set-up creates, which owns the folder of
+	// the database (systemd makes it: StateDirectory) and may write the folder of the export.
+	for _, want := range []string{
+		"\n    useradd --system --home-dir " + filepath.Dir(docDB) + " --shell /usr/sbin/nologin rebound\n",
+		"\n    install -d -o rebound -g rebound -m 0750 " + filepath.Dir(docDB) + "\n",
+		"\n    install -d -o rebound -g crm -m 2750 " + filepath.Dir(docOut) + "\n",
+		"\n    User=rebound\n",
+		"\n    StateDirectory=" + strings.TrimPrefix(filepath.Dir(docDB), "/var/lib/") + "\n",
+	} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("docs/operations.md, Running nightly, has no line %q", strings.TrimSpace(want))
+		}
+	}
 	p := newCronPaths(t, bin)
 	for _, s := range starts {
 		// systemd runs ExecStart without a shell, splitting on spaces, with an empty environment.

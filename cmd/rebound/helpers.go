@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/reboundhq/rebound/internal/dsn"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/reboundhq/rebound/internal/config"
+	"github.com/reboundhq/rebound/internal/dsn"
 
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
@@ -22,10 +25,36 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// loaded keeps the --rules and --policy read, so that each is read once per command.
+type loaded struct {
+	cl     *classify.Classifier
+	policy *loadedPolicy
+}
+
+// checkConfigFiles reads the --rules folder and the --policy file when given, and reports the
+// first that is missing or bad: every command does it before it runs, so that a wrong path
+// or a typo stops stats as it stops export, with exit status 2 (usage).
+func (g *globalOptions) checkConfigFiles() error {
+	if g.rulesDir != "" {
+		if _, err := g.classifier(); err != nil {
+			return err
+		}
+	}
+	if g.policyFile != "" {
+		if _, err := g.loadPolicy(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // classifier loads the built-in rules and, with --rules, the user's rules on top.
 func (g *globalOptions) classifier() (*classify.Classifier, error) {
 	if g.rulesDir == "" {
 		return classify.Default()
+	}
+	if g.loaded.cl != nil {
+		return g.loaded.cl, nil
 	}
 	if err := checkRulesDir(g.rulesDir); err != nil {
 		return nil, err
@@ -36,6 +65,7 @@ func (g *globalOptions) classifier() (*classify.Classifier, error) {
 		return nil, withHint(exitUsage, errors.New(strings.ReplaceAll(strings.TrimRight(err.Error(), "\n"), "\n", "\nrebound: ")),
 			"check the rules with 'rebound rules check "+g.rulesDir+"'")
 	}
+	g.loaded.cl = cl
 	return cl, nil
 }
 
@@ -133,11 +163,28 @@ func (s *sizeFlag) Set(v string) error {
 
 func (s *sizeFlag) Type() string { return "size" }
 
+// durationFlag is a duration flag read with the one duration parser of rebound, that of the
+// policy (docs/config.md, "Durations"): 45s, 90m, 72h, 7d, 2w.
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return config.FormatDuration(time.Duration(*d)) }
+
+func (d *durationFlag) Set(v string) error {
+	p, err := config.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return err
+	}
+	*d = durationFlag(p)
+	return nil
+}
+
+func (d *durationFlag) Type() string { return "duration" }
+
 // addLimitFlags registers the MIME structure limits (docs/robustness.md) on a command that
 // decodes messages.
 func addLimitFlags(f *pflag.FlagSet, l *dsn.Limits) {
-	f.IntVar(&l.MaxDepth, "max-mime-depth", dsn.DefaultLimits.MaxDepth, "multipart nesting read in one message; deeper parts are read as text")
-	f.IntVar(&l.MaxParts, "max-mime-parts", dsn.DefaultLimits.MaxParts, "MIME parts read in one message; later parts are ignored")
+	f.IntVar(&l.MaxDepth, "max-mime-depth", dsn.DefaultLimits.MaxDepth, "`N` levels of multipart nesting read in one message; deeper parts are read as text")
+	f.IntVar(&l.MaxParts, "max-mime-parts", dsn.DefaultLimits.MaxParts, "`N` MIME parts read in one message; later parts are ignored")
 }
 
 // addMaxSizeFlag registers --max-message-size on a command that reads mailboxes.
@@ -154,8 +201,8 @@ func (g *globalOptions) openStore(ctx context.Context) (*store.Store, error) {
 }
 
 // createStore opens the database for scan, creating it (and its folders) when needed.
-func (g *globalOptions) createStore(ctx context.Context) (*store.Store, error) {
-	return g.open()
+func (g *globalOptions) createStore(ctx context.Context, opts ...store.Option) (*store.Store, error) {
+	return g.open(opts...)
 }
 
 // open opens the database with opts; a missing one is an error naming where its path came from.

@@ -17,13 +17,14 @@ import (
 type imapFlags struct {
 	passwordFile string
 	insecure     bool
-	timeout      time.Duration
+	timeout      durationFlag
 }
 
 func addIMAPFlags(f *pflag.FlagSet, o *imapFlags) {
 	f.StringVar(&o.passwordFile, "password-file", "", "read the IMAP password from the first line of `file` (else $REBOUND_IMAP_PASSWORD, else ~/.netrc)")
 	f.BoolVar(&o.insecure, "insecure-skip-verify", false, "do not verify the IMAP server's TLS certificate (anyone on the way can read the password)")
-	f.DurationVar(&o.timeout, "imap-timeout", mailbox.DefaultIMAPTimeout, "bound on connecting to the IMAP server and on each of its commands")
+	o.timeout = durationFlag(mailbox.DefaultIMAPTimeout)
+	f.Var(&o.timeout, "imap-timeout", "bound on connecting to the IMAP server and on each of its commands (a duration: 30s, 2m)")
 }
 
 // options returns the mailbox settings of IMAP paths, warning about --insecure-skip-verify
@@ -38,7 +39,7 @@ func (o *imapFlags) options(g *globalOptions, paths []string) *mailbox.IMAPOptio
 	return &mailbox.IMAPOptions{
 		Password:           o.password,
 		InsecureSkipVerify: o.insecure,
-		Timeout:            o.timeout,
+		Timeout:            time.Duration(o.timeout),
 		Warn:               func(msg string) { g.warnf("warning: %s", msg) },
 	}
 }

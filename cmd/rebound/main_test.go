@@ -2,20 +2,27 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/reboundhq/rebound/internal/pgtest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopPostgres{m}, map[string]func(){
 		"rebound": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
+
+// stopPostgres runs the tests and then stops the PostgreSQL cluster they started, if any.
+type stopPostgres struct{ m *testing.M }
+
+func (s stopPostgres) Run() int { return pgtest.Main(s.m) }
 
 // TestScript runs the CLI scenarios in testdata/script/*.txtar. $FIXTURES is the project's
 // testdata/ folder, so scripts can scan the composed sample mailboxes.
@@ -31,9 +38,20 @@ func TestScript(t *testing.T) {
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus},
+		// [postgres]: the scripts run against PostgreSQL ($REBOUND_TEST_BACKEND=postgres,
+		// `make test`); $REBOUND_DB is then a new database of internal/pgtest's cluster.
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return os.Getenv("REBOUND_TEST_BACKEND") == "postgres", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FIXTURES", fixtures)
 			env.Setenv("REBOUND_DB", filepath.Join(env.WorkDir, "rebound.db"))
+			if os.Getenv("REBOUND_TEST_BACKEND") == "postgres" {
+				env.Setenv("REBOUND_DB", pgtest.URL(env.T().(testing.TB)))
+			}
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, "xdg"))
 			env.Setenv("NO_COLOR", "1")
 			return nil

@@ -36,11 +36,17 @@ const policyHint = "the format is in docs/policy.md; the defaults are rules/defa
 // checks that its sections name known reasons and providers. Every problem, of syntax or of
 // vocabulary, is reported in one run, as a usage error (exit status 2) naming the file and line.
 func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
+	if g.loaded.policy != nil {
+		return g.loaded.policy, nil
+	}
 	var data []byte
 	name := ""
 	if g.policyFile != "" {
 		b, err := os.ReadFile(g.policyFile)
-		if err != nil {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, withHint(exitUsage, fmt.Errorf("policy file %s does not exist", g.policyFile), "check the path given with --policy")
+		case err != nil:
 			return nil, withHint(exitUsage, fmt.Errorf("policy file: %w", err), "check the path given with --policy")
 		}
 		data, name = b, g.policyFile
@@ -59,6 +65,7 @@ func (g *globalOptions) loadPolicy() (*loadedPolicy, error) {
 	}
 	lp := &loadedPolicy{p: p, id: p.ID()}
 	lp.horizon, lp.why = p.Horizon()
+	g.loaded.policy = lp
 	return lp, nil
 }
 
@@ -84,6 +91,11 @@ func problemLines(err error) string {
 // providerIDs lists the provider ids of the provider tables (the [provider ID] sections of the
 // embedded *.providers files and of those in --rules DIR), and "other".
 func (g *globalOptions) providerIDs() ([]string, error) {
+	if g.rulesDir != "" {
+		if err := checkRulesDir(g.rulesDir); err != nil {
+			return nil, err
+		}
+	}
 	ids, err := classify.ProviderIDs(g.rulesDir)
 	if err != nil {
 		return nil, withHint(exitUsage, fmt.Errorf("rules %s: %w", g.rulesDir, err), "check --rules")

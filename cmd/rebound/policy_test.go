@@ -40,7 +40,7 @@ func TestPolicyExitStatus(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--policy", bad, "export"}, exitUsage, "bad.policy:2: soft_window: bad duration"},
-		{[]string{"--policy", filepath.Join(dir, "missing.policy"), "evaluate"}, exitUsage, "policy file: open "},
+		{[]string{"--policy", filepath.Join(dir, "missing.policy"), "evaluate"}, exitUsage, "missing.policy does not exist"},
 		{[]string{"export", "--state", "active"}, exitUsage, `unknown --state "active"`},
 		{[]string{"export", "--since", "soon"}, exitUsage, `bad --since "soon"`},
 		{[]string{"unsuppress", "ann@example.org"}, exitUsage, "needs --reason"},

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/reboundhq/rebound/internal/pgtest"
 	"github.com/reboundhq/rebound/internal/pipeline"
 	"go/build"
 	"math/rand/v2"
@@ -237,6 +238,7 @@ func TestProcesses(t *testing.T) {
 	t.Run("reader during a scan", func(t *testing.T) { testSnapshot(t, bin, corpus, total) })
 	t.Run("scan waits for a lock", func(t *testing.T) { testBusy(t, bin, corpus, want) })
 	t.Run("unreadable file as another user", func(t *testing.T) { testOtherUser(t, bin) })
+	t.Run("kill -9 on PostgreSQL", func(t *testing.T) { testKillPostgres(t, bin, corpus, full) })
 	t.Run("SIGINT", func(t *testing.T) { testInterrupt(t, bin, corpus, full, want) })
 }
 
@@ -271,6 +273,50 @@ func testInterrupt(t *testing.T, bin, corpus string, full time.Duration, want []
 		t.Fatal("last run killed")
 	}
 	sameDatabase(t, db, want)
+}
+
+// testKillPostgres kills scans into a PostgreSQL database with SIGKILL at random moments until
+// 5 kills have hit a running scan, lets the next run complete, and checks the database against
+// one uninterrupted run into a SQLite file (by the same host name): copied back into a SQLite
+// file with db copy, it holds the same messages, events and checkpoints.
+func testKillPostgres(t *testing.T, bin, corpus string, full time.Duration) {
+	pg := pgtest.URL(t)
+	host := []string{"--host", "mx1"}
+	ref := filepath.Join(t.TempDir(), "reference.db")
+	if startScan(t, bin, ref, host, corpus).wait(t) {
+		t.Fatal("reference run killed")
+	}
+	want := dumpDatabase(t, ref)
+	seed := uint64(time.Now().UnixNano())
+	rnd := rand.New(rand.NewPCG(seed, 9))
+	t.Logf("random delays in [5ms, %v], seed %d", full.Round(time.Millisecond), seed)
+	deadline := time.Now().Add(max(45*time.Second, 20*full))
+	kills, runs := 0, 0
+	for {
+		batch := []string{"20", "200", "1000"}[rnd.IntN(3)]
+		delay := 5*time.Millisecond + time.Duration(rnd.Int64N(int64(full)))
+		if kills >= 5 || time.Now().After(deadline) {
+			delay = time.Hour // let it complete
+		}
+		p := startScan(t, bin, pg, append([]string{"--batch", batch}, host...), corpus)
+		timer := time.AfterFunc(delay, func() { p.cmd.Process.Signal(syscall.SIGKILL) })
+		killed := p.wait(t)
+		timer.Stop()
+		runs++
+		if !killed {
+			break
+		}
+		kills++
+	}
+	t.Logf("%d kills in %d runs", kills, runs)
+	if kills == 0 {
+		t.Error("no kill hit a running scan before the time limit")
+	}
+	back := filepath.Join(t.TempDir(), "back.db")
+	if out, err := exec.Command(bin, "db", "copy", "--from", pg, "--to", back).CombinedOutput(); err != nil {
+		t.Fatalf("db copy: %v\n%s", err, out)
+	}
+	sameDatabase(t, back, want)
 }
 
 // testKill starts scans and kills them with SIGKILL after a random delay between 5 ms and the

@@ -18,6 +18,7 @@ type globalOptions struct {
 	policyFile string     // --policy: a suppression policy file laid over rules/default.policy
 	attrib     attribFlag // --attrib: campaign attribution file (docs/attribution.md)
 	imap       imapFlags  // --password-file, --insecure-skip-verify, --imap-timeout of scan, parse, explain
+	loaded     loaded     // the --rules and --policy read, once (checkConfigFiles)
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -33,10 +34,13 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command checks the --rules and --policy given, whether it uses them or not, so
+		// that a missing or bad one is reported the same way everywhere (docs/config.md).
+		PersistentPreRunE: func(*cobra.Command, []string) error { return g.checkConfigFiles() },
 	}
 	root.SetVersionTemplate("rebound {{.Version}}\n")
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.db, "db", "", "SQLite database `path` (default $REBOUND_DB or $XDG_DATA_HOME/rebound/rebound.db)")
+	pf.StringVar(&g.db, "db", "", "SQLite database `path`, or a PostgreSQL URL postgres://USER@HOST/DB (default $REBOUND_DB or $XDG_DATA_HOME/rebound/rebound.db)")
 	pf.StringVar(&g.rulesDir, "rules", "", "`dir` of user rules that win over the built-in rules")
 	pf.StringVar(&g.policyFile, "policy", "", "suppression policy `file` laid over the built-in one (docs/policy.md)")
 	pf.Var(&g.attrib, "attrib", "campaign attribution `file`: VERP patterns and header sources (docs/attribution.md)")
@@ -57,6 +61,7 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 		newExplainCmd(g),
 		newRulesCmd(g),
 		newGenerateCmd(g),
+		newDBCmd(g),
 	)
 	addCompletions(root, g)
 	hideGlobalFlags(root, map[string][]string{

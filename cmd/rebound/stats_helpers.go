@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/reboundhq/rebound/internal/config"
 	"github.com/reboundhq/rebound/internal/stats"
 
 	"context"
@@ -59,14 +60,44 @@ func (g *globalOptions) checkProvider(p, what string) (string, error) {
 	}
 	id := strings.ToLower(strings.TrimSpace(p))
 	if !slices.Contains(known, id) {
-		return "", withHint(exitUsage, fmt.Errorf("unknown %s %q", what, p), providerHint(known))
+		return "", unknownProvider(what, p, known)
 	}
 	return id, nil
 }
 
+// unknownProvider is the usage error for a provider id that is not one of known: it suggests
+// the nearest id, if one is close.
+func unknownProvider(what, given string, known []string) error {
+	msg := fmt.Sprintf("unknown %s %q", what, given)
+	if m := config.DidYouMean(given, known); m != "" {
+		msg += "; did you mean " + m + "?"
+	}
+	return withHint(exitUsage, errors.New(msg), providerHint(known))
+}
+
+// maxListedProviders is the most provider ids a hint lists: the built-in table has about 70.
+const maxListedProviders = 12
+
+// providerHint says what the provider ids are: listed when they are few, else where they come
+// from.
 func providerHint(known []string) string {
-	return "provider ids are " + strings.Join(known, ", ") +
-		" (the [id] sections of rules/default.providers and of --rules)"
+	if len(known) <= maxListedProviders {
+		return "provider ids are " + strings.Join(known, ", ") +
+			" (the [provider ID] sections of rules/default.providers and of --rules)"
+	}
+	return fmt.Sprintf("provider ids are the [provider ID] sections of rules/default.providers and of --rules, and other: %d in all, such as %s",
+		len(known), strings.Join(commonProviders(known), ", "))
+}
+
+// commonProviders picks, from known, a few of the providers most mail goes to, as examples.
+func commonProviders(known []string) []string {
+	var out []string
+	for _, id := range []string{"gmail", "microsoft", "yahoo", "apple"} {
+		if slices.Contains(known, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // readDataset opens the database and reads the rows of q, reading the events one by one when

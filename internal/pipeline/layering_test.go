@@ -22,14 +22,16 @@ import (
 // decode-and-classify step of Ingest (mailbox -> dsn -> classify for one message), below the
 // store. internal/gen writes synthetic mailboxes for benchmarks and `rebound generate`, from
 // the classifier's words. internal/stats holds the aggregated rows statistics are computed from,
-// which the store fills and report renders. internal/imaptest starts a Dovecot for the IMAP tests. internal/pseudo
-// makes the keyed pseudonyms and redactions of Pseudonymise and Ingest; it imports nothing of the module.
+// which the store fills and report renders. internal/imaptest starts a Dovecot for the IMAP tests,
+// internal/pgtest a PostgreSQL for the store's and the CLI's. internal/pseudo makes the keyed
+// pseudonyms and redactions of Pseudonymise and Ingest; it imports nothing of the module.
 var layers = map[string]int{
 	"internal/bounce":   0,
 	"internal/address":  0,
 	"rules":             0,
 	"internal/config":   0,
 	"internal/imaptest": 0,
+	"internal/pgtest":   0,
 	"internal/pseudo":   0,
 	"internal/mailbox":  1,
 	"internal/dsn":      2,

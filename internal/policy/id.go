@@ -3,10 +3,11 @@ package policy
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/config"
 )
 
 // ID identifies a policy by its effective settings: a short hex SHA-256 of every
@@ -36,7 +37,7 @@ func (p *Policy) Horizon() (time.Duration, string) {
 		for _, st := range s.Settings {
 			switch st.Key {
 			case "soft_window", "pause", "pause_window":
-				if d, err := ParseDuration(st.Value); err == nil && d > longest[st.Key] {
+				if d, err := config.ParseDuration(st.Value); err == nil && d > longest[st.Key] {
 					longest[st.Key] = d
 				}
 			}
@@ -44,18 +45,7 @@ func (p *Policy) Horizon() (time.Duration, string) {
 	}
 	paused := longest["soft_window"] + longest["pause"]
 	if pw := longest["pause_window"]; pw >= paused {
-		return pw, "pause_window " + FormatDuration(pw)
+		return pw, "pause_window " + config.FormatDuration(pw)
 	}
-	return paused, "soft_window + pause " + FormatDuration(paused)
-}
-
-// FormatDuration writes a duration in the policy's units: 30d, 72h, 90m.
-func FormatDuration(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	}
-	return fmt.Sprintf("%dm", d/time.Minute)
+	return paused, "soft_window + pause " + config.FormatDuration(paused)
 }

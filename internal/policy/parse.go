@@ -3,9 +3,9 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/reboundhq/rebound/internal/config"
 )
@@ -80,7 +80,16 @@ func parseHeader(sec *config.Section) (*Section, error) {
 		}
 		return &Section{Kind: kind, Name: sec.Name}, nil
 	}
-	return nil, fmt.Errorf("unknown section kind %q in [%s]: want default, reason, provider or privacy", sec.Kind, sec.Label())
+	return nil, fmt.Errorf("unknown section kind %q in [%s]: want default, reason, provider or privacy%s", sec.Kind, sec.Label(),
+		didYouMean(sec.Kind, []string{string(KindDefault), string(KindReason), string(KindProvider), string(KindPrivacy)}))
+}
+
+// didYouMean is "; did you mean X?" when X of known is probably what name meant, else "".
+func didYouMean(name string, known []string) string {
+	if m := config.DidYouMean(name, known); m != "" {
+		return "; did you mean " + m + "?"
+	}
+	return ""
 }
 
 func validName(s string) bool {
@@ -102,7 +111,7 @@ func (s *Section) set(f *config.File, e *config.Entry) {
 		return
 	}
 	if !ok {
-		f.Errorf(e.Line, "unknown key %q (known: %s)", e.Key, strings.Join(Keys(), ", "))
+		f.Errorf(e.Line, "unknown key %q (known: %s)%s", e.Key, strings.Join(Keys(), ", "), didYouMean(e.Key, append(Keys(), privacyKeys...)))
 		return
 	}
 	for _, prev := range s.Settings {
@@ -120,6 +129,9 @@ func (s *Section) set(f *config.File, e *config.Entry) {
 	} else {
 		return
 	}
+	if errors.Is(err, errReported) {
+		return
+	}
 	if err != nil {
 		f.Errorf(e.Line, "%s: %v", e.Key, err)
 		return
@@ -129,10 +141,22 @@ func (s *Section) set(f *config.File, e *config.Entry) {
 	s.Settings = append(s.Settings, Setting{Key: e.Key, Value: v.text, File: f.Name, Line: e.Line})
 }
 
+// FeedbackTypes are the ARF feedback types complaint_types may name: the IANA registry of
+// Feedback-Type values, RFC 5965 section 7.3 (abuse, fraud, other, virus), with auth-failure
+// (RFC 6591) and not-spam (RFC 6430).
+var FeedbackTypes = []string{"abuse", "fraud", "other", "virus", "auth-failure", "not-spam"}
+
+// errReported is returned by a value's parser that recorded its problems itself, each at its
+// own line.
+var errReported = errors.New("reported")
+
 // parseList reads complaint_types: feedback types separated by | or one per line. The old
 // syntax, separated by spaces or commas, is read too (a feedback type has neither), with a note.
+// A type outside the registry (FeedbackTypes) is a problem at its line, so that a typo does not
+// silently leave complaints uncounted.
 func parseList(f *config.File, e *config.Entry) (*value, error) {
 	v := &value{}
+	unknown := false
 	for _, item := range e.List() {
 		words := strings.Fields(strings.ToLower(strings.ReplaceAll(item.Text, ",", " ")))
 		if len(words) > 1 {
@@ -142,8 +166,17 @@ func parseList(f *config.File, e *config.Entry) (*value, error) {
 			if !validName(w) {
 				return nil, fmt.Errorf("bad feedback type %q", w)
 			}
+			if !slices.Contains(FeedbackTypes, w) {
+				f.Errorf(item.Line, "%s: unknown feedback type %q: want one of %s (the ARF registry: RFC 5965, 6591, 6430)%s",
+					e.Key, w, strings.Join(FeedbackTypes, ", "), didYouMean(w, FeedbackTypes))
+				unknown = true
+				continue
+			}
 			v.list = append(v.list, w)
 		}
+	}
+	if unknown {
+		return nil, errReported
 	}
 	if len(v.list) == 0 {
 		return nil, errors.New("empty list: to ignore complaints set complaint = ignore")
@@ -159,7 +192,11 @@ func parseValue(k key, text string) (*value, error) {
 	case vTreatment:
 		v.t = Treatment(text)
 		if !containsTreatment(spec.allowed, v.t) {
-			return nil, fmt.Errorf("bad value %q: want one of %s", text, joinTreatments(spec.allowed))
+			names := make([]string, len(spec.allowed))
+			for i, t := range spec.allowed {
+				names[i] = string(t)
+			}
+			return nil, fmt.Errorf("bad value %q: want one of %s%s", text, joinTreatments(spec.allowed), didYouMean(text, names))
 		}
 	case vInt:
 		n, err := strconv.Atoi(text)
@@ -168,7 +205,7 @@ func parseValue(k key, text string) (*value, error) {
 		}
 		v.n = n
 	case vDuration:
-		d, err := ParseDuration(text)
+		d, err := config.ParseDuration(text)
 		if err != nil {
 			return nil, err
 		}
@@ -192,32 +229,6 @@ func joinTreatments(list []Treatment) string {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
-}
-
-// maxDuration bounds durations to ten years, far from time.Duration overflow.
-const maxDuration = 10 * 365 * 24 * time.Hour
-
-// ParseDuration parses a policy duration: a positive integer followed by m (minutes),
-// h (hours), d (days of 24 hours) or w (weeks): 90m, 72h, 7d, 2w.
-func ParseDuration(s string) (time.Duration, error) {
-	units := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
-	bad := fmt.Errorf("bad duration %q: want a positive number with a unit m, h, d or w (72h, 7d)", s)
-	if len(s) < 2 {
-		return 0, bad
-	}
-	unit, ok := units[s[len(s)-1]]
-	if !ok {
-		return 0, bad
-	}
-	digits := s[:len(s)-1]
-	if strings.TrimLeft(digits, "0123456789") != "" {
-		return 0, bad
-	}
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || n <= 0 || n > int64(maxDuration/unit) {
-		return 0, bad
-	}
-	return time.Duration(n) * unit, nil
 }
 
 // section finds a section by kind and name.

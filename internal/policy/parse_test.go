@@ -89,12 +89,18 @@ func TestParseErrors(t *testing.T) {
 		{"zero threshold", "[default]\nsoft_threshold = 0\n", `x.policy:2: soft_threshold: bad number "0"`},
 		{"negative pauses", "[default]\npauses_to_suppress = -1\n", `x.policy:2: pauses_to_suppress: bad number "-1"`},
 		{"bad treatment", "[default]\nhard = delete\n", `x.policy:2: hard: bad value "delete": want one of suppress, pause, review, ignore`},
+		{"mistyped treatment", "[default]\ncomplaint = suppres\n", `x.policy:2: complaint: bad value "suppres": want one of suppress, review, ignore; did you mean suppress?`},
+		{"mistyped key", "[default]\nsoft_treshold = 3\n", `; did you mean soft_threshold?`},
+		{"mistyped section kind", "[provder gmail]\n", `x.policy:1: unknown section kind "provder" in [provder gmail]: want default, reason, provider or privacy; did you mean provider?`},
 		{"block never suppresses", "[default]\nblock = suppress\n", `x.policy:2: block: bad value "suppress"`},
 		{"missing value", "[default]\nhard =\n", `x.policy:2: hard has no value`},
 		{"no equals", "[default]\nhard suppress\n", `x.policy:2: expected key = value`},
 		{"duplicate key", "[default]\nhard = suppress\nhard = review\n", `x.policy:3: duplicate key "hard" (first set on line 2)`},
 		{"bad complaint type", "[default]\ncomplaint_types = abuse | Not_Spam!\n", `x.policy:2: complaint_types: bad feedback type "not_spam!"`},
 		{"empty list", "[default]\ncomplaint_types = |\n", `x.policy:2: complaint_types: empty list`},
+		{"unknown complaint type", "[default]\ncomplaint_types = abuse fraud nonsense\n",
+			`x.policy:2: complaint_types: unknown feedback type "nonsense": want one of abuse, fraud, other, virus, auth-failure, not-spam (the ARF registry: RFC 5965, 6591, 6430)`},
+		{"mistyped complaint type", "[default]\ncomplaint_types = abuse |\n    virs\n", `x.policy:3: complaint_types: unknown feedback type "virs": want one of abuse, fraud, other, virus, auth-failure, not-spam (the ARF registry: RFC 5965, 6591, 6430); did you mean virus?`},
 		{"two lines", "[default]\npause = 3d\n  4d\n", `x.policy:3: pause takes one value`},
 		{"outside section", "hard = suppress\n", `x.policy:1: setting outside a section`},
 		{"unknown section kind", "[reasons mailboxfull]\nsoft_threshold = 5\n", `x.policy:1: unknown section kind "reasons"`},
@@ -177,6 +183,26 @@ func TestLoadNeedsCompleteDefaults(t *testing.T) {
 	}
 }
 
+// TestFeedbackTypes: every type of the ARF registry is accepted, in any case, and each unknown
+// one is a problem at its own line.
+func TestFeedbackTypes(t *testing.T) {
+	p, err := Parse("x.policy", []byte("[default]\ncomplaint_types = Abuse | fraud | other | virus | auth-failure | NOT-SPAM\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Sections[0].Settings[0].Value; got != "abuse fraud other virus auth-failure not-spam" {
+		t.Errorf("complaint_types = %q", got)
+	}
+	_, err = Parse("x.policy", []byte("[default]\ncomplaint_types = abuse | spam\n    fraud | phishing\n"))
+	want := "x.policy:2: complaint_types: unknown feedback type \"spam\"" +
+		": want one of abuse, fraud, other, virus, auth-failure, not-spam (the ARF registry: RFC 5965, 6591, 6430)\n" +
+		"x.policy:3: complaint_types: unknown feedback type \"phishing\"" +
+		": want one of abuse, fraud, other, virus, auth-failure, not-spam (the ARF registry: RFC 5965, 6591, 6430)"
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	p, err := Parse("x.policy", []byte("[default]\n[reason mailboxfull]\n[reason mailboxful]\n[provider gmail]\n[provider gmial]\n"))
 	if err != nil {
@@ -187,28 +213,13 @@ func TestCheck(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	want := "x.policy:3: unknown reason \"mailboxful\" in section [reason mailboxful]\n" +
-		"x.policy:5: unknown provider \"gmial\" in section [provider gmial]"
+	want := "x.policy:3: unknown reason \"mailboxful\" in section [reason mailboxful]; did you mean mailboxfull?\n" +
+		"x.policy:5: unknown provider \"gmial\" in section [provider gmial]; did you mean gmail?"
 	if err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}
 	if err := p.Check(nil, nil); err != nil {
 		t.Errorf("unchecked: %v", err)
-	}
-}
-
-func TestParseDuration(t *testing.T) {
-	tests := map[string]time.Duration{"90m": 90 * time.Minute, "72h": 72 * time.Hour, "7d": 7 * 24 * time.Hour,
-		"2w": 14 * 24 * time.Hour, "030d": 30 * 24 * time.Hour}
-	for in, want := range tests {
-		if got, err := ParseDuration(in); err != nil || got != want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "d", "-1d", "+1d", "1.5d", "1d12h", "1D", " 1d", "0h"} {
-		if got, err := ParseDuration(in); err == nil {
-			t.Errorf("ParseDuration(%q) = %v, want error", in, got)
-		}
 	}
 }
 

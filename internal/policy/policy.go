@@ -230,7 +230,7 @@ func (p *Policy) check(reasons, providers []string) []error {
 		}
 		if known != nil && !contains(known, s.Name) {
 			errs = append(errs, &ParseError{File: s.File, Line: s.Line,
-				Msg: fmt.Sprintf("unknown %s %q in section [%s]", s.Kind, s.Name, s.Label())})
+				Msg: fmt.Sprintf("unknown %s %q in section [%s]%s", s.Kind, s.Name, s.Label(), didYouMean(s.Name, known))})
 		}
 	}
 	return errs

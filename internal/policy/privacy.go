@@ -66,7 +66,7 @@ func (pv *Privacy) set(f *config.File, e *config.Entry) {
 			f.Errorf(e.Line, "%s decides states: it belongs in [default], [reason NAME] or [provider NAME], not [privacy]", e.Key)
 			return
 		}
-		f.Errorf(e.Line, "unknown key %q in [privacy] (known: %s)", e.Key, strings.Join(privacyKeys, ", "))
+		f.Errorf(e.Line, "unknown key %q in [privacy] (known: %s)%s", e.Key, strings.Join(privacyKeys, ", "), didYouMean(e.Key, privacyKeys))
 		return
 	}
 	if prev, ok := pv.Setting(e.Key); ok {
@@ -79,7 +79,7 @@ func (pv *Privacy) set(f *config.File, e *config.Entry) {
 	}
 	switch e.Key {
 	case "pseudonymise_after":
-		d, err := ParseDuration(v.Text)
+		d, err := config.ParseDuration(v.Text)
 		if err != nil {
 			f.Errorf(e.Line, "%s: %v", e.Key, err)
 			return
@@ -140,5 +140,5 @@ func (p *Policy) checkPrivacy() []error {
 	}
 	return []error{&ParseError{File: st.File, Line: st.Line, Msg: fmt.Sprintf(
 		"pseudonymise_after %s is shorter than the policy's longest window (%s): pseudonymising could change pauses; use %s or more",
-		st.Value, why, FormatDuration(horizon))}}
+		st.Value, why, config.FormatDuration(horizon))}}
 }

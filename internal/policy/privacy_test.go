@@ -67,9 +67,9 @@ func TestPrivacyOutsideID(t *testing.T) {
 
 func TestPrivacyErrors(t *testing.T) {
 	tests := []struct{ name, text, want string }{
-		{"bad duration", "[privacy]\npseudonymise_after = 90 days\n", `x.policy:2: pseudonymise_after: bad duration "90 days": want a positive number with a unit m, h, d or w (72h, 7d)`},
+		{"bad duration", "[privacy]\npseudonymise_after = 90 days\n", `x.policy:2: pseudonymise_after: bad duration "90 days": want a positive number with a unit s, m, h, d or w (90m, 72h, 7d)`},
 		{"bad yes/no", "[privacy]\nredact_diagnostics = true\n", `x.policy:2: redact_diagnostics: bad value "true": want yes or no`},
-		{"unknown key", "[privacy]\npseudonymize_after = 90d\n", `x.policy:2: unknown key "pseudonymize_after" in [privacy] (known: pseudonymise_after, redact_diagnostics)`},
+		{"unknown key", "[privacy]\npseudonymize_after = 90d\n", `x.policy:2: unknown key "pseudonymize_after" in [privacy] (known: pseudonymise_after, redact_diagnostics); did you mean pseudonymise_after?`},
 		{"state key in privacy", "[privacy]\nsoft_threshold = 5\n", `x.policy:2: soft_threshold decides states: it belongs in [default], [reason NAME] or [provider NAME], not [privacy]`},
 		{"privacy key in default", "[default]\nredact_diagnostics = yes\n", `x.policy:2: redact_diagnostics decides no state: it belongs in the [privacy] section`},
 		{"duplicate key", "[privacy]\nredact_diagnostics = yes\nredact_diagnostics = no\n", `x.policy:3: duplicate key "redact_diagnostics" (first set on line 2)`},

@@ -43,7 +43,11 @@ func findingsTable(fs []Finding, format Format) *table {
 		sep = "; "
 	}
 	for _, f := range fs {
-		ev := append(append([]string{}, f.Evidence...), prefixed("e.g. ", f.Examples)...)
+		examples := f.Examples
+		if format != FormatCSV {
+			examples = shortened(examples)
+		}
+		ev := append(append([]string{}, f.Evidence...), prefixed("e.g. ", examples)...)
 		sev := txt(string(f.Severity))
 		sev.warn = f.Severity == Critical
 		t.rows = append(t.rows, []cell{sev, txt(string(f.Kind)), txt(f.Provider), txt(findingTitle(f)),
@@ -59,6 +63,15 @@ func findingTitle(f Finding) string {
 	return f.Title + " (" + strings.Join(f.Codes, ", ") + ")"
 }
 
+// shortened is the examples as the outputs read in a terminal show them (shorten).
+func shortened(examples []string) []string {
+	out := make([]string, len(examples))
+	for i, e := range examples {
+		out[i] = shorten(e)
+	}
+	return out
+}
+
 func prefixed(p string, items []string) []string {
 	out := make([]string, len(items))
 	for i, s := range items {
@@ -70,7 +83,7 @@ func prefixed(p string, items []string) []string {
 // writeFindingsText writes one block per finding:
 //
 //	CRITICAL  blocklist  Rejections naming the Spamhaus block list
-//	  evidence  12 rejections name Spamhaus: gmail 10, other 2
+//	  evidence  12 rejections name Spamhaus (by provider: gmail 10, other 2)
 //	  example   554 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org
 //	  action    Find and stop the cause ..., then check and request removal at ...
 func writeFindingsText(w io.Writer, fs []Finding, opts Options) error {
@@ -100,7 +113,7 @@ func writeFindingsText(w io.Writer, fs []Finding, opts Options) error {
 		for _, e := range f.Evidence {
 			p.hanging("  evidence  ", e, opts.Width)
 		}
-		for _, e := range f.Examples {
+		for _, e := range shortened(f.Examples) {
 			p.hanging("  example   ", e, opts.Width)
 		}
 		p.hanging("  action    ", f.Action, opts.Width)

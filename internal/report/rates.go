@@ -1,13 +1,12 @@
 package report
 
 import (
+	"github.com/reboundhq/rebound/internal/config"
 	"github.com/reboundhq/rebound/internal/stats"
 
 	"maps"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
 )
 
 // The usual targets for rates over sent volume. A rate is flagged when it reaches its target:
@@ -176,7 +175,7 @@ func applyRates(s *Stats, ds *stats.Dataset) {
 			s.SentMatched = append(s.SentMatched, sv)
 			continue
 		}
-		sv.DidYouMean = didYouMean(c, bounced)
+		sv.DidYouMean = config.DidYouMean(c, slices.Collect(maps.Keys(bounced)))
 		s.SentUnmatched = append(s.SentUnmatched, sv)
 	}
 	v := volumes(ds.Sent, ds.Query, func(c string) bool { return bounced[c] })
@@ -263,48 +262,4 @@ func coveredCounts(ds *stats.Dataset, covers map[string]*coverage) *covered {
 		}
 	}
 	return n
-}
-
-// DidYouMean returns the one of known that name probably meant: the same once case, spaces,
-// underscores and dots are ignored, else the closest within an edit distance of a quarter of
-// its length (at least 1, at most 3); "" when none is close, or two are equally close.
-func DidYouMean(name string, known []string) string {
-	set := make(map[string]bool, len(known))
-	for _, k := range known {
-		set[k] = true
-	}
-	return didYouMean(name, set)
-}
-
-func didYouMean(name string, known map[string]bool) string {
-	fold := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch r {
-			case ' ', '_', '.':
-				return '-'
-			}
-			return unicode.ToLower(r)
-		}, s)
-	}
-	f := fold(name)
-	best, bestD, ties := "", max(1, min(3, len([]rune(name))/4))+2, 0
-	for _, k := range slices.Sorted(maps.Keys(known)) {
-		if k == name {
-			continue
-		}
-		d := 0
-		if fold(k) != f {
-			d = 1 + damerauLevenshtein(f, fold(k), bestD)
-		}
-		switch {
-		case d < bestD:
-			best, bestD, ties = k, d, 0
-		case d == bestD:
-			ties++
-		}
-	}
-	if ties > 0 {
-		return ""
-	}
-	return best
 }

@@ -30,7 +30,7 @@ const (
 	MinUndecodable        = 1     // messages that could not be decoded
 	MinTypoEvents         = 1     // bounces at typo domains
 	maxExamples           = 2     // example diagnostics per finding
-	maxExampleLen         = 200   // bytes of an example diagnostic
+	maxExampleLen         = 200   // bytes of an example diagnostic shown in text, table and Markdown (JSON and CSV have it whole)
 )
 
 // Severity says how urgent a finding is.
@@ -270,7 +270,7 @@ func (r *recommender) complaints() []Finding {
 	}
 	return []Finding{{Severity: Warning, Kind: KindComplaints, Count: t.Complaints, Threshold: MinComplaints,
 		Title:    fmt.Sprintf("%s (no sent volume known to compute a rate)", Plural(t.Complaints, "complaint", "complaints")),
-		Evidence: []string{fmt.Sprintf("%s by provider: %s", Plural(t.Complaints, "complaint", "complaints"), r.complaintsByProvider())},
+		Evidence: []string{fmt.Sprintf("%s (by provider: %s)", Plural(t.Complaints, "complaint", "complaints"), r.complaintsByProvider())},
 		Action:   action + " Import sent volumes (rebound sent import) to compare with the 0.1% target."}}
 }
 
@@ -297,7 +297,7 @@ func (r *recommender) blocklists() []Finding {
 		}
 		out = append(out, Finding{Severity: Critical, Kind: KindBlocklist, Subject: bl.name, Count: m.total,
 			Title:    fmt.Sprintf("Rejections naming the %s block list", bl.name),
-			Evidence: []string{fmt.Sprintf("%s %s: %s", Plural(m.total, "rejection names", "rejections name"), bl.name, m.byProvider())},
+			Evidence: []string{fmt.Sprintf("%s %s (%s)", Plural(m.total, "rejection names", "rejections name"), bl.name, m.byProvider())},
 			Examples: m.examples, Codes: m.codes,
 			Action: fmt.Sprintf("Find and stop the cause (compromised account, bad list, spam trap hits), "+
 				"then %s.", bl.delist)})
@@ -333,7 +333,7 @@ func (r *recommender) ptrHelo() []Finding {
 	}
 	return []Finding{{Severity: Warning, Kind: KindPTRHelo, Count: m.total, Threshold: MinPTRHelo,
 		Title:    "Rejections for reverse DNS (PTR) or HELO",
-		Evidence: []string{fmt.Sprintf("%s: %s", Plural(m.total, "rejection", "rejections"), m.byProvider())},
+		Evidence: []string{fmt.Sprintf("%s (%s)", Plural(m.total, "rejection", "rejections"), m.byProvider())},
 		Examples: m.examples, Codes: m.codes,
 		Action: "Fix DNS: give every sending IP a PTR record whose name resolves back to the IP " +
 			"(forward-confirmed), and make the MTA say that name in HELO/EHLO."}}
@@ -346,7 +346,7 @@ func (r *recommender) tls() []Finding {
 	}
 	return []Finding{{Severity: Warning, Kind: KindTLS, Count: m.total, Threshold: MinTLSFailures,
 		Title:    "TLS failures",
-		Evidence: []string{fmt.Sprintf("%s: %s", Plural(m.total, "failure", "failures"), m.byProvider())},
+		Evidence: []string{fmt.Sprintf("%s (%s)", Plural(m.total, "failure", "failures"), m.byProvider())},
 		Examples: m.examples, Codes: m.codes,
 		Action: "Fix TLS: offer STARTTLS with TLS 1.2 or later, keep the certificate valid and " +
 			"matching the HELO name, and check MTA-STS or DANE policies of the receivers."}}
@@ -474,7 +474,8 @@ func (r *recommender) undecodable() []Finding {
 	return []Finding{{Severity: Info, Kind: KindUndecodable, Count: n, Threshold: MinUndecodable,
 		Title:    fmt.Sprintf("%s not be decoded", Plural(n, "message could", "messages could")),
 		Evidence: []string{fmt.Sprintf("%s in the period %s recorded as undecodable", Plural(n, "message", "messages"), map[bool]string{true: "was", false: "were"}[n == 1])},
-		Action:   "Check them: `rebound parse --all` lists them with the reason; report samples that are real bounces."}}
+		Action: "Check them: `rebound show --undecodable` lists them, where each is and why; " +
+			"`rebound parse --all FILE` reads one again; report samples that are real bounces."}}
 }
 
 // matched sums the diagnostic rows that show something.
@@ -514,14 +515,14 @@ func (m *matched) providers() []string {
 	return ps
 }
 
-// byProvider is "gmail 40, microsoft 17": most first.
+// byProvider is "by provider: gmail 40, microsoft 17": most first.
 func (m *matched) byProvider() string {
 	keys := topKeys(m.perProvider, len(m.perProvider))
 	parts := make([]string, len(keys))
 	for i, p := range keys {
 		parts[i] = fmt.Sprintf("%s %s", keyCell(p).text, thousands(m.perProvider[p]))
 	}
-	return strings.Join(parts, ", ")
+	return "by provider: " + strings.Join(parts, ", ")
 }
 
 // examples returns the most frequent distinct diagnostics of the rows pred accepts.
@@ -535,15 +536,15 @@ func (r *recommender) examples(pred func(*markedRow) bool) []string {
 	}
 	var out []string
 	for _, e := range topKeys(counts, 2*maxExamples) { // texts differing in spaces only are one
-		if e = shorten(e); !slices.Contains(out, e) && len(out) < maxExamples {
+		if e = strings.Join(strings.Fields(e), " "); !slices.Contains(out, e) && len(out) < maxExamples {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
+// shorten cuts an example diagnostic to maxExampleLen bytes, for the outputs read in a terminal.
 func shorten(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
 	if len(s) <= maxExampleLen {
 		return s
 	}

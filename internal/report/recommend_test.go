@@ -364,7 +364,7 @@ func TestUndecodable(t *testing.T) {
 	below, above := rows(), rows()
 	above.Undecodable = MinUndecodable
 	f := threshold(t, KindUndecodable, below, above, Info, "")
-	if !strings.Contains(f.Action, "rebound parse --all") {
+	if !strings.Contains(f.Action, "rebound show --undecodable") {
 		t.Errorf("action %q", f.Action)
 	}
 }
@@ -408,13 +408,13 @@ func TestRenderFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `CRITICAL  blocklist  Rejections naming the Spamhaus block list (554 5.7.1)
-  evidence  2 rejections name Spamhaus: gmail 2
+  evidence  2 rejections name Spamhaus (by provider: gmail 2)
   example   554 5.7.1 blocked using zen.spamhaus.org
   action    Find and stop the cause (compromised account, bad list, spam trap hits), then check and request removal at https://check.spamhaus.org/.
 
 INFO  undecodable  1 message could not be decoded
   evidence  1 message in the period was recorded as undecodable
-  action    Check them: ` + "`rebound parse --all`" + ` lists them with the reason; report samples that are real bounces.
+  action    Check them: ` + "`rebound show --undecodable`" + ` lists them, where each is and why; ` + "`rebound parse --all FILE`" + ` reads one again; report samples that are real bounces.
 `
 	if b.String() != want {
 		t.Errorf("text:\n%s\nwant\n%s", b.String(), want)
@@ -441,5 +441,23 @@ INFO  undecodable  1 message could not be decoded
 	b.Reset()
 	if err := RenderFindings(&b, fs, FormatTable, Options{}); err != nil || !strings.Contains(b.String(), "│ critical │ blocklist") {
 		t.Errorf("table:\n%s %v", b.String(), err)
+	}
+}
+
+// TestExamplesWhole: JSON and CSV carry an example diagnostic whole, however long (a URL at its
+// end included); text, table and Markdown, read in a terminal, cut it at maxExampleLen.
+func TestExamplesWhole(t *testing.T) {
+	long := "554 5.7.1 Service unavailable; client host [192.0.2.9] blocked using zen.spamhaus.org; " +
+		strings.Repeat("see the policy of this server, ", 6) + "https://www.spamhaus.org/query/ip/192.0.2.9"
+	fs := Recommend(withDiags(rows(), diag("gmail", "block", "blocked", "5.7.1", "554", long, 2)))
+	for _, format := range []Format{FormatJSON, FormatCSV, FormatText, FormatTable, FormatMarkdown} {
+		var b bytes.Buffer
+		if err := RenderFindings(&b, fs, format, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		whole := strings.Contains(strings.Join(strings.Fields(b.String()), " "), "https://www.spamhaus.org/query/ip/192.0.2.9")
+		if want := format == FormatJSON || format == FormatCSV; whole != want {
+			t.Errorf("%s: whole example %v, want %v:\n%s", format, whole, want, b.String())
+		}
 	}
 }

@@ -29,7 +29,7 @@ func CheckBy(by string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown --by %q (want %s)", by, strings.Join(ByValues, ", "))
+	return fmt.Errorf("unknown --by %q (want %s, or all)", by, strings.Join(ByValues, ", "))
 }
 
 // Render writes the tables of s: the one named by by, or all of them when by is "". CSV of all
@@ -277,7 +277,7 @@ func undecodableHint(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return " (see them with `rebound parse --all`)"
+	return " (list them with `rebound show --undecodable`)"
 }
 
 func fmtTime(t time.Time) string {

@@ -184,7 +184,7 @@ func TestTotalsAndSummary(t *testing.T) {
 		"Period: 2026-01-01 00:00 to 2026-01-08 00:00 UTC, all providers\n",
 		"Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown\n",
 		"Not counted: 1 auto-reply, 1 delivery notice\n",
-		"Undecodable messages: 2 (see them with `rebound parse --all`)\n",
+		"Undecodable messages: 2 (list them with `rebound show --undecodable`)\n",
 		"By provider", "By type", "By reason", "By day", "By week", "By campaign", "By sending domain",
 		"Classification confidence",
 		"│ <0.5       │       2 │ 20.0% │",
@@ -201,7 +201,7 @@ func TestProviderTable(t *testing.T) {
 Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown
 Outside the period: 2 more bounces; the bounces stored run from 2025-12-31 to 2026-01-08 (--from 2025-12-31 --to 2026-01-08 shows them all)
 Not counted: 1 auto-reply, 1 delivery notice
-Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
+Undecodable messages: 2 (list them with ` + "`rebound show --undecodable`" + `)
 
 By provider
 ┌───────────┬─────────┬────────────┬──────┬──────┬───────┬────────────┬────────┬────────┬─────────────────┐
@@ -225,7 +225,7 @@ func TestWeekMarkdown(t *testing.T) {
 - Bounces: 10, 7 recipients: 4 hard, 2 soft, 2 block, 1 complaint, 1 unknown
 - Outside the period: 2 more bounces; the bounces stored run from 2025-12-31 to 2026-01-08 (--from 2025-12-31 --to 2026-01-08 shows them all)
 - Not counted: 1 auto-reply, 1 delivery notice
-- Undecodable messages: 2 (see them with ` + "`rebound parse --all`" + `)
+- Undecodable messages: 2 (list them with ` + "`rebound show --undecodable`" + `)
 
 ### By week
 
@@ -508,19 +508,6 @@ func TestRatesPartlyCovered(t *testing.T) {
 	}
 	if out := render(t, s, "", FormatTable, Options{}); strings.Contains(out, "has a sent volume for") {
 		t.Errorf("a fully covered campaign is said to be partly covered:\n%s", out)
-	}
-}
-
-func TestDidYouMean(t *testing.T) {
-	known := []string{"black-friday", "spring", "summer", "spring-2", "newsletter-12", "newsletter-13"}
-	for name, want := range map[string]string{
-		"Black-Friday": "black-friday", "black_friday": "black-friday", "Black Friday": "black-friday",
-		"blackfriday": "black-friday", "sprng": "spring", "spring": "", "winter": "", "newsletter-1": "",
-		"SUMMER": "summer", "x": "",
-	} {
-		if got := DidYouMean(name, known); got != want {
-			t.Errorf("DidYouMean(%q) = %q, want %q", name, got, want)
-		}
 	}
 }
 

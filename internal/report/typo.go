@@ -1,6 +1,10 @@
 package report
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/reboundhq/rebound/internal/config"
+)
 
 // TypoMaxDistance is the largest Damerau-Levenshtein distance between a typo domain and the
 // domain it stands for.
@@ -83,8 +87,8 @@ func SuggestDomain(domain string) (string, bool) {
 		if label[0] != tl[0] {
 			continue
 		}
-		dl := damerauLevenshtein(label, tl, labelLimit(len(tl)))
-		ds := damerauLevenshtein(suffix, ts, 1)
+		dl := config.EditDistance(label, tl, labelLimit(len(tl)))
+		ds := config.EditDistance(suffix, ts, 1)
 		if dl > labelLimit(len(tl)) || ds > 1 {
 			continue
 		}
@@ -113,47 +117,4 @@ func labelLimit(n int) int {
 		return 1
 	}
 	return 2
-}
-
-// damerauLevenshtein returns the optimal string alignment distance between a and b (edits:
-// insertion, deletion, substitution, transposition of adjacent bytes), or max+1 as soon as the
-// distance is known to exceed max.
-func damerauLevenshtein(a, b string, max int) int {
-	if abs(len(a)-len(b)) > max {
-		return max + 1
-	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-			rowMin = min(rowMin, v)
-		}
-		if rowMin > max {
-			return max + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return min(prev[len(b)], max+1)
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }

@@ -3,19 +3,17 @@ package stats
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/config"
 )
 
 // DefaultSince is the period of the tables when none is given.
 const DefaultSince = 30 * 24 * time.Hour
 
-// maxSince bounds --since: a century.
-const maxSince = 100 * 366 * 24 * time.Hour
-
 // ParsePeriod turns the --since, --from and --to flags into a Period ending at now (UTC).
-// since is a number followed by h, d or w ("7d"); from and to are dates (YYYY-MM-DD, to
+// since is a duration (config.ParseDuration: "90m", "7d"); from and to are dates (YYYY-MM-DD, to
 // inclusive) or RFC 3339 times. since cannot be combined with from or to; with none of them the
 // period is the last 30 days.
 func ParsePeriod(now time.Time, since, from, to string) (Period, error) {
@@ -59,17 +57,13 @@ func ParsePeriod(now time.Time, since, from, to string) (Period, error) {
 	return p, nil
 }
 
+// parseSince reads --since with the one duration parser of rebound (docs/config.md, "Durations").
 func parseSince(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if len(s) < 2 {
-		return 0, fmt.Errorf("--since %q: want a number and h, d or w (e.g. 7d)", s)
+	d, err := config.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("--since: %w", err)
 	}
-	n, err := strconv.Atoi(s[:len(s)-1])
-	unit := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
-	if err != nil || n <= 0 || unit == 0 || time.Duration(n) > maxSince/unit {
-		return 0, fmt.Errorf("--since %q: want a number and h, d or w (e.g. 7d)", s)
-	}
-	return time.Duration(n) * unit, nil
+	return d, nil
 }
 
 // parseBound reads a date or a time; a date given as the end of a period includes the whole day.

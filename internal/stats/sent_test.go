@@ -134,6 +134,7 @@ func TestParsePeriod(t *testing.T) {
 		{"7d", "", "", Period{From: now.AddDate(0, 0, -7), To: now}},
 		{"12h", "", "", Period{From: now.Add(-12 * time.Hour), To: now}},
 		{"2w", "", "", Period{From: now.AddDate(0, 0, -14), To: now}},
+		{"90m", "", "", Period{From: now.Add(-90 * time.Minute), To: now}},
 		{"", "2026-03-01", "2026-03-05", Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)}},
 		{"", "2026-03-01", "", Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: now}},
 		{"", "2026-03-01T10:00:00+01:00", "2026-03-02T00:00:00Z", Period{From: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}},
@@ -145,7 +146,7 @@ func TestParsePeriod(t *testing.T) {
 		}
 	}
 	for _, bad := range [][3]string{
-		{"7", "", ""}, {"7m", "", ""}, {"0d", "", ""}, {"-1d", "", ""}, {"99999999w", "", ""},
+		{"7", "", ""}, {"7x", "", ""}, {"1d12h", "", ""}, {"0d", "", ""}, {"-1d", "", ""}, {"99999999w", "", ""},
 		{"7d", "2026-01-01", ""}, {"", "yesterday", ""}, {"", "", "2026-13-01"},
 		{"", "2026-03-05", "2026-03-01"},
 	} {

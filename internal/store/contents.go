@@ -24,7 +24,7 @@ type contentStmts struct {
 	hasLegacy                       bool
 }
 
-func prepareContents(ctx context.Context, tx *sql.Tx, hasLegacy bool) (*contentStmts, error) {
+func prepareContents(ctx context.Context, tx *txn, hasLegacy bool) (*contentStmts, error) {
 	c := &contentStmts{hasLegacy: hasLegacy}
 	for _, p := range []struct {
 		dst  **sql.Stmt

@@ -16,7 +16,7 @@ func withContent(m Message, ck string) Message {
 // duplicate, without its events or counts, in another batch or in the same one; the copy
 // itself read again is known; messages without a content key are stored as before.
 func TestContentDuplicates(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	e := ev("ann@example.org", "soft", "mailboxfull", "2024-03-01T10:00:00Z")
 	first := []Message{withContent(msg("maildir:1", "bounce", e), "c:1")}

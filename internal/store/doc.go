@@ -1,5 +1,5 @@
 // Package store keeps rebound's results in a local SQLite database (modernc.org/sqlite, pure Go,
-// driver name "sqlite"), so that a nightly scan only adds what is new and the stats, export and
+// driver name "sqlite") or a PostgreSQL database shared by several hosts (pgx), so that a nightly scan only adds what is new and the stats, export and
 // policy commands read from one place.
 //
 // # Schema
@@ -69,21 +69,36 @@
 // reruns or concurrent runs over the same mailbox never store a message twice. SaveBatch sets
 // Message.Stored on the messages that call stored.
 //
-// # Portability
+// # Backends
 //
-// PostgreSQL is planned as a second backend, so the SQL keeps to what both accept:
-//   - All SQL lives in embedded .sql files: queries/ (one statement each, loaded by name and
-//     shared by the backends) and migrations/ (the schema, written in SQLite's dialect; a
-//     PostgreSQL backend has its own copy that differs only in the id column).
-//   - Standard types only: TEXT, INTEGER, REAL; booleans as INTEGER 0/1; times as above.
-//   - INSERT ... ON CONFLICT (...) DO NOTHING / DO UPDATE SET x = excluded.x, window functions,
-//     NULLS FIRST/LAST spelled out; no SQLite-only functions in queries. PRAGMAs are confined to
-//     the connection string in Go.
-//   - Parameters are always bound, written "?" (a PostgreSQL backend rewrites them to $n); a
-//     variable-length list is written {{list}} and expands to at most 500 placeholders.
+// Open takes a SQLite path or a PostgreSQL connection string (postgres://..., or host=...
+// dbname=...; IsPostgres, postgres.go, docs/postgres.md). PostgreSQL is reached through pgx's
+// database/sql adapter, so the code is the same for both; what differs is the dialect
+// (dialect.go):
+//   - All SQL lives in embedded .sql files: queries/ (one statement each, loaded by name) and
+//     migrations/. A query a backend must spell differently has its own file of the same name
+//     in queries/postgres/; a migration has NNNN_name.postgres.sql beside NNNN_name.sql (the
+//     PostgreSQL copies use BIGINT, DOUBLE PRECISION, identity columns and text COLLATE "C").
+//     Both backends have the same numbered list of migrations.
+//   - Standard types only: TEXT, INTEGER, REAL; booleans as INTEGER 0/1; times as above. Text
+//     is stored as valid UTF-8 without NUL (PostgreSQL refuses both): save.go's text.
+//   - INSERT ... ON CONFLICT (...) DO NOTHING / DO UPDATE SET x = excluded.x, RETURNING, window
+//     functions, NULLS FIRST/LAST spelled out; no SQLite-only functions in queries. PRAGMAs are
+//     confined to SQLite's connection string and set-up in Go.
+//   - Parameters are always bound, written "?" or "?N" (PostgreSQL's dialect rewrites them to
+//     $n); a variable-length list is written {{list}} and expands to at most 500 placeholders.
 //   - Column names avoid reserved words (from_addr, byte_offset, checksum, message_count).
-//   - Text ordering assumes byte order (PostgreSQL: COLLATE "C").
+//   - Text ordering is byte order (PostgreSQL: the columns are COLLATE "C").
+//   - No query stays open while another runs in the same transaction (a PostgreSQL connection
+//     runs one at a time): listings are read a page at a time (export.go).
 //
+// On PostgreSQL every write transaction (and every migration) first takes one advisory lock
+// (queries/postgres/lock_writes.sql), so writers on all hosts take turns as SQLite's do on one
+// file: event ids become visible in order (the evaluation mark), two writers never deadlock,
+// and the schema is migrated once when hosts start together. Read transactions are REPEATABLE
+// READ, one snapshot like SQLite's. WithHost prefixes the message keys, checkpoints and file
+// cache entries a host writes with its name.
+
 // Errors that make the database unusable are *Error values wrapping one of ErrNewerSchema,
 // ErrCorrupt, ErrReadOnly, ErrDiskFull, ErrBusy, ErrNotExist or ErrOldSchema, for errors.Is; their text ends
 // with "; hint: ..." telling the user what to do.

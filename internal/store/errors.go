@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -107,6 +108,20 @@ func classify(path, op string, err error) error {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return &Error{Kind: ErrBusy, Path: path, Detail: "stayed locked by another process", Err: err,
 				Hint: "another rebound is probably writing to it; wait for it to finish, or raise the busy timeout"}
+		}
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "55P03", "40P01": // lock_not_available (lock_timeout), deadlock_detected
+			return &Error{Kind: ErrBusy, Path: path, Detail: "stayed locked by another process", Err: err,
+				Hint: "another rebound is probably writing to it; wait for it to finish, or raise the busy timeout"}
+		case "53100": // disk_full
+			return &Error{Kind: ErrDiskFull, Path: path, Detail: "cannot grow, the server's disk is full", Err: err,
+				Hint: "free some space on the database server"}
+		case "25006", "42501": // read_only_sql_transaction, insufficient_privilege
+			return &Error{Kind: ErrReadOnly, Path: path, Detail: "cannot be written", Err: err,
+				Hint: "grant the role the rights docs/postgres.md lists"}
 		}
 	}
 	switch {

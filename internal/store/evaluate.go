@@ -123,7 +123,7 @@ func setMark(ctx context.Context, q queryer, id int64) error {
 // (spellings of one IDNA domain) is evaluated, and counted in the summary, once per page.
 func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary, error) {
 	sum := newSummary()
-	err := s.write(ctx, "evaluate", func(tx *sql.Tx) error {
+	err := s.write(ctx, "evaluate", func(tx *txn) error {
 		mark, maxID, err := marks(ctx, tx)
 		if err != nil {
 			return err
@@ -241,7 +241,7 @@ func groupPending(evs []bounce.Event, addrOf map[string]string) map[string][]bou
 // 221 MB (docs/performance.md, "Memory").
 func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, error) {
 	sum := newSummary()
-	err := s.write(ctx, "evaluate", func(tx *sql.Tx) error {
+	err := s.write(ctx, "evaluate", func(tx *txn) error {
 		_, maxID, err := marks(ctx, tx)
 		if err != nil {
 			return err
@@ -320,7 +320,7 @@ func pages(ctx context.Context, q queryer, name string, args ...any) iter.Seq2[[
 
 // removeOrphanStates removes the states and transitions of the addresses left without events
 // or overrides, counting them in sum.
-func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *EvalSummary) error {
+func removeOrphanStates(ctx context.Context, tx *txn, now time.Time, sum *EvalSummary) error {
 	delState, err := tx.PrepareContext(ctx, listQuery("policy_delete_states", 1))
 	if err != nil {
 		return err
@@ -351,7 +351,7 @@ func removeOrphanStates(ctx context.Context, tx *sql.Tx, now time.Time, sum *Eva
 // another address or none (after a change to address.Normalize), so that its older events
 // belong to an address that may have no state yet. The addresses that the scan's workers
 // computed (recent) are taken as they are; the others are normalised here.
-func (s *Store) mapRecipients(ctx context.Context, tx *sql.Tx, raws []string) (addrOf map[string]string, malformed int, moved bool, err error) {
+func (s *Store) mapRecipients(ctx context.Context, tx *txn, raws []string) (addrOf map[string]string, malformed int, moved bool, err error) {
 	type mapping struct{ address, error sql.NullString }
 	stored := make(map[string]mapping, len(raws))
 	err = chunks(raws, func(part []string) error {
@@ -436,8 +436,14 @@ func readSummaries(ctx context.Context, q queryer, text string, args ...any) (ma
 }
 
 // eachSummary runs a query whose rows are an address, its state (empty for none) and when that
-// state expires, and calls fn with each, while the query is open.
+// state expires, and calls fn with each, after the query is read: fn may run queries (a
+// PostgreSQL connection runs one at a time).
 func eachSummary(ctx context.Context, q queryer, text string, fn func(string, summary) error, args ...any) error {
+	type row struct {
+		a string
+		s summary
+	}
+	var all []row
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return err
@@ -449,11 +455,18 @@ func eachSummary(ctx context.Context, q queryer, text string, fn func(string, su
 		if err := rows.Scan(&a, &st, &exp); err != nil {
 			return err
 		}
-		if err := fn(a, summary{bounce.State(st), fromUnix(exp)}); err != nil {
+		all = append(all, row{a, summary{bounce.State(st), fromUnix(exp)}})
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	for _, r := range all {
+		if err := fn(r.a, r.s); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // evaluateAddresses evaluates addrs (sorted) in chunks and replaces their states and
@@ -461,7 +474,7 @@ func eachSummary(ctx context.Context, q queryer, text string, fn func(string, su
 // are read per chunk. With src.incremental, the addresses that Continue evaluates from their
 // stored state get their new transitions appended, the others are evaluated from all their
 // events and their trails replaced.
-func evaluateAddresses(ctx context.Context, tx *sql.Tx, ev Evaluator, addrs []string, old map[string]summary, src eventSource, sum *EvalSummary) error {
+func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []string, old map[string]summary, src eventSource, sum *EvalSummary) error {
 	upState, err := tx.PrepareContext(ctx, query("policy_upsert_state"))
 	if err != nil {
 		return err
@@ -682,7 +695,7 @@ var ErrUnknownAddress = errors.New("no events for this address")
 // stored state after. An address without events or a state is ErrUnknownAddress. Call
 // EvaluatePending first, so that the address's latest events are mapped.
 func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o bounce.Override) (before bounce.State, after StateRow, err error) {
-	err = s.write(ctx, "unsuppress", func(tx *sql.Tx) error {
+	err = s.write(ctx, "unsuppress", func(tx *txn) error {
 		old, err := readSummaries(ctx, tx, listQuery("policy_states_in", 1), o.Recipient)
 		if err != nil {
 			return err

@@ -38,10 +38,10 @@ func pev(rcpt, typ, at string) bounce.Event {
 }
 
 // evaluatedStore opens a new store holding policyBatch's messages, evaluated at now by the
-// default policy, and returns it with its path and the evaluator.
+// default policy, and returns it with its path (or URL: openStoreAt) and the evaluator.
 func evaluatedStore(t testing.TB, now string) (*Store, string, Evaluator) {
 	t.Helper()
-	s, p := openTemp(t)
+	s, p := openStoreAt(t)
 	if _, err := s.SaveBatch(context.Background(), policyBatch(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func allStates(t *testing.T, s *Store) []StateRow {
 // nothing is recorded.
 func TestExportDatabaseError(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := openTemp(t) // SQLite: a full disk is simulated with max_page_count
 	var msgs []Message
 	for i := range 3000 {
 		msgs = append(msgs, msg(fmt.Sprintf("m%05d", i), "bounce",
@@ -214,7 +214,7 @@ func TestExportListed(t *testing.T) {
 
 func TestEvaluatePending(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := openStore(t)
 	if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestEvaluateOrderIndependent(t *testing.T) {
 	for seed := range uint64(5) {
 		msgs := policyBatch()
 		rand.New(rand.NewPCG(seed, 1)).Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
-		s, _ := openTemp(t)
+		s := openStore(t)
 		for i := 0; i < len(msgs); i += 7 {
 			if _, err := s.SaveBatch(ctx, msgs[i:min(i+7, len(msgs))], nil); err != nil {
 				t.Fatal(err)
@@ -364,7 +364,7 @@ func TestEvaluatePendingIncremental(t *testing.T) {
 		keysPerPage = int(min(limit, 10_000)) // beyond the limit, recipients come two to a page
 		msgs := policyBatch()
 		rand.New(rand.NewPCG(uint64(limit), 2)).Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
-		s, _ := openTemp(t)
+		s := openStore(t)
 		total := 0
 		for i := 0; i < len(msgs); i += 3 {
 			if _, err := s.SaveBatch(ctx, msgs[i:min(i+3, len(msgs))], nil); err != nil {
@@ -395,7 +395,7 @@ func TestEvaluateAllPages(t *testing.T) {
 		t.Helper()
 		defer func(n int) { keysPerPage = n }(keysPerPage)
 		keysPerPage = perPage
-		s, _ := openTemp(t)
+		s := openStore(t)
 		if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -437,7 +437,7 @@ func TestEvaluateAllPages(t *testing.T) {
 func TestEvaluatePendingMovedRecipient(t *testing.T) {
 	ctx := context.Background()
 	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	s, _ := openTemp(t)
+	s := openStore(t)
 	first := []Message{
 		msg("m1", "bounce", pev("ann@example.org", "soft", "2026-03-01T00:00:00Z")),
 		msg("m2", "bounce", pev("ann@example.org", "soft", "2026-03-02T12:00:00Z")),
@@ -661,7 +661,7 @@ func TestExport(t *testing.T) {
 
 func TestPrune(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := openStore(t)
 	old := []Message{
 		msg("o1", "bounce", pev("cat@example.org", "hard", "2025-06-01T00:00:00Z"),
 			pev("ann@example.org", "soft", "2025-06-01T00:00:00Z")),

@@ -75,7 +75,7 @@ type LeftAddress struct {
 // Lister hands an export's rows to its delivery (Export), in the export's transaction.
 type Lister struct {
 	ctx      context.Context
-	tx       *sql.Tx
+	tx       *txn
 	now      time.Time
 	states   []bounce.State
 	baseline string    // the delivery baseline compared with
@@ -174,7 +174,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 	if rec != nil && base.Name == "" {
 		return res, errors.New("store: a recorded export needs a delivery baseline")
 	}
-	run := func(tx *sql.Tx) error {
+	run := func(tx *txn) error {
 		key, err := baselineKey(ctx, tx, base, rec != nil)
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 // baselineKey returns the baseline whose fingerprints an export compares with. A baseline used
 // for the first time that continues the shared one of before migration 0007 (a sync name, or a
 // file written then) reads the shared one; a recorded export copies it into its own first.
-func baselineKey(ctx context.Context, tx *sql.Tx, b Baseline, record bool) (string, error) {
+func baselineKey(ctx context.Context, tx *txn, b Baseline, record bool) (string, error) {
 	if b.Name == "" {
 		return "", nil
 	}
@@ -260,53 +260,91 @@ type deliverError struct{ err error }
 
 func (e *deliverError) Error() string { return e.err.Error() }
 
-// listCursor is one listed state's rows, in address order.
+// listCursor is one listed state's rows, in address order, read listPage rows at a time, so that
+// no query stays open while fn runs: a PostgreSQL connection runs one query at a time, and the
+// recorder writes between rows.
 type listCursor struct {
-	rows *sql.Rows
-	l    Listed
-	row  StateRow
-	ok   bool // l holds a row
+	ctx      context.Context
+	tx       *txn
+	state    bounce.State
+	baseline string      // the delivery baseline of the fingerprints read
+	buf      []listedRow // the page read
+	pos      int         // the next row of buf
+	done     bool        // the last page is read
+	l        Listed      // l.State is &row
+	row      StateRow
+	ok       bool // l holds a row
 }
+
+type listedRow struct {
+	state StateRow
+	last  string
+}
+
+// listPage is how many rows a listCursor reads at a time.
+var listPage = 2000 // a variable so that tests can take many pages
 
 // next reads the cursor's next row.
 func (c *listCursor) next() error {
 	c.ok = false
-	if !c.rows.Next() {
-		return c.rows.Err()
+	if c.pos == len(c.buf) {
+		if c.done {
+			return nil
+		}
+		after := ""
+		if len(c.buf) > 0 {
+			after = c.buf[len(c.buf)-1].state.Address
+		}
+		if err := c.fetch(after); err != nil {
+			return err
+		}
+		if len(c.buf) == 0 {
+			return nil
+		}
 	}
-	r := &c.row
-	var until, expires, since, first, last sql.NullInt64
-	var typ, reason, status, reply, provider, rule, diag sql.NullString
-	if err := c.rows.Scan(&r.Address, &r.SoftCount, &until, &expires, &since, &first, &last, &r.Bounces,
-		&typ, &reason, &status, &reply, &provider, &rule, &diag, &c.l.Last); err != nil {
+	c.row, c.l.Last = c.buf[c.pos].state, c.buf[c.pos].last
+	c.l.State = &c.row
+	c.pos++
+	c.ok = true
+	return nil
+}
+
+// fetch reads the page of rows after the address after.
+func (c *listCursor) fetch(after string) error {
+	rows, err := c.tx.QueryContext(c.ctx, query("policy_list_export"), c.baseline, string(c.state), after, listPage)
+	if err != nil {
 		return err
 	}
-	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
-	r.FirstBounce, r.LastBounce = fromUnix(first), fromUnix(last)
-	d := &r.Decision
-	d.Type, d.Reason, d.Status = bounce.Type(typ.String), bounce.Reason(reason.String), status.String
-	d.ReplyCode, d.Provider, d.Rule, d.Diagnostic = reply.String, provider.String, rule.String, diag.String
-	c.l.State, c.ok = r, true
-	return nil
+	defer rows.Close()
+	c.buf, c.pos = c.buf[:0], 0
+	for rows.Next() {
+		l := listedRow{state: StateRow{State: c.state}}
+		r := &l.state
+		var until, expires, since, first, last sql.NullInt64
+		var typ, reason, status, reply, provider, rule, diag sql.NullString
+		if err := rows.Scan(&r.Address, &r.SoftCount, &until, &expires, &since, &first, &last, &r.Bounces,
+			&typ, &reason, &status, &reply, &provider, &rule, &diag, &l.last); err != nil {
+			return err
+		}
+		r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
+		r.FirstBounce, r.LastBounce = fromUnix(first), fromUnix(last)
+		d := &r.Decision
+		d.Type, d.Reason, d.Status = bounce.Type(typ.String), bounce.Reason(reason.String), status.String
+		d.ReplyCode, d.Provider, d.Rule, d.Diagnostic = reply.String, provider.String, rule.String, diag.String
+		c.buf = append(c.buf, l)
+	}
+	c.done = len(c.buf) < listPage
+	return rows.Err()
 }
 
 // eachListed calls fn with every address whose effective state at now is one of states, in
 // address order: the rows of each state come in address order from the states index, and are
 // merged here. A pause that has ended by now is left out.
-func eachListed(ctx context.Context, tx *sql.Tx, now time.Time, states []bounce.State, baseline string,
+func eachListed(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string,
 	fn func(*Listed) error) error {
 	cursors := make([]*listCursor, 0, len(states))
-	defer func() {
-		for _, c := range cursors {
-			c.rows.Close()
-		}
-	}()
 	for _, st := range states {
-		rows, err := tx.QueryContext(ctx, query("policy_list_export"), baseline, string(st))
-		if err != nil {
-			return err
-		}
-		c := &listCursor{rows: rows, row: StateRow{State: st}}
+		c := &listCursor{ctx: ctx, tx: tx, state: st, baseline: baseline}
 		cursors = append(cursors, c)
 		if err := c.next(); err != nil {
 			return err
@@ -336,7 +374,7 @@ func eachListed(ctx context.Context, tx *sql.Tx, now time.Time, states []bounce.
 // recorder records a delivered export as its rows go out.
 type recorder struct {
 	ctx        context.Context
-	tx         *sql.Tx
+	tx         *txn
 	res        *ExportResult
 	baseline   string
 	up, change *sql.Stmt
@@ -344,7 +382,7 @@ type recorder struct {
 
 // newRecorder records the export (its row count is set by finish) and prepares the statements
 // that record its rows.
-func newRecorder(ctx context.Context, tx *sql.Tx, x *Export, baseline string, res *ExportResult) (*recorder, error) {
+func newRecorder(ctx context.Context, tx *txn, x *Export, baseline string, res *ExportResult) (*recorder, error) {
 	if err := tx.QueryRowContext(ctx, query("policy_insert_export"), x.At.Unix(), x.Target, x.Format,
 		boolInt(x.OnlyNew), null(x.Filters), 0, x.Policy, baseline).Scan(&res.ID); err != nil {
 		return nil, err
@@ -392,7 +430,7 @@ func (r *recorder) finish() error {
 // eachLeft calls fn with every address delivered before whose effective state at now is none of
 // states, in address order, in one baseline. With rc, each is forgotten as "left" (deleted from
 // exported, with a left entry in its history).
-func eachLeft(ctx context.Context, tx *sql.Tx, now time.Time, states []bounce.State, baseline string, rc *recorder,
+func eachLeft(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string, rc *recorder,
 	res *ExportResult, fn func(string, bounce.State) error) error {
 	var del *sql.Stmt
 	if rc != nil {

@@ -30,7 +30,7 @@ type Totals struct {
 // transaction.
 func (s *Store) Totals(ctx context.Context, now time.Time) (Totals, error) {
 	t := Totals{States: map[string]int{}}
-	err := s.read(ctx, "read totals", func(tx *sql.Tx) error {
+	err := s.read(ctx, "read totals", func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, query("metrics_bounces"))
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ func (s *Store) RecordScan(ctx context.Context, r ScanRun) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, "record the scan", func(tx *sql.Tx) error {
+	return s.write(ctx, "record the scan", func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, query("meta_put"), metaLastScan, string(b))
 		return err
 	})
@@ -108,14 +108,14 @@ func (s *Store) RecordScan(ctx context.Context, r ScanRun) error {
 
 // LastScan returns the record of the last scan, and false when none was recorded.
 func (s *Store) LastScan(ctx context.Context) (r ScanRun, ok bool, err error) {
-	err = s.read(ctx, "read the last scan", func(tx *sql.Tx) error {
+	err = s.read(ctx, "read the last scan", func(tx *txn) error {
 		r, ok, err = lastScan(ctx, tx)
 		return err
 	})
 	return r, ok, err
 }
 
-func lastScan(ctx context.Context, tx *sql.Tx) (ScanRun, bool, error) {
+func lastScan(ctx context.Context, tx *txn) (ScanRun, bool, error) {
 	var v string
 	err := tx.QueryRowContext(ctx, query("meta_get"), metaLastScan).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {

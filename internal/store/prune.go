@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -36,10 +35,8 @@ var errDryRun = errors.New("dry run")
 func (s *Store) Prune(ctx context.Context, cutoff, now time.Time, dry bool) (PruneSummary, error) {
 	sum := PruneSummary{Cutoff: cutoff}
 	c := cutoff.Unix()
-	err := s.write(ctx, "prune", func(tx *sql.Tx) error {
-		// Deleted rows are overwritten with zeros, not left readable in free pages. SQLite-only,
-		// like the PRAGMAs of the connection string; it stays on for this connection.
-		if _, err := tx.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+	err := s.write(ctx, "prune", func(tx *txn) error {
+		if err := tx.secureDelete(ctx); err != nil {
 			return err
 		}
 		steps := []struct {

@@ -12,7 +12,7 @@ import (
 // processes that set it at once, the first wins and both return its value.
 func (s *Store) EnsureMeta(ctx context.Context, key, value string) (string, error) {
 	var got string
-	err := s.write(ctx, "set "+key, func(tx *sql.Tx) error {
+	err := s.write(ctx, "set "+key, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, query("meta_insert"), key, value); err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ func (s *Store) Meta(ctx context.Context, key string) (string, bool, error) {
 // that has not ended, on the list last exported), and the malformed recipients whose every
 // event is older than cutoff. Call EvaluatePending first.
 func (s *Store) PseudonymCandidates(ctx context.Context, cutoff, now time.Time) (addrs, malformed []string, err error) {
-	err = s.read(ctx, "list the addresses to pseudonymise", func(tx *sql.Tx) error {
+	err = s.read(ctx, "list the addresses to pseudonymise", func(tx *txn) error {
 		if addrs, err = strings1(ctx, tx, query("pseudo_candidates"), now.Unix(), now.Unix(), cutoff.Unix()); err != nil {
 			return err
 		}
@@ -83,8 +83,8 @@ type PseudonymSummary struct {
 // the WAL open at that moment keeps it from being emptied: Compacted says so.
 func (s *Store) Pseudonymise(ctx context.Context, ps []Pseudonym, r Redactors, dry bool) (PseudonymSummary, error) {
 	var sum PseudonymSummary
-	err := s.write(ctx, "pseudonymise", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+	err := s.write(ctx, "pseudonymise", func(tx *txn) error {
+		if err := tx.secureDelete(ctx); err != nil {
 			return err
 		}
 		for _, p := range ps {
@@ -120,6 +120,14 @@ func (s *Store) Pseudonymise(ctx context.Context, ps []Pseudonym, r Redactors, d
 func (s *Store) compact(ctx context.Context) (bool, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if s.db.d == postgresDialect {
+		// VACUUM FULL writes the tables anew, so that the replaced addresses and texts do not
+		// stay in dead rows of the old files (docs/postgres.md).
+		if _, err := s.db.ExecContext(ctx, "VACUUM FULL"); err != nil {
+			return false, classify(s.path, "vacuum", err)
+		}
+		return true, nil
+	}
 	if _, err := s.db.ExecContext(ctx, "VACUUM"); err != nil {
 		return false, classify(s.path, "vacuum", err)
 	}
@@ -131,7 +139,7 @@ func (s *Store) compact(ctx context.Context) (bool, error) {
 }
 
 // pseudonymiseOne replaces one address; it returns the number of events changed.
-func pseudonymiseOne(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(string) string) (int, error) {
+func pseudonymiseOne(ctx context.Context, tx *txn, p Pseudonym, redact func(string) string) (int, error) {
 	spellings := []string{p.Address}
 	if !p.Malformed {
 		var err error
@@ -161,7 +169,7 @@ func pseudonymiseOne(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(s
 }
 
 // pseudonymiseEvents gives the events of one recipient spelling the pseudonym.
-func pseudonymiseEvents(ctx context.Context, tx *sql.Tx, recipient string, p Pseudonym, redact func(string) string) (int, error) {
+func pseudonymiseEvents(ctx context.Context, tx *txn, recipient string, p Pseudonym, redact func(string) string) (int, error) {
 	type row struct {
 		id                   int64
 		diag, omid           sql.NullString
@@ -200,7 +208,7 @@ func pseudonymiseEvents(ctx context.Context, tx *sql.Tx, recipient string, p Pse
 
 // moveAddress moves the state, audit trail, overrides and export history of an address to its
 // pseudonym.
-func moveAddress(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(string) string) error {
+func moveAddress(ctx context.Context, tx *txn, p Pseudonym, redact func(string) string) error {
 	var diag sql.NullString
 	hasState := true
 	if err := tx.QueryRowContext(ctx, query("pseudo_state_of"), p.Address).Scan(&diag); errors.Is(err, sql.ErrNoRows) {
@@ -241,7 +249,7 @@ func moveAddress(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(strin
 	return err
 }
 
-func moveTransitions(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(string) string) error {
+func moveTransitions(ctx context.Context, tx *txn, p Pseudonym, redact func(string) string) error {
 	steps, err := keyedTexts(ctx, tx, "pseudo_transitions_of", p.Address)
 	if err != nil {
 		return err
@@ -254,7 +262,7 @@ func moveTransitions(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(s
 	return nil
 }
 
-func moveOverrides(ctx context.Context, tx *sql.Tx, p Pseudonym, redact func(string) string) error {
+func moveOverrides(ctx context.Context, tx *txn, p Pseudonym, redact func(string) string) error {
 	os, err := keyedTexts(ctx, tx, "pseudo_overrides_of", p.Address)
 	if err != nil {
 		return err
@@ -274,7 +282,7 @@ type keyedText struct {
 }
 
 // keyedTexts reads the rows of query name, each a key and a text, all before any is changed.
-func keyedTexts(ctx context.Context, tx *sql.Tx, name string, args ...any) ([]keyedText, error) {
+func keyedTexts(ctx context.Context, tx *txn, name string, args ...any) ([]keyedText, error) {
 	rows, err := tx.QueryContext(ctx, query(name), args...)
 	if err != nil {
 		return nil, err

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-//go:embed queries/*.sql
+//go:embed queries/*.sql queries/postgres/*.sql
 var queryFS embed.FS
 
 // maxParams is the most parameters one statement gets from a {{list}}.

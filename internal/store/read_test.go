@@ -9,7 +9,7 @@ import (
 // composed stores a small dataset whose counts are worked out by hand in the tests below.
 func composed(t *testing.T) *Store {
 	t.Helper()
-	s, _ := openTemp(t)
+	s := openStore(t)
 	f2 := ev("f@z.example", "hard", "userunknown", "2024-03-04T00:00:00Z")
 	f2.Status, f2.Diagnostic = "5.1.10", "second"
 	a2 := ev("A@x.example", "hard", "userunknown", "2024-03-05T00:00:00Z")

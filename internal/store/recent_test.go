@@ -31,7 +31,7 @@ func recentBatch(prefix string) []Message {
 // read back from the database, field for field.
 func TestRecentEventsAsStored(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s := openStore(t)
 	for _, prefix := range []string{"x", "y"} {
 		if _, err := s.SaveBatch(ctx, recentBatch(prefix), nil); err != nil {
 			t.Fatal(err)

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/reboundhq/rebound/internal/address"
 	"github.com/reboundhq/rebound/internal/bounce"
@@ -104,94 +106,19 @@ func (t *Tx) SaveBatch(msgs []Message, checkpoints []Checkpoint) (inserted int, 
 			msgs[i].Stored, msgs[i].DuplicateOf = false, "" // the transaction was rolled back
 		}
 	}
-	save := func(tx *sql.Tx) error {
+	save := func(tx *txn) error {
 		var err error
 		if pruned, err = eventsPruned(ctx, tx); err != nil {
 			return err
 		}
-		insMsg, err := tx.PrepareContext(ctx, query("insert_message"))
-		if err != nil {
-			return err
-		}
-		defer insMsg.Close()
-		insEvent, err := tx.PrepareContext(ctx, query("insert_event"))
-		if err != nil {
-			return err
-		}
-		defer insEvent.Close()
-		cs, err := prepareContents(ctx, tx, legacy)
-		if err != nil {
-			return err
-		}
-		defer cs.close()
-		insDup, err := tx.PrepareContext(ctx, query("insert_duplicate"))
-		if err != nil {
-			return err
-		}
-		defer insDup.Close()
-		for i := range msgs {
-			m := &msgs[i]
-			scanned := m.ScannedAt
-			if scanned.IsZero() {
-				scanned = now
-			}
-			owner, err := cs.owner(ctx, m)
+		if tx.d.bulkSave && !legacy {
+			saved, err := saveBulk(ctx, tx, s.host, msgs, now)
 			if err != nil {
-				return fmt.Errorf("message %s: %w", m.Position, err)
-			}
-			if owner == m.Key {
-				continue // stored before
-			}
-			if owner != "" {
-				res, err := insDup.ExecContext(ctx, m.Key, m.Position, m.Path, null(m.MessageID), null(m.Subject),
-					null(m.From), unix(m.Date), scanned.Unix(), owner)
-				if err != nil {
-					return fmt.Errorf("message %s: %w", m.Position, err)
-				}
-				if n, err := res.RowsAffected(); err != nil {
-					return err
-				} else if n == 1 {
-					m.Stored, m.DuplicateOf = true, owner
-					inserted++
-				}
-				continue
-			}
-			res, err := insMsg.ExecContext(ctx, m.Key, m.Position, m.Path, m.Outcome, null(m.Error),
-				null(m.Format), null(m.MessageID), null(m.Subject), null(m.From), unix(m.Date),
-				scanned.Unix(), len(m.Events))
-			if err != nil {
-				return fmt.Errorf("message %s: %w", m.Position, err)
-			}
-			if n, err := res.RowsAffected(); err != nil {
 				return err
-			} else if n == 0 {
-				m.Stored = false
-				continue // stored before
 			}
-			m.Stored = true
-			inserted++
-			for j := range m.Events {
-				e := &m.Events[j]
-				res, err := insEvent.ExecContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
-					null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
-					null(e.RemoteMTA), null(e.ReportingMTA), string(e.Reason), string(e.Type), boolInt(e.Hard),
-					null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
-					null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
-					null(e.SendingDomain), null(e.FeedbackType))
-				if err != nil {
-					return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
-				}
-				if n, err := res.RowsAffected(); err != nil {
-					return err
-				} else if n == 1 {
-					id, err := res.LastInsertId()
-					if err != nil {
-						return err
-					}
-					ids = append(ids, id)
-					evs = append(evs, storedEvent(m, j, scanned.Unix()))
-				}
-			}
+			ids, evs, inserted = saved.ids, saved.evs, saved.inserted
+		} else if err := s.saveRows(ctx, tx, msgs, legacy, now, &ids, &evs, &inserted); err != nil {
+			return err
 		}
 		if err := addStats(ctx, tx, msgs); err != nil { // the per-day counts of stats.go
 			return err
@@ -205,7 +132,7 @@ func (t *Tx) SaveBatch(msgs []Message, checkpoints []Checkpoint) (inserted int, 
 		}
 		defer upCheck.Close()
 		for _, c := range checkpoints {
-			if _, err := upCheck.ExecContext(ctx, c.Path, c.Offset, c.Count, c.Check, now.Unix()); err != nil {
+			if _, err := upCheck.ExecContext(ctx, s.host+text(c.Path), c.Offset, c.Count, text(c.Check), now.Unix()); err != nil {
 				return fmt.Errorf("checkpoint %s: %w", c.Path, err)
 			}
 		}
@@ -223,7 +150,109 @@ func (t *Tx) SaveBatch(msgs []Message, checkpoints []Checkpoint) (inserted int, 
 	return inserted, nil
 }
 
+// saveRows stores msgs one statement per row (SQLite: save_bulk.go says why PostgreSQL does
+// not), appending the ids and events stored and counting the new messages.
+func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bool, now time.Time,
+	ids *[]int64, evs *[]bounce.Event, inserted *int) error {
+	insMsg, err := tx.PrepareContext(ctx, query("insert_message"))
+	if err != nil {
+		return err
+	}
+	defer insMsg.Close()
+	insEvent, err := tx.PrepareContext(ctx, query("insert_event"))
+	if err != nil {
+		return err
+	}
+	defer insEvent.Close()
+	cs, err := prepareContents(ctx, tx, legacy)
+	if err != nil {
+		return err
+	}
+	defer cs.close()
+	insDup, err := tx.PrepareContext(ctx, query("insert_duplicate"))
+	if err != nil {
+		return err
+	}
+	defer insDup.Close()
+	for i := range msgs {
+		orig := &msgs[i]
+		stored := *orig // as stored: the key with the host's prefix
+		stored.Key = s.host + orig.Key
+		m := &stored
+		scanned := m.ScannedAt
+		if scanned.IsZero() {
+			scanned = now
+		}
+		owner, err := cs.owner(ctx, m)
+		if err != nil {
+			return fmt.Errorf("message %s: %w", m.Position, err)
+		}
+		if owner == m.Key {
+			continue // stored before
+		}
+		if owner != "" {
+			res, err := insDup.ExecContext(ctx, m.Key, m.Position, m.Path, null(m.MessageID), null(m.Subject),
+				null(m.From), unix(m.Date), scanned.Unix(), owner)
+			if err != nil {
+				return fmt.Errorf("message %s: %w", m.Position, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				orig.Stored, orig.DuplicateOf = true, owner
+				*inserted++
+			}
+			continue
+		}
+		res, err := insMsg.ExecContext(ctx, m.Key, m.Position, m.Path, m.Outcome, null(m.Error),
+			null(m.Format), null(m.MessageID), null(m.Subject), null(m.From), unix(m.Date),
+			scanned.Unix(), len(m.Events))
+		if err != nil {
+			return fmt.Errorf("message %s: %w", m.Position, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			orig.Stored = false
+			continue // stored before
+		}
+		orig.Stored = true
+		*inserted++
+		for j := range m.Events {
+			e := &m.Events[j]
+			var id int64
+			switch err := insEvent.QueryRowContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
+				null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
+				null(e.RemoteMTA), null(e.ReportingMTA), string(e.Reason), string(e.Type), boolInt(e.Hard),
+				null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
+				null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
+				null(e.SendingDomain), null(e.FeedbackType)).Scan(&id); {
+			case err == sql.ErrNoRows:
+				// stored before
+			case err != nil:
+				return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
+			default:
+				*ids = append(*ids, id)
+				*evs = append(*evs, storedEvent(m, j, scanned.Unix()))
+			}
+		}
+	}
+	return nil
+}
+
 func checkMessage(m *Message) error {
+	for _, p := range []*string{&m.Key, &m.Position, &m.Path, &m.Error, &m.Format, &m.MessageID, &m.Subject, &m.From, &m.ContentKey} {
+		*p = text(*p)
+	}
+	for i := range m.Events {
+		e := &m.Events[i]
+		for _, p := range []*string{&e.Recipient, &e.Action, &e.Status, &e.ReplyCode, &e.Diagnostic, &e.RemoteMTA,
+			&e.ReportingMTA, &e.Provider, &e.Rule, &e.Sender, &e.Subject, &e.OriginalMessageID,
+			&e.Campaign, &e.SendingDomain, &e.FeedbackType} {
+			*p = text(*p)
+		}
+		e.Reason, e.Type = bounce.Reason(text(string(e.Reason))), bounce.Type(text(string(e.Type)))
+	}
 	if m.Key == "" {
 		return fmt.Errorf("store: message %q has no key", m.Position)
 	}
@@ -231,6 +260,16 @@ func checkMessage(m *Message) error {
 		return fmt.Errorf("store: message %s: unknown outcome %q", m.Position, m.Outcome)
 	}
 	return nil
+}
+
+// text is the form strings are stored in: valid UTF-8 without NUL bytes, each invalid sequence
+// and NUL replaced by U+FFFD. PostgreSQL's text refuses both; SQLite stores them as given, so
+// both backends store text this way, and read the same back (docs/postgres.md).
+func text(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\uFFFD"), "\uFFFD")
 }
 
 // NormalizeRecipient is the form recipients are stored and looked up in: lower-case, without
@@ -242,8 +281,12 @@ func NormalizeRecipient(r string) string {
 // Known reports which of keys are stored: the result holds true for each stored key and
 // nothing for the others.
 func (s *Store) Known(ctx context.Context, keys []string) (map[string]bool, error) {
-	known := make(map[string]bool)
-	err := chunks(keys, func(part []string) error {
+	stored := make(map[string]bool)
+	texts := make([]string, len(keys))
+	for i, k := range keys {
+		texts[i] = s.host + text(k)
+	}
+	err := chunks(texts, func(part []string) error {
 		rows, err := s.db.QueryContext(ctx, listQuery("known", len(part)), anys(part)...)
 		if err != nil {
 			return err
@@ -254,19 +297,25 @@ func (s *Store) Known(ctx context.Context, keys []string) (map[string]bool, erro
 			if err := rows.Scan(&k); err != nil {
 				return err
 			}
-			known[k] = true
+			stored[k] = true
 		}
 		return rows.Err()
 	})
 	if err != nil {
 		return nil, classify(s.path, "look up keys", err)
 	}
+	known := make(map[string]bool, len(stored))
+	for i, k := range keys {
+		if stored[texts[i]] {
+			known[k] = true
+		}
+	}
 	return known, nil
 }
 
 // MboxProgress returns the checkpoint of an mbox file; ok is false when there is none.
 func (s *Store) MboxProgress(ctx context.Context, path string) (offset int64, count int, check string, ok bool, err error) {
-	err = s.db.QueryRowContext(ctx, query("mbox_progress"), path).Scan(&offset, &count, &check)
+	err = s.db.QueryRowContext(ctx, query("mbox_progress"), s.host+text(path)).Scan(&offset, &count, &check)
 	if err == sql.ErrNoRows {
 		return 0, 0, "", false, nil
 	}
@@ -289,13 +338,14 @@ type File struct {
 // the cached message key (files[i].Key is ignored). A rescan uses it to learn the keys of
 // unchanged files without reading them, then Known to skip those already stored.
 func (s *Store) FileKeys(ctx context.Context, files []File) (map[string]string, error) {
-	want := make(map[string]File, len(files))
+	want := make(map[string]File, len(files)) // by the path as stored
 	paths := make([]string, 0, len(files))
 	for _, f := range files {
-		if _, dup := want[f.Path]; !dup {
-			paths = append(paths, f.Path)
+		p := s.host + text(f.Path)
+		if _, dup := want[p]; !dup {
+			paths = append(paths, p)
 		}
-		want[f.Path] = f
+		want[p] = f
 	}
 	keys := make(map[string]string)
 	err := chunks(paths, func(part []string) error {
@@ -311,7 +361,7 @@ func (s *Store) FileKeys(ctx context.Context, files []File) (map[string]string, 
 				return err
 			}
 			if f := want[path]; f.Size == size && f.ModTime.UnixNano() == mtime {
-				keys[path] = key
+				keys[f.Path] = strings.TrimPrefix(key, s.host)
 			}
 		}
 		return rows.Err()
@@ -329,14 +379,14 @@ func (s *Store) PutFiles(ctx context.Context, files []File) error {
 		return nil
 	}
 	now := time.Now().Unix()
-	return s.write(ctx, "write file cache", func(tx *sql.Tx) error {
+	return s.write(ctx, "write file cache", func(tx *txn) error {
 		st, err := tx.PrepareContext(ctx, query("upsert_file"))
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		for _, f := range files {
-			if _, err := st.ExecContext(ctx, f.Path, f.Size, f.ModTime.UnixNano(), f.Key, now); err != nil {
+			if _, err := st.ExecContext(ctx, s.host+text(f.Path), f.Size, f.ModTime.UnixNano(), s.host+text(f.Key), now); err != nil {
 				return fmt.Errorf("file %s: %w", f.Path, err)
 			}
 		}

@@ -8,7 +8,7 @@ import (
 // TestSaveBatchStored checks that SaveBatch marks each message stored by the call, and only
 // those: a key stored before, or twice in the batch, is not stored again.
 func TestSaveBatchStored(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	if _, err := s.SaveBatch(ctx, []Message{msg("a", "notbounce")}, nil); err != nil {
 		t.Fatal(err)

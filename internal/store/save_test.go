@@ -49,7 +49,7 @@ func count(t testing.TB, s *Store, table string) int {
 }
 
 func TestSaveBatchTwice(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	batch := []Message{
 		msg("a", "bounce", ev("One@Example.org ", "hard", "userunknown", "2024-03-01T10:00:00Z"),
@@ -100,7 +100,7 @@ func TestSaveBatchTwice(t *testing.T) {
 }
 
 func TestSaveBatchRejects(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	for _, m := range []Message{{Position: "x", Outcome: "bounce"}, {Key: "k", Outcome: "bounced"}} {
 		if _, err := s.SaveBatch(ctx, []Message{msg("ok", "bounce"), m}, nil); err == nil {
@@ -113,7 +113,7 @@ func TestSaveBatchRejects(t *testing.T) {
 }
 
 func TestSaveBatchCanceled(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := s.SaveBatch(ctx, []Message{msg("a", "bounce")}, nil); err == nil {
@@ -125,7 +125,7 @@ func TestSaveBatchCanceled(t *testing.T) {
 }
 
 func TestMboxProgress(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	if _, _, _, ok, err := s.MboxProgress(ctx, "/var/mail/bounces"); ok || err != nil {
 		t.Fatalf("before any checkpoint: ok %v, err %v", ok, err)
@@ -145,7 +145,7 @@ func TestMboxProgress(t *testing.T) {
 }
 
 func TestKnownBatches(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	var batch []Message
 	var keys []string
@@ -181,7 +181,7 @@ func TestKnownBatches(t *testing.T) {
 }
 
 func TestFileCache(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	mt := mustTime("2024-03-01T10:00:00Z").Add(123456789)
 	files := []File{{"/b/1.eml", 100, mt, "h1"}, {"/b/2.eml", 200, mt, "h2"}}
@@ -269,7 +269,7 @@ func checkOneCopy(t *testing.T, s *Store, n int) {
 }
 
 func TestConcurrentSameStore(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	// Three goroutines: 0-3000, 1500-4500 and 0-4500 backwards, in batches of 250.
 	a, b, c := overlapping(0, 3000, 250), overlapping(1500, 4500, 250), overlapping(0, 4500, 250)
 	slices.Reverse(c)
@@ -324,7 +324,7 @@ func TestConcurrentStores(t *testing.T) {
 
 // TestSaveBatchStoredReset checks that a failed batch leaves no message marked Stored.
 func TestSaveBatchStoredReset(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	batch := []Message{msg("a", "bounce"), msg("b", "bounce")}
 	batch[1].Stored = true
 	batch[1].Outcome = "nonsense"

@@ -2,6 +2,7 @@ package store
 
 import (
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -54,11 +55,12 @@ var undoMigration = map[int][]string{
 	// 0007: back to one shared record, each address with the row of the last export that delivered it.
 	7: {"DROP INDEX exports_baseline_idx", "ALTER TABLE exports DROP COLUMN baseline",
 		"CREATE TABLE exported_one (address TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, export_id INTEGER NOT NULL)",
-		"INSERT INTO exported_one SELECT address, fingerprint, MAX(export_id) FROM exported GROUP BY address",
+		"INSERT INTO exported_one SELECT address, MIN(fingerprint), export_id FROM exported x " +
+			"WHERE export_id = (SELECT MAX(export_id) FROM exported y WHERE y.address = x.address) GROUP BY address, export_id",
 		"DROP TABLE exported", "ALTER TABLE exported_one RENAME TO exported"},
 }
 
-// downgrade takes the closed database at p back to schema version, keeping its messages and
+// downgrade takes the closed database at p (a path or a PostgreSQL URL: rawDB) back to schema version, keeping its messages and
 // events, so that Open runs the later migrations over them again.
 func downgrade(t *testing.T, p string, version int) {
 	t.Helper()
@@ -71,7 +73,7 @@ func downgrade(t *testing.T, p string, version int) {
 			}
 		}
 	}
-	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version > ?", version); err != nil {
+	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version > " + strconv.Itoa(version)); err != nil {
 		t.Fatal(err)
 	}
 }

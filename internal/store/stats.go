@@ -58,7 +58,7 @@ type dayCampaignKey struct {
 // addStats adds the events of the messages SaveBatch has just stored (Stored) to event_counts
 // and campaign_counts, in SaveBatch's transaction. Events of unknown time are in no period and
 // are not counted. The batch is summed first, so a batch costs one statement per distinct key.
-func addStats(ctx context.Context, tx *sql.Tx, msgs []Message) error {
+func addStats(ctx context.Context, tx *txn, msgs []Message) error {
 	counts := map[dayCountKey]int{}
 	camps := map[dayCampaignKey]int{}
 	for i := range msgs {
@@ -76,6 +76,23 @@ func addStats(ctx context.Context, tx *sql.Tx, msgs []Message) error {
 		}
 	}
 	if len(counts) == 0 {
+		return nil
+	}
+	if tx.d.bulkSave { // multi-row upserts (save_bulk.go)
+		rows := make([]any, 0, 6*len(counts))
+		for k, n := range counts {
+			rows = append(rows, k.day, k.provider, k.typ, k.reason, int(k.band), n)
+		}
+		if err := execRows(ctx, tx, "bulk_upsert_event_counts", 6, rows); err != nil {
+			return fmt.Errorf("event counts: %w", err)
+		}
+		rows = make([]any, 0, 7*len(camps))
+		for k, n := range camps {
+			rows = append(rows, k.day, k.campaign, k.domain, k.provider, k.typ, k.rsn, n)
+		}
+		if err := execRows(ctx, tx, "bulk_upsert_campaign_counts", 7, rows); err != nil {
+			return fmt.Errorf("campaign counts: %w", err)
+		}
 		return nil
 	}
 	up, err := tx.PrepareContext(ctx, query("stats_upsert_event_count"))
@@ -128,7 +145,7 @@ type StatsInfo struct {
 func (s *Store) Dataset(ctx context.Context, q stats.Query, o StatsOptions) (*stats.Dataset, StatsInfo, error) {
 	var info StatsInfo
 	ds := &stats.Dataset{Query: q}
-	err := s.read(ctx, "read stats", func(tx *sql.Tx) error {
+	err := s.read(ctx, "read stats", func(tx *txn) error {
 		// Bounce times are whole seconds: the period holds the seconds [ceil(From), ceil(To)).
 		r := statsReader{ctx: ctx, tx: tx, q: q, from: ceilUnix(q.Period.From), to: ceilUnix(q.Period.To)}
 		if err := r.counts(ds); err != nil {
@@ -175,7 +192,7 @@ func (s *Store) Dataset(ctx context.Context, q stats.Query, o StatsOptions) (*st
 // unix seconds, [from, to).
 type statsReader struct {
 	ctx      context.Context
-	tx       *sql.Tx
+	tx       *txn
 	q        stats.Query
 	from, to int64
 }
@@ -350,7 +367,7 @@ func (s *Store) AddSent(ctx context.Context, rows []stats.SentRow) error {
 		}
 	}
 	now := time.Now().Unix()
-	return s.write(ctx, "record sent volumes", func(tx *sql.Tx) error {
+	return s.write(ctx, "record sent volumes", func(tx *txn) error {
 		st, err := tx.PrepareContext(ctx, query("stats_upsert_sent"))
 		if err != nil {
 			return err

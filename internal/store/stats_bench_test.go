@@ -11,6 +11,7 @@ import (
 
 	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/gen"
+	"github.com/reboundhq/rebound/internal/pgtest"
 	"github.com/reboundhq/rebound/internal/report"
 	"github.com/reboundhq/rebound/internal/stats"
 )
@@ -60,12 +61,16 @@ func statsBenchBatch(first, n int, end time.Time) (msgs []Message, events int) {
 }
 
 // statsBenchStore opens the database of BenchmarkStats1M, building it with SaveBatch (which
-// keeps the per-day counts) when needed. $REBOUND_STATS_BENCH_DB names a file to keep it in
-// between runs; otherwise it is built in a temporary folder.
+// keeps the per-day counts) when needed. $REBOUND_STATS_BENCH_DB names a file (or a PostgreSQL
+// database) to keep it in between runs; otherwise it is built in a temporary folder, or in a new
+// database of internal/pgtest with $REBOUND_TEST_BACKEND=postgres.
 func statsBenchStore(b *testing.B, end time.Time) *Store {
 	ctx := context.Background()
 	path := os.Getenv("REBOUND_STATS_BENCH_DB")
-	if path == "" {
+	switch {
+	case path == "" && testBackend == "postgres":
+		path = pgtest.URL(b)
+	case path == "":
 		path = filepath.Join(b.TempDir(), "stats1m.db")
 	}
 	s, err := Open(path)
@@ -73,7 +78,7 @@ func statsBenchStore(b *testing.B, end time.Time) *Store {
 		b.Fatal(err)
 	}
 	if have := count(b, s, "events"); have >= statsBenchEvents {
-		fmt.Fprintf(os.Stderr, "using %s: %d events\n", path, have)
+		fmt.Fprintf(os.Stderr, "using %s: %d events\n", s.Path(), have)
 		return s
 	}
 	start := time.Now()
@@ -88,7 +93,7 @@ func statsBenchStore(b *testing.B, end time.Time) *Store {
 	if _, err := s.db.ExecContext(ctx, "ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
-	fmt.Fprintf(os.Stderr, "built %s: %d events in %v; %d event_counts rows, %d campaign_counts rows\n", path,
+	fmt.Fprintf(os.Stderr, "built %s: %d events in %v; %d event_counts rows, %d campaign_counts rows\n", s.Path(),
 		count(b, s, "events"), time.Since(start).Round(time.Second), count(b, s, "event_counts"),
 		count(b, s, "campaign_counts"))
 	return s

@@ -125,7 +125,7 @@ func normalize(ds *stats.Dataset) *stats.Dataset {
 // and with a provider filter: the per-day counts and the ends read from the events must add up
 // to the same tables, and the detail rows must be the same.
 func TestDatasetMatchesAggregate(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	start := mustTime("2026-03-02T05:17:00Z")
 	events := statsEvents(600, start)
 	saveEvents(t, s, events, 7)
@@ -194,7 +194,7 @@ func TestDatasetMatchesAggregate(t *testing.T) {
 // TestDatasetDetailLimit checks that the rows read event by event are left out above the limit
 // (and always with a negative one), while the counts stay.
 func TestDatasetDetailLimit(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	start := mustTime("2026-03-02T05:17:00Z")
 	saveEvents(t, s, statsEvents(200, start), 50)
 	q := stats.Query{Period: stats.Period{From: start.Add(-time.Hour), To: start.Add(30 * 24 * time.Hour)}}
@@ -271,7 +271,7 @@ func TestStatsBackfill(t *testing.T) {
 
 // TestStatsSaveBatchFailure checks that a batch rolled back leaves no count behind.
 func TestStatsSaveBatchFailure(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	batch := []Message{msg("a", "bounce", ev("a@example.org", "hard", "userunknown", "2026-03-01T10:00:00Z"))}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -284,7 +284,7 @@ func TestStatsSaveBatchFailure(t *testing.T) {
 }
 
 func TestSentVolumes(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	rows := []stats.SentRow{
 		{Campaign: "spring", Count: 1000},
@@ -329,7 +329,7 @@ func TestSentVolumes(t *testing.T) {
 // undecodable messages by their date (else scan time), and soft-bounce suppressions by the
 // time of the suppression.
 func TestDatasetUndecodableAndSuppressions(t *testing.T) {
-	s, _ := openTemp(t)
+	s := openStore(t)
 	ctx := context.Background()
 	in := Message{Key: "u1", Position: "box:1", Path: "box", Outcome: "undecodable", Error: "truncated",
 		Date: mustTime("2026-03-03T10:00:00Z")}

@@ -31,10 +31,11 @@ const DefaultBusyTimeout = 30 * time.Second
 
 // Store is an open rebound database. It is safe for concurrent use.
 type Store struct {
-	db       *sql.DB
-	path     string
+	db       dbh    // the connection pool, speaking the backend's dialect (dialect.go)
+	path     string // the file, or the PostgreSQL connection string without its password
 	readOnly bool
 	wmu      sync.Mutex   // serialises this process's write transactions
+	host     string       // "NAME/" of WithHost, before the keys and paths this store writes
 	recent   recentEvents // events stored and not evaluated yet (recent.go)
 	legacy   legacyState  // whether messages stored before content keys are bridged (contents.go)
 }
@@ -47,6 +48,15 @@ type options struct {
 	readOnly    bool
 	existing    bool // the file must exist: nothing is created
 	immutable   bool // read-only, and read as a file that does not change (no -wal, -shm)
+	host        string
+}
+
+// WithHost names the host whose mailboxes the messages saved come from: the message keys, mbox
+// checkpoints and file cache entries this store writes and looks up are prefixed with "NAME/",
+// so that the same path on two hosts sharing a database (PostgreSQL) are two mailboxes. The same
+// bounce read on both still counts once (content keys). An empty name prefixes nothing.
+func WithHost(name string) Option {
+	return func(o *options) { o.host = name }
 }
 
 // WithBusyTimeout sets how long to wait for a lock held by another process (default 30 s).
@@ -83,6 +93,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if IsPostgres(path) {
+		return openPostgres(path, o)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
@@ -107,7 +120,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	} else {
 		db = sql.OpenDB(persistentWAL{conn})
 	}
-	s := &Store{db: db, path: path, readOnly: o.readOnly}
+	s := &Store{db: dbh{db, sqliteDialect}, path: path, readOnly: o.readOnly, host: hostPrefix(o.host)}
 	ctx := context.Background()
 	if !o.readOnly {
 		if err := s.setUp(ctx, o.busyTimeout); err != nil {
@@ -126,6 +139,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func hostPrefix(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name + "/"
 }
 
 // sideFilesExist reports whether the -wal and -shm files of the database at abs both exist.
@@ -299,25 +319,48 @@ type migration struct {
 	sql     string
 }
 
-// migrations lists the embedded migrations in order; their numbers must be 1, 2, 3, ...
-func migrations() ([]migration, error) {
+// migrations lists the embedded migrations of dialect d in order; their numbers must be 1, 2,
+// 3, .... NNNN_name.sql is the migration of every dialect, unless NNNN_name.DIALECT.sql sits
+// beside it, which replaces it for that dialect.
+func migrations(d *dialect) ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
 		return nil, err
 	}
+	own := map[string]string{} // the common file's name -> the dialect's
 	var ms []migration
 	for _, e := range entries {
 		name := e.Name()
+		base, dia, ok := strings.Cut(strings.TrimSuffix(name, ".sql"), ".")
+		if ok {
+			if dia != sqliteDialect.name && dia != postgresDialect.name {
+				return nil, fmt.Errorf("migration %s: unknown dialect %q", name, dia)
+			}
+			if dia == d.name {
+				own[base+".sql"] = name
+			}
+			continue
+		}
 		num, _, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || !strings.HasSuffix(name, ".sql") {
 			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
 		}
-		b, err := migrationFS.ReadFile("migrations/" + name)
+		ms = append(ms, migration{version: v, name: name})
+	}
+	for i, m := range ms {
+		if o, ok := own[m.name]; ok {
+			ms[i].name = o
+			delete(own, m.name)
+		}
+		b, err := migrationFS.ReadFile("migrations/" + ms[i].name)
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+		ms[i].sql = string(b)
+	}
+	for common, o := range own {
+		return nil, fmt.Errorf("migration %s: no %s beside it", o, common)
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i, m := range ms {
@@ -330,7 +373,7 @@ func migrations() ([]migration, error) {
 
 // SchemaVersion is the schema version this binary creates and understands.
 func SchemaVersion() int {
-	ms, err := migrations()
+	ms, err := migrations(sqliteDialect)
 	if err != nil {
 		panic(err) // the embedded files are part of the binary; tests check them
 	}
@@ -352,7 +395,7 @@ func (s *Store) version(ctx context.Context, q interface {
 // a new database at once are safe: the second waits for the first's transaction and then finds
 // nothing left to do.
 func (s *Store) migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := migrations(s.db.d)
 	if err != nil {
 		return err
 	}
@@ -383,32 +426,37 @@ func (s *Store) migrate(ctx context.Context) error {
 // currentVersion reads the schema version without taking a write lock. A database with tables
 // but no schema_migrations belongs to another program.
 func (s *Store) currentVersion(ctx context.Context) (int, error) {
-	rows, err := s.db.QueryContext(ctx, query("tables"))
+	names, err := s.tables(ctx)
 	if err != nil {
-		return 0, classify(s.path, "read schema", err)
-	}
-	var names []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return 0, classify(s.path, "read schema", err)
-		}
-		names = append(names, name)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, classify(s.path, "read schema", err)
+		return 0, err
 	}
 	switch {
 	case slices.Contains(names, "schema_migrations"):
 		v, err := s.version(ctx, s.db)
 		return v, classify(s.path, "read schema version", err)
 	case len(names) > 0:
-		return 0, &Error{Kind: ErrCorrupt, Path: s.path, Detail: "is a sqlite database of another program",
-			Hint: "pick another path with --db"}
+		return 0, &Error{Kind: ErrCorrupt, Path: s.path, Detail: "is a " + s.db.d.name + " database of another program",
+			Hint: "pick another " + map[string]string{"sqlite": "path", "postgres": "database"}[s.db.d.name] + " with --db"}
 	}
 	return 0, nil
+}
+
+// tables lists the names of the database's tables.
+func (s *Store) tables(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query("tables"))
+	if err != nil {
+		return nil, classify(s.path, "read schema", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, classify(s.path, "read schema", err)
+		}
+		names = append(names, name)
+	}
+	return names, classify(s.path, "read schema", rows.Err())
 }
 
 // apply runs one migration in its own write transaction, unless another process applied it
@@ -421,6 +469,12 @@ func (s *Store) apply(ctx context.Context, m migration, know int) error {
 		return classify(s.path, "begin migration", err)
 	}
 	defer tx.Rollback()
+	if s.db.d.lockWrites != "" {
+		// Two hosts starting at once: the second waits here, then finds the migration done.
+		if _, err := tx.ExecContext(ctx, s.db.d.lockWrites); err != nil {
+			return classify(s.path, "lock for migration", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, query("create_schema_migrations")); err != nil {
 		return classify(s.path, "create schema_migrations", err)
 	}

@@ -10,7 +10,7 @@ import (
 // diagnostic, original Message-ID and subject of events, the sender, subject, error and
 // Message-ID of messages, and the diagnostic of states. One pass over the rows that hold an
 // '@'; only the rows redact changes are written.
-func redactTexts(ctx context.Context, tx *sql.Tx, redact func(string) string) error {
+func redactTexts(ctx context.Context, tx *txn, redact func(string) string) error {
 	for _, t := range []struct{ read, write string }{
 		{"pseudo_texts_events", "pseudo_texts_event"},
 		{"pseudo_texts_messages", "pseudo_texts_message"},
@@ -25,7 +25,7 @@ func redactTexts(ctx context.Context, tx *sql.Tx, redact func(string) string) er
 
 // redactTable reads rows of a key and text columns with read, and writes the changed ones with
 // write (the texts, then the key).
-func redactTable(ctx context.Context, tx *sql.Tx, read, write string, redact func(string) string) error {
+func redactTable(ctx context.Context, tx *txn, read, write string, redact func(string) string) error {
 	rows, err := tx.QueryContext(ctx, query(read))
 	if err != nil {
 		return err

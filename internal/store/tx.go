@@ -23,7 +23,7 @@ import (
 type Tx struct {
 	ctx context.Context
 	s   *Store
-	tx  *sql.Tx
+	tx  *txn
 	// committed are run once the write transaction committed, aborted once it was rolled back
 	// (Store.Write).
 	committed, aborted []func()
@@ -32,7 +32,7 @@ type Tx struct {
 // Read runs fn in a read transaction: one snapshot of the database, no write lock. fn's own
 // errors come back unchanged.
 func (s *Store) Read(ctx context.Context, op string, fn func(*Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.db.BeginTx(ctx, s.db.d.readTx)
 	if err != nil {
 		return classify(s.path, op, err)
 	}
@@ -42,20 +42,26 @@ func (s *Store) Read(ctx context.Context, op string, fn func(*Tx) error) error {
 
 // read runs fn, which reads with the transaction's SQL, in a read transaction; its errors are
 // classified as op's.
-func (s *Store) read(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+func (s *Store) read(ctx context.Context, op string, fn func(*txn) error) error {
 	return s.Read(ctx, op, func(tx *Tx) error { return classify(s.path, op, fn(tx.tx)) })
 }
 
 // Write runs fn in a write transaction and commits it when fn returns nil; fn's own errors
-// come back unchanged, and roll it back. Write transactions of this process and of others run
-// one at a time: SQLite's BEGIN IMMEDIATE takes the database's write lock up front (doc.go,
-// "Crash safety and concurrency").
+// come back unchanged, and roll it back. Write transactions of all processes run one at a time:
+// SQLite's BEGIN IMMEDIATE takes the database's write lock up front, and PostgreSQL's take the
+// advisory lock of lock_writes first thing (doc.go, "Crash safety and concurrency").
 func (s *Store) Write(ctx context.Context, op string, fn func(*Tx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(s.path, op, err)
+	}
+	if s.db.d.lockWrites != "" {
+		if _, err := tx.ExecContext(ctx, s.db.d.lockWrites); err != nil {
+			tx.Rollback()
+			return classify(s.path, op, err)
+		}
 	}
 	t := &Tx{ctx: ctx, s: s, tx: tx}
 	if err := fn(t); err != nil {
@@ -79,7 +85,7 @@ func (t *Tx) run(fns []func()) {
 
 // write runs fn, which writes with the transaction's SQL, in a write transaction; its errors
 // are classified as op's.
-func (s *Store) write(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, op string, fn func(*txn) error) error {
 	return s.Write(ctx, op, func(tx *Tx) error { return classify(s.path, op, fn(tx.tx)) })
 }
 

@@ -1,5 +1,6 @@
--- tables lists the tables of the database. Dialect-specific: SQLite's catalog (PostgreSQL
--- reads information_schema.tables).
+-- tables lists the tables of the database, without SQLite's own (sqlite_stat1 of ANALYZE,
+-- sqlite_sequence). Dialect-specific: SQLite's catalog (PostgreSQL reads
+-- information_schema.tables).
 SELECT name
 FROM sqlite_master
-WHERE type = 'table'
+WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
