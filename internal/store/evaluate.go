@@ -331,18 +331,22 @@ func removeOrphanStates(ctx context.Context, tx *txn, now time.Time, sum *EvalSu
 		return err
 	}
 	defer delTrail.Close()
-	return eachSummary(ctx, tx, query("policy_orphan_states"), func(a string, o summary) error {
+	for o, err := range summaries(ctx, tx, query("policy_orphan_states")) {
+		if err != nil {
+			return err
+		}
 		if was := bounce.Effective(o.state, o.expires, now); was != bounce.StateActive {
 			sum.Changes[string(was)+"->active"]++
 		}
 		sum.Removed++
-		// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
-		if _, err := delState.ExecContext(ctx, a); err != nil {
+		if _, err := delState.ExecContext(ctx, o.address); err != nil {
 			return err
 		}
-		_, err := delTrail.ExecContext(ctx, a)
-		return err
-	})
+		if _, err := delTrail.ExecContext(ctx, o.address); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mapRecipients records the normalised address of each stored recipient and returns the
@@ -426,47 +430,57 @@ type summary struct {
 	expires time.Time
 }
 
-func readSummaries(ctx context.Context, q queryer, text string, args ...any) (map[string]summary, error) {
-	out := map[string]summary{}
-	err := eachSummary(ctx, q, text, func(a string, s summary) error {
-		out[a] = s
-		return nil
-	}, args...)
-	return out, err
+// addressSummary is an address and the summary of its stored state.
+type addressSummary struct {
+	address string
+	summary
 }
 
-// eachSummary runs a query whose rows are an address, its state (empty for none) and when that
-// state expires, and calls fn with each, after the query is read: fn may run queries (a
-// PostgreSQL connection runs one at a time).
-func eachSummary(ctx context.Context, q queryer, text string, fn func(string, summary) error, args ...any) error {
-	type row struct {
-		a string
-		s summary
+func readSummaries(ctx context.Context, q queryer, text string, args ...any) (map[string]summary, error) {
+	out := map[string]summary{}
+	for s, err := range summaries(ctx, q, text, args...) {
+		if err != nil {
+			return out, err
+		}
+		out[s.address] = s.summary
 	}
-	var all []row
+	return out, nil
+}
+
+// summaries runs a query whose rows are an address, its state (empty for none) and when that
+// state expires, and yields each after the query is read: the loop may run queries (a
+// PostgreSQL connection runs one at a time).
+func summaries(ctx context.Context, q queryer, text string, args ...any) iter.Seq2[addressSummary, error] {
+	return func(yield func(addressSummary, error) bool) {
+		all, err := readAddressSummaries(ctx, q, text, args...)
+		if err != nil {
+			yield(addressSummary{}, err)
+			return
+		}
+		for _, r := range all {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+func readAddressSummaries(ctx context.Context, q queryer, text string, args ...any) ([]addressSummary, error) {
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var all []addressSummary
 	for rows.Next() {
 		var a, st string
 		var exp sql.NullInt64
 		if err := rows.Scan(&a, &st, &exp); err != nil {
-			return err
+			return nil, err
 		}
-		all = append(all, row{a, summary{bounce.State(st), fromUnix(exp)}})
+		all = append(all, addressSummary{a, summary{bounce.State(st), fromUnix(exp)}})
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	for _, r := range all {
-		if err := fn(r.a, r.s); err != nil {
-			return err
-		}
-	}
-	return nil
+	return all, rows.Err()
 }
 
 // evaluateAddresses evaluates addrs (sorted) in chunks and replaces their states and

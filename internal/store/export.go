@@ -92,16 +92,10 @@ type Lister struct {
 // delivers, the loop calls Deliver before taking the next.
 func (l *Lister) Listed() iter.Seq2[*Listed, error] {
 	return func(yield func(*Listed, error) bool) {
-		stopped := false
-		err := eachListed(l.ctx, l.tx, l.now, l.states, l.baseline, func(x *Listed) error {
-			if !yield(x, nil) {
-				stopped = true
-				return errStopped
+		for x, err := range listedRows(l.ctx, l.tx, l.now, l.states, l.baseline) {
+			if !yield(x, l.failed(err)) || err != nil {
+				return
 			}
-			return nil
-		})
-		if err != nil && !stopped {
-			yield(nil, l.failed(err))
 		}
 	}
 }
@@ -128,16 +122,10 @@ func (l *Lister) Deliver(x *Listed, fp string) error {
 func (l *Lister) Left() iter.Seq2[LeftAddress, error] {
 	return func(yield func(LeftAddress, error) bool) {
 		l.leftDone = true
-		stopped := false
-		err := eachLeft(l.ctx, l.tx, l.now, l.states, l.baseline, l.rc, l.res, func(addr string, st bounce.State) error {
-			if !yield(LeftAddress{addr, st}, nil) {
-				stopped = true
-				return errStopped
+		for a, err := range leftRows(l.ctx, l.tx, l.now, l.states, l.baseline, l.rc, l.res) {
+			if !yield(a, l.failed(err)) || err != nil {
+				return
 			}
-			return nil
-		})
-		if err != nil && !stopped {
-			yield(LeftAddress{}, l.failed(err))
 		}
 	}
 }
@@ -149,9 +137,6 @@ func (l *Lister) failed(err error) error {
 	}
 	return err
 }
-
-// errStopped ends a callback-driven read when the loop over its iterator stopped.
-var errStopped = errors.New("store: iteration stopped")
 
 // Export runs an export. deliver writes the output; it takes the rows from the Lister: Listed
 // yields every address whose effective state at now is one of states, in address order, and
@@ -337,36 +322,37 @@ func (c *listCursor) fetch(after string) error {
 	return rows.Err()
 }
 
-// eachListed calls fn with every address whose effective state at now is one of states, in
-// address order: the rows of each state come in address order from the states index, and are
-// merged here. A pause that has ended by now is left out.
-func eachListed(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string,
-	fn func(*Listed) error) error {
-	cursors := make([]*listCursor, 0, len(states))
-	for _, st := range states {
-		c := &listCursor{ctx: ctx, tx: tx, state: st, baseline: baseline}
-		cursors = append(cursors, c)
-		if err := c.next(); err != nil {
-			return err
-		}
-	}
-	for {
-		var first *listCursor
-		for _, c := range cursors {
-			if c.ok && (first == nil || c.row.Address < first.row.Address) {
-				first = c
+// listedRows yields every address whose effective state at now is one of states, in address
+// order: the rows of each state come in address order from the states index, and are merged
+// here. A pause that has ended by now is left out. No query is open while the loop runs.
+func listedRows(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string) iter.Seq2[*Listed, error] {
+	return func(yield func(*Listed, error) bool) {
+		cursors := make([]*listCursor, 0, len(states))
+		for _, st := range states {
+			c := &listCursor{ctx: ctx, tx: tx, state: st, baseline: baseline}
+			cursors = append(cursors, c)
+			if err := c.next(); err != nil {
+				yield(nil, err)
+				return
 			}
 		}
-		if first == nil {
-			return nil
-		}
-		if slices.Contains(states, first.row.Effective(now)) {
-			if err := fn(&first.l); err != nil {
-				return err
+		for {
+			var first *listCursor
+			for _, c := range cursors {
+				if c.ok && (first == nil || c.row.Address < first.row.Address) {
+					first = c
+				}
 			}
-		}
-		if err := first.next(); err != nil {
-			return err
+			if first == nil {
+				return
+			}
+			if slices.Contains(states, first.row.Effective(now)) && !yield(&first.l, nil) {
+				return
+			}
+			if err := first.next(); err != nil {
+				yield(nil, err)
+				return
+			}
 		}
 	}
 }
@@ -427,34 +413,44 @@ func (r *recorder) finish() error {
 	return err
 }
 
-// eachLeft calls fn with every address delivered before whose effective state at now is none of
-// states, in address order, in one baseline. With rc, each is forgotten as "left" (deleted from
-// exported, with a left entry in its history).
-func eachLeft(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string, rc *recorder,
-	res *ExportResult, fn func(string, bounce.State) error) error {
-	var del *sql.Stmt
-	if rc != nil {
-		var err error
-		if del, err = tx.PrepareContext(ctx, query("policy_delete_exported")); err != nil {
-			return err
-		}
-		defer del.Close()
-	}
-	return eachSummary(ctx, tx, query("policy_exported_states"), func(addr string, s summary) error {
-		st := bounce.Effective(s.state, s.expires, now)
-		if slices.Contains(states, st) {
-			return nil
-		}
+// leftRows yields every address delivered before whose effective state at now is none of states,
+// in address order, in one baseline. With rc, each is forgotten as "left" (deleted from
+// exported, with a left entry in its history) before it is yielded.
+func leftRows(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string, rc *recorder,
+	res *ExportResult) iter.Seq2[LeftAddress, error] {
+	return func(yield func(LeftAddress, error) bool) {
+		var del *sql.Stmt
 		if rc != nil {
-			// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
-			if _, err := del.ExecContext(ctx, baseline, addr); err != nil {
-				return err
+			var err error
+			if del, err = tx.PrepareContext(ctx, query("policy_delete_exported")); err != nil {
+				yield(LeftAddress{}, err)
+				return
 			}
-			if _, err := rc.change.ExecContext(ctx, rc.res.ID, addr, "left", nil); err != nil {
-				return err
+			defer del.Close()
+		}
+		for s, err := range summaries(ctx, tx, query("policy_exported_states"), baseline) {
+			if err != nil {
+				yield(LeftAddress{}, err)
+				return
+			}
+			st := bounce.Effective(s.state, s.expires, now)
+			if slices.Contains(states, st) {
+				continue
+			}
+			if rc != nil {
+				if _, err := del.ExecContext(ctx, baseline, s.address); err != nil {
+					yield(LeftAddress{}, err)
+					return
+				}
+				if _, err := rc.change.ExecContext(ctx, rc.res.ID, s.address, "left", nil); err != nil {
+					yield(LeftAddress{}, err)
+					return
+				}
+			}
+			res.Left++
+			if !yield(LeftAddress{s.address, st}, nil) {
+				return
 			}
 		}
-		res.Left++
-		return fn(addr, st)
-	}, baseline)
+	}
 }
