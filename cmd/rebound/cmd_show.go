@@ -235,31 +235,17 @@ func (sh *shown) read(tx *store.Tx, now time.Time, policyID string) error {
 		sh.State = row.Effective(now)
 		sh.OtherPolicy = row.Policy != policyID
 	}
-	for e, err := range tx.Events(sh.Address) {
-		if err != nil {
-			return err
-		}
-		sh.Events = append(sh.Events, e)
+	if sh.Events, err = store.Collect(tx.Events(sh.Address)); err != nil {
+		return err
 	}
-	for t, err := range tx.Transitions(sh.Address) {
-		if err != nil {
-			return err
-		}
-		sh.Transitions = append(sh.Transitions, t)
+	if sh.Transitions, err = store.Collect(tx.Transitions(sh.Address)); err != nil {
+		return err
 	}
-	for o, err := range tx.Overrides(sh.Address) {
-		if err != nil {
-			return err
-		}
-		sh.Overrides = append(sh.Overrides, o)
+	if sh.Overrides, err = store.Collect(tx.Overrides(sh.Address)); err != nil {
+		return err
 	}
-	for x, err := range tx.ExportChanges(sh.Address) {
-		if err != nil {
-			return err
-		}
-		sh.Exports = append(sh.Exports, x)
-	}
-	return nil
+	sh.Exports, err = store.Collect(tx.ExportChanges(sh.Address))
+	return err
 }
 
 func noEvents(addr string) error {

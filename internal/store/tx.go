@@ -116,8 +116,8 @@ func rows[T any](tx *Tx, op string, scan func(*sql.Rows) (T, error), text string
 	}
 }
 
-// collect gathers what an iterator yields, up to its first error.
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+// Collect gathers what one of the Tx's iterators yields into a slice, up to its first error.
+func Collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 	var out []T
 	for v, err := range seq {
 		if err != nil {
@@ -133,7 +133,7 @@ func readAll[T any](s *Store, ctx context.Context, op string, seq func(*Tx) iter
 	var out []T
 	err := s.Read(ctx, op, func(tx *Tx) error {
 		var err error
-		out, err = collect(seq(tx))
+		out, err = Collect(seq(tx))
 		return err
 	})
 	return out, err
