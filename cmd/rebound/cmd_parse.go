@@ -41,8 +41,8 @@ func (o *parseOptions) shows(k string) bool {
 
 // hidden says which --include kind a record belongs to when the default output leaves it out,
 // or "" when it is always printed.
-func hidden(r *scan.Record) string {
-	switch bounce.Reason(r.Reason) {
+func hidden(e *bounce.Event) string {
+	switch e.Reason {
 	case bounce.ReasonVacation:
 		return includeAutoReply
 	case bounce.ReasonDelivered:
@@ -118,8 +118,8 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 			g.warnf("%s: %s: %v", it.Msg.Position, it.Outcome, it.Err)
 		}
 		printed := 0
-		for i := range it.Records {
-			r := &it.Records[i]
+		for i := range it.Events {
+			r := &it.Events[i]
 			if k := hidden(r); k != "" && !o.shows(k) {
 				continue
 			}
@@ -133,7 +133,7 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 				}
 				continue
 			}
-			rows = append(rows, []string{r.Position, r.Recipient, r.Type, r.Reason, r.Status,
+			rows = append(rows, []string{r.Position, r.Recipient, string(r.Type), string(r.Reason), r.Status,
 				r.ReplyCode, r.Provider, strconv.FormatFloat(r.Confidence, 'f', 2, 64)})
 		}
 		if printed > 0 || !o.shows(includeSkipped) {
@@ -204,8 +204,8 @@ func skipWhy(it *scan.Item) string {
 		return w
 	}
 	var kinds []string
-	for i := range it.Records {
-		if k := hidden(&it.Records[i]); k != "" && !slices.Contains(kinds, k) {
+	for i := range it.Events {
+		if k := hidden(&it.Events[i]); k != "" && !slices.Contains(kinds, k) {
 			kinds = append(kinds, k)
 		}
 	}

@@ -177,7 +177,7 @@ type shown struct {
 	Malformed   string       // why the address cannot be evaluated
 	State       bounce.State // effective now
 	Stored      *store.StateRow
-	Events      []store.Event
+	Events      []bounce.Event
 	Transitions []bounce.Transition
 	Overrides   []bounce.Override
 	Exports     []store.ExportChange
@@ -199,28 +199,10 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 		return showMalformed(ctx, g, st, arg, nerr, asJSON)
 	}
 	sh.Address = addr
-	row, ok, err := st.State(ctx, addr)
-	if err != nil {
+	if err := st.Read(ctx, "read state", func(tx *store.Tx) error { return sh.read(tx, ev.Now, lp.id) }); err != nil {
 		return err
 	}
-	if ok {
-		sh.Stored = &row
-		sh.State = row.Effective(ev.Now)
-		sh.OtherPolicy = row.Policy != lp.id
-	}
-	if sh.Events, err = st.EventsOf(ctx, addr); err != nil {
-		return err
-	}
-	if sh.Transitions, err = st.Transitions(ctx, addr); err != nil {
-		return err
-	}
-	if sh.Overrides, err = st.Overrides(ctx, addr); err != nil {
-		return err
-	}
-	if sh.Exports, err = st.ExportChanges(ctx, addr); err != nil {
-		return err
-	}
-	if !ok && len(sh.Events) == 0 && len(sh.Overrides) == 0 {
+	if sh.Stored == nil && len(sh.Events) == 0 && len(sh.Overrides) == 0 {
 		if p, found, err := pipeline.PseudonymOf(ctx, st, addr); err != nil || found {
 			if err == nil {
 				fmt.Fprintf(g.stderr, "%s is pseudonymised: its history is stored as %s\n", addr, p)
@@ -240,6 +222,30 @@ func runShow(ctx context.Context, g *globalOptions, arg string, asJSON bool) err
 	}
 	sh.print(g.stdout, g.termWidth(false))
 	return nil
+}
+
+// read reads what show prints about sh.Address, in one snapshot.
+func (sh *shown) read(tx *store.Tx, now time.Time, policyID string) error {
+	row, ok, err := tx.State(sh.Address)
+	if err != nil {
+		return err
+	}
+	if ok {
+		sh.Stored = &row
+		sh.State = row.Effective(now)
+		sh.OtherPolicy = row.Policy != policyID
+	}
+	if sh.Events, err = store.Collect(tx.Events(sh.Address)); err != nil {
+		return err
+	}
+	if sh.Transitions, err = store.Collect(tx.Transitions(sh.Address)); err != nil {
+		return err
+	}
+	if sh.Overrides, err = store.Collect(tx.Overrides(sh.Address)); err != nil {
+		return err
+	}
+	sh.Exports, err = store.Collect(tx.ExportChanges(sh.Address))
+	return err
 }
 
 func noEvents(addr string) error {
@@ -315,9 +321,9 @@ func (sh *shown) print(w io.Writer, width int) {
 	}
 	if r := sh.Stored; r != nil {
 		f.words("since        ", " ", field, fmtTime(r.Since))
-		if r.EventID != "" {
-			f.words("decided by   ", " ", field, r.EventID, fmtTime(r.DecidedAt), r.Type, r.Reason,
-				dash(strings.TrimSpace(r.Status+" "+r.ReplyCode)), "rule="+dash(r.Rule))
+		if d := &r.Decision; d.ID != "" {
+			f.words("decided by   ", " ", field, d.ID, fmtTime(d.BouncedAt), string(d.Type), string(d.Reason),
+				dash(strings.TrimSpace(d.Status+" "+d.ReplyCode)), "rule="+dash(d.Rule))
 			f.text("setting      ", field, dash(r.Setting))
 		}
 		f.text("bounces      ", field, fmt.Sprintf("%d (first %s, last %s)", r.Bounces, fmtTime(r.FirstBounce), fmtTime(r.LastBounce)))
@@ -329,8 +335,8 @@ func (sh *shown) print(w io.Writer, width int) {
 	const sub = "      " // under an event's time, for its other lines
 	fmt.Fprintf(w, "\nevents (%d)\n", len(sh.Events))
 	for _, e := range sh.Events {
-		f.words("  ", "  ", sub, fmtTime(e.BouncedAt), e.Type, e.Reason, dash(e.Status), dash(e.ReplyCode),
-			"rule="+dash(e.Rule), "provider="+dash(e.Provider), "id="+bounce.EventID(e.MessageKey, e.Idx), "at "+e.Position)
+		f.words("  ", "  ", sub, fmtTime(e.BouncedAt), string(e.Type), string(e.Reason), dash(e.Status), dash(e.ReplyCode),
+			"rule="+dash(e.Rule), "provider="+dash(e.Provider), "id="+e.ID, "at "+e.Position)
 		if e.FeedbackType != "" {
 			f.words(sub+"feedback-type: ", " ", sub, e.FeedbackType)
 		}
@@ -467,14 +473,15 @@ func (sh *shown) json() showJSON {
 		out.Stored = &storedJSON{State: string(r.State), SoftCount: r.SoftCount, PauseCount: r.PauseCount,
 			SuppressedUntil: jsTime(r.SuppressedUntil), ExpiresAt: jsTime(r.ExpiresAt), Since: jsTime(r.Since),
 			FirstBounce: jsTime(r.FirstBounce), LastBounce: jsTime(r.LastBounce), Bounces: r.Bounces,
-			Event: jsStr(r.EventID), Type: jsStr(r.Type), Reason: jsStr(r.Reason), Status: jsStr(r.Status),
-			ReplyCode: jsStr(r.ReplyCode), Provider: jsStr(r.Provider), Rule: jsStr(r.Rule),
-			Diagnostic: jsStr(r.Diagnostic), DecidedAt: jsTime(r.DecidedAt), Setting: jsStr(r.Setting),
-			Policy: r.Policy, EvaluatedAt: r.EvaluatedAt.UTC().Format(timeFmt)}
+			Event: jsStr(r.Decision.ID), Type: jsStr(string(r.Decision.Type)), Reason: jsStr(string(r.Decision.Reason)),
+			Status: jsStr(r.Decision.Status), ReplyCode: jsStr(r.Decision.ReplyCode), Provider: jsStr(r.Decision.Provider),
+			Rule: jsStr(r.Decision.Rule), Diagnostic: jsStr(r.Decision.Diagnostic), DecidedAt: jsTime(r.Decision.BouncedAt),
+			Setting: jsStr(r.Setting),
+			Policy:  r.Policy, EvaluatedAt: r.EvaluatedAt.UTC().Format(timeFmt)}
 	}
 	for _, e := range sh.Events {
-		out.Events = append(out.Events, eventJSON{ID: bounce.EventID(e.MessageKey, e.Idx), BouncedAt: jsTime(e.BouncedAt),
-			Recipient: e.Recipient, Type: e.Type, Reason: e.Reason, Status: jsStr(e.Status),
+		out.Events = append(out.Events, eventJSON{ID: e.ID, BouncedAt: jsTime(e.BouncedAt),
+			Recipient: e.Recipient, Type: string(e.Type), Reason: string(e.Reason), Status: jsStr(e.Status),
 			ReplyCode: jsStr(e.ReplyCode), Provider: jsStr(e.Provider), Rule: jsStr(e.Rule),
 			Diagnostic: jsStr(e.Diagnostic), FeedbackType: jsStr(e.FeedbackType), Position: e.Position})
 	}

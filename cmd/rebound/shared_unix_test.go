@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/store"
 )
 
@@ -263,7 +264,7 @@ func TestSharedDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = st.SaveBatch(context.Background(), []store.Message{{Key: "pending-1", Position: "x", Path: "x", Outcome: "bounce",
-		Events: []store.Event{{Recipient: "user1@example.org", Reason: "userunknown", Type: "hard", Hard: true,
+		Events: []bounce.Event{{Recipient: "user1@example.org", Reason: "userunknown", Type: "hard", Hard: true,
 			BouncedAt: time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)}}}}, nil)
 	st.Close()
 	if err != nil {

@@ -6,20 +6,51 @@ import (
 	"time"
 )
 
-// Event is one classified recipient of one bounce, as stored by the scan.
+// Event is one classified recipient of one bounce: the one record of a bounced recipient from
+// decoding to export. internal/scan fills it from a decoded report (RFC 3464 section 2.3 for
+// the per-recipient fields, RFC 5965 for complaints) and the classifier's result; `rebound
+// parse --format jsonl` prints it (AppendJSON); internal/store saves it and reads it back;
+// internal/policy evaluates it by Address; internal/stats counts it; an export row carries the
+// deciding one. Strings are empty and times zero when unknown.
 type Event struct {
-	ID           string // stable: message key + "#" + index (see EventID)
-	Recipient    string // normalised address (internal/address)
-	Type         Type
-	Reason       Reason
-	Provider     string
-	Status       string // RFC 3463 enhanced status code
-	ReplyCode    string // RFC 5321 reply code
-	Rule         string // id of the classification rule that decided
-	Diagnostic   string
-	FeedbackType string // ARF Feedback-Type, for complaints
+	// Where the event comes from.
+	ID       string // stable: Key + "#" + Idx (EventID); set by the store, empty before
+	Key      string // the message's stable key (internal/mailbox)
+	Idx      int    // the recipient's index within the message, from 1
+	File     string // the file the message is in
+	Position string // where the message is (file, mbox offset), for people
+
+	// Recipient is the address as the report gives it, surrounding space removed; the store
+	// keeps it lower-case (internal/address Stored). Address is its normalised form
+	// (internal/address Normalize), the address the policy evaluates, or AddressError says why
+	// it is malformed; both are empty when not computed.
+	Recipient    string
+	Address      string
+	AddressError string
+
+	Action       string  // DSN Action (failed, delayed, ...), RFC 3464 section 2.3.3; not an Action
+	Status       string  // enhanced status code, RFC 3463
+	ReplyCode    string  // SMTP reply code, RFC 5321 section 4.2
+	Diagnostic   string  // Diagnostic-Code, RFC 3464 section 2.3.6, or the MTA's text
+	RemoteMTA    string  // RFC 3464 section 2.3.5
+	ReportingMTA string  // RFC 3464 section 2.2.2
+	Reason       Reason  // Sisimai's vocabulary
+	Type         Type    // hard, soft, ...
+	Hard         bool    // a permanent failure
+	Provider     string  // the provider table's id of the recipient's domain
+	Rule         string  // id of the classification rule that decided
+	Confidence   float64 // the rule's confidence, 0 to 1
 	BouncedAt    time.Time
-	Position     string // where the message is (file, mbox offset), for people
+
+	// Of the original message, as the bounce quotes it.
+	Sender            string // From
+	Subject           string
+	OriginalMessageID string // Message-ID
+
+	Campaign      string // attribution (internal/attrib)
+	SendingDomain string
+	FeedbackType  string // ARF Feedback-Type, RFC 5965 section 3.1, for complaints
+	Format        string // the bounce format the decoder recognised
 }
 
 // EventID returns the stable id of the idx-th recipient of the message with the given key.

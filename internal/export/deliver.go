@@ -38,15 +38,15 @@ type Filter struct {
 // type aside. A row of that type is counted in *asideN (when the other fields select it).
 func (f *Filter) match(r *store.StateRow, eff bounce.State, aside string, asideN *int) bool {
 	if !slices.Contains(f.States, eff) ||
-		(len(f.Providers) > 0 && !slices.Contains(f.Providers, r.Provider)) ||
+		(len(f.Providers) > 0 && !slices.Contains(f.Providers, r.Decision.Provider)) ||
 		(!f.Since.IsZero() && r.Since.Before(f.Since)) {
 		return false
 	}
-	if aside != "" && r.Type == aside {
+	if aside != "" && string(r.Decision.Type) == aside {
 		*asideN++
 		return false
 	}
-	return len(f.Types) == 0 || slices.Contains(f.Types, r.Type)
+	return len(f.Types) == 0 || slices.Contains(f.Types, string(r.Decision.Type))
 }
 
 // Request is one export.
@@ -93,17 +93,32 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 		if err != nil {
 			return err
 		}
-		if err := lr.List(func(l *store.Listed) (string, error) {
-			if !f.match(l.State, l.State.State, aside, &d.Aside) {
-				return "", nil
+		for l, err := range lr.Listed() {
+			if err != nil {
+				return err
 			}
-			return d.listed(ew, l, req.Changes)
-		}); err != nil {
-			return err
+			if !f.match(l.State, l.State.State, aside, &d.Aside) {
+				continue
+			}
+			fp, err := d.listed(ew, l, req.Changes)
+			if err != nil {
+				return err
+			}
+			if fp == "" {
+				continue
+			}
+			if err := lr.Deliver(l, fp); err != nil {
+				return err
+			}
 		}
 		if req.Changes {
-			if err := lr.Left(func(addr string, st bounce.State) error { return d.removed(ew, addr, st) }); err != nil {
-				return err
+			for gone, err := range lr.Left() {
+				if err != nil {
+					return err
+				}
+				if err := d.removed(ew, gone.Address, gone.State); err != nil {
+					return err
+				}
 			}
 		}
 		return ew.Flush()
@@ -162,12 +177,8 @@ func (d *Delivered) removed(ew *Writer, addr string, st bounce.State) error {
 // RowOf turns a stored state into an export row: the deciding event fills type, reason, codes,
 // provider, rule and diagnostic (docs/export.md). The writer cleans the diagnostic.
 func RowOf(r *store.StateRow) Row {
-	return Row{
-		Email: r.Address, State: r.State, Type: bounce.Type(r.Type), Reason: bounce.Reason(r.Reason),
-		Status: r.Status, ReplyCode: r.ReplyCode, Provider: r.Provider, FirstBounce: r.FirstBounce,
-		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount,
-		SuppressedUntil: r.SuppressedUntil, Rule: r.Rule, LastDiagnostic: r.Diagnostic,
-	}
+	return Row{Email: r.Address, State: r.State, Decision: r.Decision, FirstBounce: r.FirstBounce,
+		LastBounce: r.LastBounce, Bounces: r.Bounces, WindowBounces: r.SoftCount, SuppressedUntil: r.SuppressedUntil}
 }
 
 // countWriter counts the bytes written to w.

@@ -10,12 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
-	"github.com/reboundhq/rebound/internal/policy"
+	"github.com/reboundhq/rebound/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -26,22 +27,11 @@ var t0 = time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)
 // diagnostic, non-UTC times, unsorted input.
 func goldenRows() []Row {
 	return []Row{
-		{Email: "zoe@example.org", State: bounce.StatePaused, Type: bounce.TypeSoft, Reason: "mailboxfull",
-			Status: "4.2.2", ReplyCode: "452", Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(70 * time.Hour),
-			Bounces: 3, WindowBounces: 3, SuppressedUntil: t0.Add(70*time.Hour + 7*24*time.Hour), Rule: "quota-452",
-			LastDiagnostic: "452 4.2.2 The email account that you tried to reach is over quota."},
-		{Email: "=1+1@example.com", State: bounce.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown",
-			Status: "5.1.1", ReplyCode: "550", Provider: "other",
-			FirstBounce: t0.In(time.FixedZone("CET", 3600)), LastBounce: t0, Bounces: 1, Rule: "status-5.1.1",
-			LastDiagnostic: "550 5.1.1 <=1+1@example.com>: Recipient address rejected:\r\n\tUser unknown, \"sorry\", bye"},
-		{Email: "ann@example.com", State: bounce.StateSuppressed, Type: bounce.TypeComplaint, Reason: "feedback",
-			Provider: "@provider", FirstBounce: t0, LastBounce: t0, Bounces: 1, Rule: "\tarf",
-			LastDiagnostic: "-" + strings.Repeat("very long text, ", 20)},
-		{Email: "bob@xn--bcher-kva.example", State: bounce.StateSuppressed, Type: bounce.TypeSoft,
-			Reason: "expired", Status: "+4.4.7", ReplyCode: "-", Provider: "\rcr", FirstBounce: t0, LastBounce: t0,
-			Bounces: 9, WindowBounces: 3, Rule: "expired", LastDiagnostic: "@ délai dépassé"},
-		{Email: "'quote@example.org", State: bounce.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown",
-			Provider: "other", FirstBounce: t0, LastBounce: t0, Bounces: 1, Rule: "'rule"},
+		{Email: "zoe@example.org", State: bounce.StatePaused, Decision: bounce.Event{Type: bounce.TypeSoft, Reason: "mailboxfull", Status: "4.2.2", ReplyCode: "452", Provider: "gmail", Rule: "quota-452", Diagnostic: "452 4.2.2 The email account that you tried to reach is over quota."}, FirstBounce: t0, LastBounce: t0.Add(70 * time.Hour), Bounces: 3, WindowBounces: 3, SuppressedUntil: t0.Add(70*time.Hour + 7*24*time.Hour)},
+		{Email: "=1+1@example.com", State: bounce.StateSuppressed, Decision: bounce.Event{Type: bounce.TypeHard, Reason: "userunknown", Status: "5.1.1", ReplyCode: "550", Provider: "other", Rule: "status-5.1.1", Diagnostic: "550 5.1.1 <=1+1@example.com>: Recipient address rejected:\r\n\tUser unknown, \"sorry\", bye"}, FirstBounce: t0.In(time.FixedZone("CET", 3600)), LastBounce: t0, Bounces: 1},
+		{Email: "ann@example.com", State: bounce.StateSuppressed, Decision: bounce.Event{Type: bounce.TypeComplaint, Reason: "feedback", Provider: "@provider", Rule: "\tarf", Diagnostic: "-" + strings.Repeat("very long text, ", 20)}, FirstBounce: t0, LastBounce: t0, Bounces: 1},
+		{Email: "bob@xn--bcher-kva.example", State: bounce.StateSuppressed, Decision: bounce.Event{Type: bounce.TypeSoft, Reason: "expired", Status: "+4.4.7", ReplyCode: "-", Provider: "\rcr", Rule: "expired", Diagnostic: "@ délai dépassé"}, FirstBounce: t0, LastBounce: t0, Bounces: 9, WindowBounces: 3},
+		{Email: "'quote@example.org", State: bounce.StateSuppressed, Decision: bounce.Event{Type: bounce.TypeHard, Reason: "userunknown", Provider: "other", Rule: "'rule"}, FirstBounce: t0, LastBounce: t0, Bounces: 1},
 	}
 }
 
@@ -83,7 +73,7 @@ func TestCSVGolden(t *testing.T) {
 		t.Fatalf("%d records, want a header and 5 rows", len(recs))
 	}
 	sorted := goldenRows()
-	sortRows(sorted)
+	slices.SortStableFunc(sorted, func(a, b Row) int { return strings.Compare(a.Email, b.Email) })
 	// The address column is never rewritten: a CRM suppresses exactly the address.
 	emails := []string{"'quote@example.org", "=1+1@example.com", "ann@example.com", "bob@xn--bcher-kva.example", "zoe@example.org"}
 	for i, rec := range recs[1:] {
@@ -98,7 +88,7 @@ func TestCSVGolden(t *testing.T) {
 	}
 	// Removing one leading ' from every other cell undoes the neutralisation.
 	for i, rec := range recs[1:] {
-		if got, want := strings.TrimPrefix(rec[12], "'"), sorted[i].Rule; got != want {
+		if got, want := strings.TrimPrefix(rec[12], "'"), sorted[i].Decision.Rule; got != want {
 			t.Errorf("record %d: un-neutralised rule %q, want %q", i, got, want)
 		}
 	}
@@ -253,17 +243,17 @@ func TestFingerprint(t *testing.T) {
 		t.Fatalf("fingerprint %q", fp)
 	}
 	same := base
-	same.Bounces, same.LastBounce, same.LastDiagnostic, same.WindowBounces = 99, t0.Add(time.Hour), "other", 7
+	same.Bounces, same.LastBounce, same.Decision.Diagnostic, same.WindowBounces = 99, t0.Add(time.Hour), "other", 7
 	if same.Fingerprint() != fp {
 		t.Error("counters, times and diagnostic must not change the fingerprint")
 	}
 	changes := []func(*Row){
 		func(r *Row) { r.Email = "zoe@example.net" },
 		func(r *Row) { r.State = bounce.StateSuppressed },
-		func(r *Row) { r.Reason = "expired" },
+		func(r *Row) { r.Decision.Reason = "expired" },
 		func(r *Row) { r.SuppressedUntil = r.SuppressedUntil.Add(time.Hour) },
-		func(r *Row) { r.Rule = "other" },
-		func(r *Row) { r.Status, r.ReplyCode = "4.2.", "2452" }, // same bytes, other split
+		func(r *Row) { r.Decision.Rule = "other" },
+		func(r *Row) { r.Decision.Status, r.Decision.ReplyCode = "4.2.", "2452" }, // same bytes, other split
 	}
 	for i, change := range changes {
 		r := base
@@ -274,28 +264,27 @@ func TestFingerprint(t *testing.T) {
 	}
 }
 
-func TestRowsFromResults(t *testing.T) {
+// TestRowOf checks the row of a stored state: the deciding event as stored, the window count
+// as window_bounces, and the diagnostic cleaned only when written.
+func TestRowOf(t *testing.T) {
 	until := t0.Add(200 * time.Hour)
-	results := []policy.Result{
-		{Recipient: "b@example.com", State: bounce.StatePaused, SoftCount: 3, SuppressedUntil: until, Bounces: 3,
-			FirstBounce: t0, LastBounce: t0.Add(time.Hour),
-			Decision: bounce.Event{Type: bounce.TypeSoft, Reason: "mailboxfull", Status: "4.2.2", ReplyCode: "452",
-				Provider: "gmail", Rule: "r1", Diagnostic: "full\n  mailbox"}},
-		{Recipient: "c@example.com", State: bounce.StateActive},
-		{Recipient: "d@example.com", State: bounce.StateReview},
-		{Recipient: "e@example.com", State: bounce.StateSoft},
-		{Recipient: "a@example.com", State: bounce.StateSuppressed, Bounces: 1,
-			Decision: bounce.Event{Type: bounce.TypeHard, Reason: "userunknown"}},
-	}
-	got := Rows(results)
-	want := []Row{
-		{Email: "a@example.com", State: bounce.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown", Bounces: 1},
-		{Email: "b@example.com", State: bounce.StatePaused, Type: bounce.TypeSoft, Reason: "mailboxfull",
-			Status: "4.2.2", ReplyCode: "452", Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(time.Hour),
-			Bounces: 3, WindowBounces: 3, SuppressedUntil: until, Rule: "r1", LastDiagnostic: "full mailbox"},
-	}
+	dec := bounce.Event{ID: "k1#1", Type: bounce.TypeSoft, Reason: "mailboxfull", Status: "4.2.2", ReplyCode: "452",
+		Provider: "gmail", Rule: "r1", Diagnostic: "full\n  mailbox", BouncedAt: t0}
+	st := store.StateRow{Address: "b@example.com", State: bounce.StatePaused, SoftCount: 3, PauseCount: 1,
+		SuppressedUntil: until, ExpiresAt: until, Since: t0, FirstBounce: t0, LastBounce: t0.Add(time.Hour),
+		Bounces: 4, Decision: dec, Setting: "x", Policy: "default"}
+	got := RowOf(&st)
+	want := Row{Email: "b@example.com", State: bounce.StatePaused, Decision: dec, FirstBounce: t0,
+		LastBounce: t0.Add(time.Hour), Bounces: 4, WindowBounces: 3, SuppressedUntil: until}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, JSONL, []Row{got}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"last_diagnostic":"full mailbox"`) || !strings.Contains(buf.String(), `"window_bounces":3`) {
+		t.Errorf("row written as %s", buf.String())
 	}
 }
 

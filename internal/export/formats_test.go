@@ -13,11 +13,8 @@ import (
 // formatRows are two permanent suppressions: a hard bounce and a complaint.
 func formatRows() []Row {
 	return []Row{
-		{Email: "+plus@example.com", State: bounce.StateSuppressed, Type: bounce.TypeHard, Reason: "userunknown",
-			Status: "5.1.1", ReplyCode: "550", Provider: "other", FirstBounce: t0, LastBounce: t0, Bounces: 1,
-			Rule: "status-5.1.1", LastDiagnostic: "=HYPERLINK(\"x\") 550 5.1.1 no such user"},
-		{Email: "ann@example.com", State: bounce.StateSuppressed, Type: bounce.TypeComplaint, Reason: "feedback",
-			Provider: "gmail", FirstBounce: t0, LastBounce: t0.Add(26 * time.Hour), Bounces: 1, Rule: "arf"},
+		{Email: "+plus@example.com", State: bounce.StateSuppressed, Decision: bounce.Event{Type: bounce.TypeHard, Reason: "userunknown", Status: "5.1.1", ReplyCode: "550", Provider: "other", Rule: "status-5.1.1", Diagnostic: "=HYPERLINK(\"x\") 550 5.1.1 no such user"}, FirstBounce: t0, LastBounce: t0, Bounces: 1},
+		{Email: "ann@example.com", State: bounce.StateSuppressed, Decision: bounce.Event{Type: bounce.TypeComplaint, Reason: "feedback", Provider: "gmail", Rule: "arf"}, FirstBounce: t0, LastBounce: t0.Add(26 * time.Hour), Bounces: 1},
 	}
 }
 

@@ -6,17 +6,14 @@
 package export
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/reboundhq/rebound/internal/bounce"
-	"github.com/reboundhq/rebound/internal/policy"
 )
 
 // Columns are the CSV header and the JSONL keys, in order.
@@ -28,50 +25,21 @@ const MaxDiagnostic = 200
 
 // Row is one exported address.
 type Row struct {
-	Email           string
-	State           bounce.State // suppressed or paused
-	Type            bounce.Type
-	Reason          bounce.Reason
-	Status          string
-	ReplyCode       string
-	Provider        string
+	Email string
+	State bounce.State // suppressed or paused
+	// Decision is the deciding event: its Type, Reason, Status, ReplyCode, Provider, Rule and
+	// Diagnostic (last_diagnostic, cleaned when written: see CleanDiagnostic) are exported.
+	Decision        bounce.Event
 	FirstBounce     time.Time
 	LastBounce      time.Time
 	Bounces         int
 	WindowBounces   int
 	SuppressedUntil time.Time // zero: permanent
-	Rule            string
-	LastDiagnostic  string // cleaned: see CleanDiagnostic
 
 	// Change is the change of export --new: ChangeAdded, ChangeChanged or ChangeRemoved (a row
 	// with only Email and State, the state the address has now). Writers without
 	// Options.Changes skip removed rows and ignore the field otherwise.
 	Change string
-}
-
-// Rows returns the rows to export for the evaluated recipients: the suppressed and paused
-// ones, sorted by email. The type, reason, codes, provider, rule and diagnostic are those of
-// the deciding event.
-func Rows(results []policy.Result) []Row {
-	var rows []Row
-	for _, r := range results {
-		if r.State != bounce.StateSuppressed && r.State != bounce.StatePaused {
-			continue
-		}
-		d := r.Decision
-		rows = append(rows, Row{
-			Email: r.Recipient, State: r.State, Type: d.Type, Reason: d.Reason, Status: d.Status,
-			ReplyCode: d.ReplyCode, Provider: d.Provider, FirstBounce: r.FirstBounce, LastBounce: r.LastBounce,
-			Bounces: r.Bounces, WindowBounces: r.SoftCount, SuppressedUntil: r.SuppressedUntil, Rule: d.Rule,
-			LastDiagnostic: CleanDiagnostic(d.Diagnostic),
-		})
-	}
-	sortRows(rows)
-	return rows
-}
-
-func sortRows(rows []Row) {
-	slices.SortStableFunc(rows, func(a, b Row) int { return cmp.Compare(a.Email, b.Email) })
 }
 
 // CleanDiagnostic makes a diagnostic fit one cell: invalid UTF-8 replaced, runs of white space
@@ -104,8 +72,9 @@ const fingerprintVersion = "rebound-row-v1"
 func (r Row) Fingerprint() string {
 	h := sha256.New()
 	var n [4]byte
-	for _, f := range []string{fingerprintVersion, r.Email, string(r.State), string(r.Type), string(r.Reason),
-		r.Status, r.ReplyCode, r.Provider, formatTime(r.SuppressedUntil), r.Rule} {
+	d := &r.Decision
+	for _, f := range []string{fingerprintVersion, r.Email, string(r.State), string(d.Type), string(d.Reason),
+		d.Status, d.ReplyCode, d.Provider, formatTime(r.SuppressedUntil), d.Rule} {
 		binary.BigEndian.PutUint32(n[:], uint32(len(f)))
 		h.Write(n[:])
 		h.Write([]byte(f))

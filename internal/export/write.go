@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -107,7 +108,7 @@ func Write(w io.Writer, f Format, rows []Row) error {
 // sorted returns the rows sorted by email, rejecting duplicates.
 func sorted(rows []Row) ([]Row, error) {
 	out := append([]Row(nil), rows...)
-	sortRows(out)
+	slices.SortStableFunc(out, func(a, b Row) int { return cmp.Compare(a.Email, b.Email) })
 	for i := 1; i < len(out); i++ {
 		if out[i].Email == out[i-1].Email {
 			return nil, fmt.Errorf("two export rows for %s", out[i].Email)
@@ -247,19 +248,19 @@ func (w *Writer) Write(r Row) error {
 			w.rec[len(w.rec)-1] = r.Change
 		}
 	case Mailchimp:
-		w.rec[0], w.rec[1], w.rec[2] = email, csvText(Neutralize(string(r.Type))), csvText(Neutralize(string(r.Reason)))
+		w.rec[0], w.rec[1], w.rec[2] = email, csvText(Neutralize(string(r.Decision.Type))), csvText(Neutralize(string(r.Decision.Reason)))
 		w.rec[3] = formatDate(r.LastBounce, time.DateOnly)
 	case HubSpot:
 		w.rec[0] = email
 	case Mailgun:
-		w.rec[0], w.rec[1] = email, csvText(Neutralize(r.ReplyCode))
-		w.rec[2] = csvText(Neutralize(CleanDiagnostic(r.LastDiagnostic)))
+		w.rec[0], w.rec[1] = email, csvText(Neutralize(r.Decision.ReplyCode))
+		w.rec[2] = csvText(Neutralize(CleanDiagnostic(r.Decision.Diagnostic)))
 		w.rec[3] = formatDate(r.LastBounce, time.RFC1123Z)
 	case MailgunComplaints:
 		w.rec[0], w.rec[1] = email, formatDate(r.LastBounce, time.RFC1123Z)
 	case SES:
 		w.rec[0], w.rec[1] = email, "BOUNCE"
-		if r.Type == bounce.TypeComplaint {
+		if r.Decision.Type == bounce.TypeComplaint {
 			w.rec[1] = "COMPLAINT"
 		}
 	}
@@ -299,14 +300,15 @@ func (w *Writer) Flush() error {
 }
 
 // cells returns the row's values as text, in Columns order.
-func (r Row) cells() []string {
-	return []string{r.Email, string(r.State), string(r.Type), string(r.Reason), r.Status, r.ReplyCode,
-		r.Provider, formatTime(r.FirstBounce), formatTime(r.LastBounce), countCell(r, r.Bounces),
-		countCell(r, r.WindowBounces), formatTime(r.SuppressedUntil), r.Rule, CleanDiagnostic(r.LastDiagnostic)}
+func (r *Row) cells() []string {
+	d := &r.Decision
+	return []string{r.Email, string(r.State), string(d.Type), string(d.Reason), d.Status, d.ReplyCode,
+		d.Provider, formatTime(r.FirstBounce), formatTime(r.LastBounce), countCell(r, r.Bounces),
+		countCell(r, r.WindowBounces), formatTime(r.SuppressedUntil), d.Rule, CleanDiagnostic(d.Diagnostic)}
 }
 
 // countCell writes a counter; a removed row (which has none) leaves it empty.
-func countCell(r Row, n int) string {
+func countCell(r *Row, n int) string {
 	if r.Change == ChangeRemoved {
 		return ""
 	}

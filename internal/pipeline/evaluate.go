@@ -34,10 +34,9 @@ func (p Policy) resume(prev *store.StateRow, evs []bounce.Event) (store.Decided,
 		return store.Decided{}, false // evaluated from all its events, which writes a new carry
 	}
 	r := policy.Result{Recipient: prev.Address, PauseCount: prev.PauseCount, FirstBounce: prev.FirstBounce,
-		LastBounce: prev.LastBounce, Bounces: prev.Bounces, Setting: prev.Setting, Carry: c,
-		Decision: bounce.Event{ID: prev.EventID, Recipient: prev.Address, Type: bounce.Type(prev.Type),
-			Reason: bounce.Reason(prev.Reason), Provider: prev.Provider, Status: prev.Status,
-			ReplyCode: prev.ReplyCode, Rule: prev.Rule, Diagnostic: prev.Diagnostic, BouncedAt: prev.DecidedAt}}
+		LastBounce: prev.LastBounce, Bounces: prev.Bounces, Decision: prev.Decision, Setting: prev.Setting,
+		Carry: c}
+	r.Decision.Address = prev.Address
 	res, ok := policy.Continue(p.Policy, &r, evs, p.Now)
 	if !ok {
 		return store.Decided{}, false
@@ -59,13 +58,10 @@ func (p Policy) decide(evs []bounce.Event, ovs []bounce.Override) []store.Decide
 
 // stateRow is the stored state of an evaluated address.
 func (p Policy) stateRow(r *policy.Result) store.StateRow {
-	d := &r.Decision
 	return store.StateRow{Address: r.Recipient, State: r.State, SoftCount: r.SoftCount,
 		PauseCount: r.PauseCount, SuppressedUntil: r.SuppressedUntil, ExpiresAt: r.Expires,
 		Since: r.Since, FirstBounce: r.FirstBounce, LastBounce: r.LastBounce, Bounces: r.Bounces,
-		EventID: d.ID, Type: string(d.Type), Reason: string(d.Reason), Status: d.Status,
-		ReplyCode: d.ReplyCode, Provider: d.Provider, Rule: d.Rule, Diagnostic: d.Diagnostic,
-		DecidedAt: d.BouncedAt, Setting: r.Setting, Policy: p.ID, EvaluatedAt: p.Now,
+		Decision: r.Decision, Setting: r.Setting, Policy: p.ID, EvaluatedAt: p.Now,
 		Carry: r.Carry.String()}
 }
 

@@ -136,7 +136,7 @@ type writer struct {
 type batch struct {
 	msgs  []store.Message
 	cps   []store.Checkpoint
-	types []string // record types of all messages, msgs[i] having ntype[i] of them
+	types []string // event types of all messages, msgs[i] having ntype[i] of them
 	ntype []int
 	notes []note // path errors and unreadable messages, with their place among msgs
 }
@@ -194,13 +194,13 @@ func (w *writer) add(it *scan.Item) error {
 		b.notes = append(b.notes, note{at: len(b.msgs), text: it.Msg.Position + ": " + it.Err.Error()})
 	}
 	if w.redact {
-		redactRecords(it.Records)
+		redactEvents(it.Events)
 	}
 	b.msgs = append(b.msgs, storeMessage(it))
-	for _, r := range it.Records {
-		b.types = append(b.types, r.Type)
+	for i := range it.Events {
+		b.types = append(b.types, string(it.Events[i].Type))
 	}
-	b.ntype = append(b.ntype, len(it.Records))
+	b.ntype = append(b.ntype, len(it.Events))
 	if len(b.msgs) >= w.size {
 		return w.send()
 	}
@@ -373,20 +373,10 @@ func storeMessage(it *scan.Item) store.Message {
 	}
 	if r := it.Report; r != nil {
 		m.Format, m.MessageID, m.Subject, m.From, m.Date = r.Format, r.MessageID, r.Subject, r.From, r.Date
-		if m.Error == "" && len(it.Records) == 0 {
+		if m.Error == "" && len(it.Events) == 0 {
 			m.Error = r.NotBounceReason
 		}
 	}
-	m.Events = make([]store.Event, len(it.Records))
-	for i, r := range it.Records {
-		m.Events[i] = store.Event{
-			Recipient: r.Recipient, Action: r.Action, Status: r.Status, ReplyCode: r.ReplyCode,
-			Diagnostic: r.Diagnostic, RemoteMTA: r.RemoteMTA, ReportingMTA: r.ReportingMTA,
-			Reason: r.Reason, Type: r.Type, Hard: r.Hard, Provider: r.Provider, Rule: r.Rule,
-			Confidence: r.Confidence, BouncedAt: r.BouncedAt, Sender: r.Sender, Subject: r.Subject,
-			OriginalMessageID: r.MessageID, Campaign: r.Campaign, SendingDomain: r.SendingDomain,
-			FeedbackType: r.FeedbackType, Address: r.Address, AddressError: r.AddressError,
-		}
-	}
+	m.Events = it.Events
 	return m
 }

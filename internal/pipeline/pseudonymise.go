@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/pseudo"
-	"github.com/reboundhq/rebound/internal/scan"
 	"github.com/reboundhq/rebound/internal/store"
 )
 
@@ -78,11 +78,11 @@ func Pseudonymise(ctx context.Context, st *store.Store, p Policy, age time.Durat
 	return st.Pseudonymise(ctx, ps, store.Redactors{Of: pseudo.NewRedactor, All: pseudo.NewSetRedactor(slices.Concat(addrs, malformed))}, dry)
 }
 
-// redactRecords removes each record's recipient (address and local part) from its diagnostic:
-// IngestOptions.RedactDiagnostics, after classification and before the records are stored.
-func redactRecords(rs []scan.Record) {
-	for i := range rs {
-		rs[i].Diagnostic = pseudo.Redact(rs[i].Diagnostic, rs[i].Recipient)
+// redactEvents removes each event's recipient (address and local part) from its diagnostic:
+// IngestOptions.RedactDiagnostics, after classification and before the events are stored.
+func redactEvents(evs []bounce.Event) {
+	for i := range evs {
+		evs[i].Diagnostic = pseudo.Redact(evs[i].Diagnostic, evs[i].Recipient)
 	}
 }
 
@@ -97,9 +97,18 @@ func PseudonymOf(ctx context.Context, st *store.Store, addr string) (string, boo
 		return "", false, err
 	}
 	p := k.Of(addr)
-	if _, ok, err := st.State(ctx, p); err != nil || ok {
-		return p, ok, err
-	}
-	evs, err := st.EventsOf(ctx, p)
-	return p, len(evs) > 0, err
+	found := false
+	err = st.Read(ctx, "read state", func(tx *store.Tx) error {
+		_, ok, err := tx.State(p)
+		if err != nil || ok {
+			found = ok
+			return err
+		}
+		for _, err := range tx.Events(p) { // one is enough
+			found = err == nil
+			return err
+		}
+		return nil
+	})
+	return p, found, err
 }

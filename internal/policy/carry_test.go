@@ -17,7 +17,7 @@ func stored(r Result) Result {
 	d := r.Decision
 	return Result{Recipient: r.Recipient, PauseCount: r.PauseCount, FirstBounce: r.FirstBounce,
 		LastBounce: r.LastBounce, Bounces: r.Bounces, Setting: r.Setting,
-		Decision: bounce.Event{ID: d.ID, Recipient: d.Recipient, Type: d.Type, Reason: d.Reason,
+		Decision: bounce.Event{ID: d.ID, Address: d.Address, Type: d.Type, Reason: d.Reason,
 			Provider: d.Provider, Status: d.Status, ReplyCode: d.ReplyCode, Rule: d.Rule,
 			Diagnostic: d.Diagnostic, BouncedAt: d.BouncedAt}}
 }
@@ -70,7 +70,7 @@ soft_window = 48h
 				h -= float64(rnd.IntN(240))
 			}
 			evs[i] = bounce.Event{ID: fmt.Sprintf("m%05d#1", rnd.IntN(100000)) + fmt.Sprint(i),
-				Recipient: fmt.Sprintf("r%02d@example.com", rnd.IntN(25)), Type: k.t, Reason: k.r,
+				Address: fmt.Sprintf("r%02d@example.com", rnd.IntN(25)), Type: k.t, Reason: k.r,
 				Provider: []string{"gmail", "other"}[rnd.IntN(2)], Rule: "rule-" + string(k.r),
 				Diagnostic: fmt.Sprintf("d%d", i), FeedbackType: []string{"abuse", "not-spam"}[rnd.IntN(2)],
 				BouncedAt: at(h).Truncate(time.Second)}
@@ -88,7 +88,7 @@ soft_window = 48h
 			}
 			newByRcpt := map[string][]bounce.Event{}
 			for _, e := range evs[run*per : upTo] {
-				newByRcpt[e.Recipient] = append(newByRcpt[e.Recipient], e)
+				newByRcpt[e.Address] = append(newByRcpt[e.Address], e)
 			}
 			for _, w := range Evaluate(p, evs[:upTo], ovs, now) {
 				r := w.Recipient
@@ -107,7 +107,7 @@ soft_window = 48h
 					fallback++
 					var mine []bounce.Event
 					for _, e := range evs[:upTo] {
-						if e.Recipient == r {
+						if e.Address == r {
 							mine = append(mine, e)
 						}
 					}

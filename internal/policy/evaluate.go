@@ -39,11 +39,12 @@ type Result struct {
 // overrides and on now, never on their order: per recipient, events are taken in order of
 // BouncedAt, then ID (then the remaining fields), and overrides in order of At, By, Why; an
 // override takes effect before events of the same instant. now decides whether a pause or a
-// soft window has ended. Recipients are compared as given: normalise them first.
+// soft window has ended. Events are grouped by their Address and overrides by their
+// Recipient, compared as given: normalise them first.
 func Evaluate(p *Policy, events []bounce.Event, overrides []bounce.Override, now time.Time) []Result {
 	byRcpt := map[string][]bounce.Event{}
 	for _, e := range events {
-		byRcpt[e.Recipient] = append(byRcpt[e.Recipient], e)
+		byRcpt[e.Address] = append(byRcpt[e.Address], e)
 	}
 	ovByRcpt := map[string][]bounce.Override{}
 	for _, o := range overrides {
@@ -221,7 +222,7 @@ func BlockCounts(p *Policy, events []bounce.Event) []ProviderBlocks {
 		if e.BouncedAt.After(pb.Last) {
 			pb.Last = e.BouncedAt
 		}
-		if k := [2]string{e.Provider, e.Recipient}; !rcpts[k] {
+		if k := [2]string{e.Provider, e.Address}; !rcpts[k] {
 			rcpts[k] = true
 			pb.Recipients++
 		}

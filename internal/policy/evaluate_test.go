@@ -24,7 +24,7 @@ const rcpt = "user@example.com"
 // ev builds an event for rcpt at hour h; the id orders events of the same instant.
 func ev(typ bounce.Type, reason bounce.Reason, h float64) bounce.Event {
 	id := fmt.Sprintf("msg-%07.2f#1", h)
-	return bounce.Event{ID: id, Recipient: rcpt, Type: typ, Reason: reason, Provider: "other",
+	return bounce.Event{ID: id, Address: rcpt, Type: typ, Reason: reason, Provider: "other",
 		Status: "5.0.0", Rule: "rule-" + string(reason), Diagnostic: "diag " + id, BouncedAt: at(h)}
 }
 
@@ -268,7 +268,7 @@ func TestSoftTurnedHardAudit(t *testing.T) {
 func TestBlockCounts(t *testing.T) {
 	evs := []bounce.Event{block(1), block(2), withProvider(block(3), "gmail"), hard(4), soft(5)}
 	e := block(6)
-	e.Recipient = "other@example.com"
+	e.Address = "other@example.com"
 	evs = append(evs, e)
 	got := BlockCounts(load(t, ""), evs)
 	want := []ProviderBlocks{
@@ -308,9 +308,9 @@ func TestPermutation(t *testing.T) {
 	for i := 0; i < 600; i++ {
 		ty := types[pick()]
 		e := bounce.Event{
-			ID:        fmt.Sprintf("k%03d#%d", rnd.IntN(50), rnd.IntN(3)),
-			Recipient: fmt.Sprintf("r%d@example.com", rnd.IntN(20)),
-			Type:      ty.t, Reason: ty.r, Provider: []string{"gmail", "other"}[rnd.IntN(2)],
+			ID:      fmt.Sprintf("k%03d#%d", rnd.IntN(50), rnd.IntN(3)),
+			Address: fmt.Sprintf("r%d@example.com", rnd.IntN(20)),
+			Type:    ty.t, Reason: ty.r, Provider: []string{"gmail", "other"}[rnd.IntN(2)],
 			Diagnostic:   fmt.Sprintf("d%d", rnd.IntN(5)),
 			FeedbackType: []string{"abuse", "not-spam"}[rnd.IntN(2)],
 			BouncedAt:    at(float64(rnd.IntN(60 * 24))), // hour granularity: many ties
@@ -382,7 +382,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		if j == 2 && rnd.IntN(10) != 0 {
 			j = 0
 		}
-		evs[i] = bounce.Event{ID: bounce.EventID(fmt.Sprintf("m%d", i), 1), Recipient: fmt.Sprintf("r%d@example.com", rnd.IntN(10000)),
+		evs[i] = bounce.Event{ID: bounce.EventID(fmt.Sprintf("m%d", i), 1), Address: fmt.Sprintf("r%d@example.com", rnd.IntN(10000)),
 			Type: types[j], Reason: reasons[j], Provider: "other", BouncedAt: at(float64(rnd.IntN(90 * 24)))}
 	}
 	b.ResetTimer()
@@ -404,7 +404,7 @@ func TestExpires(t *testing.T) {
 		if rnd.IntN(20) == 0 {
 			typ, reason = bounce.TypeBlock, "blocked"
 		}
-		evs = append(evs, bounce.Event{ID: fmt.Sprintf("k%03d#1", i), Recipient: fmt.Sprintf("r%d@example.com", rnd.IntN(15)),
+		evs = append(evs, bounce.Event{ID: fmt.Sprintf("k%03d#1", i), Address: fmt.Sprintf("r%d@example.com", rnd.IntN(15)),
 			Type: typ, Reason: reason, Provider: "other", BouncedAt: at(float64(rnd.IntN(40 * 24)))})
 	}
 	ovs := []bounce.Override{{Recipient: "r1@example.com", At: at(10 * day), By: "a"}}
@@ -415,7 +415,7 @@ func TestExpires(t *testing.T) {
 			seen[r.State]++
 			var mine []bounce.Event
 			for _, e := range evs {
-				if e.Recipient == r.Recipient {
+				if e.Address == r.Recipient {
 					mine = append(mine, e)
 				}
 			}

@@ -265,7 +265,7 @@ func FuzzParsePolicy(f *testing.F) {
 		var evs []bounce.Event
 		for i, s := range q.Sections {
 			for j, ty := range bounce.Types {
-				evs = append(evs, bounce.Event{ID: bounce.EventID(s.Name, j), Recipient: "r@example.com", Type: ty,
+				evs = append(evs, bounce.Event{ID: bounce.EventID(s.Name, j), Address: "r@example.com", Type: ty,
 					Reason: bounce.Reason(s.Name), Provider: s.Name, BouncedAt: t0.Add(time.Duration(i+j) * time.Hour)})
 			}
 		}

@@ -15,7 +15,7 @@ import (
 
 // synthetic returns n events over 30 days with a realistic spread: 12 providers, 20 reasons,
 // 50 campaigns, 3 sending domains, n/4 recipients.
-func synthetic(n int) ([]stats.Event, stats.Query) {
+func synthetic(n int) ([]bounce.Event, stats.Query) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	providers := []string{"gmail", "microsoft", "yahoo", "apple", "aol", "gmx", "webde", "orange", "comcast", "zoho", "yandex", "other"}
@@ -28,11 +28,11 @@ func synthetic(n int) ([]stats.Event, stats.Query) {
 		{"feedback", "complaint"}, {"undefined", "unknown"}, {"vacation", "autoreply"}, {"suspend", "soft"},
 		{"systemerror", "soft"}, {"policyviolation", "block"}, {"requireptr", "block"}, {"badreputation", "block"},
 		{"notaccept", "hard"}, {"networkerror", "soft"}, {"filtered", "soft"}, {"rejected", "block"}}
-	events := make([]stats.Event, n)
+	events := make([]bounce.Event, n)
 	for i := range events {
 		x := reasons[rng.IntN(len(reasons))]
-		events[i] = stats.Event{
-			Time:          from.Add(time.Duration(rng.Int64N(int64(30 * 24 * time.Hour)))),
+		events[i] = bounce.Event{
+			BouncedAt:     from.Add(time.Duration(rng.Int64N(int64(30 * 24 * time.Hour)))),
 			Recipient:     fmt.Sprintf("user%d@domain%d.example", rng.IntN(n/4), rng.IntN(5000)),
 			Provider:      providers[rng.IntN(len(providers))],
 			Type:          x.t,
@@ -51,16 +51,16 @@ func synthetic(n int) ([]stats.Event, stats.Query) {
 // storeLike returns n events over a year with the diagnostics of the store's BenchmarkStats1M:
 // most name the recipient (n/3 of them, at 2,000 domains), so nearly every diagnostic row is
 // distinct, while some are shared by every recipient (a block list, a rejection).
-func storeLike(n int) ([]stats.Event, stats.Query) {
+func storeLike(n int) ([]bounce.Event, stats.Query) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	events := make([]stats.Event, n)
+	events := make([]bounce.Event, n)
 	for i := range events {
 		k := gen.Kinds[rng.IntN(len(gen.Kinds))]
 		rcpt := fmt.Sprintf("user%d@example%d.org", rng.IntN(n/3), rng.IntN(2000))
 		campaign := i * 212 / n
-		events[i] = stats.Event{
-			Time:      from.Add(time.Duration(i) * (365 * 24 * time.Hour / time.Duration(n))),
+		events[i] = bounce.Event{
+			BouncedAt: from.Add(time.Duration(i) * (365 * 24 * time.Hour / time.Duration(n))),
 			Recipient: rcpt, Provider: gen.Providers[rng.IntN(len(gen.Providers))],
 			Type: bounce.Type(k.Type), Reason: bounce.Reason(k.Reason), Status: k.Status,
 			ReplyCode: k.ReplyCode, Diagnostic: k.DiagnosticFor(rcpt),
@@ -100,7 +100,7 @@ func BenchmarkAggregate1M(b *testing.B) { benchAggregate(b, synthetic) }
 // the store does for `rebound recommend` (BenchmarkStats1M/year-detail).
 func BenchmarkAggregate1MStoreLike(b *testing.B) { benchAggregate(b, storeLike) }
 
-func benchAggregate(b *testing.B, events func(int) ([]stats.Event, stats.Query)) {
+func benchAggregate(b *testing.B, events func(int) ([]bounce.Event, stats.Query)) {
 	evs, q := events(1_000_000)
 	b.ResetTimer()
 	for range b.N {
@@ -125,7 +125,7 @@ func BenchmarkRecommend(b *testing.B) { benchRecommend(b, synthetic) }
 // BenchmarkRecommendStoreLike judges the half a million diagnostic rows of storeLike.
 func BenchmarkRecommendStoreLike(b *testing.B) { benchRecommend(b, storeLike) }
 
-func benchRecommend(b *testing.B, events func(int) ([]stats.Event, stats.Query)) {
+func benchRecommend(b *testing.B, events func(int) ([]bounce.Event, stats.Query)) {
 	ds := stats.Aggregate(events(1_000_000))
 	b.ResetTimer()
 	for range b.N {

@@ -291,7 +291,7 @@ func TestSoftTurningHard(t *testing.T) {
 	threshold(t, KindSoftTurningHard, mk(0, MinSoftSuppressions-1), mk(0, MinSoftSuppressions), Warning, "")
 
 	// From events: soft then hard counts, hard then soft does not.
-	var events []stats.Event
+	var events []bounce.Event
 	for i := range 10 {
 		r := fmt.Sprintf("u%d@x.example", i)
 		first, second := bounce.Type("soft"), bounce.Type("hard")

@@ -21,15 +21,15 @@ func day(d, h int) time.Time { return time.Date(2026, 1, d, h, 0, 0, 0, time.UTC
 // Sunday 01-04 and 2026-W02 starts on Monday 01-05.
 var period = stats.Period{From: day(1, 0), To: day(8, 0)}
 
-func ev(t time.Time, rcpt, provider string, typ bounce.Type, reason bounce.Reason, campaign, domain string, conf float64) stats.Event {
-	return stats.Event{Time: t, Recipient: rcpt, Provider: provider, Type: typ, Reason: reason,
+func ev(t time.Time, rcpt, provider string, typ bounce.Type, reason bounce.Reason, campaign, domain string, conf float64) bounce.Event {
+	return bounce.Event{BouncedAt: t, Recipient: rcpt, Provider: provider, Type: typ, Reason: reason,
 		Campaign: campaign, SendingDomain: domain, Confidence: conf}
 }
 
 // fixture is a composed dataset whose tables are worked out by hand in the tests.
-func fixture() []stats.Event {
+func fixture() []bounce.Event {
 	const news, shop = "news.example.com", "shop.example.com"
-	return []stats.Event{
+	return []bounce.Event{
 		ev(day(1, 9), "a@gmail.com", "gmail", "hard", "userunknown", "spring", news, 0.9),
 		ev(day(2, 9), "b@gmail.com", "gmail", "soft", "mailboxfull", "spring", news, 0.6),
 		ev(day(3, 9), "b@gmail.com", "gmail", "hard", "userunknown", "spring", news, 0.9),
@@ -275,7 +275,7 @@ func TestBar(t *testing.T) {
 }
 
 func TestEmptyDaysFilled(t *testing.T) {
-	ds := stats.Aggregate([]stats.Event{ev(day(3, 12), "a@x.example", "other", "hard", "userunknown", "", "", 1)},
+	ds := stats.Aggregate([]bounce.Event{ev(day(3, 12), "a@x.example", "other", "hard", "userunknown", "", "", 1)},
 		stats.Query{Period: stats.Period{From: day(1, 12), To: day(5, 12)}})
 	s := Build(ds)
 	var keys []string
@@ -584,7 +584,7 @@ func TestBuildFromSQLShapedRows(t *testing.T) {
 }
 
 func TestAggregateRows(t *testing.T) {
-	events := []stats.Event{
+	events := []bounce.Event{
 		ev(day(2, 1), "a@x.example", "gmail", "soft", "mailboxfull", "c1", "d.example", 0.7),
 		ev(day(2, 2), "a@x.example", "gmail", "soft", "mailboxfull", "c1", "d.example", 0.7),
 		ev(day(3, 1), "a@x.example", "gmail", "hard", "userunknown", "c1", "d.example", 0.9),

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/dsn"
 	"github.com/reboundhq/rebound/internal/mailbox"
@@ -35,20 +36,20 @@ const (
 type Item struct {
 	Msg        mailbox.Message
 	Outcome    Outcome
-	Report     *dsn.Report // nil when undecodable or unreadable
-	Err        error       // why undecodable or unreadable
-	Records    []Record    // one per recipient
-	ContentKey string      // mailbox.ContentKey of the message, with Options.ContentKeys; "" when it has no data
+	Report     *dsn.Report    // nil when undecodable or unreadable
+	Err        error          // why undecodable or unreadable
+	Events     []bounce.Event // one per recipient, in the report's order
+	ContentKey string         // mailbox.ContentKey of the message, with Options.ContentKeys; "" when it has no data
 }
 
-// Why returns a one-line explanation for messages without records.
+// Why returns a one-line explanation for messages without events.
 func (it *Item) Why() string {
 	switch {
 	case it.Err != nil:
 		return it.Err.Error()
 	case it.Report != nil && it.Report.NotBounceReason != "":
 		return it.Report.NotBounceReason
-	case len(it.Records) == 0 && it.Outcome == OutcomeBounce:
+	case len(it.Events) == 0 && it.Outcome == OutcomeBounce:
 		return "bounce without a recipient"
 	}
 	return ""
@@ -66,7 +67,7 @@ type Options struct {
 	// ContentKeys sets Item.ContentKey (mailbox.ContentKey), for a caller that stores messages
 	// and counts copies of one message once.
 	ContentKeys bool
-	// Addresses sets Record.Address or Record.AddressError, for a caller that evaluates the
+	// Addresses sets Event.Address or Event.AddressError, for a caller that evaluates the
 	// policy on normalised addresses: normalising in the workers spares the single writer.
 	Addresses bool
 }
@@ -133,9 +134,9 @@ func process(m mailbox.Message, opt *Options) Item {
 	default:
 		it.Outcome = OutcomeBounce
 	}
-	it.Records = make([]Record, 0, len(rep.Recipients))
+	it.Events = make([]bounce.Event, len(rep.Recipients))
 	for i := range rep.Recipients {
-		it.Records = append(it.Records, newRecord(m, rep, &rep.Recipients[i], opt))
+		newEvent(&it.Events[i], m, rep, i, opt)
 	}
 	return it
 }
@@ -159,43 +160,45 @@ func Input(rep *dsn.Report, rc *dsn.Recipient) classify.Input {
 	}
 }
 
-func newRecord(m mailbox.Message, rep *dsn.Report, rc *dsn.Recipient, opt *Options) Record {
+// newEvent fills e with the i-th recipient of rep, classified.
+func newEvent(e *bounce.Event, m mailbox.Message, rep *dsn.Report, i int, opt *Options) {
+	rc := &rep.Recipients[i]
 	res := opt.Classifier.Classify(Input(rep, rc))
-	r := Record{
-		File:         m.Path,
-		Position:     m.Position,
-		Key:          m.Key,
-		MessageID:    rep.Original.MessageID,
-		Recipient:    strings.TrimSpace(rc.Recipient),
-		Action:       rc.Action,
-		Status:       res.Status,
-		ReplyCode:    res.ReplyCode,
-		Diagnostic:   rc.Diagnostic,
-		RemoteMTA:    rc.RemoteMTA,
-		ReportingMTA: rep.ReportingMTA,
-		Reason:       string(res.Reason),
-		Type:         string(res.Type),
-		Hard:         res.Hard(),
-		Provider:     res.Provider,
-		Rule:         res.Rule,
-		Confidence:   res.Confidence,
-		BouncedAt:    bouncedAt(m, rep, rc),
-		Sender:       rep.Original.From,
-		Subject:      rep.Original.Subject,
-		FeedbackType: rep.FeedbackType,
-		Format:       rep.Format,
+	*e = bounce.Event{
+		Key:               m.Key,
+		Idx:               i + 1,
+		File:              m.Path,
+		Position:          m.Position,
+		Recipient:         strings.TrimSpace(rc.Recipient),
+		Action:            rc.Action,
+		Status:            res.Status,
+		ReplyCode:         res.ReplyCode,
+		Diagnostic:        rc.Diagnostic,
+		RemoteMTA:         rc.RemoteMTA,
+		ReportingMTA:      rep.ReportingMTA,
+		Reason:            res.Reason,
+		Type:              res.Type,
+		Hard:              res.Hard(),
+		Provider:          res.Provider,
+		Rule:              res.Rule,
+		Confidence:        res.Confidence,
+		BouncedAt:         bouncedAt(m, rep, rc),
+		Sender:            rep.Original.From,
+		Subject:           rep.Original.Subject,
+		OriginalMessageID: rep.Original.MessageID,
+		FeedbackType:      rep.FeedbackType,
+		Format:            rep.Format,
 	}
 	if opt.Attributor != nil {
-		r.Campaign, r.SendingDomain = opt.Attributor.Attribute(rep, rc)
+		e.Campaign, e.SendingDomain = opt.Attributor.Attribute(rep, rc)
 	}
 	if opt.Addresses {
-		a, err := address.Normalize(address.Stored(r.Recipient))
+		a, err := address.Normalize(address.Stored(e.Recipient))
 		if err != nil {
-			r.AddressError = err.Error()
+			e.AddressError = err.Error()
 		}
-		r.Address = a
+		e.Address = a
 	}
-	return r
 }
 
 // bouncedAt is the time of the failure: the DSN's Last-Attempt-Date, else its Arrival-Date,

@@ -1,8 +1,6 @@
 package scan
 
 import (
-	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -130,54 +128,6 @@ func reportRate(b *testing.B, msgs int, cpu0 time.Duration) {
 	}
 }
 
-// BenchmarkRecordJSON compares writing the JSON line of a record field by field (AppendJSON,
-// what parse uses) with encoding/json's reflection.
-func BenchmarkRecordJSON(b *testing.B) {
-	msgs, err := loadFixtures()
-	if err != nil {
-		b.Fatal(err)
-	}
-	opt := benchOptions(b)
-	var recs []Record
-	for _, m := range msgs {
-		recs = append(recs, Process(m, opt).Records...)
-	}
-	if len(recs) == 0 {
-		b.Skip("no fixtures")
-	}
-	b.Run("append", func(b *testing.B) {
-		b.ReportAllocs()
-		var buf []byte
-		n := 0
-		for b.Loop() {
-			buf = recs[n%len(recs)].AppendJSON(buf[:0])
-			n++
-		}
-	})
-	b.Run("encoder", func(b *testing.B) { // json.Encoder calling MarshalJSON, as parse does
-		b.ReportAllocs()
-		enc := json.NewEncoder(io.Discard)
-		enc.SetEscapeHTML(false)
-		n := 0
-		for b.Loop() {
-			if err := enc.Encode(recs[n%len(recs)]); err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-	})
-	b.Run("reflect", func(b *testing.B) { // encoding/json on a struct, as before AppendJSON
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			if _, err := referenceJSON(recs[n%len(recs)]); err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-	})
-}
-
 // largeMessage returns a DSN of about size bytes in one of three shapes: the returned message
 // attached whole with a long text body ("original"), a very long human-readable bounce text
 // ("text"), and many MIME parts ("parts"), the last base64-encoded.
@@ -237,8 +187,8 @@ func BenchmarkProcessLarge(b *testing.B) {
 				b.ReportAllocs()
 				m := mailbox.Message{Key: "large", Position: "large", Data: data}
 				for b.Loop() {
-					if it := Process(m, opt); it.Outcome != OutcomeBounce || len(it.Records) != 1 {
-						b.Fatalf("outcome %s with %d records (%v)", it.Outcome, len(it.Records), it.Err)
+					if it := Process(m, opt); it.Outcome != OutcomeBounce || len(it.Events) != 1 {
+						b.Fatalf("outcome %s with %d records (%v)", it.Outcome, len(it.Events), it.Err)
 					}
 				}
 			})

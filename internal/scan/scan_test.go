@@ -2,7 +2,6 @@ package scan
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -90,8 +89,8 @@ func TestRunOrder(t *testing.T) {
 			line += " checkpoint " + strconv.FormatInt(m.Checkpoint.Offset, 10)
 		} else {
 			line += " " + string(it.Outcome)
-			for _, r := range it.Records {
-				line += " " + r.Recipient + "/" + r.Reason
+			for _, r := range it.Events {
+				line += " " + r.Recipient + "/" + string(r.Reason)
 			}
 		}
 		want = append(want, line)
@@ -110,8 +109,8 @@ func TestRunOrder(t *testing.T) {
 				line += " checkpoint " + strconv.FormatInt(it.Msg.Checkpoint.Offset, 10)
 			} else {
 				line += " " + string(it.Outcome)
-				for _, r := range it.Records {
-					line += " " + r.Recipient + "/" + r.Reason
+				for _, r := range it.Events {
+					line += " " + r.Recipient + "/" + string(r.Reason)
 				}
 			}
 			got = append(got, line)
@@ -184,104 +183,14 @@ func TestProcessOutcomes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		it := Process(tt.msg, opt)
-		if it.Outcome != tt.want || len(it.Records) != tt.recs {
+		if it.Outcome != tt.want || len(it.Events) != tt.recs {
 			t.Errorf("%s: outcome %s with %d records (err %v), want %s with %d", tt.name, it.Outcome,
-				len(it.Records), it.Err, tt.want, tt.recs)
+				len(it.Events), it.Err, tt.want, tt.recs)
 		}
 		if (it.Outcome == OutcomeUndecodable || it.Outcome == OutcomeUnreadable) && it.Why() == "" {
 			t.Errorf("%s: no explanation", tt.name)
 		}
 	}
-}
-
-// referenceJSON is how Record was written through encoding/json before AppendJSON.
-func referenceJSON(r Record) ([]byte, error) {
-	null := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return &s
-	}
-	var at *string
-	if !r.BouncedAt.IsZero() {
-		s := r.BouncedAt.UTC().Format(time.RFC3339)
-		at = &s
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	err := enc.Encode(struct {
-		File          string  `json:"file"`
-		Position      string  `json:"position"`
-		MessageID     *string `json:"message_id"`
-		Recipient     string  `json:"recipient"`
-		Action        *string `json:"action"`
-		Status        *string `json:"status"`
-		ReplyCode     *string `json:"reply_code"`
-		Diagnostic    *string `json:"diagnostic"`
-		RemoteMTA     *string `json:"remote_mta"`
-		ReportingMTA  *string `json:"reporting_mta"`
-		Reason        string  `json:"reason"`
-		Type          string  `json:"type"`
-		Hard          bool    `json:"hard"`
-		Provider      string  `json:"provider"`
-		Rule          string  `json:"rule"`
-		Confidence    float64 `json:"confidence"`
-		BouncedAt     *string `json:"bounced_at"`
-		Sender        *string `json:"sender"`
-		Subject       *string `json:"subject"`
-		Campaign      *string `json:"campaign"`
-		SendingDomain *string `json:"sending_domain"`
-		FeedbackType  *string `json:"feedback_type"`
-		Format        string  `json:"format"`
-	}{
-		File: r.File, Position: r.Position, MessageID: null(r.MessageID), Recipient: r.Recipient,
-		Action: null(r.Action), Status: null(r.Status), ReplyCode: null(r.ReplyCode),
-		Diagnostic: null(r.Diagnostic), RemoteMTA: null(r.RemoteMTA), ReportingMTA: null(r.ReportingMTA),
-		Reason: r.Reason, Type: r.Type, Hard: r.Hard, Provider: r.Provider, Rule: r.Rule,
-		Confidence: r.Confidence, BouncedAt: at, Sender: null(r.Sender),
-		Subject: null(r.Subject), Campaign: null(r.Campaign), SendingDomain: null(r.SendingDomain),
-		FeedbackType: null(r.FeedbackType), Format: r.Format,
-	})
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
-}
-
-func checkJSON(t *testing.T, r Record) {
-	t.Helper()
-	want, err := referenceJSON(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := r.AppendJSON(nil)
-	if !bytes.Equal(got, want) {
-		t.Errorf("AppendJSON:\n got %s\nwant %s", got, want)
-	}
-	if !json.Valid(got) {
-		t.Errorf("AppendJSON wrote invalid JSON: %s", got)
-	}
-}
-
-func TestRecordJSON(t *testing.T) {
-	at := time.Date(2026, 11, 3, 9, 0, 0, 0, time.FixedZone("x", 3600))
-	checkJSON(t, Record{})
-	checkJSON(t, Record{File: "/m/new/1", Position: "/m/new/1", Recipient: "a@b.example", Reason: "userunknown",
-		Type: "hard", Hard: true, Provider: "gmail", Rule: "status-5.1.1", Confidence: 0.95, BouncedAt: at,
-		Diagnostic: `550 5.1.1 <a@b.example>: "no such user" \ tab	cr` + "\r\nnul\x00 bell\x07 bs\b ff\f del\x7f",
-		Subject:    "caf\u00e9 \u2028 \u2029 \xff\xfe bad utf-8 \U0001F600 & < >", Format: "rfc3464"})
-	for _, c := range []float64{0, 1, 0.1, 1.0 / 3, 1e-7, 2.5e-9, 1e21, 123456789} {
-		checkJSON(t, Record{Confidence: c})
-	}
-}
-
-func FuzzRecordJSON(f *testing.F) {
-	f.Add("a@b.example", "550 \"x\" \\ \x00 \u2028 \xff", 0.5)
-	f.Add("", "", 1e-9)
-	f.Fuzz(func(t *testing.T, rcpt, diag string, conf float64) {
-		if conf != conf || conf > 1e300 || conf < -1e300 {
-			return // not a confidence
-		}
-		checkJSON(t, Record{Recipient: rcpt, Diagnostic: diag, Subject: diag + rcpt, Confidence: conf})
-	})
 }
 
 // TestRunSmallBudget runs messages larger than the bound on bytes in flight: they go through
@@ -366,8 +275,8 @@ func TestProcessRecoversPanic(t *testing.T) {
 	for i, it := range items {
 		var pe *PanicError
 		if i == 3 {
-			if it.Outcome != OutcomeUndecodable || !errors.As(it.Err, &pe) || len(it.Records) != 0 {
-				t.Fatalf("message 4: outcome %s, error %v, %d records; want undecodable after a panic", it.Outcome, it.Err, len(it.Records))
+			if it.Outcome != OutcomeUndecodable || !errors.As(it.Err, &pe) || len(it.Events) != 0 {
+				t.Fatalf("message 4: outcome %s, error %v, %d records; want undecodable after a panic", it.Outcome, it.Err, len(it.Events))
 			}
 			if msg := it.Err.Error(); !strings.HasPrefix(msg, "internal error while decoding") ||
 				!strings.Contains(msg, "nil map") || !strings.Contains(msg, "hint: ") {
@@ -396,16 +305,16 @@ func TestProcessAddresses(t *testing.T) {
 	} {
 		msg := mailbox.Message{Key: "a", Data: []byte(strings.Replace(dsnMessage, "RCPT@gmail.com", tt.rcpt, 1))}
 		opt.Addresses = false
-		if it := Process(msg, opt); len(it.Records) != 1 || it.Records[0].Address != "" || it.Records[0].AddressError != "" {
-			t.Errorf("%q without Options.Addresses: %+v", tt.rcpt, it.Records)
+		if it := Process(msg, opt); len(it.Events) != 1 || it.Events[0].Address != "" || it.Events[0].AddressError != "" {
+			t.Errorf("%q without Options.Addresses: %+v", tt.rcpt, it.Events)
 			continue
 		}
 		opt.Addresses = true
 		it := Process(msg, opt)
-		if len(it.Records) != 1 {
-			t.Fatalf("%q: %d records", tt.rcpt, len(it.Records))
+		if len(it.Events) != 1 {
+			t.Fatalf("%q: %d records", tt.rcpt, len(it.Events))
 		}
-		r := it.Records[0]
+		r := it.Events[0]
 		if r.Address != tt.want || (tt.want == "") != (r.AddressError != "") {
 			t.Errorf("%q: address %q, error %q; want %q", tt.rcpt, r.Address, r.AddressError, tt.want)
 		}

@@ -9,23 +9,8 @@ import (
 	"github.com/reboundhq/rebound/internal/bounce"
 )
 
-// Event is one classified recipient of a bounce, as the store keeps it.
-type Event struct {
-	Time          time.Time
-	Recipient     string
-	Provider      string
-	Type          bounce.Type
-	Reason        bounce.Reason
-	Status        string
-	ReplyCode     string
-	Diagnostic    string
-	Confidence    float64
-	Campaign      string
-	SendingDomain string
-}
-
 // Aggregate computes, in memory, the Dataset rows that the store's GROUP BY queries produce.
-func Aggregate(events []Event, q Query) *Dataset {
+func Aggregate(events []bounce.Event, q Query) *Dataset {
 	a := NewAggregator(q)
 	a.recipients.ids = make(map[string]int32, len(events)/4) // fewer rehashes as recipients come
 	for i := range events {
@@ -36,11 +21,11 @@ func Aggregate(events []Event, q Query) *Dataset {
 	// counts: dated, Counted, at the provider of the query.
 	for i := range events {
 		e := &events[i]
-		if e.Time.IsZero() || !Counted(e.Type) || (q.Provider != "" && e.Provider != q.Provider) {
+		if e.BouncedAt.IsZero() || !Counted(e.Type) || (q.Provider != "" && e.Provider != q.Provider) {
 			continue
 		}
 		ds.AllBounces++
-		day := e.Time.UTC().Truncate(24 * time.Hour)
+		day := e.BouncedAt.UTC().Truncate(24 * time.Hour)
 		if ds.FirstDay.IsZero() || day.Before(ds.FirstDay) {
 			ds.FirstDay = day
 		}
@@ -130,12 +115,14 @@ func NewAggregator(q Query) *Aggregator {
 	}
 }
 
-// Add counts one event; events outside the query are ignored.
-func (a *Aggregator) Add(e *Event) {
-	if !a.q.Period.Contains(e.Time) || (a.q.Provider != "" && e.Provider != a.q.Provider) {
+// Add counts one event; events outside the query are ignored. It reads the event's BouncedAt,
+// Recipient (as stored), Provider, Type, Reason, Status, ReplyCode, Diagnostic, Confidence,
+// Campaign and SendingDomain.
+func (a *Aggregator) Add(e *bounce.Event) {
+	if !a.q.Period.Contains(e.BouncedAt) || (a.q.Provider != "" && e.Provider != a.q.Provider) {
 		return
 	}
-	day := a.day(e.Time)
+	day := a.day(e.BouncedAt)
 	provider, typ, reason := a.providers.id(e.Provider), a.types.id(string(e.Type)), a.reasons.id(string(e.Reason))
 	a.counts[countKey{provider, typ, reason, day, Bucket(e.Confidence)}]++
 	campaign, domain := a.campaigns.id(e.Campaign), a.domains.id(e.SendingDomain)
@@ -154,11 +141,11 @@ func (a *Aggregator) Add(e *Event) {
 		keys: [nKeyed]int32{provider, reason, typ, day, a.weekOf[day], campaign, domain},
 		soft: e.Type == bounce.TypeSoft,
 		hard: e.Type == bounce.TypeHard,
-		unix: e.Time.Unix(),
+		unix: e.BouncedAt.Unix(),
 	})
 }
 
-func (a *Aggregator) addDiagnostic(e *Event, provider, typ, reason int32) {
+func (a *Aggregator) addDiagnostic(e *bounce.Event, provider, typ, reason int32) {
 	if !SignalType(e.Type) && e.Type != bounce.TypeHard {
 		return
 	}

@@ -39,6 +39,17 @@
 //     of `rebound stats` are sums over days (stats.go). They hold no address and are kept by
 //     prune. sent: the sent volumes of `rebound sent`, per campaign, provider and day.
 //
+// # API
+//
+// The store's operations are typed: messages in (SaveBatch), states and their trails
+// (StateRow, bounce.Transition), events as bounce.Event. Store.Read and Store.Write run a
+// function with a Tx, whose methods compose in one transaction (show reads an address's state,
+// events, trail, overrides and export history in one snapshot); the Store's methods of the same
+// names are one transaction each. Streamed reads are iterators (iter.Seq2[T, error]): the
+// events, transitions, overrides and export history of an address (Tx), and an export's
+// listed and left addresses (Lister.Listed, Lister.Left). A streamed read's loop must not run
+// another of the transaction's queries unless the read says it may (Lister's do).
+//
 // # Time
 //
 // Times are stored as INTEGER unix seconds in UTC (sub-second parts are dropped); NULL means

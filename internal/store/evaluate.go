@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -131,16 +132,18 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 			return nil
 		}
 		if maxID-mark > pendingInMemory {
-			err := pages(ctx, tx, "policy_pending_recipients_from", func(raws []string) error {
+			for raws, err := range pages(ctx, tx, "policy_pending_recipients_from", mark) {
+				if err != nil {
+					return err
+				}
 				addrOf, malformed, _, err := s.mapRecipients(ctx, tx, raws)
 				if err != nil {
 					return err
 				}
 				sum.Malformed += malformed
-				return evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, allEvents, &sum)
-			}, mark)
-			if err != nil {
-				return err
+				if err := evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, allEvents, &sum); err != nil {
+					return err
+				}
 			}
 			return setMark(ctx, tx, maxID)
 		}
@@ -150,7 +153,7 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		}
 		pending := s.recent.pending(mark, maxID, pruned)
 		if pending == nil {
-			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), mark); err != nil {
+			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), false, mark); err != nil {
 				return err
 			}
 		}
@@ -217,12 +220,12 @@ func distinctRecipients(evs []bounce.Event) []string {
 }
 
 // groupPending groups events by the normalised address of their recipient, which becomes the
-// events' Recipient as policy.Evaluate expects; events of malformed recipients are left out.
+// events' Address, as policy.Evaluate expects; events of malformed recipients are left out.
 func groupPending(evs []bounce.Event, addrOf map[string]string) map[string][]bounce.Event {
 	m := make(map[string][]bounce.Event)
 	for _, e := range evs {
 		if a, ok := addrOf[e.Recipient]; ok {
-			e.Recipient = a
+			e.Address = a
 			m[a] = append(m[a], e)
 		}
 	}
@@ -246,24 +249,28 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 		if _, err := tx.ExecContext(ctx, query("policy_delete_orphan_addresses")); err != nil {
 			return err
 		}
-		err = pages(ctx, tx, "policy_recipients_from", func(raws []string) error {
+		for raws, err := range pages(ctx, tx, "policy_recipients_from") {
+			if err != nil {
+				return err
+			}
 			_, malformed, _, err := s.mapRecipients(ctx, tx, raws)
 			sum.Malformed += malformed
-			return err
-		})
-		if err != nil {
-			return err
+			if err != nil {
+				return err
+			}
 		}
-		err = pages(ctx, tx, "policy_addresses_from", func(addrs []string) error {
+		for addrs, err := range pages(ctx, tx, "policy_addresses_from") {
+			if err != nil {
+				return err
+			}
 			// The page's stored states in one range read, cheaper than lookups by address.
 			old, err := readSummaries(ctx, tx, query("policy_states_between"), addrs[0], addrs[len(addrs)-1])
 			if err != nil {
 				return err
 			}
-			return evaluateAddresses(ctx, tx, ev, addrs, old, allEvents, &sum)
-		})
-		if err != nil {
-			return err
+			if err := evaluateAddresses(ctx, tx, ev, addrs, old, allEvents, &sum); err != nil {
+				return err
+			}
 		}
 		if err := removeOrphanStates(ctx, tx, ev.Now, &sum); err != nil {
 			return err
@@ -279,31 +286,35 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 // keysPerPage is how many keys pages reads at a time.
 var keysPerPage = 10_000 // a variable so that tests can take many pages
 
-// pages calls fn with the keys of a sorted list, keysPerPage at a time, in order. The query name
+// pages yields the keys of a sorted list, keysPerPage at a time, in order. The query name
 // takes a key, a count and args, and returns, in order, at most that many keys from that key
 // on (included); each page starts from the last key of the one before, which is not repeated.
-func pages(ctx context.Context, q queryer, name string, fn func([]string) error, args ...any) error {
-	n := max(keysPerPage, 2) // a page of one would only repeat its key
-	from, first := "", true
-	for {
-		page, err := strings1(ctx, q, query(name), append([]any{from, n}, args...)...)
-		if err != nil {
-			return err
-		}
-		full := len(page) == n
-		if !first && len(page) > 0 && page[0] == from {
-			page = page[1:]
-		}
-		if len(page) > 0 {
-			if err := fn(page); err != nil {
-				return err
+// No query is open while the loop runs.
+func pages(ctx context.Context, q queryer, name string, args ...any) iter.Seq2[[]string, error] {
+	return func(yield func([]string, error) bool) {
+		n := max(keysPerPage, 2) // a page of one would only repeat its key
+		from, first := "", true
+		for {
+			page, err := strings1(ctx, q, query(name), append([]any{from, n}, args...)...)
+			if err != nil {
+				yield(nil, err)
+				return
 			}
-			from = page[len(page)-1]
+			full := len(page) == n
+			if !first && len(page) > 0 && page[0] == from {
+				page = page[1:]
+			}
+			if len(page) > 0 {
+				if !yield(page, nil) {
+					return
+				}
+				from = page[len(page)-1]
+			}
+			if !full {
+				return
+			}
+			first = false
 		}
-		if !full {
-			return nil
-		}
-		first = false
 	}
 }
 
@@ -320,18 +331,22 @@ func removeOrphanStates(ctx context.Context, tx *txn, now time.Time, sum *EvalSu
 		return err
 	}
 	defer delTrail.Close()
-	return eachSummary(ctx, tx, query("policy_orphan_states"), func(a string, o summary) error {
+	for o, err := range summaries(ctx, tx, query("policy_orphan_states")) {
+		if err != nil {
+			return err
+		}
 		if was := bounce.Effective(o.state, o.expires, now); was != bounce.StateActive {
 			sum.Changes[string(was)+"->active"]++
 		}
 		sum.Removed++
-		// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
-		if _, err := delState.ExecContext(ctx, a); err != nil {
+		if _, err := delState.ExecContext(ctx, o.address); err != nil {
 			return err
 		}
-		_, err := delTrail.ExecContext(ctx, a)
-		return err
-	})
+		if _, err := delTrail.ExecContext(ctx, o.address); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mapRecipients records the normalised address of each stored recipient and returns the
@@ -423,47 +438,57 @@ type summary struct {
 	expires time.Time
 }
 
-func readSummaries(ctx context.Context, q queryer, text string, args ...any) (map[string]summary, error) {
-	out := map[string]summary{}
-	err := eachSummary(ctx, q, text, func(a string, s summary) error {
-		out[a] = s
-		return nil
-	}, args...)
-	return out, err
+// addressSummary is an address and the summary of its stored state.
+type addressSummary struct {
+	address string
+	summary
 }
 
-// eachSummary runs a query whose rows are an address, its state (empty for none) and when that
-// state expires, and calls fn with each, after the query is read: fn may run queries (a
-// PostgreSQL connection runs one at a time).
-func eachSummary(ctx context.Context, q queryer, text string, fn func(string, summary) error, args ...any) error {
-	type row struct {
-		a string
-		s summary
+func readSummaries(ctx context.Context, q queryer, text string, args ...any) (map[string]summary, error) {
+	out := map[string]summary{}
+	for s, err := range summaries(ctx, q, text, args...) {
+		if err != nil {
+			return out, err
+		}
+		out[s.address] = s.summary
 	}
-	var all []row
+	return out, nil
+}
+
+// summaries runs a query whose rows are an address, its state (empty for none) and when that
+// state expires, and yields each after the query is read: the loop may run queries (a
+// PostgreSQL connection runs one at a time).
+func summaries(ctx context.Context, q queryer, text string, args ...any) iter.Seq2[addressSummary, error] {
+	return func(yield func(addressSummary, error) bool) {
+		all, err := readAddressSummaries(ctx, q, text, args...)
+		if err != nil {
+			yield(addressSummary{}, err)
+			return
+		}
+		for _, r := range all {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+func readAddressSummaries(ctx context.Context, q queryer, text string, args ...any) ([]addressSummary, error) {
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var all []addressSummary
 	for rows.Next() {
 		var a, st string
 		var exp sql.NullInt64
 		if err := rows.Scan(&a, &st, &exp); err != nil {
-			return err
+			return nil, err
 		}
-		all = append(all, row{a, summary{bounce.State(st), fromUnix(exp)}})
+		all = append(all, addressSummary{a, summary{bounce.State(st), fromUnix(exp)}})
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	for _, r := range all {
-		if err := fn(r.a, r.s); err != nil {
-			return err
-		}
-	}
-	return nil
+	return all, rows.Err()
 }
 
 // evaluateAddresses evaluates addrs (sorted) in chunks and replaces their states and
@@ -593,15 +618,15 @@ func readStates(ctx context.Context, q queryer, text string, args ...any) (map[s
 }
 
 // policyEvents reads the events of the given addresses with an id up to upTo, as the policy
-// sees them (Recipient is the normalised address).
+// sees them (with their Address; Recipient is not read).
 func policyEvents(ctx context.Context, q queryer, addrs []string, upTo int64) ([]bounce.Event, error) {
-	return readEvents(ctx, q, listQuery("policy_events", len(addrs)), append(anys(addrs), upTo)...)
+	return readEvents(ctx, q, listQuery("policy_events", len(addrs)), true, append(anys(addrs), upTo)...)
 }
 
-// readEvents runs a query whose rows are events as the policy sees them: recipient, message
-// key, index, position, type, reason, provider, status, reply code, rule, diagnostic, feedback
-// type and time.
-func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]bounce.Event, error) {
+// readEvents runs a query whose rows are events as the policy sees them: address (addressed) or
+// recipient as stored, message key, index, position, type, reason, provider, status, reply
+// code, rule, diagnostic, feedback type and time.
+func readEvents(ctx context.Context, q queryer, text string, addressed bool, args ...any) ([]bounce.Event, error) {
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
@@ -610,16 +635,18 @@ func readEvents(ctx context.Context, q queryer, text string, args ...any) ([]bou
 	var out []bounce.Event
 	for rows.Next() {
 		var e bounce.Event
-		var key string
-		var idx int
 		var typ, reason string
 		var provider, status, reply, rule, diag, feedback sql.NullString
 		var at sql.NullInt64
-		if err := rows.Scan(&e.Recipient, &key, &idx, &e.Position, &typ, &reason, &provider, &status,
+		who := &e.Recipient
+		if addressed {
+			who = &e.Address
+		}
+		if err := rows.Scan(who, &e.Key, &e.Idx, &e.Position, &typ, &reason, &provider, &status,
 			&reply, &rule, &diag, &feedback, &at); err != nil {
 			return nil, err
 		}
-		e.ID = bounce.EventID(key, idx)
+		e.ID = bounce.EventID(e.Key, e.Idx)
 		e.Type, e.Reason = bounce.Type(typ), bounce.Reason(reason)
 		e.Provider, e.Status, e.ReplyCode = provider.String, status.String, reply.String
 		e.Rule, e.Diagnostic, e.FeedbackType = rule.String, diag.String, feedback.String

@@ -27,7 +27,7 @@ func defaultEvaluator(t testing.TB, now string) Evaluator {
 }
 
 // soft, hard, block and complaint events for the policy tests.
-func pev(rcpt, typ, at string) Event {
+func pev(rcpt, typ, at string) bounce.Event {
 	reason := map[string]string{"soft": "mailboxfull", "hard": "userunknown", "block": "blocked",
 		"complaint": "feedback", "autoreply": "vacation", "unknown": "undefined"}[typ]
 	e := ev(rcpt, typ, reason, at)
@@ -54,7 +54,7 @@ func evaluatedStore(t testing.TB, now string) (*Store, string, Evaluator) {
 
 // policyBatch is a mailbox of bounces for the policy tests, one message per event.
 func policyBatch() []Message {
-	evs := []Event{
+	evs := []bounce.Event{
 		pev("ann@example.org", "soft", "2026-03-01T00:00:00Z"),
 		pev("ann@example.org", "soft", "2026-03-02T12:00:00Z"),
 		pev("ann@example.org", "soft", "2026-03-03T23:00:00Z"), // 71 hours: paused
@@ -166,7 +166,7 @@ func TestExportDatabaseError(t *testing.T) {
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused, bounce.StateReview}
 	listed := 0
 	_, err := s.Export(ctx, ev.Now, lists, Baseline{Name: "/out.csv"}, x, func(lr *Lister) error {
-		err := lr.List(func(l *Listed) (string, error) { listed++; return "f " + l.State.Address, nil })
+		err := deliverAll(lr, func(l *Listed) string { listed++; return "f " + l.State.Address })
 		return fmt.Errorf("write out.csv: %w", err)
 	})
 	if listed == 0 || listed == len(msgs) {
@@ -191,15 +191,15 @@ func TestExportListed(t *testing.T) {
 	var got []string
 	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused}
 	_, err := s.Export(ctx, ev.Now, lists, Baseline{}, nil, func(lr *Lister) error {
-		return lr.List(func(l *Listed) (string, error) {
+		return deliverAll(lr, func(l *Listed) string {
 			r := l.State
 			full, _, _ := s.State(ctx, r.Address)
-			full.PauseCount, full.EventID, full.DecidedAt, full.Setting, full.Policy, full.EvaluatedAt = 0, "", time.Time{}, "", "", time.Time{}
+			full.PauseCount, full.Decision.ID, full.Decision.BouncedAt, full.Setting, full.Policy, full.EvaluatedAt = 0, "", time.Time{}, "", "", time.Time{}
 			if *r != full {
 				t.Errorf("listed %+v\nState %+v", *r, full)
 			}
 			got = append(got, r.Address+" "+string(r.State))
-			return "", nil
+			return ""
 		})
 	})
 	if err != nil {
@@ -249,7 +249,7 @@ func TestEvaluatePending(t *testing.T) {
 	}
 	ann, _, _ := s.State(ctx, "ann@example.org")
 	if !ann.SuppressedUntil.Equal(mustTime("2026-03-10T23:00:00Z")) || !ann.ExpiresAt.Equal(ann.SuppressedUntil) ||
-		ann.SoftCount != 3 || ann.Bounces != 3 || ann.Reason != "mailboxfull" || ann.EventID != "k02#1" ||
+		ann.SoftCount != 3 || ann.Bounces != 3 || ann.Decision.Reason != "mailboxfull" || ann.Decision.ID != "k02#1" ||
 		!ann.Since.Equal(mustTime("2026-03-03T23:00:00Z")) || ann.Policy != "default" {
 		t.Errorf("ann: %+v", ann)
 	}
@@ -562,12 +562,12 @@ func TestExport(t *testing.T) {
 		t.Helper()
 		var got []string
 		res, err := s.Export(ctx, now, lists, Baseline{Name: "crm"}, rec, func(lr *Lister) error {
-			return lr.List(func(l *Listed) (string, error) {
+			return deliverAll(lr, func(l *Listed) string {
 				got = append(got, l.State.Address+"="+l.Last)
 				if l.State.Address == skip {
-					return "", nil
+					return ""
 				}
-				return fps[l.State.Address], nil
+				return fps[l.State.Address]
 			})
 		})
 		if err != nil {
@@ -631,7 +631,7 @@ func TestExport(t *testing.T) {
 	// A failed delivery records nothing and comes back unchanged.
 	boom := errors.New("disk full")
 	_, err := s.Export(ctx, ev.Now, lists, Baseline{Name: "crm"}, x, func(lr *Lister) error {
-		if err := lr.List(func(l *Listed) (string, error) { return "f3", nil }); err != nil {
+		if err := deliverAll(lr, func(l *Listed) string { return "f3" }); err != nil {
 			return err
 		}
 		return boom
@@ -782,7 +782,7 @@ func BenchmarkPolicyMillion(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		_, err := s.Export(ctx, mustTime("2026-01-05T00:00:00Z"), lists, Baseline{}, nil, func(lr *Lister) error {
-			return lr.List(func(*Listed) (string, error) { n++; return "", nil })
+			return deliverAll(lr, func(*Listed) string { n++; return "" })
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -791,4 +791,19 @@ func BenchmarkPolicyMillion(b *testing.B) {
 			b.Fatalf("%d listed", n)
 		}
 	}
+}
+
+// deliverAll delivers every listed row with the fingerprint fp gives it ("" delivers none).
+func deliverAll(lr *Lister, fp func(*Listed) string) error {
+	for l, err := range lr.Listed() {
+		if err != nil {
+			return err
+		}
+		if f := fp(l); f != "" {
+			if err := lr.Deliver(l, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

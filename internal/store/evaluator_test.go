@@ -17,14 +17,11 @@ func policyEvaluator(p *policy.Policy, id string, now time.Time) Evaluator {
 			if n := len(r.Transitions); n > 0 {
 				since = r.Transitions[n-1].At
 			}
-			d := &r.Decision
 			out = append(out, Decided{Transitions: r.Transitions, State: StateRow{Address: r.Recipient,
 				State: r.State, SoftCount: r.SoftCount, PauseCount: r.PauseCount,
 				SuppressedUntil: r.SuppressedUntil, ExpiresAt: r.Expires, Since: since,
 				FirstBounce: r.FirstBounce, LastBounce: r.LastBounce, Bounces: r.Bounces,
-				EventID: d.ID, Type: string(d.Type), Reason: string(d.Reason), Status: d.Status,
-				ReplyCode: d.ReplyCode, Provider: d.Provider, Rule: d.Rule, Diagnostic: d.Diagnostic,
-				DecidedAt: d.BouncedAt, Setting: r.Setting, Policy: id, EvaluatedAt: now}})
+				Decision: r.Decision, Setting: r.Setting, Policy: id, EvaluatedAt: now}})
 		}
 		return out
 	}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"iter"
 	"slices"
 	"time"
 
@@ -57,41 +58,93 @@ type ExportResult struct {
 
 // Listed is an address on a list, as an export reads it: State has what an export needs
 // (Address, State, SoftCount, SuppressedUntil, ExpiresAt, Since, FirstBounce, LastBounce,
-// Bounces, Type, Reason, Status, ReplyCode, Provider, Rule and Diagnostic) and no more.
+// Bounces, and the Decision's Type, Reason, Status, ReplyCode, Provider, Rule and Diagnostic)
+// and no more.
 type Listed struct {
 	State *StateRow // its stored state, which is its effective state now
 	Last  string    // the fingerprint of the row last delivered for it; "" when none
 }
 
-// ListFunc is called with each listed address in turn. It returns the fingerprint of the row
-// it delivered for the address, or "" when it did not deliver one (filtered out, or unchanged
-// for export --new). The Listed and its StateRow are reused for the next address.
-type ListFunc func(*Listed) (fingerprint string, err error)
-
-// LeftFunc is called with each address that left the lists: delivered by an earlier export and
-// now in none of the listed states. state is its effective state now ("" when it has none).
-type LeftFunc func(address string, state bounce.State) error
-
-// Lister hands an export's rows to its delivery (Export).
-type Lister struct {
-	list func(ListFunc) error
-	left func(LeftFunc) error
+// LeftAddress is an address that left the lists: delivered by an earlier export and now in
+// none of the listed states.
+type LeftAddress struct {
+	Address string
+	State   bounce.State // its effective state now; "" when it has none
 }
 
-// List calls fn with every address whose effective state is one of the listed states, in
-// address order.
-func (l *Lister) List(fn ListFunc) error { return l.list(fn) }
+// Lister hands an export's rows to its delivery (Export), in the export's transaction.
+type Lister struct {
+	ctx      context.Context
+	tx       *txn
+	now      time.Time
+	states   []bounce.State
+	baseline string    // the delivery baseline compared with
+	rc       *recorder // nil when the export is not recorded
+	res      *ExportResult
+	leftDone bool
+	// dbErr is the first database error met: Export returns it whatever the delivery made of it
+	// (export.WriteFile names its file in the errors it returns).
+	dbErr error
+}
 
-// Left calls fn with every address delivered before that left the lists, in address order
-// (after List, for a delivery that writes both). A recorded export forgets them as it goes.
-func (l *Lister) Left(fn LeftFunc) error { return l.left(fn) }
+// Listed yields every address whose effective state is one of the listed states, in address
+// order. The Listed and its StateRow are reused for the next address. For each row it
+// delivers, the loop calls Deliver before taking the next.
+func (l *Lister) Listed() iter.Seq2[*Listed, error] {
+	return func(yield func(*Listed, error) bool) {
+		for x, err := range listedRows(l.ctx, l.tx, l.now, l.states, l.baseline) {
+			if !yield(x, l.failed(err)) || err != nil {
+				return
+			}
+		}
+	}
+}
 
-// Export runs an export. deliver writes the output; to get the rows it calls List, which calls
-// fn with every address whose effective state at now is one of states, in address order, and,
-// for export --new, Left, which calls fn with the addresses that left the lists.
+// Deliver counts the row of fingerprint fp delivered for x, new, changed or the same as the
+// one delivered last, and a recorded export records it.
+func (l *Lister) Deliver(x *Listed, fp string) error {
+	l.res.Rows++
+	switch x.Last {
+	case fp:
+	case "":
+		l.res.New++
+	default:
+		l.res.Changed++
+	}
+	if l.rc == nil {
+		return nil
+	}
+	return l.failed(l.rc.delivered(x, fp))
+}
+
+// Left yields every address delivered before that left the lists, in address order (after
+// Listed, for a delivery that writes both). A recorded export forgets them as it goes.
+func (l *Lister) Left() iter.Seq2[LeftAddress, error] {
+	return func(yield func(LeftAddress, error) bool) {
+		l.leftDone = true
+		for a, err := range leftRows(l.ctx, l.tx, l.now, l.states, l.baseline, l.rc, l.res) {
+			if !yield(a, l.failed(err)) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// failed keeps the first database error.
+func (l *Lister) failed(err error) error {
+	if err != nil && l.dbErr == nil {
+		l.dbErr = err
+	}
+	return err
+}
+
+// Export runs an export. deliver writes the output; it takes the rows from the Lister: Listed
+// yields every address whose effective state at now is one of states, in address order, and
+// Deliver records the fingerprint of each row delivered; for export --new, Left yields the
+// addresses that left the lists.
 //
 // With rec, the export is recorded, in one write transaction (so concurrent exports are
-// serialised) around deliver: the fingerprints fn returns replace the ones delivered before,
+// serialised) around deliver: the fingerprints delivered replace the ones delivered before,
 // and every address delivered before that is on no list now (whatever the filters) is forgotten
 // as "left", so that it counts as new if it comes back (by Left, or after deliver when it did
 // not call Left). If deliver fails, nothing is recorded. Without rec, the export reads in one
@@ -118,69 +171,24 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 			}
 			defer rc.close()
 		}
-		// A database error while listing reaches deliver, which may wrap it (export.WriteFile
-		// names its file); it is kept apart so that it comes back as a database error.
-		var dbErr error
-		keep := func(err, fnErr error) error {
-			if err != nil && err != fnErr {
-				dbErr = err
-			}
-			return err
-		}
-		list := func(fn ListFunc) error {
-			var fnErr error
-			err := eachListed(ctx, tx, now, states, key, func(l *Listed) error {
-				fp, err := fn(l)
-				if err != nil {
-					fnErr = err
-					return err
-				}
-				if fp == "" {
-					return nil
-				}
-				res.Rows++
-				switch l.Last {
-				case fp:
-				case "":
-					res.New++
-				default:
-					res.Changed++
-				}
-				if rc == nil {
-					return nil
-				}
-				return rc.delivered(l, fp)
-			})
-			return keep(err, fnErr)
-		}
-		leftDone := false
-		left := func(fn LeftFunc) error {
-			leftDone = true
-			var fnErr error
-			err := eachLeft(ctx, tx, now, states, key, rc, &res, func(addr string, st bounce.State) error {
-				if fn == nil {
-					return nil
-				}
-				if err := fn(addr, st); err != nil {
-					fnErr = err
-					return err
-				}
-				return nil
-			})
-			return keep(err, fnErr)
-		}
-		if err := deliver(&Lister{list: list, left: left}); err != nil {
-			if dbErr != nil {
-				return dbErr
+		lr := &Lister{ctx: ctx, tx: tx, now: now, states: states, baseline: key, rc: rc, res: &res}
+		if err := deliver(lr); err != nil {
+			if lr.dbErr != nil {
+				return lr.dbErr
 			}
 			return &deliverError{err}
+		}
+		if lr.dbErr != nil {
+			return lr.dbErr // met by the delivery, which went on
 		}
 		if rc == nil {
 			return nil
 		}
-		if !leftDone {
-			if err := left(nil); err != nil {
-				return err
+		if !lr.leftDone {
+			for _, err := range lr.Left() {
+				if err != nil {
+					return err
+				}
 			}
 		}
 		return rc.finish()
@@ -230,16 +238,6 @@ func baselineKey(ctx context.Context, tx *txn, b Baseline, record bool) (string,
 	}
 	_, err := tx.ExecContext(ctx, query("policy_adopt_shared"), b.Name)
 	return b.Name, err
-}
-
-// read runs fn in a read transaction: one snapshot of the database, no write lock.
-func (s *Store) read(ctx context.Context, op string, fn func(*txn) error) error {
-	tx, err := s.db.BeginTx(ctx, s.db.d.readTx)
-	if err != nil {
-		return classify(s.path, op, err)
-	}
-	defer tx.Rollback()
-	return classify(s.path, op, fn(tx))
 }
 
 // deliverError carries the delivery's own error through the transaction untouched.
@@ -315,44 +313,46 @@ func (c *listCursor) fetch(after string) error {
 		}
 		r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
 		r.FirstBounce, r.LastBounce = fromUnix(first), fromUnix(last)
-		r.Type, r.Reason, r.Status, r.ReplyCode = typ.String, reason.String, status.String, reply.String
-		r.Provider, r.Rule, r.Diagnostic = provider.String, rule.String, diag.String
+		d := &r.Decision
+		d.Type, d.Reason, d.Status = bounce.Type(typ.String), bounce.Reason(reason.String), status.String
+		d.ReplyCode, d.Provider, d.Rule, d.Diagnostic = reply.String, provider.String, rule.String, diag.String
 		c.buf = append(c.buf, l)
 	}
 	c.done = len(c.buf) < listPage
 	return rows.Err()
 }
 
-// eachListed calls fn with every address whose effective state at now is one of states, in
-// address order: the rows of each state come in address order from the states index, and are
-// merged here. A pause that has ended by now is left out.
-func eachListed(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string,
-	fn func(*Listed) error) error {
-	cursors := make([]*listCursor, 0, len(states))
-	for _, st := range states {
-		c := &listCursor{ctx: ctx, tx: tx, state: st, baseline: baseline}
-		cursors = append(cursors, c)
-		if err := c.next(); err != nil {
-			return err
-		}
-	}
-	for {
-		var first *listCursor
-		for _, c := range cursors {
-			if c.ok && (first == nil || c.row.Address < first.row.Address) {
-				first = c
+// listedRows yields every address whose effective state at now is one of states, in address
+// order: the rows of each state come in address order from the states index, and are merged
+// here. A pause that has ended by now is left out. No query is open while the loop runs.
+func listedRows(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string) iter.Seq2[*Listed, error] {
+	return func(yield func(*Listed, error) bool) {
+		cursors := make([]*listCursor, 0, len(states))
+		for _, st := range states {
+			c := &listCursor{ctx: ctx, tx: tx, state: st, baseline: baseline}
+			cursors = append(cursors, c)
+			if err := c.next(); err != nil {
+				yield(nil, err)
+				return
 			}
 		}
-		if first == nil {
-			return nil
-		}
-		if slices.Contains(states, first.row.Effective(now)) {
-			if err := fn(&first.l); err != nil {
-				return err
+		for {
+			var first *listCursor
+			for _, c := range cursors {
+				if c.ok && (first == nil || c.row.Address < first.row.Address) {
+					first = c
+				}
 			}
-		}
-		if err := first.next(); err != nil {
-			return err
+			if first == nil {
+				return
+			}
+			if slices.Contains(states, first.row.Effective(now)) && !yield(&first.l, nil) {
+				return
+			}
+			if err := first.next(); err != nil {
+				yield(nil, err)
+				return
+			}
 		}
 	}
 }
@@ -413,34 +413,44 @@ func (r *recorder) finish() error {
 	return err
 }
 
-// eachLeft calls fn with every address delivered before whose effective state at now is none of
-// states, in address order, in one baseline. With rc, each is forgotten as "left" (deleted from
-// exported, with a left entry in its history).
-func eachLeft(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string, rc *recorder,
-	res *ExportResult, fn func(string, bounce.State) error) error {
-	var del *sql.Stmt
-	if rc != nil {
-		var err error
-		if del, err = tx.PrepareContext(ctx, query("policy_delete_exported")); err != nil {
-			return err
-		}
-		defer del.Close()
-	}
-	return eachSummary(ctx, tx, query("policy_exported_states"), func(addr string, s summary) error {
-		st := bounce.Effective(s.state, s.expires, now)
-		if slices.Contains(states, st) {
-			return nil
-		}
+// leftRows yields every address delivered before whose effective state at now is none of states,
+// in address order, in one baseline. With rc, each is forgotten as "left" (deleted from
+// exported, with a left entry in its history) before it is yielded.
+func leftRows(ctx context.Context, tx *txn, now time.Time, states []bounce.State, baseline string, rc *recorder,
+	res *ExportResult) iter.Seq2[LeftAddress, error] {
+	return func(yield func(LeftAddress, error) bool) {
+		var del *sql.Stmt
 		if rc != nil {
-			// Deleting the row the query stands on is safe in SQLite (the query goes on with the next).
-			if _, err := del.ExecContext(ctx, baseline, addr); err != nil {
-				return err
+			var err error
+			if del, err = tx.PrepareContext(ctx, query("policy_delete_exported")); err != nil {
+				yield(LeftAddress{}, err)
+				return
 			}
-			if _, err := rc.change.ExecContext(ctx, rc.res.ID, addr, "left", nil); err != nil {
-				return err
+			defer del.Close()
+		}
+		for s, err := range summaries(ctx, tx, query("policy_exported_states"), baseline) {
+			if err != nil {
+				yield(LeftAddress{}, err)
+				return
+			}
+			st := bounce.Effective(s.state, s.expires, now)
+			if slices.Contains(states, st) {
+				continue
+			}
+			if rc != nil {
+				if _, err := del.ExecContext(ctx, baseline, s.address); err != nil {
+					yield(LeftAddress{}, err)
+					return
+				}
+				if _, err := rc.change.ExecContext(ctx, rc.res.ID, s.address, "left", nil); err != nil {
+					yield(LeftAddress{}, err)
+					return
+				}
+			}
+			res.Left++
+			if !yield(LeftAddress{s.address, st}, nil) {
+				return
 			}
 		}
-		res.Left++
-		return fn(addr, st)
-	}, baseline)
+	}
 }

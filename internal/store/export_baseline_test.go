@@ -23,12 +23,12 @@ func TestExportBaselines(t *testing.T) {
 			rec = &Export{At: ev.Now, Target: b.Name, Format: "csv", Policy: "default"}
 		}
 		_, err := s.Export(ctx, ev.Now, lists, b, rec, func(lr *Lister) error {
-			return lr.List(func(l *Listed) (string, error) {
+			return deliverAll(lr, func(l *Listed) string {
 				rows++
 				if l.Last != "" {
 					known++
 				}
-				return "f " + l.State.Address, nil
+				return "f " + l.State.Address
 			})
 		})
 		if err != nil {
@@ -84,5 +84,36 @@ func TestExportBaselines(t *testing.T) {
 	}
 	if shared != rows || nightly != rows {
 		t.Errorf("after recording nightly: %d shared and %d nightly rows, want %d each", shared, nightly, rows)
+	}
+}
+
+// TestListerStops checks that a delivery may stop reading the listed rows early: the listing
+// ends there, the rows delivered are counted, and the export succeeds.
+func TestListerStops(t *testing.T) {
+	ctx := context.Background()
+	s, _, ev := evaluatedStore(t, "2026-03-05T00:00:00Z")
+	lists := []bounce.State{bounce.StateSuppressed, bounce.StatePaused}
+	n := 0
+	res, err := s.Export(ctx, ev.Now, lists, Baseline{}, nil, func(lr *Lister) error {
+		for l, err := range lr.Listed() {
+			if err != nil {
+				return err
+			}
+			n++
+			if err := lr.Deliver(l, "f"); err != nil {
+				return err
+			}
+			break
+		}
+		for _, err := range lr.Left() { // no baseline: none left
+			if err != nil {
+				return err
+			}
+			n += 100
+		}
+		return nil
+	})
+	if err != nil || n != 1 || res.Rows != 1 || res.New != 1 {
+		t.Errorf("export stopped after one row: %+v, %d rows seen, %v", res, n, err)
 	}
 }

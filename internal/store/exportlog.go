@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"iter"
 	"time"
 )
 
@@ -15,22 +17,18 @@ type ExportChange struct {
 	Kind     string // new, changed, left
 }
 
-// ExportChanges returns the export history of an address, oldest first.
-func (s *Store) ExportChanges(ctx context.Context, addr string) ([]ExportChange, error) {
-	rows, err := s.db.QueryContext(ctx, query("policy_export_changes_of"), addr)
-	if err != nil {
-		return nil, classify(s.path, "read export history", err)
-	}
-	defer rows.Close()
-	var out []ExportChange
-	for rows.Next() {
+// ExportChanges yields the export history of an address, oldest first.
+func (tx *Tx) ExportChanges(addr string) iter.Seq2[ExportChange, error] {
+	return rows(tx, "read export history", func(rows *sql.Rows) (ExportChange, error) {
 		var c ExportChange
 		var at int64
-		if err := rows.Scan(&c.ExportID, &at, &c.Target, &c.Kind); err != nil {
-			return nil, classify(s.path, "read export history", err)
-		}
+		err := rows.Scan(&c.ExportID, &at, &c.Target, &c.Kind)
 		c.At = time.Unix(at, 0).UTC()
-		out = append(out, c)
-	}
-	return out, classify(s.path, "read export history", rows.Err())
+		return c, err
+	}, query("policy_export_changes_of"), addr)
+}
+
+// ExportChanges returns the export history of an address, oldest first (Tx.ExportChanges).
+func (s *Store) ExportChanges(ctx context.Context, addr string) ([]ExportChange, error) {
+	return readAll(s, ctx, "read export history", func(tx *Tx) iter.Seq2[ExportChange, error] { return tx.ExportChanges(addr) })
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
 // queryBenchEvents is the size of the database of BenchmarkQueries1M: the stats and export
@@ -38,10 +40,10 @@ func queryBenchBatch(first, n int, end time.Time) (msgs []Message, events int) {
 			From: "MAILER-DAEMON@mx.example.net", Date: end.Add(-time.Duration(k%525600) * time.Minute)}
 		for j := range 1 + min(1, k%4/3) {
 			t := queryBenchTypes[(k*7+j)%len(queryBenchTypes)]
-			m.Events = append(m.Events, Event{
+			m.Events = append(m.Events, bounce.Event{
 				Recipient: fmt.Sprintf("user%d@example%d.org", (k*31+j)%250000, k%500), Action: "failed",
 				Status: "5.1.1", ReplyCode: "550", Diagnostic: "550 5.1.1 <user@example.org>: Recipient address rejected: User unknown",
-				RemoteMTA: "mx.example.org", ReportingMTA: "mx.example.net", Reason: t.reason, Type: t.typ,
+				RemoteMTA: "mx.example.org", ReportingMTA: "mx.example.net", Reason: bounce.Reason(t.reason), Type: bounce.Type(t.typ),
 				Hard: t.typ == "hard", Provider: queryBenchProviders[k%len(queryBenchProviders)], Rule: "status-5.1.1",
 				Confidence: 0.9, BouncedAt: m.Date, Sender: "news@shop.example", Subject: "Your offers",
 				OriginalMessageID: "<o" + strconv.Itoa(k) + "@shop.example>", Campaign: "camp-" + strconv.Itoa(k%40),

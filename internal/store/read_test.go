@@ -50,7 +50,7 @@ func TestEventsFor(t *testing.T) {
 			if e.Recipient != NormalizeRecipient(r) {
 				t.Errorf("%s: event for %s", r, e.Recipient)
 			}
-			k = append(k, e.MessageKey+"/"+e.Reason)
+			k = append(k, e.Key+"/"+string(e.Reason))
 		}
 		return k
 	}

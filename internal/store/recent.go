@@ -79,6 +79,10 @@ func (r *recentEvents) add(ids []int64, evs []bounce.Event, pruned string) {
 		r.ids, r.evs, r.lost = nil, nil, true
 		return
 	}
+	if len(r.ids) == 0 { // the usual case, one batch between evaluations: no copy
+		r.ids, r.evs = ids, evs
+		return
+	}
 	r.ids = append(r.ids, ids...)
 	r.evs = append(r.evs, evs...)
 }
@@ -137,26 +141,18 @@ func countPrune(ctx context.Context, q queryer) error {
 	return err
 }
 
-// policyEvent is the j-th event of m as policy_pending_events reads it back: the recipient as
-// stored, times in whole seconds, the scan time standing in for an unknown bounce time.
-func policyEvent(m *Message, j int, scanned int64) bounce.Event {
+// storedEvent is the j-th event of m as policy_pending_events reads it back: what the policy
+// reads of it (the columns of readEvents), the recipient as stored, times in whole seconds, the
+// scan time standing in for an unknown bounce time. The other fields stay empty: the events are
+// kept until they are evaluated, and their texts need not be.
+func storedEvent(m *Message, j int, scanned int64) bounce.Event {
 	e := &m.Events[j]
 	at := scanned
 	if !e.BouncedAt.IsZero() {
 		at = e.BouncedAt.Unix()
 	}
-	return bounce.Event{
-		ID:           bounce.EventID(m.Key, j+1),
-		Recipient:    NormalizeRecipient(e.Recipient),
-		Type:         bounce.Type(e.Type),
-		Reason:       bounce.Reason(e.Reason),
-		Provider:     e.Provider,
-		Status:       e.Status,
-		ReplyCode:    e.ReplyCode,
-		Rule:         e.Rule,
-		Diagnostic:   e.Diagnostic,
-		FeedbackType: e.FeedbackType,
-		BouncedAt:    time.Unix(at, 0).UTC(),
-		Position:     m.Position,
-	}
+	return bounce.Event{ID: bounce.EventID(m.Key, j+1), Key: m.Key, Idx: j + 1, Position: m.Position,
+		Recipient: NormalizeRecipient(e.Recipient), Type: e.Type, Reason: e.Reason, Provider: e.Provider,
+		Status: e.Status, ReplyCode: e.ReplyCode, Rule: e.Rule, Diagnostic: e.Diagnostic,
+		FeedbackType: e.FeedbackType, BouncedAt: time.Unix(at, 0).UTC()}
 }

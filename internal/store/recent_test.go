@@ -44,7 +44,7 @@ func TestRecentEventsAsStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := readEvents(ctx, s.db, query("policy_pending_events"), mark)
+	want, err := readEvents(ctx, s.db, query("policy_pending_events"), false, mark)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,18 +24,18 @@ const OutcomeDuplicate = "duplicate"
 // Message is one message read from a mailbox, with its events (one per recipient). Strings may
 // be empty when unknown (stored as NULL); times may be zero when unknown.
 type Message struct {
-	Key       string    // stable key from internal/mailbox; required, unique
-	Position  string    // "path" or "path:N"
-	Path      string    // the file the message is in
-	Outcome   string    // one of Outcomes
-	Error     string    // why undecodable or unreadable
-	Format    string    // the bounce format the decoder recognised
-	MessageID string    // Message-ID of the bounce itself
-	Subject   string    // Subject of the bounce
-	From      string    // From of the bounce
-	Date      time.Time // Date of the bounce
-	ScannedAt time.Time // when it was read; zero means now
-	Events    []Event   // in recipient order; stored with Idx 1, 2, ...
+	Key       string         // stable key from internal/mailbox; required, unique
+	Position  string         // "path" or "path:N"
+	Path      string         // the file the message is in
+	Outcome   string         // one of Outcomes
+	Error     string         // why undecodable or unreadable
+	Format    string         // the bounce format the decoder recognised
+	MessageID string         // Message-ID of the bounce itself
+	Subject   string         // Subject of the bounce
+	From      string         // From of the bounce
+	Date      time.Time      // Date of the bounce
+	ScannedAt time.Time      // when it was read; zero means now
+	Events    []bounce.Event // in recipient order; stored with Idx 1, 2, ... (the events' Key and Idx are not read)
 
 	// ContentKey identifies the message by its content (internal/mailbox ContentKey); "" when
 	// unknown (a message that could not be read). A message whose content key is stored under
@@ -49,43 +49,6 @@ type Message struct {
 	// DuplicateOf is set by SaveBatch on a message it stored as a duplicate: the key of the
 	// message with the same content, which holds the events.
 	DuplicateOf string
-}
-
-// Event is one recipient of a message: the decoded delivery status and its classification.
-type Event struct {
-	// Set by reads (EventsFor), ignored by SaveBatch.
-	MessageKey string // the message the event belongs to
-	Idx        int    // recipient index within the message, from 1
-	Position   string // position of the message
-
-	Recipient         string // stored lower-case, surrounding space removed
-	Action            string // DSN Action, RFC 3464 section 2.3.3
-	Status            string // enhanced status code, RFC 3463
-	ReplyCode         string // SMTP reply code, RFC 5321 section 4.2
-	Diagnostic        string
-	RemoteMTA         string
-	ReportingMTA      string
-	Reason            string // bounce.Reason
-	Type              string // bounce.Type
-	Hard              bool
-	Provider          string
-	Rule              string // the rule that classified it
-	Confidence        float64
-	BouncedAt         time.Time
-	Sender            string // From of the original message
-	Subject           string // Subject of the original message
-	OriginalMessageID string // Message-ID of the original message
-	Campaign          string
-	SendingDomain     string
-	FeedbackType      string // ARF Feedback-Type, RFC 5965 section 3.1
-
-	// Address is the normalised address of Recipient (address.Normalize of the stored
-	// recipient), or AddressError why it is malformed, when the caller computed it (the scan's
-	// decode workers do, so that the single writer does not); both empty: the evaluation
-	// normalises the recipient itself. Not stored in events: evaluation records it in the
-	// recipient's mapping.
-	Address      string
-	AddressError string
 }
 
 // Checkpoint is how far an mbox file has been read: Offset bytes, holding Count messages, whose
@@ -108,6 +71,18 @@ type Checkpoint struct {
 // a rescan from reading it again. So is a copy of a message stored before content keys existed
 // (migration 0005), recognised by the Message-ID and Date of the bounce.
 func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Checkpoint) (inserted int, err error) {
+	err = s.Write(ctx, "save batch", func(tx *Tx) error {
+		inserted, err = tx.SaveBatch(msgs, checkpoints)
+		return err
+	})
+	return inserted, err
+}
+
+// SaveBatch stores messages and their events and records mbox checkpoints in the transaction,
+// as Store.SaveBatch does. Message.Stored and Message.DuplicateOf say what it stored; they are
+// cleared if the transaction does not commit.
+func (t *Tx) SaveBatch(msgs []Message, checkpoints []Checkpoint) (inserted int, err error) {
+	s, ctx := t.s, t.ctx
 	for i := range msgs {
 		msgs[i].Stored, msgs[i].DuplicateOf = false, ""
 		if err := checkMessage(&msgs[i]); err != nil {
@@ -119,10 +94,19 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 		return 0, err
 	}
 	now := time.Now()
-	var ids []int64        // of the events stored, for EvaluatePending (recent.go)
-	var evs []bounce.Event // the events stored, as the policy sees them
-	var pruned string      // the prune count they were stored under
-	err = s.write(ctx, "save batch", func(tx *txn) error {
+	n := 0
+	for i := range msgs {
+		n += len(msgs[i].Events)
+	}
+	ids := make([]int64, 0, n)        // of the events stored, for EvaluatePending (recent.go)
+	evs := make([]bounce.Event, 0, n) // the events stored, as the policy sees them
+	var pruned string                 // the prune count they were stored under
+	unstore := func() {
+		for i := range msgs {
+			msgs[i].Stored, msgs[i].DuplicateOf = false, "" // the transaction was rolled back
+		}
+	}
+	save := func(tx *txn) error {
 		var err error
 		if pruned, err = eventsPruned(ctx, tx); err != nil {
 			return err
@@ -153,15 +137,16 @@ func (s *Store) SaveBatch(ctx context.Context, msgs []Message, checkpoints []Che
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		for i := range msgs {
-			msgs[i].Stored, msgs[i].DuplicateOf = false, "" // the transaction was rolled back
-		}
-		return 0, err
 	}
-	s.recent.add(ids, evs, pruned)
-	s.recent.addAddresses(msgs)
+	if err := save(t.tx); err != nil {
+		unstore()
+		return 0, classify(s.path, "save batch", err)
+	}
+	t.aborted = append(t.aborted, unstore)
+	t.committed = append(t.committed, func() {
+		s.recent.add(ids, evs, pruned)
+		s.recent.addAddresses(msgs)
+	})
 	return inserted, nil
 }
 
@@ -238,7 +223,7 @@ func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bo
 			var id int64
 			switch err := insEvent.QueryRowContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
 				null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
-				null(e.RemoteMTA), null(e.ReportingMTA), e.Reason, e.Type, boolInt(e.Hard),
+				null(e.RemoteMTA), null(e.ReportingMTA), string(e.Reason), string(e.Type), boolInt(e.Hard),
 				null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
 				null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
 				null(e.SendingDomain), null(e.FeedbackType)).Scan(&id); {
@@ -248,7 +233,7 @@ func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bo
 				return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
 			default:
 				*ids = append(*ids, id)
-				*evs = append(*evs, policyEvent(m, j, scanned.Unix()))
+				*evs = append(*evs, storedEvent(m, j, scanned.Unix()))
 			}
 		}
 	}
@@ -262,10 +247,11 @@ func checkMessage(m *Message) error {
 	for i := range m.Events {
 		e := &m.Events[i]
 		for _, p := range []*string{&e.Recipient, &e.Action, &e.Status, &e.ReplyCode, &e.Diagnostic, &e.RemoteMTA,
-			&e.ReportingMTA, &e.Reason, &e.Type, &e.Provider, &e.Rule, &e.Sender, &e.Subject, &e.OriginalMessageID,
+			&e.ReportingMTA, &e.Provider, &e.Rule, &e.Sender, &e.Subject, &e.OriginalMessageID,
 			&e.Campaign, &e.SendingDomain, &e.FeedbackType} {
 			*p = text(*p)
 		}
+		e.Reason, e.Type = bounce.Reason(text(string(e.Reason))), bounce.Type(text(string(e.Type)))
 	}
 	if m.Key == "" {
 		return fmt.Errorf("store: message %q has no key", m.Position)
@@ -290,30 +276,6 @@ func text(s string) string {
 // surrounding space (address.Stored).
 func NormalizeRecipient(r string) string {
 	return address.Stored(r)
-}
-
-// write runs fn in a write transaction and commits it. Write transactions of all processes run
-// one at a time: SQLite's BEGIN IMMEDIATE takes the database's write lock up front, and
-// PostgreSQL's take the advisory lock of lock_writes first thing (doc.go, "Crash safety and
-// concurrency").
-func (s *Store) write(ctx context.Context, op string, fn func(*txn) error) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return classify(s.path, op, err)
-	}
-	if s.db.d.lockWrites != "" {
-		if _, err := tx.ExecContext(ctx, s.db.d.lockWrites); err != nil {
-			tx.Rollback()
-			return classify(s.path, op, err)
-		}
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return classify(s.path, op, err)
-	}
-	return classify(s.path, op, tx.Commit())
 }
 
 // Known reports which of keys are stored: the result holds true for each stored key and

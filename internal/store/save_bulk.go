@@ -154,12 +154,12 @@ func saveBulk(ctx context.Context, tx *txn, host string, msgs []Message, now tim
 			id := ids[len(out.ids)]
 			newEvents = append(newEvents, id, p.m.Key, j+1, NormalizeRecipient(e.Recipient),
 				null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
-				null(e.RemoteMTA), null(e.ReportingMTA), e.Reason, e.Type, boolInt(e.Hard),
+				null(e.RemoteMTA), null(e.ReportingMTA), string(e.Reason), string(e.Type), boolInt(e.Hard),
 				null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
 				null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
 				null(e.SendingDomain), null(e.FeedbackType))
 			out.ids = append(out.ids, id)
-			out.evs = append(out.evs, policyEvent(p.m, j, p.scanned))
+			out.evs = append(out.evs, storedEvent(p.m, j, p.scanned))
 		}
 	}
 	if err := execRows(ctx, tx, "bulk_insert_events", 23, newEvents); err != nil {

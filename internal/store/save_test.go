@@ -9,16 +9,18 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/bounce"
 )
 
-func msg(key, outcome string, events ...Event) Message {
+func msg(key, outcome string, events ...bounce.Event) Message {
 	return Message{Key: key, Position: "box:" + key, Path: "box", Outcome: outcome, Format: "rfc3464",
 		MessageID: "<" + key + "@mta.example.net>", Subject: "Undelivered Mail", From: "MAILER-DAEMON@mta.example.net",
 		Date: mustTime("2024-03-01T10:00:00Z"), Events: events}
 }
 
-func ev(rcpt, typ, reason, at string) Event {
-	e := Event{Recipient: rcpt, Type: typ, Reason: reason, Action: "failed", Status: "5.1.1",
+func ev(rcpt, typ, reason, at string) bounce.Event {
+	e := bounce.Event{Recipient: rcpt, Type: bounce.Type(typ), Reason: bounce.Reason(reason), Action: "failed", Status: "5.1.1",
 		ReplyCode: "550", Diagnostic: "550 5.1.1 no such user (" + rcpt + ")", RemoteMTA: "mx.example.com",
 		ReportingMTA: "mta.example.net", Hard: typ == "hard", Provider: "example", Rule: "test",
 		Confidence: 0.9, Sender: "news@example.net", Subject: "Spring sale",
@@ -80,7 +82,7 @@ func TestSaveBatchTwice(t *testing.T) {
 	}
 	want := batch[0].Events[0]
 	want.Recipient = "one@example.org"
-	want.MessageKey, want.Idx, want.Position = "a", 1, "box:a"
+	want.ID, want.Key, want.Idx, want.Position = "a#1", "a", 1, "box:a"
 	if !reflect.DeepEqual(got[0], want) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got[0], want)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -25,18 +26,12 @@ type StateRow struct {
 	FirstBounce     time.Time
 	LastBounce      time.Time
 	Bounces         int
-	EventID         string // the deciding event (bounce.EventID); "" when none
-	Type            string // of the deciding event
-	Reason          string
-	Status          string
-	ReplyCode       string
-	Provider        string
-	Rule            string
-	Diagnostic      string
-	DecidedAt       time.Time // bounce time of the deciding event
-	Setting         string    // policy settings of the deciding transition
-	Policy          string    // id of the policy that evaluated it
-	EvaluatedAt     time.Time
+	// Decision is the deciding event (policy.Result's), as stored with the state: its ID, Type,
+	// Reason, Status, ReplyCode, Provider, Rule, Diagnostic and BouncedAt; ID is "" when none.
+	Decision    bounce.Event
+	Setting     string // policy settings of the deciding transition
+	Policy      string // id of the policy that evaluated it
+	EvaluatedAt time.Time
 	// Carry is what the policy needs to evaluate the address's new events without its earlier
 	// ones (internal/policy Carry, in the policy's own text); "" when unknown (a state from
 	// before migration 0006, or after a prune): the next evaluation reads all the events.
@@ -98,11 +93,11 @@ func (w *decidedWriter) trim(ctx context.Context, addr string, kept int) error {
 
 // save stores d: its state and its new transitions.
 func (w *decidedWriter) save(ctx context.Context, d *Decided) error {
-	r := &d.State
+	r, e := &d.State, &d.State.Decision
 	state := []any{r.Address, string(r.State), r.SoftCount, r.PauseCount,
 		unix(r.SuppressedUntil), unix(r.ExpiresAt), unix(r.Since), unix(r.FirstBounce), unix(r.LastBounce),
-		r.Bounces, null(r.EventID), null(r.Type), null(r.Reason), null(r.Status),
-		null(r.ReplyCode), null(r.Provider), null(r.Rule), null(r.Diagnostic), unix(r.DecidedAt),
+		r.Bounces, null(e.ID), null(string(e.Type)), null(string(e.Reason)), null(e.Status),
+		null(e.ReplyCode), null(e.Provider), null(e.Rule), null(e.Diagnostic), unix(e.BouncedAt),
 		null(r.Setting), r.Policy, r.EvaluatedAt.Unix(), null(r.Carry)}
 	if w.bulk {
 		w.states = append(w.states, state...)
@@ -141,9 +136,18 @@ func (w *decidedWriter) flush(ctx context.Context, tx *txn) error {
 }
 
 // State returns the stored state of an address; ok is false when there is none.
-func (s *Store) State(ctx context.Context, addr string) (StateRow, bool, error) {
-	r, ok, err := stateOf(ctx, s.db, addr)
-	return r, ok, classify(s.path, "read state", err)
+func (tx *Tx) State(addr string) (StateRow, bool, error) {
+	r, ok, err := stateOf(tx.ctx, tx.tx, addr)
+	return r, ok, classify(tx.s.path, "read state", err)
+}
+
+// State returns the stored state of an address; ok is false when there is none (Tx.State).
+func (s *Store) State(ctx context.Context, addr string) (r StateRow, ok bool, err error) {
+	err = s.Read(ctx, "read state", func(tx *Tx) error {
+		r, ok, err = tx.State(addr)
+		return err
+	})
+	return r, ok, err
 }
 
 func stateOf(ctx context.Context, q queryer, addr string) (StateRow, bool, error) {
@@ -172,9 +176,11 @@ func scanState(rows *sql.Rows) (StateRow, error) {
 	}
 	r.State = bounce.State(st)
 	r.SuppressedUntil, r.ExpiresAt, r.Since = fromUnix(until), fromUnix(expires), fromUnix(since)
-	r.FirstBounce, r.LastBounce, r.DecidedAt = fromUnix(first), fromUnix(last), fromUnix(decided)
-	r.EventID, r.Type, r.Reason, r.Status = evID.String, typ.String, reason.String, status.String
-	r.ReplyCode, r.Provider, r.Rule, r.Diagnostic = reply.String, provider.String, rule.String, diag.String
+	r.FirstBounce, r.LastBounce = fromUnix(first), fromUnix(last)
+	d := &r.Decision
+	d.ID, d.Type, d.Reason, d.Status = evID.String, bounce.Type(typ.String), bounce.Reason(reason.String), status.String
+	d.ReplyCode, d.Provider, d.Rule, d.Diagnostic = reply.String, provider.String, rule.String, diag.String
+	d.BouncedAt = fromUnix(decided)
 	r.Setting, r.Carry = setting.String, carry.String
 	r.EvaluatedAt = time.Unix(evaluated, 0).UTC()
 	return r, nil
@@ -210,24 +216,23 @@ type MalformedRecipient struct {
 	LastBounce time.Time
 }
 
-// MalformedRecipients lists the recipients whose address is malformed, by recipient.
-func (s *Store) MalformedRecipients(ctx context.Context) ([]MalformedRecipient, error) {
-	rows, err := s.db.QueryContext(ctx, query("policy_malformed_list"))
-	if err != nil {
-		return nil, classify(s.path, "list malformed recipients", err)
-	}
-	defer rows.Close()
-	var out []MalformedRecipient
-	for rows.Next() {
+// MalformedRecipients yields the recipients whose address is malformed, by recipient.
+func (tx *Tx) MalformedRecipients() iter.Seq2[MalformedRecipient, error] {
+	return rows(tx, "list malformed recipients", func(rows *sql.Rows) (MalformedRecipient, error) {
 		var m MalformedRecipient
 		var last sql.NullInt64
-		if err := rows.Scan(&m.Recipient, &m.Error, &m.Events, &last); err != nil {
-			return nil, classify(s.path, "list malformed recipients", err)
-		}
+		err := rows.Scan(&m.Recipient, &m.Error, &m.Events, &last)
 		m.LastBounce = fromUnix(last)
-		out = append(out, m)
-	}
-	return out, classify(s.path, "list malformed recipients", rows.Err())
+		return m, err
+	}, query("policy_malformed_list"))
+}
+
+// MalformedRecipients lists the recipients whose address is malformed, by recipient
+// (Tx.MalformedRecipients).
+func (s *Store) MalformedRecipients(ctx context.Context) ([]MalformedRecipient, error) {
+	return readAll(s, ctx, "list malformed recipients", func(tx *Tx) iter.Seq2[MalformedRecipient, error] {
+		return tx.MalformedRecipients()
+	})
 }
 
 // OtherPolicy counts the addresses last evaluated with a policy whose id is not id.

@@ -71,8 +71,8 @@ func addStats(ctx context.Context, tx *txn, msgs []Message) error {
 				continue
 			}
 			day := dayStart(e.BouncedAt.Unix())
-			counts[dayCountKey{day, e.Provider, e.Type, e.Reason, stats.Bucket(e.Confidence)}]++
-			camps[dayCampaignKey{day, e.Campaign, e.SendingDomain, e.Provider, e.Type, e.Reason}]++
+			counts[dayCountKey{day, e.Provider, string(e.Type), string(e.Reason), stats.Bucket(e.Confidence)}]++
+			camps[dayCampaignKey{day, e.Campaign, e.SendingDomain, e.Provider, string(e.Type), string(e.Reason)}]++
 		}
 	}
 	if len(counts) == 0 {
@@ -329,7 +329,7 @@ func (r *statsReader) detail(ds *stats.Dataset) error {
 	}
 	defer rows.Close()
 	agg := stats.NewAggregator(r.q)
-	var e stats.Event
+	var e bounce.Event
 	var typ, reason string
 	var at int64
 	for rows.Next() {
@@ -337,7 +337,7 @@ func (r *statsReader) detail(ds *stats.Dataset) error {
 			&e.Diagnostic, &e.Confidence, &e.Campaign, &e.SendingDomain); err != nil {
 			return err
 		}
-		e.Time, e.Type, e.Reason = time.Unix(at, 0), bounce.Type(typ), bounce.Reason(reason)
+		e.BouncedAt, e.Type, e.Reason = time.Unix(at, 0), bounce.Type(typ), bounce.Reason(reason)
 		agg.Add(&e)
 	}
 	if err := rows.Err(); err != nil {

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"github.com/reboundhq/rebound/internal/stats"
-
 	"context"
 	"fmt"
 	"os"
@@ -11,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/bounce"
 	"github.com/reboundhq/rebound/internal/gen"
 	"github.com/reboundhq/rebound/internal/pgtest"
 	"github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/stats"
 )
 
 // statsBenchEvents is the size of the database of BenchmarkStats1M: `rebound stats` must answer
@@ -43,10 +43,10 @@ func statsBenchBatch(first, n int, end time.Time) (msgs []Message, events int) {
 		for j := range 1 + min(1, k%5/4) {
 			kind := gen.Kinds[(h>>7+uint64(j))%uint64(len(gen.Kinds))]
 			rcpt := fmt.Sprintf("user%d@example%d.org", (h>>11+uint64(j))%300000, (h>>13)%2000)
-			m.Events = append(m.Events, Event{
+			m.Events = append(m.Events, bounce.Event{
 				Recipient: rcpt, Action: "failed", Status: kind.Status, ReplyCode: kind.ReplyCode,
 				Diagnostic: kind.DiagnosticFor(rcpt), RemoteMTA: "mx.example.org", ReportingMTA: "mx.example.net",
-				Reason: kind.Reason, Type: kind.Type, Hard: kind.Type == "hard",
+				Reason: bounce.Reason(kind.Reason), Type: bounce.Type(kind.Type), Hard: kind.Type == "hard",
 				Provider: gen.Providers[(h>>17)%uint64(len(gen.Providers))], Rule: "bench",
 				Confidence: []float64{0.4, 0.7, 0.9, 0.95, 1}[(h>>19)%5], BouncedAt: at,
 				Sender: "news@shop.example", Subject: "Your offers",

@@ -17,7 +17,11 @@ import (
 )
 
 // statsKinds are the types and reasons of the composed events of the stats tests.
-var statsKinds = []struct{ typ, reason, status, reply, diag string }{
+var statsKinds = []struct {
+	typ                 bounce.Type
+	reason              bounce.Reason
+	status, reply, diag string
+}{
 	{"hard", "userunknown", "5.1.1", "550", "550 5.1.1 user unknown"},
 	{"soft", "mailboxfull", "4.2.2", "452", "452 4.2.2 mailbox full"},
 	{"block", "blocked", "5.7.1", "554", "554 5.7.1 client host [192.0.2.9] blocked using zen.spamhaus.org"},
@@ -32,15 +36,15 @@ var statsKinds = []struct{ typ, reason, status, reply, diag string }{
 // statsEvents composes n events over ten days from start, at every hour and minute, across
 // providers (one of them unknown), recipients (some at a typo domain), campaigns and sending
 // domains (some unknown), confidences in every band, and a few of unknown time.
-func statsEvents(n int, start time.Time) []Event {
+func statsEvents(n int, start time.Time) []bounce.Event {
 	providers := []string{"gmail", "microsoft", "yahoo", "", "other"}
 	campaigns := []string{"spring", "summer", "", "weekly-1"}
 	domains := []string{"shop.example", "", "news.example"}
 	rdomains := []string{"example.org", "gamil.com", "example.net"}
-	out := make([]Event, n)
+	out := make([]bounce.Event, n)
 	for i := range out {
 		k := statsKinds[(i*7)%len(statsKinds)]
-		e := Event{
+		e := bounce.Event{
 			Recipient: fmt.Sprintf("user%d@%s", (i*13)%97, rdomains[i%len(rdomains)]), Action: "failed",
 			Status: k.status, ReplyCode: k.reply, Diagnostic: k.diag, Reason: k.reason, Type: k.typ,
 			Hard: k.typ == "hard", Provider: providers[(i/3)%len(providers)], Rule: "test",
@@ -57,7 +61,7 @@ func statsEvents(n int, start time.Time) []Event {
 }
 
 // saveEvents stores events in messages of up to three events, batch events at a time.
-func saveEvents(t testing.TB, s *Store, events []Event, batch int) {
+func saveEvents(t testing.TB, s *Store, events []bounce.Event, batch int) {
 	t.Helper()
 	var msgs []Message
 	for i := 0; i < len(events); i += 3 {
@@ -71,13 +75,12 @@ func saveEvents(t testing.TB, s *Store, events []Event, batch int) {
 	}
 }
 
-func toReport(events []Event) []stats.Event {
-	out := make([]stats.Event, len(events))
-	for i, e := range events {
-		out[i] = stats.Event{Time: e.BouncedAt, Recipient: NormalizeRecipient(e.Recipient),
-			Provider: e.Provider, Type: bounce.Type(e.Type), Reason: bounce.Reason(e.Reason),
-			Status: e.Status, ReplyCode: e.ReplyCode, Diagnostic: e.Diagnostic, Confidence: e.Confidence,
-			Campaign: e.Campaign, SendingDomain: e.SendingDomain}
+// toReport is the events as the store reads them back for the statistics: the recipient as
+// stored.
+func toReport(events []bounce.Event) []bounce.Event {
+	out := slices.Clone(events)
+	for i := range out {
+		out[i].Recipient = NormalizeRecipient(out[i].Recipient)
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package scan
+package bounce
 
 import (
 	"math"
@@ -7,56 +7,28 @@ import (
 	"unicode/utf8"
 )
 
-// Record is one decoded, classified recipient: a line of `rebound parse --format jsonl` and an
-// event in the store.
-type Record struct {
-	File          string    `json:"file"`
-	Position      string    `json:"position"`
-	Key           string    `json:"-"`
-	MessageID     string    `json:"message_id"`
-	Recipient     string    `json:"recipient"`
-	Action        string    `json:"action"`
-	Status        string    `json:"status"`
-	ReplyCode     string    `json:"reply_code"`
-	Diagnostic    string    `json:"diagnostic"`
-	RemoteMTA     string    `json:"remote_mta"`
-	ReportingMTA  string    `json:"reporting_mta"`
-	Reason        string    `json:"reason"`
-	Type          string    `json:"type"`
-	Hard          bool      `json:"hard"`
-	Provider      string    `json:"provider"`
-	Rule          string    `json:"rule"`
-	Confidence    float64   `json:"confidence"`
-	BouncedAt     time.Time `json:"bounced_at"`
-	Sender        string    `json:"sender"`
-	Subject       string    `json:"subject"`
-	Campaign      string    `json:"campaign"`
-	SendingDomain string    `json:"sending_domain"`
-	FeedbackType  string    `json:"feedback_type"`
-	Format        string    `json:"format"`
-
-	// Address is the normalised address of Recipient (internal/address), or AddressError why
-	// it is malformed; set with Options.Addresses, not part of the JSON.
-	Address      string `json:"-"`
-	AddressError string `json:"-"`
-}
+// This file writes an Event as a line of `rebound parse --format jsonl`: the
+// keys file, position, message_id (of the original message), recipient, action, status,
+// reply_code, diagnostic, remote_mta, reporting_mta, reason, type, hard, provider, rule,
+// confidence, bounced_at, sender, subject, campaign, sending_domain, feedback_type and format,
+// in that order. ID, Key, Idx, Address and AddressError are not part of it.
 
 // MarshalJSON writes every field, with null for unknown (empty) strings and times, so that
 // consumers see a fixed set of keys.
-func (r Record) MarshalJSON() ([]byte, error) {
+func (r Event) MarshalJSON() ([]byte, error) {
 	return r.AppendJSON(make([]byte, 0, 1024)), nil
 }
 
 // AppendJSON appends the JSON object of r (as MarshalJSON writes it, without a newline) to b.
 // It writes the object field by field rather than through reflection: `rebound parse` prints
 // one per recipient.
-func (r *Record) AppendJSON(b []byte) []byte {
+func (r *Event) AppendJSON(b []byte) []byte {
 	b = append(b, `{"file":`...)
 	b = appendJSONString(b, r.File)
 	b = append(b, `,"position":`...)
 	b = appendJSONString(b, r.Position)
 	b = append(b, `,"message_id":`...)
-	b = appendJSONNull(b, r.MessageID)
+	b = appendJSONNull(b, r.OriginalMessageID)
 	b = append(b, `,"recipient":`...)
 	b = appendJSONString(b, r.Recipient)
 	b = append(b, `,"action":`...)
@@ -72,9 +44,9 @@ func (r *Record) AppendJSON(b []byte) []byte {
 	b = append(b, `,"reporting_mta":`...)
 	b = appendJSONNull(b, r.ReportingMTA)
 	b = append(b, `,"reason":`...)
-	b = appendJSONString(b, r.Reason)
+	b = appendJSONString(b, string(r.Reason))
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, r.Type)
+	b = appendJSONString(b, string(r.Type))
 	b = append(b, `,"hard":`...)
 	b = strconv.AppendBool(b, r.Hard)
 	b = append(b, `,"provider":`...)
