@@ -159,7 +159,13 @@ func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bo
 		return err
 	}
 	defer insMsg.Close()
-	insEvent, err := tx.PrepareContext(ctx, query("insert_event"))
+	// SQLite takes the id from LastInsertId; PostgreSQL has none and returns it.
+	rowid := tx.d.name == sqliteDialect.name
+	insertEvent := "insert_event"
+	if rowid {
+		insertEvent = "insert_event_rowid"
+	}
+	insEvent, err := tx.PrepareContext(ctx, query(insertEvent))
 	if err != nil {
 		return err
 	}
@@ -220,13 +226,20 @@ func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bo
 		*inserted++
 		for j := range m.Events {
 			e := &m.Events[j]
-			var id int64
-			switch err := insEvent.QueryRowContext(ctx, m.Key, j+1, NormalizeRecipient(e.Recipient),
+			args := []any{m.Key, j + 1, NormalizeRecipient(e.Recipient),
 				null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
 				null(e.RemoteMTA), null(e.ReportingMTA), string(e.Reason), string(e.Type), boolInt(e.Hard),
 				null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
 				null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
-				null(e.SendingDomain), null(e.FeedbackType)).Scan(&id); {
+				null(e.SendingDomain), null(e.FeedbackType)}
+			var id int64
+			var err error
+			if rowid {
+				id, err = insertRowid(ctx, insEvent, args)
+			} else {
+				err = insEvent.QueryRowContext(ctx, args...).Scan(&id)
+			}
+			switch {
 			case err == sql.ErrNoRows:
 				// stored before
 			case err != nil:
@@ -423,4 +436,19 @@ func anys(ss []string) []any {
 		a[i] = s
 	}
 	return a
+}
+
+// insertRowid runs an INSERT ... ON CONFLICT DO NOTHING and returns the new row's id, or
+// sql.ErrNoRows when the row was there.
+func insertRowid(ctx context.Context, st *sql.Stmt, args []any) (int64, error) {
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, err
+	} else if n == 0 {
+		return 0, sql.ErrNoRows
+	}
+	return res.LastInsertId()
 }

@@ -253,6 +253,9 @@ func dsn(abs string, o options) string {
 		}
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_pragma", "journal_size_limit("+strconv.Itoa(journalSizeLimit)+")")
+		// Statement journals in memory: an INSERT ... RETURNING (insert_event, one per event)
+		// keeps one, a page or two, and in a temporary file each costs write system calls.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		q.Set("_txlock", "immediate") // write transactions take the lock up front
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
