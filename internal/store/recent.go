@@ -21,11 +21,15 @@ import (
 // counts itself in meta (events_pruned), and the events stored under another count are
 // dropped.
 type recentEvents struct {
-	mu     sync.Mutex
-	ids    []int64        // in the order stored, ascending within a batch
-	evs    []bounce.Event // evs[i] has the id ids[i]
-	pruned string         // events_pruned when they were stored
-	lost   bool           // some were dropped: more than pendingInMemory, or a prune
+	mu sync.Mutex
+	// One entry per committed batch: ids[b] in the order stored, ascending within the batch;
+	// evs[b][i] has the id ids[b][i]. Kept by batch, not appended into one slice: pending
+	// copies them once, into a slice of the right size.
+	ids    [][]int64
+	evs    [][]bounce.Event
+	n      int64  // events in ids
+	pruned string // events_pruned when they were stored
+	lost   bool   // some were dropped: more than pendingInMemory, or a prune
 
 	// addrs are the normalised addresses of the recipients of the events stored, as the
 	// caller computed them (Event.Address, Event.AddressError), by stored recipient.
@@ -72,19 +76,19 @@ func (r *recentEvents) address(raw string) (m mapped, ok bool) {
 func (r *recentEvents) add(ids []int64, evs []bounce.Event, pruned string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.ids) == 0 && !r.lost {
+	if r.n == 0 && !r.lost {
 		r.pruned = pruned
 	}
-	if r.lost || pruned != r.pruned || int64(len(r.ids)+len(ids)) > pendingInMemory {
-		r.ids, r.evs, r.lost = nil, nil, true
+	if r.lost || pruned != r.pruned || r.n+int64(len(ids)) > pendingInMemory {
+		r.ids, r.evs, r.n, r.lost = nil, nil, 0, true
 		return
 	}
-	if len(r.ids) == 0 { // the usual case, one batch between evaluations: no copy
-		r.ids, r.evs = ids, evs
+	if len(ids) == 0 {
 		return
 	}
-	r.ids = append(r.ids, ids...)
-	r.evs = append(r.evs, evs...)
+	r.ids = append(r.ids, ids)
+	r.evs = append(r.evs, evs)
+	r.n += int64(len(ids))
 }
 
 // pending returns the events with an id above mark, in id order, when they are all the events
@@ -92,20 +96,22 @@ func (r *recentEvents) add(ids []int64, evs []bounce.Event, pruned string) {
 func (r *recentEvents) pending(mark, maxID int64, pruned string) []bounce.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.lost || pruned != r.pruned || len(r.ids) == 0 {
+	if r.lost || pruned != r.pruned || r.n == 0 {
 		return nil
 	}
-	var out []bounce.Event
+	out := make([]bounce.Event, 0, min(r.n, maxID-mark))
 	last := mark
-	for i, id := range r.ids {
-		if id <= mark {
-			continue // evaluated meanwhile by another process
+	for b, ids := range r.ids {
+		for i, id := range ids {
+			if id <= mark {
+				continue // evaluated meanwhile by another process
+			}
+			if id <= last || id > maxID {
+				return nil // not in id order, or not counted in maxID: read them back instead
+			}
+			last = id
+			out = append(out, r.evs[b][i])
 		}
-		if id <= last || id > maxID {
-			return nil // not in id order, or not counted in maxID: read them back instead
-		}
-		last = id
-		out = append(out, r.evs[i])
 	}
 	if int64(len(out)) != maxID-mark {
 		return nil // others stored events too
@@ -117,7 +123,7 @@ func (r *recentEvents) pending(mark, maxID int64, pruned string) []bounce.Event 
 func (r *recentEvents) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ids, r.evs, r.pruned, r.lost, r.addrs = nil, nil, "", false, nil
+	r.ids, r.evs, r.n, r.pruned, r.lost, r.addrs = nil, nil, 0, "", false, nil
 }
 
 // eventsPruned reads the prune count ("" before the first prune that deleted events).
