@@ -32,10 +32,14 @@ type dialect struct {
 	// bulkSave has SaveBatch write with multi-row statements (save_bulk.go), not row by row, and
 	// CopyTo write with COPY (copy.go); its transactions hold their connection (txn.raw).
 	bulkSave bool
+	// lastInsertID has the row-by-row SaveBatch take an event's id from LastInsertId
+	// (insert_event_rowid) instead of RETURNING (insert_event), which PostgreSQL needs and which
+	// costs SQLite a statement journal per insert.
+	lastInsertID bool
 }
 
 var (
-	sqliteDialect = &dialect{name: "sqlite", readTx: &sql.TxOptions{ReadOnly: true}}
+	sqliteDialect = &dialect{name: "sqlite", readTx: &sql.TxOptions{ReadOnly: true}, lastInsertID: true}
 	// PostgreSQL reads a consistent snapshot in a read transaction only at REPEATABLE READ
 	// (SQLite's read transactions always do).
 	postgresDialect = &dialect{name: "postgres", dollar: true, overrides: overridesOf("postgres"),

@@ -159,8 +159,7 @@ func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bo
 		return err
 	}
 	defer insMsg.Close()
-	// SQLite takes the id from LastInsertId; PostgreSQL has none and returns it.
-	rowid := tx.d.name == sqliteDialect.name
+	rowid := tx.d.lastInsertID
 	insertEvent := "insert_event"
 	if rowid {
 		insertEvent = "insert_event_rowid"
