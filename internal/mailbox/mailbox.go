@@ -495,6 +495,19 @@ func (w *walker) single(s *source, r io.Reader) error {
 	return w.yield(m)
 }
 
+// whole yields the maildir file s, whose bytes readWhole read: what single would make of
+// them, without a second copy (a compressed file still goes through its decompressor).
+func (w *walker) whole(s *source, data []byte) error {
+	if sniffBytes(data) != nil {
+		return w.read(s, bytes.NewReader(data))
+	}
+	m := Message{Key: s.key, Position: s.path, Path: s.path, ModTime: s.mtime, Data: data}
+	if len(data) == 0 {
+		m.Err, m.Data = ErrEmpty, nil
+	}
+	return w.yield(m)
+}
+
 // readAtMost appends to buf what r holds, stopping after max+1 bytes.
 func readAtMost(r io.Reader, buf []byte, max int64) ([]byte, error) {
 	for int64(len(buf)) <= max {
