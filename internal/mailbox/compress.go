@@ -48,6 +48,11 @@ const sniffLen = 10
 // sniff returns the compressed format br starts with, or nil.
 func sniff(br *bufio.Reader) *codec {
 	head, _ := br.Peek(sniffLen)
+	return sniffBytes(head)
+}
+
+// sniffBytes returns the compressed format head (the first bytes of a file) starts with, or nil.
+func sniffBytes(head []byte) *codec {
 	switch {
 	case len(head) >= 3 && head[0] == 0x1f && head[1] == 0x8b && head[2] == 8: // ID1 ID2, CM deflate
 		return codecGzip

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -395,6 +396,25 @@ func FuzzCompressed(f *testing.F) {
 			if m.Position != "-" && m.Position != "-:"+strconv.Itoa(i+1) {
 				t.Fatalf("message %d: position %q", i+1, m.Position)
 			}
+		}
+		// The same bytes as a maildir file: one message, the file's bytes or what they
+		// decompress to (whole_linux.go reads the file in one go).
+		mail := filepath.Join(dir, "Maildir", "new", "1.fuzz:2,")
+		write(t, mail, string(data))
+		got := walk(t, Options{MaxMessageSize: 4096}, filepath.Join(dir, "Maildir"))
+		plain := content
+		if sniff(bufio.NewReader(bytes.NewReader(data))) == nil {
+			plain = data
+		}
+		switch m := got[0]; {
+		case len(got) != 1 || m.Key != "1.fuzz" && m.Key != FailedPrefix+"1.fuzz":
+			t.Fatalf("maildir file:\n%s", summary(got))
+		case plain == nil || len(plain) > 4096:
+			if m.Err == nil {
+				t.Fatalf("maildir file: %d bytes read, no error", len(m.Data))
+			}
+		case len(plain) == 0 && !errors.Is(m.Err, ErrEmpty), len(plain) > 0 && (m.Err != nil || !bytes.Equal(m.Data, plain)):
+			t.Fatalf("maildir file: %d bytes read (error %v), want %d", len(m.Data), m.Err, len(plain))
 		}
 		if sniff(bufio.NewReader(bytes.NewReader(data))) != nil {
 			// Read from a file and resumed from its checkpoint: nothing new.

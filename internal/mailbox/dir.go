@@ -253,6 +253,18 @@ func (w *walker) file(e entry) error {
 	if !typ.IsRegular() {
 		return failed(errNotRegular)
 	}
+	if e.key != "" { // a maildir file: one message, read whole where the system allows
+		data, mtime, ok, err := readWhole(path, w.max)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return failed(err)
+		}
+		if ok {
+			return w.whole(&source{path: path, key: e.key, entry: true, size: int64(len(data)), mtime: mtime}, data)
+		}
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

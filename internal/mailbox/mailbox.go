@@ -87,6 +87,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -464,11 +465,18 @@ func (w *walker) single(s *source, r io.Reader) error {
 	if err != nil {
 		return w.readFailed(s, err)
 	}
-	h := sha256.New()
-	h.Write(data)
+	// The content hash is the key of a message that has none (a maildir file's key is its
+	// name): a maildir message is not hashed.
+	var h hash.Hash
+	var sum io.Writer = io.Discard
+	if m.Key == "" {
+		h = sha256.New()
+		sum = h
+	}
+	sum.Write(data)
 	n := int64(len(data))
 	if n > w.max { // standard input, or a file that grew since it was opened
-		rest, err := io.Copy(h, r)
+		rest, err := io.Copy(sum, r)
 		if err != nil {
 			return w.readFailed(s, err)
 		}
@@ -484,6 +492,19 @@ func (w *walker) single(s *source, r io.Reader) error {
 		m.Key = failedKey(m.Key, "")
 	}
 	m.Data = data
+	return w.yield(m)
+}
+
+// whole yields the maildir file s, whose bytes readWhole read: what single would make of
+// them, without a second copy (a compressed file still goes through its decompressor).
+func (w *walker) whole(s *source, data []byte) error {
+	if sniffBytes(data) != nil {
+		return w.read(s, bytes.NewReader(data))
+	}
+	m := Message{Key: s.key, Position: s.path, Path: s.path, ModTime: s.mtime, Data: data}
+	if len(data) == 0 {
+		m.Err, m.Data = ErrEmpty, nil
+	}
 	return w.yield(m)
 }
 
