@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/cputime"
 	"github.com/reboundhq/rebound/internal/gen"
 	"github.com/reboundhq/rebound/internal/pgtest"
 )
@@ -50,7 +51,7 @@ func BenchmarkScanBackends(b *testing.B) {
 	}
 	for _, backend := range []string{"sqlite", "postgres"} {
 		b.Run(backend+"/one", func(b *testing.B) {
-			scans, cpu0, srv0 := 0, cpuTime(), serverCPU(backend)
+			scans, cpu0, srv0 := 0, cputime.Process(), serverCPU(backend)
 			for b.Loop() {
 				db := newDB(b, backend)
 				scans++
@@ -60,7 +61,7 @@ func BenchmarkScanBackends(b *testing.B) {
 			reportServer(b, backend, scans*n, srv0)
 		})
 		b.Run(backend+"/two", func(b *testing.B) {
-			scans, cpu0, srv0 := 0, cpuTime(), serverCPU(backend)
+			scans, cpu0, srv0 := 0, cputime.Process(), serverCPU(backend)
 			for b.Loop() {
 				db := newDB(b, backend)
 				scans++

@@ -10,7 +10,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/reboundhq/rebound/internal/pipeline"
 	"go/build"
 	"io"
 	"math/rand/v2"
@@ -24,7 +23,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/reboundhq/rebound/internal/cputime"
 	"github.com/reboundhq/rebound/internal/mailbox"
+	"github.com/reboundhq/rebound/internal/pipeline"
 	_ "modernc.org/sqlite"
 )
 
@@ -370,7 +371,7 @@ func buildHostileFolder(t testing.TB, dir string) []hostileCase {
 	if err := os.Symlink(dir, filepath.Join(dir, "maildir", "cur", "up")); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err == nil {
+	if err := mkfifo(filepath.Join(dir, "fifo")); err == nil {
 		add("fifo", nil, hostileCase{outcome: "unreadable", errText: "not a regular file"})
 	} else {
 		t.Logf("no FIFO: %v", err)
@@ -544,15 +545,6 @@ func padPart(msg, at, pad string, size int) []byte {
 	return []byte(b.String())
 }
 
-// processCPU is the CPU time this process has used: steadier than wall time on a busy machine.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // TestLargeMessages decodes large messages of several shapes, 5 MB and 50 MB each: each must
 // be decoded, in time, and the 50 MB one may cost at most about ten times the 5 MB one (a
 // quadratic decoder costs a hundred times). Then a 100 MB message is refused under the default
@@ -567,9 +559,9 @@ func TestLargeMessages(t *testing.T) {
 		for i, size := range []int{5 << 20, 50 << 20} {
 			path := filepath.Join(dir, fmt.Sprintf("%s-%dM.eml", shape.name, size>>20))
 			writeFile(t, path, shape.make(size))
-			cpu := processCPU()
+			cpu := cputime.Process()
 			code, stdout, stderr := cliWithin(t, 60*time.Second, "parse", "--all", "--format", "jsonl", path)
-			cost[i] = processCPU() - cpu
+			cost[i] = cputime.Process() - cpu
 			if code != 0 || strings.Count(stdout, "\n") < 1 {
 				t.Errorf("%s, %d MB: exit status %d, output %.200q\n%s", shape.name, size>>20, code, stdout, stderr)
 			}

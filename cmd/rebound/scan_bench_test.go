@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/reboundhq/rebound/internal/cputime"
 	"github.com/reboundhq/rebound/internal/gen"
 )
 
@@ -79,20 +79,10 @@ func rebound(b *testing.B, stdout io.Writer, args ...string) {
 	}
 }
 
-// cpuTime is the user and system time of the process so far: throughput per CPU second is
-// steadier than per wall second on a busy machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportRate reports messages per wall second and per CPU second since cpu0.
 func reportRate(b *testing.B, msgs int, cpu0 time.Duration) {
 	b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msgs/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(msgs)/cpu.Seconds(), "msgs/cpu-s")
 	}
 }
@@ -101,7 +91,7 @@ func reportRate(b *testing.B, msgs int, cpu0 time.Duration) {
 func benchScan(b *testing.B, box string) {
 	dir := b.TempDir()
 	n, runs := benchCount(), 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		db := filepath.Join(dir, "scan"+strconv.Itoa(runs)+".db")
 		runs++
@@ -124,7 +114,7 @@ func benchRescan(b *testing.B, box string) {
 	db := filepath.Join(b.TempDir(), "rescan.db")
 	rebound(b, io.Discard, "--db", db, "scan", "--quiet", box)
 	n, runs := benchCount(), 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		runs++
 		rebound(b, io.Discard, "--db", db, "scan", "--quiet", box)
@@ -137,7 +127,7 @@ func BenchmarkParseJSONL(b *testing.B) { eachInput(b, "maildir", benchParse) }
 
 func benchParse(b *testing.B, box string) {
 	n, runs := benchCount(), 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		runs++
 		rebound(b, io.Discard, "parse", "--format", "jsonl", box)

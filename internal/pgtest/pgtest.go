@@ -16,14 +16,12 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,11 +40,11 @@ var (
 
 // Cluster is a running throwaway PostgreSQL, or the server of $REBOUND_TEST_PG.
 type Cluster struct {
-	Dir   string // the temporary folder holding the data and the socket; "" for $REBOUND_TEST_PG
-	admin string // URL of a database to create the tests' databases from
-	bin   string // the folder of pg_ctl
-	cred  *syscall.Credential
-	own   bool // started here: stopped by Stop
+	Dir   string   // the temporary folder holding the data and the socket; "" for $REBOUND_TEST_PG
+	admin string   // URL of a database to create the tests' databases from
+	bin   string   // the folder of pg_ctl
+	user  *account // the account PostgreSQL runs as when the tests run as root (Unix)
+	own   bool     // started here: stopped by Stop
 }
 
 // Bin returns the folder holding initdb and pg_ctl, or ErrNoPostgres.
@@ -157,20 +155,9 @@ func start() (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Dir: dir, bin: bin, own: true}
-	if os.Getuid() == 0 {
-		// initdb and postgres refuse to run as root: run them as nobody, who owns the folder.
-		u, err := user.Lookup("nobody")
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("running as root and no user nobody to run PostgreSQL as: %w", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
+	if err := c.dropRoot(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	data := filepath.Join(dir, "data")
 	if out, err := c.run("initdb", "-D", data, "-U", "rebound", "--auth=trust", "-E", "UTF8",
@@ -195,9 +182,7 @@ func (c *Cluster) run(name string, args ...string) ([]byte, error) {
 	cmd := exec.Command(filepath.Join(c.bin, name), args...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
-	if c.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
-	}
+	c.runAs(cmd)
 	return cmd.CombinedOutput()
 }
 

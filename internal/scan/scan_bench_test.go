@@ -6,12 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/attrib"
 	"github.com/reboundhq/rebound/internal/classify"
+	"github.com/reboundhq/rebound/internal/cputime"
 	"github.com/reboundhq/rebound/internal/mailbox"
 )
 
@@ -66,7 +66,7 @@ func BenchmarkProcess(b *testing.B) {
 	b.SetBytes(bytes / int64(len(msgs)))
 	b.ReportAllocs()
 	n := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		it := Process(msgs[n%len(msgs)], opt)
 		if it.Outcome == OutcomeUnreadable {
@@ -91,7 +91,7 @@ func BenchmarkRun(b *testing.B) {
 	b.ReportAllocs()
 	const per = 10000 // messages per iteration
 	n := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		src := func(yield func(mailbox.Message) error) error {
 			for i := range per {
@@ -110,20 +110,10 @@ func BenchmarkRun(b *testing.B) {
 	reportRate(b, n, cpu0)
 }
 
-// cpuTime is the user and system time of the process so far: throughput per CPU second is
-// steadier than per wall second on a busy machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportRate reports messages per wall second and per CPU second since cpu0.
 func reportRate(b *testing.B, msgs int, cpu0 time.Duration) {
 	b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msgs/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(msgs)/cpu.Seconds(), "msgs/cpu-s")
 	}
 }

@@ -6,9 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reboundhq/rebound/internal/cputime"
 )
 
 // benchBatch makes n messages with 1.2 events each on average (every fifth has two), with
@@ -47,7 +48,7 @@ func BenchmarkSaveBatch(b *testing.B) {
 	for i := range cap(batches) {
 		batches = append(batches, benchBatch(i*size, size))
 	}
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	b.ResetTimer()
 	for i := range b.N {
 		batch := batches[i%len(batches)]
@@ -62,17 +63,7 @@ func BenchmarkSaveBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "msgs/s")
-	b.ReportMetric(float64(b.N*size)/(cpuTime()-cpu).Seconds(), "msgs/cpu-s")
-}
-
-// cpuTime is the user and system time of the process so far. Throughput per CPU second is
-// steadier than per wall second on a busy machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(b.N*size)/(cputime.Process()-cpu).Seconds(), "msgs/cpu-s")
 }
 
 // BenchmarkSaveBatchRescan measures a rescan: every message is stored already.
@@ -144,13 +135,13 @@ func BenchmarkEvaluatePending(b *testing.B) {
 		if _, err := s.SaveBatch(ctx, batch, nil); err != nil {
 			b.Fatal(err)
 		}
-		c0, t0 := cpuTime(), time.Now()
+		c0, t0 := cputime.Process(), time.Now()
 		b.StartTimer()
 		sum, err := s.EvaluatePending(ctx, ev)
 		if err != nil {
 			b.Fatal(err)
 		}
-		cpu += cpuTime() - c0
+		cpu += cputime.Process() - c0
 		elapsed += time.Since(t0)
 		addrs += sum.Addresses
 	}

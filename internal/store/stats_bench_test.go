@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/cputime"
 	"github.com/reboundhq/rebound/internal/gen"
 	"github.com/reboundhq/rebound/internal/pgtest"
 	"github.com/reboundhq/rebound/internal/report"
@@ -158,7 +159,7 @@ func BenchmarkStats1M(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var info StatsInfo
 			findings := 0
-			cpu := cpuTime()
+			cpu := cputime.Process()
 			for b.Loop() {
 				ds, in, err := s.Dataset(ctx, c.q, StatsOptions{DetailLimit: c.limit})
 				if err != nil {
@@ -169,7 +170,7 @@ func BenchmarkStats1M(b *testing.B) {
 				info = in
 			}
 			b.ReportMetric(float64(info.Bounces), "bounces")
-			b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 			b.Logf("%s: %d bounces, detailed %v, %d findings", c.name, info.Bounces, info.Detailed, findings)
 		})
 	}
