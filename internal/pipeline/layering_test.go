@@ -23,7 +23,8 @@ import (
 // store. internal/gen writes synthetic mailboxes for benchmarks and `rebound generate`, from
 // the classifier's words. internal/stats holds the aggregated rows statistics are computed from,
 // which the store fills and report renders. internal/imaptest starts a Dovecot for the IMAP tests,
-// internal/pgtest a PostgreSQL for the store's and the CLI's. internal/pseudo makes the keyed
+// internal/pgtest a PostgreSQL for the store's and the CLI's, internal/cputime reads the CPU time
+// benchmarks report. internal/pseudo makes the keyed
 // pseudonyms and redactions of Pseudonymise and Ingest; it imports nothing of the module.
 var layers = map[string]int{
 	"internal/bounce":   0,
@@ -32,6 +33,7 @@ var layers = map[string]int{
 	"internal/config":   0,
 	"internal/imaptest": 0,
 	"internal/pgtest":   0,
+	"internal/cputime":  0,
 	"internal/pseudo":   0,
 	"internal/mailbox":  1,
 	"internal/dsn":      2,
