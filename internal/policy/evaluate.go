@@ -42,7 +42,13 @@ type Result struct {
 // soft window has ended. Events are grouped by their Address and overrides by their
 // Recipient, compared as given: normalise them first.
 func Evaluate(p *Policy, events []bounce.Event, overrides []bounce.Override, now time.Time) []Result {
-	byRcpt := groupEvents(events)
+	// Pointers to the events, not copies: an event is a few hundred bytes, and copying them into
+	// groups cost a scan of few addresses with thousands of events each more than running
+	// them through the state machine.
+	byRcpt := map[string][]*bounce.Event{}
+	for i := range events {
+		byRcpt[events[i].Address] = append(byRcpt[events[i].Address], &events[i])
+	}
 	ovByRcpt := map[string][]bounce.Override{}
 	for _, o := range overrides {
 		ovByRcpt[o.Recipient] = append(ovByRcpt[o.Recipient], o)
@@ -68,31 +74,8 @@ func Evaluate(p *Policy, events []bounce.Event, overrides []bounce.Override, now
 	return out
 }
 
-// groupEvents copies events into one slice per address, all parts of one slice counted first:
-// appended address by address, the events (a few hundred bytes each) were copied again at every
-// growth, which cost a scan of few addresses with thousands of events each more than running
-// them through the state machine.
-func groupEvents(events []bounce.Event) map[string][]bounce.Event {
-	counts := map[string]int{}
-	for i := range events {
-		counts[events[i].Address]++
-	}
-	all := make([]bounce.Event, len(events))
-	byRcpt := make(map[string][]bounce.Event, len(counts))
-	off := 0
-	for r, n := range counts {
-		byRcpt[r] = all[off : off : off+n]
-		off += n
-	}
-	for i := range events {
-		r := events[i].Address
-		byRcpt[r] = append(byRcpt[r], events[i]) // within the part's capacity: no copy
-	}
-	return byRcpt
-}
-
 // run feeds one recipient's sorted events and overrides through the state machine.
-func run(res *resolver, rcpt string, evs []bounce.Event, ovs []bounce.Override, now time.Time) Result {
+func run(res *resolver, rcpt string, evs []*bounce.Event, ovs []bounce.Override, now time.Time) Result {
 	m := &machine{res: res, r: Result{Recipient: rcpt, State: bounce.StateActive}}
 	for len(evs) > 0 || len(ovs) > 0 {
 		if len(ovs) > 0 && (len(evs) == 0 || !ovs[0].At.After(evs[0].BouncedAt)) {
@@ -127,10 +110,13 @@ func (m *machine) finish(now time.Time) Result {
 // the recipient from all its events. Overrides are not taken here: a new override means
 // evaluating from all events.
 func Continue(p *Policy, prev *Result, events []bounce.Event, now time.Time) (r Result, ok bool) {
-	evs := slices.Clone(events)
+	evs := make([]*bounce.Event, len(events))
+	for i := range events {
+		evs[i] = &events[i]
+	}
 	slices.SortFunc(evs, compareEvents)
 	c := &prev.Carry
-	if len(evs) > 0 && !c.before(&evs[0]) {
+	if len(evs) > 0 && !c.before(evs[0]) {
 		return Result{}, false
 	}
 	m := resume(newResolver(p), prev)
@@ -146,7 +132,7 @@ func (c *Carry) before(e *bounce.Event) bool {
 	return e.BouncedAt.After(c.LastAt) || e.BouncedAt.Equal(c.LastAt) && e.ID > c.LastID
 }
 
-func compareEvents(a, b bounce.Event) int {
+func compareEvents(a, b *bounce.Event) int {
 	if c := a.BouncedAt.Compare(b.BouncedAt); c != 0 {
 		return c
 	}

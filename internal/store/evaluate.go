@@ -153,9 +153,11 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		}
 		pending := s.recent.pending(mark, maxID, pruned)
 		if pending == nil {
-			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), false, mark); err != nil {
+			evs, err := readEvents(ctx, tx, query("policy_pending_events"), false, mark)
+			if err != nil {
 				return err
 			}
+			pending = pointers(evs)
 		}
 		addrOf, malformed, moved, err := s.mapRecipients(ctx, tx, distinctRecipients(pending))
 		if err != nil {
@@ -206,8 +208,17 @@ type eventSource struct {
 // allEvents reads every event of an address from the database.
 var allEvents = eventSource{upTo: math.MaxInt64}
 
+// pointers returns pointers to each of evs.
+func pointers(evs []bounce.Event) []*bounce.Event {
+	out := make([]*bounce.Event, len(evs))
+	for i := range evs {
+		out[i] = &evs[i]
+	}
+	return out
+}
+
 // distinctRecipients returns the recipients of events (as stored), each once, in order.
-func distinctRecipients(evs []bounce.Event) []string {
+func distinctRecipients(evs []*bounce.Event) []string {
 	seen := make(map[string]bool)
 	var out []string
 	for _, e := range evs {
@@ -224,7 +235,7 @@ func distinctRecipients(evs []bounce.Event) []string {
 // The groups are parts of one slice, counted first: appended address by address, the events
 // (a few hundred bytes each) were copied again at every growth, and on a first scan of few
 // addresses with many events each that cost more than the rest of grouping.
-func groupPending(evs []bounce.Event, addrOf map[string]string) map[string][]bounce.Event {
+func groupPending(evs []*bounce.Event, addrOf map[string]string) map[string][]bounce.Event {
 	counts := make(map[string]int)
 	total := 0
 	for i := range evs {
@@ -242,9 +253,9 @@ func groupPending(evs []bounce.Event, addrOf map[string]string) map[string][]bou
 	}
 	for i := range evs {
 		if a, ok := addrOf[evs[i].Recipient]; ok {
-			e := evs[i]
-			e.Address = a
-			m[a] = append(m[a], e) // within the part's capacity: no copy
+			g := append(m[a], *evs[i]) // within the part's capacity: no growth
+			g[len(g)-1].Address = a
+			m[a] = g
 		}
 	}
 	return m
