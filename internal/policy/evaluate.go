@@ -42,9 +42,12 @@ type Result struct {
 // soft window has ended. Events are grouped by their Address and overrides by their
 // Recipient, compared as given: normalise them first.
 func Evaluate(p *Policy, events []bounce.Event, overrides []bounce.Override, now time.Time) []Result {
-	byRcpt := map[string][]bounce.Event{}
-	for _, e := range events {
-		byRcpt[e.Address] = append(byRcpt[e.Address], e)
+	// Pointers to the events, not copies: an event is a few hundred bytes, and copying them into
+	// groups cost a scan of few addresses with thousands of events each more than running
+	// them through the state machine.
+	byRcpt := map[string][]*bounce.Event{}
+	for i := range events {
+		byRcpt[events[i].Address] = append(byRcpt[events[i].Address], &events[i])
 	}
 	ovByRcpt := map[string][]bounce.Override{}
 	for _, o := range overrides {
@@ -72,7 +75,7 @@ func Evaluate(p *Policy, events []bounce.Event, overrides []bounce.Override, now
 }
 
 // run feeds one recipient's sorted events and overrides through the state machine.
-func run(res *resolver, rcpt string, evs []bounce.Event, ovs []bounce.Override, now time.Time) Result {
+func run(res *resolver, rcpt string, evs []*bounce.Event, ovs []bounce.Override, now time.Time) Result {
 	m := &machine{res: res, r: Result{Recipient: rcpt, State: bounce.StateActive}}
 	for len(evs) > 0 || len(ovs) > 0 {
 		if len(ovs) > 0 && (len(evs) == 0 || !ovs[0].At.After(evs[0].BouncedAt)) {
@@ -107,10 +110,13 @@ func (m *machine) finish(now time.Time) Result {
 // the recipient from all its events. Overrides are not taken here: a new override means
 // evaluating from all events.
 func Continue(p *Policy, prev *Result, events []bounce.Event, now time.Time) (r Result, ok bool) {
-	evs := slices.Clone(events)
+	evs := make([]*bounce.Event, len(events))
+	for i := range events {
+		evs[i] = &events[i]
+	}
 	slices.SortFunc(evs, compareEvents)
 	c := &prev.Carry
-	if len(evs) > 0 && !c.before(&evs[0]) {
+	if len(evs) > 0 && !c.before(evs[0]) {
 		return Result{}, false
 	}
 	m := resume(newResolver(p), prev)
@@ -126,7 +132,7 @@ func (c *Carry) before(e *bounce.Event) bool {
 	return e.BouncedAt.After(c.LastAt) || e.BouncedAt.Equal(c.LastAt) && e.ID > c.LastID
 }
 
-func compareEvents(a, b bounce.Event) int {
+func compareEvents(a, b *bounce.Event) int {
 	if c := a.BouncedAt.Compare(b.BouncedAt); c != 0 {
 		return c
 	}

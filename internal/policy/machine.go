@@ -105,10 +105,10 @@ func overrideNote(o bounce.Override) string {
 }
 
 // event applies one event.
-func (m *machine) event(e bounce.Event) {
+func (m *machine) event(e *bounce.Event) {
 	m.lastAt, m.lastID = e.BouncedAt, e.ID
 	m.advance(e.BouncedAt)
-	ps := m.res.params(&e)
+	ps := m.res.params(e)
 	k := treatmentKey(e.Type)
 	tr := ps.treatment(k)
 	if k == kComplaint && !ps.has(kComplaintTypes, complaintType(e.FeedbackType)) {
@@ -117,14 +117,14 @@ func (m *machine) event(e bounce.Event) {
 	if tr == Ignore {
 		return
 	}
-	m.count(&e)
+	m.count(e)
 	switch tr {
 	case Suppress:
-		m.suppress(&e, ps, k)
+		m.suppress(e, ps, k)
 	case Pause:
-		m.soft(&e, ps, k)
+		m.soft(e, ps, k)
 	case Review:
-		m.review(&e, ps, k)
+		m.review(e, ps, k)
 	}
 	// Provider: block events touch the provider's counts only (BlockCounts).
 }

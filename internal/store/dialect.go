@@ -36,10 +36,14 @@ type dialect struct {
 	// (insert_event_rowid) instead of RETURNING (insert_event), which PostgreSQL needs and which
 	// costs SQLite a statement journal per insert.
 	lastInsertID bool
+	// oneWriter has every write transaction of a Store run on one connection, kept for them
+	// (Store.beginWrite), so that its page cache stays warm from one write to the next.
+	oneWriter bool
 }
 
 var (
-	sqliteDialect = &dialect{name: "sqlite", readTx: &sql.TxOptions{ReadOnly: true}, lastInsertID: true}
+	sqliteDialect = &dialect{name: "sqlite", readTx: &sql.TxOptions{ReadOnly: true}, lastInsertID: true,
+		oneWriter: true}
 	// PostgreSQL reads a consistent snapshot in a read transaction only at REPEATABLE READ
 	// (SQLite's read transactions always do).
 	postgresDialect = &dialect{name: "postgres", dollar: true, overrides: overridesOf("postgres"),

@@ -153,9 +153,11 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		}
 		pending := s.recent.pending(mark, maxID, pruned)
 		if pending == nil {
-			if pending, err = readEvents(ctx, tx, query("policy_pending_events"), false, mark); err != nil {
+			evs, err := readEvents(ctx, tx, query("policy_pending_events"), false, mark)
+			if err != nil {
 				return err
 			}
+			pending = pointers(evs)
 		}
 		addrOf, malformed, moved, err := s.mapRecipients(ctx, tx, distinctRecipients(pending))
 		if err != nil {
@@ -206,8 +208,17 @@ type eventSource struct {
 // allEvents reads every event of an address from the database.
 var allEvents = eventSource{upTo: math.MaxInt64}
 
+// pointers returns pointers to each of evs.
+func pointers(evs []bounce.Event) []*bounce.Event {
+	out := make([]*bounce.Event, len(evs))
+	for i := range evs {
+		out[i] = &evs[i]
+	}
+	return out
+}
+
 // distinctRecipients returns the recipients of events (as stored), each once, in order.
-func distinctRecipients(evs []bounce.Event) []string {
+func distinctRecipients(evs []*bounce.Event) []string {
 	seen := make(map[string]bool)
 	var out []string
 	for _, e := range evs {
@@ -221,12 +232,30 @@ func distinctRecipients(evs []bounce.Event) []string {
 
 // groupPending groups events by the normalised address of their recipient, which becomes the
 // events' Address, as policy.Evaluate expects; events of malformed recipients are left out.
-func groupPending(evs []bounce.Event, addrOf map[string]string) map[string][]bounce.Event {
-	m := make(map[string][]bounce.Event)
-	for _, e := range evs {
-		if a, ok := addrOf[e.Recipient]; ok {
-			e.Address = a
-			m[a] = append(m[a], e)
+// The groups are parts of one slice, counted first: appended address by address, the events
+// (a few hundred bytes each) were copied again at every growth, and on a first scan of few
+// addresses with many events each that cost more than the rest of grouping.
+func groupPending(evs []*bounce.Event, addrOf map[string]string) map[string][]bounce.Event {
+	counts := make(map[string]int)
+	total := 0
+	for i := range evs {
+		if a, ok := addrOf[evs[i].Recipient]; ok {
+			counts[a]++
+			total++
+		}
+	}
+	all := make([]bounce.Event, total)
+	m := make(map[string][]bounce.Event, len(counts))
+	off := 0
+	for a, n := range counts {
+		m[a] = all[off : off : off+n]
+		off += n
+	}
+	for i := range evs {
+		if a, ok := addrOf[evs[i].Recipient]; ok {
+			g := append(m[a], *evs[i]) // within the part's capacity: no growth
+			g[len(g)-1].Address = a
+			m[a] = g
 		}
 	}
 	return m
@@ -436,6 +465,7 @@ func distinctAddresses(addrOf map[string]string) []string {
 type summary struct {
 	state   bounce.State
 	expires time.Time
+	bounces int // the state's Bounces when read whole (policy_resume_in), else 0: a size hint
 }
 
 // addressSummary is an address and the summary of its stored state.
@@ -486,7 +516,7 @@ func readAddressSummaries(ctx context.Context, q queryer, text string, args ...a
 		if err := rows.Scan(&a, &st, &exp); err != nil {
 			return nil, err
 		}
-		all = append(all, addressSummary{a, summary{bounce.State(st), fromUnix(exp)}})
+		all = append(all, addressSummary{a, summary{state: bounce.State(st), expires: fromUnix(exp)}})
 	}
 	return all, rows.Err()
 }
@@ -515,7 +545,7 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 			for _, a := range part {
 				p, ok := prev[a]
 				if ok {
-					before[a] = summary{p.State, p.ExpiresAt}
+					before[a] = summary{p.State, p.ExpiresAt, p.Bounces}
 				}
 				if ok && len(src.pending[a]) > 0 {
 					if d, ok := ev.Continue(&p, src.pending[a]); ok {
@@ -545,11 +575,25 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 				}
 			}
 		}
-		var evs []bounce.Event
+		// The events to decide: the pending ones of part, then the stored ones of its addresses,
+		// in one slice sized up front (a state's Bounces is about the number of its stored
+		// events); appending the pending events after the stored ones copied them all again,
+		// a few hundred bytes each, at every evaluation of an address with many events.
+		n := 0
+		for _, a := range part {
+			n += len(src.pending[a])
+		}
+		for _, a := range stored {
+			n += before[a].bounces
+		}
+		evs := make([]bounce.Event, 0, n)
+		for _, a := range part {
+			evs = append(evs, src.pending[a]...)
+		}
 		var ovs []bounce.Override
 		if len(stored) > 0 {
 			var err error
-			if evs, err = policyEvents(ctx, tx, stored, src.upTo); err != nil {
+			if evs, err = policyEvents(ctx, tx, evs, stored, src.upTo); err != nil {
 				return err
 			}
 			if ovs, err = policyOverrides(ctx, tx, stored); err != nil {
@@ -558,9 +602,6 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 			if err := execList(ctx, tx, "policy_delete_transitions", stored); err != nil {
 				return err
 			}
-		}
-		for _, a := range part {
-			evs = append(evs, src.pending[a]...)
 		}
 		if len(part) > 0 {
 			decided = append(decided, ev.Decide(evs, ovs)...)
@@ -617,22 +658,26 @@ func readStates(ctx context.Context, q queryer, text string, args ...any) (map[s
 	return out, rows.Err()
 }
 
-// policyEvents reads the events of the given addresses with an id up to upTo, as the policy
-// sees them (with their Address; Recipient is not read).
-func policyEvents(ctx context.Context, q queryer, addrs []string, upTo int64) ([]bounce.Event, error) {
-	return readEvents(ctx, q, listQuery("policy_events", len(addrs)), true, append(anys(addrs), upTo)...)
+// policyEvents appends to dst the events of the given addresses with an id up to upTo, as the
+// policy sees them (with their Address; Recipient is not read).
+func policyEvents(ctx context.Context, q queryer, dst []bounce.Event, addrs []string, upTo int64) ([]bounce.Event, error) {
+	return appendEvents(ctx, q, dst, listQuery("policy_events", len(addrs)), true, append(anys(addrs), upTo)...)
 }
 
 // readEvents runs a query whose rows are events as the policy sees them: address (addressed) or
 // recipient as stored, message key, index, position, type, reason, provider, status, reply
 // code, rule, diagnostic, feedback type and time.
 func readEvents(ctx context.Context, q queryer, text string, addressed bool, args ...any) ([]bounce.Event, error) {
+	return appendEvents(ctx, q, nil, text, addressed, args...)
+}
+
+// appendEvents is readEvents appending to out.
+func appendEvents(ctx context.Context, q queryer, out []bounce.Event, text string, addressed bool, args ...any) ([]bounce.Event, error) {
 	rows, err := q.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []bounce.Event
 	for rows.Next() {
 		var e bounce.Event
 		var typ, reason string

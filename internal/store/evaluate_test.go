@@ -154,12 +154,12 @@ func TestExportDatabaseError(t *testing.T) {
 	if _, err := s.EvaluatePending(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	s.db.SetMaxOpenConns(1) // so that the page limit below holds for the export's connection
+	w := s.wconn // the connection of the store's write transactions (beginWrite): the export's
 	var pages int64
-	if err := s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+	if err := w.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+1)); err != nil {
+	if _, err := w.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+1)); err != nil {
 		t.Fatal(err)
 	}
 	x := &Export{At: ev.Now, Target: "out.csv", Format: "csv", Policy: "default"}
@@ -175,7 +175,7 @@ func TestExportDatabaseError(t *testing.T) {
 	if !errors.Is(err, ErrDiskFull) {
 		t.Errorf("err = %v, want a database error of kind disk full", err)
 	}
-	if _, err := s.db.ExecContext(ctx, "PRAGMA max_page_count = 1000000000"); err != nil {
+	if _, err := w.ExecContext(ctx, "PRAGMA max_page_count = 1000000000"); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, s, "exports"); n != 0 {

@@ -92,14 +92,16 @@ func (r *recentEvents) add(ids []int64, evs []bounce.Event, pruned string) {
 }
 
 // pending returns the events with an id above mark, in id order, when they are all the events
-// up to maxID and were stored under the prune count pruned; otherwise nil.
-func (r *recentEvents) pending(mark, maxID int64, pruned string) []bounce.Event {
+// up to maxID and were stored under the prune count pruned; otherwise nil. They are pointers
+// to the events kept, not copies (a few hundred bytes each): EvaluatePending copies them once,
+// grouped by address, and they stay unchanged until reset.
+func (r *recentEvents) pending(mark, maxID int64, pruned string) []*bounce.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lost || pruned != r.pruned || r.n == 0 {
 		return nil
 	}
-	out := make([]bounce.Event, 0, min(r.n, maxID-mark))
+	out := make([]*bounce.Event, 0, min(r.n, maxID-mark))
 	last := mark
 	for b, ids := range r.ids {
 		for i, id := range ids {
@@ -110,7 +112,7 @@ func (r *recentEvents) pending(mark, maxID int64, pruned string) []bounce.Event 
 				return nil // not in id order, or not counted in maxID: read them back instead
 			}
 			last = id
-			out = append(out, r.evs[b][i])
+			out = append(out, &r.evs[b][i])
 		}
 	}
 	if int64(len(out)) != maxID-mark {

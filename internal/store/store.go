@@ -35,6 +35,7 @@ type Store struct {
 	path     string // the file, or the PostgreSQL connection string without its password
 	readOnly bool
 	wmu      sync.Mutex   // serialises this process's write transactions
+	wconn    *sql.Conn    // SQLite: the connection write transactions run on (beginWrite); nil until the first
 	host     string       // "NAME/" of WithHost, before the keys and paths this store writes
 	recent   recentEvents // events stored and not evaluated yet (recent.go)
 	legacy   legacyState  // whether messages stored before content keys are bridged (contents.go)
@@ -312,6 +313,12 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.wmu.Lock()
+	if s.wconn != nil {
+		s.wconn.Close()
+		s.wconn = nil
+	}
+	s.wmu.Unlock()
 	return classify(s.path, "close", s.db.Close())
 }
 

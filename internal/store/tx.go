@@ -53,7 +53,7 @@ func (s *Store) read(ctx context.Context, op string, fn func(*txn) error) error 
 func (s *Store) Write(ctx context.Context, op string, fn func(*Tx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return classify(s.path, op, err)
 	}
@@ -75,6 +75,32 @@ func (s *Store) Write(ctx context.Context, op string, fn func(*Tx) error) error 
 	}
 	t.run(t.committed)
 	return nil
+}
+
+// beginWrite begins a write transaction; the caller holds wmu. On SQLite, every write
+// transaction of the Store runs on one connection, kept for them: a connection's page cache
+// holds until another connection writes, and write transactions that took whichever
+// connection of the pool was free (a scan's key lookups take one meanwhile) began by dropping
+// their cache and read again the pages the write before had just read. A connection that
+// fails to begin one is let go; the next write takes another.
+func (s *Store) beginWrite(ctx context.Context) (*txn, error) {
+	if !s.db.d.oneWriter { // PostgreSQL: a connection of the pool per transaction
+		return s.db.BeginTx(ctx, nil)
+	}
+	if s.wconn == nil {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.wconn = c
+	}
+	tx, err := s.wconn.BeginTx(ctx, nil)
+	if err != nil {
+		s.wconn.Close()
+		s.wconn = nil
+		return nil, err
+	}
+	return &txn{Tx: tx, d: s.db.d}, nil
 }
 
 func (t *Tx) run(fns []func()) {
