@@ -94,6 +94,7 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 	if err != nil {
 		return err
 	}
+	defer setGCPercent(parseGCPercent)()
 	out := bufio.NewWriterSize(g.stdout, 64<<10)
 	defer out.Flush()
 	enc := json.NewEncoder(out)

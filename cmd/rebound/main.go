@@ -34,6 +34,24 @@ func setMemoryLimit() {
 	}
 }
 
+// parseGCPercent is the garbage collector's target (runtime/debug.SetGCPercent) while parse
+// runs, unless GOGC is set. parse keeps almost nothing alive (the messages in flight, one
+// output buffer: a few MB), so at the default of 100 the collector ran every few MB of garbage
+// and cost 9% of its CPU; 400 makes a quarter of the collections, and the soft memory limit
+// still bounds the heap. Not for scan: its live heap (20-50 MB) already meets the memory limit,
+// where a higher target only adds scavenging (docs/performance.md, "Memory", has the numbers).
+const parseGCPercent = 400
+
+// setGCPercent sets the garbage collector's target to p unless GOGC is set, and returns a
+// function that puts back the one before.
+func setGCPercent(p int) (restore func()) {
+	if _, ok := os.LookupEnv("GOGC"); ok {
+		return func() {}
+	}
+	old := debug.SetGCPercent(p)
+	return func() { debug.SetGCPercent(old) }
+}
+
 // exitOnSignal makes SIGINT (Ctrl-C) and SIGTERM end the process at once, as they would
 // without a handler, but with a line saying so and the shell's status for them (128 + the
 // signal's number: 130, 143). Every command may be killed at any moment (docs/robustness.md):

@@ -29,3 +29,29 @@ func TestMemoryLimit(t *testing.T) {
 		t.Errorf("without GOMEMLIMIT: limit %d, want %d", got, defaultMemoryLimit)
 	}
 }
+
+// TestGCPercent checks parse's collector target: set while parse runs and put back after,
+// and left to GOGC when the user set it.
+func TestGCPercent(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(old) })
+
+	t.Setenv("GOGC", "") // restored after the test; unset it for the default
+	if err := os.Unsetenv("GOGC"); err != nil {
+		t.Fatal(err)
+	}
+	restore := setGCPercent(parseGCPercent)
+	if got := debug.SetGCPercent(parseGCPercent); got != parseGCPercent {
+		t.Errorf("without GOGC: target %d, want %d", got, parseGCPercent)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after parse: target %d, want 100 back", got)
+	}
+
+	t.Setenv("GOGC", "50")
+	setGCPercent(parseGCPercent)()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set: target %d, want it left alone", got)
+	}
+}

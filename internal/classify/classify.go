@@ -30,6 +30,10 @@ type Input struct {
 	Kind           string // dsn.Kind of the report: bounce, feedback, autoreply
 	FeedbackType   string // ARF Feedback-Type, for Kind feedback
 	Format         string // decoder that read the message
+	// NoEvidence leaves Result.Evidence empty, for a caller that keeps no evidence (scan,
+	// parse): describing the deciding rule and quoting what it matched cost a tenth of the
+	// classifier's allocations. The decision is the same.
+	NoEvidence bool
 }
 
 // Result is the classifier's decision for one recipient.

@@ -45,6 +45,7 @@ type facts struct {
 	sc         *scratch
 	specific   bool // the status table knows the status and does not mark it generic
 	statusRule *rule
+	evidence   bool // Result.Evidence is wanted (not Input.NoEvidence)
 }
 
 // Classify decides the reason, type and action for one recipient, following the order of
@@ -53,10 +54,11 @@ func (c *Classifier) Classify(in Input) Result {
 	res := Result{ReplyCode: strings.TrimSpace(in.ReplyCode), Status: strings.TrimSpace(in.Status)}
 	var why string
 	res.Provider, why = c.provider(in.Recipient, in.RemoteMTA, in.ReportingMTA)
-	if why != "" {
+	if why != "" && !in.NoEvidence {
 		res.Evidence = append(res.Evidence, "provider "+res.Provider+" from the "+why)
 	}
 	f := facts{
+		evidence:  !in.NoEvidence,
 		provider:  res.Provider,
 		dsnAction: lower(in.Action),
 		kind:      lower(in.Kind),
@@ -104,7 +106,9 @@ func (c *Classifier) prepare(res Result, f *facts, sc *scratch, in Input) Result
 	diag := in.Diagnostic
 	if len(diag) > maxDiagnostic {
 		diag = diag[:maxDiagnostic]
-		res.Evidence = append(res.Evidence, "diagnostic longer than "+strconv.Itoa(maxDiagnostic)+" bytes: only its start is read")
+		if f.evidence {
+			res.Evidence = append(res.Evidence, "diagnostic longer than "+strconv.Itoa(maxDiagnostic)+" bytes: only its start is read")
+		}
 	}
 	sc.text = normalize(sc.text, diag)
 	f.text, f.sc = sc.text, sc
@@ -126,7 +130,9 @@ func (c *Classifier) prepare(res Result, f *facts, sc *scratch, in Input) Result
 	}
 	if dt := lower(in.DiagnosticType); f.specific && dt != "" && dt != "smtp" {
 		f.specific = false
-		res.Evidence = append(res.Evidence, "diagnostic type "+dt+" is not an SMTP reply: phrases are read despite status "+f.status.String())
+		if f.evidence {
+			res.Evidence = append(res.Evidence, "diagnostic type "+dt+" is not an SMTP reply: phrases are read despite status "+f.status.String())
+		}
 	}
 	return res
 }
@@ -148,13 +154,17 @@ func (c *Classifier) decide(res Result, f *facts) Result {
 				conf = genericConfidence
 			}
 		}
-		if s > stagePhrase && f.specific {
+		if s > stagePhrase && f.specific && f.evidence {
 			if p := c.first(stagePhrase, f, false); p != nil && p.reason != r.reason {
 				res.Evidence = append(res.Evidence, "phrase "+p.describe()+" also matched ("+c.explain(p, f)+
 					") but yields to the specific status "+f.status.String()+" (rule "+f.statusRule.id+")")
 			}
 		}
-		return c.finish(res, f, r.reason, r.id, conf, r.typ, r.action, r.describe()+": "+c.explain(r, f))
+		ev := ""
+		if f.evidence {
+			ev = r.describe() + ": " + c.explain(r, f)
+		}
+		return c.finish(res, f, r.reason, r.id, conf, r.typ, r.action, ev)
 	}
 	if len(f.text) > 0 || f.hasStatus || f.reply != "" {
 		return c.finish(res, f, bounce.ReasonOnHold, "no-rule", onHoldConfidence, "", "", "no rule matched: the bounce gives too little to decide")
@@ -167,20 +177,24 @@ func (c *Classifier) decide(res Result, f *facts) Result {
 func (c *Classifier) codes(f *facts, res Result, ev []string) []string {
 	if st, ok := parseStatus(res.Status); ok {
 		f.status, f.hasStatus = st, true
-	} else if res.Status != "" {
+	} else if res.Status != "" && f.evidence {
 		ev = append(ev, "status "+strconv.Quote(res.Status)+" is not an RFC 3463 code: ignored")
 	}
 	if !f.hasStatus || f.status.generic() {
 		if st, ok := findStatus(f.text); ok && st.class != 2 && (!f.hasStatus || st.class == f.status.class) && !st.generic() {
 			f.status, f.hasStatus = st, true
-			ev = append(ev, "status "+st.String()+" found in the diagnostic")
+			if f.evidence {
+				ev = append(ev, "status "+st.String()+" found in the diagnostic")
+			}
 		}
 	}
 	if validReply(res.ReplyCode) {
 		f.reply = res.ReplyCode
 	} else if r := findReply(f.text); r != "" {
 		f.reply = r
-		ev = append(ev, "reply code "+r+" found in the diagnostic")
+		if f.evidence {
+			ev = append(ev, "reply code "+r+" found in the diagnostic")
+		}
 	}
 	return ev
 }
@@ -403,7 +417,9 @@ func (c *Classifier) explain(r *rule, f *facts) string {
 func (c *Classifier) finish(res Result, f *facts, reason bounce.Reason, ruleID string, conf float64, typ bounce.Type, action bounce.Action, ev string) Result {
 	info, _ := reason.Info()
 	res.Reason, res.Rule, res.Confidence = reason, ruleID, conf
-	res.Evidence = append(res.Evidence, ev)
+	if f.evidence {
+		res.Evidence = append(res.Evidence, ev)
+	}
 	temporary := f.temporary()
 	res.Type = typ
 	if res.Type == "" {
@@ -415,7 +431,9 @@ func (c *Classifier) finish(res Result, f *facts, reason bounce.Reason, ruleID s
 	if f.dsnAction == "delayed" && res.Type == bounce.TypeHard {
 		// a delay notice: the sending MTA still tries, the address has not failed yet
 		res.Type = bounce.TypeSoft
-		res.Evidence = append(res.Evidence, "type soft: a delay notice, delivery is still being tried")
+		if f.evidence {
+			res.Evidence = append(res.Evidence, "type soft: a delay notice, delivery is still being tried")
+		}
 	}
 	res.Action = action
 	if res.Action == "" {
@@ -427,15 +445,19 @@ func (c *Classifier) finish(res Result, f *facts, reason bounce.Reason, ruleID s
 	}
 	if f.format == structuralFormat {
 		res.Confidence = math.Round(conf*structuralFactor*100) / 100
-		res.Evidence = append(res.Evidence, "read by structure, in no known bounce format: confidence "+
-			strconv.FormatFloat(conf, 'f', 2, 64)+" x "+strconv.FormatFloat(structuralFactor, 'f', 2, 64))
+		if f.evidence {
+			res.Evidence = append(res.Evidence, "read by structure, in no known bounce format: confidence "+
+				strconv.FormatFloat(conf, 'f', 2, 64)+" x "+strconv.FormatFloat(structuralFactor, 'f', 2, 64))
+		}
 	}
 	if res.Status == "" {
 		if f.hasStatus {
 			res.Status = f.status.String()
 		} else if st := deriveStatus(reason, temporary); st != "" {
 			res.Status = st
-			res.Evidence = append(res.Evidence, "status "+st+" derived from reason "+string(reason))
+			if f.evidence {
+				res.Evidence = append(res.Evidence, "status "+st+" derived from reason "+string(reason))
+			}
 		}
 	}
 	return res

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"math/rand"
 	"os"
+	"reflect"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -374,6 +375,8 @@ func FuzzClassify(f *testing.F) {
 		if got.Confidence <= 0 || got.Confidence > 1 || len(got.Evidence) == 0 {
 			t.Fatalf("confidence %v evidence %v", got.Confidence, got.Evidence)
 		}
+		checkNoEvidence(t, c, Input{Diagnostic: d, Status: st, ReplyCode: reply, Command: cmd, Recipient: rcpt,
+			RemoteMTA: mta, ReportingMTA: mta, DiagnosticType: dtype, Hint: d, Action: st}, got)
 		// classification does not depend on case or on how white space is laid out
 		again := c.Classify(Input{Diagnostic: strings.ToUpper(strings.Join(strings.Fields(d), "  ")), Status: st, ReplyCode: reply,
 			Command: cmd, Recipient: rcpt, RemoteMTA: mta, ReportingMTA: mta, DiagnosticType: dtype, Hint: d, Action: st})
@@ -381,6 +384,39 @@ func FuzzClassify(f *testing.F) {
 			t.Fatalf("%q: %s, upper-cased: %s", d, got.Reason, again.Reason)
 		}
 	})
+}
+
+// TestNoEvidence checks that Input.NoEvidence, which scan and parse set, changes nothing but
+// the evidence, on every seed diagnostic with and without codes, and on complaints and
+// auto-replies.
+func TestNoEvidence(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ins []Input
+	for _, d := range readDiagnostics(t) {
+		ins = append(ins,
+			Input{Diagnostic: d, Status: "5.1.1", ReplyCode: "550", Command: "RCPT", Recipient: "a@gmail.com"},
+			Input{Diagnostic: d, RemoteMTA: "mx.example.org", DiagnosticType: "x-unix", Format: "structural"},
+			Input{Diagnostic: d, Status: "4.0.0", Action: "delayed", Recipient: "b@yahoo.co.jp"})
+	}
+	ins = append(ins, Input{Kind: "feedback", FeedbackType: "abuse"}, Input{Kind: "autoreply"},
+		Input{Action: "delivered"}, Input{Status: "5.9.9.9"}, Input{})
+	for _, in := range ins {
+		checkNoEvidence(t, c, in, c.Classify(in))
+	}
+}
+
+// checkNoEvidence fails when in, with NoEvidence, gives other than want without its evidence.
+func checkNoEvidence(t *testing.T, c *Classifier, in Input, want Result) {
+	t.Helper()
+	in.NoEvidence = true
+	got := c.Classify(in)
+	want.Evidence = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%+v\nwith NoEvidence: %+v\nwithout:          %+v", in, got, want)
+	}
 }
 
 func isASCII(s string) bool {

@@ -1,6 +1,7 @@
 package dsn
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -126,8 +127,12 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("From: a\n\n"))
 	f.Add([]byte("Content-Type: multipart/report; boundary=x\n\n--x\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@b.c\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		orig := bytes.Clone(data)
 		start := time.Now()
 		r, err := Decode(data)
+		if !bytes.Equal(data, orig) {
+			t.Fatal("Decode modified its input")
+		}
 		if d := time.Since(start); d > 2*time.Second {
 			// A slow decode is a hang or a blow-up only if it is slow again: on a loaded
 			// machine one run can be descheduled for seconds.

@@ -2,6 +2,7 @@ package dsn
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -142,6 +143,7 @@ func (m *message) originalPart() *part {
 // bounceText returns the decoded human-readable text of the bounce: its text parts that come
 // before the returned message, joined, at most maxText bytes. A text part that comes after the
 // returned message (some MTAs attach their explanation last) is used when none precedes it.
+// The text may share its bytes with a part's content or the message: it is read, never written.
 func (m *message) bounceText() []byte {
 	if m.textDone {
 		return m.text
@@ -166,10 +168,16 @@ func (m *message) bounceText() []byte {
 			if len(buf)+len(c) > maxText {
 				c = c[:maxText-len(buf)]
 			}
-			if len(buf) > 0 {
+			switch {
+			case len(buf) == 0:
+				// Most bounces have one text part: its content is the text, without a copy.
+				// Clipped, so that a second part is appended to a new array, never into the
+				// content (or the message bytes it may be).
+				buf = slices.Clip(c)
+			default:
 				buf = append(buf, '\n')
+				buf = append(buf, c...)
 			}
-			buf = append(buf, c...)
 			if len(buf) >= maxText {
 				break
 			}

@@ -163,7 +163,9 @@ func Input(rep *dsn.Report, rc *dsn.Recipient) classify.Input {
 // newEvent fills e with the i-th recipient of rep, classified.
 func newEvent(e *bounce.Event, m mailbox.Message, rep *dsn.Report, i int, opt *Options) {
 	rc := &rep.Recipients[i]
-	res := opt.Classifier.Classify(Input(rep, rc))
+	in := Input(rep, rc)
+	in.NoEvidence = true // an event keeps no evidence (rebound explain gives it)
+	res := opt.Classifier.Classify(in)
 	*e = bounce.Event{
 		Key:               m.Key,
 		Idx:               i + 1,
