@@ -78,6 +78,19 @@ func hashHeader(h hash.Hash, data []byte) (body []byte) {
 // trimmed.
 func hashBody(h hash.Hash, body []byte) {
 	body = bytes.TrimRight(body, " \t\r\n")
+	if len(body) > 0 && body[0] != '>' && bytes.IndexByte(body, '\r') < 0 && !bytes.Contains(body, []byte("\n>")) {
+		// No CRLF to read as LF and no line that may be quoted: the lines as they are, in one
+		// write instead of two per line (this hash is a few percent of a scan's CPU).
+		h.Write(body)
+		h.Write(lf)
+		return
+	}
+	hashBodyLines(h, body)
+}
+
+// hashBodyLines writes the trimmed body to h line by line, with LF line ends and mbox quoting
+// undone.
+func hashBodyLines(h hash.Hash, body []byte) {
 	for len(body) > 0 {
 		line, rest := nextLine(body)
 		body = rest

@@ -1,6 +1,8 @@
 package mailbox
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,7 +168,8 @@ func TestContentKeyEdges(t *testing.T) {
 }
 
 // FuzzContentKey checks the promises of ContentKey on any input: CRLF and LF copies, a copy
-// with delivery fields in front, and one with blank lines at the end share the key.
+// with delivery fields in front, and one with blank lines at the end share the key; and the
+// body hashed in one write gives what the line by line reading gives.
 func FuzzContentKey(f *testing.F) {
 	f.Add([]byte(bounceTemplate))
 	for _, m := range copies() {
@@ -180,6 +183,13 @@ func FuzzContentKey(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		trimmed := bytes.TrimRight(data, " \t\r\n")
+		whole, lines := sha256.New(), sha256.New()
+		hashBody(whole, data)
+		hashBodyLines(lines, trimmed)
+		if len(trimmed) > 0 && !bytes.Equal(whole.Sum(nil), lines.Sum(nil)) {
+			t.Errorf("hashBody's one write differs from the line by line hash of %q", trimmed)
+		}
 		if strings.ContainsRune(string(data), '\r') {
 			return // CR alone is kept as it is: only CRLF reads as LF
 		}
