@@ -566,77 +566,113 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 				return err
 			}
 		}
-		stored := part // the addresses that may have events, overrides or transitions stored
-		if src.stateless {
-			stored = make([]string, 0, len(before))
-			for _, a := range part {
-				if _, ok := before[a]; ok {
-					stored = append(stored, a)
-				}
-			}
-		}
-		// The events to decide: the pending ones of part, then the stored ones of its addresses,
-		// in one slice sized up front (a state's Bounces is about the number of its stored
-		// events); appending the pending events after the stored ones copied them all again,
-		// a few hundred bytes each, at every evaluation of an address with many events.
-		n := 0
-		for _, a := range part {
-			n += len(src.pending[a])
-		}
-		for _, a := range stored {
-			n += before[a].bounces
-		}
-		evs := make([]bounce.Event, 0, n)
-		for _, a := range part {
-			evs = append(evs, src.pending[a]...)
-		}
-		var ovs []bounce.Override
-		if len(stored) > 0 {
-			var err error
-			if evs, err = policyEvents(ctx, tx, evs, stored, src.upTo); err != nil {
-				return err
-			}
-			if ovs, err = policyOverrides(ctx, tx, stored); err != nil {
-				return err
-			}
-			if err := execList(ctx, tx, "policy_delete_transitions", stored); err != nil {
-				return err
-			}
-		}
-		if len(part) > 0 {
-			decided = append(decided, ev.Decide(evs, ovs)...)
-		}
-		evaluated := make(map[string]bool, len(decided))
-		for i := range decided {
-			d := &decided[i]
-			a := d.State.Address
-			evaluated[a] = true
-			if err := w.save(ctx, d); err != nil {
-				return fmt.Errorf("address %s: %w", a, err)
-			}
-			now := d.State.Effective(ev.Now)
-			sum.Addresses++
-			sum.States[now]++
-			was := bounce.StateActive
-			if b, ok := before[a]; ok {
-				was = bounce.Effective(b.state, b.expires, ev.Now)
-			}
-			if was != now {
-				sum.Changes[string(was)+"->"+string(now)]++
-			}
-		}
-		var gone []string
-		for _, a := range part {
-			if !evaluated[a] {
-				gone = append(gone, a) // no events and no overrides any more
-			}
-		}
-		sum.Removed += len(gone)
-		if err := w.flush(ctx, tx); err != nil {
+		if err := record(ctx, w, ev, decided, before, sum); err != nil {
 			return err
 		}
-		return execList(ctx, tx, "policy_delete_states", gone)
+		// The addresses left are decided from all their events, read back: a group at a time
+		// of at most maxEventsAtOnce events (an address with more is a group of its own), so
+		// that memory does not grow with the history of the addresses evaluated together.
+		for len(part) > 0 {
+			n, k := 0, 0
+			for ; k < len(part); k++ {
+				c := len(src.pending[part[k]]) + before[part[k]].bounces
+				if k > 0 && n+c > maxEventsAtOnce {
+					break
+				}
+				n += c
+			}
+			if err := decideAll(ctx, tx, w, ev, part[:k], n, before, src, sum); err != nil {
+				return err
+			}
+			part = part[k:]
+		}
+		return w.flush(ctx, tx)
 	})
+}
+
+// maxEventsAtOnce bounds the events evaluateAddresses holds at once for the addresses it
+// decides from all their events (a few hundred bytes each, without their strings): a scan of
+// messages read out of time order re-reads the whole history of every address it touches at
+// each evaluation. A variable so that tests can make groups small.
+var maxEventsAtOnce = 10_000
+
+// decideAll decides the addresses of part from all their events: the pending ones in src and,
+// for an address that may have stored events, overrides or transitions, those read back. n is
+// about the number of events (to size the slice); the addresses left with no events and no
+// overrides lose their state.
+func decideAll(ctx context.Context, tx *txn, w *decidedWriter, ev Evaluator, part []string, n int, before map[string]summary, src eventSource, sum *EvalSummary) error {
+	stored := part // the addresses that may have events, overrides or transitions stored
+	if src.stateless {
+		stored = make([]string, 0, len(before))
+		for _, a := range part {
+			if _, ok := before[a]; ok {
+				stored = append(stored, a)
+			}
+		}
+	}
+	// The events to decide: the pending ones of part, then the stored ones of its addresses,
+	// in one slice sized up front (a state's Bounces is about the number of its stored
+	// events); appending the pending events after the stored ones copied them all again,
+	// a few hundred bytes each, at every evaluation of an address with many events.
+	evs := make([]bounce.Event, 0, n)
+	for _, a := range part {
+		evs = append(evs, src.pending[a]...)
+	}
+	var ovs []bounce.Override
+	if len(stored) > 0 {
+		var err error
+		if evs, err = policyEvents(ctx, tx, evs, stored, src.upTo); err != nil {
+			return err
+		}
+		if ovs, err = policyOverrides(ctx, tx, stored); err != nil {
+			return err
+		}
+		if err := execList(ctx, tx, "policy_delete_transitions", stored); err != nil {
+			return err
+		}
+	}
+	decided := ev.Decide(evs, ovs)
+	if err := record(ctx, w, ev, decided, before, sum); err != nil {
+		return err
+	}
+	evaluated := make(map[string]bool, len(decided))
+	for i := range decided {
+		evaluated[decided[i].State.Address] = true
+	}
+	var gone []string
+	for _, a := range part {
+		if !evaluated[a] {
+			gone = append(gone, a) // no events and no overrides any more
+		}
+	}
+	sum.Removed += len(gone)
+	if err := w.flush(ctx, tx); err != nil {
+		return err
+	}
+	return execList(ctx, tx, "policy_delete_states", gone)
+}
+
+// record saves the decided states and their new transitions, and counts them in sum against
+// the states before.
+func record(ctx context.Context, w *decidedWriter, ev Evaluator, decided []Decided, before map[string]summary, sum *EvalSummary) error {
+	for i := range decided {
+		d := &decided[i]
+		a := d.State.Address
+		if err := w.save(ctx, d); err != nil {
+			return fmt.Errorf("address %s: %w", a, err)
+		}
+		now := d.State.Effective(ev.Now)
+		sum.Addresses++
+		sum.States[now]++
+		was := bounce.StateActive
+		if b, ok := before[a]; ok {
+			was = bounce.Effective(b.state, b.expires, ev.Now)
+		}
+		if was != now {
+			sum.Changes[string(was)+"->"+string(now)]++
+		}
+	}
+	return nil
 }
 
 // readStates runs a query whose rows are whole states (policy_state's columns) and returns

@@ -341,9 +341,10 @@ func TestEvaluateOrderIndependent(t *testing.T) {
 	}
 }
 
-// TestEvaluatePendingIncremental evaluates slices of the mailbox as they are stored, once with
-// the pending events read in id order and once by recipient, two to a page (as beyond
-// pendingInMemory): states and trails are those of an evaluation of everything at once.
+// TestEvaluatePendingIncremental evaluates slices of the mailbox as they are stored, in random
+// order, once with the pending events read in id order and once by recipient, two to a page (as
+// beyond pendingInMemory) and decided a few events at a time (maxEventsAtOnce): states and trails
+// are those of an evaluation of everything at once.
 func TestEvaluatePendingIncremental(t *testing.T) {
 	ctx := context.Background()
 	final := defaultEvaluator(t, "2026-03-05T00:00:00Z")
@@ -358,9 +359,10 @@ func TestEvaluatePendingIncremental(t *testing.T) {
 	if strings.Count(want, "\n") < 10 {
 		t.Fatalf("too little to compare:\n%s", want)
 	}
-	defer func(n int64, k int) { pendingInMemory, keysPerPage = n, k }(pendingInMemory, keysPerPage)
+	defer func(n int64, k, e int) { pendingInMemory, keysPerPage, maxEventsAtOnce = n, k, e }(pendingInMemory, keysPerPage, maxEventsAtOnce)
 	for _, limit := range []int64{100_000, 2} {
 		pendingInMemory = limit
+		maxEventsAtOnce = int(limit)          // 2: the addresses decided from all their events, a few at a time
 		keysPerPage = int(min(limit, 10_000)) // beyond the limit, recipients come two to a page
 		msgs := policyBatch()
 		rand.New(rand.NewPCG(uint64(limit), 2)).Shuffle(len(msgs), func(i, j int) { msgs[i], msgs[j] = msgs[j], msgs[i] })
@@ -385,16 +387,17 @@ func TestEvaluatePendingIncremental(t *testing.T) {
 	}
 }
 
-// TestEvaluateAllPages: EvaluateAll taking recipients and addresses a few at a time gives the
-// states, trails and summary of taking them all at once, also with an override and with a
-// state whose address lost its events.
+// TestEvaluateAllPages: EvaluateAll taking recipients and addresses a few at a time, or
+// deciding the addresses of a page a few events at a time (maxEventsAtOnce), gives the states,
+// trails and summary of taking them all at once, also with an override and with a state whose
+// address lost its events.
 func TestEvaluateAllPages(t *testing.T) {
 	ctx := context.Background()
 	ev := defaultEvaluator(t, "2026-03-05T00:00:00Z")
-	run := func(perPage int) (string, EvalSummary) {
+	run := func(perPage, events int) (string, EvalSummary) {
 		t.Helper()
-		defer func(n int) { keysPerPage = n }(keysPerPage)
-		keysPerPage = perPage
+		defer func(n, e int) { keysPerPage, maxEventsAtOnce = n, e }(keysPerPage, maxEventsAtOnce)
+		keysPerPage, maxEventsAtOnce = perPage, events
 		s := openStore(t)
 		if _, err := s.SaveBatch(ctx, policyBatch(), nil); err != nil {
 			t.Fatal(err)
@@ -416,17 +419,17 @@ func TestEvaluateAllPages(t *testing.T) {
 		}
 		return snapshot(t, s), sum
 	}
-	want, wantSum := run(10_000)
+	want, wantSum := run(10_000, 1_000_000)
 	if wantSum.Removed != 1 || wantSum.Addresses < 5 || strings.Contains(want, "eve@") || !strings.Contains(want, "cat@") {
 		t.Fatalf("one page: %+v\n%s", wantSum, want)
 	}
-	for _, n := range []int{1, 2, 3} {
-		got, sum := run(n)
+	for _, c := range []struct{ perPage, events int }{{1, 1_000_000}, {2, 1_000_000}, {3, 1_000_000}, {10_000, 1}, {10_000, 3}, {2, 2}} {
+		got, sum := run(c.perPage, c.events)
 		if got != want {
-			t.Errorf("%d per page: states differ\ngot:\n%s\nwant:\n%s", n, got, want)
+			t.Errorf("%d per page, %d events at once: states differ\ngot:\n%s\nwant:\n%s", c.perPage, c.events, got, want)
 		}
 		if !reflect.DeepEqual(sum, wantSum) {
-			t.Errorf("%d per page: summary %+v, want %+v", n, sum, wantSum)
+			t.Errorf("%d per page, %d events at once: summary %+v, want %+v", c.perPage, c.events, sum, wantSum)
 		}
 	}
 }
