@@ -213,14 +213,24 @@ func (g *globalOptions) open(opts ...store.Option) (*store.Store, error) {
 	}
 	st, err := store.Open(path, opts...)
 	if errors.Is(err, store.ErrNotExist) {
-		fix := "give the database's path with --db PATH (or $REBOUND_DB)"
+		// A PostgreSQL connection string is no path: the hint names what it is, and the
+		// store's own hint stays when it knows better (a string that is no connection string).
+		what, arg := "path", "PATH"
+		if store.IsPostgres(path) {
+			var se *store.Error
+			if errors.As(err, &se) && se.Hint != "" && se.Hint != store.HintNotExist {
+				return nil, err
+			}
+			what, arg = "connection string", "URL"
+		}
+		fix := "give the database's " + what + " with --db " + arg + " (or $REBOUND_DB)"
 		switch {
 		case g.db != "":
-			fix = "check the path given with --db"
+			fix = "check the " + what + " given with --db"
 		case os.Getenv("REBOUND_DB") != "":
-			fix = "set $REBOUND_DB to the database's path (or give --db PATH)"
+			fix = "set $REBOUND_DB to the database's " + what + " (or give --db " + arg + ")"
 		}
-		return nil, withHint(exitDatabase, err, "only 'rebound scan' creates a database; this path "+g.dbSource()+
+		return nil, withHint(exitDatabase, err, "only 'rebound scan' creates a database; this "+what+" "+g.dbSource()+
 			": run scan first, or "+fix)
 	}
 	return st, err
