@@ -29,11 +29,17 @@ import (
 // parameters, under PostgreSQL's 65,535).
 const bulkRows = 500
 
-// rowsQuery returns queries/DIALECT/NAME.sql with its {{rows}} expanded to n tuples of cols
-// placeholders.
+// rowsQuery returns the multi-row statement NAME with its {{rows}} expanded to n tuples of cols
+// placeholders: queries/DIALECT/NAME.sql, a statement only that dialect has (the bulk writes of
+// PostgreSQL), or else queries/NAME.sql, one both use (SQLite with one tuple).
 func rowsQuery(d *dialect, name string, n, cols int) string {
+	b, err := queryFS.ReadFile("queries/" + d.name + "/" + name + ".sql")
+	text := string(b)
+	if err != nil {
+		text = query(name)
+	}
 	one := "(" + placeholders(cols) + ")"
-	return strings.Replace(dialectQuery(d.name, name), "{{rows}}", strings.Repeat(one+", ", n-1)+one, 1)
+	return strings.Replace(text, "{{rows}}", strings.Repeat(one+", ", n-1)+one, 1)
 }
 
 // execRows runs the multi-row statement NAME on rows (each of cols values, flattened),

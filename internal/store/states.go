@@ -48,6 +48,10 @@ func (r *StateRow) Effective(now time.Time) bounce.State {
 // with prepared statements; on PostgreSQL (bulkSave) it collects the rows and flush writes them
 // with multi-row statements, as SaveBatch does (save_bulk.go): the trims first, then the states,
 // then the transitions, so that each address's writes keep their order.
+// The columns of a state row and of a transition row (policy_upsert_states,
+// policy_insert_transitions).
+const stateCols, transitionCols = 23, 10
+
 type decidedWriter struct {
 	upState, insTr, delAfter *sql.Stmt // row by row
 	bulk                     bool
@@ -62,9 +66,11 @@ func newDecidedWriter(ctx context.Context, tx *txn) (*decidedWriter, error) {
 	var err error
 	for _, p := range []struct {
 		stmt **sql.Stmt
-		name string
-	}{{&w.upState, "policy_upsert_state"}, {&w.insTr, "policy_insert_transition"}, {&w.delAfter, "policy_delete_transitions_after"}} {
-		if *p.stmt, err = tx.PrepareContext(ctx, query(p.name)); err != nil {
+		text string
+	}{{&w.upState, rowsQuery(tx.d, "policy_upsert_states", 1, stateCols)},
+		{&w.insTr, rowsQuery(tx.d, "policy_insert_transitions", 1, transitionCols)},
+		{&w.delAfter, query("policy_delete_transitions_after")}} {
+		if *p.stmt, err = tx.PrepareContext(ctx, p.text); err != nil {
 			w.Close()
 			return nil, err
 		}
@@ -126,7 +132,7 @@ func (w *decidedWriter) flush(ctx context.Context, tx *txn) error {
 		name string
 		cols int
 		rows *[]any
-	}{{"bulk_trim_transitions", 2, &w.trims}, {"bulk_upsert_states", 23, &w.states}, {"bulk_insert_transitions", 10, &w.trs}} {
+	}{{"bulk_trim_transitions", 2, &w.trims}, {"policy_upsert_states", stateCols, &w.states}, {"policy_insert_transitions", transitionCols, &w.trs}} {
 		if err := execRows(ctx, tx, b.name, b.cols, *b.rows); err != nil {
 			return err
 		}

@@ -1,9 +1,10 @@
--- policy_upsert_state stores the evaluated state of one address.
+-- policy_upsert_states stores the evaluated states of addresses, one row per VALUES tuple, each
+-- address once: one tuple on SQLite (a prepared statement per evaluation), many on PostgreSQL.
 INSERT INTO states (address, state, soft_count, pause_count, suppressed_until, expires_at, since,
                     first_bounce, last_bounce, bounces, event_id, type, reason, status,
                     reply_code, provider, rule, diagnostic, decided_at, setting, policy,
                     evaluated_at, carry)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES {{rows}}
 ON CONFLICT (address) DO UPDATE SET
     state = excluded.state,
     soft_count = excluded.soft_count,
