@@ -23,7 +23,8 @@ import (
 // at that time: pauses that ended and soft windows that passed by then are in each run's trails,
 // and are replaced when a later run brings bounces from before their end. Also:
 // the runs in reverse (every run brings older bounces, which the stored states cannot take:
-// each such address is evaluated from all its events), and states without a carry halfway (a
+// each such address is listed by the run's evaluations before its last, which evaluates it from
+// all its events), and states without a carry halfway (a
 // database migrated from before carries, or pruned), which are evaluated from all their events
 // once. The test also checks that the incremental path was taken: transitions appended to a
 // trail stored earlier keep their rows, so some trails span several evaluations.

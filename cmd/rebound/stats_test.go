@@ -80,7 +80,7 @@ func TestStatsUpgrade(t *testing.T) {
 		"DROP TABLE exported", "CREATE TABLE exported (address TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, export_id INTEGER NOT NULL)",
 		"DROP TABLE event_counts", "DROP TABLE campaign_counts", "DROP TABLE sent",
 		"DROP TABLE message_contents", "DROP TABLE legacy_messages", "ALTER TABLE messages DROP COLUMN duplicate_of",
-		"ALTER TABLE states DROP COLUMN carry",
+		"ALTER TABLE states DROP COLUMN carry", "DROP TABLE policy_deferred",
 		"DELETE FROM schema_migrations WHERE version >= 3"} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)

@@ -75,6 +75,16 @@ func EvaluatePending(ctx context.Context, st *store.Store, p Policy) (store.Eval
 	return st.EvaluatePending(ctx, p.evaluator())
 }
 
+// evaluateWhileScanning is EvaluatePending for the evaluations a scan makes before its last
+// one: an address whose new events come before those its state took is left for the last one
+// (store.Evaluator.Defer), instead of having its whole history read back at each.
+func evaluateWhileScanning(ctx context.Context, st *store.Store, p Policy) error {
+	ev := p.evaluator()
+	ev.Defer = true
+	_, err := st.EvaluatePending(ctx, ev)
+	return err
+}
+
 // Evaluate recomputes the state of every address from all its events and overrides (after a
 // policy change).
 func Evaluate(ctx context.Context, st *store.Store, p Policy) (store.EvalSummary, error) {

@@ -76,7 +76,7 @@ func Ingest(ctx context.Context, st *store.Store, src Source, o IngestOptions) (
 			_, err := EvaluatePending(ctx, st, p)
 			return err
 		}
-		w.evaluate = evaluate
+		w.evaluate = func(ctx context.Context, st *store.Store) error { return evaluateWhileScanning(ctx, st, p) }
 		w.every = cmp.Or(o.EvaluateEvery, DefaultEvaluateEvery)
 	}
 	opt := o.Scan
@@ -122,10 +122,11 @@ type writer struct {
 	warn   func(string)         // warnings, in message order
 	quiet  bool                 // no warnings about undecodable messages
 
-	// evaluate, when set, brings the policy states up to date with the stored events. The
-	// writer calls it every EvaluateEvery new messages, so that the addresses evaluated at
+	// evaluate, when set, brings the policy states up to date with the stored events, except
+	// those of addresses that must be evaluated from all their events (evaluateWhileScanning).
+	// The writer calls it every EvaluateEvery new messages, so that the addresses evaluated at
 	// once, and the memory and transaction they take, stay bounded on a large mailbox; the
-	// caller evaluates the rest after close.
+	// caller evaluates the rest, those addresses included, after close.
 	evaluate    func(context.Context, *store.Store) error
 	unevaluated int // messages stored since the last evaluation
 	every       int // evaluate every so many new messages

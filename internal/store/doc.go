@@ -32,6 +32,10 @@
 //     known content key under another key is stored with outcome "duplicate", no events and
 //     messages.duplicate_of naming that message. legacy_messages recognises copies of the
 //     messages stored before 0005 by the Message-ID and Date of the bounce.
+//   - policy_deferred (0009_policy_deferred.sql): the addresses whose evaluation a running scan
+//     left for its last one (Evaluator.Defer; evaluate.go), with how many events they got since.
+//     The policy's other tables (recipient_addresses, states, transitions, overrides, exports)
+//     are described in docs/policy.md ("Storage").
 //   - meta: key/value text for facts about the database.
 //   - event_counts, campaign_counts (0003_stats.sql): events per UTC day and provider, type,
 //     reason and confidence band, and per day and campaign, sending domain, provider, type and

@@ -43,6 +43,13 @@ type Evaluator struct {
 	// the last one the state took): the address is then evaluated from all its events by Decide.
 	Continue func(prev *StateRow, evs []bounce.Event) (d Decided, ok bool)
 	Now      time.Time // the time of the evaluation: it decides the effective states counted
+	// Defer is for the evaluations a scan makes while it runs (all but its last): an address
+	// with a stored state that Continue cannot take is listed in policy_deferred (migration
+	// 0009) and its state left as it is, instead of being evaluated from all its events at once;
+	// the next EvaluatePending without Defer evaluates every listed address so. A mailbox read out
+	// of time order otherwise had the whole history of each such address read back at every
+	// evaluation of the scan: quadratic in its length (docs/performance.md).
+	Defer bool
 }
 
 // Decided is the evaluated state of one address and its audit trail, as stored.
@@ -58,6 +65,7 @@ type EvalSummary struct {
 	Malformed int                  // recipients looked at whose address is malformed (not evaluated)
 	Removed   int                  // stored states removed: the address has no events or overrides any more
 	Continued int                  // addresses evaluated from their stored state and new events alone (Evaluator.Continue)
+	Deferred  int                  // addresses left for an evaluation from all their events (Evaluator.Defer)
 	States    map[bounce.State]int // effective states (see Effective) of the addresses evaluated
 	Changes   map[string]int       // effective state changes, "paused->active": count
 }
@@ -66,13 +74,34 @@ func newSummary() EvalSummary {
 	return EvalSummary{States: map[bounce.State]int{}, Changes: map[string]int{}}
 }
 
-// Pending reports whether events were stored since the last evaluation, without writing.
+// Pending reports whether events were stored since the last evaluation, or addresses left for
+// a later one (Evaluator.Defer), without writing.
 func (s *Store) Pending(ctx context.Context) (bool, error) {
 	mark, maxID, err := marks(ctx, s.db)
 	if err != nil {
 		return false, classify(s.path, "read evaluation mark", err)
 	}
-	return maxID > mark, nil
+	if maxID > mark {
+		return true, nil
+	}
+	deferred, err := anyDeferred(ctx, s.db)
+	if err != nil {
+		return false, classify(s.path, "read evaluation mark", err)
+	}
+	return deferred, nil
+}
+
+// anyDeferred reports whether policy_deferred lists an address.
+func anyDeferred(ctx context.Context, q queryer) (bool, error) {
+	var a string
+	switch err := q.QueryRowContext(ctx, query("policy_any_deferred")).Scan(&a); err {
+	case nil:
+		return true, nil
+	case sql.ErrNoRows:
+		return false, nil
+	default:
+		return false, err
+	}
 }
 
 type queryer interface {
@@ -121,6 +150,9 @@ func setMark(ctx context.Context, q queryer, id int64) error {
 // large --batch) are taken by recipient, a page at a time (pages), and their addresses
 // evaluated with all their events: memory stays flat. An address with recipients in two pages
 // (spellings of one IDNA domain) is evaluated, and counted in the summary, once per page.
+//
+// Addresses listed in policy_deferred (by an evaluation with ev.Defer) are left out; without
+// ev.Defer they are then evaluated from all their events, and the list emptied.
 func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary, error) {
 	sum := newSummary()
 	err := s.write(ctx, "evaluate", func(tx *txn) error {
@@ -128,53 +160,113 @@ func (s *Store) EvaluatePending(ctx context.Context, ev Evaluator) (EvalSummary,
 		if err != nil {
 			return err
 		}
-		if maxID <= mark {
-			return nil
-		}
-		if maxID-mark > pendingInMemory {
-			for raws, err := range pages(ctx, tx, "policy_pending_recipients_from", mark) {
-				if err != nil {
-					return err
-				}
-				addrOf, malformed, _, err := s.mapRecipients(ctx, tx, raws)
-				if err != nil {
-					return err
-				}
-				sum.Malformed += malformed
-				if err := evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, allEvents, &sum); err != nil {
-					return err
-				}
-			}
-			return setMark(ctx, tx, maxID)
-		}
-		pruned, err := eventsPruned(ctx, tx)
+		listed, err := anyDeferred(ctx, tx)
 		if err != nil {
 			return err
 		}
-		pending := s.recent.pending(mark, maxID, pruned)
-		if pending == nil {
-			evs, err := readEvents(ctx, tx, query("policy_pending_events"), false, mark)
-			if err != nil {
+		if maxID > mark {
+			d := &deferral{listed: listed, add: ev.Defer}
+			if err := s.evaluateNew(ctx, tx, ev, mark, maxID, d, &sum); err != nil {
 				return err
 			}
-			pending = pointers(evs)
+			// The pending events are evaluated (or left): free them before the listed addresses'
+			// events are read. Should the transaction fail, the next evaluation reads them back.
+			s.recent.reset()
+			listed = d.listed
+			if err := setMark(ctx, tx, maxID); err != nil {
+				return err
+			}
 		}
-		addrOf, malformed, moved, err := s.mapRecipients(ctx, tx, distinctRecipients(pending))
-		if err != nil {
-			return err
+		if !listed || ev.Defer {
+			return nil
 		}
-		sum.Malformed = malformed
-		src := eventSource{upTo: mark, pending: groupPending(pending, addrOf), stateless: !moved,
-			incremental: !moved && ev.Continue != nil}
-		if err := evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, src, &sum); err != nil {
-			return err
-		}
-		return setMark(ctx, tx, maxID)
+		return evaluateDeferred(ctx, tx, ev, &sum)
 	})
 	if err == nil {
 		s.recent.reset()
 	}
 	return sum, err
+}
+
+// evaluateNew evaluates the addresses of the events with an id after mark, up to maxID, except
+// those that d lists.
+func (s *Store) evaluateNew(ctx context.Context, tx *txn, ev Evaluator, mark, maxID int64, d *deferral, sum *EvalSummary) error {
+	if maxID-mark > pendingInMemory {
+		for raws, err := range pages(ctx, tx, "policy_pending_recipients_from", mark) {
+			if err != nil {
+				return err
+			}
+			addrOf, malformed, _, err := s.mapRecipients(ctx, tx, raws)
+			if err != nil {
+				return err
+			}
+			sum.Malformed += malformed
+			src := allEvents
+			src.deferred = d
+			if err := evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, src, sum); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	pruned, err := eventsPruned(ctx, tx)
+	if err != nil {
+		return err
+	}
+	pending := s.recent.pending(mark, maxID, pruned)
+	if pending == nil {
+		evs, err := readEvents(ctx, tx, query("policy_pending_events"), false, mark)
+		if err != nil {
+			return err
+		}
+		pending = pointers(evs)
+	}
+	addrOf, malformed, moved, err := s.mapRecipients(ctx, tx, distinctRecipients(pending))
+	if err != nil {
+		return err
+	}
+	sum.Malformed += malformed
+	src := eventSource{upTo: mark, pending: groupPending(pending, addrOf), stateless: !moved,
+		incremental: !moved && ev.Continue != nil, deferred: d}
+	return evaluateAddresses(ctx, tx, ev, distinctAddresses(addrOf), nil, src, sum)
+}
+
+// evaluateDeferred evaluates the addresses listed in policy_deferred from all their events, a
+// page at a time, and empties the list.
+func evaluateDeferred(ctx context.Context, tx *txn, ev Evaluator, sum *EvalSummary) error {
+	for addrs, err := range pages(ctx, tx, "policy_deferred_from") {
+		if err != nil {
+			return err
+		}
+		// Their states' bounces count none of the events that listed them: the states as read
+		// here add those, so that evaluateAddresses decides them maxEventsAtOnce at a time.
+		old := make(map[string]summary, len(addrs))
+		err := chunks(addrs, func(part []string) error {
+			for o, err := range summaries(ctx, tx, listQuery("policy_deferred_states_in", len(part)), anys(part)...) {
+				if err != nil {
+					return err
+				}
+				old[o.address] = o.summary
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := evaluateAddresses(ctx, tx, ev, addrs, old, allEvents, sum); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, query("policy_clear_deferred"))
+	return err
+}
+
+// deferral is how an EvaluatePending treats policy_deferred: the addresses it lists are left
+// out, their states missing the events that listed them until an evaluation from all their
+// events (evaluateDeferred).
+type deferral struct {
+	listed bool // the list may have addresses: look each chunk's addresses up in it
+	add    bool // Evaluator.Defer: list the addresses with a state that Continue refuses instead of deciding them
 }
 
 // pendingInMemory is the most pending events EvaluatePending holds in memory at once (a few
@@ -198,11 +290,15 @@ var pendingInMemory int64 = 100_000
 // one it took is evaluated from that state and its pending events alone (Evaluator.Continue):
 // no older event is read and its audit trail is appended to. That holds under the same
 // condition as stateless: every event up to the mark was evaluated into the stored states.
+//
+// With deferred, the addresses policy_deferred lists are left out, and with deferred.add those
+// that Continue refuses are listed instead of decided (Evaluator.Defer).
 type eventSource struct {
 	upTo        int64
 	pending     map[string][]bounce.Event
 	stateless   bool
 	incremental bool
+	deferred    *deferral
 }
 
 // allEvents reads every event of an address from the database.
@@ -302,6 +398,9 @@ func (s *Store) EvaluateAll(ctx context.Context, ev Evaluator) (EvalSummary, err
 			}
 		}
 		if err := removeOrphanStates(ctx, tx, ev.Now, &sum); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, query("policy_clear_deferred")); err != nil {
 			return err
 		}
 		return setMark(ctx, tx, maxID)
@@ -465,7 +564,7 @@ func distinctAddresses(addrOf map[string]string) []string {
 type summary struct {
 	state   bounce.State
 	expires time.Time
-	bounces int // the state's Bounces when read whole (policy_resume_in), else 0: a size hint
+	bounces int // the state's Bounces: about how many events an evaluation of the address reads
 }
 
 // addressSummary is an address and the summary of its stored state.
@@ -485,8 +584,8 @@ func readSummaries(ctx context.Context, q queryer, text string, args ...any) (ma
 	return out, nil
 }
 
-// summaries runs a query whose rows are an address, its state (empty for none) and when that
-// state expires, and yields each after the query is read: the loop may run queries (a
+// summaries runs a query whose rows are an address, its state (empty for none), when that
+// state expires and its bounces, and yields each after the query is read: the loop may run queries (a
 // PostgreSQL connection runs one at a time).
 func summaries(ctx context.Context, q queryer, text string, args ...any) iter.Seq2[addressSummary, error] {
 	return func(yield func(addressSummary, error) bool) {
@@ -513,10 +612,11 @@ func readAddressSummaries(ctx context.Context, q queryer, text string, args ...a
 	for rows.Next() {
 		var a, st string
 		var exp sql.NullInt64
-		if err := rows.Scan(&a, &st, &exp); err != nil {
+		var n int
+		if err := rows.Scan(&a, &st, &exp, &n); err != nil {
 			return nil, err
 		}
-		all = append(all, addressSummary{a, summary{state: bounce.State(st), expires: fromUnix(exp)}})
+		all = append(all, addressSummary{a, summary{state: bounce.State(st), expires: fromUnix(exp), bounces: n}})
 	}
 	return all, rows.Err()
 }
@@ -533,6 +633,12 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 	}
 	defer w.Close()
 	return chunks(addrs, func(part []string) error {
+		if d := src.deferred; d != nil && d.listed {
+			var err error
+			if part, err = withoutDeferred(ctx, tx, part, src.pending); err != nil {
+				return err
+			}
+		}
 		before := old
 		var decided []Decided // evaluated from their stored state (Continue)
 		if src.incremental {
@@ -553,6 +659,14 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 						if err := w.trim(ctx, a, d.Kept); err != nil {
 							return err
 						}
+						continue
+					}
+					if src.deferred != nil && src.deferred.add {
+						if err := deferAddress(ctx, tx, a, len(src.pending[a])); err != nil {
+							return err
+						}
+						src.deferred.listed = true
+						sum.Deferred++
 						continue
 					}
 				}
@@ -588,6 +702,36 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 		}
 		return w.flush(ctx, tx)
 	})
+}
+
+// withoutDeferred returns the addresses of part that policy_deferred does not list, and counts
+// the pending events of those it lists with them.
+func withoutDeferred(ctx context.Context, q queryer, part []string, pending map[string][]bounce.Event) ([]string, error) {
+	listed, err := strings1(ctx, q, listQuery("policy_deferred_in", len(part)), anys(part)...)
+	if err != nil || len(listed) == 0 {
+		return part, err
+	}
+	isListed := make(map[string]bool, len(listed))
+	for _, a := range listed {
+		isListed[a] = true
+	}
+	out := make([]string, 0, len(part)-len(listed))
+	for _, a := range part {
+		if !isListed[a] {
+			out = append(out, a)
+		} else if n := len(pending[a]); n > 0 {
+			if err := deferAddress(ctx, q, a, n); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// deferAddress lists address a in policy_deferred with n more events.
+func deferAddress(ctx context.Context, q queryer, a string, n int) error {
+	_, err := q.ExecContext(ctx, query("policy_insert_deferred"), a, n)
+	return err
 }
 
 // maxEventsAtOnce bounds the events evaluateAddresses holds at once for the addresses it
@@ -807,6 +951,9 @@ func (s *Store) Unsuppress(ctx context.Context, ev Evaluator, o bounce.Override)
 		}
 		sum := newSummary()
 		if err := evaluateAddresses(ctx, tx, ev, []string{o.Recipient}, nil, allEvents, &sum); err != nil {
+			return err
+		}
+		if err := execList(ctx, tx, "policy_delete_deferred", []string{o.Recipient}); err != nil {
 			return err
 		}
 		row, ok, err := stateOf(ctx, tx, o.Recipient)

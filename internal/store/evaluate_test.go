@@ -810,3 +810,141 @@ func deliverAll(lr *Lister, fp func(*Listed) string) error {
 	}
 	return nil
 }
+
+// TestEvaluateDeferred: an evaluation with Evaluator.Defer (a scan's, before its last) lists
+// the addresses with a state that cannot go on from it (here Continue refuses every address)
+// instead of reading all their events, and leaves their states as they were, also when more of
+// their events come; Pending says so (a killed scan's next command evaluates them). The next
+// evaluation without Defer, in any process, gives every listed address the state and trail of
+// an evaluation of everything, and empties the list. Unsuppress evaluates and takes off the
+// address it overrides; Pseudonymise lists the pseudonym of a listed address in its place.
+func TestEvaluateDeferred(t *testing.T) {
+	ctx := context.Background()
+	final := defaultEvaluator(t, "2026-03-05T00:00:00Z")
+	msgs := policyBatch()
+	whole, _ := openTemp(t)
+	if _, err := whole.SaveBatch(ctx, msgs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := whole.EvaluateAll(ctx, final); err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(t, whole)
+
+	s, path := openStoreAt(t)
+	refuse := final
+	refuse.Continue = func(*StateRow, []bounce.Event) (Decided, bool) { return Decided{}, false }
+	scanning := refuse
+	scanning.Defer = true
+	listedNow := func() []string {
+		t.Helper()
+		l, err := strings1(ctx, s.db, "SELECT address FROM policy_deferred ORDER BY address")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	// ann's, ben's and cat's first bounces, then ben's second and others, then the rest, each
+	// part evaluated as a scan does.
+	pick := func(idx ...int) []Message {
+		var out []Message
+		for _, i := range idx {
+			out = append(out, msgs[i])
+		}
+		return out
+	}
+	rest := pick(1, 2, 5)
+	for i := 10; i < len(msgs); i++ {
+		rest = append(rest, msgs[i])
+	}
+	if _, err := s.SaveBatch(ctx, pick(0, 3, 6), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EvaluatePending(ctx, scanning); err != nil {
+		t.Fatal(err)
+	}
+	first := snapshot(t, s)
+	if l := listedNow(); len(l) != 0 {
+		t.Fatalf("new addresses listed: %v", l)
+	}
+	for i, part := range [][]Message{pick(4, 7, 8, 9), rest} {
+		if _, err := s.SaveBatch(ctx, part, nil); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := s.EvaluatePending(ctx, scanning)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && (sum.Deferred != 1 || !slices.Equal(listedNow(), []string{"ben@example.org"})) {
+			t.Fatalf("part 1: %d deferred, listed %v; want ben@example.org", sum.Deferred, listedNow())
+		}
+	}
+	// ann and ben have states from the first part and events since; ben was listed already.
+	if l := listedNow(); !slices.Equal(l, []string{"ann@example.org", "ben@example.org"}) {
+		t.Fatalf("listed %v", l)
+	}
+	for _, a := range []string{"ann@example.org", "ben@example.org"} {
+		if !strings.Contains(first, a) || section(snapshot(t, s), a) != section(first, a) {
+			t.Errorf("%s: state changed while listed:\n%s\nwas:\n%s", a, section(snapshot(t, s), a), section(first, a))
+		}
+	}
+	if p, err := s.Pending(ctx); err != nil || !p {
+		t.Errorf("Pending with listed addresses = %v, %v", p, err)
+	}
+	// Another process (the next command after a killed scan) evaluates them.
+	other, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	sum, err := other.EvaluatePending(ctx, refuse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Addresses != 2 {
+		t.Errorf("final evaluation: %d addresses, want the 2 listed", sum.Addresses)
+	}
+	if got := snapshot(t, s); got != want {
+		t.Errorf("states differ from an evaluation of everything\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	if l := listedNow(); len(l) != 0 {
+		t.Errorf("still listed: %v", l)
+	}
+	if p, err := s.Pending(ctx); err != nil || p {
+		t.Errorf("Pending after = %v, %v", p, err)
+	}
+
+	// Unsuppress takes its address off; Pseudonymise moves the listing to the pseudonym.
+	for _, a := range []string{"cat@example.org", "ann@example.org"} {
+		if _, err := s.db.ExecContext(ctx, "INSERT INTO policy_deferred (address) VALUES (?)", a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := bounce.Override{Recipient: "cat@example.org", At: final.Now, By: "alice", Why: "typo fixed"}
+	if _, _, err := s.Unsuppress(ctx, final, o); err != nil {
+		t.Fatal(err)
+	}
+	ps := []Pseudonym{{Address: "ann@example.org", Pseudonym: "p1@pseudonym.invalid"}}
+	id := func(string) func(string) string { return func(s string) string { return s } }
+	if _, err := s.Pseudonymise(ctx, ps, Redactors{Of: id, All: func(s string) string { return s }}, false); err != nil {
+		t.Fatal(err)
+	}
+	if l := listedNow(); !slices.Equal(l, []string{"p1@pseudonym.invalid"}) {
+		t.Errorf("after unsuppress and pseudonymise: listed %v, want the pseudonym alone", l)
+	}
+}
+
+// section returns the lines of a snapshot about address a: its state and its transitions.
+func section(snap, a string) string {
+	var b strings.Builder
+	in := false
+	for _, l := range strings.SplitAfter(snap, "\n") {
+		if !strings.HasPrefix(l, "  ") {
+			in = strings.HasPrefix(l, "{Address:"+a+" ")
+		}
+		if in {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}

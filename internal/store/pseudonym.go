@@ -245,6 +245,14 @@ func moveAddress(ctx context.Context, tx *txn, p Pseudonym, redact func(string) 
 	if err := moveOverrides(ctx, tx, p, redact); err != nil {
 		return err
 	}
+	// An address a running scan left for an evaluation from all its events (policy_deferred)
+	// passes that on to its pseudonym.
+	if _, err := tx.ExecContext(ctx, query("pseudo_deferred"), p.Pseudonym, p.Address); err != nil {
+		return err
+	}
+	if err := execList(ctx, tx, "policy_delete_deferred", []string{p.Address}); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, query("pseudo_export_changes"), p.Pseudonym, p.Address)
 	return err
 }

@@ -60,6 +60,7 @@ var undoMigration = map[int][]string{
 		"DROP TABLE exported", "ALTER TABLE exported_one RENAME TO exported"},
 	// 0008: content keys ("c:" and hex digits) without the day: rtrim leaves "DAY/", in both dialects.
 	8: {"UPDATE message_contents SET content_key = substr(content_key, length(rtrim(content_key, 'c:0123456789abcdef')) + 1)"},
+	9: {"DROP TABLE policy_deferred"},
 }
 
 // downgrade takes the closed database at p (a path or a PostgreSQL URL: rawDB) back to schema version, keeping its messages and
