@@ -21,18 +21,18 @@ import (
 
 // contentStmts are the statements SaveBatch needs for content keys, prepared in its transaction.
 type contentStmts struct {
-	ins, getOwner, setOwner, legacy *sql.Stmt
+	ins, getOwner, setOwner, legacy rowStmt
 	hasLegacy                       bool
 }
 
-func prepareContents(ctx context.Context, tx *txn, hasLegacy bool) (*contentStmts, error) {
+func prepareContents(prepare prepareFunc, hasLegacy bool) (*contentStmts, error) {
 	c := &contentStmts{hasLegacy: hasLegacy}
 	for _, p := range []struct {
-		dst  **sql.Stmt
+		dst  *rowStmt
 		name string
 	}{{&c.ins, "insert_content"}, {&c.getOwner, "content_owner"}, {&c.setOwner, "set_content_owner"},
 		{&c.legacy, "legacy_message"}} {
-		st, err := tx.PrepareContext(ctx, query(p.name))
+		st, err := prepare(p.name)
 		if err != nil {
 			c.close()
 			return nil, err
@@ -43,9 +43,9 @@ func prepareContents(ctx context.Context, tx *txn, hasLegacy bool) (*contentStmt
 }
 
 func (c *contentStmts) close() {
-	for _, st := range []*sql.Stmt{c.ins, c.getOwner, c.setOwner, c.legacy} {
+	for _, st := range []rowStmt{c.ins, c.getOwner, c.setOwner, c.legacy} {
 		if st != nil {
-			st.Close()
+			st.close()
 		}
 	}
 }
@@ -53,41 +53,46 @@ func (c *contentStmts) close() {
 // owner returns the key of the message that holds m's content: "" when the content is new (it
 // is now recorded as m's), m.Key when m itself holds it (stored before), another key when m is
 // a copy of that message.
-func (c *contentStmts) owner(ctx context.Context, m *Message) (string, error) {
+func (c *contentStmts) owner(m *Message) (string, error) {
 	if m.ContentKey == "" {
 		return "", nil
 	}
 	ck := storedContentKey(m)
-	res, err := c.ins.ExecContext(ctx, ck, m.Key)
-	if err != nil {
-		return "", err
-	}
-	n, err := res.RowsAffected()
+	n, _, err := c.ins.exec(ck, m.Key)
 	if err != nil {
 		return "", err
 	}
 	if n == 0 {
-		var owner string
-		err := c.getOwner.QueryRowContext(ctx, ck).Scan(&owner)
-		return owner, err
+		owner, ok, err := c.getOwner.one(ck)
+		if err == nil && !ok {
+			err = sql.ErrNoRows
+		}
+		return asString(owner), err
 	}
 	if !c.hasLegacy || m.MessageID == "" || m.Date.IsZero() || len(m.Events) == 0 {
 		return "", nil
 	}
-	var owner string
-	switch err := c.legacy.QueryRowContext(ctx, m.MessageID, m.Date.Unix()).Scan(&owner); {
-	case err == sql.ErrNoRows:
-		return "", nil
+	v, ok, err := c.legacy.one(m.MessageID, m.Date.Unix())
+	owner := asString(v)
+	switch {
 	case err != nil:
 		return "", err
+	case !ok:
+		return "", nil
 	case owner == m.Key:
 		return "", nil // the legacy message itself, read again: the message insert finds it
 	}
 	// A copy of a legacy message: later copies find the legacy one through the content key.
-	if _, err := c.setOwner.ExecContext(ctx, owner, ck); err != nil {
+	if _, _, err := c.setOwner.exec(owner, ck); err != nil {
 		return "", err
 	}
 	return owner, nil
+}
+
+// asString is a text column's value as rowStmt.one returns it.
+func asString(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 // storedContentKey is the key message_contents holds for m's content (migration 0008): the UTC

@@ -198,6 +198,9 @@ type txn struct {
 	*sql.Tx
 	d    *dialect
 	conn *sql.Conn // the connection the transaction runs on (PostgreSQL), nil for SQLite
+	// wconn is the Store's write connection a SQLite write transaction runs on (beginWrite),
+	// for raw: it stays open when the transaction ends.
+	wconn *sql.Conn
 }
 
 // Commit and Rollback end the transaction and give its connection back to the pool.
@@ -218,13 +221,16 @@ func (t *txn) release() {
 }
 
 // raw calls fn with the driver's connection of the transaction (a *stdlib.Conn of pgx on
-// PostgreSQL), between two statements of the transaction: what fn runs on it is part of the
-// transaction.
+// PostgreSQL; modernc.org/sqlite's in a SQLite write transaction), between two statements of
+// the transaction: what fn runs on it is part of the transaction.
 func (t *txn) raw(fn func(driverConn any) error) error {
-	if t.conn == nil {
-		return errors.New("store: no driver connection")
+	switch {
+	case t.conn != nil:
+		return t.conn.Raw(fn)
+	case t.wconn != nil:
+		return t.wconn.Raw(fn)
 	}
-	return t.conn.Raw(fn)
+	return errors.New("store: no driver connection")
 }
 
 func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

@@ -151,34 +151,50 @@ func (t *Tx) SaveBatch(msgs []Message, checkpoints []Checkpoint) (inserted int, 
 }
 
 // saveRows stores msgs one statement per row (SQLite: save_bulk.go says why PostgreSQL does
-// not), appending the ids and events stored and counting the new messages.
+// not), appending the ids and events stored and counting the new messages. On SQLite the
+// statements are the driver's (rowstmt.go).
 func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bool, now time.Time,
 	ids *[]int64, evs *[]bounce.Event, inserted *int) error {
-	insMsg, err := tx.PrepareContext(ctx, query("insert_message"))
+	if !tx.d.lastInsertID {
+		return s.saveRowsWith(sqlStmts(ctx, tx), tx.d, msgs, legacy, now, ids, evs, inserted)
+	}
+	return tx.raw(func(conn any) error {
+		prepare, err := driverStmts(ctx, tx.d, conn)
+		if err != nil {
+			return err
+		}
+		return s.saveRowsWith(prepare, tx.d, msgs, legacy, now, ids, evs, inserted)
+	})
+}
+
+func (s *Store) saveRowsWith(prepare prepareFunc, d *dialect, msgs []Message, legacy bool, now time.Time,
+	ids *[]int64, evs *[]bounce.Event, inserted *int) error {
+	insMsg, err := prepare("insert_message")
 	if err != nil {
 		return err
 	}
-	defer insMsg.Close()
-	rowid := tx.d.lastInsertID
+	defer insMsg.close()
+	rowid := d.lastInsertID
 	insertEvent := "insert_event"
 	if rowid {
 		insertEvent = "insert_event_rowid"
 	}
-	insEvent, err := tx.PrepareContext(ctx, query(insertEvent))
+	insEvent, err := prepare(insertEvent)
 	if err != nil {
 		return err
 	}
-	defer insEvent.Close()
-	cs, err := prepareContents(ctx, tx, legacy)
+	defer insEvent.close()
+	cs, err := prepareContents(prepare, legacy)
 	if err != nil {
 		return err
 	}
 	defer cs.close()
-	insDup, err := tx.PrepareContext(ctx, query("insert_duplicate"))
+	insDup, err := prepare("insert_duplicate")
 	if err != nil {
 		return err
 	}
-	defer insDup.Close()
+	defer insDup.close()
+	var args []any // an event's, reused
 	for i := range msgs {
 		orig := &msgs[i]
 		stored := *orig // as stored: the key with the host's prefix
@@ -188,7 +204,7 @@ func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bo
 		if scanned.IsZero() {
 			scanned = now
 		}
-		owner, err := cs.owner(ctx, m)
+		owner, err := cs.owner(m)
 		if err != nil {
 			return fmt.Errorf("message %s: %w", m.Position, err)
 		}
@@ -196,28 +212,24 @@ func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bo
 			continue // stored before
 		}
 		if owner != "" {
-			res, err := insDup.ExecContext(ctx, m.Key, m.Position, m.Path, null(m.MessageID), null(m.Subject),
+			n, _, err := insDup.exec(m.Key, m.Position, m.Path, null(m.MessageID), null(m.Subject),
 				null(m.From), unix(m.Date), scanned.Unix(), owner)
 			if err != nil {
 				return fmt.Errorf("message %s: %w", m.Position, err)
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 1 {
+			if n == 1 {
 				orig.Stored, orig.DuplicateOf = true, owner
 				*inserted++
 			}
 			continue
 		}
-		res, err := insMsg.ExecContext(ctx, m.Key, m.Position, m.Path, m.Outcome, null(m.Error),
+		n, _, err := insMsg.exec(m.Key, m.Position, m.Path, m.Outcome, null(m.Error),
 			null(m.Format), null(m.MessageID), null(m.Subject), null(m.From), unix(m.Date),
 			scanned.Unix(), len(m.Events))
 		if err != nil {
 			return fmt.Errorf("message %s: %w", m.Position, err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
+		if n == 0 {
 			orig.Stored = false
 			continue // stored before
 		}
@@ -225,25 +237,28 @@ func (s *Store) saveRows(ctx context.Context, tx *txn, msgs []Message, legacy bo
 		*inserted++
 		for j := range m.Events {
 			e := &m.Events[j]
-			args := []any{m.Key, j + 1, NormalizeRecipient(e.Recipient),
+			args = append(args[:0], m.Key, j+1, NormalizeRecipient(e.Recipient),
 				null(e.Action), null(e.Status), null(e.ReplyCode), null(e.Diagnostic),
 				null(e.RemoteMTA), null(e.ReportingMTA), string(e.Reason), string(e.Type), boolInt(e.Hard),
 				null(e.Provider), null(e.Rule), e.Confidence, unix(e.BouncedAt), null(e.Sender),
 				null(e.Subject), null(e.OriginalMessageID), null(e.Campaign),
-				null(e.SendingDomain), null(e.FeedbackType)}
+				null(e.SendingDomain), null(e.FeedbackType))
 			var id int64
-			var err error
+			var stored bool
 			if rowid {
-				id, err = insertRowid(ctx, insEvent, args)
+				n, lastID, err := insEvent.exec(args...)
+				id, stored = lastID, n == 1
+				if err != nil {
+					return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
+				}
 			} else {
-				err = insEvent.QueryRowContext(ctx, args...).Scan(&id)
+				v, ok, err := insEvent.one(args...)
+				if err != nil {
+					return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
+				}
+				id, stored = asInt64(v), ok
 			}
-			switch {
-			case err == sql.ErrNoRows:
-				// stored before
-			case err != nil:
-				return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
-			default:
+			if stored { // else stored before
 				*ids = append(*ids, id)
 				*evs = append(*evs, storedEvent(m, j, scanned.Unix()))
 			}
@@ -435,19 +450,4 @@ func anys(ss []string) []any {
 		a[i] = s
 	}
 	return a
-}
-
-// insertRowid runs an INSERT ... ON CONFLICT DO NOTHING and returns the new row's id, or
-// sql.ErrNoRows when the row was there.
-func insertRowid(ctx context.Context, st *sql.Stmt, args []any) (int64, error) {
-	res, err := st.ExecContext(ctx, args...)
-	if err != nil {
-		return 0, err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return 0, err
-	} else if n == 0 {
-		return 0, sql.ErrNoRows
-	}
-	return res.LastInsertId()
 }

@@ -100,7 +100,7 @@ func (s *Store) beginWrite(ctx context.Context) (*txn, error) {
 		s.wconn = nil
 		return nil, err
 	}
-	return &txn{Tx: tx, d: s.db.d}, nil
+	return &txn{Tx: tx, d: s.db.d, wconn: s.wconn}, nil
 }
 
 func (t *Tx) run(fns []func()) {
