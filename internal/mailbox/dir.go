@@ -254,7 +254,7 @@ func (w *walker) file(e entry) error {
 		return failed(errNotRegular)
 	}
 	if e.key != "" { // a maildir file: one message, read whole where the system allows
-		data, mtime, ok, err := readWhole(path, w.max)
+		data, mtime, pooled, ok, err := readWhole(path, w.max)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
@@ -262,7 +262,7 @@ func (w *walker) file(e entry) error {
 			return failed(err)
 		}
 		if ok {
-			return w.whole(&source{path: path, key: e.key, entry: true, size: int64(len(data)), mtime: mtime}, data)
+			return w.whole(&source{path: path, key: e.key, entry: true, size: int64(len(data)), mtime: mtime}, data, pooled)
 		}
 	}
 	f, err := os.Open(path)

@@ -109,6 +109,8 @@ type Message struct {
 	// message of an mbox file. Store it (keyed by Path) once every message yielded before it
 	// has been committed, and return it from Options.Resume on the next run.
 	Checkpoint *Checkpoint
+
+	pooled bool // Data is a recycled buffer (see Release)
 }
 
 // Checkpoint records how far an mbox file has been read.
@@ -496,12 +498,13 @@ func (w *walker) single(s *source, r io.Reader) error {
 }
 
 // whole yields the maildir file s, whose bytes readWhole read: what single would make of
-// them, without a second copy (a compressed file still goes through its decompressor).
-func (w *walker) whole(s *source, data []byte) error {
+// them, without a second copy (a compressed file still goes through its decompressor). pooled
+// says that data is a recycled buffer, which Release takes back.
+func (w *walker) whole(s *source, data []byte, pooled bool) error {
 	if sniffBytes(data) != nil {
 		return w.read(s, bytes.NewReader(data))
 	}
-	m := Message{Key: s.key, Position: s.path, Path: s.path, ModTime: s.mtime, Data: data}
+	m := Message{Key: s.key, Position: s.path, Path: s.path, ModTime: s.mtime, Data: data, pooled: pooled}
 	if len(data) == 0 {
 		m.Err, m.Data = ErrEmpty, nil
 	}

@@ -970,6 +970,7 @@ func BenchmarkMaildirRead(b *testing.B) {
 				return m.Err
 			}
 			count++
+			Release(&m) // as scan's workers do once a message is decoded
 			return nil
 		})
 		if err != nil || count != n {
@@ -977,4 +978,47 @@ func BenchmarkMaildirRead(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// TestReleaseRecycles reads a maildir whose files shrink and grow, releasing each message as
+// scan does: a recycled buffer must hold exactly the next file (no byte of a longer one read
+// before it), and buffers must be recycled at all (what spares the garbage collector).
+func TestReleaseRecycles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Maildir")
+	sizes := []int{3000, 1000, 4000, 10, 2500, 5000, 4096, 4095, 300000, 7000, 1, 8192}
+	var want []string
+	for i, n := range sizes {
+		body := strings.Repeat(string(rune('a'+i)), n)
+		want = append(want, body)
+		write(t, filepath.Join(dir, "new", fmt.Sprintf("%d.M%dP1.host", 1700000000+i, i)), body)
+	}
+	for round := range 3 {
+		i, reused := 0, 0
+		seen := map[*byte]bool{}
+		err := Walk([]string{dir}, Options{}, func(m Message) error {
+			if m.Err != nil {
+				return m.Err
+			}
+			if string(m.Data) != want[i] {
+				t.Errorf("round %d, message %d: %d bytes %.10q..., want %d bytes %.10q...", round, i+1, len(m.Data), m.Data, len(want[i]), want[i])
+			}
+			if p := &m.Data[:1][0]; seen[p] {
+				reused++
+			} else {
+				seen[p] = true
+			}
+			i++
+			Release(&m)
+			if m.Data != nil {
+				t.Errorf("message %d: Data kept after Release", i)
+			}
+			return nil
+		})
+		if err != nil || i != len(sizes) {
+			t.Fatalf("round %d: read %d messages, want %d: %v", round, i, len(sizes), err)
+		}
+		if runtime.GOOS == "linux" && reused == 0 {
+			t.Errorf("round %d: no buffer recycled in %d messages", round, i)
+		}
+	}
 }

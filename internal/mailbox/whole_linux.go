@@ -13,8 +13,9 @@ import (
 // poller's reference counting: on the single reading goroutine of a maildir scan these were
 // most of its time. ok is false, with no error, when the file is not a regular file, is larger
 // than max, or grew since its fstat: the caller then reads it with os.Open like any other file.
-// Errors are those os.Open, File.Stat and File.Read would give.
-func readWhole(path string, max int64) (data []byte, mtime time.Time, ok bool, err error) {
+// Errors are those os.Open, File.Stat and File.Read would give. pooled says that data is in a
+// recycled buffer (getBuffer).
+func readWhole(path string, max int64) (data []byte, mtime time.Time, pooled, ok bool, err error) {
 	var fd int
 	for {
 		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
@@ -23,17 +24,17 @@ func readWhole(path string, max int64) (data []byte, mtime time.Time, ok bool, e
 		}
 	}
 	if err != nil {
-		return nil, time.Time{}, false, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, time.Time{}, false, false, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	if err := fstat(fd, &st); err != nil {
-		return nil, time.Time{}, false, &fs.PathError{Op: "stat", Path: path, Err: err}
+		return nil, time.Time{}, false, false, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
 	if st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size > max {
-		return nil, time.Time{}, false, nil
+		return nil, time.Time{}, false, false, nil
 	}
-	buf := make([]byte, st.Size+1) // +1: a file that grew fills it
+	buf, pooled := getBuffer(int(st.Size) + 1) // +1: a file that grew fills it
 	n := 0
 	for n < len(buf) {
 		m, err := syscall.Read(fd, buf[n:])
@@ -41,7 +42,7 @@ func readWhole(path string, max int64) (data []byte, mtime time.Time, ok bool, e
 			continue
 		}
 		if err != nil {
-			return nil, time.Time{}, false, &fs.PathError{Op: "read", Path: path, Err: err}
+			return nil, time.Time{}, false, false, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		if m == 0 {
 			break // the end of a file that shrank since its fstat
@@ -54,9 +55,9 @@ func readWhole(path string, max int64) (data []byte, mtime time.Time, ok bool, e
 		}
 	}
 	if int64(n) > st.Size {
-		return nil, time.Time{}, false, nil
+		return nil, time.Time{}, false, false, nil
 	}
-	return buf[:n], time.Unix(st.Mtim.Unix()), true, nil
+	return buf[:n], time.Unix(st.Mtim.Unix()), pooled, true, nil
 }
 
 func fstat(fd int, st *syscall.Stat_t) error {

@@ -252,6 +252,9 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 				}
 				it.Msg.Data = nil // the raw message is not needed past this point
 				room.release(int64(len(j.msg.Data)))
+				// Nothing refers to the raw bytes now: a Report and its events hold strings
+				// (copies), so the buffer can take the next message read.
+				mailbox.Release(&j.msg)
 				results <- done{j.seq, it}
 			}
 		}()
