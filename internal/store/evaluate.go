@@ -638,6 +638,9 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 			if part, err = withoutDeferred(ctx, tx, part, src.pending); err != nil {
 				return err
 			}
+			if len(part) == 0 {
+				return nil // all listed: no query of an empty list (PostgreSQL refuses IN ())
+			}
 		}
 		before := old
 		var decided []Decided // evaluated from their stored state (Continue)

@@ -9,7 +9,7 @@
 -- decided together that share a page share its read: 0.25 s instead of 1.6 s for the 52,000
 -- events of 232 addresses in a 48 MB database, 0.8 s instead of 1.7 s for 67,000 in 218 MB
 -- (docs/performance.md). The unary + keeps SQLite from scanning the index by id: the addresses
--- are the selective part.
+-- are the selective part. PostgreSQL keeps the one join (queries/postgres/policy_events.sql).
 SELECT r.address, e.message_key, e.idx, m.position, e.type, e.reason, e.provider, e.status,
        e.reply_code, e.rule, e.diagnostic, e.feedback_type,
        COALESCE(e.bounced_at, m.scanned_at)
