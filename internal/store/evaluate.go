@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -242,13 +243,9 @@ func evaluateDeferred(ctx context.Context, tx *txn, ev Evaluator, sum *EvalSumma
 		// here add those, so that evaluateAddresses decides them maxEventsAtOnce at a time.
 		old := make(map[string]summary, len(addrs))
 		err := chunks(addrs, func(part []string) error {
-			for o, err := range summaries(ctx, tx, listQuery("policy_deferred_states_in", len(part)), anys(part)...) {
-				if err != nil {
-					return err
-				}
-				old[o.address] = o.summary
-			}
-			return nil
+			m, err := readSummaries(ctx, tx, listQuery("policy_deferred_states_in", len(part)), anys(part)...)
+			maps.Copy(old, m)
+			return err
 		})
 		if err != nil {
 			return err

@@ -43,15 +43,15 @@ func (r *StateRow) Effective(now time.Time) bounce.State {
 	return bounce.Effective(r.State, r.ExpiresAt, now)
 }
 
+// The columns of a state row and of a transition row (policy_upsert_states,
+// policy_insert_transitions).
+const stateCols, transitionCols = 23, 10
+
 // decidedWriter stores evaluated addresses: each one's state row and its transitions, numbered
 // after the d.Kept ones already stored (trim removes the others). On SQLite it writes row by row
 // with prepared statements; on PostgreSQL (bulkSave) it collects the rows and flush writes them
 // with multi-row statements, as SaveBatch does (save_bulk.go): the trims first, then the states,
 // then the transitions, so that each address's writes keep their order.
-// The columns of a state row and of a transition row (policy_upsert_states,
-// policy_insert_transitions).
-const stateCols, transitionCols = 23, 10
-
 type decidedWriter struct {
 	upState, insTr, delAfter *sql.Stmt // row by row
 	bulk                     bool
