@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -144,17 +145,28 @@ func newMatcher(phrases []string) *matcher {
 			}
 		}
 	}
-	// the trie, with edges in maps while building
+	// the trie in flat arrays while building: each state's edges are a list through next,
+	// in the order they were added, and its own phrases a list through nextOut (a phrase ends
+	// in one state). A trie has at most one state per phrase byte, so nothing grows.
+	size := 1
+	for _, p := range phrases {
+		size += len(p)
+	}
 	type edge struct {
 		class  uint16
 		target int32
+		next   int32 // the state's next edge, -1 after its last
 	}
-	edges := [][]edge{nil}
-	out := [][]int32{nil}
+	edges := make([]edge, 0, size-1)
+	first := make([]int32, 1, size) // a state's first edge, -1 when it has none
+	last := make([]int32, 1, size)  // a state's last edge
+	own := make([]int32, 1, size)   // a state's first own phrase, -1 when none
+	nextOut := make([]int32, len(phrases))
+	first[0], last[0], own[0] = -1, -1, -1
 	find := func(s int32, c uint16) int32 {
-		for _, e := range edges[s] {
-			if e.class == c {
-				return e.target
+		for k := first[s]; k >= 0; k = edges[k].next {
+			if edges[k].class == c {
+				return edges[k].target
 			}
 		}
 		return -1
@@ -165,34 +177,39 @@ func newMatcher(phrases []string) *matcher {
 			c := m.class[p[i]]
 			t := find(s, c)
 			if t < 0 {
-				t = int32(len(edges))
-				edges = append(edges, nil)
-				out = append(out, nil)
-				edges[s] = append(edges[s], edge{c, t})
+				t = int32(len(first))
+				first, last, own = append(first, -1), append(last, -1), append(own, -1)
+				k := int32(len(edges))
+				edges = append(edges, edge{c, t, -1})
+				if last[s] < 0 {
+					first[s] = k
+				} else {
+					edges[last[s]].next = k
+				}
+				last[s] = k
 			}
 			s = t
 		}
-		out[s] = append(out[s], int32(id))
+		nextOut[id], own[s] = own[s], int32(id)
 	}
 	// breadth-first order: failure links, and renumbering so that shallow states come first
-	n := len(edges)
+	n := len(first)
 	order := make([]int32, 0, n)
 	order = append(order, 0)
 	fail := make([]int32, n)
 	for q := 0; q < len(order); q++ {
 		s := order[q]
-		for _, e := range edges[s] {
-			t := e.target
+		for k := first[s]; k >= 0; k = edges[k].next {
+			t := edges[k].target
 			if s != 0 {
 				f := fail[s]
-				for f != 0 && find(f, e.class) < 0 {
+				for f != 0 && find(f, edges[k].class) < 0 {
 					f = fail[f]
 				}
-				if g := find(f, e.class); g >= 0 && g != t {
+				if g := find(f, edges[k].class); g >= 0 && g != t {
 					fail[t] = g
 				}
 			}
-			out[t] = append(out[t], out[fail[t]]...)
 			order = append(order, t)
 		}
 	}
@@ -203,15 +220,29 @@ func newMatcher(phrases []string) *matcher {
 	m.fail = make([]int32, n)
 	m.edgeStart = make([]int32, n+1)
 	m.outStart = make([]int32, n+1)
+	m.edgeClass = make([]uint16, 0, len(edges))
+	m.edgeTarget = make([]int32, 0, len(edges))
+	var ids []int32
 	for i, s := range order {
 		m.fail[i] = newID[fail[s]]
 		m.edgeStart[i] = int32(len(m.edgeClass))
-		for _, e := range edges[s] {
-			m.edgeClass = append(m.edgeClass, e.class)
-			m.edgeTarget = append(m.edgeTarget, newID[e.target])
+		for k := first[s]; k >= 0; k = edges[k].next {
+			m.edgeClass = append(m.edgeClass, edges[k].class)
+			m.edgeTarget = append(m.edgeTarget, newID[edges[k].target])
 		}
+		// a state's phrases: its own, in the order they were added, then its failure
+		// state's, which is shallower and so already laid out
 		m.outStart[i] = int32(len(m.outIDs))
-		m.outIDs = append(m.outIDs, out[s]...)
+		ids = ids[:0]
+		for id := own[s]; id >= 0; id = nextOut[id] {
+			ids = append(ids, id)
+		}
+		slices.Reverse(ids)
+		m.outIDs = append(m.outIDs, ids...)
+		if i > 0 {
+			f := m.fail[i]
+			m.outIDs = append(m.outIDs, m.outIDs[m.outStart[f]:m.outStart[f+1]]...)
+		}
 	}
 	m.edgeStart[n] = int32(len(m.edgeClass))
 	m.outStart[n] = int32(len(m.outIDs))
