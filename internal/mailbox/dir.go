@@ -3,7 +3,6 @@ package mailbox
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,22 +25,8 @@ func listDir(dir string) ([]dirent, error) {
 		return nil, err
 	}
 	defer f.Close()
-	var list []dirent
-	for {
-		ents, err := f.ReadDir(4096)
-		for _, e := range ents {
-			if !strings.HasPrefix(e.Name(), ".") {
-				list = append(list, dirent{e.Name(), e.Type()})
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return sortDirents(list), err
-		}
-	}
-	return sortDirents(list), nil
+	list, err := readDirents(f)
+	return sortDirents(list), err
 }
 
 func sortDirents(list []dirent) []dirent {
