@@ -93,8 +93,8 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 	// Set before the classifier loads: the rules' few megabytes of garbage then cost no
 	// collection at start.
 	defer setGCPercent(parseGCPercent)()
-	cl, err := g.classifier()
-	if err != nil {
+	opt := &scan.Options{Attributor: g.attributor(), Limits: o.limits}
+	if err := g.scanClassifier(opt); err != nil {
 		return err
 	}
 	out := bufio.NewWriterSize(g.stdout, 64<<10)
@@ -149,7 +149,6 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 		skips = append(skips, []string{it.Msg.Position, string(it.Outcome), why})
 		return nil
 	}
-	opt := &scan.Options{Classifier: cl, Attributor: g.attributor(), Limits: o.limits}
 	if err := scan.Run(g.source(paths, nil, o.maxSize), opt, sink); err != nil {
 		return err
 	}

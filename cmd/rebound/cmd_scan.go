@@ -96,8 +96,8 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if o.batch < 1 {
 		return usageError("--batch must be at least 1")
 	}
-	cl, err := g.classifier()
-	if err != nil {
+	scanOpt := scan.Options{Attributor: g.attributor(), Workers: o.workers, Limits: o.limits}
+	if err := g.scanClassifier(&scanOpt); err != nil {
 		return err
 	}
 	pol, _, err := g.evaluator() // the policy is checked before anything is read
@@ -126,7 +126,7 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 		return g.source(paths, sk, o.maxSize)
 	}
 	sum, err := pipeline.Ingest(ctx, st, src, pipeline.IngestOptions{
-		Scan:   scan.Options{Classifier: cl, Attributor: g.attributor(), Workers: o.workers, Limits: o.limits},
+		Scan:   scanOpt,
 		Batch:  o.batch,
 		Policy: &pol, EvaluateEvery: evaluateEvery,
 		Progress: prog.update,

@@ -21,6 +21,7 @@ import (
 	"github.com/reboundhq/rebound/internal/classify"
 	"github.com/reboundhq/rebound/internal/mailbox"
 	"github.com/reboundhq/rebound/internal/report"
+	"github.com/reboundhq/rebound/internal/scan"
 	"github.com/reboundhq/rebound/internal/store"
 	"github.com/spf13/pflag"
 )
@@ -67,6 +68,20 @@ func (g *globalOptions) classifier() (*classify.Classifier, error) {
 	}
 	g.loaded.cl = cl
 	return cl, nil
+}
+
+// scanClassifier sets the classifier of o. A --rules folder is loaded already
+// (checkConfigFiles), its errors reported before anything is read or created; the embedded
+// rules, which load without error, load while the first messages are listed and read
+// (scan.Options.LoadClassifier).
+func (g *globalOptions) scanClassifier(o *scan.Options) error {
+	if g.rulesDir == "" {
+		o.LoadClassifier = classify.Default
+		return nil
+	}
+	cl, err := g.classifier()
+	o.Classifier = cl
+	return err
 }
 
 // checkRulesDir makes sure a rules folder (--rules, rules check) is one: a usage error saying

@@ -58,9 +58,14 @@ func (it *Item) Why() string {
 // Options control processing.
 type Options struct {
 	Classifier *classify.Classifier
-	Attributor Attributor // may be nil
-	Workers    int        // 0 means GOMAXPROCS
-	Limits     dsn.Limits // bounds on the MIME structure; zero fields take dsn.DefaultLimits
+	// LoadClassifier, when Classifier is nil, gives it: Run calls it once, in the background,
+	// while the source lists and reads the first messages; the workers wait for it. An
+	// error from it ends Run with that error. (Loading the embedded rules takes 10-20 ms, the
+	// listing of a maildir of 50,000 messages 25 ms: one core would wait for the other.)
+	LoadClassifier func() (*classify.Classifier, error)
+	Attributor     Attributor // may be nil
+	Workers        int        // 0 means GOMAXPROCS
+	Limits         dsn.Limits // bounds on the MIME structure; zero fields take dsn.DefaultLimits
 	// MaxInFlight bounds the bytes of raw messages read but not yet processed (0 means
 	// DefaultMaxInFlight). A message larger than the bound is still read, alone.
 	MaxInFlight int64
@@ -226,6 +231,18 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 		workers = runtime.GOMAXPROCS(0)
 	}
 	room := newBudget(opt.MaxInFlight)
+	ready := make(chan struct{}) // closed once opt.Classifier is set (or could not be)
+	var loadErr error
+	if opt.Classifier == nil && opt.LoadClassifier != nil {
+		o := *opt
+		opt = &o
+		go func() {
+			defer close(ready)
+			opt.Classifier, loadErr = opt.LoadClassifier()
+		}()
+	} else {
+		close(ready)
+	}
 	type job struct {
 		seq int
 		msg mailbox.Message
@@ -244,8 +261,9 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
+				<-ready
 				var it Item
-				if j.msg.Key == "" && j.msg.Err == nil {
+				if (j.msg.Key == "" && j.msg.Err == nil) || loadErr != nil {
 					it = Item{Msg: j.msg} // a marker such as an mbox checkpoint
 				} else {
 					it = Process(j.msg, opt)
@@ -283,6 +301,11 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 	}()
 
 	var sinkErr error
+	if <-ready; loadErr != nil {
+		sinkErr = loadErr
+		close(stop)
+		room.stop()
+	}
 	pending := map[int]Item{}
 	next := 0
 	for d := range results {

@@ -165,6 +165,49 @@ func TestRunSourceError(t *testing.T) {
 	}
 }
 
+// TestRunLoadClassifier checks that a classifier loaded in the background (LoadClassifier),
+// while the source goes on, gives the items a loaded one gives, and that an error from loading
+// it ends the run with that error, before anything reaches the sink.
+func TestRunLoadClassifier(t *testing.T) {
+	const n = 200
+	render := func(opt *Options) (string, error) {
+		var b strings.Builder
+		err := Run(testSource(n), opt, func(it *Item) error {
+			fmt.Fprintf(&b, "%s %s", it.Msg.Position, it.Outcome)
+			for _, r := range it.Events {
+				fmt.Fprintf(&b, " %s/%s/%s", r.Recipient, r.Reason, r.Rule)
+			}
+			b.WriteByte('\n')
+			return nil
+		})
+		return b.String(), err
+	}
+	want, err := render(testOptions(t, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := func() (*classify.Classifier, error) {
+		time.Sleep(50 * time.Millisecond) // the source runs ahead meanwhile
+		return classify.Default()
+	}
+	got, err := render(&Options{LoadClassifier: slow, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || !strings.Contains(got, "/userunknown/") {
+		t.Errorf("items with the classifier loaded in the background:\n%.500s\nwant:\n%.500s", got, want)
+	}
+
+	bad := errors.New("rules: line 3: no reason")
+	sunk := 0
+	err = Run(testSource(100000), &Options{Workers: 2, MaxInFlight: 4096,
+		LoadClassifier: func() (*classify.Classifier, error) { return nil, bad }},
+		func(*Item) error { sunk++; return nil })
+	if !errors.Is(err, bad) || sunk != 0 {
+		t.Fatalf("a classifier that failed to load: Run returned %v after %d items, want its error and none", err, sunk)
+	}
+}
+
 // TestProcessOutcomes checks the outcome of each kind of message.
 func TestProcessOutcomes(t *testing.T) {
 	opt := testOptions(t, 1)
