@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // readDirents reads the entries of the open directory f not starting with ".", in the order
@@ -15,7 +17,7 @@ import (
 // an entry and a name for each (100,000 allocations and 14 MB for a maildir of 50,000
 // messages, 47 ms of the single reading goroutine, during which the workers had nothing to
 // do); here the names are copied into one buffer and become one string, sliced. A type the
-// file system does not give (DT_UNKNOWN) is read with lstat, as File.ReadDir does, and an
+// file system does not give (DT_UNKNOWN) is read with fstatat, as File.ReadDir does, and an
 // entry gone by then is left out, as there.
 func readDirents(f *os.File) ([]dirent, error) {
 	rc, err := f.SyscallConn()
@@ -24,9 +26,10 @@ func readDirents(f *os.File) ([]dirent, error) {
 	}
 	var list []dirent
 	if fi, err := f.Stat(); err == nil {
-		// A directory's size is about its entries' records (ext4, xfs: 58 bytes an entry in a
-		// maildir), so this seldom grows; pages never filled cost nothing.
-		list = make([]dirent, 0, min(fi.Size()/32, 1<<22))
+		// A hint only: an ext4 directory's size is about its entries' records (58 bytes an
+		// entry in a maildir), but it never shrinks, btrfs counts names twice, and CephFS
+		// gives the bytes of everything below; append grows it past the cap.
+		list = make([]dirent, 0, min(max(fi.Size(), 0)/32, 1<<16))
 	}
 	buf := make([]byte, 32<<10)
 	var names []byte  // the names of one read
@@ -63,14 +66,15 @@ func readDirents(f *os.File) ([]dirent, error) {
 				err = errMalformed(f)
 				break
 			}
-			ino := binary.NativeEndian.Uint64(rec[direntIno:])
 			name := rec[direntName:reclen]
 			if i := bytes.IndexByte(name, 0); i >= 0 {
 				name = name[:i]
 			}
 			dtype := rec[direntType]
 			rec = rec[reclen:]
-			if ino == 0 || len(name) == 0 || name[0] == '.' {
+			// An inode number of 0 is a valid file on some file systems (old XFS, FUSE):
+			// kept, as os.ReadDir keeps it on Linux.
+			if len(name) == 0 || name[0] == '.' {
 				continue
 			}
 			typ, known := direntMode(dtype)
@@ -95,21 +99,58 @@ func readDirents(f *os.File) ([]dirent, error) {
 	for i, d := range list {
 		if len(unknown) > 0 && unknown[0] == i {
 			unknown = unknown[1:]
-			fi, lerr := os.Lstat(filepath.Join(f.Name(), d.name))
+			typ, lerr := typeAt(rc, d.name)
 			if errors.Is(lerr, fs.ErrNotExist) {
 				continue
 			}
 			if lerr != nil {
 				if err == nil {
-					err = lerr
+					err = &fs.PathError{Op: "lstat", Path: filepath.Join(f.Name(), d.name), Err: lerr}
 				}
 				continue
 			}
-			d.typ = fi.Mode().Type()
+			d.typ = typ
 		}
 		kept = append(kept, d)
 	}
 	return kept, err
+}
+
+// typeAt returns the type of the entry name of the directory rc, read with fstatat relative to
+// the directory as os.ReadDir does (golang.org/x/sys/unix: package syscall has no Fstatat on
+// amd64) (no path to resolve again: no ENAMETOOLONG, no other entry
+// should the directory be renamed meanwhile).
+func typeAt(rc syscall.RawConn, name string) (fs.FileMode, error) {
+	var st unix.Stat_t
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		for {
+			serr = unix.Fstatat(int(fd), name, &st, unix.AT_SYMLINK_NOFOLLOW)
+			if serr != unix.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return 0, err
+	}
+	if serr != nil {
+		return 0, serr
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return fs.ModeDir, nil
+	case unix.S_IFLNK:
+		return fs.ModeSymlink, nil
+	case unix.S_IFIFO:
+		return fs.ModeNamedPipe, nil
+	case unix.S_IFSOCK:
+		return fs.ModeSocket, nil
+	case unix.S_IFCHR:
+		return fs.ModeDevice | fs.ModeCharDevice, nil
+	case unix.S_IFBLK:
+		return fs.ModeDevice, nil
+	}
+	return 0, nil
 }
 
 func errMalformed(f *os.File) error {
@@ -119,7 +160,6 @@ func errMalformed(f *os.File) error {
 // The fields of a getdents64 record (struct linux_dirent64): inode, offset, record length,
 // type, then the name ending in a NUL.
 const (
-	direntIno    = 0
 	direntReclen = 16
 	direntType   = 18
 	direntName   = 19
