@@ -93,7 +93,9 @@ func runParse(g *globalOptions, o *parseOptions, paths []string) error {
 	// Set before the classifier loads: the rules' few megabytes of garbage then cost no
 	// collection at start.
 	defer setGCPercent(parseGCPercent)()
-	opt := &scan.Options{Attributor: g.attributor(), Limits: o.limits}
+	// A deeper queue than scan's: parse keeps nothing, so reading ahead costs no collections
+	// (scan.Options.QueuePerWorker).
+	opt := &scan.Options{Attributor: g.attributor(), Limits: o.limits, QueuePerWorker: 16}
 	if err := g.scanClassifier(opt); err != nil {
 		return err
 	}

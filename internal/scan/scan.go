@@ -69,6 +69,12 @@ type Options struct {
 	// MaxInFlight bounds the bytes of raw messages read but not yet processed (0 means
 	// DefaultMaxInFlight). A message larger than the bound is still read, alone.
 	MaxInFlight int64
+	// QueuePerWorker is how many messages read wait for each worker (0 means 4). More lets the
+	// workers go on while the single reading goroutine waits for a core: parse of the
+	// 50,000-message sisimai-copied maildir ran 4.8% faster with 16 (6 pairs of 6) and 2-3%
+	// with 32 or 64; a scan ran 3.5% slower with 16 (1 pair of 8) and took 7 MB more RSS,
+	// the raw messages read ahead costing collections under the memory limit.
+	QueuePerWorker int
 	// ContentKeys sets Item.ContentKey (mailbox.ContentKey), for a caller that stores messages
 	// and counts copies of one message once.
 	ContentKeys bool
@@ -251,7 +257,11 @@ func Run(source func(yield func(mailbox.Message) error) error, opt *Options, sin
 		seq  int
 		item Item
 	}
-	jobs := make(chan job, workers*4)
+	queue := opt.QueuePerWorker
+	if queue <= 0 {
+		queue = 4
+	}
+	jobs := make(chan job, workers*queue)
 	results := make(chan done, workers*4)
 	stop := make(chan struct{})
 

@@ -98,9 +98,13 @@ func TestRunOrder(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for _, workers := range []int{1, 2, 7} {
+	for _, workers := range []int{1, 2, 7, -2} { // -2: two workers, each with a queue of 16
+		opt := testOptions(t, max(workers, -workers))
+		if workers < 0 {
+			opt.QueuePerWorker = 16
+		}
 		var got []string
-		err := Run(testSource(n), testOptions(t, workers), func(it *Item) error {
+		err := Run(testSource(n), opt, func(it *Item) error {
 			if it.Msg.Data != nil {
 				t.Errorf("%s: raw message kept past processing", it.Msg.Position)
 			}
