@@ -136,21 +136,9 @@ func typeAt(rc syscall.RawConn, name string) (fs.FileMode, error) {
 	if serr != nil {
 		return 0, serr
 	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFDIR:
-		return fs.ModeDir, nil
-	case unix.S_IFLNK:
-		return fs.ModeSymlink, nil
-	case unix.S_IFIFO:
-		return fs.ModeNamedPipe, nil
-	case unix.S_IFSOCK:
-		return fs.ModeSocket, nil
-	case unix.S_IFCHR:
-		return fs.ModeDevice | fs.ModeCharDevice, nil
-	case unix.S_IFBLK:
-		return fs.ModeDevice, nil
-	}
-	return 0, nil
+	// A d_type is the type bits of st_mode moved down (IFTODT in dirent.h).
+	typ, _ := direntMode(byte(st.Mode & unix.S_IFMT >> 12))
+	return typ, nil
 }
 
 func errMalformed(f *os.File) error {
