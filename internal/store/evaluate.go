@@ -757,8 +757,12 @@ func decideAll(ctx context.Context, tx *txn, w *decidedWriter, ev Evaluator, par
 	// The events to decide: the pending ones of part, then the stored ones of its addresses,
 	// in one slice sized up front (a state's Bounces is about the number of its stored
 	// events); appending the pending events after the stored ones copied them all again,
-	// a few hundred bytes each, at every evaluation of an address with many events.
-	evs := make([]bounce.Event, 0, n)
+	// a few hundred bytes each, at every evaluation of an address with many events. Bounces
+	// leaves out the events the policy ignores (auto-replies, delivery notices) and those
+	// before an override: up to 5% more on the sisimai-copied maildir, and a slice one
+	// event short doubles. An eighth more room: `rebound evaluate` of that maildir's 52,374
+	// events allocated 87.5 MB instead of 105.8.
+	evs := make([]bounce.Event, 0, n+n/8+16)
 	for _, a := range part {
 		evs = append(evs, src.pending[a]...)
 	}
