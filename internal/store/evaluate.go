@@ -843,7 +843,8 @@ func readStates(ctx context.Context, q queryer, text string, args ...any) (map[s
 }
 
 // policyEvents appends to dst the events of the given addresses with an id up to upTo, as the
-// policy sees them (with their Address; Recipient is not read).
+// policy sees them (with their Address; Recipient is not read, nor on SQLite the Position,
+// which the policy's order never reaches: queries/policy_events.sql).
 func policyEvents(ctx context.Context, q queryer, dst []bounce.Event, addrs []string, upTo int64) ([]bounce.Event, error) {
 	return appendEvents(ctx, q, dst, listQuery("policy_events", len(addrs)), true, append(anys(addrs), upTo)...)
 }
