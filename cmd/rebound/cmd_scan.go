@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/reboundhq/rebound/internal/dsn"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -112,6 +114,9 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, paths []stri
 	if err != nil {
 		return err
 	}
+	if err := checkFirstScanPaths(db, paths); err != nil {
+		return err
+	}
 	st, err := g.createStore(ctx, store.WithHost(host))
 	if err != nil {
 		return err
@@ -197,4 +202,26 @@ func printSummary(w io.Writer, s *pipeline.IngestSummary) {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// checkFirstScanPaths refuses a first scan (no database file yet) none of whose paths exists,
+// before the database is created: a mistyped mailbox path in the cron line would otherwise
+// leave a new, empty database, and the export after it (README) would replace the CRM's file
+// with an empty list, where a missing database makes the export refuse and leave the file as
+// it was. Standard input, IMAP mailboxes and PostgreSQL are not checked; a scan into a
+// database that exists goes on as before (each missing path named, exit status 4).
+func checkFirstScanPaths(db string, paths []string) error {
+	if store.IsPostgres(db) {
+		return nil
+	}
+	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); p == "-" || mailbox.IsIMAP(p) || !errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+	}
+	return withHint(exitPartialRead, fmt.Errorf("no mailbox at %s: nothing to scan, and no database created at %s",
+		strings.Join(paths, ", "), db), "check the mailbox path")
 }
