@@ -94,15 +94,9 @@ func (s *Store) Pending(ctx context.Context) (bool, error) {
 
 // anyDeferred reports whether policy_deferred lists an address.
 func anyDeferred(ctx context.Context, q queryer) (bool, error) {
-	var a string
-	switch err := q.QueryRowContext(ctx, query("policy_any_deferred")).Scan(&a); err {
-	case nil:
-		return true, nil
-	case sql.ErrNoRows:
-		return false, nil
-	default:
-		return false, err
-	}
+	var n int
+	err := q.QueryRowContext(ctx, query("policy_any_deferred")).Scan(&n)
+	return n > 0, err
 }
 
 type queryer interface {
