@@ -246,17 +246,16 @@ func (s *Store) saveRowsWith(prepare prepareFunc, d *dialect, msgs []Message, le
 			var id int64
 			var stored bool
 			if rowid {
-				n, lastID, err := insEvent.exec(args...)
-				id, stored = lastID, n == 1
-				if err != nil {
-					return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
-				}
+				var n int64
+				n, id, err = insEvent.exec(args...)
+				stored = n == 1
 			} else {
-				v, ok, err := insEvent.one(args...)
-				if err != nil {
-					return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
-				}
-				id, stored = asInt64(v), ok
+				var v any
+				v, stored, err = insEvent.one(args...)
+				id = asInt64(v)
+			}
+			if err != nil {
+				return fmt.Errorf("message %s, recipient %d: %w", m.Position, j+1, err)
 			}
 			if stored { // else stored before
 				*ids = append(*ids, id)
