@@ -218,7 +218,10 @@ func checkFirstScanPaths(db string, paths []string) error {
 		return nil
 	}
 	for _, p := range paths {
-		if _, err := os.Stat(p); p == "-" || mailbox.IsIMAP(p) || !errors.Is(err, fs.ErrNotExist) {
+		if p == "-" || mailbox.IsIMAP(p) {
+			return nil
+		}
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 	}
