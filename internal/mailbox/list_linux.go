@@ -24,17 +24,14 @@ func readDirents(f *os.File) ([]dirent, error) {
 	if err != nil {
 		return nil, err
 	}
-	var list []dirent
+	var r direntReader
 	if fi, err := f.Stat(); err == nil {
 		// A hint only: an ext4 directory's size is about its entries' records (58 bytes an
 		// entry in a maildir), but it never shrinks, btrfs counts names twice, and CephFS
 		// gives the bytes of everything below; append grows it past the cap.
-		list = make([]dirent, 0, min(max(fi.Size(), 0)/32, 1<<16))
+		r.list = make([]dirent, 0, min(max(fi.Size(), 0)/32, 1<<16))
 	}
 	buf := make([]byte, 32<<10)
-	var names []byte  // the names of one read
-	var ends []int    // where each of them ends in names
-	var unknown []int // entries of list whose type the records did not give
 	for err == nil {
 		n := 0
 		var rerr error
@@ -55,48 +52,16 @@ func readDirents(f *os.File) ([]dirent, error) {
 		if n <= 0 {
 			break
 		}
-		names, ends = names[:0], ends[:0]
-		for rec := buf[:n]; len(rec) > 0; {
-			if len(rec) < direntName {
-				err = errMalformed(f)
-				break
-			}
-			reclen := int(binary.NativeEndian.Uint16(rec[direntReclen:]))
-			if reclen < direntName || reclen > len(rec) {
-				err = errMalformed(f)
-				break
-			}
-			name := rec[direntName:reclen]
-			if i := bytes.IndexByte(name, 0); i >= 0 {
-				name = name[:i]
-			}
-			dtype := rec[direntType]
-			rec = rec[reclen:]
-			// An inode number of 0 is a valid file on some file systems (old XFS, FUSE):
-			// kept, as os.ReadDir keeps it on Linux.
-			if len(name) == 0 || name[0] == '.' {
-				continue
-			}
-			typ, known := direntMode(dtype)
-			if !known {
-				unknown = append(unknown, len(list))
-			}
-			list = append(list, dirent{typ: typ}) // named below
-			names = append(names, name...)
-			ends = append(ends, len(names))
-		}
-		// the names of this read become one string
-		all, start := string(names), 0
-		for i, end := range ends {
-			list[len(list)-len(ends)+i].name = all[start:end]
-			start = end
+		if !r.add(buf[:n]) {
+			err = &fs.PathError{Op: "readdirent", Path: f.Name(), Err: errors.New("malformed directory entry")}
 		}
 	}
-	if len(unknown) == 0 {
-		return list, err
+	if len(r.unknown) == 0 {
+		return r.list, err
 	}
-	kept := list[:0]
-	for i, d := range list {
+	kept := r.list[:0]
+	unknown := r.unknown
+	for i, d := range r.list {
 		if len(unknown) > 0 && unknown[0] == i {
 			unknown = unknown[1:]
 			typ, lerr := typeAt(rc, d.name)
@@ -116,10 +81,60 @@ func readDirents(f *os.File) ([]dirent, error) {
 	return kept, err
 }
 
+// direntReader collects the entries of a directory from the records of its reads.
+type direntReader struct {
+	list    []dirent
+	unknown []int  // entries of list whose type the records did not give
+	names   []byte // the names of one read
+	ends    []int  // where each of them ends in names
+}
+
+// add appends the entries of one read's records not starting with "."; it returns false at a
+// malformed record, with the entries before it added. The names of the read become one string.
+func (r *direntReader) add(recs []byte) bool {
+	r.names, r.ends = r.names[:0], r.ends[:0]
+	ok := true
+	for len(recs) > 0 {
+		if len(recs) < direntName {
+			ok = false
+			break
+		}
+		reclen := int(binary.NativeEndian.Uint16(recs[direntReclen:]))
+		if reclen < direntName || reclen > len(recs) {
+			ok = false
+			break
+		}
+		name := recs[direntName:reclen]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		dtype := recs[direntType]
+		recs = recs[reclen:]
+		// An inode number of 0 is a valid file on some file systems (old XFS, FUSE): kept, as
+		// os.ReadDir keeps it on Linux.
+		if len(name) == 0 || name[0] == '.' {
+			continue
+		}
+		typ, known := direntMode(dtype)
+		if !known {
+			r.unknown = append(r.unknown, len(r.list))
+		}
+		r.list = append(r.list, dirent{typ: typ}) // named below
+		r.names = append(r.names, name...)
+		r.ends = append(r.ends, len(r.names))
+	}
+	all, start := string(r.names), 0
+	for i, end := range r.ends {
+		r.list[len(r.list)-len(r.ends)+i].name = all[start:end]
+		start = end
+	}
+	return ok
+}
+
 // typeAt returns the type of the entry name of the directory rc, read with fstatat relative to
-// the directory as os.ReadDir does (golang.org/x/sys/unix: package syscall has no Fstatat on
-// amd64) (no path to resolve again: no ENAMETOOLONG, no other entry
-// should the directory be renamed meanwhile).
+// the directory as os.ReadDir does: no path to resolve again, so no ENAMETOOLONG, and no other
+// entry should the directory be renamed meanwhile. (golang.org/x/sys/unix: package syscall has
+// no Fstatat on amd64.)
 func typeAt(rc syscall.RawConn, name string) (fs.FileMode, error) {
 	var st unix.Stat_t
 	var serr error
@@ -139,10 +154,6 @@ func typeAt(rc syscall.RawConn, name string) (fs.FileMode, error) {
 	// A d_type is the type bits of st_mode moved down (IFTODT in dirent.h).
 	typ, _ := direntMode(byte(st.Mode & unix.S_IFMT >> 12))
 	return typ, nil
-}
-
-func errMalformed(f *os.File) error {
-	return &fs.PathError{Op: "readdirent", Path: f.Name(), Err: errors.New("malformed directory entry")}
 }
 
 // The fields of a getdents64 record (struct linux_dirent64): inode, offset, record length,
