@@ -40,7 +40,7 @@ test-sqlite:
 	$(GO) test -count=1 $(PKGS)
 
 test-pg-store:
-	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 ./internal/store
+	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 ./internal/store ./internal/pipeline
 
 test-pg-cli:
 	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 -run '^(TestScript|TestIncrementalEqualsFull)$$' ./cmd/rebound

@@ -19,19 +19,26 @@ type Policy struct {
 // evaluator adapts the policy to the store's evaluations: the store reads the events and
 // overrides and writes what Decide returns, in its transaction.
 func (p Policy) evaluator() store.Evaluator {
-	return store.Evaluator{Now: p.Now, Decide: p.decide, Continue: p.resume}
+	return store.Evaluator{Now: p.Now, Decide: p.decide, Continue: p.resume, Rewind: p.rewind}
+}
+
+// carry returns the carry of a stored state; false when it has none or was evaluated by another
+// policy: the address is then evaluated from all its events, which writes a new carry.
+func (p Policy) carry(prev *store.StateRow) (policy.Carry, bool) {
+	if prev.Carry == "" || prev.Policy != p.ID {
+		return policy.Carry{}, false
+	}
+	c, err := policy.ParseCarry(prev.Carry)
+	return c, err == nil
 }
 
 // resume evaluates the new events of an address from its stored state (policy.Continue): the
 // carry and what the state row keeps of the result. It cannot when the state has no carry or
 // was evaluated by another policy, or when policy.Continue refuses the events.
 func (p Policy) resume(prev *store.StateRow, evs []bounce.Event) (store.Decided, bool) {
-	if prev.Carry == "" || prev.Policy != p.ID {
+	c, ok := p.carry(prev)
+	if !ok {
 		return store.Decided{}, false
-	}
-	c, err := policy.ParseCarry(prev.Carry)
-	if err != nil {
-		return store.Decided{}, false // evaluated from all its events, which writes a new carry
 	}
 	r := policy.Result{Recipient: prev.Address, PauseCount: prev.PauseCount, FirstBounce: prev.FirstBounce,
 		LastBounce: prev.LastBounce, Bounces: prev.Bounces, Decision: prev.Decision, Setting: prev.Setting,
@@ -42,6 +49,36 @@ func (p Policy) resume(prev *store.StateRow, evs []bounce.Event) (store.Decided,
 		return store.Decided{}, false
 	}
 	return store.Decided{State: p.stateRow(&res), Transitions: res.Transitions, Kept: res.Kept}, true
+}
+
+// rewind evaluates the new events of an address that resume refused from the rewind point of
+// its stored carry (policy.Replay) and the events and overrides stored after it. It cannot
+// when the carry keeps no point before every new event. A rewind point keeps of its deciding
+// event all but the diagnostic, which may quote an address (the store redacts the state's and
+// the events' own, docs/privacy.md): it comes from the state row, or from the stored event
+// when the deciding event changed since the point.
+func (p Policy) rewind(prev *store.StateRow, evs []bounce.Event, h store.History) (store.Decided, bool, error) {
+	c, ok := p.carry(prev)
+	if !ok {
+		return store.Decided{}, false, nil
+	}
+	from := c.RewindFor(evs)
+	if from == nil {
+		return store.Decided{}, false, nil
+	}
+	stored, ovs, err := h.Since(from.Carry.LastAt)
+	if err != nil {
+		return store.Decided{}, false, err
+	}
+	res := policy.Replay(p.Policy, prev.Address, from, append(stored, evs...), ovs, p.Now)
+	if d := &res.Decision; d.ID != "" && d.ID == from.Decision.ID {
+		if d.ID == prev.Decision.ID {
+			d.Diagnostic = prev.Decision.Diagnostic
+		} else if d.Diagnostic, err = h.Diagnostic(d.ID); err != nil {
+			return store.Decided{}, false, err
+		}
+	}
+	return store.Decided{State: p.stateRow(&res), Transitions: res.Transitions, Kept: res.Kept}, true, nil
 }
 
 // decide evaluates the policy over the events and overrides of some addresses and returns

@@ -48,6 +48,7 @@ soft_window = 48h
 	}{{bounce.TypeSoft, "mailboxfull", 40}, {bounce.TypeSoft, "expired", 40}, {bounce.TypeHard, "userunknown", 1},
 		{bounce.TypeBlock, "blocked", 6}, {bounce.TypeUnknown, "undefined", 2}, {bounce.TypeComplaint, "feedback", 2},
 		{bounce.TypeAutoReply, "vacation", 4}}
+	horizon, _ := p.Horizon()
 	for _, runs := range []int{1, 3, 50} {
 		rnd := rand.New(rand.NewPCG(uint64(runs), 7))
 		pick := func() int {
@@ -78,7 +79,8 @@ soft_window = 48h
 		var ovs []bounce.Override
 		prev := map[string]Result{} // as stored, with the parsed carry
 		trails := map[string][]bounce.Transition{}
-		continued, fallback := 0, 0
+		continued, rewound, fallback := 0, 0, 0
+		replayed, all := 0, 0 // events given to Replay, and all the events of those recipients
 		per := (n + runs - 1) / runs
 		for run := 0; run*per < n; run++ {
 			upTo := min(n, (run+1)*per)
@@ -100,8 +102,43 @@ soft_window = 48h
 				} else {
 					ok = false
 				}
+				var from *Point
 				if ok {
 					continued++
+					trails[r] = append(trails[r][:got.Kept], got.Transitions...)
+				} else if from = pr.Carry.RewindFor(newByRcpt[r]); from != nil && !overridden {
+					// As the store reads them: the recipient's events from the point's time on,
+					// the new ones with them, and all its overrides.
+					rewound++
+					if lag := pr.Carry.LastAt.Sub(from.Carry.LastAt); lag > 2*horizon+days*24*time.Hour/time.Duration(runs) {
+						t.Fatalf("%d runs, run %d, %s: rewind point %s before the last event taken: more than twice the horizon %s and a run",
+							runs, run, r, lag, horizon)
+					}
+					var since []bounce.Event
+					for _, e := range evs[:upTo] {
+						if e.Address == r {
+							all++
+							if !e.BouncedAt.Before(from.Carry.LastAt) {
+								since = append(since, e)
+							}
+						}
+					}
+					replayed += len(since)
+					var myOvs []bounce.Override
+					for _, o := range ovs {
+						if o.Recipient == r {
+							myOvs = append(myOvs, o)
+						}
+					}
+					got = Replay(p, r, from, since, myOvs, now)
+					if got.Decision.ID != "" && got.Decision.ID == from.Decision.ID {
+						// As the store's caller does: a rewind point keeps no diagnostic.
+						for _, e := range evs {
+							if e.ID == got.Decision.ID {
+								got.Decision.Diagnostic = e.Diagnostic
+							}
+						}
+					}
 					trails[r] = append(trails[r][:got.Kept], got.Transitions...)
 				} else {
 					fallback++
@@ -121,16 +158,25 @@ soft_window = 48h
 					trails[r] = got.Transitions
 				}
 				if !reflect.DeepEqual(trails[r], w.Transitions) {
-					t.Fatalf("%d runs, run %d, %s (continued %v): trail\n%s\nwant\n%s", runs, run, r, ok,
+					t.Fatalf("%d runs, run %d, %s (continued %v, rewound %v): trail\n%s\nwant\n%s", runs, run, r, ok, from != nil,
 						trail(Result{Transitions: trails[r]}), trail(w))
 				}
 				got.Transitions, got.Kept, w.Kept = w.Transitions, 0, 0
 				// Continue knows of an earlier deciding event what the store kept.
 				w.Decision.FeedbackType, w.Decision.Position = "", ""
 				got.Decision.FeedbackType, got.Decision.Position = "", ""
-				if !reflect.DeepEqual(got, w) {
-					t.Fatalf("%d runs, run %d, %s (continued %v):\n%+v\nwant\n%+v", runs, run, r, ok, got, w)
+				// The rewind point depends on the evaluations the events came in: any is right
+				// that comes at least the Horizon before the last event (TestRewind).
+				if p := got.Carry.Rewind; p != nil && p.Carry.LastAt.After(got.Carry.LastAt.Add(-horizon)) {
+					t.Fatalf("%d runs, run %d, %s: rewind point at %s, last event %s: less than the horizon %s",
+						runs, run, r, p.Carry.LastAt, got.Carry.LastAt, horizon)
 				}
+				gc := got.Carry
+				got.Carry, w.Carry = withoutPoints(got.Carry), withoutPoints(w.Carry)
+				if !reflect.DeepEqual(got, w) {
+					t.Fatalf("%d runs, run %d, %s (continued %v, rewound %v):\n%+v\nwant\n%+v", runs, run, r, ok, from != nil, got, w)
+				}
+				got.Carry = gc
 				c, err := ParseCarry(got.Carry.String())
 				if err != nil {
 					t.Fatal(err)
@@ -143,11 +189,22 @@ soft_window = 48h
 				prev[r] = s
 			}
 		}
-		t.Logf("%d runs: %d evaluations continued, %d from all events", runs, continued, fallback)
-		if runs > 1 && (continued == 0 || fallback <= 25) {
+		t.Logf("%d runs: %d evaluations continued, %d rewound (%d events read of their %d), %d from all events",
+			runs, continued, rewound, replayed, all, fallback)
+		if runs > 1 && (continued == 0 || fallback+rewound <= 25) {
 			t.Errorf("%d runs: %d continued, %d from all events: both paths should be taken", runs, continued, fallback)
 		}
+		if runs == 50 && rewound < 20 {
+			t.Errorf("%d runs: %d rewound: want late events replayed from rewind points", runs, rewound)
+		}
 	}
+}
+
+// withoutPoints is c without its rewind points, which depend on how the events were split into
+// evaluations.
+func withoutPoints(c Carry) Carry {
+	c.Rewind, c.Next, c.NextIsLast = nil, nil, false
+	return c
 }
 
 // TestContinueLate checks that an event older than the last one taken is refused, and one of

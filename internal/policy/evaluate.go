@@ -77,21 +77,48 @@ func Evaluate(p *Policy, events []bounce.Event, overrides []bounce.Override, now
 // run feeds one recipient's sorted events and overrides through the state machine.
 func run(res *resolver, rcpt string, evs []*bounce.Event, ovs []bounce.Override, now time.Time) Result {
 	m := &machine{res: res, r: Result{Recipient: rcpt, State: bounce.StateActive}}
+	m.feed(evs, ovs)
+	return m.finish(now)
+}
+
+// feed takes sorted events and overrides, all after those the machine took, in evaluation
+// order, choosing the rewind point on the way.
+func (m *machine) feed(evs []*bounce.Event, ovs []bounce.Override) {
+	var last time.Time
+	if n := len(evs); n > 0 {
+		last = evs[n-1].BouncedAt
+	}
+	if n := len(ovs); n > 0 && ovs[n-1].At.After(last) {
+		last = ovs[n-1].At
+	}
+	if len(evs) > 0 || len(ovs) > 0 {
+		m.horizon, m.marked = last.Add(-m.res.horizon), false
+		m.promote()
+	}
 	for len(evs) > 0 || len(ovs) > 0 {
 		if len(ovs) > 0 && (len(evs) == 0 || !ovs[0].At.After(evs[0].BouncedAt)) {
+			m.mark(ovs[0].At)
 			m.override(ovs[0])
 			ovs = ovs[1:]
 			continue
 		}
+		m.mark(evs[0].BouncedAt)
 		m.event(evs[0])
 		evs = evs[1:]
 	}
-	return m.finish(now)
 }
 
 // finish records the carry, applies what time alone does up to now and returns the result.
 func (m *machine) finish(now time.Time) Result {
 	m.r.Carry = m.carry()
+	if m.next == nil && m.lastID != "" {
+		m.next = m.point()
+		m.r.Carry.NextIsLast = true
+	}
+	m.r.Carry.Rewind = m.rewind
+	if !m.r.Carry.NextIsLast {
+		m.r.Carry.Next = m.next
+	}
 	m.advance(now)
 	m.r.Expires = m.expires()
 	m.r.Since = m.since()
@@ -120,10 +147,60 @@ func Continue(p *Policy, prev *Result, events []bounce.Event, now time.Time) (r 
 		return Result{}, false
 	}
 	m := resume(newResolver(p), prev)
-	for i := range evs {
-		m.event(evs[i])
-	}
+	m.feed(evs, nil)
 	return m.finish(now), true
+}
+
+// RewindFor returns the rewind point from which Replay can evaluate the events, nil when some
+// come at or before it (or the carry has none): they are then evaluated with all the
+// recipient's events.
+func (c *Carry) RewindFor(events []bounce.Event) *Point {
+	p := c.Rewind
+	if p == nil {
+		return nil
+	}
+	for i := range events {
+		if !p.Carry.before(&events[i]) {
+			return nil
+		}
+	}
+	return p
+}
+
+// Replay evaluates recipient rcpt from an earlier evaluation's rewind point (Carry.RewindFor)
+// and the events and overrides after it: the stored ones and the new ones, in any order. The
+// events and overrides at or before the point are left out, so that the caller may pass all
+// those from the point's time on. The Result is the one Evaluate gives for all the recipient's
+// events and overrides, except that Transitions holds only the steps after the point's
+// (Result.Kept, whose later stored ones are replaced), and that a Decision that is the point's
+// has only the fields the point kept: no Diagnostic. What the caller reads are the events from
+// the point on: at most about twice the policy's Horizon of bounces (Carry.Next), not the
+// recipient's whole history.
+func Replay(p *Policy, rcpt string, from *Point, events []bounce.Event, overrides []bounce.Override, now time.Time) Result {
+	evs := make([]*bounce.Event, 0, len(events))
+	for i := range events {
+		if from.Carry.before(&events[i]) {
+			evs = append(evs, &events[i])
+		}
+	}
+	slices.SortFunc(evs, compareEvents)
+	var ovs []bounce.Override
+	for _, o := range overrides {
+		if o.At.After(from.Carry.LastAt) {
+			ovs = append(ovs, o)
+		}
+	}
+	slices.SortFunc(ovs, compareOverrides)
+	prev := Result{Recipient: rcpt, PauseCount: from.PauseCount, FirstBounce: from.FirstBounce,
+		LastBounce: from.LastBounce, Bounces: from.Bounces, Decision: from.Decision, Setting: from.Setting,
+		Carry: from.Carry}
+	if prev.Decision.ID != "" {
+		prev.Decision.Address = rcpt
+	}
+	m := resume(newResolver(p), &prev)
+	m.rewind = from
+	m.feed(evs, ovs)
+	return m.finish(now)
 }
 
 // before reports whether e comes after the last event or override the carry took, in the
@@ -159,12 +236,14 @@ func compareOverrides(a, b bounce.Override) int {
 
 // resolver caches the settings per (reason, provider).
 type resolver struct {
-	p     *Policy
-	cache map[[2]string]*params
+	p       *Policy
+	cache   map[[2]string]*params
+	horizon time.Duration // p.Horizon()
 }
 
 func newResolver(p *Policy) *resolver {
-	return &resolver{p: p, cache: map[[2]string]*params{}}
+	h, _ := p.Horizon()
+	return &resolver{p: p, cache: map[[2]string]*params{}, horizon: h}
 }
 
 func (r *resolver) params(e *bounce.Event) *params {

@@ -32,19 +32,16 @@ func (p *Policy) ID() string {
 // section. Pruning younger events could change states; suppressions and reviews are kept by
 // keeping their evidence (store.Prune).
 func (p *Policy) Horizon() (time.Duration, string) {
-	longest := map[string]time.Duration{}
+	var longest [numKeys]time.Duration
 	for _, s := range p.Sections {
-		for _, st := range s.Settings {
-			switch st.Key {
-			case "soft_window", "pause", "pause_window":
-				if d, err := config.ParseDuration(st.Value); err == nil && d > longest[st.Key] {
-					longest[st.Key] = d
-				}
+		for _, k := range []key{kSoftWindow, kPause, kPauseWindow} {
+			if v := s.vals[k]; v != nil && v.d > longest[k] {
+				longest[k] = v.d
 			}
 		}
 	}
-	paused := longest["soft_window"] + longest["pause"]
-	if pw := longest["pause_window"]; pw >= paused {
+	paused := longest[kSoftWindow] + longest[kPause]
+	if pw := longest[kPauseWindow]; pw >= paused {
 		return pw, "pause_window " + config.FormatDuration(pw)
 	}
 	return paused, "soft_window + pause " + config.FormatDuration(paused)

@@ -24,6 +24,11 @@ type machine struct {
 	baseAt time.Time // At of the last of them
 	lastAt time.Time // the last event or override taken
 	lastID string    // id of the last event taken at lastAt; "" when an override was last
+
+	horizon time.Time // the time of the last input less the policy's Horizon: rewind points are at or before it
+	marked  bool      // an input past horizon was taken: the rewind point is chosen
+	rewind  *Point    // the rewind point (Carry.Rewind)
+	next    *Point    // the rewind point to come (Carry.Next)
 }
 
 // move records a transition when the state (or, in state soft, the count) changes.
@@ -92,8 +97,8 @@ func (m *machine) override(o bounce.Override) {
 	t := bounce.Transition{At: o.At, From: m.r.State, To: bounce.StateActive, Setting: "override", Note: overrideNote(o)}
 	m.r.Transitions = append(m.r.Transitions, t)
 	tr := m.r.Transitions
-	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: bounce.StateActive, Transitions: tr},
-		base: m.base, baseAt: m.baseAt, lastAt: o.At}
+	*m = machine{res: m.res, r: Result{Recipient: m.r.Recipient, State: bounce.StateActive, Transitions: tr, Kept: m.r.Kept},
+		base: m.base, baseAt: m.baseAt, lastAt: o.At, horizon: m.horizon, marked: m.marked, rewind: m.rewind, next: m.next}
 }
 
 func overrideNote(o bounce.Override) string {

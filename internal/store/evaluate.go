@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
@@ -43,7 +44,13 @@ type Evaluator struct {
 	// does not change. ok is false when it cannot (no carry, another policy, an event older than
 	// the last one the state took): the address is then evaluated from all its events by Decide.
 	Continue func(prev *StateRow, evs []bounce.Event) (d Decided, ok bool)
-	Now      time.Time // the time of the evaluation: it decides the effective states counted
+	// Rewind, when set, evaluates the new events of an address that Continue refused (some come
+	// before the last event its state took: bounces read late) from an earlier point that the
+	// state's carry keeps, with the events and overrides after it, which it reads from h; the
+	// transitions after Decided.Kept are replaced. ok is false when it cannot (no such point
+	// before every new event): the address is then evaluated from all its events.
+	Rewind func(prev *StateRow, evs []bounce.Event, h History) (d Decided, ok bool, err error)
+	Now    time.Time // the time of the evaluation: it decides the effective states counted
 	// Defer is for the evaluations a scan makes while it runs (all but its last): an address
 	// with a stored state that Continue cannot take is listed in policy_deferred (migration
 	// 0009) and its state left as it is, instead of being evaluated from all its events at once;
@@ -51,6 +58,43 @@ type Evaluator struct {
 	// of time order otherwise had the whole history of each such address read back at every
 	// evaluation of the scan: quadratic in its length (docs/performance.md).
 	Defer bool
+}
+
+// History reads, for Evaluator.Rewind, what the store keeps of one address.
+type History interface {
+	// Since returns the address's stored events with a bounce time from `from` on (and
+	// those of unknown bounce time), and all its overrides.
+	Since(from time.Time) ([]bounce.Event, []bounce.Override, error)
+	// Diagnostic returns the diagnostic of one of its stored events.
+	Diagnostic(eventID string) (string, error)
+}
+
+// history is the History of address a in tx, of the events with an id up to upTo.
+type history struct {
+	ctx  context.Context
+	tx   *txn
+	a    string
+	upTo int64
+}
+
+func (h history) Since(from time.Time) ([]bounce.Event, []bounce.Override, error) {
+	evs, err := readEvents(h.ctx, h.tx, query("policy_events_since"), true, h.a, from.Unix(), h.upTo, h.a, h.upTo)
+	if err != nil {
+		return nil, nil, err
+	}
+	ovs, err := policyOverrides(h.ctx, h.tx, []string{h.a})
+	return evs, ovs, err
+}
+
+func (h history) Diagnostic(eventID string) (string, error) {
+	i := strings.LastIndexByte(eventID, '#')
+	idx, err := strconv.Atoi(eventID[i+1:])
+	if i < 0 || err != nil {
+		return "", fmt.Errorf("event id %q: no index", eventID)
+	}
+	var d sql.NullString
+	err = h.tx.QueryRowContext(h.ctx, query("policy_event_diagnostic"), eventID[:i], idx).Scan(&d)
+	return d.String, err
 }
 
 // Decided is the evaluated state of one address and its audit trail, as stored.
@@ -66,6 +110,7 @@ type EvalSummary struct {
 	Malformed int                  // recipients looked at whose address is malformed (not evaluated)
 	Removed   int                  // stored states removed: the address has no events or overrides any more
 	Continued int                  // addresses evaluated from their stored state and new events alone (Evaluator.Continue)
+	Rewound   int                  // addresses evaluated from a rewind point and the events after it (Evaluator.Rewind)
 	Deferred  int                  // addresses left for an evaluation from all their events (Evaluator.Defer)
 	States    map[bounce.State]int // effective states (see Effective) of the addresses evaluated
 	Changes   map[string]int       // effective state changes, "paused->active": count
@@ -648,7 +693,19 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 					before[a] = summary{p.State, p.ExpiresAt, p.Bounces}
 				}
 				if ok && len(src.pending[a]) > 0 {
-					if d, ok := ev.Continue(&p, src.pending[a]); ok {
+					d, ok := ev.Continue(&p, src.pending[a])
+					if ok {
+						sum.Continued++
+					} else if ev.Rewind != nil {
+						var err error
+						if d, ok, err = ev.Rewind(&p, src.pending[a], history{ctx, tx, a, src.upTo}); err != nil {
+							return fmt.Errorf("address %s: %w", a, err)
+						}
+						if ok {
+							sum.Rewound++
+						}
+					}
+					if ok {
 						decided = append(decided, d)
 						if err := w.trim(ctx, a, d.Kept); err != nil {
 							return err
@@ -666,7 +723,6 @@ func evaluateAddresses(ctx context.Context, tx *txn, ev Evaluator, addrs []strin
 				}
 				rest = append(rest, a)
 			}
-			sum.Continued += len(decided)
 			part = rest
 		} else if before == nil {
 			var err error

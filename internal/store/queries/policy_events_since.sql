@@ -1,0 +1,19 @@
+-- policy_events_since reads what the policy needs of the events of one address (every recipient
+-- spelling of it) with a bounce time from a given one on, up to an event id: those that a replay
+-- from a rewind point takes (Evaluator.Rewind, a bounce read late), in the columns of
+-- policy_events. The recipient index (recipient, bounced_at) gives the range, so the events
+-- before it are not read. The events of unknown bounce time (dated by when their message was
+-- scanned) come from the second part, whatever that time: the policy leaves out those before
+-- the point.
+SELECT r.address, e.message_key, e.idx, '', e.type, e.reason, e.provider, e.status,
+       e.reply_code, e.rule, e.diagnostic, e.feedback_type, e.bounced_at
+FROM recipient_addresses r
+JOIN events e ON e.recipient = r.recipient
+WHERE r.address = ? AND e.bounced_at >= ? AND e.id <= ?
+UNION ALL
+SELECT r.address, e.message_key, e.idx, '', e.type, e.reason, e.provider, e.status,
+       e.reply_code, e.rule, e.diagnostic, e.feedback_type,
+       (SELECT m.scanned_at FROM messages m WHERE m.key = e.message_key)
+FROM recipient_addresses r
+JOIN events e ON e.recipient = r.recipient
+WHERE r.address = ? AND e.bounced_at IS NULL AND e.id <= ?
