@@ -45,12 +45,14 @@ test-pg-store:
 test-pg-cli:
 	REBOUND_TEST_BACKEND=postgres $(GO) test -count=1 -run '^(TestScript|TestIncrementalEqualsFull)$$' ./cmd/rebound
 
-# lint: gofmt, go vet (for Windows too, so that the files of other systems are checked) and
+# lint: gofmt, go vet (for Windows and 32-bit x86 too, so that the files of other systems and
+# int overflows on 32 bits are checked) and
 # staticcheck (pinned as a tool in go.mod: `go get -tool` to move it).
 lint:
 	@out=$$(gofmt -l cmd internal rules); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	GOOS=windows $(GO) vet $(PKGS)
+	GOARCH=386 $(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
 
 # bench: every benchmark (BENCH=regexp for some); the end-to-end ones take several minutes.

@@ -40,8 +40,10 @@ func withHint(code int, err error, hint string) error {
 	return &cliError{code: code, err: err, hint: hint}
 }
 
-// errPartial is returned by scan when some paths could not be read; they were reported already.
-var errPartial = &cliError{code: exitPartialRead, err: errors.New("some paths could not be read")}
+// errPartial is returned by scan, parse and explain when some paths could not be read; they
+// were reported already, each with its reason.
+var errPartial = &cliError{code: exitPartialRead, err: errors.New("some paths could not be read"),
+	hint: "the other paths were read; check the paths named above (a maildir is the folder that holds cur/ and new/)"}
 
 // exitStatus prints err, if any, as "rebound: ..." with its hint, and returns the exit status.
 func exitStatus(w io.Writer, err error) int {

@@ -45,6 +45,10 @@ keeps the results in a SQLite database, applies a suppression policy and reports
 	pf.StringVar(&g.policyFile, "policy", "", "suppression policy `file` laid over the built-in one (docs/policy.md)")
 	pf.Var(&g.attrib, "attrib", "campaign attribution `file`: VERP patterns and header sources (docs/attribution.md)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// A flag whose value names a file reports what is wrong with the file, with its own hint.
+		if ce := (*cliError)(nil); errors.As(err, &ce) {
+			return ce
+		}
 		return usageError("%v", err)
 	})
 	root.AddCommand(

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/reboundhq/rebound/internal/attrib"
@@ -21,13 +23,15 @@ func (f *attribFlag) Type() string { return "file" }
 
 func (f *attribFlag) Set(path string) error {
 	r, err := os.Open(path)
-	if err != nil {
-		return err
+	if errors.Is(err, fs.ErrNotExist) {
+		return withHint(exitUsage, fmt.Errorf("attribution file %s does not exist", path), "check the path given with --attrib")
+	} else if err != nil {
+		return withHint(exitUsage, fmt.Errorf("attribution file: %w", err), "check the path given with --attrib")
 	}
 	defer r.Close()
 	cfg, err := attrib.ParseConfig(r, path)
 	if err != nil {
-		return errors.New(problemLines(err))
+		return withHint(exitUsage, errors.New(problemLines(err)), "the format of the file is in docs/attribution.md")
 	}
 	f.path, f.cfg = path, cfg
 	return nil

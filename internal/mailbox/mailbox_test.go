@@ -640,7 +640,7 @@ func TestTooLargeNotRead(t *testing.T) {
 	start := time.Now()
 	ms := messages(walk(t, Options{}, path))
 	if len(ms) != 1 || !errors.Is(ms[0].Err, ErrTooLarge) || ms[0].Key != "failed:"+path ||
-		!strings.Contains(ms[0].Err.Error(), strconv.Itoa(1<<40)+" bytes") {
+		!strings.Contains(ms[0].Err.Error(), strconv.FormatInt(1<<40, 10)+" bytes") {
 		t.Errorf("huge file:\n%s", summary(ms))
 	}
 	if d := time.Since(start); d > 5*time.Second {
