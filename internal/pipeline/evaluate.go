@@ -74,8 +74,11 @@ func (p Policy) rewind(prev *store.StateRow, evs []bounce.Event, h store.History
 	if d := &res.Decision; d.ID != "" && d.ID == from.Decision.ID {
 		if d.ID == prev.Decision.ID {
 			d.Diagnostic = prev.Decision.Diagnostic
-		} else if d.Diagnostic, err = h.Diagnostic(d.ID); err != nil {
-			return store.Decided{}, false, err
+		} else {
+			var found bool
+			if d.Diagnostic, found, err = h.Diagnostic(d.ID); err != nil || !found {
+				return store.Decided{}, false, err // not found (not expected: prune clears carries): from all events
+			}
 		}
 	}
 	return store.Decided{State: p.stateRow(&res), Transitions: res.Transitions, Kept: res.Kept}, true, nil

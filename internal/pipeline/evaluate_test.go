@@ -15,6 +15,10 @@ import (
 	"github.com/reboundhq/rebound/rules"
 )
 
+// TestMain stops the PostgreSQL server that the tests start when REBOUND_TEST_BACKEND is
+// postgres (make test-pg-store).
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
 // countingHistory counts the events a rewind reads.
 type countingHistory struct {
 	store.History

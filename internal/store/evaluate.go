@@ -65,8 +65,9 @@ type History interface {
 	// Since returns the address's stored events with a bounce time from `from` on (and
 	// those of unknown bounce time), and all its overrides.
 	Since(from time.Time) ([]bounce.Event, []bounce.Override, error)
-	// Diagnostic returns the diagnostic of one of its stored events.
-	Diagnostic(eventID string) (string, error)
+	// Diagnostic returns the diagnostic of one of its stored events; found is false when
+	// there is no such event.
+	Diagnostic(eventID string) (diag string, found bool, err error)
 }
 
 // history is the History of address a in tx, of the events with an id up to upTo.
@@ -86,15 +87,21 @@ func (h history) Since(from time.Time) ([]bounce.Event, []bounce.Override, error
 	return evs, ovs, err
 }
 
-func (h history) Diagnostic(eventID string) (string, error) {
+func (h history) Diagnostic(eventID string) (string, bool, error) {
 	i := strings.LastIndexByte(eventID, '#')
+	if i < 0 {
+		return "", false, nil
+	}
 	idx, err := strconv.Atoi(eventID[i+1:])
-	if i < 0 || err != nil {
-		return "", fmt.Errorf("event id %q: no index", eventID)
+	if err != nil {
+		return "", false, nil
 	}
 	var d sql.NullString
 	err = h.tx.QueryRowContext(h.ctx, query("policy_event_diagnostic"), eventID[:i], idx).Scan(&d)
-	return d.String, err
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return d.String, err == nil, err
 }
 
 // Decided is the evaluated state of one address and its audit trail, as stored.
