@@ -34,6 +34,7 @@ type exportOptions struct {
 	spreadsheetSafe bool
 	mode            string
 	quiet           bool
+	replace         bool
 }
 
 func newExportCmd(g *globalOptions) *cobra.Command {
@@ -56,7 +57,9 @@ changes each run, or standard output). --new writes only the rows that are new o
 the last export delivered to the same file or name, and the addresses that left the list since
 (change column: added, changed, removed); to standard output it needs --sync. A look at standard
 output records nothing. --out replaces FILE atomically, keeping its owner, group and mode; a
-device or a pipe (/dev/stdout) is written to, and - is standard output. A summary line goes to
+device or a pipe (/dev/stdout) is written to, and - is standard output. A file that no export of
+this database was delivered to is not replaced with fewer rows than it has (another tool's
+list, or another database's: exit status 1); --replace replaces it. A summary line goes to
 stderr.`,
 		Example: `  rebound export --out /srv/crm/suppressions.csv
   rebound export --new --out /srv/crm/changes.csv
@@ -84,12 +87,14 @@ stderr.`,
 	f.BoolVar(&o.spreadsheetSafe, "spreadsheet-safe", false, "neutralise the email column too, for a file opened in a spreadsheet")
 	f.StringVar(&o.mode, "mode", "", "file `mode` of the file written, in octal (default: the replaced file's, else 0640)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors and warnings: no summary, no notes")
+	f.BoolVar(&o.replace, "replace", false, "replace the --out file even if no export of this database was delivered to it and it has more rows (a list of another tool)")
 	return c
 }
 
 // exportRequest reads the flags into an export: format, filters, file and baseline.
 func (g *globalOptions) exportRequest(o *exportOptions, now time.Time) (export.Request, error) {
-	req := export.Request{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe, Out: o.out, Stdout: g.stdout}
+	req := export.Request{Changes: o.onlyNew, SpreadsheetSafe: o.spreadsheetSafe, Out: o.out, Stdout: g.stdout,
+		Replace: o.replace}
 	var err error
 	if req.Format, err = export.ParseFormat(o.format); err != nil {
 		return req, usageError("%v", err)
@@ -262,7 +267,10 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 		}
 	}
 	d, err := export.Deliver(ctx, st, req)
-	if errors.Is(err, export.ErrOwner) {
+	var shrink *export.ShrinkError
+	if errors.As(err, &shrink) {
+		return withHint(exitFailure, err, "check that --db (or REBOUND_DB) names the database whose exports this file receives; to replace another tool's list with this one, give --replace once")
+	} else if errors.Is(err, export.ErrOwner) {
 		return withHint(exitFailure, err, "nothing was replaced: run the export as the file's owner or as root, or remove the file once so that rebound creates it")
 	} else if err != nil {
 		return err

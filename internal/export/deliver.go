@@ -1,8 +1,10 @@
 package export
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -61,6 +63,22 @@ type Request struct {
 	File            FileOptions
 	Baseline        store.Baseline // compared with (Changes) and, when recorded, moved; store.Baseline{} for none
 	Record          *store.Export  // the delivery to record; nil records nothing
+	// Replace lets an export replace a file that no export delivered to before with fewer rows
+	// than it has (ShrinkError).
+	Replace bool
+}
+
+// ShrinkError is the error of an export that would replace a file no export delivered to
+// before (in this database) with fewer rows than it has: a list of another tool, or of
+// another database (a cron job that took another REBOUND_DB). Nothing is replaced.
+type ShrinkError struct {
+	Path      string
+	Had, Rows int
+}
+
+func (e *ShrinkError) Error() string {
+	return fmt.Sprintf("it has %d rows, this export %d, and no export of this database was delivered to it: nothing was replaced",
+		e.Had, e.Rows)
 }
 
 // Delivered is what an export wrote.
@@ -86,6 +104,7 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 	case MailgunComplaints:
 		f.Types = []string{string(bounce.TypeComplaint)}
 	}
+	written := 0 // rows
 	write := func(w io.Writer, lr *store.Lister) error {
 		cw := &countWriter{w: w}
 		defer func() { d.Bytes = cw.n }()
@@ -107,6 +126,7 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 			if fp == "" {
 				continue
 			}
+			written++
 			if err := lr.Deliver(l, fp); err != nil {
 				return err
 			}
@@ -128,7 +148,18 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 		if req.Out == "" || req.Out == "-" {
 			return write(req.Stdout, lr)
 		}
-		kind, err := WriteFile(req.Out, req.File, func(w io.Writer) error { return write(w, lr) })
+		kind, err := WriteFile(req.Out, req.File, func(w io.Writer) error {
+			if err := write(w, lr); err != nil {
+				return err
+			}
+			if req.Replace || lr.Known() {
+				return nil
+			}
+			if had, ok := fileRows(req.Out, req.Format); ok && written < had {
+				return &ShrinkError{Path: req.Out, Had: had, Rows: written}
+			}
+			return nil
+		})
 		d.Target = req.Out
 		if kind == Device {
 			d.Target += " (written to, not replaced: not a regular file)"
@@ -136,6 +167,28 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 		return err
 	})
 	return d, err
+}
+
+// fileRows counts the rows of the regular file at path, read as an export in format f would
+// write it: its lines, less a header line. false for what is not a regular file with rows, and
+// for SendGrid's JSON document, which has no lines to count.
+func fileRows(path string, f Format) (int, bool) {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() || isDescriptorPath(path) || fi.Size() == 0 || f == SendGrid {
+		return 0, false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	lines := bytes.Count(b, []byte{'\n'})
+	if b[len(b)-1] != '\n' {
+		lines++
+	}
+	if _, header := csvHeaders[f]; header && f != SES && lines > 0 { // SES's import has no header
+		lines--
+	}
+	return lines, lines > 0
 }
 
 // listed writes the row of a listed address, marked for export --new against the fingerprint

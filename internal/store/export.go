@@ -82,10 +82,15 @@ type Lister struct {
 	rc       *recorder // nil when the export is not recorded
 	res      *ExportResult
 	leftDone bool
+	known    bool // an export was recorded in the baseline before (or, before migration 0007, to its file)
 	// dbErr is the first database error met: Export returns it whatever the delivery made of it
 	// (export.WriteFile names its file in the errors it returns).
 	dbErr error
 }
+
+// Known reports whether an export was delivered to the baseline before: to its file or sync
+// name, or, before migration 0007, to its file.
+func (l *Lister) Known() bool { return l.known }
 
 // Listed yields every address whose effective state is one of the listed states, in address
 // order. The Listed and its StateRow are reused for the next address. For each row it
@@ -160,7 +165,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 		return res, errors.New("store: a recorded export needs a delivery baseline")
 	}
 	run := func(tx *txn) error {
-		key, err := baselineKey(ctx, tx, base, rec != nil)
+		key, known, err := baselineKey(ctx, tx, base, rec != nil)
 		if err != nil {
 			return err
 		}
@@ -171,7 +176,7 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 			}
 			defer rc.close()
 		}
-		lr := &Lister{ctx: ctx, tx: tx, now: now, states: states, baseline: key, rc: rc, res: &res}
+		lr := &Lister{ctx: ctx, tx: tx, now: now, states: states, baseline: key, rc: rc, res: &res, known: known}
 		if err := deliver(lr); err != nil {
 			if lr.dbErr != nil {
 				return lr.dbErr
@@ -209,16 +214,17 @@ func (s *Store) Export(ctx context.Context, now time.Time, states []bounce.State
 	return res, nil
 }
 
-// baselineKey returns the baseline whose fingerprints an export compares with. A baseline used
-// for the first time that continues the shared one of before migration 0007 (a sync name, or a
-// file written then) reads the shared one; a recorded export copies it into its own first.
-func baselineKey(ctx context.Context, tx *txn, b Baseline, record bool) (string, error) {
+// baselineKey returns the baseline whose fingerprints an export compares with, and whether an
+// export was recorded in it before. A baseline used for the first time that continues the
+// shared one of before migration 0007 (a sync name, or a file written then) reads the shared
+// one; a recorded export copies it into its own first.
+func baselineKey(ctx context.Context, tx *txn, b Baseline, record bool) (key string, known bool, err error) {
 	if b.Name == "" {
-		return "", nil
+		return "", false, nil
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, query("policy_baseline_used"), b.Name).Scan(&n); err != nil || n > 0 {
-		return b.Name, err
+		return b.Name, n > 0, err
 	}
 	continues := b.Sync
 	for _, t := range b.Targets {
@@ -226,18 +232,18 @@ func baselineKey(ctx context.Context, tx *txn, b Baseline, record bool) (string,
 			break
 		}
 		if err := tx.QueryRowContext(ctx, query("policy_shared_target"), t).Scan(&n); err != nil {
-			return "", err
+			return "", false, err
 		}
 		continues = n > 0
 	}
 	switch {
 	case !continues:
-		return b.Name, nil
+		return b.Name, false, nil
 	case !record:
-		return SharedBaseline, nil
+		return SharedBaseline, !b.Sync, nil
 	}
-	_, err := tx.ExecContext(ctx, query("policy_adopt_shared"), b.Name)
-	return b.Name, err
+	_, err = tx.ExecContext(ctx, query("policy_adopt_shared"), b.Name)
+	return b.Name, !b.Sync, err
 }
 
 // deliverError carries the delivery's own error through the transaction untouched.
