@@ -194,6 +194,10 @@ func (s *Store) saveRowsWith(prepare prepareFunc, d *dialect, msgs []Message, le
 		return err
 	}
 	defer insDup.close()
+	owners, err := contentOwners(cs, s.host, msgs)
+	if err != nil {
+		return err
+	}
 	var args []any // an event's, reused
 	for i := range msgs {
 		orig := &msgs[i]
@@ -204,10 +208,7 @@ func (s *Store) saveRowsWith(prepare prepareFunc, d *dialect, msgs []Message, le
 		if scanned.IsZero() {
 			scanned = now
 		}
-		owner, err := cs.owner(m)
-		if err != nil {
-			return fmt.Errorf("message %s: %w", m.Position, err)
-		}
+		owner := owners[i]
 		if owner == m.Key {
 			continue // stored before
 		}
@@ -264,6 +265,36 @@ func (s *Store) saveRowsWith(prepare prepareFunc, d *dialect, msgs []Message, le
 		}
 	}
 	return nil
+}
+
+// contentOwners records the content keys of msgs (their keys with the host's prefix) and
+// returns, per message, the key of the message that holds its content (contentStmts.owner). It
+// takes them in the order of their stored content keys, copies of one message in the batch in
+// mailbox order: a mailbox out of time order (one that goes back years every few hundred
+// messages, as the Sisimai corpus copied into one mbox) has its keys on pages all over the
+// table, and taken in key order the keys of a batch that share a page share its read and its
+// write. The 1.07 GB copied mbox: 35.0-35.2 s of CPU instead of 39.3-39.7 (docs/performance.md).
+func contentOwners(cs *contentStmts, host string, msgs []Message) ([]string, error) {
+	keys := make([]string, len(msgs))
+	order := make([]int, len(msgs))
+	for i := range msgs {
+		order[i] = i
+		if msgs[i].ContentKey != "" {
+			keys[i] = storedContentKey(&msgs[i])
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	owners := make([]string, len(msgs))
+	for _, i := range order {
+		m := msgs[i]
+		m.Key = host + m.Key
+		o, err := cs.owner(&m)
+		if err != nil {
+			return nil, fmt.Errorf("message %s: %w", m.Position, err)
+		}
+		owners[i] = o
+	}
+	return owners, nil
 }
 
 func checkMessage(m *Message) error {
