@@ -29,6 +29,7 @@ const (
 	exp  = bounce.ReasonExpired
 	tmp  = bounce.ReasonSystemError
 	rej  = bounce.ReasonRejected
+	filt = bounce.ReasonFiltered
 )
 
 var foreignCases = []foreignCase{
@@ -182,6 +183,15 @@ var foreignCases = []foreignCase{
 	{"zh", rate, "发送频率过快，请稍后再试"},
 	{"zh", exp, "邮件在队列中停留超过5天，投递超时"},
 	{"zh", tmp, "对方服务器临时错误，请稍后重试"},
+	// the recipient's own refusal (filtered)
+	{"de", filt, "Der Empfänger hat Ihre Adresse gesperrt."},
+	{"fr", filt, "Le destinataire vous a bloqué."},
+	{"es", filt, "El destinatario le ha bloqueado."},
+	{"it", filt, "Il destinatario ha bloccato il tuo indirizzo."},
+	{"ru", filt, "Получатель заблокировал ваш адрес."},
+	{"ja", filt, "宛先の受信拒否設定により配信できませんでした。"},
+	{"zh", filt, "该邮件被收件人拒收"},
+	{"ko", filt, "받는 사람이 수신 거부한 주소입니다."},
 	// Korean (Naver, Daum/Kakao, localized Exchange)
 	{"ko", uu, "수신자 주소를 찾을 수 없습니다."},
 	{"ko", full, "받는 사람의 메일함 용량이 초과되었습니다."},
