@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"os"
 	"reflect"
+	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -153,6 +154,24 @@ func TestPatterns(t *testing.T) {
 		if got := globMatch(tc.pat, tc.name); got != tc.want {
 			t.Errorf("glob %q ~ %q = %v", tc.pat, tc.name, got)
 		}
+	}
+}
+
+// TestRegexesCompile compiles every embedded regex: they are compiled when a text first has
+// their literals (lazyRegex), and one that parsed at load but did not compile would stop a scan.
+func TestRegexesCompile(t *testing.T) {
+	c := defaultClassifier(t)
+	n := 0
+	for _, r := range c.rules {
+		for _, re := range r.regexes {
+			if _, err := regexp.Compile(re.text); err != nil {
+				t.Errorf("%s: [%s] regex %q: %v", r.pos(), r.id, re.text, err)
+			}
+			n++
+		}
+	}
+	if n < 100 {
+		t.Errorf("%d regexes in the embedded rules: the test reads none of them?", n)
 	}
 }
 

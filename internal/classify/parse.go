@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -55,7 +56,7 @@ type rule struct {
 	replies    []replyPattern
 	phrases    []string // normalised (see normalize)
 	notPhrases []string
-	regexes    []*regexp.Regexp
+	regexes    []*lazyRegex
 	regexLits  [][][]string // per regex: sets of literals; a match contains one of each set
 	providers  []string
 	dsnActions []string
@@ -439,14 +440,32 @@ func addRegex(f *config.File, r *rule, v config.Value) {
 			"write the regex in lower case, or begin it with (?i) to fold case", v.Text, c)
 		return
 	}
-	re, err := regexp.Compile(v.Text)
-	if err != nil {
+	if _, err := syntax.Parse(v.Text, syntax.Perl); err != nil {
 		f.Errorf(v.Line, "bad regex: %v", err)
 		return
 	}
-	r.regexes = append(r.regexes, re)
+	r.regexes = append(r.regexes, &lazyRegex{text: v.Text})
 	r.regexLits = append(r.regexLits, regexLiterals(v.Text))
 }
+
+// lazyRegex is a rule's regex, compiled the first time a text has its required literals
+// (regexLits): most regexes never run in a scan, their literals being in other languages or
+// wordings, and compiling them all was a third of loading the rules (BenchmarkLoad 22-24 ms
+// with every regex compiled, docs/performance.md). Its syntax is checked when the rules load.
+type lazyRegex struct {
+	text string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+func (l *lazyRegex) get() *regexp.Regexp {
+	l.once.Do(func() { l.re = regexp.MustCompile(l.text) }) // parsed when loaded: compiles
+	return l.re
+}
+
+func (l *lazyRegex) Match(b []byte) bool  { return l.get().Match(b) }
+func (l *lazyRegex) Find(b []byte) []byte { return l.get().Find(b) }
+func (l *lazyRegex) String() string       { return l.text }
 
 // upperLetter returns the first upper-case letter of a regular expression that it would have
 // to match, skipping escapes (\S, \W, \pL, \p{Lu}, ...), flag groups ((?U)) and group names
