@@ -67,5 +67,12 @@ func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) er
 	if err := report.RenderFindings(g.stdout, fs, format, opts); err != nil {
 		return err
 	}
+	// No findings in a period that holds few of the bounces stored (after a backfill, say)
+	// says where the others are, as stats does.
+	if out := report.Build(ds).Outside; len(fs) == 0 && out != nil && (format == report.FormatText || format == report.FormatTable) {
+		if _, err := fmt.Fprintln(g.stdout, out); err != nil {
+			return err
+		}
+	}
 	return o.failOn.check(level, fs)
 }

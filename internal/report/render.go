@@ -204,8 +204,7 @@ func (s *Stats) writeSummary(p *printer, format Format, width int) {
 			thousands(v.Sent), v.Campaign, hint)
 	}
 	if o := s.Outside; o != nil {
-		say("Outside the period: %s; the bounces stored run from %s to %s (--from %s --to %s shows them all)",
-			Plural(o.Bounces, "more bounce", "more bounces"), o.FirstDay, o.LastDay, o.FirstDay, o.LastDay)
+		say("%s", o)
 	}
 	if s.AutoReplies+s.Deliveries > 0 {
 		say("Not counted: %s, %s", Plural(s.AutoReplies, "auto-reply", "auto-replies"),

@@ -1,13 +1,13 @@
 package report
 
 import (
-	"github.com/reboundhq/rebound/internal/stats"
-
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/bounce"
+	"github.com/reboundhq/rebound/internal/stats"
 )
 
 // maxFillDays bounds the days shown without bounces: longer periods show only days with data.
@@ -80,6 +80,12 @@ type Outside struct {
 	Bounces  int    `json:"bounces"`
 	FirstDay string `json:"first_day"` // of all the bounces stored, YYYY-MM-DD
 	LastDay  string `json:"last_day"`
+}
+
+// String is the line stats and recommend print about the bounces outside the period.
+func (o *Outside) String() string {
+	return fmt.Sprintf("Outside the period: %s; the bounces stored run from %s to %s (--from %s --to %s shows them all)",
+		Plural(o.Bounces, "more bounce", "more bounces"), o.FirstDay, o.LastDay, o.FirstDay, o.LastDay)
 }
 
 // HasRecipients reports whether distinct recipient counts are known for a dimension.
