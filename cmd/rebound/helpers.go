@@ -241,7 +241,7 @@ func (g *globalOptions) open(opts ...store.Option) (*store.Store, error) {
 		fix := "give the database's " + what + " with --db " + arg + " (or $REBOUND_DB)"
 		switch {
 		case g.db != "":
-			fix = "check the " + what + " given with --db"
+			fix = "check it"
 		case os.Getenv("REBOUND_DB") != "":
 			fix = "set $REBOUND_DB to the database's " + what + " (or give --db " + arg + ")"
 		}

@@ -92,7 +92,7 @@ var (
 type blocklist struct {
 	name    string
 	pattern *regexp.Regexp
-	delist  string // where to ask for removal
+	delist  string // where to ask for removal: the end of the action's sentence, after "then"
 }
 
 // blocklists are checked in order; a diagnostic counts for every list it names.
@@ -100,7 +100,7 @@ var blocklists = []blocklist{
 	{"Spamhaus", regexp.MustCompile(`(?i)spamhaus`), "check and request removal at https://check.spamhaus.org/"},
 	{"Barracuda", regexp.MustCompile(`(?i)barracuda|\bbrbl\b`), "request removal at https://www.barracudacentral.org/rbl/removal-request"},
 	{"SpamCop", regexp.MustCompile(`(?i)spamcop`), "SpamCop entries expire by themselves 24 hours after the last report; check at https://www.spamcop.net/bl.shtml and stop what triggers reports"},
-	{"SORBS", regexp.MustCompile(`(?i)\bsorbs\b`), "SORBS closed in 2024: ask the receiver's postmaster to stop querying it"},
+	{"SORBS", regexp.MustCompile(`(?i)\bsorbs\b`), "ask the receiver's postmaster to stop querying SORBS, which closed in 2024"},
 	{"UCEPROTECT", regexp.MustCompile(`(?i)uceprotect`), "check at https://www.uceprotect.net/en/rblcheck.php; level 2 and 3 listings cover your provider's whole network, so ask your provider"},
 	{"Microsoft (Outlook.com)", regexp.MustCompile(`\bS3150\b|\bS3140\b|\bS3115\b`), "request delisting with Outlook.com sender support (https://olcsupport.office.com/) and sign up to SNDS"},
 	{"Microsoft 365", regexp.MustCompile(`(?i)banned sending ip|\b5\.7\.6[0-4][0-9]\b`), "request delisting at https://sender.office.com/"},
@@ -111,8 +111,8 @@ var blocklists = []blocklist{
 	{"PSBL", regexp.MustCompile(`(?i)\bpsbl\b|psbl\.surriel`), "remove the IP at https://psbl.org/"},
 	{"Invaluement", regexp.MustCompile(`(?i)invaluement`), "request removal at https://www.invaluement.com/"},
 	{"Cloudmark", regexp.MustCompile(`(?i)cloudmark`), "request a reset at https://csi.cloudmark.com/"},
-	{"SURBL", regexp.MustCompile(`(?i)\bsurbl\b`), "a domain in your content is listed: check it at https://www.surbl.org/"},
-	{"URIBL", regexp.MustCompile(`(?i)\buribl\b`), "a domain in your content is listed: check it at https://admin.uribl.com/"},
+	{"SURBL", regexp.MustCompile(`(?i)\bsurbl\b`), "find which domain in your content is listed at https://www.surbl.org/ and remove or replace it"},
+	{"URIBL", regexp.MustCompile(`(?i)\buribl\b`), "find which domain in your content is listed at https://admin.uribl.com/ and remove or replace it"},
 }
 
 // names reports whether a diagnostic row names the list.
