@@ -440,12 +440,15 @@ func addRegex(f *config.File, r *rule, v config.Value) {
 			"write the regex in lower case, or begin it with (?i) to fold case", v.Text, c)
 		return
 	}
-	if _, err := syntax.Parse(v.Text, syntax.Perl); err != nil {
+	// Parsed once, folding case as the literals are matched in lower case: the check of its
+	// syntax and the source of its required literals.
+	re, err := syntax.Parse(v.Text, syntax.Perl|syntax.FoldCase)
+	if err != nil {
 		f.Errorf(v.Line, "bad regex: %v", err)
 		return
 	}
 	r.regexes = append(r.regexes, &lazyRegex{text: v.Text})
-	r.regexLits = append(r.regexLits, regexLiterals(v.Text))
+	r.regexLits = append(r.regexLits, literalSets(re))
 }
 
 // lazyRegex is a rule's regex, compiled the first time a text has its required literals
@@ -536,10 +539,15 @@ func foldsCase(expr string) bool {
 // the expression only when every set has a string in the text: one pass of the phrase
 // automaton finds them, and the costly regex engine runs only on likely texts.
 func regexLiterals(expr string) [][]string {
-	re, err := syntax.Parse("(?i)"+expr, syntax.Perl)
+	re, err := syntax.Parse(expr, syntax.Perl|syntax.FoldCase)
 	if err != nil {
 		return nil
 	}
+	return literalSets(re)
+}
+
+// literalSets is regexLiterals of an expression parsed with case folding.
+func literalSets(re *syntax.Regexp) [][]string {
 	var sets [][]string
 	for _, lits := range requiredSets(re.Simplify()) {
 		if minLen(lits) >= 3 {
