@@ -52,12 +52,11 @@ func (c *contentStmts) close() {
 
 // owner returns the key of the message that holds m's content: "" when the content is new (it
 // is now recorded as m's), m.Key when m itself holds it (stored before), another key when m is
-// a copy of that message.
-func (c *contentStmts) owner(m *Message) (string, error) {
+// a copy of that message. ck is m's storedContentKey ("" when m has no content key).
+func (c *contentStmts) owner(m *Message, ck string) (string, error) {
 	if m.ContentKey == "" {
 		return "", nil
 	}
-	ck := storedContentKey(m)
 	n, _, err := c.ins.exec(ck, m.Key)
 	if err != nil {
 		return "", err

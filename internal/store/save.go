@@ -288,7 +288,7 @@ func contentOwners(cs *contentStmts, host string, msgs []Message) ([]string, err
 	for _, i := range order {
 		m := msgs[i]
 		m.Key = host + m.Key
-		o, err := cs.owner(&m)
+		o, err := cs.owner(&m, keys[i])
 		if err != nil {
 			return nil, fmt.Errorf("message %s: %w", m.Position, err)
 		}
