@@ -104,7 +104,6 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 	case MailgunComplaints:
 		f.Types = []string{string(bounce.TypeComplaint)}
 	}
-	written := 0 // rows
 	write := func(w io.Writer, lr *store.Lister) error {
 		cw := &countWriter{w: w}
 		defer func() { d.Bytes = cw.n }()
@@ -126,7 +125,6 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 			if fp == "" {
 				continue
 			}
-			written++
 			if err := lr.Deliver(l, fp); err != nil {
 				return err
 			}
@@ -155,8 +153,8 @@ func Deliver(ctx context.Context, st *store.Store, req Request) (Delivered, erro
 			if req.Replace || lr.Known() {
 				return nil
 			}
-			if had, ok := fileRows(req.Out, req.Format); ok && written < had {
-				return &ShrinkError{Path: req.Out, Had: had, Rows: written}
+			if had, ok := fileRows(req.Out, req.Format); ok && lr.Rows() < had {
+				return &ShrinkError{Path: req.Out, Had: had, Rows: lr.Rows()}
 			}
 			return nil
 		})
@@ -185,7 +183,7 @@ func fileRows(path string, f Format) (int, bool) {
 	if b[len(b)-1] != '\n' {
 		lines++
 	}
-	if _, header := csvHeaders[f]; header && f != SES && lines > 0 { // SES's import has no header
+	if f.hasHeaderLine() && lines > 0 {
 		lines--
 	}
 	return lines, lines > 0

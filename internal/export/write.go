@@ -183,10 +183,17 @@ func NewWriter(w io.Writer, f Format, opt Options) (*Writer, error) {
 	ew.csv = csv.NewWriter(w)
 	ew.csv.UseCRLF = true
 	ew.rec = make([]string, len(header))
-	if f == SES {
-		return ew, nil // the import file has no header
+	if !f.hasHeaderLine() {
+		return ew, nil
 	}
 	return ew, ew.csv.Write(header)
+}
+
+// hasHeaderLine reports whether a file of format f begins with a header line: the CSV formats
+// but SES, whose import file has none.
+func (f Format) hasHeaderLine() bool {
+	_, csv := csvHeaders[f]
+	return csv && f != SES
 }
 
 // csvHeaders are the header rows of the CSV formats (SES's file has none: its columns).

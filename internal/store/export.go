@@ -88,6 +88,9 @@ type Lister struct {
 	dbErr error
 }
 
+// Rows is the number of rows delivered so far (Deliver).
+func (l *Lister) Rows() int { return l.res.Rows }
+
 // Known reports whether an export was delivered to the baseline before: to its file or sync
 // name, or, before migration 0007, to its file.
 func (l *Lister) Known() bool { return l.known }
