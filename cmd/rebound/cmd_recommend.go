@@ -69,9 +69,11 @@ func runRecommend(ctx context.Context, g *globalOptions, o *recommendOptions) er
 	}
 	// No findings in a period that holds few of the bounces stored (after a backfill, say)
 	// says where the others are, as stats does.
-	if out := report.Build(ds).Outside; len(fs) == 0 && out != nil && (format == report.FormatText || format == report.FormatTable) {
-		if _, err := fmt.Fprintln(g.stdout, out); err != nil {
-			return err
+	if len(fs) == 0 && (format == report.FormatText || format == report.FormatTable) {
+		if out := report.Build(ds).Outside; out != nil {
+			if _, err := fmt.Fprintln(g.stdout, out); err != nil {
+				return err
+			}
 		}
 	}
 	return o.failOn.check(level, fs)

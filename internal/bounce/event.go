@@ -56,6 +56,17 @@ type Event struct {
 // EventID returns the stable id of the idx-th recipient of the message with the given key.
 func EventID(messageKey string, idx int) string { return messageKey + "#" + strconv.Itoa(idx) }
 
+// ParseEventID splits an id made by EventID into its message key and index; ok is false when
+// id is not one.
+func ParseEventID(id string) (messageKey string, idx int, ok bool) {
+	i := strings.LastIndexByte(id, '#')
+	if i < 0 {
+		return "", 0, false
+	}
+	idx, err := strconv.Atoi(id[i+1:])
+	return id[:i], idx, err == nil
+}
+
 // Override is an operator's decision to return an address to active ("unsuppress"): events
 // before At no longer count.
 type Override struct {

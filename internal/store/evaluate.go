@@ -10,7 +10,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reboundhq/rebound/internal/address"
@@ -88,16 +87,12 @@ func (h history) Since(from time.Time) ([]bounce.Event, []bounce.Override, error
 }
 
 func (h history) Diagnostic(eventID string) (string, bool, error) {
-	i := strings.LastIndexByte(eventID, '#')
-	if i < 0 {
-		return "", false, nil
-	}
-	idx, err := strconv.Atoi(eventID[i+1:])
-	if err != nil {
+	key, idx, ok := bounce.ParseEventID(eventID)
+	if !ok {
 		return "", false, nil
 	}
 	var d sql.NullString
-	err = h.tx.QueryRowContext(h.ctx, query("policy_event_diagnostic"), eventID[:i], idx).Scan(&d)
+	err := h.tx.QueryRowContext(h.ctx, query("policy_event_diagnostic"), key, idx).Scan(&d)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
