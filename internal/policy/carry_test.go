@@ -124,13 +124,7 @@ soft_window = 48h
 						}
 					}
 					replayed += len(since)
-					var myOvs []bounce.Override
-					for _, o := range ovs {
-						if o.Recipient == r {
-							myOvs = append(myOvs, o)
-						}
-					}
-					got = Replay(p, r, from, since, myOvs, now)
+					got = Replay(p, r, from, since, overridesOf(ovs, r), now)
 					if got.Decision.ID != "" && got.Decision.ID == from.Decision.ID {
 						// As the store's caller does: a rewind point keeps no diagnostic.
 						for _, e := range evs {
@@ -148,13 +142,7 @@ soft_window = 48h
 							mine = append(mine, e)
 						}
 					}
-					var myOvs []bounce.Override
-					for _, o := range ovs {
-						if o.Recipient == r {
-							myOvs = append(myOvs, o)
-						}
-					}
-					got = Evaluate(p, mine, myOvs, now)[0]
+					got = Evaluate(p, mine, overridesOf(ovs, r), now)[0]
 					trails[r] = got.Transitions
 				}
 				if !reflect.DeepEqual(trails[r], w.Transitions) {
@@ -198,6 +186,17 @@ soft_window = 48h
 			t.Errorf("%d runs: %d rewound: want late events replayed from rewind points", runs, rewound)
 		}
 	}
+}
+
+// overridesOf returns the overrides of recipient r.
+func overridesOf(ovs []bounce.Override, r string) []bounce.Override {
+	var out []bounce.Override
+	for _, o := range ovs {
+		if o.Recipient == r {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // withoutPoints is c without its rewind points, which depend on how the events were split into
