@@ -111,14 +111,10 @@ func (m *machine) feed(evs []*bounce.Event, ovs []bounce.Override) {
 // finish records the carry, applies what time alone does up to now and returns the result.
 func (m *machine) finish(now time.Time) Result {
 	m.r.Carry = m.carry()
-	if m.next == nil && m.lastID != "" {
-		m.next = m.point()
-		m.r.Carry.NextIsLast = true
-	}
-	m.r.Carry.Rewind = m.rewind
-	if !m.r.Carry.NextIsLast {
-		m.r.Carry.Next = m.next
-	}
+	// Without a next rewind point, this carry is the next one: a flag says so (resume builds
+	// the point from it), so it is neither built nor stored twice.
+	m.r.Carry.Rewind, m.r.Carry.Next = m.rewind, m.next
+	m.r.Carry.NextIsLast = m.next == nil && m.lastID != ""
 	m.advance(now)
 	m.r.Expires = m.expires()
 	m.r.Since = m.since()
